@@ -1,0 +1,60 @@
+/* rt0trace: explain a program's startup, from its first instruction to main. Subcommand dispatch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "tracer/cmd.h"
+
+static const struct rt_cmd commands[] = {
+	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: rt0trace [--version] [--help] COMMAND [ARGS...]\n\n"
+		   "Explains a program's startup: what a binary does from its first instruction to main,\n"
+		   "and whether that matches what its build put there.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'rt0trace COMMAND --help' describes a command.\n"
+		   "exit codes: 0 success, 1 a check failed, 2 usage error, 3 input unusable,\n"
+		   "            4 environment missing, 5 build failed\n");
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rt0trace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'rt0trace %s --help'.\n", cmd);
+	return RT_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RT_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return RT_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("rt0trace %s\n", RT0_VERSION);
+		return RT_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		fprintf(stderr, "rt0trace: unknown option '%s'\n", argv[1]);
+	else
+		fprintf(stderr, "rt0trace: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "Try 'rt0trace --help'.\n");
+	return RT_EXIT_USAGE;
+}

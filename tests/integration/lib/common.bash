@@ -1,0 +1,40 @@
+# Shared helpers for integration tests (sourced). Each test script is one CTest test: it prints one line
+# per check, exits 1 on the first failure, 77 with "skipped: <reason>" when it cannot run here.
+set -uo pipefail
+
+: "${RT0TRACE:?RT0TRACE must point at the rt0trace binary}"
+: "${RT0_FIXTURES:?RT0_FIXTURES must point at the built fixtures}"
+TMP=$(mktemp -d /tmp/rt0-it-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+CHECKS=0
+
+pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
+die() { echo "FAIL $*" >&2; exit 1; }
+skip() { echo "skipped: $*"; exit 77; }
+need_fixture() { [ -e "$RT0_FIXTURES/$1" ] || skip "fixture '$1' was not built (tests/fixtures/build.sh)"; }
+
+# expect_exit CODE DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $TMP/out, $TMP/err.
+expect_exit() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || die "$what: exit $got, want $want; stderr: $(head -c 400 "$TMP/err")"
+  pass "$what (exit $want)"
+}
+
+# expect_error CODE 'stderr line' DESCRIPTION -- CMD...: exit CODE, exactly that one line on stderr, no stdout.
+expect_error() {
+  local want=$1 line=$2 what=$3
+  shift 4
+  expect_exit "$want" "$what" -- "$@"
+  [ "$(wc -l <"$TMP/err")" -eq 1 ] || die "$what: stderr has $(wc -l <"$TMP/err") lines, want 1: $(cat "$TMP/err")"
+  [ "$(cat "$TMP/err")" = "$line" ] || die "$what: stderr '$(cat "$TMP/err")', want '$line'"
+  [ ! -s "$TMP/out" ] || die "$what: unexpected stdout: $(head -c 200 "$TMP/out")"
+  pass "$what: '$line'"
+}
+
+# The packages a Go program reports with GODEBUG=inittrace=1, one per line.
+inittrace_order() { GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null </dev/null | awk '$1 == "init" && $3 ~ /^@/ {print $2}'; }
+
+finish() { echo "$CHECKS checks passed"; exit 0; }

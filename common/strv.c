@@ -18,6 +18,11 @@ void strv_push(struct strv *sv, const char *s)
 	strv_take(sv, xstrdup(s));
 }
 
+void strv_pushn(struct strv *sv, const char *s, size_t n)
+{
+	strv_take(sv, xstrndup(s, n));
+}
+
 void strv_pushf(struct strv *sv, const char *fmt, ...)
 {
 	va_list ap;

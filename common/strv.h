@@ -12,6 +12,7 @@ struct strv {
 #define STRV_INIT { NULL, 0, 0 }
 
 void strv_push(struct strv *sv, const char *s);                                  /* copies s */
+void strv_pushn(struct strv *sv, const char *s, size_t n);                       /* copies n bytes */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_release(struct strv *sv);                                                /* frees all, reusable */
 

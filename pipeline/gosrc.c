@@ -1,0 +1,472 @@
+#include "pipeline/gosrc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+/* ---- the header: constraint lines before the package clause ------------------------------------- */
+
+static const char *trim(const char *s, const char *end, const char **tend)
+{
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*tend = end;
+	return s;
+}
+
+static bool has_prefix(const char *s, const char *end, const char *p)
+{
+	size_t n = strlen(p);
+
+	return (size_t)(end - s) >= n && memcmp(s, p, n) == 0;
+}
+
+/* "//go:build" followed by a space, tab or the end of the line. */
+static bool is_go_build(const char *s, const char *end)
+{
+	return has_prefix(s, end, "//go:build") && (end - s == 10 || s[10] == ' ' || s[10] == '\t');
+}
+
+/*
+ * As go/build's parseFileHeader: walk lines while they are blank or comments; the //go:build line may be
+ * anywhere in them; "// +build" lines count only up to the last blank line before the first non-comment
+ * text. //go: directives of the header are collected for //go:debug.
+ */
+static int scan_header(const char *name, const char *src, size_t len, struct gosrc *g, struct rt_err *err)
+{
+	const char *p = src, *end = src + len, *trimmed_end = src;
+	bool ended = false, in_star = false;
+	int line_no = 0;
+	struct strv plus = STRV_INIT;
+	struct { const char *s, *e; } lines[512];
+	size_t nlines = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *l, *lend;
+
+		line_no++;
+		l = trim(p, le, &lend);
+		p = nl ? nl + 1 : end;
+		if (l == lend && !ended) {
+			trimmed_end = l; /* up to this blank line */
+			continue;
+		}
+		if (!has_prefix(l, lend, "//"))
+			ended = true;
+		if (!in_star && is_go_build(l, lend)) {
+			if (g->go_build) {
+				strv_release(&plus);
+				return rt_errf(err, RT_EXIT_BUILD, "%s:%d: multiple //go:build comments", name, line_no);
+			}
+			const char *x = l + 10, *xe;
+
+			x = trim(x, lend, &xe);
+			g->go_build = xstrndup(x, (size_t)(xe - x));
+		}
+		if (!in_star && has_prefix(l, lend, "//go:debug") && (lend - l > 10) && isspace((unsigned char)l[10])) {
+			const char *x = l + 10, *xe;
+
+			x = trim(x, lend, &xe);
+			strv_pushn(&g->go_debug, x, (size_t)(xe - x));
+		}
+		if (nlines < sizeof(lines) / sizeof(lines[0]) && !in_star)
+			lines[nlines].s = l, lines[nlines].e = lend, nlines++;
+		while (l < lend) {
+			if (in_star) {
+				const char *star = NULL;
+
+				for (const char *q = l; q + 1 < lend; q++)
+					if (q[0] == '*' && q[1] == '/') {
+						star = q;
+						break;
+					}
+				if (!star)
+					goto next_line;
+				in_star = false;
+				l = trim(star + 2, lend, &lend);
+				continue;
+			}
+			if (has_prefix(l, lend, "//"))
+				goto next_line;
+			if (has_prefix(l, lend, "/*")) {
+				in_star = true;
+				l = trim(l + 2, lend, &lend);
+				continue;
+			}
+			goto done; /* non-comment text: the package clause */
+		}
+next_line:;
+	}
+done:
+	/* +build lines: comment lines inside the trimmed header only. */
+	for (size_t i = 0; i < nlines; i++) {
+		const char *l = lines[i].s, *e = lines[i].e;
+
+		if (l >= trimmed_end)
+			break;
+		if (!has_prefix(l, e, "//"))
+			continue;
+		l = trim(l + 2, e, &e);
+		if (has_prefix(l, e, "+build") && (e - l == 6 || isspace((unsigned char)l[6]))) {
+			const char *x = trim(l + 6, e, &e);
+
+			strv_pushn(&plus, x, (size_t)(e - x));
+		}
+	}
+	g->plus_build = plus;
+	return 0;
+}
+
+/* ---- tokens for the package clause and imports ---------------------------------------------------- */
+
+enum tok { T_EOF, T_IDENT, T_STRING, T_PUNCT, T_BAD };
+
+struct lexer {
+	const char *name, *p, *end;
+	int line;
+	enum tok t;
+	char *text; /* identifier or unquoted string */
+	char punct;
+};
+
+static void skip_space(struct lexer *lx)
+{
+	while (lx->p < lx->end) {
+		if (*lx->p == '\n') {
+			lx->line++;
+			lx->p++;
+		} else if (isspace((unsigned char)*lx->p)) {
+			lx->p++;
+		} else if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '/') {
+			while (lx->p < lx->end && *lx->p != '\n')
+				lx->p++;
+		} else if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '*') {
+			lx->p += 2;
+			while (lx->p + 1 < lx->end && !(lx->p[0] == '*' && lx->p[1] == '/')) {
+				if (*lx->p == '\n')
+					lx->line++;
+				lx->p++;
+			}
+			lx->p = lx->p + 2 <= lx->end ? lx->p + 2 : lx->end;
+		} else {
+			break;
+		}
+	}
+}
+
+/* Unquotes a Go string literal starting at *pp ('"' or '`'); NULL if malformed. Advances *pp. */
+static char *unquote(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	char q = *p++, *out = xmalloc((size_t)(end - p) + 1), *o = out;
+
+	while (p < end && *p != q) {
+		if (q == '"' && *p == '\n')
+			break;
+		if (q == '"' && *p == '\\' && p + 1 < end) {
+			p++;
+			switch (*p) {
+			case 'n': *o++ = '\n'; break;
+			case 't': *o++ = '\t'; break;
+			case '\\': *o++ = '\\'; break;
+			case '"': *o++ = '"'; break;
+			case '\'': *o++ = '\''; break;
+			default: *o++ = '\\'; *o++ = *p; break; /* rare in paths; kept verbatim */
+			}
+			p++;
+			continue;
+		}
+		*o++ = *p++;
+	}
+	if (p >= end || *p != q) {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	*pp = p + 1;
+	return out;
+}
+
+static void next(struct lexer *lx)
+{
+	free(lx->text);
+	lx->text = NULL;
+	skip_space(lx);
+	if (lx->p >= lx->end) {
+		lx->t = T_EOF;
+		return;
+	}
+	if (isalpha((unsigned char)*lx->p) || *lx->p == '_' || (unsigned char)*lx->p >= 0x80) {
+		const char *s = lx->p;
+
+		while (lx->p < lx->end && (isalnum((unsigned char)*lx->p) || *lx->p == '_' || (unsigned char)*lx->p >= 0x80))
+			lx->p++;
+		lx->t = T_IDENT;
+		lx->text = xstrndup(s, (size_t)(lx->p - s));
+		return;
+	}
+	if (*lx->p == '"' || *lx->p == '`') {
+		for (const char *q = lx->p + 1; *lx->p == '`' && q < lx->end && *q != '`'; q++)
+			if (*q == '\n')
+				lx->line++;
+		lx->text = unquote(&lx->p, lx->end);
+		lx->t = lx->text ? T_STRING : T_BAD;
+		return;
+	}
+	lx->t = T_PUNCT;
+	lx->punct = *lx->p++;
+}
+
+static bool is_punct(const struct lexer *lx, char c)
+{
+	return lx->t == T_PUNCT && lx->punct == c;
+}
+
+static void add_import(struct gosrc *g, const char *path)
+{
+	if (strcmp(path, "C") == 0)
+		g->imports_c = true;
+	for (size_t i = 0; i < g->imports.n; i++)
+		if (strcmp(g->imports.v[i], path) == 0)
+			return;
+	strv_push(&g->imports, path);
+}
+
+/* One import spec: [name | . | _] "path". */
+static int import_spec(struct lexer *lx, struct gosrc *g, struct rt_err *err)
+{
+	if (lx->t == T_IDENT || is_punct(lx, '.'))
+		next(lx);
+	if (lx->t != T_STRING)
+		return rt_errf(err, RT_EXIT_BUILD, "%s:%d: malformed import declaration", lx->name, lx->line);
+	add_import(g, lx->text);
+	next(lx);
+	return 0;
+}
+
+/* ---- //go:embed lines (go/build's findEmbed and parseGoEmbed) -------------------------------------- */
+
+static int parse_embed_args(const char *name, int line, const char *s, const char *end, struct gosrc *g,
+			    struct rt_err *err)
+{
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s >= end)
+			break;
+		if (*s == '"' || *s == '`') {
+			char *pat = unquote(&s, end);
+
+			if (!pat || (s < end && *s != ' ' && *s != '\t'))
+				return free(pat), rt_errf(err, RT_EXIT_BUILD, "%s:%d: invalid quoted string in //go:embed", name, line);
+			strv_push(&g->embeds, pat);
+			free(pat);
+		} else {
+			const char *w = s;
+
+			while (s < end && *s != ' ' && *s != '\t')
+				s++;
+			strv_pushn(&g->embeds, w, (size_t)(s - w));
+		}
+	}
+	return 0;
+}
+
+static int find_embeds(const char *name, const char *p, const char *end, int line, struct gosrc *g, struct rt_err *err)
+{
+	bool start = false;
+
+	while (p < end) {
+		char c = *p++;
+
+		switch (c) {
+		case ' ': case '\t': case '\r':
+			break;
+		case '\n':
+			line++;
+			start = true;
+			break;
+		case '"': case '\'':
+			start = false;
+			while (p < end && *p != c && *p != '\n') {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				p++;
+			}
+			if (p < end && *p == c)
+				p++;
+			break;
+		case '`':
+			start = false;
+			while (p < end && *p != '`') {
+				if (*p == '\n')
+					line++;
+				p++;
+			}
+			if (p < end)
+				p++;
+			break;
+		case '/':
+			if (p < end && *p == '*') {
+				p++;
+				while (p + 1 < end && !(p[0] == '*' && p[1] == '/')) {
+					if (*p == '\n')
+						line++;
+					p++;
+				}
+				p = p + 2 <= end ? p + 2 : end;
+				start = false;
+			} else if (p < end && *p == '/') {
+				const char *le = memchr(p, '\n', (size_t)(end - p));
+
+				le = le ? le : end;
+				if (start && (size_t)(le - p) > 9 && memcmp(p + 1, "go:embed", 8) == 0 &&
+				    (p[9] == ' ' || p[9] == '\t')) {
+					const char *ae = le;
+
+					while (ae > p + 10 && isspace((unsigned char)ae[-1]))
+						ae--;
+					if (parse_embed_args(name, line, p + 10, ae, g, err) != 0)
+						return -1;
+				}
+				p = le; /* the newline sets start again */
+			} else {
+				start = false;
+			}
+			break;
+		default:
+			start = false;
+		}
+	}
+	return 0;
+}
+
+/* ---- entry points ---------------------------------------------------------------------------------- */
+
+int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *g, struct rt_err *err)
+{
+	struct lexer lx = { name, src, src + len, 1, T_EOF, NULL, 0 };
+	bool imports_embed = false;
+	int rc = -1;
+
+	memset(g, 0, sizeof(*g));
+	if (scan_header(name, src, len, g, err) != 0)
+		goto out;
+	next(&lx);
+	if (lx.t != T_IDENT || strcmp(lx.text, "package") != 0) {
+		rt_errf(err, RT_EXIT_BUILD, "%s:%d: expected 'package' clause", name, lx.line);
+		goto out;
+	}
+	g->line_of_package = lx.line;
+	next(&lx);
+	if (lx.t != T_IDENT) {
+		rt_errf(err, RT_EXIT_BUILD, "%s:%d: expected package name", name, lx.line);
+		goto out;
+	}
+	g->package = xstrdup(lx.text);
+	next(&lx);
+	for (;;) {
+		while (is_punct(&lx, ';'))
+			next(&lx);
+		if (lx.t != T_IDENT || strcmp(lx.text, "import") != 0)
+			break;
+		next(&lx);
+		if (is_punct(&lx, '(')) {
+			next(&lx);
+			while (!is_punct(&lx, ')')) {
+				if (lx.t == T_EOF || lx.t == T_BAD) {
+					rt_errf(err, RT_EXIT_BUILD, "%s:%d: unterminated import block", name, lx.line);
+					goto out;
+				}
+				if (is_punct(&lx, ';')) {
+					next(&lx);
+					continue;
+				}
+				if (import_spec(&lx, g, err) != 0)
+					goto out;
+			}
+			next(&lx);
+		} else if (import_spec(&lx, g, err) != 0) {
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < g->imports.n; i++)
+		if (strcmp(g->imports.v[i], "embed") == 0)
+			imports_embed = true;
+	/* The token after the imports was already read: resume the embed scan at its line start. */
+	if (imports_embed) {
+		const char *from = lx.p;
+		int line = lx.line;
+
+		while (from > src && from[-1] != '\n')
+			from--;
+		if (find_embeds(name, from > src ? from - 1 : from, src + len, line - (from > src ? 1 : 0), g, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(lx.text);
+	if (rc != 0)
+		gosrc_release(g);
+	return rc;
+}
+
+static int scan_file(const char *path, struct gosrc *g, bool header_only, struct rt_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (!f)
+		return rt_errf(err, RT_EXIT_BUILD, "cannot open '%s': %s", path, strerror(errno));
+	do {
+		buf = xgrow(buf, &cap, len + 65536, 1);
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
+	}
+	fclose(f);
+	if (header_only) {
+		rc = scan_header(path, buf, len, g, err);
+		if (rc != 0)
+			gosrc_release(g);
+	} else {
+		rc = gosrc_scan_mem(path, buf, len, g, err);
+	}
+	free(buf);
+	return rc;
+}
+
+int gosrc_scan(const char *path, struct gosrc *g, struct rt_err *err)
+{
+	return scan_file(path, g, false, err);
+}
+
+int gosrc_scan_header(const char *path, struct gosrc *g, struct rt_err *err)
+{
+	return scan_file(path, g, true, err);
+}
+
+void gosrc_release(struct gosrc *g)
+{
+	free(g->package);
+	free(g->go_build);
+	strv_release(&g->imports);
+	strv_release(&g->plus_build);
+	strv_release(&g->embeds);
+	strv_release(&g->go_debug);
+	memset(g, 0, sizeof(*g));
+}

@@ -1,0 +1,72 @@
+/*
+ * pipeline/load: from a main package to the list of packages to compile, in dependency order.
+ *
+ * Resolution of an import path, as go build does it in module mode:
+ *   - the standard library: $GOROOT/src/<path>; a std package importing a non-std path gets
+ *     $GOROOT/src/vendor/<path> under the import path "vendor/<path>";
+ *   - the `cmd` module (GOROOT commands such as cmd/gofmt): $GOROOT/src/cmd/..., its third-party
+ *     packages from $GOROOT/src/cmd/vendor under "cmd/vendor/<path>";
+ *   - the main module (go.mod's module path) below its directory;
+ *   - anything else from the main module's vendor/ directory, listed in vendor/modules.txt.
+ * Files are selected by go/build's rules (pipeline/config.h): ignored names, _test files, GOOS/GOARCH
+ * suffixes, //go:build and // +build constraints, cgo files only with CGO_ENABLED=1.
+ *
+ * Ownership: gb_load() fills a gb_graph released with gb_graph_release(); packages belong to it.
+ */
+#ifndef RT0_PIPELINE_LOAD_H
+#define RT0_PIPELINE_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/err.h"
+#include "common/strv.h"
+#include "pipeline/config.h"
+
+struct gb_module {
+	char *path;      /* module path: "example.com/x", "cmd", "std" */
+	char *dir;       /* root directory */
+	char *version;   /* NULL for the main module */
+	char *sum;       /* from go.sum when known, else NULL */
+	char *go;        /* go line / "## explicit; go" annotation: "1.22", or NULL */
+	struct gb_module *replace; /* "=>" target from vendor/modules.txt, or NULL */
+	struct strv godebug;       /* go.mod godebug key=value (main module only) */
+	bool is_main, is_std;
+};
+
+struct gb_pkg {
+	char *path;           /* import path as compiled (-p): "vendor/golang.org/x/net/..." for std vendor */
+	char *dir;
+	char *name;           /* package name ("main" for the main package) */
+	bool standard;        /* in $GOROOT/src (std or cmd) */
+	struct gb_module *mod;
+	char *lang;           /* -lang value: "go1.22" */
+	struct strv gofiles;  /* base names, sorted */
+	struct strv sfiles;   /* .s and .S, sorted */
+	struct strv sysofiles;
+	struct strv embeds;   /* //go:embed patterns (deduplicated, in first-seen order) */
+	struct strv go_debug; /* //go:debug directives (main package only) */
+	struct strv imports;  /* import paths as written, sorted, without "unsafe" and "C" */
+	struct gb_pkg **deps; /* resolved, parallel to imports */
+	size_t ndeps;
+	int mark;             /* graph walk state */
+	size_t index;         /* position in the topological order */
+	void *build;          /* the build stage's per-package state */
+};
+
+struct gb_graph {
+	const struct gb_config *cfg;
+	struct gb_module *main_mod;
+	struct gb_module **mods;   /* main first, then vendored modules in modules.txt order */
+	size_t nmods;
+	struct gb_pkg **pkgs;      /* topological order: every package after its imports; main last */
+	size_t npkgs;
+	struct gb_pkg *main;
+};
+
+/* Loads the main package `pattern` ("." or a directory relative to `dir`, or an import path). Errors
+ * are RT_EXIT_BUILD with the file that imports a missing package, the cycle of an import cycle, etc. */
+int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, const char *pattern, struct rt_err *err);
+void gb_graph_release(struct gb_graph *g);
+
+#endif

@@ -131,6 +131,8 @@ enum tok { T_EOF, T_IDENT, T_STRING, T_PUNCT, T_BAD };
 struct lexer {
 	const char *name, *p, *end;
 	int line;
+	const char *prev_end; /* where the previous token ended (before the comments skipped since) */
+	int prev_line;
 	enum tok t;
 	char *text; /* identifier or unquoted string */
 	char punct;
@@ -198,6 +200,8 @@ static void next(struct lexer *lx)
 {
 	free(lx->text);
 	lx->text = NULL;
+	lx->prev_end = lx->p;
+	lx->prev_line = lx->line;
 	skip_space(lx);
 	if (lx->p >= lx->end) {
 		lx->t = T_EOF;
@@ -352,7 +356,7 @@ static int find_embeds(const char *name, const char *p, const char *end, int lin
 
 int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *g, struct rt_err *err)
 {
-	struct lexer lx = { name, src, src + len, 1, T_EOF, NULL, 0 };
+	struct lexer lx = { name, src, src + len, 1, src, 1, T_EOF, NULL, 0 };
 	bool imports_embed = false;
 	int rc = -1;
 
@@ -400,16 +404,10 @@ int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *
 	for (size_t i = 0; i < g->imports.n; i++)
 		if (strcmp(g->imports.v[i], "embed") == 0)
 			imports_embed = true;
-	/* The token after the imports was already read: resume the embed scan at its line start. */
-	if (imports_embed) {
-		const char *from = lx.p;
-		int line = lx.line;
-
-		while (from > src && from[-1] != '\n')
-			from--;
-		if (find_embeds(name, from > src ? from - 1 : from, src + len, line - (from > src ? 1 : 0), g, err) != 0)
-			goto out;
-	}
+	/* The token after the imports was already read, and comments before it skipped: resume the
+	 * embed scan where the last import token ended. */
+	if (imports_embed && find_embeds(name, lx.prev_end, src + len, lx.prev_line, g, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(lx.text);

@@ -387,19 +387,14 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 					strv_push(&p->go_debug, src.go_debug.v[k]);
 			}
 			gosrc_release(&src);
-		} else if (has_suffix(n, ".s") || has_suffix(n, ".S") || has_suffix(n, ".sx")) {
-			if (gosrc_scan_header(full, &src, err) != 0) {
-				free(full);
-				goto out;
-			}
-			if (constraints_hold(c, full, &src, &ok, err) != 0) {
+		} else if (has_suffix(n, ".s")) {
+			/* .S and .sx are preprocessed by the C compiler: only cgo packages build them. A .s
+			 * file whose constraint cannot be read is dropped without an error, as go/build does. */
+			if (gosrc_scan_header(full, &src, err) == 0) {
+				if (constraints_hold(c, full, &src, &ok, err) == 0 && ok)
+					strv_push(&p->sfiles, n);
 				gosrc_release(&src);
-				free(full);
-				goto out;
 			}
-			if (ok)
-				strv_push(&p->sfiles, n);
-			gosrc_release(&src);
 		} else if (has_suffix(n, ".syso")) {
 			strv_push(&p->sysofiles, n);
 		} else if (has_suffix(n, ".c") || has_suffix(n, ".cc") || has_suffix(n, ".cpp") || has_suffix(n, ".m") ||
@@ -506,7 +501,7 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 	p->dir = w.dir;
 	p->mod = w.mod;
 	p->standard = w.standard;
-	if (p->standard && !(p->mod && p->mod->go))
+	if (p->standard) /* every std and cmd package, vendored ones too, gets the toolchain's language */
 		p->lang = xstrdup(L->cfg->lang);
 	else
 		p->lang = lang_of(p->mod && p->mod->go ? p->mod->go : DEFAULT_GO_MOD_VERSION);
@@ -666,6 +661,26 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 		rt_errf(err, RT_EXIT_BUILD, "package %s is not a main package (package %s): nothing to link", imp,
 			mainp->name);
 		goto out;
+	}
+	/* The linker always needs runtime (and math on arm, for soft float), imported or not. The order
+	 * keeps main last: these are inserted before it when they were not already loaded. */
+	{
+		const char *implicit[] = { "runtime", strcmp(cfg->goarch, "arm") == 0 ? "math" : NULL };
+
+		int failed = 0;
+
+		g->npkgs--; /* take main off the end while the implicit roots are visited */
+		for (size_t i = 0; i < 2 && !failed; i++) {
+			struct gb_pkg *ip;
+
+			if (implicit[i])
+				failed = load_pkg(&L, NULL, NULL, implicit[i], &ip, err);
+		}
+		g->pkgs = xgrow(g->pkgs, &L.pkgcap, g->npkgs + 1, sizeof(*g->pkgs));
+		mainp->index = g->npkgs;
+		g->pkgs[g->npkgs++] = mainp;
+		if (failed)
+			goto out;
 	}
 	g->main = mainp;
 	rc = 0;

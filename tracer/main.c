@@ -7,7 +7,9 @@
 #include "tracer/cmd.h"
 
 static const struct rt_cmd commands[] = {
+	{ "build", "build a Go program with the toolchain's own tools (no go command) and a manifest", cmd_build },
 	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
+	{ "tool", "the pack and buildid steps of 'build -n' recipes", cmd_tool },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,1490 @@
+#include "pipeline/build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "pipeline/buildid.h"
+#include "pipeline/config.h"
+#include "pipeline/embed.h"
+#include "pipeline/load.h"
+#include "pipeline/modinfo.h"
+#include "probes/binary.h"
+#include "probes/gophases.h"
+
+extern char **environ;
+
+/* ---- steps ---------------------------------------------------------------------------------------- */
+
+enum step_kind { S_MKDIR, S_WRITE, S_EXEC, S_PACK, S_BUILDID };
+
+struct step {
+	enum step_kind kind;
+	char *path;         /* MKDIR dir, WRITE file, PACK archive, BUILDID file */
+	char *data;         /* WRITE content */
+	size_t len;
+	struct strv argv;   /* EXEC argv, PACK member files */
+	struct strv env;    /* EXEC: extra "K=V" */
+	char *cwd;          /* EXEC */
+};
+
+struct job {
+	struct gb_pkg *p;        /* NULL for the link */
+	char *objdir;            /* $WORK/bNNN */
+	struct step *steps;
+	size_t nsteps, stepcap, next;
+	pid_t pid;
+	char *outfile;           /* the running tool's captured stdout+stderr */
+	size_t waiting;          /* imports not yet built */
+	struct job **users;
+	size_t nusers, usercap;
+	uint8_t action[32];
+	char action_id[GB_ID_LEN + 1];
+	char buildid[4 * (GB_ID_LEN + 1)];
+	uint8_t content[32];
+	char *archive;           /* where the result is: the cache once done */
+	char *result;            /* objdir path of the result before it moves to the cache */
+	bool cached, done;
+	struct strv compile_argv;
+	struct strv asm_argvs;   /* each asm command, tab-joined, for the manifest */
+};
+
+struct build {
+	const struct gb_opts *o;
+	struct gb_config cfg;
+	struct gb_graph g;
+	char *work;              /* the real $WORK */
+	char *cache;
+	char *godebug;
+	char *modinfo;
+	size_t modinfo_len;
+	char *tool_id;           /* identity of compile/asm/link: version and stat of each */
+	struct strv tool_env;    /* GOOS, GOARCH, GOAMD64/GOARM/GOARM64, GOROOT[, GOEXPERIMENT] for every tool */
+	struct job *jobs;        /* one per package, same order as g.pkgs, then the link */
+	size_t njobs;
+	int running, failed;
+	size_t done;
+	char *out;               /* final output path */
+	bool tty;
+};
+
+static void step_free(struct step *s)
+{
+	free(s->path);
+	free(s->data);
+	strv_release(&s->argv);
+	strv_release(&s->env);
+	free(s->cwd);
+}
+
+static struct step *add_step(struct job *j, enum step_kind k, const char *path)
+{
+	struct step *s;
+
+	j->steps = xgrow(j->steps, &j->stepcap, j->nsteps + 1, sizeof(*j->steps));
+	s = &j->steps[j->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->kind = k;
+	s->path = path ? xstrdup(path) : NULL;
+	return s;
+}
+
+/* ---- displaying commands (-x, -n) -------------------------------------------------------------------- */
+
+/* `s` with the real $WORK and cache directory shown as $WORK and $CACHE. */
+static char *show_path(const struct build *b, const char *s)
+{
+	size_t wl = strlen(b->work), cl = b->cache ? strlen(b->cache) : 0;
+	char *out = xmalloc(strlen(s) * 2 + 16), *o = out;
+
+	while (*s) {
+		if (strncmp(s, b->work, wl) == 0) {
+			o += sprintf(o, "$WORK");
+			s += wl;
+		} else if (cl && strncmp(s, b->cache, cl) == 0) {
+			o += sprintf(o, "$CACHE");
+			s += cl;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool needs_quote(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++)
+		if (!(strchr("-_./=:,+@%", *s) || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z')))
+			return true;
+	return false;
+}
+
+/* One shell word: paths under $WORK/$CACHE stay expandable, everything else is single-quoted if needed. */
+static void put_word(const struct build *b, FILE *f, const char *arg)
+{
+	char *shown = show_path(b, arg);
+
+	if (!needs_quote(shown)) {
+		fputs(shown, f);
+	} else if (!strchr(shown, '\'') && !strchr(shown, '$')) {
+		fprintf(f, "'%s'", shown);
+	} else {
+		fputc('"', f);
+		for (const char *p = shown; *p; p++) {
+			if (*p == '"' || *p == '\\' || *p == '`')
+				fputc('\\', f);
+			if (*p == '$' && strncmp(p, "$WORK", 5) != 0 && strncmp(p, "$CACHE", 6) != 0)
+				fputc('\\', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	}
+	free(shown);
+}
+
+static void show_step(const struct build *b, const struct step *s, FILE *f)
+{
+	switch (s->kind) {
+	case S_MKDIR:
+		fputs("mkdir -p ", f);
+		put_word(b, f, s->path);
+		fputc('\n', f);
+		break;
+	case S_WRITE:
+		if (s->len == 0) {
+			fputs("echo -n > ", f);
+			put_word(b, f, s->path);
+			fputs(" # internal\n", f);
+			break;
+		}
+		fputs("cat >", f);
+		put_word(b, f, s->path);
+		fputs(" << 'EOF' # internal\n", f);
+		fwrite(s->data, 1, s->len, f);
+		if (s->data[s->len - 1] != '\n')
+			fputc('\n', f);
+		fputs("EOF\n", f);
+		break;
+	case S_EXEC:
+		if (s->cwd) {
+			fputs("cd ", f);
+			put_word(b, f, s->cwd);
+			fputc('\n', f);
+		}
+		for (size_t i = 0; i < s->env.n; i++) {
+			const char *eq = strchr(s->env.v[i], '=');
+
+			fprintf(f, "%.*s=", (int)(eq - s->env.v[i]), s->env.v[i]);
+			put_word(b, f, eq + 1);
+			fputc(' ', f);
+		}
+		for (size_t i = 0; i < s->argv.n; i++) {
+			if (i)
+				fputc(' ', f);
+			put_word(b, f, s->argv.v[i]);
+		}
+		fputc('\n', f);
+		break;
+	case S_PACK:
+		fputs("\"$RT0TRACE\" tool pack r ", f);
+		put_word(b, f, s->path);
+		for (size_t i = 0; i < s->argv.n; i++) {
+			fputc(' ', f);
+			put_word(b, f, s->argv.v[i]);
+		}
+		fputs(" # internal\n", f);
+		break;
+	case S_BUILDID:
+		fputs("\"$RT0TRACE\" tool buildid -w ", f);
+		put_word(b, f, s->path);
+		fputs(" # internal\n", f);
+		break;
+	}
+}
+
+/* ---- cache ---------------------------------------------------------------------------------------- */
+
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+static char *cache_dir(struct rt_err *err)
+{
+	const char *env = getenv("RT0TRACE_CACHE"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir;
+
+	if (env && *env)
+		dir = xstrdup(env);
+	else if (xdg && *xdg)
+		dir = xasprintf("%s/rt0trace", xdg);
+	else if (home && *home)
+		dir = xasprintf("%s/.cache/rt0trace", home);
+	else
+		return rt_errf(err, RT_EXIT_ENV, "no build cache directory: set RT0TRACE_CACHE or HOME"), NULL;
+	if (mkdir_p(dir) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create the build cache '%s': %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* $CACHE/ab/<hex>-<kind> */
+static char *cache_path(const struct build *b, const uint8_t id[32], char kind)
+{
+	char hex[65];
+
+	gb_hash_hex(id, hex);
+	return xasprintf("%s/%.2s/%s-%c", b->cache, hex, hex, kind);
+}
+
+/* A cached result: the output file and its content ID (written last, so its presence means complete). */
+static bool cache_lookup(const struct build *b, struct job *j, char kind)
+{
+	char *meta = cache_path(b, j->action, 'd'), *out = cache_path(b, j->action, kind);
+	FILE *f = fopen(meta, "r");
+	char hex[65], id[sizeof(j->buildid)];
+	bool ok = false;
+
+	_Static_assert(sizeof(j->buildid) == 84, "the fscanf width below is sizeof(buildid) - 1");
+	if (f && fscanf(f, "%64s %83s", hex, id) == 2 && access(out, R_OK) == 0 && strlen(hex) == 64) {
+		for (int i = 0; i < 32; i++) {
+			unsigned v;
+
+			sscanf(hex + 2 * i, "%2x", &v);
+			j->content[i] = (uint8_t)v;
+		}
+		strcpy(j->buildid, id);
+		free(j->archive);
+		j->archive = out;
+		out = NULL;
+		ok = true;
+	}
+	if (f)
+		fclose(f);
+	free(meta);
+	free(out);
+	return ok;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	char buf[1 << 16];
+	ssize_t n;
+	struct stat st;
+
+	if (in < 0 || fstat(in, &st) != 0)
+		return in >= 0 ? (close(in), -1) : -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (close(out) != 0 || n < 0)
+		return -1;
+	return 0;
+}
+
+/* Moves a finished result into the cache (content ID file last). */
+static int cache_store(struct build *b, struct job *j, char kind, struct rt_err *err)
+{
+	char *dst = cache_path(b, j->action, kind), *meta = cache_path(b, j->action, 'd');
+	char *tmp = xasprintf("%s.tmp%d", dst, (int)getpid()), *dir = xstrdup(dst), hex[65];
+	FILE *f;
+	int rc = -1;
+
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", dst, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	gb_hash_hex(j->content, hex);
+	free(tmp);
+	tmp = xasprintf("%s.tmp%d", meta, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s %s\n", hex, j->buildid) < 0 || fclose(f) != 0 || rename(tmp, meta) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", meta, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	free(j->archive);
+	j->archive = dst;
+	dst = NULL;
+	rc = 0;
+out:
+	free(dst);
+	free(meta);
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+/* ---- hashing inputs ------------------------------------------------------------------------------ */
+
+struct hasher {
+	char *buf;
+	size_t len, cap;
+};
+
+static void hput(struct hasher *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hput(struct hasher *h, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	h->buf = xgrow(h->buf, &h->cap, h->len + (size_t)n + 1, 1);
+	memcpy(h->buf + h->len, s, (size_t)n);
+	h->len += (size_t)n;
+	free(s);
+}
+
+static int hash_file(const char *path, uint8_t out[32], struct rt_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	gb_sha256(buf, got, out);
+	free(buf);
+	return 0;
+}
+
+static int hput_file(struct hasher *h, const char *label, const char *path, struct rt_err *err)
+{
+	uint8_t d[32];
+	char hex[65];
+
+	if (hash_file(path, d, err) != 0)
+		return -1;
+	gb_hash_hex(d, hex);
+	hput(h, "%s %s %s\n", label, strrchr(path, '/') + 1, hex);
+	return 0;
+}
+
+static void hput_argv(struct hasher *h, const struct build *b, const struct strv *argv)
+{
+	for (size_t i = 0; i < argv->n; i++) {
+		char *s = show_path(b, argv->v[i]);
+
+		hput(h, "arg %s\n", s);
+		free(s);
+	}
+}
+
+static void finish_action(struct job *j, struct hasher *h)
+{
+	gb_sha256(h->buf, h->len, j->action);
+	gb_hash_to_string(j->action, j->action_id);
+	free(h->buf);
+}
+
+static char *tool_identity(const struct gb_config *c)
+{
+	static const char *const tools[] = { "compile", "asm", "link" };
+	char *id = xasprintf("%s", c->version);
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s", c->tooldir, tools[i]), *n;
+		struct stat st;
+
+		if (stat(p, &st) == 0)
+			n = xasprintf("%s %s:%lld:%lld.%09ld:%llu", id, tools[i], (long long)st.st_size,
+				      (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+		else
+			n = xasprintf("%s %s:missing", id, tools[i]);
+		free(id);
+		free(p);
+		id = n;
+	}
+	return id;
+}
+
+static void hput_target(struct hasher *h, const struct build *b)
+{
+	const struct gb_config *c = &b->cfg;
+
+	hput(h, "tools %s\ngoroot %s\ntarget %s/%s arm=%s amd64=%s arm64=%s cgo=%d\n", b->tool_id, c->goroot, c->goos,
+	     c->goarch, c->goarm ? c->goarm : "", c->goamd64 ? c->goamd64 : "", c->goarm64 ? c->goarm64 : "", c->cgo);
+	for (size_t i = 0; i < c->tool_tags.n; i++)
+		hput(h, "tag %s\n", c->tool_tags.v[i]);
+	for (size_t i = 0; i < c->tool_env.n; i++)
+		hput(h, "env %s\n", c->tool_env.v[i]);
+}
+
+/* ---- the compile action of one package ----------------------------------------------------------- */
+
+static const char *trim_target(const struct gb_pkg *p, char **owned)
+{
+	/* -trimpath rewrites the package directory to its import path (module@version/... for a
+	 * versioned dependency) and drops the object directory. */
+	*owned = NULL;
+	if (p->mod && p->mod->version && !p->standard) {
+		*owned = xasprintf("%s@%s%s", p->mod->path, p->mod->version, p->path + strlen(p->mod->path));
+		return *owned;
+	}
+	if (strncmp(p->path, "vendor/", 7) == 0 && p->standard)
+		return p->path;
+	return p->path;
+}
+
+static int plan_package(struct build *b, struct job *j, struct rt_err *err)
+{
+	const struct gb_config *c = &b->cfg;
+	struct gb_pkg *p = j->p;
+	struct hasher h = { 0 };
+	struct strv embed_files = STRV_INIT, objs = STRV_INIT;
+	char *embedcfg = NULL, *importcfg, *trimarg, *owned, *t;
+	size_t icap = 0, ilen = 0;
+	bool ext = p->sfiles.n || p->sysofiles.n;
+	struct step *s;
+	int rc = -1;
+
+	/* importcfg: every direct import, with importmap where the written path differs. */
+	importcfg = NULL;
+	{
+		char *line = xstrdup("# import config\n");
+
+		importcfg = xgrow(importcfg, &icap, strlen(line) + 1, 1);
+		strcpy(importcfg, line);
+		ilen = strlen(line);
+		free(line);
+	}
+	for (size_t i = 0; i < p->ndeps; i++) {
+		const struct job *d = &b->jobs[p->deps[i]->index];
+		char *line;
+
+		if (strcmp(p->imports.v[i], p->deps[i]->path) != 0) {
+			line = xasprintf("importmap %s=%s\n", p->imports.v[i], p->deps[i]->path);
+			importcfg = xgrow(importcfg, &icap, ilen + strlen(line) + 1, 1);
+			strcpy(importcfg + ilen, line);
+			ilen += strlen(line);
+			free(line);
+		}
+		line = xasprintf("packagefile %s=%s\n", p->deps[i]->path, d->archive);
+		importcfg = xgrow(importcfg, &icap, ilen + strlen(line) + 1, 1);
+		strcpy(importcfg + ilen, line);
+		ilen += strlen(line);
+		free(line);
+	}
+
+	if (p->embeds.n && gb_embed_resolve(p->dir, &p->embeds, &embedcfg, &embed_files, err) != 0)
+		goto out;
+
+	t = xasprintf("%s/", j->objdir); /* noop: keeps objdir formatting in one place */
+	free(t);
+	trimarg = xasprintf("%s=>%s;%s=>", p->dir, trim_target(p, &owned), j->objdir);
+	free(owned);
+
+	/* compile argv (cmd/go/internal/work/gc.go) */
+	{
+		struct strv *a = &j->compile_argv;
+		char *ncpu;
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		bool complete = !ext;
+
+		/* go build lets the compiler know these std packages have assembly-like bodies elsewhere. */
+		if (p->standard) {
+			static const char *const partial[] = { "bytes", "internal/poll", "net", "os", "runtime/metrics",
+							       "runtime/pprof", "runtime/trace", "sync", "syscall", "time" };
+
+			for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
+				if (strcmp(p->path, partial[i]) == 0)
+					complete = false;
+		}
+		strv_pushf(a, "%s/compile", c->tooldir);
+		strv_push(a, "-o");
+		strv_pushf(a, "%s/_pkg_.a", j->objdir);
+		strv_push(a, "-trimpath");
+		strv_push(a, trimarg);
+		strv_push(a, "-p");
+		strv_push(a, strcmp(p->name, "main") == 0 ? "main" : p->path);
+		strv_pushf(a, "-lang=%s", p->lang);
+		if (p->standard)
+			strv_push(a, "-std");
+		if (complete)
+			strv_push(a, "-complete");
+		strv_push(a, "-buildid");
+		strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
+		strv_push(a, "-goversion");
+		strv_push(a, c->version);
+		if (p->sfiles.n) {
+			strv_push(a, "-symabis");
+			strv_pushf(a, "%s/symabis", j->objdir);
+		}
+		ncpu = xasprintf("-c=%ld", n > 4 ? 4 : n);
+		if (n > 1)
+			strv_push(a, ncpu);
+		free(ncpu);
+		strv_push(a, "-nolocalimports");
+		strv_push(a, "-importcfg");
+		strv_pushf(a, "%s/importcfg", j->objdir);
+		if (embedcfg) {
+			strv_push(a, "-embedcfg");
+			strv_pushf(a, "%s/embedcfg", j->objdir);
+		}
+		strv_push(a, "-pack");
+		if (p->sfiles.n) {
+			strv_push(a, "-asmhdr");
+			strv_pushf(a, "%s/go_asm.h", j->objdir);
+		}
+		for (size_t i = 0; i < p->gofiles.n; i++)
+			strv_pushf(a, "%s/%s", p->dir, p->gofiles.v[i]);
+	}
+
+	/* the action ID: everything that decides the archive's content */
+	hput(&h, "rt0trace compile 1\n");
+	hput_target(&h, b);
+	hput(&h, "pkg %s dir %s\n", p->path, p->dir);
+	hput_argv(&h, b, &j->compile_argv);
+	for (size_t i = 0; i < p->ndeps; i++) {
+		char hex[65];
+
+		gb_hash_hex(b->jobs[p->deps[i]->index].content, hex);
+		hput(&h, "import %s %s %s\n", p->imports.v[i], p->deps[i]->path, hex);
+	}
+	for (size_t i = 0; i < p->gofiles.n + p->sfiles.n + p->sysofiles.n; i++) {
+		const struct strv *l = i < p->gofiles.n ? &p->gofiles : i < p->gofiles.n + p->sfiles.n ? &p->sfiles : &p->sysofiles;
+		size_t k = i < p->gofiles.n ? i : i < p->gofiles.n + p->sfiles.n ? i - p->gofiles.n : i - p->gofiles.n - p->sfiles.n;
+		char *path = xasprintf("%s/%s", p->dir, l->v[k]);
+		int r = hput_file(&h, "file", path, err);
+
+		free(path);
+		if (r != 0) {
+			free(h.buf);
+			goto out_trim;
+		}
+	}
+	for (size_t i = 0; i < embed_files.n; i++) {
+		char *path = xasprintf("%s/%s", p->dir, embed_files.v[i]);
+		int r;
+
+		hput(&h, "embed %s\n", embed_files.v[i]);
+		r = hput_file(&h, "embedfile", path, err);
+		free(path);
+		if (r != 0) {
+			free(h.buf);
+			goto out_trim;
+		}
+	}
+	finish_action(j, &h);
+	snprintf(j->buildid, sizeof(j->buildid), "%s/%s", j->action_id, j->action_id);
+	for (size_t i = 0; i < j->compile_argv.n; i++)
+		if (strcmp(j->compile_argv.v[i], "@BUILDID@") == 0) {
+			free(j->compile_argv.v[i]);
+			j->compile_argv.v[i] = xstrdup(j->buildid);
+		}
+
+	if (cache_lookup(b, j, 'a')) {
+		j->cached = true;
+		rc = 0;
+		goto out_trim;
+	}
+
+	/* the steps */
+	add_step(j, S_MKDIR, j->objdir);
+	s = add_step(j, S_WRITE, NULL);
+	s->path = xasprintf("%s/importcfg", j->objdir);
+	s->data = importcfg;
+	s->len = ilen;
+	importcfg = NULL;
+	if (embedcfg) {
+		s = add_step(j, S_WRITE, NULL);
+		s->path = xasprintf("%s/embedcfg", j->objdir);
+		s->data = embedcfg;
+		s->len = strlen(embedcfg);
+		embedcfg = NULL;
+	}
+	if (p->sfiles.n) {
+		struct strv base = STRV_INIT;
+
+		s = add_step(j, S_WRITE, NULL);
+		s->path = xasprintf("%s/go_asm.h", j->objdir);
+		s->data = xstrdup("");
+		strv_pushf(&base, "%s/asm", c->tooldir);
+		strv_push(&base, "-p");
+		strv_push(&base, strcmp(p->name, "main") == 0 ? "main" : p->path);
+		strv_push(&base, "-trimpath");
+		strv_push(&base, trimarg);
+		strv_push(&base, "-I");
+		strv_pushf(&base, "%s/", j->objdir);
+		strv_push(&base, "-I");
+		strv_pushf(&base, "%s/pkg/include", c->goroot);
+		strv_push(&base, "-D");
+		strv_pushf(&base, "GOOS_%s", c->goos);
+		strv_push(&base, "-D");
+		strv_pushf(&base, "GOARCH_%s", c->goarch);
+		if (c->goamd64) {
+			strv_push(&base, "-D");
+			strv_pushf(&base, "GOAMD64_%s", c->goamd64);
+		}
+		if (c->goarm) {
+			/* cmd/go's asmArgs: GOARM_7 implies GOARM_6 and GOARM_5 */
+			for (int v = c->goarm[0] - '0'; v >= 5; v--) {
+				strv_push(&base, "-D");
+				strv_pushf(&base, "GOARM_%d", v);
+			}
+		}
+		if (c->goarm64 && (strstr(c->goarm64, ",lse") || strcmp(c->goarm64, "v8.1") >= 0)) {
+			strv_push(&base, "-D");
+			strv_push(&base, "GOARM64_LSE");
+		}
+		s = add_step(j, S_EXEC, NULL);
+		for (size_t i = 0; i < base.n; i++)
+			strv_push(&s->argv, base.v[i]);
+		strv_push(&s->argv, "-gensymabis");
+		strv_push(&s->argv, "-o");
+		strv_pushf(&s->argv, "%s/symabis", j->objdir);
+		for (size_t i = 0; i < p->sfiles.n; i++)
+			strv_pushf(&s->argv, "./%s", p->sfiles.v[i]);
+		s->cwd = xstrdup(p->dir);
+		s = add_step(j, S_EXEC, NULL); /* compile */
+		for (size_t i = 0; i < j->compile_argv.n; i++)
+			strv_push(&s->argv, j->compile_argv.v[i]);
+		s->cwd = xstrdup(p->dir);
+		for (size_t k = 0; k < p->sfiles.n; k++) {
+			char *o = xasprintf("%s/%.*s.o", j->objdir, (int)(strlen(p->sfiles.v[k]) - 2), p->sfiles.v[k]);
+			char *joined;
+
+			s = add_step(j, S_EXEC, NULL);
+			for (size_t i = 0; i < base.n; i++)
+				strv_push(&s->argv, base.v[i]);
+			strv_push(&s->argv, "-o");
+			strv_push(&s->argv, o);
+			strv_pushf(&s->argv, "./%s", p->sfiles.v[k]);
+			s->cwd = xstrdup(p->dir);
+			strv_push(&objs, o);
+			joined = xstrdup("");
+			for (size_t i = 0; i < s->argv.n; i++) {
+				char *n = xasprintf("%s%s%s", joined, i ? "\t" : "", s->argv.v[i]);
+
+				free(joined);
+				joined = n;
+			}
+			strv_push(&j->asm_argvs, joined);
+			free(joined);
+			free(o);
+		}
+		strv_release(&base);
+	} else {
+		s = add_step(j, S_EXEC, NULL);
+		for (size_t i = 0; i < j->compile_argv.n; i++)
+			strv_push(&s->argv, j->compile_argv.v[i]);
+		s->cwd = xstrdup(p->dir);
+	}
+	for (size_t i = 0; i < p->sysofiles.n; i++)
+		strv_pushf(&objs, "%s/%s", p->dir, p->sysofiles.v[i]);
+	if (objs.n) {
+		s = add_step(j, S_PACK, NULL);
+		s->path = xasprintf("%s/_pkg_.a", j->objdir);
+		for (size_t i = 0; i < objs.n; i++)
+			strv_push(&s->argv, objs.v[i]);
+	}
+	s = add_step(j, S_BUILDID, NULL);
+	s->path = xasprintf("%s/_pkg_.a", j->objdir);
+	j->result = xasprintf("%s/_pkg_.a", j->objdir);
+	rc = 0;
+out_trim:
+	free(trimarg);
+out:
+	free(importcfg);
+	free(embedcfg);
+	strv_release(&embed_files);
+	strv_release(&objs);
+	return rc;
+}
+
+/* ---- the link ------------------------------------------------------------------------------------- */
+
+static int plan_link(struct build *b, struct job *j, struct rt_err *err)
+{
+	const struct gb_config *c = &b->cfg;
+	const struct job *mainj = &b->jobs[b->g.main->index];
+	struct hasher h = { 0 };
+	char *cfg = xstrdup("# import config\n"), *q, *exe = xasprintf("%s/exe/a.out", j->objdir);
+	struct step *s;
+	struct strv argv = STRV_INIT;
+
+	(void)err;
+	for (size_t i = b->g.npkgs; i-- > 0;) {
+		char *n = xasprintf("%spackagefile %s=%s\n", cfg, strcmp(b->g.pkgs[i]->name, "main") == 0 && b->g.pkgs[i] == b->g.main ? b->g.main->path : b->g.pkgs[i]->path, b->jobs[i].archive);
+
+		free(cfg);
+		cfg = n;
+	}
+	q = gb_go_quote(b->modinfo, b->modinfo_len);
+	{
+		char *n = xasprintf("%smodinfo %s\n", cfg, q);
+
+		free(cfg);
+		cfg = n;
+	}
+	free(q);
+
+	strv_pushf(&argv, "%s/link", c->tooldir);
+	strv_push(&argv, "-o");
+	strv_push(&argv, exe);
+	strv_push(&argv, "-importcfg");
+	strv_pushf(&argv, "%s/importcfg.link", j->objdir);
+	if (*b->godebug)
+		strv_pushf(&argv, "-X=runtime.godebugDefault=%s", b->godebug);
+	strv_push(&argv, "-buildmode=exe");
+	strv_push(&argv, "@BUILDID@");
+	strv_push(&argv, "-extld=gcc");
+	strv_push(&argv, mainj->archive);
+
+	hput(&h, "rt0trace link 1\n");
+	hput_target(&h, b);
+	for (size_t i = 0; i < argv.n; i++)
+		if (i != argv.n - 1 && strcmp(argv.v[i], exe) != 0)
+			hput(&h, "arg %s\n", strstr(argv.v[i], b->work) ? "(work)" : argv.v[i]);
+	hput(&h, "modinfo %zu\n", b->modinfo_len);
+	h.buf = xgrow(h.buf, &h.cap, h.len + b->modinfo_len + 1, 1);
+	memcpy(h.buf + h.len, b->modinfo, b->modinfo_len);
+	h.len += b->modinfo_len;
+	for (size_t i = 0; i < b->g.npkgs; i++) {
+		char hex[65];
+
+		gb_hash_hex(b->jobs[i].content, hex);
+		hput(&h, "package %s %s\n", b->g.pkgs[i]->path, hex);
+	}
+	finish_action(j, &h);
+	/* linkActionID/mainActionID/mainContentID/contentID, the last one fixed by buildid -w */
+	snprintf(j->buildid, sizeof(j->buildid), "%s/%.*s/%s", j->action_id, 2 * GB_ID_LEN + 1, mainj->buildid,
+		 j->action_id);
+	for (size_t i = 0; i < argv.n; i++)
+		if (strcmp(argv.v[i], "@BUILDID@") == 0) {
+			free(argv.v[i]);
+			argv.v[i] = xasprintf("-buildid=%s", j->buildid);
+		}
+	j->compile_argv = argv; /* the manifest's link argv */
+
+	if (cache_lookup(b, j, 'x')) {
+		j->cached = true;
+		free(cfg);
+		free(exe);
+		return 0;
+	}
+	add_step(j, S_MKDIR, j->objdir);
+	s = add_step(j, S_WRITE, NULL);
+	s->path = xasprintf("%s/importcfg.link", j->objdir);
+	s->data = cfg;
+	s->len = strlen(cfg);
+	s = add_step(j, S_MKDIR, NULL);
+	s->path = xasprintf("%s/exe", j->objdir);
+	s = add_step(j, S_EXEC, NULL);
+	for (size_t i = 0; i < argv.n; i++)
+		strv_push(&s->argv, argv.v[i]);
+	/* With -trimpath the linker records no GOROOT (runtime.GOROOT() then reports ""). */
+	strv_push(&s->env, "GOROOT=");
+	s->cwd = xstrdup(b->o->dir ? b->o->dir : ".");
+	s = add_step(j, S_BUILDID, exe);
+	j->result = exe;
+	return 0;
+}
+
+/* ---- running ------------------------------------------------------------------------------------- */
+
+static const char *job_name(const struct build *b, const struct job *j)
+{
+	return j->p ? j->p->path : b->g.main->path;
+}
+
+static int spawn(struct build *b, struct job *j, struct step *s, struct rt_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	char **envp;
+	size_t n = 0, k;
+	int rc;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	envp = xcalloc(n + s->env.n + b->tool_env.n + 1, sizeof(*envp));
+	k = 0;
+	for (char **e = environ; *e; e++) {
+		bool overridden = false;
+
+		for (size_t i = 0; i < s->env.n + b->tool_env.n; i++) {
+			const char *kv = i < s->env.n ? s->env.v[i] : b->tool_env.v[i - s->env.n];
+			size_t kl = (size_t)(strchr(kv, '=') - kv) + 1;
+
+			if (strncmp(*e, kv, kl) == 0)
+				overridden = true;
+		}
+		if (!overridden)
+			envp[k++] = *e;
+	}
+	for (size_t i = 0; i < s->env.n; i++)
+		envp[k++] = s->env.v[i];
+	for (size_t i = 0; i < b->tool_env.n; i++) {
+		bool overridden = false;
+
+		for (size_t e = 0; e < s->env.n; e++)
+			overridden = overridden || strncmp(s->env.v[e], b->tool_env.v[i],
+							   (size_t)(strchr(s->env.v[e], '=') - s->env.v[e]) + 1) == 0;
+		if (!overridden)
+			envp[k++] = b->tool_env.v[i];
+	}
+	free(j->outfile);
+	j->outfile = xasprintf("%s/.tool-output", j->objdir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, j->outfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (s->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
+	rc = posix_spawn(&j->pid, s->argv.v[0], &fa, NULL, s->argv.v, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	if (rc != 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot run '%s': %s", s->argv.v[0], strerror(rc));
+	b->running++;
+	return 0;
+}
+
+static void print_output(const struct build *b, const struct job *j, bool failed)
+{
+	FILE *f = j->outfile ? fopen(j->outfile, "r") : NULL;
+	char buf[4096];
+	size_t n;
+	bool header = false;
+
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (!header) {
+			fprintf(stderr, "# %s\n", job_name(b, j));
+			header = true;
+		}
+		fwrite(buf, 1, n, stderr);
+	}
+	fclose(f);
+	(void)failed;
+}
+
+/* Runs in-process steps and starts the next tool; returns 1 when a tool is running, 0 when the job
+ * has no step left, -1 on error. */
+static int advance(struct build *b, struct job *j, struct rt_err *err)
+{
+	while (j->next < j->nsteps) {
+		struct step *s = &j->steps[j->next++];
+
+		if (b->o->print_cmds)
+			show_step(b, s, stderr);
+		switch (s->kind) {
+		case S_MKDIR:
+			if (mkdir_p(s->path) != 0)
+				return rt_errf(err, RT_EXIT_BUILD, "cannot create '%s': %s", s->path, strerror(errno));
+			break;
+		case S_WRITE: {
+			FILE *f = fopen(s->path, "wb");
+
+			if (!f || fwrite(s->data, 1, s->len, f) != s->len || fclose(f) != 0)
+				return rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': %s", s->path, strerror(errno));
+			break;
+		}
+		case S_PACK:
+			if (gb_pack_append(s->path, s->argv.v, s->argv.n, err) != 0)
+				return -1;
+			break;
+		case S_BUILDID: {
+			char newid[sizeof(j->buildid)];
+
+			if (gb_buildid_rewrite(s->path, j->buildid, newid, j->content, err) != 0)
+				return -1;
+			strcpy(j->buildid, newid);
+			break;
+		}
+		case S_EXEC:
+			return spawn(b, j, s, err) == 0 ? 1 : -1;
+		}
+	}
+	return 0;
+}
+
+static int finish_job(struct build *b, struct job *j, struct rt_err *err);
+
+/* Starts a job whose imports are built: plans it (which may find it cached) and runs it. */
+static int start_job(struct build *b, struct job *j, struct rt_err *err)
+{
+	int r;
+
+	if ((j->p ? plan_package(b, j, err) : plan_link(b, j, err)) != 0)
+		return -1;
+	if (j->cached)
+		return finish_job(b, j, err);
+	r = advance(b, j, err);
+	if (r < 0)
+		return -1;
+	return r == 0 ? finish_job(b, j, err) : 0;
+}
+
+static int finish_job(struct build *b, struct job *j, struct rt_err *err)
+{
+	if (!j->cached && cache_store(b, j, j->p ? 'a' : 'x', err) != 0)
+		return -1;
+	j->done = true;
+	b->done++;
+	if (b->tty) {
+		fprintf(stderr, "\r\033[Krt0trace build: %zu/%zu %s", b->done, b->njobs, job_name(b, j));
+		fflush(stderr);
+	}
+	for (size_t i = 0; i < j->nusers; i++)
+		if (--j->users[i]->waiting == 0 && !b->failed && start_job(b, j->users[i], err) != 0)
+			return -1;
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static int run_all(struct build *b, struct rt_err *err)
+{
+	int jobs = b->o->jobs > 0 ? b->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	struct job **ready = xcalloc(b->njobs, sizeof(*ready));
+	size_t nready = 0;
+	int rc = 0;
+
+	if (jobs < 1)
+		jobs = 1;
+	/* Jobs with no imports first; the rest start as their imports finish (finish_job). To respect -j,
+	 * start_job is only called from here while fewer than `jobs` tools run: jobs that became ready
+	 * inside finish_job run their in-process steps at once, which never spawn more than one tool each. */
+	for (size_t i = 0; i < b->njobs; i++)
+		if (b->jobs[i].waiting == 0)
+			ready[nready++] = &b->jobs[i];
+	for (size_t i = 0; i < nready && rc == 0; i++)
+		rc = start_job(b, ready[i], err);
+	free(ready);
+	while (rc == 0 && b->running > 0) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		struct job *j = NULL;
+
+		if (pid < 0) {
+			if (errno == EINTR && !interrupted)
+				continue;
+			break;
+		}
+		for (size_t i = 0; i < b->njobs; i++)
+			if (b->jobs[i].pid == pid)
+				j = &b->jobs[i];
+		if (!j)
+			continue;
+		b->running--;
+		j->pid = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			const struct step *s = &j->steps[j->next - 1];
+			const char *tool = strrchr(s->argv.v[0], '/') + 1;
+
+			if (b->tty)
+				fputs("\r\033[K", stderr);
+			print_output(b, j, true);
+			if (WIFSIGNALED(status))
+				rt_errf(err, RT_EXIT_BUILD, "build failed: %s of %s was killed by signal %d", tool,
+					job_name(b, j), WTERMSIG(status));
+			else
+				rt_errf(err, RT_EXIT_BUILD, "build failed: %s of %s exited with status %d", tool,
+					job_name(b, j), WEXITSTATUS(status));
+			rc = -1;
+			break;
+		}
+		print_output(b, j, false);
+		{
+			int r = advance(b, j, err);
+
+			if (r < 0 || (r == 0 && finish_job(b, j, err) != 0))
+				rc = -1;
+		}
+		if (interrupted) {
+			rt_errf(err, RT_EXIT_BUILD, "build interrupted by signal %d", (int)interrupted);
+			rc = -1;
+		}
+	}
+	if (rc != 0) {
+		b->failed = 1;
+		for (size_t i = 0; i < b->njobs; i++)
+			if (b->jobs[i].pid > 0)
+				kill(b->jobs[i].pid, SIGTERM);
+		while (b->running > 0 && waitpid(-1, NULL, 0) > 0)
+			b->running--;
+	}
+	if (b->tty)
+		fputs("\r\033[K", stderr);
+	return rc;
+}
+
+/* -n: the whole recipe, in dependency order, with nothing run. */
+static int print_recipe(struct build *b, struct rt_err *err)
+{
+	FILE *f = stdout;
+
+	fprintf(f, "#!/bin/sh\n# rt0trace build -n: the commands that build %s\nset -e\n", b->g.main->path);
+	fprintf(f, "RT0TRACE=${RT0TRACE:-%s}\nWORK=$(mktemp -d)\nCACHE=%s\n", b->o->self ? b->o->self : "rt0trace",
+		b->cache);
+	for (size_t i = 0; i < b->tool_env.n; i++) {
+		const char *eq = strchr(b->tool_env.v[i], '=');
+
+		fprintf(f, "export %.*s=", (int)(eq - b->tool_env.v[i]), b->tool_env.v[i]);
+		put_word(b, f, eq + 1);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < b->njobs; i++) {
+		struct job *j = &b->jobs[i];
+
+		if ((j->p ? plan_package(b, j, err) : plan_link(b, j, err)) != 0)
+			return -1;
+		if (!j->cached) {
+			/* Stand-ins so dependents can be planned: the archive stays in $WORK. */
+			j->archive = xstrdup(j->result);
+			memcpy(j->content, j->action, 32);
+		}
+		for (size_t k = 0; k < j->nsteps; k++)
+			show_step(b, &j->steps[k], f);
+	}
+	fputs("mkdir -p ", f);
+	{
+		char *d = xstrdup(b->out), *slash = strrchr(d, '/');
+
+		if (slash)
+			*slash = '\0';
+		put_word(b, f, slash ? d : ".");
+		free(d);
+	}
+	fputs("\ncp ", f);
+	put_word(b, f, b->jobs[b->njobs - 1].archive);
+	fputc(' ', f);
+	put_word(b, f, b->out);
+	fputs("\nrm -rf \"$WORK\"\n", f);
+	return fflush(f) == 0 ? 0 : rt_errf(err, RT_EXIT_ENV, "cannot write the recipe: %s", strerror(errno));
+}
+
+/* ---- output and manifest ------------------------------------------------------------------------- */
+
+static int install(struct build *b, struct rt_err *err)
+{
+	char *tmp = xasprintf("%s.rt0tmp%d", b->out, (int)getpid());
+	const char *from = b->jobs[b->njobs - 1].archive;
+
+	if (b->o->print_cmds) {
+		fputs("cp ", stderr);
+		put_word(b, stderr, from);
+		fputc(' ', stderr);
+		put_word(b, stderr, b->out);
+		fputc('\n', stderr);
+	}
+	if (copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rename(tmp, b->out) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		free(tmp);
+		return rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': %s", b->out, strerror(e));
+	}
+	free(tmp);
+	return 0;
+}
+
+static json_t *strv_json(const struct strv *sv, const char *prefix)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sv->n; i++) {
+		char *s = prefix ? xasprintf("%s/%s", prefix, sv->v[i]) : xstrdup(sv->v[i]);
+
+		json_array_append_new(a, json_string(s));
+		free(s);
+	}
+	return a;
+}
+
+static json_t *argv_json(const struct build *b, const struct strv *argv)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < argv->n; i++) {
+		char *s = show_path(b, argv->v[i]);
+
+		json_array_append_new(a, json_string(s));
+		free(s);
+	}
+	return a;
+}
+
+static int write_manifest(struct build *b, struct rt_err *err)
+{
+	const struct gb_config *c = &b->cfg;
+	json_t *m = json_object(), *pkgs = json_array(), *link = json_object(), *placed = json_object();
+	json_t *entry = json_object(), *phases = json_array();
+	struct rt_binary *bin;
+	struct rt_phase ph[16];
+	size_t nph;
+	char *tmp;
+	int rc = -1;
+
+	json_object_set_new(m, "format", json_string("rt0trace-manifest"));
+	json_object_set_new(m, "version", json_integer(1));
+	json_object_set_new(m, "goroot", json_string(c->goroot));
+	json_object_set_new(m, "go_version", json_string(c->version));
+	json_object_set_new(m, "goos", json_string(c->goos));
+	json_object_set_new(m, "goarch", json_string(c->goarch));
+	for (size_t i = 0; i < b->g.npkgs; i++) {
+		const struct gb_pkg *p = b->g.pkgs[i];
+		const struct job *j = &b->jobs[i];
+		json_t *o = json_object(), *asmv = json_array();
+
+		json_object_set_new(o, "path", json_string(p->path));
+		json_object_set_new(o, "dir", json_string(p->dir));
+		json_object_set_new(o, "files", strv_json(&p->gofiles, NULL));
+		json_object_set_new(o, "sfiles", strv_json(&p->sfiles, NULL));
+		json_object_set_new(o, "imports", strv_json(&p->imports, NULL));
+		json_object_set_new(o, "compile", argv_json(b, &j->compile_argv));
+		for (size_t k = 0; k < j->asm_argvs.n; k++) {
+			struct strv one = STRV_INIT;
+			char *copy = xstrdup(j->asm_argvs.v[k]), *save = NULL;
+
+			for (char *t = strtok_r(copy, "\t", &save); t; t = strtok_r(NULL, "\t", &save))
+				strv_push(&one, t);
+			json_array_append_new(asmv, argv_json(b, &one));
+			strv_release(&one);
+			free(copy);
+		}
+		json_object_set_new(o, "asm", asmv);
+		json_object_set_new(o, "archive", json_string(j->archive));
+		json_object_set_new(o, "cached", json_boolean(j->cached));
+		json_array_append_new(pkgs, o);
+	}
+	json_object_set_new(m, "packages", pkgs);
+	json_object_set_new(link, "argv", argv_json(b, &b->jobs[b->njobs - 1].compile_argv));
+	json_object_set_new(link, "output", json_string(b->out));
+	json_object_set_new(link, "build_id", json_string(b->jobs[b->njobs - 1].buildid));
+	json_object_set_new(m, "link", link);
+
+	if (rt_binary_open(&bin, b->out, err) != 0)
+		goto out;
+	json_object_set_new(entry, "symbol", json_str_or_null(bin->entry_sym ? bin->entry_sym->name : NULL));
+	json_object_set_new(entry, "addr", json_hex(bin->elf->entry));
+	json_object_set_new(placed, "entry", entry);
+	entry = NULL;
+	nph = rt_go_phases(bin->elf, ph, sizeof(ph) / sizeof(ph[0]));
+	for (size_t i = 0; i < nph; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(ph[i].name));
+		json_object_set_new(o, "symbol", json_str_or_null(ph[i].symbol));
+		json_object_set_new(o, "addr", ph[i].symbol ? json_hex(ph[i].addr) : json_null());
+		json_object_set_new(o, "role", json_string(rt_phase_role_name(ph[i].role)));
+		json_array_append_new(phases, o);
+	}
+	json_object_set_new(placed, "phases", phases);
+	phases = NULL;
+	json_object_set_new(placed, "init_order", rt_binary_init_order_json(bin->go));
+	rt_binary_free(bin);
+	json_object_set_new(m, "placed", placed);
+	placed = NULL;
+
+	tmp = xasprintf("%s.rt0tmp%d", b->o->manifest, (int)getpid());
+	if (json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || rename(tmp, b->o->manifest) != 0) {
+		rt_errf(err, RT_EXIT_BUILD, "cannot write the manifest '%s': %s", b->o->manifest, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		goto out;
+	}
+	free(tmp);
+	rc = 0;
+out:
+	json_decref(entry);
+	json_decref(phases);
+	json_decref(placed);
+	json_decref(m);
+	return rc;
+}
+
+/* ---- gb_build ------------------------------------------------------------------------------------ */
+
+static int default_output(struct build *b, struct rt_err *err)
+{
+	const char *dir = b->o->dir ? b->o->dir : ".";
+	const char *last = strrchr(b->g.main->path, '/');
+	char *name = xstrdup(last ? last + 1 : b->g.main->path);
+	struct stat st;
+
+	if (!b->o->out)
+		b->out = xasprintf("%s/%s", dir, name);
+	else if (stat(b->o->out, &st) == 0 && S_ISDIR(st.st_mode))
+		b->out = xasprintf("%s/%s", b->o->out, name);
+	else
+		b->out = xstrdup(b->o->out);
+	free(name);
+	/* Refuse an unwritable destination before building anything. */
+	{
+		char *d = xstrdup(b->out), *slash = strrchr(d, '/');
+		const char *parent = slash ? (slash == d ? "/" : (*slash = '\0', d)) : ".";
+
+		if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': directory '%s' does not exist", b->out, parent);
+			free(d);
+			return -1;
+		}
+		if (access(parent, W_OK) != 0) {
+			rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': %s", b->out, strerror(errno));
+			free(d);
+			return -1;
+		}
+		free(d);
+	}
+	if (stat(b->out, &st) == 0 && S_ISDIR(st.st_mode))
+		return rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': it is a directory", b->out);
+	return 0;
+}
+
+static void remove_tree(const char *path)
+{
+	char *cmd[] = { "rm", "-rf", (char *)path, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "rm", NULL, NULL, cmd, environ) == 0)
+		waitpid(pid, NULL, 0);
+}
+
+int gb_build(const struct gb_opts *o, struct rt_err *err)
+{
+	struct build b = { 0 };
+	struct sigaction sa = { 0 }, old_int, old_term;
+	int rc = -1;
+	char wtmpl[] = "/tmp/rt0build-XXXXXX";
+
+	b.o = o;
+	b.tty = o->progress && !o->print_cmds && !o->dry_run && isatty(2);
+	if (gb_config_load(&b.cfg, o->goroot, err) != 0)
+		return -1;
+	if (gb_load(&b.g, &b.cfg, o->dir ? o->dir : ".", o->pattern, err) != 0)
+		goto out_cfg;
+	if (default_output(&b, err) != 0 || !(b.cache = cache_dir(err)))
+		goto out_graph;
+	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
+		goto out_graph;
+	b.modinfo = gb_modinfo(&b.g, b.godebug, &b.modinfo_len);
+	b.tool_id = tool_identity(&b.cfg);
+	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
+	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
+	if (b.cfg.goamd64)
+		strv_pushf(&b.tool_env, "GOAMD64=%s", b.cfg.goamd64);
+	if (b.cfg.goarm)
+		strv_pushf(&b.tool_env, "GOARM=%s", b.cfg.goarm);
+	if (b.cfg.goarm64)
+		strv_pushf(&b.tool_env, "GOARM64=%s", b.cfg.goarm64);
+	strv_pushf(&b.tool_env, "GOROOT=%s", b.cfg.goroot);
+	if (getenv("GOEXPERIMENT"))
+		strv_pushf(&b.tool_env, "GOEXPERIMENT=%s", getenv("GOEXPERIMENT"));
+	if (!mkdtemp(wtmpl)) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create a work directory in /tmp: %s", strerror(errno));
+		goto out_graph;
+	}
+	b.work = xstrdup(wtmpl);
+
+	/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
+	 * link, which shares main's object directory. */
+	b.njobs = b.g.npkgs + 1;
+	b.jobs = xcalloc(b.njobs, sizeof(*b.jobs));
+	for (size_t i = 0; i < b.g.npkgs; i++) {
+		struct job *j = &b.jobs[i];
+
+		j->p = b.g.pkgs[i];
+		j->objdir = xasprintf("%s/b%03zu", b.work, b.g.npkgs - i);
+		j->waiting = j->p->ndeps;
+		for (size_t k = 0; k < j->p->ndeps; k++) {
+			struct job *d = &b.jobs[j->p->deps[k]->index];
+
+			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
+			d->users[d->nusers++] = j;
+		}
+	}
+	{
+		struct job *l = &b.jobs[b.njobs - 1];
+
+		l->objdir = xasprintf("%s/b001", b.work);
+		l->waiting = b.g.npkgs;
+		for (size_t i = 0; i < b.g.npkgs; i++) {
+			struct job *d = &b.jobs[i];
+
+			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
+			d->users[d->nusers++] = l;
+		}
+	}
+
+	if (o->dry_run) {
+		rc = print_recipe(&b, err);
+		goto out_work;
+	}
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	rc = run_all(&b, err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rc == 0)
+		rc = install(&b, err);
+	if (rc == 0 && o->manifest)
+		rc = write_manifest(&b, err);
+out_work:
+	remove_tree(b.work);
+	for (size_t i = 0; i < b.njobs; i++) {
+		struct job *j = &b.jobs[i];
+
+		for (size_t k = 0; k < j->nsteps; k++)
+			step_free(&j->steps[k]);
+		free(j->steps);
+		free(j->objdir);
+		free(j->outfile);
+		free(j->users);
+		free(j->archive);
+		if (j->result != j->archive)
+			free(j->result);
+		strv_release(&j->compile_argv);
+		strv_release(&j->asm_argvs);
+	}
+	free(b.jobs);
+	free(b.work);
+	free(b.tool_id);
+	strv_release(&b.tool_env);
+out_graph:
+	free(b.modinfo);
+	free(b.godebug);
+	free(b.cache);
+	free(b.out);
+	gb_graph_release(&b.g);
+out_cfg:
+	gb_config_release(&b.cfg);
+	return rc;
+}
+
+/* ---- rt0trace tool ------------------------------------------------------------------------------- */
+
+/* The build ID a file carries: an ELF's Go note, or an archive's `build id "..."` header line. */
+static char *read_build_id(const char *path, struct rt_err *err)
+{
+	struct rt_elf *e;
+	FILE *f;
+	char buf[4096], *p, *q;
+	size_t n;
+
+	if (rt_elf_open(&e, path, NULL) == 0) {
+		struct rt_go_info *g = NULL;
+		struct strv notes = STRV_INIT;
+		char *id = NULL;
+
+		if (rt_go_read(e, &g, &notes, NULL) == 0 && g && g->build_id)
+			id = xstrdup(g->build_id);
+		rt_go_free(g);
+		strv_release(&notes);
+		rt_elf_free(e);
+		if (!id)
+			rt_errf(err, RT_EXIT_INPUT, "'%s' has no Go build ID", path);
+		return id;
+	}
+	if (!(f = fopen(path, "rb")))
+		return rt_errf(err, RT_EXIT_INPUT, "cannot open '%s': %s", path, strerror(errno)), NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	if (!(p = strstr(buf, "build id \"")) || !(q = strchr(p + 10, '"')))
+		return rt_errf(err, RT_EXIT_INPUT, "'%s' has no Go build ID", path), NULL;
+	return xstrndup(p + 10, (size_t)(q - p - 10));
+}
+
+int gb_tool_main(int argc, char **argv)
+{
+	struct rt_err err = { 0 };
+
+	if (argc >= 4 && strcmp(argv[1], "pack") == 0 && strcmp(argv[2], "r") == 0) {
+		if (gb_pack_append(argv[3], argv + 4, (size_t)(argc - 4), &err) != 0)
+			return rt_err_report(&err);
+		return 0;
+	}
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "buildid") == 0) {
+		bool write = argc == 4 && strcmp(argv[2], "-w") == 0;
+		const char *file = argv[argc - 1];
+		char *id = read_build_id(file, &err), newid[256];
+
+		if (!id)
+			return rt_err_report(&err);
+		if (write && (strlen(id) >= sizeof(newid) || gb_buildid_rewrite(file, id, newid, NULL, &err) != 0)) {
+			free(id);
+			return rt_err_report(&err);
+		}
+		printf("%s\n", write ? newid : id);
+		free(id);
+		return 0;
+	}
+	fprintf(stderr, "usage: rt0trace tool pack r ARCHIVE FILE...\n       rt0trace tool buildid [-w] FILE\n");
+	return RT_EXIT_USAGE;
+}

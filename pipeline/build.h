@@ -1,0 +1,39 @@
+/*
+ * pipeline/build: `rt0trace build` — compile, assemble, pack and link a Go main package by driving
+ * $GOROOT/pkg/tool/<host>/{compile,asm,link} directly, the way `go build -trimpath` does (never running
+ * `go`), with a content-addressed cache and a parallel scheduler along the import graph.
+ *
+ * Cache: $RT0TRACE_CACHE, else $XDG_CACHE_HOME/rt0trace, else $HOME/.cache/rt0trace. An entry is keyed
+ * by the action ID: sha256 over the tool identities, the target, the package's flags, the contents of
+ * its source and embedded files and its imports' content IDs. A package whose key is cached is not
+ * compiled; a link whose key is cached is not run (a no-op rebuild runs no tool).
+ */
+#ifndef RT0_PIPELINE_BUILD_H
+#define RT0_PIPELINE_BUILD_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+
+struct gb_opts {
+	const char *dir;       /* -C: where to run (default ".") */
+	const char *out;       /* -o: output file or directory (default: the package's last path element) */
+	const char *manifest;  /* --manifest FILE, or NULL */
+	const char *goroot;    /* --goroot, or NULL */
+	const char *pattern;   /* PACKAGE (default ".") */
+	int jobs;              /* -j (default: CPU count) */
+	bool dry_run;          /* -n: print the shell recipe, run nothing */
+	bool print_cmds;       /* -x: print commands as they run */
+	bool progress;         /* a progress line on stderr (when it is a terminal) */
+	const char *self;      /* path of the rt0trace binary, for the -n recipe's pack/buildid steps */
+};
+
+/* Exit classes: RT_EXIT_ENV (no Go toolchain, cache unusable), RT_EXIT_BUILD (anything about the build
+ * itself, tool failures included; the tool's own output was already printed). */
+int gb_build(const struct gb_opts *o, struct rt_err *err);
+
+/* `rt0trace tool pack r ARCHIVE FILES...` / `rt0trace tool buildid [-w] FILE`: the two steps of the -n
+ * recipe that no Go distribution ships a binary for. Returns an exit code. */
+int gb_tool_main(int argc, char **argv);
+
+#endif

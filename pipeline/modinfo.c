@@ -1,0 +1,271 @@
+#include "pipeline/modinfo.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+struct kv {
+	char *k, *v;
+};
+
+static int cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
+}
+
+static void kv_set(struct kv **m, size_t *n, size_t *cap, const char *k, size_t klen, const char *v)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strlen((*m)[i].k) == klen && strncmp((*m)[i].k, k, klen) == 0) {
+			free((*m)[i].v);
+			(*m)[i].v = xstrdup(v);
+			return;
+		}
+	*m = xgrow(*m, cap, *n + 1, sizeof(**m));
+	(*m)[*n].k = xstrndup(k, klen);
+	(*m)[*n].v = xstrdup(v);
+	(*n)++;
+}
+
+/* "1.22.3" or "1.22" -> 22; -1 when not a 1.N version. */
+static int go_minor_of(const char *v)
+{
+	if (strncmp(v, "1.", 2) != 0 || !isdigit((unsigned char)v[2]))
+		return -1;
+	return atoi(v + 2);
+}
+
+/* Reads {Name: "x", ..., Changed: N, Old: "v"} entries of internal/godebugs/table.go. */
+static int godebug_table_defaults(const char *goroot, int minor, struct kv **m, size_t *n, size_t *cap,
+				  struct rt_err *err)
+{
+	char *path = xasprintf("%s/src/internal/godebugs/table.go", goroot);
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int entries = 0;
+
+	if (!f) {
+		rt_errf(err, RT_EXIT_ENV, "cannot read the GODEBUG table '%s'", path);
+		free(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strstr(line, "{Name: \""), *changed = strstr(line, "Changed: "), *old = strstr(line, "Old: \"");
+		char *ne, *oe;
+
+		if (!name)
+			continue;
+		entries++;
+		name += 8;
+		if (!(ne = strchr(name, '"')) || !changed || !old || !(oe = strchr(old + 6, '"')))
+			continue;
+		if (minor < atoi(changed + 9)) {
+			*oe = '\0';
+			kv_set(m, n, cap, name, (size_t)(ne - name), old + 6);
+		}
+	}
+	fclose(f);
+	if (!entries) {
+		rt_errf(err, RT_EXIT_ENV, "no GODEBUG settings found in '%s'", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
+{
+	const struct gb_module *mm = g->main_mod;
+	struct kv *over = NULL, *m = NULL;
+	size_t nover = 0, capover = 0, n = 0, cap = 0, len = 0;
+	const char *gover = mm->go ? mm->go : "1.16";
+	char *base = NULL, *s;
+	int minor;
+
+	*out = NULL;
+	if (strcmp(g->main->name, "main") != 0) {
+		*out = xstrdup("");
+		return 0;
+	}
+	/* go.mod godebug lines, then //go:debug directives: "key=value". */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct strv *l = pass == 0 ? &mm->godebug : &g->main->go_debug;
+
+		for (size_t i = 0; i < l->n; i++) {
+			const char *eq = strchr(l->v[i], '=');
+
+			if (eq)
+				kv_set(&over, &nover, &capover, l->v[i], (size_t)(eq - l->v[i]), eq + 1);
+		}
+	}
+	for (size_t i = 0; i < nover; i++)
+		if (strcmp(over[i].k, "default") == 0) {
+			const char *v = strncmp(over[i].v, "go", 2) == 0 ? over[i].v + 2 : over[i].v;
+
+			if (go_minor_of(v) >= 0)
+				base = xstrdup(v);
+			free(over[i].k);
+			free(over[i].v);
+			over[i] = over[--nover];
+			break;
+		}
+	minor = go_minor_of(base ? base : gover);
+	if (minor >= 0 && godebug_table_defaults(g->cfg->goroot, minor, &m, &n, &cap, err) != 0) {
+		free(base);
+		goto fail;
+	}
+	free(base);
+	for (size_t i = 0; i < nover; i++)
+		kv_set(&m, &n, &cap, over[i].k, strlen(over[i].k), over[i].v);
+	if (n)
+		qsort(m, n, sizeof(*m), cmp_kv);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(m[i].k) + strlen(m[i].v) + 2;
+	s = xcalloc(1, len + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, m[i].k);
+		strcat(s, "=");
+		strcat(s, m[i].v);
+	}
+	*out = s;
+	for (size_t i = 0; i < n; i++)
+		free(m[i].k), free(m[i].v);
+	for (size_t i = 0; i < nover; i++)
+		free(over[i].k), free(over[i].v);
+	free(m);
+	free(over);
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(m[i].k), free(m[i].v);
+	for (size_t i = 0; i < nover; i++)
+		free(over[i].k), free(over[i].v);
+	free(m);
+	free(over);
+	return -1;
+}
+
+/* cmd/go/internal/modload's infoStart and infoEnd. */
+static const unsigned char info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+					       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
+static const unsigned char info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+					     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	*buf = xgrow(*buf, cap, *len + n + 1, 1);
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+static void appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	append(buf, len, cap, s, (size_t)n);
+	free(s);
+}
+
+static int cmp_mod(const void *a, const void *b)
+{
+	return strcmp((*(struct gb_module *const *)a)->path, (*(struct gb_module *const *)b)->path);
+}
+
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
+{
+	const struct gb_config *c = g->cfg;
+	const struct gb_module *mm = g->main_mod;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, ndeps = 0;
+	struct gb_module **deps = xcalloc(g->nmods + 1, sizeof(*deps));
+
+	append(&buf, &len, &cap, (const char *)info_start, 16);
+	appendf(&buf, &len, &cap, "path\t%s\n", g->main->path);
+	if (!mm->is_std)
+		appendf(&buf, &len, &cap, "mod\t%s\t(devel)\t\n", mm->path);
+	/* dep lines: the non-main modules that provide a package to this build, sorted by path. */
+	for (size_t i = 0; i < g->npkgs; i++) {
+		struct gb_module *m = g->pkgs[i]->mod;
+		bool seen = false;
+
+		if (!m || m->is_main || m->is_std || g->pkgs[i]->standard)
+			continue;
+		for (size_t k = 0; k < ndeps; k++)
+			seen = seen || deps[k] == m;
+		if (!seen)
+			deps[ndeps++] = m;
+	}
+	if (ndeps)
+		qsort(deps, ndeps, sizeof(*deps), cmp_mod);
+	for (size_t i = 0; i < ndeps; i++) {
+		const struct gb_module *r = deps[i]->replace;
+
+		/* runtime/debug.BuildInfo.String: a replaced module's dep line has no sum, and its "=>"
+		 * line is followed by an empty line. Sums are empty in vendor mode. */
+		if (!r) {
+			appendf(&buf, &len, &cap, "dep\t%s\t%s\t%s\n", deps[i]->path, deps[i]->version ? deps[i]->version : "(devel)",
+				deps[i]->sum ? deps[i]->sum : "");
+		} else {
+			appendf(&buf, &len, &cap, "dep\t%s\t%s\n=>\t%s\t%s\t%s\n\n", deps[i]->path,
+				deps[i]->version ? deps[i]->version : "(devel)", r->path, r->version ? r->version : "(devel)",
+				r->sum ? r->sum : "");
+		}
+	}
+	free(deps);
+	appendf(&buf, &len, &cap, "build\t-buildmode=exe\nbuild\t-compiler=gc\nbuild\t-trimpath=true\n");
+	if (godebug && *godebug)
+		appendf(&buf, &len, &cap, "build\tDefaultGODEBUG=%s\n", godebug);
+	appendf(&buf, &len, &cap, "build\tCGO_ENABLED=%d\nbuild\tGOARCH=%s\nbuild\tGOOS=%s\n", c->cgo ? 1 : 0, c->goarch,
+		c->goos);
+	if (c->goamd64)
+		appendf(&buf, &len, &cap, "build\tGOAMD64=%s\n", c->goamd64);
+	if (c->goarm)
+		appendf(&buf, &len, &cap, "build\tGOARM=%s\n", c->goarm);
+	if (c->goarm64)
+		appendf(&buf, &len, &cap, "build\tGOARM64=%s\n", c->goarm64);
+	append(&buf, &len, &cap, (const char *)info_end, 16);
+	*lenp = len;
+	return buf;
+}
+
+char *gb_go_quote(const char *s, size_t len)
+{
+	char *out = xmalloc(len * 4 + 3), *o = out;
+
+	*o++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		switch (ch) {
+		case '"': *o++ = '\\'; *o++ = '"'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		default:
+			if (ch >= 0x20 && ch < 0x7f)
+				*o++ = (char)ch;
+			else
+				o += sprintf(o, "\\x%02x", ch);
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}

@@ -1,0 +1,27 @@
+/*
+ * pipeline/modinfo: the two strings go build derives for the link of a main package.
+ *
+ *  - DefaultGODEBUG (cmd/go/internal/load/godebug.go): for each setting of $GOROOT/src/internal/godebugs
+ *    whose Changed release is newer than the main module's go version, its Old value; then go.mod's
+ *    godebug lines and the main package's //go:debug directives on top ("default=go1.N" picks another
+ *    base version); keys sorted, "k=v" joined by commas. Passed as -X=runtime.godebugDefault=... and
+ *    recorded as the DefaultGODEBUG build setting.
+ *  - the module information blob (runtime/debug.BuildInfo text between cmd/go's 16-byte sentinels),
+ *    passed to the linker as the importcfg.link "modinfo" line, Go-quoted.
+ */
+#ifndef RT0_PIPELINE_MODINFO_H
+#define RT0_PIPELINE_MODINFO_H
+
+#include "common/err.h"
+#include "pipeline/load.h"
+
+/* Returns a malloc'd string ("" when nothing differs from the toolchain's defaults). */
+int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err);
+
+/* The BuildInfo text with sentinels (binary bytes; *len receives its length). */
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *len);
+
+/* A Go double-quoted string literal for arbitrary bytes (what strconv.Unquote reads back). */
+char *gb_go_quote(const char *s, size_t len);
+
+#endif

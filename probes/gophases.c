@@ -1,0 +1,48 @@
+#include "probes/gophases.h"
+
+#include <stdio.h>
+
+/* The catalog is the same for every architecture Go supports on linux; only the entry stub's name
+ * carries the GOARCH. */
+static const struct {
+	const char *name;
+	enum rt_phase_role role;
+} catalog[] = {
+	{ NULL, RT_ROLE_ENTRY }, /* _rt0_<arch>_linux */
+	{ "runtime.rt0_go", RT_ROLE_PHASE },
+	{ "runtime.schedinit", RT_ROLE_PHASE },
+	{ "runtime.main", RT_ROLE_PHASE },
+	{ "runtime.gcenable", RT_ROLE_PHASE },
+	{ "main.main", RT_ROLE_MAIN },
+};
+
+size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(catalog) / sizeof(catalog[0]) && n < max; i++) {
+		struct rt_phase *p = &out[n++];
+		const struct rt_elf_sym *s;
+
+		if (catalog[i].name)
+			snprintf(p->name, sizeof(p->name), "%s", catalog[i].name);
+		else
+			snprintf(p->name, sizeof(p->name), "_rt0_%s_linux", e->arch);
+		s = rt_elf_sym_by_name(e, p->name);
+		p->symbol = s ? s->name : NULL;
+		p->addr = s ? s->addr : 0;
+		p->role = catalog[i].role;
+	}
+	return n;
+}
+
+const char *rt_phase_role_name(enum rt_phase_role r)
+{
+	switch (r) {
+	case RT_ROLE_ENTRY: return "entry";
+	case RT_ROLE_PHASE: return "phase";
+	case RT_ROLE_INIT: return "init";
+	case RT_ROLE_MAIN: return "main";
+	}
+	return "?";
+}

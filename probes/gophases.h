@@ -1,0 +1,31 @@
+/*
+ * probes/gophases: the Go runtime startup phases rt0trace names (DESIGN.md "Go runtime startup"), for
+ * linux and Go >= 1.21: ELF entry (_rt0_<arch>_linux) -> runtime.rt0_go -> runtime.schedinit ->
+ * runtime.main -> runtime package inits -> runtime.gcenable -> package inits -> main.main.
+ * Phase boundaries are the first instructions of these functions; assembly ones carry an ABI suffix
+ * (runtime.rt0_go.abi0), which rt_elf_sym_by_name() matches.
+ */
+#ifndef RT0_PROBES_GOPHASES_H
+#define RT0_PROBES_GOPHASES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/elf.h"
+
+enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN };
+
+struct rt_phase {
+	const char *symbol;   /* as found in the binary (with ABI suffix if it has one); NULL if absent */
+	char name[64];        /* the catalog name: "runtime.rt0_go", "_rt0_amd64_linux" */
+	uint64_t addr;
+	enum rt_phase_role role;
+};
+
+/* Resolves the catalog in `e` (GOARCH from the ELF machine). Fills up to `max` entries in startup order
+ * and returns how many were written; a phase missing from the binary is written with symbol NULL. */
+size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max);
+
+const char *rt_phase_role_name(enum rt_phase_role r);
+
+#endif

@@ -1,0 +1,96 @@
+/* rt0trace build: build a Go main package with the toolchain's own tools, never running `go`. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "pipeline/build.h"
+#include "tracer/cmd.h"
+
+static const char build_usage[] =
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
+	"\n"
+	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
+	"cmd/gofmt) by running $GOROOT/pkg/tool/<host>/{compile,asm,link} directly, with the standard library\n"
+	"compiled from source: the same commands as 'go build -trimpath', without the go command. Packages come\n"
+	"from the main module (go.mod), its vendor/ directory, and $GOROOT/src. Results are cached by content\n"
+	"(RT0TRACE_CACHE, default ~/.cache/rt0trace), so an unchanged rebuild runs no tool.\n"
+	"\n"
+	"options:\n"
+	"  -C DIR            run in DIR\n"
+	"  -o OUT            write the executable to OUT (a directory: OUT/<name>); default ./<name>\n"
+	"  -j N              run up to N tools at once (default: the number of CPUs)\n"
+	"  -n                print the complete build as a shell script and run nothing\n"
+	"  -x                print the commands as they run\n"
+	"  --manifest FILE   write what was built and the symbols the linker placed (DESIGN.md format)\n"
+	"  --goroot DIR      the Go toolchain (default: $GOROOT, /usr/local/go, or the go on PATH's root)\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (0; cgo is not\n"
+	"supported yet), RT0TRACE_CACHE.\n"
+	"exit codes: 0 built, 2 usage error, 4 no Go toolchain or unusable cache, 5 the build failed\n"
+	"(the tool's own messages are printed first); nothing is written at OUT unless the build succeeds.\n";
+
+int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "goroot", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gb_opts o = { 0 };
+	struct rt_err err = { 0 };
+	char self[PATH_MAX];
+	ssize_t n;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+C:o:j:nxh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': o.dir = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 1024)
+				return cmd_usage_error("build", "-j wants a number from 1 to 1024, not '%s'", optarg);
+			o.jobs = (int)v;
+			break;
+		}
+		case 'n': o.dry_run = true; break;
+		case 'x': o.print_cmds = true; break;
+		case 'm': o.manifest = optarg; break;
+		case 'g': o.goroot = optarg; break;
+		case 'h': fputs(build_usage, stdout); return RT_EXIT_OK;
+		case ':': return cmd_usage_error("build", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt && strchr("Coj", optopt))
+				return cmd_usage_error("build", "option '-%c' needs an argument", optopt);
+			return cmd_usage_error("build", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cmd_usage_error("build", "one PACKAGE expected, got %d", argc - optind);
+	o.pattern = optind < argc ? argv[optind] : ".";
+	o.progress = true;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		o.self = self;
+	}
+	if (o.manifest && o.dry_run)
+		return cmd_usage_error("build", "--manifest needs a real build, not -n");
+	if (gb_build(&o, &err) != 0)
+		return rt_err_report(&err);
+	return RT_EXIT_OK;
+}
+
+int cmd_tool(int argc, char **argv)
+{
+	return gb_tool_main(argc, argv);
+}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -158,6 +159,24 @@ static void put_word(const struct build *b, FILE *f, const char *arg)
 	free(shown);
 }
 
+/* Heredoc body: $WORK and $CACHE expand, every other shell-special character is escaped. */
+static void put_heredoc(const struct build *b, FILE *f, const char *data, size_t len)
+{
+	char *text = xstrndup(data, len), *shown = show_path(b, text);
+
+	for (const char *p = shown; *p; p++) {
+		bool var = *p == '$' && (strncmp(p, "$WORK", 5) == 0 || strncmp(p, "$CACHE", 6) == 0);
+
+		if (*p == '\\' || *p == '`' || (*p == '$' && !var))
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	if (len && data[len - 1] != '\n')
+		fputc('\n', f);
+	free(text);
+	free(shown);
+}
+
 static void show_step(const struct build *b, const struct step *s, FILE *f)
 {
 	switch (s->kind) {
@@ -175,10 +194,8 @@ static void show_step(const struct build *b, const struct step *s, FILE *f)
 		}
 		fputs("cat >", f);
 		put_word(b, f, s->path);
-		fputs(" << 'EOF' # internal\n", f);
-		fwrite(s->data, 1, s->len, f);
-		if (s->data[s->len - 1] != '\n')
-			fputc('\n', f);
+		fputs(" << EOF # internal\n", f);
+		put_heredoc(b, f, s->data, s->len);
 		fputs("EOF\n", f);
 		break;
 	case S_EXEC:
@@ -1303,13 +1320,19 @@ static int default_output(struct build *b, struct rt_err *err)
 	return 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* rm -rf, without running rm: a build needs nothing from PATH. */
 static void remove_tree(const char *path)
 {
-	char *cmd[] = { "rm", "-rf", (char *)path, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "rm", NULL, NULL, cmd, environ) == 0)
-		waitpid(pid, NULL, 0);
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int gb_build(const struct gb_opts *o, struct rt_err *err)
@@ -1481,7 +1504,8 @@ int gb_tool_main(int argc, char **argv)
 			free(id);
 			return rt_err_report(&err);
 		}
-		printf("%s\n", write ? newid : id);
+		if (!write) /* like go tool buildid: -w rewrites silently */
+			printf("%s\n", id);
 		free(id);
 		return 0;
 	}

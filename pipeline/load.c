@@ -480,14 +480,29 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 	struct gb_pkg *p;
 
 	if (resolve(L, from, imp, &w) != 0) {
+		char *file = NULL;
+
 		free(w.path);
 		free(w.dir);
-		if (from)
-			return rt_errf(err, RT_EXIT_BUILD,
-				       "package %s imported by %s (%s): not in the standard library, the main module "
-				       "'%s' or its vendor/ directory",
-				       imp, from->path, from_file ? from_file : from->dir, L->g->main_mod->path);
-		return rt_errf(err, RT_EXIT_BUILD, "cannot find package %s", imp);
+		if (!from)
+			return rt_errf(err, RT_EXIT_BUILD, "cannot find package %s", imp);
+		/* Name the file that imports it (only on this error path, so the files are read again). */
+		for (size_t i = 0; i < from->gofiles.n && !file && !from_file; i++) {
+			char *path = xasprintf("%s/%s", from->dir, from->gofiles.v[i]);
+			struct gosrc src;
+
+			if (gosrc_scan(path, &src, NULL) == 0) {
+				if (strv_has(&src.imports, imp))
+					file = path, path = NULL;
+				gosrc_release(&src);
+			}
+			free(path);
+		}
+		rt_errf(err, RT_EXIT_BUILD, "%s: package %s is not in the standard library, the main module '%s' or "
+					    "its vendor/ directory",
+			from_file ? from_file : file ? file : from->dir, imp, L->g->main_mod->path);
+		free(file);
+		return -1;
 	}
 	p = find_loaded(L, w.path);
 	if (p) {
@@ -510,7 +525,7 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 	*out = p;
 	if (load_files(L, p, err) != 0) {
 		if (from)
-			rt_err_prefix(err, "package %s imported by %s", imp, from->path);
+			rt_err_prefix(err, "package %s (imported by %s)", imp, from->path);
 		return -1;
 	}
 	return visit(L, p, err);

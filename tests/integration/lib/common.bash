@@ -5,7 +5,8 @@ set -uo pipefail
 : "${RT0TRACE:?RT0TRACE must point at the rt0trace binary}"
 : "${RT0_FIXTURES:?RT0_FIXTURES must point at the built fixtures}"
 TMP=$(mktemp -d /tmp/rt0-it-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+# RT0_KEEP_TMP=1 keeps the scratch directory for a look after a failure.
+[ -n "${RT0_KEEP_TMP:-}" ] || trap 'rm -rf "$TMP"' EXIT
 CHECKS=0
 
 pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }

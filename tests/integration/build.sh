@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# rt0trace build: byte-identical to `go build -trimpath -buildvcs=false` (build IDs blanked) for every
+# fixture, gofmt and arm64/arm cross-builds; no `go` executed (strace); a no-op rebuild runs no tool;
+# the -n recipe runs; the manifest; one clear message and exit 5 for each bad input.
+. "$(dirname "$0")/lib/common.bash"
+: "${RT0_BLANKID:?}"
+R=$RT0TRACE
+SRC=${RT0_SRC:?}
+GOROOT_=${GOROOT:-/usr/local/go}
+GO=$GOROOT_/bin/go
+[ -x "$GO" ] || skip "no reference go command at '$GO'"
+STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+export RT0TRACE_CACHE=$TMP/cache
+
+ref() { # DIR OUT [env...]: the reference build
+  local dir=$1 out=$2
+  shift 2
+  (cd "$dir" && env "$@" GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off \
+     "$GO" build -trimpath -o "$out" .) || die "reference go build of $dir failed"
+}
+
+mine() { # NAME DIR PACKAGE OUT [env...]: rt0trace build with no go on PATH, execs recorded
+  local name=$1 dir=$2 pkg=$3 out=$4
+  shift 4
+  # LeakSanitizer cannot run under ptrace: leaks are checked by the runs below that are not straced.
+  (cd "$dir" && env "$@" PATH=/nonexistent ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/$name.execve" \
+     "$R" build -o "$out" "$pkg") >"$TMP/$name.out" 2>&1 || die "rt0trace build $name failed: $(tail -5 "$TMP/$name.out")"
+  if grep -E 'execve\("[^"]*/go"' "$TMP/$name.execve" >&2; then die "$name: a go binary was executed"; fi
+  grep -q '/compile"' "$TMP/$name.execve" || die "$name: strace saw no compile: the execve check proves nothing"
+}
+
+same() { # NAME REF MINE
+  local f=$TMP/$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)
+  "$RT0_BLANKID" "$2" "$f.ref.blank" && "$RT0_BLANKID" "$3" "$f.mine.blank" || die "$1: blankid failed"
+  cmp "$f.ref.blank" "$f.mine.blank" >&2 || die "$1: not byte-identical to go build once the build IDs are blanked"
+  [ "$("$R" tool buildid "$3" | wc -c)" -eq "$("$R" tool buildid "$2" | wc -c)" ] || die "$1: build ID lengths differ"
+  pass "$1: byte-identical to go build -trimpath ($(stat -c %s "$3") bytes, build IDs blanked); no go executed"
+}
+
+env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
+for f in diamond asm embed; do
+  ref "$SRC/tests/fixtures/$f" "$TMP/$f.ref"
+  mine "$f" "$SRC/tests/fixtures/$f" . "$TMP/$f.mine"
+  same "$f" "$TMP/$f.ref" "$TMP/$f.mine"
+  "$TMP/$f.mine" > "$TMP/$f.run" || die "$f: the built program failed"
+done
+grep -q '^diamond: left=true right=42 order=zbase.var,zbase.init.0,zbase.init.1,left.init.0,right.var,main.init.0$' \
+  "$TMP/diamond.run" || die "diamond printed '$(cat "$TMP/diamond.run")'"
+ref "$GOROOT_/src/cmd/gofmt" "$TMP/gofmt.ref"
+mine gofmt "$TMP" cmd/gofmt "$TMP/gofmt.mine"
+same gofmt "$TMP/gofmt.ref" "$TMP/gofmt.mine"
+echo 'package main' | "$TMP/gofmt.mine" >/dev/null || die "the built gofmt does not run"
+ref "$SRC/tests/fixtures/diamond" "$TMP/arm64.ref" GOARCH=arm64
+mine arm64 "$SRC/tests/fixtures/diamond" . "$TMP/arm64.mine" GOARCH=arm64
+same "diamond linux/arm64" "$TMP/arm64.ref" "$TMP/arm64.mine"
+ref "$SRC/tests/fixtures/diamond" "$TMP/arm.ref" GOARCH=arm GOARM=7
+mine arm "$SRC/tests/fixtures/diamond" . "$TMP/arm.mine" GOARCH=arm GOARM=7
+same "diamond linux/arm GOARM=7" "$TMP/arm.ref" "$TMP/arm.mine"
+
+# --- a no-op rebuild runs no tool -------------------------------------------------------------------
+cd "$SRC/tests/fixtures/diamond"
+ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/noop.execve" "$R" build -x -o "$TMP/diamond.noop" . 2>"$TMP/noop.x" \
+  || die "no-op rebuild failed: $(cat "$TMP/noop.x")"
+if grep -E '/(compile|asm|link) ' "$TMP/noop.x" >&2; then die "the no-op rebuild's -x output has tool commands"; fi
+[ "$(grep -c execve "$TMP/noop.execve")" -eq 1 ] || die "the no-op rebuild executed: $(grep execve "$TMP/noop.execve" | head -3)"
+grep -q '^cp ' "$TMP/noop.x" || die "the no-op rebuild did not say where the output came from"
+cmp -s "$TMP/diamond.noop" "$TMP/diamond.mine" || die "the no-op rebuild's output differs"
+pass "no-op rebuild: no tool run (-x shows only the copy from the cache), same output"
+
+# --- -n: a complete, runnable recipe ---------------------------------------------------------------
+RT0TRACE_CACHE=$TMP/ncache "$R" build -n -o "$TMP/diamond.n" . > "$TMP/recipe.sh" || die "build -n failed"
+[ ! -e "$TMP/diamond.n" ] || die "-n wrote the output"
+[ -z "$(ls -A "$TMP/ncache" 2>/dev/null)" ] || die "-n wrote to the cache"
+[ "$(grep -c '/compile -o' "$TMP/recipe.sh")" -gt 40 ] || die "the recipe does not compile the standard library"
+grep -q '/link -o' "$TMP/recipe.sh" || die "the recipe has no link"
+RT0TRACE=$R PATH=/usr/bin:/bin sh "$TMP/recipe.sh" > "$TMP/recipe.out" 2>&1 || die "the recipe failed: $(tail -5 "$TMP/recipe.out")"
+same "the -n recipe run by sh" "$TMP/diamond.ref" "$TMP/diamond.n"
+
+# --- the manifest ----------------------------------------------------------------------------------
+"$R" build -o "$TMP/diamond.m" --manifest "$TMP/manifest.json" . || die "build --manifest failed"
+jq -e '.format == "rt0trace-manifest" and .version == 1 and .goarch == "amd64" and (.go_version|startswith("go1."))
+  and .packages[-1].path == "example.com/diamond" and (.packages|map(.path)|index("runtime")) < (.packages|length - 1)
+  and (.packages[-1].compile|index("-p")) != null and .packages[-1].compile[(.packages[-1].compile|index("-p")) + 1] == "main"
+  and (.link.argv[0]|endswith("/link")) and .placed.entry.symbol == "_rt0_amd64_linux"
+  and ([.placed.phases[].name] == ["_rt0_amd64_linux","runtime.rt0_go","runtime.schedinit","runtime.main","runtime.gcenable","main.main"])
+  and ([.placed.phases[].symbol] | all(. != null))' "$TMP/manifest.json" >/dev/null \
+  || die "manifest: $(jq -c '{format, n: (.packages|length), entry: .placed.entry, phases: .placed.phases}' "$TMP/manifest.json")"
+# every package comes after its imports
+jq -e '.packages as $p | [range(0; $p|length) as $i | $p[$i].imports[] as $imp
+  | ($p|map(.path)|index($imp)) as $j | ($j == null or $j < $i)] | all' "$TMP/manifest.json" >/dev/null \
+  || die "manifest packages are not in dependency order"
+diff <(jq -r '.placed.init_order[].package' "$TMP/manifest.json") <("$R" inspect --json "$TMP/diamond.m" | jq -r '.go.init_order[].package') >&2 \
+  || die "manifest init order differs from inspect"
+diff <(jq -r '.placed.init_order[].package' "$TMP/manifest.json") <(inittrace_order "$TMP/diamond.m") >&2 \
+  || die "manifest init order differs from the program's inittrace"
+pass "manifest: packages in dependency order with their commands, placed entry, phases and init order (== inittrace)"
+
+# --- bad inputs --------------------------------------------------------------------------------------
+B=$TMP/bad
+mkdir -p "$B"/{nomod,lib,syntax,missing,cycle/a,cycle/b,ok}
+printf 'package main\nfunc main() {}\n' > "$B/nomod/main.go"
+for d in lib syntax missing cycle ok; do printf 'module example.com/%s\n\ngo 1.22\n' $d > "$B/$d/go.mod"; done
+printf 'package lib\n\nfunc F() {}\n' > "$B/lib/lib.go"
+printf 'package main\n\nfunc main() {\n\tx := \n}\n' > "$B/syntax/main.go"
+printf 'package main\n\nimport "example.com/missing/nope"\n\nfunc main() { nope.F() }\n' > "$B/missing/main.go"
+printf 'package main\n\nimport _ "example.com/cycle/a"\n\nfunc main() {}\n' > "$B/cycle/main.go"
+printf 'package a\n\nimport _ "example.com/cycle/b"\n' > "$B/cycle/a/a.go"
+printf 'package b\n\nimport _ "example.com/cycle/a"\n' > "$B/cycle/b/b.go"
+printf 'package main\n\nfunc main() {}\n' > "$B/ok/main.go"
+
+expect_error 5 "rt0trace: no go.mod in '$B/nomod' or any parent directory: rt0trace build builds module-mode packages (create one with 'go mod init')" \
+  "no go.mod" -- "$R" build -C "$B/nomod" -o "$B/nomod/out" .
+expect_error 5 "rt0trace: package example.com/lib is not a main package (package lib): nothing to link" \
+  "not a main package" -- "$R" build -C "$B/lib" -o "$B/lib/out" .
+expect_error 5 "rt0trace: $B/missing/main.go: package example.com/missing/nope is not in the standard library, the main module 'example.com/missing' or its vendor/ directory" \
+  "missing import, with the importing file" -- "$R" build -C "$B/missing" -o "$B/missing/out" .
+expect_error 5 "rt0trace: import cycle not allowed: example.com/cycle/a -> example.com/cycle/b -> example.com/cycle/a" \
+  "import cycle" -- "$R" build -C "$B/cycle" -o "$B/cycle/out" .
+expect_exit 5 "syntax error" -- "$R" build -C "$B/syntax" -o "$B/syntax/out" .
+diff <(printf '# example.com/syntax\n%s\nrt0trace: build failed: compile of example.com/syntax exited with status 2\n' \
+  "$B/syntax/main.go:5:1: syntax error: unexpected }, expected expression") "$TMP/err" >&2 \
+  || die "syntax error: the compiler's message was not passed through with the file"
+pass "syntax error: the compiler's message with its file, then one rt0trace line"
+for d in nomod lib missing cycle syntax; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done
+pass "nothing written at -o for any failed build"
+expect_error 5 "rt0trace: unsupported GOOS/GOARCH pair linux/sparc (not in '$GOROOT_/src/internal/platform/zosarch.go')" \
+  "GOARCH the toolchain lacks" -- env GOARCH=sparc "$R" build -C "$B/ok" -o "$B/ok/out" .
+expect_error 5 "rt0trace: cannot write '$B/nodir/out': directory '$B/nodir' does not exist" \
+  "unwritable -o" -- "$R" build -C "$B/ok" -o "$B/nodir/out" .
+expect_error 4 "rt0trace: '$TMP' is not a Go root (no VERSION file or src/runtime)" \
+  "--goroot that is no Go root" -- "$R" build -C "$B/ok" --goroot "$TMP" .
+expect_exit 2 "-j 0" -- "$R" build -j 0 .
+expect_exit 2 "two packages" -- "$R" build a b
+expect_exit 0 "build --help" -- "$R" build --help
+grep -q 'usage: rt0trace build' "$TMP/out" || die "build --help has no usage line"
+finish

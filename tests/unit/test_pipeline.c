@@ -1,0 +1,382 @@
+/*
+ * Unit tests for pipeline/: build constraints and file-name rules, the Go source scanner, build IDs,
+ * Go string quoting and DefaultGODEBUG. Expected values come from go/build's and cmd/go's documented
+ * behaviour (see the comments); none needs a Go toolchain except the DefaultGODEBUG group, which reads
+ * $GOROOT/src/internal/godebugs and skips without it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "pipeline/buildid.h"
+#include "pipeline/config.h"
+#include "pipeline/gosrc.h"
+#include "pipeline/load.h"
+#include "pipeline/modinfo.h"
+
+/* linux/amd64, GOAMD64=v1, no cgo, Go 1.26, as go/build sees it. */
+static void linux_amd64(struct gb_config *c)
+{
+	static const char *const os[] = { "linux", "android", "darwin", "windows", "freebsd", "ios", "illumos", "solaris", "aix" };
+	static const char *const unix_os[] = { "linux", "android", "darwin", "freebsd", "ios", "illumos", "solaris", "aix" };
+	static const char *const arch[] = { "amd64", "arm64", "arm", "386", "riscv64", "s390x" };
+
+	memset(c, 0, sizeof(*c));
+	c->goos = xstrdup("linux");
+	c->goarch = xstrdup("amd64");
+	c->goamd64 = xstrdup("v1");
+	c->minor = 26;
+	for (size_t i = 0; i < sizeof(os) / sizeof(os[0]); i++)
+		strv_push(&c->known_os, os[i]);
+	for (size_t i = 0; i < sizeof(unix_os) / sizeof(unix_os[0]); i++)
+		strv_push(&c->unix_os, unix_os[i]);
+	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		strv_push(&c->known_arch, arch[i]);
+	strv_push(&c->tool_tags, "goexperiment.regabiargs");
+	strv_push(&c->tool_tags, "amd64.v1");
+}
+
+static bool gobuild(const struct gb_config *c, const char *expr)
+{
+	struct rt_err err = { 0 };
+	bool ok = false;
+
+	if (gb_eval_go_build(c, expr, &ok, &err) != 0)
+		fail_msg("'%s' did not parse: %s", expr, err.msg);
+	return ok;
+}
+
+static void test_go_build_expr(void **state)
+{
+	struct gb_config c;
+	struct rt_err err = { 0 };
+	bool ok;
+
+	(void)state;
+	linux_amd64(&c);
+	assert_true(gobuild(&c, "linux"));
+	assert_true(gobuild(&c, "linux && amd64"));
+	assert_false(gobuild(&c, "linux && !amd64"));
+	assert_true(gobuild(&c, "darwin || (linux && (amd64 || arm64))"));
+	assert_true(gobuild(&c, "unix"));
+	assert_true(gobuild(&c, "gc && go1.21 && go1.26"));
+	assert_false(gobuild(&c, "go1.27"));
+	assert_false(gobuild(&c, "cgo"));
+	assert_true(gobuild(&c, "!cgo"));
+	assert_true(gobuild(&c, "goexperiment.regabiargs && amd64.v1"));
+	assert_false(gobuild(&c, "amd64.v2"));
+	assert_false(gobuild(&c, "ignore"));
+	assert_true(gobuild(&c, "!ignore"));
+	assert_false(gobuild(&c, "android")); /* linux does not satisfy android */
+	assert_int_equal(gb_eval_go_build(&c, "linux &&", &ok, &err), -1);
+	assert_int_equal(gb_eval_go_build(&c, "(linux", &ok, &err), -1);
+	assert_int_equal(gb_eval_go_build(&c, "linux amd64", &ok, &err), -1);
+	c.cgo = true;
+	assert_true(gobuild(&c, "cgo"));
+	gb_config_release(&c);
+}
+
+static void test_plus_build(void **state)
+{
+	struct gb_config c;
+	struct strv l = STRV_INIT;
+
+	(void)state;
+	linux_amd64(&c);
+	strv_push(&l, "darwin linux"); /* space = OR */
+	assert_true(gb_eval_plus_build(&c, &l));
+	strv_push(&l, "amd64,!cgo"); /* comma = AND; lines AND */
+	assert_true(gb_eval_plus_build(&c, &l));
+	strv_push(&l, "arm64");
+	assert_false(gb_eval_plus_build(&c, &l));
+	strv_release(&l);
+	strv_push(&l, "!linux");
+	assert_false(gb_eval_plus_build(&c, &l));
+	strv_release(&l);
+	gb_config_release(&c);
+}
+
+static void test_file_names(void **state)
+{
+	struct gb_config c;
+
+	(void)state;
+	linux_amd64(&c);
+	assert_true(gb_good_os_arch_file(&c, "x_linux.go"));
+	assert_true(gb_good_os_arch_file(&c, "x_linux_amd64.go"));
+	assert_true(gb_good_os_arch_file(&c, "x_amd64.s"));
+	assert_false(gb_good_os_arch_file(&c, "x_darwin.go"));
+	assert_false(gb_good_os_arch_file(&c, "x_linux_arm64.go"));
+	assert_false(gb_good_os_arch_file(&c, "x_arm64_test.go"));
+	assert_true(gb_good_os_arch_file(&c, "linux.go"));      /* the first element never counts */
+	assert_true(gb_good_os_arch_file(&c, "linux_arm64.go") == false); /* ... but arm64 does */
+	assert_true(gb_good_os_arch_file(&c, "x_unix.go"));     /* unix is no file-name OS */
+	assert_true(gb_good_os_arch_file(&c, "x_arm64_linux.go")); /* only the last element: linux */
+	assert_false(gb_good_os_arch_file(&c, "x_android.go"));
+	assert_true(gb_good_os_arch_file(&c, "x_foo.go"));
+	gb_config_release(&c);
+}
+
+static void scan(const char *src, struct gosrc *g)
+{
+	struct rt_err err = { 0 };
+
+	if (gosrc_scan_mem("t.go", src, strlen(src), g, &err) != 0)
+		fail_msg("scan failed: %s", err.msg);
+}
+
+static void test_scan_header(void **state)
+{
+	struct gosrc g;
+
+	(void)state;
+	/* //go:build counts anywhere before the package clause, even after a block comment. */
+	scan("/* license */\n//go:build linux && !cgo\n\npackage p\n", &g);
+	assert_string_equal(g.go_build, "linux && !cgo");
+	assert_string_equal(g.package, "p");
+	gosrc_release(&g);
+	/* +build needs a blank line before the package clause. */
+	scan("// +build linux\n\npackage p\n", &g);
+	assert_int_equal(g.plus_build.n, 1);
+	assert_string_equal(g.plus_build.v[0], "linux");
+	gosrc_release(&g);
+	scan("// +build linux\npackage p\n", &g);
+	assert_int_equal(g.plus_build.n, 0);
+	gosrc_release(&g);
+	/* a "//go:build" inside a doc comment after code is not a constraint */
+	scan("package p\n\n//go:build linux\nfunc f() {}\n", &g);
+	assert_null(g.go_build);
+	gosrc_release(&g);
+	/* //go:debug directives of the header */
+	scan("//go:debug panicnil=1\n\npackage main\n", &g);
+	assert_int_equal(g.go_debug.n, 1);
+	assert_string_equal(g.go_debug.v[0], "panicnil=1");
+	gosrc_release(&g);
+}
+
+static void test_scan_imports(void **state)
+{
+	struct gosrc g;
+	struct rt_err err = { 0 };
+
+	(void)state;
+	scan("package main\n\nimport \"fmt\"\nimport (\n\tstr \"strings\"\n\t. \"os\"\n\t_ \"embed\"; \"C\"\n)\n"
+	     "import `raw/path`\n\nfunc main() {}\nimport \"late\"\n",
+	     &g);
+	assert_int_equal(g.imports.n, 6);
+	assert_string_equal(g.imports.v[0], "fmt");
+	assert_string_equal(g.imports.v[1], "strings");
+	assert_string_equal(g.imports.v[2], "os");
+	assert_string_equal(g.imports.v[3], "embed");
+	assert_string_equal(g.imports.v[4], "C");
+	assert_string_equal(g.imports.v[5], "raw/path");
+	assert_true(g.imports_c);
+	gosrc_release(&g);
+	assert_int_equal(gosrc_scan_mem("bad.go", "package p\nimport (\n\t\"fmt\"\n", 22, &g, &err), -1);
+	assert_non_null(strstr(err.msg, "bad.go"));
+	assert_int_equal(gosrc_scan_mem("nopkg.go", "// just a comment\n", 18, &g, &err), -1);
+	assert_non_null(strstr(err.msg, "expected 'package'"));
+}
+
+static void test_scan_embed(void **state)
+{
+	struct gosrc g;
+
+	(void)state;
+	/* The directive right after the import block is found (it is a comment before the next token). */
+	scan("package main\n\nimport (\n\t\"embed\"\n)\n\n//go:embed a.txt \"b c.txt\" `d*.txt`\nvar s string\n\n"
+	     "var x = `\n//go:embed not-in-raw-string\n`\n"
+	     "/*\n//go:embed not-in-comment\n*/\n"
+	     "  //go:embed all:dir\nvar fs embed.FS\n",
+	     &g);
+	assert_int_equal(g.embeds.n, 4);
+	assert_string_equal(g.embeds.v[0], "a.txt");
+	assert_string_equal(g.embeds.v[1], "b c.txt");
+	assert_string_equal(g.embeds.v[2], "d*.txt");
+	assert_string_equal(g.embeds.v[3], "all:dir");
+	gosrc_release(&g);
+	/* without import "embed", directives are not collected (the compiler rejects them) */
+	scan("package main\n//go:embed a.txt\nvar s string\n", &g);
+	assert_int_equal(g.embeds.n, 0);
+	gosrc_release(&g);
+}
+
+static void test_hash_to_string(void **state)
+{
+	uint8_t h[32];
+	char s[GB_ID_LEN + 1];
+
+	(void)state;
+	gb_sha256("", 0, h); /* e3b0c442 98fc1c14 9afbf4c8 996fb924 ... */
+	gb_hash_to_string(h, s);
+	assert_string_equal(s, "47DEQpj8HBSa-_TImW-5"); /* the URL base64 of its first 15 bytes */
+}
+
+static void test_go_quote(void **state)
+{
+	char *q;
+
+	(void)state;
+	q = gb_go_quote("a\"b\\c\nd\t\x01\xff", 10);
+	assert_string_equal(q, "\"a\\\"b\\\\c\\nd\\t\\x01\\xff\"");
+	free(q);
+}
+
+static void test_pack(void **state)
+{
+	char dir[] = "/tmp/rt0-pack-XXXXXX", *a, *o, *members[1];
+	struct rt_err err = { 0 };
+	FILE *f;
+	char buf[256];
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = xasprintf("%s/x.a", dir);
+	o = xasprintf("%s/a_very_long_object_name.o", dir);
+	f = fopen(a, "w");
+	fputs("!<arch>\n", f);
+	fclose(f);
+	f = fopen(o, "w");
+	fputs("abc", f); /* odd size: padded with a newline */
+	fclose(f);
+	members[0] = o;
+	assert_int_equal(gb_pack_append(a, members, 1, &err), 0);
+	f = fopen(a, "r");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(n, 8 + 60 + 4);
+	assert_memory_equal(buf + 8, "a_very_long_obje0           0     0     644     3         `\n", 60);
+	assert_memory_equal(buf + 68, "abc\n", 4);
+	unlink(a);
+	unlink(o);
+	rmdir(dir);
+	free(a);
+	free(o);
+}
+
+static void test_buildid_rewrite(void **state)
+{
+	char path[] = "/tmp/rt0-bid-XXXXXX", newid[64], again[64];
+	const char *id = "AAAAAAAAAAAAAAAAAAAA/BBBBBBBBBBBBBBBBBBBB";
+	struct rt_err err = { 0 };
+	uint8_t c1[32], c2[32];
+	char *content;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	f = fopen(path, "w");
+	fprintf(f, "head %s middle %s tail", id, id);
+	fclose(f);
+	assert_int_equal(gb_buildid_rewrite(path, id, newid, c1, &err), 0);
+	assert_int_equal(strncmp(newid, id, 21), 0); /* the action half stays */
+	assert_int_equal(strlen(newid), strlen(id));
+	/* Both occurrences were rewritten, and the hash ignores the ID: rewriting again is stable. */
+	assert_int_equal(gb_buildid_rewrite(path, newid, again, c2, &err), 0);
+	assert_string_equal(again, newid);
+	assert_memory_equal(c1, c2, 32);
+	f = fopen(path, "r");
+	content = xcalloc(1, 256);
+	assert_true(fread(content, 1, 255, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(content, newid));
+	assert_non_null(strstr(strstr(content, newid) + 1, newid));
+	free(content);
+	assert_int_equal(gb_buildid_rewrite(path, "nope/nope", newid, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "does not contain its build ID"));
+	unlink(path);
+}
+
+/* DefaultGODEBUG needs this GOROOT's godebugs table. */
+static const char *goroot;
+
+static char *godebug_for(const char *go_line, const char *modline, const char *directive)
+{
+	struct gb_config c = { 0 };
+	struct gb_graph g = { 0 };
+	struct gb_module m = { 0 };
+	struct gb_pkg p = { 0 };
+	struct rt_err err = { 0 };
+	char *out = NULL;
+
+	c.goroot = (char *)goroot;
+	g.cfg = &c;
+	g.main_mod = &m;
+	g.main = &p;
+	p.name = "main";
+	m.go = (char *)go_line;
+	if (modline)
+		strv_push(&m.godebug, modline);
+	if (directive)
+		strv_push(&p.go_debug, directive);
+	if (gb_default_godebug(&g, &out, &err) != 0)
+		fail_msg("%s", err.msg);
+	strv_release(&m.godebug);
+	strv_release(&p.go_debug);
+	return out;
+}
+
+static void test_default_godebug(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = godebug_for("1.26", NULL, NULL); /* nothing changed after the toolchain's own release */
+	assert_string_equal(s, "");
+	free(s);
+	s = godebug_for("1.22", NULL, NULL); /* asynctimerchan changed in 1.23: its old value */
+	assert_non_null(strstr(s, "asynctimerchan=1"));
+	assert_null(strstr(s, "panicnil")); /* changed in 1.21: not for 1.22 */
+	free(s);
+	s = godebug_for("1.26", "panicnil=1", NULL);
+	assert_string_equal(s, "panicnil=1");
+	free(s);
+	s = godebug_for("1.26", "panicnil=1", "panicnil=0"); /* //go:debug wins over go.mod */
+	assert_string_equal(s, "panicnil=0");
+	free(s);
+	s = godebug_for("1.26", "default=go1.20", NULL);
+	assert_non_null(strstr(s, "panicnil=1"));
+	assert_null(strstr(s, "default="));
+	free(s);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_go_build_expr), cmocka_unit_test(test_plus_build),
+		cmocka_unit_test(test_file_names),    cmocka_unit_test(test_scan_header),
+		cmocka_unit_test(test_scan_imports),  cmocka_unit_test(test_scan_embed),
+		cmocka_unit_test(test_hash_to_string), cmocka_unit_test(test_go_quote),
+		cmocka_unit_test(test_pack),          cmocka_unit_test(test_buildid_rewrite),
+	};
+	static const struct CMUnitTest godebug[] = {
+		cmocka_unit_test(test_default_godebug),
+	};
+	int rc;
+
+	goroot = getenv("GOROOT") ? getenv("GOROOT") : "/usr/local/go";
+	rc = cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
+	{
+		char *t = xasprintf("%s/src/internal/godebugs/table.go", goroot);
+		bool have = access(t, R_OK) == 0;
+
+		free(t);
+		if (!have) {
+			printf("skipped: no Go toolchain at '%s' for the DefaultGODEBUG table\n", goroot);
+			return rc ? rc : 77;
+		}
+	}
+	return rc | cmocka_run_group_tests_name("pipeline/godebug", godebug, NULL, NULL);
+}

@@ -57,7 +57,8 @@ struct job {
 	uint8_t content[32];
 	char *archive;           /* where the result is: the cache once done */
 	char *result;            /* objdir path of the result before it moves to the cache */
-	bool cached, done;
+	bool cached, done, queued;
+	size_t height;           /* critical-path weight from here to the link: ready jobs start highest first */
 	struct strv compile_argv;
 	struct strv asm_argvs;   /* each asm command, tab-joined, for the manifest */
 };
@@ -77,6 +78,8 @@ struct build {
 	size_t njobs;
 	int running, failed;
 	size_t done;
+	struct job **ready;      /* jobs whose imports are built, not yet started */
+	size_t nready;
 	char *out;               /* final output path */
 	bool tty;
 };
@@ -1009,8 +1012,28 @@ static int finish_job(struct build *b, struct job *j, struct rt_err *err)
 		fflush(stderr);
 	}
 	for (size_t i = 0; i < j->nusers; i++)
-		if (--j->users[i]->waiting == 0 && !b->failed && start_job(b, j->users[i], err) != 0)
+		if (--j->users[i]->waiting == 0)
+			b->ready[b->nready++] = j->users[i];
+	(void)err;
+	return 0;
+}
+
+/* Starts ready jobs, highest critical path first, while fewer than `jobs` tools run. A job that needs
+ * no tool (cached, or only in-process steps left) finishes at once and may make more jobs ready. */
+static int start_ready(struct build *b, int jobs, struct rt_err *err)
+{
+	while (b->nready > 0 && b->running < jobs && !b->failed) {
+		size_t best = 0;
+		struct job *j;
+
+		for (size_t i = 1; i < b->nready; i++)
+			if (b->ready[i]->height > b->ready[best]->height)
+				best = i;
+		j = b->ready[best];
+		b->ready[best] = b->ready[--b->nready];
+		if (start_job(b, j, err) != 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -1024,21 +1047,26 @@ static void on_signal(int sig)
 static int run_all(struct build *b, struct rt_err *err)
 {
 	int jobs = b->o->jobs > 0 ? b->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	struct job **ready = xcalloc(b->njobs, sizeof(*ready));
-	size_t nready = 0;
 	int rc = 0;
 
 	if (jobs < 1)
 		jobs = 1;
-	/* Jobs with no imports first; the rest start as their imports finish (finish_job). To respect -j,
-	 * start_job is only called from here while fewer than `jobs` tools run: jobs that became ready
-	 * inside finish_job run their in-process steps at once, which never spawn more than one tool each. */
+	/* Critical-path heights, users before their imports (the link is last, packages in dependency
+	 * order): a package's weight is its file count. */
+	for (size_t i = b->njobs; i-- > 0;) {
+		struct job *j = &b->jobs[i];
+		size_t up = 0;
+
+		for (size_t k = 0; k < j->nusers; k++)
+			if (j->users[k]->height > up)
+				up = j->users[k]->height;
+		j->height = up + 1 + (j->p ? j->p->gofiles.n + j->p->sfiles.n : 0);
+	}
+	b->ready = xcalloc(b->njobs, sizeof(*b->ready));
 	for (size_t i = 0; i < b->njobs; i++)
 		if (b->jobs[i].waiting == 0)
-			ready[nready++] = &b->jobs[i];
-	for (size_t i = 0; i < nready && rc == 0; i++)
-		rc = start_job(b, ready[i], err);
-	free(ready);
+			b->ready[b->nready++] = &b->jobs[i];
+	rc = start_ready(b, jobs, err);
 	while (rc == 0 && b->running > 0) {
 		int status;
 		pid_t pid = waitpid(-1, &status, 0);
@@ -1076,7 +1104,7 @@ static int run_all(struct build *b, struct rt_err *err)
 		{
 			int r = advance(b, j, err);
 
-			if (r < 0 || (r == 0 && finish_job(b, j, err) != 0))
+			if (r < 0 || (r == 0 && finish_job(b, j, err) != 0) || start_ready(b, jobs, err) != 0)
 				rc = -1;
 		}
 		if (interrupted) {
@@ -1094,6 +1122,10 @@ static int run_all(struct build *b, struct rt_err *err)
 	}
 	if (b->tty)
 		fputs("\r\033[K", stderr);
+	free(b->ready);
+	b->ready = NULL;
+	if (rc == 0 && b->done != b->njobs)
+		rc = rt_errf(err, RT_EXIT_BUILD, "build stopped with %zu of %zu actions done", b->done, b->njobs);
 	return rc;
 }
 

@@ -38,12 +38,13 @@ same() { # NAME REF MINE
 }
 
 env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
-for f in diamond asm embed; do
+for f in diamond asm embed vendored; do
   ref "$SRC/tests/fixtures/$f" "$TMP/$f.ref"
   mine "$f" "$SRC/tests/fixtures/$f" . "$TMP/$f.mine"
   same "$f" "$TMP/$f.ref" "$TMP/$f.mine"
   "$TMP/$f.mine" > "$TMP/$f.run" || die "$f: the built program failed"
 done
+grep -qx 'vendored: HELLO' "$TMP/vendored.run" || die "vendored printed '$(cat "$TMP/vendored.run")'"
 grep -q '^diamond: left=true right=42 order=zbase.var,zbase.init.0,zbase.init.1,left.init.0,right.var,main.init.0$' \
   "$TMP/diamond.run" || die "diamond printed '$(cat "$TMP/diamond.run")'"
 ref "$GOROOT_/src/cmd/gofmt" "$TMP/gofmt.ref"
@@ -53,6 +54,9 @@ echo 'package main' | "$TMP/gofmt.mine" >/dev/null || die "the built gofmt does 
 ref "$SRC/tests/fixtures/diamond" "$TMP/arm64.ref" GOARCH=arm64
 mine arm64 "$SRC/tests/fixtures/diamond" . "$TMP/arm64.mine" GOARCH=arm64
 same "diamond linux/arm64" "$TMP/arm64.ref" "$TMP/arm64.mine"
+ref "$SRC/tests/fixtures/asm" "$TMP/v3.ref" GOAMD64=v3
+mine v3 "$SRC/tests/fixtures/asm" . "$TMP/v3.mine" GOAMD64=v3
+same "asm GOAMD64=v3" "$TMP/v3.ref" "$TMP/v3.mine"
 ref "$SRC/tests/fixtures/diamond" "$TMP/arm.ref" GOARCH=arm GOARM=7
 mine arm "$SRC/tests/fixtures/diamond" . "$TMP/arm.mine" GOARCH=arm GOARM=7
 same "diamond linux/arm GOARM=7" "$TMP/arm.ref" "$TMP/arm.mine"
@@ -97,9 +101,9 @@ pass "manifest: packages in dependency order with their commands, placed entry, 
 
 # --- bad inputs --------------------------------------------------------------------------------------
 B=$TMP/bad
-mkdir -p "$B"/{nomod,lib,syntax,missing,cycle/a,cycle/b,ok}
+mkdir -p "$B"/{nomod,lib,syntax,missing,cycle/a,cycle/b,ok,cgo}
 printf 'package main\nfunc main() {}\n' > "$B/nomod/main.go"
-for d in lib syntax missing cycle ok; do printf 'module example.com/%s\n\ngo 1.22\n' $d > "$B/$d/go.mod"; done
+for d in lib syntax missing cycle ok cgo; do printf 'module example.com/%s\n\ngo 1.22\n' $d > "$B/$d/go.mod"; done
 printf 'package lib\n\nfunc F() {}\n' > "$B/lib/lib.go"
 printf 'package main\n\nfunc main() {\n\tx := \n}\n' > "$B/syntax/main.go"
 printf 'package main\n\nimport "example.com/missing/nope"\n\nfunc main() { nope.F() }\n' > "$B/missing/main.go"
@@ -107,6 +111,8 @@ printf 'package main\n\nimport _ "example.com/cycle/a"\n\nfunc main() {}\n' > "$
 printf 'package a\n\nimport _ "example.com/cycle/b"\n' > "$B/cycle/a/a.go"
 printf 'package b\n\nimport _ "example.com/cycle/a"\n' > "$B/cycle/b/b.go"
 printf 'package main\n\nfunc main() {}\n' > "$B/ok/main.go"
+printf 'package main\n\n// int twice(int x) { return 2 * x; }\nimport "C"\n\nfunc main() { C.twice(2) }\n' > "$B/cgo/main.go"
+printf 'package main\n\nfunc main() {}\n' > "$B/cgo/nocgo.go"
 
 expect_error 5 "rt0trace: no go.mod in '$B/nomod' or any parent directory: rt0trace build builds module-mode packages (create one with 'go mod init')" \
   "no go.mod" -- "$R" build -C "$B/nomod" -o "$B/nomod/out" .
@@ -121,7 +127,12 @@ diff <(printf '# example.com/syntax\n%s\nrt0trace: build failed: compile of exam
   "$B/syntax/main.go:5:1: syntax error: unexpected }, expected expression") "$TMP/err" >&2 \
   || die "syntax error: the compiler's message was not passed through with the file"
 pass "syntax error: the compiler's message with its file, then one rt0trace line"
-for d in nomod lib missing cycle syntax; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done
+expect_error 5 "rt0trace: $B/cgo/main.go: cgo is not supported yet (import \"C\"); build with CGO_ENABLED=0" \
+  "cgo with CGO_ENABLED=1" -- env CGO_ENABLED=1 "$R" build -C "$B/cgo" -o "$B/cgo/out" .
+expect_exit 0 "with CGO_ENABLED=0 the import \"C\" file is left out, as go build does" -- \
+  "$R" build -C "$B/cgo" -o "$B/cgo/out0" .
+rm -f "$B/cgo/out0"
+for d in nomod lib missing cycle syntax cgo; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done
 pass "nothing written at -o for any failed build"
 expect_error 5 "rt0trace: unsupported GOOS/GOARCH pair linux/sparc (not in '$GOROOT_/src/internal/platform/zosarch.go')" \
   "GOARCH the toolchain lacks" -- env GOARCH=sparc "$R" build -C "$B/ok" -o "$B/ok/out" .

@@ -51,7 +51,7 @@ check_inittrace() { # NAME: inspect's placed order == the program's own inittrac
   diff -u "$TMP/$name.ran" "$TMP/$name.placed" >&2 || die "$name: placed init order differs from inittrace"
   pass "$name: placed init order ($(wc -l < "$TMP/$name.placed") packages) == GODEBUG=inittrace=1 order"
 }
-for f in diamond asm embed gofmt diamond-pie; do need_fixture "$f"; check_inittrace "$f"; done
+for f in diamond asm embed vendored gofmt diamond-pie; do need_fixture "$f"; check_inittrace "$f"; done
 jq -e '.entry.symbol == "_rt0_amd64_linux" and .go.module.path == "cmd/gofmt" and (.go.build_id|length) > 40' \
   "$TMP/gofmt.json" >/dev/null || die "gofmt JSON: entry/module/build_id wrong"
 pass "gofmt: entry _rt0_amd64_linux, module path, build ID"

@@ -314,6 +314,21 @@ static void test_gofmt(void **state)
 	check_against_inittrace("gofmt");
 }
 
+/* A third-party module from vendor/: its packages are placed and the module is a dep. */
+static void test_vendored(void **state)
+{
+	struct rt_binary *b = open_fixture("vendored");
+
+	(void)state;
+	assert_true(pkg_index(b->go, "example.com/greet/internal/shout") >= 0);
+	assert_true(pkg_index(b->go, "example.com/greet") > pkg_index(b->go, "example.com/greet/internal/shout"));
+	assert_int_equal(b->go->ndeps, 1);
+	assert_string_equal(b->go->deps[0].path, "example.com/greet");
+	assert_string_equal(b->go->deps[0].version, "v1.2.0");
+	rt_binary_free(b);
+	check_against_inittrace("vendored");
+}
+
 static void test_pie(void **state)
 {
 	struct rt_binary *b = open_fixture("diamond-pie");
@@ -428,6 +443,7 @@ int main(int argc, char **argv)
 	static const struct CMUnitTest fx[] = {
 		cmocka_unit_test(test_diamond), cmocka_unit_test(test_lookup), cmocka_unit_test(test_asm),
 		cmocka_unit_test(test_embed),   cmocka_unit_test(test_gofmt),  cmocka_unit_test(test_pie),
+		cmocka_unit_test(test_vendored),
 		cmocka_unit_test(test_cross),   cmocka_unit_test(test_stripped), cmocka_unit_test(test_truncated_go),
 	};
 	static const struct CMUnitTest go120[] = {

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 #include "pipeline/config.h"
@@ -240,28 +242,6 @@ static void show_step(const struct build *b, const struct step *s, FILE *f)
 
 /* ---- cache ---------------------------------------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-		free(p);
-		return -1;
-	}
-	free(p);
-	return 0;
-}
-
 static char *cache_dir(struct rt_err *err)
 {
 	const char *env = getenv("RT0TRACE_CACHE"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -275,7 +255,7 @@ static char *cache_dir(struct rt_err *err)
 		dir = xasprintf("%s/.cache/rt0trace", home);
 	else
 		return rt_errf(err, RT_EXIT_ENV, "no build cache directory: set RT0TRACE_CACHE or HOME"), NULL;
-	if (mkdir_p(dir) != 0) {
+	if (rt_mkdir_p(dir) != 0) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create the build cache '%s': %s", dir, strerror(errno));
 		free(dir);
 		return NULL;
@@ -355,7 +335,7 @@ static int cache_store(struct build *b, struct job *j, char kind, struct rt_err 
 	int rc = -1;
 
 	*strrchr(dir, '/') = '\0';
-	if (mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
+	if (rt_mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
 		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", dst, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -383,56 +363,21 @@ out:
 
 /* ---- hashing inputs ------------------------------------------------------------------------------ */
 
-struct hasher {
-	char *buf;
-	size_t len, cap;
-};
-
-static void hput(struct hasher *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hput(struct hasher *h, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	h->buf = xgrow(h->buf, &h->cap, h->len + (size_t)n + 1, 1);
-	memcpy(h->buf + h->len, s, (size_t)n);
-	h->len += (size_t)n;
-	free(s);
-}
-
+/* The text an action ID hashes: one "key value" line per input. */
+#define hput strbuf_addf
 static int hash_file(const char *path, uint8_t out[32], struct rt_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
 	char *buf;
-	size_t got = 0;
+	size_t len;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (rt_read_file(path, &buf, &len) != 0)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	gb_sha256(buf, got, out);
+	gb_sha256(buf, len, out);
 	free(buf);
 	return 0;
 }
 
-static int hput_file(struct hasher *h, const char *label, const char *path, struct rt_err *err)
+static int hput_file(struct strbuf *h, const char *label, const char *path, struct rt_err *err)
 {
 	uint8_t d[32];
 	char hex[65];
@@ -444,7 +389,7 @@ static int hput_file(struct hasher *h, const char *label, const char *path, stru
 	return 0;
 }
 
-static void hput_argv(struct hasher *h, const struct build *b, const struct strv *argv)
+static void hput_argv(struct strbuf *h, const struct build *b, const struct strv *argv)
 {
 	for (size_t i = 0; i < argv->n; i++) {
 		char *s = show_path(b, argv->v[i]);
@@ -454,11 +399,11 @@ static void hput_argv(struct hasher *h, const struct build *b, const struct strv
 	}
 }
 
-static void finish_action(struct job *j, struct hasher *h)
+static void finish_action(struct job *j, struct strbuf *h)
 {
 	gb_sha256(h->buf, h->len, j->action);
 	gb_hash_to_string(j->action, j->action_id);
-	free(h->buf);
+	strbuf_release(h);
 }
 
 static char *tool_identity(const struct gb_config *c)
@@ -482,7 +427,7 @@ static char *tool_identity(const struct gb_config *c)
 	return id;
 }
 
-static void hput_target(struct hasher *h, const struct build *b)
+static void hput_target(struct strbuf *h, const struct build *b)
 {
 	const struct gb_config *c = &b->cfg;
 
@@ -505,8 +450,6 @@ static const char *trim_target(const struct gb_pkg *p, char **owned)
 		*owned = xasprintf("%s@%s%s", p->mod->path, p->mod->version, p->path + strlen(p->mod->path));
 		return *owned;
 	}
-	if (strncmp(p->path, "vendor/", 7) == 0 && p->standard)
-		return p->path;
 	return p->path;
 }
 
@@ -514,47 +457,25 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 {
 	const struct gb_config *c = &b->cfg;
 	struct gb_pkg *p = j->p;
-	struct hasher h = { 0 };
+	struct strbuf h = STRBUF_INIT;
 	struct strv embed_files = STRV_INIT, objs = STRV_INIT;
-	char *embedcfg = NULL, *importcfg, *trimarg, *owned, *t;
-	size_t icap = 0, ilen = 0;
+	struct strbuf icfg = STRBUF_INIT;
+	char *embedcfg = NULL, *trimarg, *owned;
 	bool ext = p->sfiles.n || p->sysofiles.n;
 	struct step *s;
 	int rc = -1;
 
 	/* importcfg: every direct import, with importmap where the written path differs. */
-	importcfg = NULL;
-	{
-		char *line = xstrdup("# import config\n");
-
-		importcfg = xgrow(importcfg, &icap, strlen(line) + 1, 1);
-		strcpy(importcfg, line);
-		ilen = strlen(line);
-		free(line);
-	}
+	strbuf_adds(&icfg, "# import config\n");
 	for (size_t i = 0; i < p->ndeps; i++) {
-		const struct job *d = &b->jobs[p->deps[i]->index];
-		char *line;
-
-		if (strcmp(p->imports.v[i], p->deps[i]->path) != 0) {
-			line = xasprintf("importmap %s=%s\n", p->imports.v[i], p->deps[i]->path);
-			importcfg = xgrow(importcfg, &icap, ilen + strlen(line) + 1, 1);
-			strcpy(importcfg + ilen, line);
-			ilen += strlen(line);
-			free(line);
-		}
-		line = xasprintf("packagefile %s=%s\n", p->deps[i]->path, d->archive);
-		importcfg = xgrow(importcfg, &icap, ilen + strlen(line) + 1, 1);
-		strcpy(importcfg + ilen, line);
-		ilen += strlen(line);
-		free(line);
+		if (strcmp(p->imports.v[i], p->deps[i]->path) != 0)
+			strbuf_addf(&icfg, "importmap %s=%s\n", p->imports.v[i], p->deps[i]->path);
+		strbuf_addf(&icfg, "packagefile %s=%s\n", p->deps[i]->path, b->jobs[p->deps[i]->index].archive);
 	}
 
 	if (p->embeds.n && gb_embed_resolve(p->dir, &p->embeds, &embedcfg, &embed_files, err) != 0)
 		goto out;
 
-	t = xasprintf("%s/", j->objdir); /* noop: keeps objdir formatting in one place */
-	free(t);
 	trimarg = xasprintf("%s=>%s;%s=>", p->dir, trim_target(p, &owned), j->objdir);
 	free(owned);
 
@@ -633,7 +554,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 
 		free(path);
 		if (r != 0) {
-			free(h.buf);
+			strbuf_release(&h);
 			goto out_trim;
 		}
 	}
@@ -645,7 +566,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		r = hput_file(&h, "embedfile", path, err);
 		free(path);
 		if (r != 0) {
-			free(h.buf);
+			strbuf_release(&h);
 			goto out_trim;
 		}
 	}
@@ -667,9 +588,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	add_step(j, S_MKDIR, j->objdir);
 	s = add_step(j, S_WRITE, NULL);
 	s->path = xasprintf("%s/importcfg", j->objdir);
-	s->data = importcfg;
-	s->len = ilen;
-	importcfg = NULL;
+	s->data = strbuf_detach(&icfg, &s->len);
 	if (embedcfg) {
 		s = add_step(j, S_WRITE, NULL);
 		s->path = xasprintf("%s/embedcfg", j->objdir);
@@ -769,7 +688,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 out_trim:
 	free(trimarg);
 out:
-	free(importcfg);
+	strbuf_release(&icfg);
 	free(embedcfg);
 	strv_release(&embed_files);
 	strv_release(&objs);
@@ -782,25 +701,18 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 {
 	const struct gb_config *c = &b->cfg;
 	const struct job *mainj = &b->jobs[b->g.main->index];
-	struct hasher h = { 0 };
-	char *cfg = xstrdup("# import config\n"), *q, *exe = xasprintf("%s/exe/a.out", j->objdir);
+	struct strbuf h = STRBUF_INIT;
+	struct strbuf cfg = STRBUF_INIT;
+	char *q, *exe = xasprintf("%s/exe/a.out", j->objdir);
 	struct step *s;
 	struct strv argv = STRV_INIT;
 
 	(void)err;
-	for (size_t i = b->g.npkgs; i-- > 0;) {
-		char *n = xasprintf("%spackagefile %s=%s\n", cfg, strcmp(b->g.pkgs[i]->name, "main") == 0 && b->g.pkgs[i] == b->g.main ? b->g.main->path : b->g.pkgs[i]->path, b->jobs[i].archive);
-
-		free(cfg);
-		cfg = n;
-	}
+	strbuf_adds(&cfg, "# import config\n");
+	for (size_t i = b->g.npkgs; i-- > 0;)
+		strbuf_addf(&cfg, "packagefile %s=%s\n", b->g.pkgs[i]->path, b->jobs[i].archive);
 	q = gb_go_quote(b->modinfo, b->modinfo_len);
-	{
-		char *n = xasprintf("%smodinfo %s\n", cfg, q);
-
-		free(cfg);
-		cfg = n;
-	}
+	strbuf_addf(&cfg, "modinfo %s\n", q);
 	free(q);
 
 	strv_pushf(&argv, "%s/link", c->tooldir);
@@ -821,9 +733,7 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 		if (i != argv.n - 1 && strcmp(argv.v[i], exe) != 0)
 			hput(&h, "arg %s\n", strstr(argv.v[i], b->work) ? "(work)" : argv.v[i]);
 	hput(&h, "modinfo %zu\n", b->modinfo_len);
-	h.buf = xgrow(h.buf, &h.cap, h.len + b->modinfo_len + 1, 1);
-	memcpy(h.buf + h.len, b->modinfo, b->modinfo_len);
-	h.len += b->modinfo_len;
+	strbuf_add(&h, b->modinfo, b->modinfo_len);
 	for (size_t i = 0; i < b->g.npkgs; i++) {
 		char hex[65];
 
@@ -843,15 +753,14 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 
 	if (cache_lookup(b, j, 'x')) {
 		j->cached = true;
-		free(cfg);
+		strbuf_release(&cfg);
 		free(exe);
 		return 0;
 	}
 	add_step(j, S_MKDIR, j->objdir);
 	s = add_step(j, S_WRITE, NULL);
 	s->path = xasprintf("%s/importcfg.link", j->objdir);
-	s->data = cfg;
-	s->len = strlen(cfg);
+	s->data = strbuf_detach(&cfg, &s->len);
 	s = add_step(j, S_MKDIR, NULL);
 	s->path = xasprintf("%s/exe", j->objdir);
 	s = add_step(j, S_EXEC, NULL);
@@ -955,7 +864,7 @@ static int advance(struct build *b, struct job *j, struct rt_err *err)
 			show_step(b, s, stderr);
 		switch (s->kind) {
 		case S_MKDIR:
-			if (mkdir_p(s->path) != 0)
+			if (rt_mkdir_p(s->path) != 0)
 				return rt_errf(err, RT_EXIT_BUILD, "cannot create '%s': %s", s->path, strerror(errno));
 			break;
 		case S_WRITE: {

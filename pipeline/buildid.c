@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/xalloc.h"
 #include "probes/elf.h"
 
@@ -42,26 +43,8 @@ void gb_hash_hex(const uint8_t h[32], char *out)
 
 static int read_all(const char *path, uint8_t **buf, size_t *len, struct rt_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t got = 0;
-
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (rt_read_file(path, (char **)buf, len) != 0)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
-	}
-	*len = (size_t)st.st_size;
-	*buf = xmalloc(*len);
-	for (size_t off = 0; off < *len; off += (size_t)got) {
-		got = read(fd, *buf + off, *len - off);
-		if (got <= 0) {
-			close(fd);
-			free(*buf);
-			return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, got ? strerror(errno) : "short read");
-		}
-	}
-	close(fd);
 	return 0;
 }
 

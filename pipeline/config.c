@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/xalloc.h"
 
 bool strv_has(const struct strv *sv, const char *s)
@@ -22,27 +23,9 @@ bool strv_has(const struct strv *sv, const char *s)
 
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
 
-	if (!f)
-		return NULL;
-	do {
-		buf = xgrow(buf, &cap, len + 65537, 1);
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	return rt_read_file(path, &buf, NULL) == 0 ? buf : NULL;
 }
 
 /* "var NAME = map[string]bool{ "a": true, ... }" -> the keys set to true. */
@@ -98,7 +81,7 @@ static const char *host_arch(void)
 static bool usable_goroot(const char *dir)
 {
 	char *v = xasprintf("%s/VERSION", dir), *rt = xasprintf("%s/src/runtime", dir);
-	bool ok = access(v, R_OK) == 0 && is_dir(rt);
+	bool ok = access(v, R_OK) == 0 && rt_is_dir(rt);
 
 	free(v);
 	free(rt);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fs.h"
 #include "common/xalloc.h"
 
 /* ---- the header: constraint lines before the package clause ------------------------------------- */
@@ -418,25 +419,13 @@ out:
 
 static int scan_file(const char *path, struct gosrc *g, bool header_only, struct rt_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
+	size_t len;
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	if (!f)
-		return rt_errf(err, RT_EXIT_BUILD, "cannot open '%s': %s", path, strerror(errno));
-	do {
-		buf = xgrow(buf, &cap, len + 65536, 1);
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
+	if (rt_read_file(path, &buf, &len) != 0)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
-	}
-	fclose(f);
 	if (header_only) {
 		rc = scan_header(path, buf, len, g, err);
 		if (rc != 0)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/xalloc.h"
 #include "pipeline/gosrc.h"
 
@@ -26,36 +27,12 @@ struct loader {
 	size_t depth, stackcap;
 };
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
 
-	if (!f)
-		return NULL;
-	do {
-		buf = xgrow(buf, &cap, len + 4097, 1);
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
+	return rt_read_file(path, &buf, NULL) == 0 ? buf : NULL;
 }
 
 /* "1.22.3" -> "go1.22" (gover.Lang). */
@@ -242,7 +219,7 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 	if (!first_elem_has_dot(imp)) {
 		char *dir = xasprintf("%s/src/%s", c->goroot, imp);
 
-		if (is_dir(dir) && (!under(imp, "cmd") || in_cmd)) {
+		if (rt_is_dir(dir) && (!under(imp, "cmd") || in_cmd)) {
 			w->path = xstrdup(imp);
 			w->dir = dir;
 			w->standard = true;
@@ -255,7 +232,7 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 		const char *vroot = under(from->path, "cmd") ? "cmd/vendor" : "vendor";
 		char *dir = xasprintf("%s/src/%s/%s", c->goroot, vroot, imp);
 
-		if (is_dir(dir)) {
+		if (rt_is_dir(dir)) {
 			w->path = xasprintf("%s/%s", vroot, imp);
 			w->dir = dir;
 			w->standard = true;
@@ -270,7 +247,7 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 		w->path = xstrdup(imp);
 		w->dir = xasprintf("%s%s", mm->dir, imp + strlen(mm->path));
 		w->mod = mm;
-		return is_dir(w->dir) ? 0 : -1;
+		return rt_is_dir(w->dir) ? 0 : -1;
 	}
 	if (!mm->is_std) {
 		for (size_t i = 0; i < L->vendor_pkgs.n; i++)
@@ -278,7 +255,7 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 				w->path = xstrdup(imp);
 				w->dir = xasprintf("%s/vendor/%s", mm->dir, imp);
 				w->mod = L->vendor_mod[i];
-				return is_dir(w->dir) ? 0 : -1;
+				return rt_is_dir(w->dir) ? 0 : -1;
 			}
 	}
 	return -1;
@@ -336,7 +313,7 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 		if (n[0] == '.' || n[0] == '_')
 			continue;
 		full = xasprintf("%s/%s", p->dir, n);
-		if (!is_file(full) || !gb_good_os_arch_file(c, n)) {
+		if (!rt_is_file(full) || !gb_good_os_arch_file(c, n)) {
 			free(full);
 			continue;
 		}
@@ -578,7 +555,7 @@ static int find_main_module(struct loader *L, const char *pkgdir, struct rt_err 
 
 			free(gomod);
 			gomod = xasprintf("%s/go.mod", dir);
-			if (is_file(gomod))
+			if (rt_is_file(gomod))
 				break;
 			slash = strrchr(dir, '/');
 			if (!slash || slash == dir) {
@@ -636,7 +613,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 	if (pattern[0] == '.' || pattern[0] == '/') {
 		char *p = pattern[0] == '/' ? xstrdup(pattern) : xasprintf("%s/%s", dir, pattern);
 
-		if (!realpath(p, real) || !is_dir(real)) {
+		if (!realpath(p, real) || !rt_is_dir(real)) {
 			rt_errf(err, RT_EXIT_BUILD, "package directory '%s' does not exist", p);
 			free(p);
 			goto out;
@@ -646,7 +623,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 	} else {
 		char *std = xasprintf("%s/src/%s", cfg->goroot, pattern);
 
-		if (!first_elem_has_dot(pattern) && is_dir(std)) {
+		if (!first_elem_has_dot(pattern) && rt_is_dir(std)) {
 			pkgdir = std;
 		} else {
 			free(std);

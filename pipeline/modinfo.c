@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 
 struct kv {
@@ -83,10 +84,11 @@ int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
 {
 	const struct gb_module *mm = g->main_mod;
 	struct kv *over = NULL, *m = NULL;
-	size_t nover = 0, capover = 0, n = 0, cap = 0, len = 0;
+	size_t nover = 0, capover = 0, n = 0, cap = 0;
 	const char *gover = mm->go ? mm->go : "1.16";
-	char *base = NULL, *s;
-	int minor;
+	struct strbuf sb = STRBUF_INIT;
+	char *base = NULL;
+	int minor, rc = -1;
 
 	*out = NULL;
 	if (strcmp(g->main->name, "main") != 0) {
@@ -116,41 +118,25 @@ int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
 			break;
 		}
 	minor = go_minor_of(base ? base : gover);
-	if (minor >= 0 && godebug_table_defaults(g->cfg->goroot, minor, &m, &n, &cap, err) != 0) {
-		free(base);
-		goto fail;
-	}
 	free(base);
+	if (minor >= 0 && godebug_table_defaults(g->cfg->goroot, minor, &m, &n, &cap, err) != 0)
+		goto out;
 	for (size_t i = 0; i < nover; i++)
 		kv_set(&m, &n, &cap, over[i].k, strlen(over[i].k), over[i].v);
 	if (n)
 		qsort(m, n, sizeof(*m), cmp_kv);
 	for (size_t i = 0; i < n; i++)
-		len += strlen(m[i].k) + strlen(m[i].v) + 2;
-	s = xcalloc(1, len + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, m[i].k);
-		strcat(s, "=");
-		strcat(s, m[i].v);
-	}
-	*out = s;
+		strbuf_addf(&sb, "%s%s=%s", i ? "," : "", m[i].k, m[i].v);
+	*out = strbuf_detach(&sb, NULL);
+	rc = 0;
+out:
 	for (size_t i = 0; i < n; i++)
 		free(m[i].k), free(m[i].v);
 	for (size_t i = 0; i < nover; i++)
 		free(over[i].k), free(over[i].v);
 	free(m);
 	free(over);
-	return 0;
-fail:
-	for (size_t i = 0; i < n; i++)
-		free(m[i].k), free(m[i].v);
-	for (size_t i = 0; i < nover; i++)
-		free(over[i].k), free(over[i].v);
-	free(m);
-	free(over);
-	return -1;
+	return rc;
 }
 
 /* cmd/go/internal/modload's infoStart and infoEnd. */
@@ -158,30 +144,6 @@ static const unsigned char info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74
 					       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
 static const unsigned char info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
 					     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
-
-static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	*buf = xgrow(*buf, cap, *len + n + 1, 1);
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-}
-
-static void appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	append(buf, len, cap, s, (size_t)n);
-	free(s);
-}
 
 static int cmp_mod(const void *a, const void *b)
 {
@@ -192,14 +154,14 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
 {
 	const struct gb_config *c = g->cfg;
 	const struct gb_module *mm = g->main_mod;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, ndeps = 0;
+	struct strbuf sb = STRBUF_INIT;
+	size_t ndeps = 0;
 	struct gb_module **deps = xcalloc(g->nmods + 1, sizeof(*deps));
 
-	append(&buf, &len, &cap, (const char *)info_start, 16);
-	appendf(&buf, &len, &cap, "path\t%s\n", g->main->path);
+	strbuf_add(&sb, info_start, 16);
+	strbuf_addf(&sb, "path\t%s\n", g->main->path);
 	if (!mm->is_std)
-		appendf(&buf, &len, &cap, "mod\t%s\t(devel)\t\n", mm->path);
+		strbuf_addf(&sb, "mod\t%s\t(devel)\t\n", mm->path);
 	/* dep lines: the non-main modules that provide a package to this build, sorted by path. */
 	for (size_t i = 0; i < g->npkgs; i++) {
 		struct gb_module *m = g->pkgs[i]->mod;
@@ -220,29 +182,28 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
 		/* runtime/debug.BuildInfo.String: a replaced module's dep line has no sum, and its "=>"
 		 * line is followed by an empty line. Sums are empty in vendor mode. */
 		if (!r) {
-			appendf(&buf, &len, &cap, "dep\t%s\t%s\t%s\n", deps[i]->path, deps[i]->version ? deps[i]->version : "(devel)",
+			strbuf_addf(&sb, "dep\t%s\t%s\t%s\n", deps[i]->path, deps[i]->version ? deps[i]->version : "(devel)",
 				deps[i]->sum ? deps[i]->sum : "");
 		} else {
-			appendf(&buf, &len, &cap, "dep\t%s\t%s\n=>\t%s\t%s\t%s\n\n", deps[i]->path,
+			strbuf_addf(&sb, "dep\t%s\t%s\n=>\t%s\t%s\t%s\n\n", deps[i]->path,
 				deps[i]->version ? deps[i]->version : "(devel)", r->path, r->version ? r->version : "(devel)",
 				r->sum ? r->sum : "");
 		}
 	}
 	free(deps);
-	appendf(&buf, &len, &cap, "build\t-buildmode=exe\nbuild\t-compiler=gc\nbuild\t-trimpath=true\n");
+	strbuf_addf(&sb, "build\t-buildmode=exe\nbuild\t-compiler=gc\nbuild\t-trimpath=true\n");
 	if (godebug && *godebug)
-		appendf(&buf, &len, &cap, "build\tDefaultGODEBUG=%s\n", godebug);
-	appendf(&buf, &len, &cap, "build\tCGO_ENABLED=%d\nbuild\tGOARCH=%s\nbuild\tGOOS=%s\n", c->cgo ? 1 : 0, c->goarch,
+		strbuf_addf(&sb, "build\tDefaultGODEBUG=%s\n", godebug);
+	strbuf_addf(&sb, "build\tCGO_ENABLED=%d\nbuild\tGOARCH=%s\nbuild\tGOOS=%s\n", c->cgo ? 1 : 0, c->goarch,
 		c->goos);
 	if (c->goamd64)
-		appendf(&buf, &len, &cap, "build\tGOAMD64=%s\n", c->goamd64);
+		strbuf_addf(&sb, "build\tGOAMD64=%s\n", c->goamd64);
 	if (c->goarm)
-		appendf(&buf, &len, &cap, "build\tGOARM=%s\n", c->goarm);
+		strbuf_addf(&sb, "build\tGOARM=%s\n", c->goarm);
 	if (c->goarm64)
-		appendf(&buf, &len, &cap, "build\tGOARM64=%s\n", c->goarm64);
-	append(&buf, &len, &cap, (const char *)info_end, 16);
-	*lenp = len;
-	return buf;
+		strbuf_addf(&sb, "build\tGOARM64=%s\n", c->goarm64);
+	strbuf_add(&sb, info_end, 16);
+	return strbuf_detach(&sb, lenp);
 }
 
 char *gb_go_quote(const char *s, size_t len)

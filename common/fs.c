@@ -1,0 +1,82 @@
+#include "common/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+int rt_read_file(const char *path, char **buf, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 0;
+	char *b = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		b = xgrow(b, &cap, len + 65537, 1);
+		n = read(fd, b + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		free(b);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	b[len] = '\0';
+	*buf = b;
+	if (lenp)
+		*lenp = len;
+	return 0;
+}
+
+bool rt_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool rt_is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rt_mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		{
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				free(p);
+				return -1;
+			}
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
+	free(p);
+	return 0;
+}

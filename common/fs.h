@@ -1,0 +1,16 @@
+/* File-system helpers shared by the readers (probes/, pipeline/). */
+#ifndef RT0_COMMON_FS_H
+#define RT0_COMMON_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Reads a whole file into *buf (NUL-terminated, released with free()), its length in *len (may be
+ * NULL). Returns 0, or -1 with errno set. */
+int rt_read_file(const char *path, char **buf, size_t *len);
+bool rt_is_dir(const char *path);
+bool rt_is_file(const char *path);  /* a regular file */
+/* mkdir -p; returns 0, or -1 with errno set. */
+int rt_mkdir_p(const char *path);
+
+#endif

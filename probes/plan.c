@@ -1,0 +1,59 @@
+#include "probes/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+static void add(struct rt_probe_plan *pl, size_t *cap, uint64_t addr, const char *sym, const char *pkg,
+		enum rt_phase_role role)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->p[i].addr == addr)
+			return; /* one probe an address: the first meaning wins */
+	pl->p = xgrow(pl->p, cap, pl->n + 1, sizeof(*pl->p));
+	pl->p[pl->n++] = (struct rt_probe){ addr, xstrdup(sym ? sym : "?"), pkg ? xstrdup(pkg) : NULL, role };
+}
+
+void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
+{
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (b->go && rt_elf_sym_by_name(b->elf, "runtime.main")) {
+		struct rt_phase ph[16];
+		size_t n = rt_go_phases(b->elf, ph, 16);
+
+		for (size_t i = 0; i < n; i++)
+			if (ph[i].symbol && ph[i].role != RT_ROLE_MAIN)
+				add(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role);
+		for (size_t i = 0; b->go->init_known && i < b->go->ninit; i++)
+			for (size_t k = 0; k < b->go->init[i].nfns; k++)
+				add(out, &cap, b->go->init[i].fns[k].addr, b->go->init[i].fns[k].symbol, b->go->init[i].package,
+				    RT_ROLE_INIT);
+		for (size_t i = 0; i < n; i++)
+			if (ph[i].symbol && ph[i].role == RT_ROLE_MAIN)
+				add(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role);
+		return;
+	}
+	add(out, &cap, b->elf->entry, b->entry_sym ? b->entry_sym->name : "entry", NULL, RT_ROLE_ENTRY);
+	for (size_t i = 0; i < b->ninit_array; i++)
+		if (b->init_array[i].addr && b->init_array[i].addr != (uint64_t)-1)
+			add(out, &cap, b->init_array[i].addr, b->init_array[i].symbol, NULL, RT_ROLE_INIT);
+	{
+		const struct rt_elf_sym *m = rt_elf_sym_by_name(b->elf, "main");
+
+		if (m && m->type == 2 /* STT_FUNC */)
+			add(out, &cap, m->addr, "main", NULL, RT_ROLE_MAIN);
+	}
+}
+
+void rt_probe_plan_free(struct rt_probe_plan *pl)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		free(pl->p[i].symbol);
+		free(pl->p[i].package);
+	}
+	free(pl->p);
+	memset(pl, 0, sizeof(*pl));
+}

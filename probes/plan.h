@@ -1,0 +1,37 @@
+/*
+ * probes/plan: where a tracer should put its one-shot entry probes in a binary, and what each means.
+ *  - Go (>= 1.21): the phase catalog (entry stub, runtime.rt0_go, runtime.schedinit, runtime.main,
+ *    runtime.gcenable), every init function of the placed init order (role "init", with its package),
+ *    and main.main (role "main").
+ *  - any other ELF: the entry point, each .init_array function (role "init"), and `main` when a symbol
+ *    names it.
+ * Addresses are link-time; add the load bias for a PIE.
+ *
+ * Ownership: rt_probe_plan() returns an array released with rt_probe_plan_free(); strings point into
+ * the rt_binary, which must outlive it.
+ */
+#ifndef RT0_PROBES_PLAN_H
+#define RT0_PROBES_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/binary.h"
+#include "probes/gophases.h"
+
+struct rt_probe {
+	uint64_t addr;
+	char *symbol;        /* owned copy */
+	char *package;       /* Go init: the package; else NULL (owned) */
+	enum rt_phase_role role;
+};
+
+struct rt_probe_plan {
+	struct rt_probe *p;
+	size_t n;
+};
+
+void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out);
+void rt_probe_plan_free(struct rt_probe_plan *plan);
+
+#endif

@@ -1,0 +1,96 @@
+/* rt0trace run: trace a program's startup into a trace file (DESIGN.md "Trace file"). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "tracer/cmd.h"
+#include "tracer/engine.h"
+
+static const char run_usage[] =
+	"usage: rt0trace run [--engine ptrace] [-o TRACE] [--manifest FILE] [--until main|exit] [-f]\n"
+	"                    [--kill-on-exit] -- PROGRAM [ARGS...]\n"
+	"\n"
+	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
+	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
+	"signals, the moments the startup phases begin (ELF entry, runtime.rt0_go, runtime.schedinit,\n"
+	"runtime.main, each package's init functions in the order they ran, runtime.gcenable, main.main;\n"
+	"for a C program the entry, each .init_array constructor and main), and /proc/PID/maps at main.main\n"
+	"and at exit. The program's output, signals and exit status are its own; rt0trace exits with the\n"
+	"program's status (128+signal when a signal ended it), as strace does.\n"
+	"\n"
+	"options:\n"
+	"  --engine E        ptrace (default; the only engine so far)\n"
+	"  -o TRACE          write the trace here (default trace.jsonl; '-' for standard output)\n"
+	"  --manifest FILE   the manifest of 'rt0trace build' (accepted for the pipeline's flow; the probe\n"
+	"                    addresses are read from the binary itself either way)\n"
+	"  --until main      stop tracing at main.main (main): detach and let the program go on untraced\n"
+	"  --until exit      trace to the end (default)\n"
+	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
+	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"On SIGINT/SIGTERM rt0trace detaches (or kills, with --kill-on-exit) and ends the trace with a footer\n"
+	"saying it is incomplete.\n"
+	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, or the\n"
+	"trace cannot be written; 4 ptrace is not permitted here\n";
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "engine", required_argument, NULL, 'e' },
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "kill-on-exit", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rt_run_opts o = { .trace_path = "trace.jsonl" };
+	struct rt_err err = { 0 };
+	int c, status = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:fp:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (strcmp(optarg, "ptrace") != 0)
+				return cmd_usage_error("run", "unknown engine '%s' (available: ptrace)", optarg);
+			break;
+		case 'o': o.trace_path = optarg; break;
+		case 'm': o.manifest = optarg; break;
+		case 'u':
+			if (strcmp(optarg, "main") == 0)
+				o.until_main = true;
+			else if (strcmp(optarg, "exit") != 0)
+				return cmd_usage_error("run", "--until takes 'main' or 'exit', not '%s'", optarg);
+			break;
+		case 'f': o.follow_forks = true; break;
+		case 'k': o.kill_on_exit = true; break;
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0)
+				return cmd_usage_error("run", "-p wants a process ID, not '%s'", optarg);
+			o.attach = (pid_t)v;
+			break;
+		}
+		case 'h': fputs(run_usage, stdout); return RT_EXIT_OK;
+		default:
+			if (optopt && strchr("op", optopt))
+				return cmd_usage_error("run", "option '-%c' needs an argument", optopt);
+			return cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind == argc && !o.attach)
+		return cmd_usage_error("run", "missing PROGRAM (rt0trace run [OPTIONS] -- PROGRAM [ARGS...])");
+	if (optind < argc && o.attach)
+		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
+	o.argv = optind < argc ? argv + optind : NULL;
+	if (rt_ptrace_run(&o, &status, &err) != 0)
+		return rt_err_report(&err);
+	return status;
+}

@@ -1,0 +1,28 @@
+/*
+ * tracer/engine: what `rt0trace run` asks of an engine, and what every engine gives back. Engines write
+ * the trace (tracer/trace.h) and never render it.
+ */
+#ifndef RT0_TRACER_ENGINE_H
+#define RT0_TRACER_ENGINE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+struct rt_run_opts {
+	char **argv;            /* PROGRAM ARGS..., NULL-terminated; NULL when attaching */
+	pid_t attach;           /* -p PID, or 0 */
+	const char *trace_path; /* -o (default "trace.jsonl"; "-" is standard output) */
+	const char *manifest;   /* --manifest, or NULL */
+	bool until_main;        /* --until main: detach at main.main (main for a C program) */
+	bool follow_forks;      /* -f: follow child processes too (threads are always followed) */
+	bool kill_on_exit;      /* --kill-on-exit: kill the program if rt0trace ends first */
+};
+
+/* Runs or attaches, traces, writes the trace. On success *status is what `run` exits with: the
+ * program's exit code, or 128+signal (as strace does); 0 after --until main detached. Errors:
+ * RT_EXIT_INPUT (program missing / not executable, trace unwritable), RT_EXIT_ENV (ptrace refused). */
+int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
+
+#endif

@@ -1,0 +1,799 @@
+/*
+ * tracer/ptrace: the ptrace engine. Starts the program only once tracing is ready (the child stops
+ * itself before exec, is seized with every follow option, then continued), follows every thread
+ * (and, with -f, every fork/vfork), records each syscall entry/exit pair through
+ * PTRACE_GET_SYSCALL_INFO with libseccomp's names, and puts one-shot int3 breakpoints at the entry of
+ * the planned functions (probes/plan.h): on a hit it records time and thread, puts the original byte
+ * back and rewinds the thread to re-run the instruction. A breakpoint belongs to one address space
+ * and is removed the first time any thread hits it, before any thread resumes (every stop is handled
+ * one at a time). Never a return probe: Go moves goroutine stacks.
+ */
+#include "tracer/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <elf.h>
+
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "probes/binary.h"
+#include "probes/plan.h"
+#include "tracer/trace.h"
+
+#if !defined(__x86_64__)
+#error "the ptrace engine's breakpoints are written for x86_64 hosts"
+#endif
+
+#define TRACE_OPTIONS                                                                                       \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+
+struct bp {
+	uint64_t addr;   /* runtime address */
+	uint64_t link;   /* link-time address (as the binary names it) */
+	uint8_t orig;
+	bool armed;
+	const struct rt_probe *probe;
+};
+
+struct proc {
+	pid_t pid;
+	struct rt_binary *bin;
+	struct rt_probe_plan plan;
+	struct bp *bps;
+	size_t nbps;
+	uint64_t bias;
+	bool exit_snapshot;   /* the maps snapshot at exit was taken */
+	bool main_hit;
+};
+
+struct thr {
+	pid_t tid, pid;
+	bool in_syscall;
+	uint64_t t_enter, nr, args[6];
+	bool stopped;        /* in a ptrace-stop we have not resumed */
+	int pending_sig;     /* a signal to deliver when it is resumed */
+};
+
+struct tracer {
+	const struct rt_run_opts *o;
+	struct rt_trace trace;
+	bool header_done;
+	uint64_t t0;
+	pid_t root;
+	int root_status;
+	bool root_done;
+	struct thr *thr;
+	size_t nthr, thrcap;
+	struct proc *proc;
+	size_t nproc, proccap;
+	char *names[1024];   /* syscall names by number, resolved once */
+	bool detaching;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* ---- bookkeeping ------------------------------------------------------------------------------------ */
+
+static struct thr *thr_find(struct tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nthr; i++)
+		if (t->thr[i].tid == tid)
+			return &t->thr[i];
+	return NULL;
+}
+
+static struct thr *thr_add(struct tracer *t, pid_t tid, pid_t pid)
+{
+	struct thr *th = thr_find(t, tid);
+
+	if (th)
+		return th;
+	t->thr = xgrow(t->thr, &t->thrcap, t->nthr + 1, sizeof(*t->thr));
+	th = &t->thr[t->nthr++];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	th->pid = pid;
+	return th;
+}
+
+static void thr_del(struct tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nthr; i++)
+		if (t->thr[i].tid == tid) {
+			t->thr[i] = t->thr[--t->nthr];
+			return;
+		}
+}
+
+static struct proc *proc_find(struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nproc; i++)
+		if (t->proc[i].pid == pid)
+			return &t->proc[i];
+	return NULL;
+}
+
+static void proc_clear(struct proc *p)
+{
+	rt_probe_plan_free(&p->plan);
+	rt_binary_free(p->bin);
+	free(p->bps);
+	p->bin = NULL;
+	p->bps = NULL;
+	p->nbps = 0;
+}
+
+static struct proc *proc_add(struct tracer *t, pid_t pid)
+{
+	struct proc *p = proc_find(t, pid);
+
+	if (p)
+		return p;
+	t->proc = xgrow(t->proc, &t->proccap, t->nproc + 1, sizeof(*t->proc));
+	p = &t->proc[t->nproc++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+static const char *sysname(struct tracer *t, uint64_t nr)
+{
+	char *n;
+
+	if (nr < sizeof(t->names) / sizeof(t->names[0])) {
+		if (!t->names[nr]) {
+			n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+			t->names[nr] = n ? n : xasprintf("syscall_%llu", (unsigned long long)nr);
+		}
+		return t->names[nr];
+	}
+	return "unknown";
+}
+
+/* ---- events ---------------------------------------------------------------------------------------- */
+
+static json_t *event(const char *type, uint64_t now, pid_t pid, pid_t tid)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "type", json_string(type));
+	json_object_set_new(e, "t", json_integer((json_int_t)now));
+	if (pid)
+		json_object_set_new(e, "pid", json_integer(pid));
+	if (tid)
+		json_object_set_new(e, "tid", json_integer(tid));
+	return e;
+}
+
+static void emit(struct tracer *t, json_t *e)
+{
+	if (!t->header_done) { /* nothing is written before the first exec's header */
+		json_decref(e);
+		return;
+	}
+	rt_trace_event(&t->trace, e);
+}
+
+/* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). */
+static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t now)
+{
+	char path[64], line[4096];
+	FILE *f;
+	json_t *e, *entries = json_array();
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f) {
+		json_decref(entries);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off;
+		char perms[8], dev[16];
+		unsigned long inode;
+		int n = 0;
+		json_t *m;
+		char *name;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %15s %lu %n", &start, &end, perms, &off, dev, &inode, &n) < 6)
+			continue;
+		name = line + n;
+		name[strcspn(name, "\n")] = '\0';
+		m = json_object();
+		json_object_set_new(m, "start", json_hex(start));
+		json_object_set_new(m, "end", json_hex(end));
+		json_object_set_new(m, "perms", json_string(perms));
+		json_object_set_new(m, "offset", json_hex(off));
+		json_object_set_new(m, "inode", json_integer((json_int_t)inode));
+		json_object_set_new(m, "path", json_string(name));
+		json_array_append_new(entries, m);
+	}
+	fclose(f);
+	e = event("maps", now, pid, 0);
+	json_object_set_new(e, "at", json_string(at));
+	json_object_set_new(e, "entries", entries);
+	emit(t, e);
+}
+
+/* ---- memory and breakpoints ------------------------------------------------------------------------- */
+
+static int peek_byte(pid_t tid, uint64_t addr, uint8_t *out)
+{
+	long w;
+
+	errno = 0;
+	w = ptrace(PTRACE_PEEKDATA, tid, (void *)addr, NULL);
+	if (errno)
+		return -1;
+	*out = (uint8_t)(w & 0xff);
+	return 0;
+}
+
+static int poke_byte(pid_t tid, uint64_t addr, uint8_t b)
+{
+	long w;
+
+	errno = 0;
+	w = ptrace(PTRACE_PEEKDATA, tid, (void *)addr, NULL);
+	if (errno)
+		return -1;
+	w = (long)(((unsigned long)w & ~0xfful) | b);
+	return ptrace(PTRACE_POKEDATA, tid, (void *)addr, (void *)w) == 0 ? 0 : -1;
+}
+
+static void disarm_all(struct tracer *t, struct proc *p, pid_t via)
+{
+	(void)t;
+	for (size_t i = 0; i < p->nbps; i++)
+		if (p->bps[i].armed && poke_byte(via, p->bps[i].addr, p->bps[i].orig) == 0)
+			p->bps[i].armed = false;
+}
+
+/* The load bias of a PIE: AT_ENTRY of the new image minus the ELF entry. */
+static uint64_t load_bias(pid_t pid, const struct rt_elf *e)
+{
+	char path[64];
+	uint64_t av[2], bias = 0;
+	int fd;
+
+	if (e->type != ET_DYN)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (read(fd, av, sizeof(av)) == sizeof(av) && av[0] != AT_NULL)
+		if (av[0] == AT_ENTRY)
+			bias = av[1] - e->entry;
+	close(fd);
+	return bias;
+}
+
+/* After an exec: read the new image (through /proc/PID/exe, not the path the program used), plan and
+ * arm its probes. The first exec of the root writes the trace header. */
+static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
+{
+	struct proc *p = proc_add(t, pid);
+	char exe[64], real[PATH_MAX];
+	struct rt_err err = { 0 };
+	ssize_t n;
+	json_t *e;
+
+	proc_clear(p);
+	p->main_hit = false;
+	p->exit_snapshot = false;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, real, sizeof(real) - 1);
+	real[n > 0 ? n : 0] = '\0';
+	if (rt_binary_open(&p->bin, exe, &err) != 0)
+		p->bin = NULL;
+	if (p->bin) {
+		p->bias = load_bias(pid, p->bin->elf);
+		rt_probe_plan(p->bin, &p->plan);
+		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
+		for (size_t i = 0; i < p->plan.n; i++) {
+			struct bp *b = &p->bps[p->nbps];
+
+			b->link = p->plan.p[i].addr;
+			b->addr = b->link + p->bias;
+			b->probe = &p->plan.p[i];
+			if (peek_byte(pid, b->addr, &b->orig) == 0 && poke_byte(pid, b->addr, 0xcc) == 0) {
+				b->armed = true;
+				p->nbps++;
+			}
+		}
+	}
+	if (!t->header_done && pid == t->root) {
+		json_t *bin = json_object();
+
+		if (p->bin) {
+			const struct rt_elf *el = p->bin->elf;
+
+			json_object_set_new(bin, "path", json_string(real));
+			json_object_set_new(bin, "arch", json_string(el->arch));
+			json_object_set_new(bin, "pie", json_boolean(el->pie));
+			json_object_set_new(bin, "static", json_boolean(el->is_static));
+			json_object_set_new(bin, "entry", json_hex(el->entry));
+			json_object_set_new(bin, "entry_symbol", json_str_or_null(p->bin->entry_sym ? p->bin->entry_sym->name : NULL));
+			json_object_set_new(bin, "bias", json_hex(p->bias));
+			json_object_set_new(bin, "go_version", json_str_or_null(p->bin->go ? p->bin->go->version : NULL));
+			json_object_set_new(bin, "build_id", json_str_or_null(p->bin->go ? p->bin->go->build_id : NULL));
+			json_object_set_new(bin, "init_order", rt_binary_init_order_json(p->bin->go));
+			{
+				json_t *segs = json_array();
+
+				for (size_t i = 0; i < el->nsegs; i++) {
+					json_t *s;
+					char fb[4];
+
+					if (el->segs[i].type != PT_LOAD)
+						continue;
+					s = json_object();
+					json_object_set_new(s, "vaddr", json_hex(el->segs[i].vaddr));
+					json_object_set_new(s, "memsz", json_hex(el->segs[i].memsz));
+					json_object_set_new(s, "flags", json_string(rt_elf_flags_str(el->segs[i].flags, fb)));
+					json_array_append_new(segs, s);
+				}
+				json_object_set_new(bin, "segments", segs);
+			}
+			{
+				json_t *probes = json_array();
+
+				for (size_t i = 0; i < p->plan.n; i++) {
+					json_t *pr = json_object();
+
+					json_object_set_new(pr, "symbol", json_string(p->plan.p[i].symbol));
+					json_object_set_new(pr, "addr", json_hex(p->plan.p[i].addr));
+					json_object_set_new(pr, "role", json_string(rt_phase_role_name(p->plan.p[i].role)));
+					if (p->plan.p[i].package)
+						json_object_set_new(pr, "package", json_string(p->plan.p[i].package));
+					json_array_append_new(probes, pr);
+				}
+				json_object_set_new(bin, "probes", probes);
+			}
+		} else {
+			json_object_set_new(bin, "path", json_string(real));
+			json_object_set_new(bin, "error", json_string(err.msg));
+		}
+		rt_trace_header(&t->trace, "ptrace", t->o->argv, bin, t->t0);
+		t->header_done = true;
+	}
+	e = event("exec", now, pid, pid);
+	json_object_set_new(e, "path", json_string(real));
+	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
+	emit(t, e);
+}
+
+static struct bp *bp_at(struct proc *p, uint64_t addr)
+{
+	for (size_t i = 0; p && i < p->nbps; i++)
+		if (p->bps[i].addr == addr)
+			return &p->bps[i];
+	return NULL;
+}
+
+/* A SIGTRAP at one of our int3s: record, restore, rewind. Returns true when it was ours. */
+static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
+{
+	struct user_regs_struct regs;
+	struct proc *p = proc_find(t, th->pid);
+	struct bp *b;
+
+	if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) != 0)
+		return false;
+	b = bp_at(p, regs.rip - 1);
+	if (!b)
+		return false;
+	if (b->armed) {
+		json_t *e = event("probe", now, th->pid, th->tid);
+
+		poke_byte(th->tid, b->addr, b->orig);
+		b->armed = false;
+		json_object_set_new(e, "symbol", json_string(b->probe->symbol));
+		json_object_set_new(e, "addr", json_hex(b->link));
+		json_object_set_new(e, "role", json_string(rt_phase_role_name(b->probe->role)));
+		if (b->probe->package)
+			json_object_set_new(e, "package", json_string(b->probe->package));
+		emit(t, e);
+		if (b->probe->role == RT_ROLE_MAIN && !p->main_hit) {
+			p->main_hit = true;
+			snapshot_maps(t, th->pid, b->probe->symbol, now);
+		}
+	}
+	/* Another thread may have hit it before it was removed: it re-runs the instruction too. */
+	regs.rip -= 1;
+	ptrace(PTRACE_SETREGS, th->tid, NULL, &regs);
+	return true;
+}
+
+/* ---- syscalls ----------------------------------------------------------------------------------------- */
+
+static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
+{
+	json_t *e = event("syscall", th->t_enter, th->pid, th->tid), *args = json_array();
+
+	json_object_set_new(e, "dur", json_integer((json_int_t)(now - th->t_enter)));
+	json_object_set_new(e, "nr", json_integer((json_int_t)th->nr));
+	json_object_set_new(e, "name", json_string(sysname(t, th->nr)));
+	for (int i = 0; i < 6; i++)
+		json_array_append_new(args, json_hex(th->args[i]));
+	json_object_set_new(e, "args", args);
+	json_object_set_new(e, "ret", has_ret ? json_integer((json_int_t)ret) : json_null());
+	emit(t, e);
+	th->in_syscall = false;
+}
+
+static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
+{
+	struct __ptrace_syscall_info si;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, (void *)sizeof(si), &si) <= 0)
+		return;
+	if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		if (th->in_syscall) /* an entry without its exit (e.g. across exec): keep what we know */
+			emit_syscall(t, th, now, false, 0);
+		th->in_syscall = true;
+		th->t_enter = now;
+		th->nr = si.entry.nr;
+		memcpy(th->args, si.entry.args, sizeof(th->args));
+	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && th->in_syscall) {
+		emit_syscall(t, th, now, true, si.exit.rval);
+	}
+}
+
+/* ---- detaching -------------------------------------------------------------------------------------------- */
+
+/* Stops every thread (PTRACE_INTERRUPT), removes every breakpoint, and detaches, passing on signals
+ * caught meanwhile. The program goes on untraced. */
+static void detach_all(struct tracer *t)
+{
+	t->detaching = true;
+	for (size_t i = 0; i < t->nthr; i++)
+		if (!t->thr[i].stopped)
+			ptrace(PTRACE_INTERRUPT, t->thr[i].tid, NULL, NULL);
+	for (size_t i = 0; i < t->nthr; i++) {
+		struct thr *th = &t->thr[i];
+
+		while (!th->stopped) {
+			int st;
+			pid_t w = waitpid(th->tid, &st, __WALL);
+
+			if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st)) {
+				th->stopped = true;
+				th->tid = -1;
+				break;
+			}
+			th->stopped = true;
+			if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80) && !(st >> 16)) {
+				siginfo_t si;
+
+				if (ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0)
+					th->pending_sig = WSTOPSIG(st);
+			}
+		}
+	}
+	for (size_t i = 0; i < t->nproc; i++)
+		for (size_t k = 0; k < t->nthr; k++)
+			if (t->thr[k].pid == t->proc[i].pid && t->thr[k].tid > 0) {
+				disarm_all(t, &t->proc[i], t->thr[k].tid);
+				break;
+			}
+	for (size_t i = 0; i < t->nthr; i++)
+		if (t->thr[i].tid > 0)
+			ptrace(PTRACE_DETACH, t->thr[i].tid, NULL, (void *)(long)t->thr[i].pending_sig);
+	t->nthr = 0;
+}
+
+/* ---- the loop --------------------------------------------------------------------------------------------- */
+
+static void resume(struct thr *th, int sig)
+{
+	th->stopped = false;
+	ptrace(PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
+}
+
+static int trace_loop(struct tracer *t)
+{
+	for (;;) {
+		int st, sig, ev, deliver = 0;
+		pid_t tid;
+		struct thr *th;
+		uint64_t now;
+
+		if (interrupted && !t->detaching) {
+			if (t->o->kill_on_exit) {
+				kill(t->root, SIGKILL);
+			} else {
+				detach_all(t);
+				return 1;
+			}
+		}
+		tid = waitpid(-1, &st, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0; /* no child left */
+		}
+		now = rt_now_ns();
+		th = thr_find(t, tid);
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (th && th->in_syscall)
+				emit_syscall(t, th, now, false, 0);
+			if (th && th->tid == th->pid) {
+				json_t *e = event("exit", now, th->pid, 0);
+
+				json_object_set_new(e, "status", WIFEXITED(st) ? json_integer(WEXITSTATUS(st)) : json_null());
+				json_object_set_new(e, "signal", WIFSIGNALED(st) ? json_integer(WTERMSIG(st)) : json_null());
+				emit(t, e);
+			}
+			if (tid == t->root) {
+				t->root_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				t->root_done = true;
+			}
+			thr_del(t, tid);
+			if (t->nthr == 0 && t->root_done)
+				return 0;
+			continue;
+		}
+		if (!WIFSTOPPED(st))
+			continue;
+		if (!th) /* a new thread can report before its parent's clone event */
+			th = thr_add(t, tid, tid);
+		th->stopped = true;
+		sig = WSTOPSIG(st);
+		ev = st >> 16;
+		if (sig == (SIGTRAP | 0x80)) {
+			on_syscall_stop(t, th, now);
+		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
+			unsigned long child = 0;
+			json_t *e;
+			struct thr *c;
+
+			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
+			c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
+			c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
+			e = event("clone", now, th->pid, tid);
+			json_object_set_new(e, "child", json_integer((json_int_t)child));
+			json_object_set_new(e, "kind", json_string(ev == PTRACE_EVENT_CLONE ? "thread" : ev == PTRACE_EVENT_FORK ? "fork" : "vfork"));
+			emit(t, e);
+			if (ev != PTRACE_EVENT_CLONE) {
+				/* A forked copy inherits armed int3s in its text: remove them there. */
+				struct proc *parent = proc_find(t, th->pid);
+
+				if (parent) {
+					for (size_t i = 0; i < parent->nbps; i++)
+						if (parent->bps[i].armed)
+							poke_byte((pid_t)child, parent->bps[i].addr, parent->bps[i].orig);
+				}
+				proc_add(t, (pid_t)child);
+			}
+		} else if (ev == PTRACE_EVENT_EXEC) {
+			unsigned long former = 0;
+			struct thr *old;
+
+			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former);
+			/* A non-leader that execs takes over the leader's tid: keep its syscall state. */
+			if ((pid_t)former != tid && (old = thr_find(t, (pid_t)former)) != NULL) {
+				struct thr keep = *old;
+
+				thr_del(t, (pid_t)former);
+				th = thr_add(t, tid, tid);
+				keep.tid = tid;
+				keep.pid = tid;
+				*th = keep;
+				th->stopped = true;
+			}
+			for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
+				if (t->thr[i].pid == tid && t->thr[i].tid != tid)
+					t->thr[i--] = t->thr[--t->nthr];
+			th = thr_find(t, tid);
+			on_exec(t, tid, now);
+		} else if (ev == PTRACE_EVENT_EXIT) {
+			struct proc *p = proc_find(t, th->pid);
+
+			if (p && !p->exit_snapshot) {
+				p->exit_snapshot = true;
+				snapshot_maps(t, th->pid, "exit", now);
+			}
+		} else if (ev == PTRACE_EVENT_STOP) {
+			/* A seized thread's first stop or a group-stop. A stop signal keeps the program
+			 * stopped (job control) until SIGCONT; anything else continues. */
+			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+				if (t->header_done) {
+					th->stopped = false;
+					ptrace(PTRACE_LISTEN, tid, NULL, NULL);
+					continue;
+				}
+			}
+		} else if (sig == SIGTRAP && on_breakpoint(t, th, now)) {
+			/* ours */
+		} else {
+			siginfo_t si;
+
+			if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0) {
+				json_t *e = event("signal", now, th->pid, tid);
+
+				deliver = sig;
+				/* The SIGCONT that starts the program after it was seized is ours. */
+				if (!t->header_done && sig == SIGCONT && tid == t->root)
+					deliver = 0;
+				json_object_set_new(e, "signo", json_integer(sig));
+				json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
+				json_object_set_new(e, "code", json_integer(si.si_code));
+				if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
+					json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si.si_addr));
+				emit(t, e);
+			}
+		}
+		if (t->o->until_main) {
+			struct proc *p = proc_find(t, th->pid);
+
+			if (p && p->main_hit && th->pid == t->root) {
+				detach_all(t);
+				t->root_status = 0;
+				t->root_done = true;
+				return 0;
+			}
+		}
+		resume(th, deliver);
+	}
+}
+
+/* ---- starting ---------------------------------------------------------------------------------------------- */
+
+/* PROGRAM as execvp would find it, checked before anything starts. */
+static char *find_program(const char *prog, struct rt_err *err)
+{
+	struct stat st;
+
+	if (strchr(prog, '/')) {
+		if (stat(prog, &st) != 0)
+			return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(errno)), NULL;
+		if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0)
+			return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog,
+				       S_ISDIR(st.st_mode) ? "Is a directory" : "Permission denied"), NULL;
+		return xstrdup(prog);
+	}
+	{
+		const char *path = getenv("PATH");
+		char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+
+		for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+			char *c = xasprintf("%s/%s", *d ? d : ".", prog);
+
+			if (stat(c, &st) == 0 && S_ISREG(st.st_mode) && access(c, X_OK) == 0)
+				found = c;
+			else
+				free(c);
+		}
+		free(copy);
+		if (!found)
+			rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': not found in PATH", prog);
+		return found;
+	}
+}
+
+int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct tracer t = { 0 };
+	struct sigaction sa = { 0 }, oi, ot;
+	unsigned long opts = TRACE_OPTIONS;
+	char *prog = NULL;
+	int errpipe[2], st, rc = -1, childerr = 0;
+	pid_t pid;
+
+	t.o = o;
+	*status = 0;
+	if (o->attach)
+		return rt_errf(err, RT_EXIT_USAGE, "-p PID: attaching to a running process is not supported yet");
+	if (!(prog = find_program(o->argv[0], err)))
+		return -1;
+	if (rt_trace_open(&t.trace, o->trace_path, err) != 0) {
+		free(prog);
+		return -1;
+	}
+	if (o->follow_forks)
+		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+	if (o->kill_on_exit)
+		opts |= PTRACE_O_EXITKILL;
+	if (pipe2(errpipe, O_CLOEXEC) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int e;
+
+		close(errpipe[0]);
+		raise(SIGSTOP); /* wait here until the tracer has seized us */
+		execv(prog, o->argv);
+		e = errno;
+		if (write(errpipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(errpipe[1]);
+	t.root = pid;
+	t.t0 = rt_now_ns();
+	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+		rt_errf(err, RT_EXIT_ENV, "the program did not stop before exec");
+		close(errpipe[0]);
+		goto out;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) != 0) {
+		int e = errno;
+
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(errpipe[0]);
+		rt_errf(err, RT_EXIT_ENV, "ptrace is not permitted here: %s (see kernel.yama.ptrace_scope, seccomp, "
+					  "or run as root; --engine ebpf traces from outside)", strerror(e));
+		goto out;
+	}
+	thr_add(&t, pid, pid);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &oi);
+	sigaction(SIGTERM, &sa, &ot);
+	kill(pid, SIGCONT);
+	rc = trace_loop(&t);
+	sigaction(SIGINT, &oi, NULL);
+	sigaction(SIGTERM, &ot, NULL);
+	if (read(errpipe[0], &childerr, sizeof(childerr)) == sizeof(childerr)) {
+		close(errpipe[0]);
+		rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
+		rc = -1;
+		goto out;
+	}
+	close(errpipe[0]);
+	if (!t.header_done) /* no exec happened */
+		rt_trace_header(&t.trace, "ptrace", o->argv, json_null(), t.t0);
+	*status = rc == 1 ? 128 + (int)interrupted : t.root_status;
+	if (rt_trace_close(&t.trace, rc == 0) != 0) {
+		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
+		t.trace.f = NULL;
+		rc = -1;
+		goto out_nofile;
+	}
+	t.trace.f = NULL;
+	rc = 0;
+out:
+	if (t.trace.f) {
+		bool own = t.trace.own;
+
+		rt_trace_close(&t.trace, false);
+		/* Nothing was traced: leave no trace file that could pass for a (partial) trace. */
+		if (!t.header_done && own)
+			unlink(o->trace_path);
+	}
+out_nofile:
+	for (size_t i = 0; i < t.nproc; i++)
+		proc_clear(&t.proc[i]);
+	free(t.proc);
+	free(t.thr);
+	for (size_t i = 0; i < sizeof(t.names) / sizeof(t.names[0]); i++)
+		free(t.names[i]);
+	free(prog);
+	return rc;
+}

@@ -1,0 +1,76 @@
+#include "tracer/trace.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	if (strcmp(path, "-") == 0) {
+		t->f = stdout;
+		return 0;
+	}
+	t->f = fopen(path, "w");
+	if (!t->f)
+		return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, strerror(errno));
+	t->own = true;
+	return 0;
+}
+
+static void put_line(struct rt_trace *t, json_t *o)
+{
+	if (json_dumpf(o, t->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', t->f) == EOF ||
+	    fflush(t->f) != 0)
+		t->failed = true;
+}
+
+void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0)
+{
+	json_t *h = json_object(), *a = json_array();
+
+	json_object_set_new(h, "type", json_string("header"));
+	json_object_set_new(h, "format", json_string(RT_TRACE_FORMAT));
+	json_object_set_new(h, "version", json_integer(RT_TRACE_VERSION));
+	json_object_set_new(h, "engine", json_string(engine));
+	for (size_t i = 0; argv && argv[i]; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	json_object_set_new(h, "argv", a);
+	json_object_set_new(h, "binary", binary ? binary : json_null());
+	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
+	put_line(t, h);
+	json_decref(h);
+}
+
+void rt_trace_event(struct rt_trace *t, json_t *ev)
+{
+	t->events++;
+	put_line(t, ev);
+	json_decref(ev);
+}
+
+int rt_trace_close(struct rt_trace *t, bool complete)
+{
+	json_t *f = json_object();
+	int rc;
+
+	json_object_set_new(f, "type", json_string("footer"));
+	json_object_set_new(f, "events", json_integer((json_int_t)t->events));
+	json_object_set_new(f, "lost", json_integer((json_int_t)t->lost));
+	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
+	put_line(t, f);
+	json_decref(f);
+	rc = t->failed ? -1 : 0;
+	if (t->own && fclose(t->f) != 0)
+		rc = -1;
+	t->f = NULL;
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * tracer/trace: the trace writer every engine uses (DESIGN.md "Trace file", format version 1): one JSON
+ * object per line — a header, events, and a footer {"type":"footer","events":N,"lost":N,"complete":B}.
+ * A file without a footer is partial; the writer flushes after every event, so a trace cut short by a
+ * crash of rt0trace still reads up to its last line.
+ *
+ * Ownership: rt_trace_open() fills a caller-provided struct; rt_trace_close() writes the footer and
+ * closes the file (it owns the FILE unless the path was "-", standard output).
+ */
+#ifndef RT0_TRACER_TRACE_H
+#define RT0_TRACER_TRACE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/err.h"
+
+#define RT_TRACE_FORMAT "rt0trace-trace"
+#define RT_TRACE_VERSION 1
+
+struct rt_trace {
+	FILE *f;
+	bool own;
+	uint64_t events, lost;
+	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
+};
+
+/* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */
+int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);
+/* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. */
+void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
+/* One event line; takes ownership of `ev` (which must have a "type"). */
+void rt_trace_event(struct rt_trace *t, json_t *ev);
+/* Writes the footer and closes. Returns 0, or -1 when any write failed. */
+int rt_trace_close(struct rt_trace *t, bool complete);
+
+uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
+
+#endif

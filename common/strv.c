@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/xalloc.h"
 
@@ -33,6 +34,14 @@ void strv_pushf(struct strv *sv, const char *fmt, ...)
 		s = xstrdup(fmt);
 	va_end(ap);
 	strv_take(sv, s);
+}
+
+bool strv_has(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
 }
 
 void strv_release(struct strv *sv)

@@ -13,14 +13,6 @@
 #include "common/fs.h"
 #include "common/xalloc.h"
 
-bool strv_has(const struct strv *sv, const char *s)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 static char *read_file(const char *path)
 {
 	char *buf;

@@ -56,6 +56,4 @@ bool gb_eval_plus_build(const struct gb_config *c, const struct strv *lines);
  * _test) must match the target when it names a known OS or architecture. */
 bool gb_good_os_arch_file(const struct gb_config *c, const char *filename);
 
-bool strv_has(const struct strv *sv, const char *s);
-
 #endif

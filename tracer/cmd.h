@@ -16,6 +16,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tool(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Prints "rt0trace <cmd>: <msg>" plus a pointer to --help on stderr; returns RT_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,7 @@
 static const struct rt_cmd commands[] = {
 	{ "build", "build a Go program with the toolchain's own tools (no go command) and a manifest", cmd_build },
 	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
+	{ "report", "render a trace: phases, syscalls per phase, layout, init order, and the checks", cmd_report },
 	{ "run", "trace a program's startup: syscalls, threads, phases, init order, memory layout", cmd_run },
 	{ "tool", "the pack and buildid steps of 'build -n' recipes", cmd_tool },
 };

@@ -1,0 +1,433 @@
+/* report/analysis: phases, syscall attribution, init order, layout and the checks. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "report/report.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int64_t num(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static uint64_t hex(const json_t *o, const char *k)
+{
+	const char *s = str(o, k);
+
+	return s ? strtoull(s, NULL, 16) : 0;
+}
+
+static bool is(const json_t *e, const char *type)
+{
+	const char *t = str(e, "type");
+
+	return t && strcmp(t, type) == 0;
+}
+
+/* "runtime.rt0_go.abi0" -> "runtime.rt0_go" (the name the catalog uses) */
+static char *phase_name(const char *sym)
+{
+	size_t n = strlen(sym);
+
+	if (n > 5 && strcmp(sym + n - 5, ".abi0") == 0)
+		return xstrndup(sym, n - 5);
+	return xstrdup(sym);
+}
+
+static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t start)
+{
+	r->phases = xgrow(r->phases, cap, r->nphases + 1, sizeof(*r->phases));
+	memset(&r->phases[r->nphases], 0, sizeof(*r->phases));
+	r->phases[r->nphases].name = name;
+	r->phases[r->nphases].start = start;
+	r->nphases++;
+}
+
+static void stat_add(struct rt_sysstat **v, size_t *n, size_t *cap, const char *name, uint64_t dur)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0) {
+			(*v)[i].count++;
+			(*v)[i].time_ns += dur;
+			return;
+		}
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = (struct rt_sysstat){ name, 1, dur };
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+	const struct rt_sysstat *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static void add_check(struct rt_report *r, size_t *cap, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void add_check(struct rt_report *r, size_t *cap, const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	char *d;
+
+	va_start(ap, fmt);
+	if (vasprintf(&d, fmt, ap) < 0)
+		d = xstrdup("?");
+	va_end(ap);
+	r->checks = xgrow(r->checks, cap, r->nchecks + 1, sizeof(*r->checks));
+	r->checks[r->nchecks++] = (struct rt_check){ name, ok, d };
+}
+
+static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
+{
+	const char *path = str(m, "path");
+	const char *binpath = str(bin, "path");
+	uint64_t start = hex(m, "start"), bias = hex(bin, "bias");
+	const json_t *segs = json_object_get(bin, "segments");
+	size_t i;
+	json_t *s;
+
+	*in_binary = false;
+	if (path && binpath && *path && strcmp(path, binpath) == 0) {
+		*in_binary = true;
+		json_array_foreach(segs, i, s) {
+			uint64_t va = hex(s, "vaddr") + bias, end = va + hex(s, "memsz");
+
+			if (start >= (va & ~0xfffull) && start < end) {
+				const char *fl = str(s, "flags");
+
+				return strcmp(fl, "r-x") == 0 ? "text" : strcmp(fl, "r--") == 0 ? "rodata" : "data";
+			}
+		}
+		return "file";
+	}
+	if (path && *path) {
+		if (strcmp(path, "[heap]") == 0)
+			return "heap";
+		if (strcmp(path, "[stack]") == 0)
+			return "stack";
+		if (strcmp(path, "[vdso]") == 0)
+			return "vdso";
+		if (strcmp(path, "[vvar]") == 0 || strncmp(path, "[vvar", 5) == 0)
+			return "vvar";
+		if (strcmp(path, "[vsyscall]") == 0)
+			return "vsyscall";
+		return "file";
+	}
+	json_array_foreach(segs, i, s) {
+		uint64_t va = hex(s, "vaddr") + bias, end = va + hex(s, "memsz");
+
+		if (strchr(str(s, "flags"), 'w') && start >= (va & ~0xfffull) && start < end)
+			return "bss";
+	}
+	return "anonymous";
+}
+
+#define HEAP_ARENA (64ull << 20) /* heapArenaBytes on 64-bit linux */
+
+/* runtime.mallocinit's fixed hints (before Go 1.26's randomized heap base): i<<40 | 0x00c0<<32 on
+ * amd64 and most others, i<<40 | 0x0040<<32 on arm64. */
+static bool fixed_hint(const char *arch, uint64_t a)
+{
+	uint64_t base = arch && strcmp(arch, "arm64") == 0 ? 0x40 : 0xc0;
+
+	return ((a >> 32) & 0xff) == base && (a & 0xffffffffull) == 0;
+}
+
+/* The Go heap arena: the first run of adjacent anonymous mappings that starts on a 64 MiB boundary,
+ * spans whole arenas and has a writable part. Its rows become "go-heap". */
+static const struct rt_layout_row *find_arena(struct rt_report *r)
+{
+	for (size_t i = 0; i < r->nlayout; i++) {
+		size_t k = i;
+		bool rw = false;
+
+		if (strcmp(r->layout[i].kind, "anonymous") != 0 || r->layout[i].start % HEAP_ARENA)
+			continue;
+		while (k < r->nlayout && strcmp(r->layout[k].kind, "anonymous") == 0 &&
+		       (k == i || r->layout[k].start == r->layout[k - 1].end)) {
+			rw = rw || r->layout[k].perms[1] == 'w';
+			k++;
+		}
+		if (rw && (r->layout[k - 1].end - r->layout[i].start) % HEAP_ARENA == 0) {
+			for (size_t j = i; j < k; j++)
+				r->layout[j].kind = "go-heap";
+			return &r->layout[i];
+		}
+	}
+	return NULL;
+}
+
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
+{
+	struct rt_report *r = xcalloc(1, sizeof(*r));
+	const json_t *bin = json_object_get(t->header, "binary");
+	size_t phcap = 0, stcap = 0, chcap = 0, laycap = 0;
+	const json_t *main_maps = NULL, *exit_maps = NULL, *first_probe = NULL;
+	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT;
+	const char *cur_pkg = NULL;
+	int64_t root = -1;
+	size_t i;
+	json_t *p;
+
+	r->trace = t;
+	r->t0 = (uint64_t)num(t->header, "t0");
+	r->engine = str(t->header, "engine");
+	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
+	r->lost = t->footer ? (uint64_t)num(t->footer, "lost") : 0;
+	r->is_go = bin && str(bin, "go_version") != NULL;
+	r->exit_status = r->exit_signal = -1;
+	r->t_end = r->t0;
+	if (!t->footer)
+		strv_push(&r->notes, "the trace has no footer: it is partial (the tracer stopped before the end)");
+
+	/* the root process: the first exec */
+	for (size_t k = 0; k < t->nev && root < 0; k++)
+		if (is(t->ev[k], "exec"))
+			root = num(t->ev[k], "pid");
+	add_phase(r, &phcap, xstrdup("exec"), r->t0);
+	for (size_t k = 0; k < t->nev; k++) {
+		const json_t *e = t->ev[k];
+		uint64_t te = (uint64_t)num(e, "t") + (uint64_t)num(e, "dur");
+
+		if (te > r->t_end)
+			r->t_end = te;
+		if (num(e, "pid") != root)
+			continue;
+		if (is(e, "probe")) {
+			const char *role = str(e, "role"), *sym = str(e, "symbol"), *pkg = str(e, "package");
+
+			if (!role || !sym)
+				continue;
+			if (!first_probe)
+				first_probe = e;
+			if (strcmp(role, "init") == 0) {
+				const char *key = pkg ? pkg : sym;
+
+				if (!cur_pkg || strcmp(cur_pkg, key) != 0) {
+					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)num(e, "t"));
+					cur_pkg = key;
+					if (!strv_has(&r->observed, key))
+						strv_push(&r->observed, key);
+				}
+			} else {
+				char *n = phase_name(sym);
+
+				strv_push(&phase_probes, n);
+				add_phase(r, &phcap, n, (uint64_t)num(e, "t"));
+				cur_pkg = NULL;
+			}
+		} else if (is(e, "maps")) {
+			const char *at = str(e, "at");
+
+			if (at && strcmp(at, "exit") == 0)
+				exit_maps = e;
+			else if (!main_maps)
+				main_maps = e;
+		} else if (is(e, "exit")) {
+			r->exited = true;
+			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)num(e, "status") : -1;
+			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)num(e, "signal") : -1;
+		}
+	}
+	for (size_t k = 0; k < r->nphases; k++)
+		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
+
+	/* syscalls: each belongs to the phase running when it started */
+	for (size_t k = 0; k < t->nev; k++) {
+		const json_t *e = t->ev[k];
+		uint64_t ts = (uint64_t)num(e, "t"), dur = (uint64_t)num(e, "dur");
+		const char *name = str(e, "name");
+		size_t lo = 0, hi = r->nphases;
+
+		if (!is(e, "syscall") || !name)
+			continue;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+
+			if (r->phases[mid].start <= ts)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		r->phases[lo].syscalls++;
+		r->phases[lo].sys_ns += dur;
+		stat_add(&r->phases[lo].stats, &r->phases[lo].nstats, &r->phases[lo].statcap, name, dur);
+		stat_add(&r->stats, &r->nstats, &stcap, name, dur);
+		r->nsyscalls++;
+	}
+	if (r->nstats)
+		qsort(r->stats, r->nstats, sizeof(*r->stats), cmp_stat);
+
+	/* placed order and expected phases, from the probes the tracer planned */
+	json_array_foreach(json_object_get(bin, "probes"), i, p) {
+		const char *role = str(p, "role"), *key = str(p, "package") ? str(p, "package") : str(p, "symbol");
+
+		if (!role || !key)
+			continue;
+		if (strcmp(role, "init") == 0) {
+			if (!strv_has(&r->placed, key))
+				strv_push(&r->placed, key);
+		} else {
+			char *n = phase_name(str(p, "symbol"));
+
+			strv_push(&expected_phases, n);
+			free(n);
+		}
+	}
+	r->init_match = r->observed.n == r->placed.n;
+	for (size_t k = 0; r->init_match && k < r->observed.n; k++)
+		r->init_match = strcmp(r->observed.v[k], r->placed.v[k]) == 0;
+
+	/* layout at main (else at exit) */
+	{
+		const json_t *m = main_maps ? main_maps : exit_maps;
+		json_t *entry;
+
+		if (m) {
+			r->layout_at = str(m, "at");
+			json_array_foreach(json_object_get(m, "entries"), i, entry) {
+				struct rt_layout_row row;
+				bool inbin;
+				const char *perms = str(entry, "perms");
+
+				row.start = hex(entry, "start");
+				row.end = hex(entry, "end");
+				snprintf(row.perms, sizeof(row.perms), "%s", perms ? perms : "----");
+				row.kind = classify(bin, entry, &inbin);
+				row.path = str(entry, "path");
+				r->layout = xgrow(r->layout, &laycap, r->nlayout + 1, sizeof(*r->layout));
+				r->layout[r->nlayout++] = row;
+			}
+		}
+	}
+
+	/* ---- checks ---- */
+	{
+		uint64_t entry = hex(bin, "entry") + hex(bin, "bias");
+		const char *esym = str(bin, "entry_symbol");
+
+		if (!first_probe)
+			add_check(r, &chcap, "entry", false, "no probe was hit: the program never reached its entry (%s)",
+				  esym ? esym : "no entry symbol");
+		else
+			add_check(r, &chcap, "entry",
+				  strcmp(str(first_probe, "role"), "entry") == 0 && hex(first_probe, "addr") + hex(bin, "bias") == entry,
+				  "first instruction observed: %s at %s; ELF entry %#" PRIx64 " is %s", str(first_probe, "symbol"),
+				  str(first_probe, "addr"), entry, esym ? esym : "unnamed");
+	}
+	{
+		char seen[512] = "", want[512] = "";
+		bool ok = phase_probes.n == expected_phases.n;
+
+		for (size_t k = 0; k < expected_phases.n; k++) {
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", k ? " > " : "", expected_phases.v[k]);
+			if (ok && strcmp(expected_phases.v[k], phase_probes.v[k]) != 0)
+				ok = false;
+		}
+		for (size_t k = 0; k < phase_probes.n; k++)
+			snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", k ? " > " : "", phase_probes.v[k]);
+		add_check(r, &chcap, "phases in order", ok, ok ? "%s%s" : "observed %s; placed %s", seen,
+			  ok ? "" : want);
+	}
+	if (r->placed.n || r->observed.n) {
+		size_t k = 0;
+
+		while (k < r->observed.n && k < r->placed.n && strcmp(r->observed.v[k], r->placed.v[k]) == 0)
+			k++;
+		if (r->init_match)
+			add_check(r, &chcap, "init order", true, "%zu packages ran in the placed order", r->observed.n);
+		else
+			add_check(r, &chcap, "init order", false, "#%zu: observed %s, placed %s (%zu observed, %zu placed)",
+				  k + 1, k < r->observed.n ? r->observed.v[k] : "nothing", k < r->placed.n ? r->placed.v[k] : "nothing",
+				  r->observed.n, r->placed.n);
+	}
+	if (r->nlayout) {
+		const json_t *segs = json_object_get(bin, "segments");
+		uint64_t bias = hex(bin, "bias");
+		char detail[1024] = "";
+		bool ok = true;
+		json_t *s;
+
+		json_array_foreach(segs, i, s) {
+			uint64_t va = (hex(s, "vaddr") + bias) & ~0xfffull;
+			bool found = false;
+
+			for (size_t k = 0; k < r->nlayout; k++)
+				if (r->layout[k].start <= va && va < r->layout[k].end &&
+				    (strcmp(r->layout[k].kind, "text") == 0 || strcmp(r->layout[k].kind, "rodata") == 0 ||
+				     strcmp(r->layout[k].kind, "data") == 0 || strcmp(r->layout[k].kind, "bss") == 0))
+					found = true;
+			ok = ok && found;
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %#" PRIx64 "%s",
+				 i ? ", " : "", str(s, "flags"), va, found ? "" : " (missing)");
+		}
+		add_check(r, &chcap, "layout", ok, "LOAD segments at %s (bias %#" PRIx64 ") in the %s snapshot", detail, bias,
+			  r->layout_at ? r->layout_at : "?");
+		if (r->is_go) {
+			const struct rt_layout_row *arena = find_arena(r);
+			const char *arch = str(bin, "arch"), *gov = str(bin, "go_version");
+			int minor = gov && strncmp(gov, "go1.", 4) == 0 ? atoi(gov + 4) : 0;
+			/* Go 1.26 randomizes the heap base on 64-bit (goexperiment.randomizedheapbase64). */
+			bool randomized = minor >= 26;
+
+			if (!arena)
+				add_check(r, &chcap, "go heap arena", false, "no 64 MiB-aligned arena reservation in the %s snapshot",
+					  r->layout_at ? r->layout_at : "?");
+			else if (randomized || fixed_hint(arch, arena->start))
+				add_check(r, &chcap, "go heap arena", true, "arena at %#" PRIx64 " (%s)", arena->start,
+					  randomized ? "64 MiB-aligned at the randomized heap base of Go >= 1.26"
+						     : "the runtime's first hint");
+			else
+				add_check(r, &chcap, "go heap arena", false, "arena at %#" PRIx64 " is not at a runtime hint "
+									      "(i<<40 | %s<<32)", arena->start,
+					  arch && strcmp(arch, "arm64") == 0 ? "0x40" : "0xc0");
+		}
+	}
+	add_check(r, &chcap, "no lost events", r->lost == 0, "%" PRIu64 " events lost", r->lost);
+	add_check(r, &chcap, "trace complete", r->complete,
+		  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
+		  t->nev);
+	strv_release(&phase_probes);
+	strv_release(&expected_phases);
+	return r;
+}
+
+bool rt_report_all_ok(const struct rt_report *r)
+{
+	for (size_t i = 0; i < r->nchecks; i++)
+		if (!r->checks[i].ok)
+			return false;
+	return true;
+}
+
+void rt_report_free(struct rt_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nphases; i++) {
+		free(r->phases[i].name);
+		free(r->phases[i].stats);
+	}
+	free(r->phases);
+	free(r->stats);
+	strv_release(&r->observed);
+	strv_release(&r->placed);
+	free(r->layout);
+	for (size_t i = 0; i < r->nchecks; i++)
+		free(r->checks[i].detail);
+	free(r->checks);
+	strv_release(&r->notes);
+	free(r);
+}

@@ -1,0 +1,177 @@
+/* report/render: the output formats, as a table of renderers. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "report/report.h"
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static int render_text(const struct rt_report *r, FILE *f)
+{
+	const json_t *bin = json_object_get(r->trace->header, "binary");
+	const char *path = json_string_value(json_object_get(bin, "path"));
+	const char *gov = json_string_value(json_object_get(bin, "go_version"));
+
+	fprintf(f, "rt0trace report: %s\n", path ? path : "?");
+	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls, %.3f ms traced\n", r->engine ? r->engine : "?",
+		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, ms(r->t_end - r->t0));
+	if (!r->complete)
+		fprintf(f, "  PARTIAL TRACE: %s\n", r->trace->footer ? "the tracer stopped before the program ended"
+								     : "no footer; what follows covers only what was recorded");
+	for (size_t i = 0; i < r->notes.n; i++)
+		fprintf(f, "  note: %s\n", r->notes.v[i]);
+
+	fprintf(f, "\nphases%34s %11s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct rt_phase_row *p = &r->phases[i];
+
+		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms\n", p->name, ms(p->start - r->t0),
+			ms(p->end - p->start), p->syscalls, ms(p->sys_ns));
+	}
+
+	fprintf(f, "\nsyscalls per phase\n");
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct rt_phase_row *p = &r->phases[i];
+
+		if (!p->nstats)
+			continue;
+		fprintf(f, "  %s:", p->name);
+		for (size_t k = 0; k < p->nstats; k++)
+			fprintf(f, "%s %s %" PRIu64, k ? "," : "", p->stats[k].name, p->stats[k].count);
+		fputc('\n', f);
+	}
+
+	fprintf(f, "\nsyscalls (all threads)\n  %6s %11s %11s %7s  %s\n", "% time", "seconds", "usecs/call", "calls", "syscall");
+	{
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < r->nstats; i++)
+			total += r->stats[i].time_ns;
+		for (size_t i = 0; i < r->nstats; i++)
+			fprintf(f, "  %6.2f %11.6f %11" PRIu64 " %7" PRIu64 "  %s\n",
+				total ? 100.0 * (double)r->stats[i].time_ns / (double)total : 0.0, (double)r->stats[i].time_ns / 1e9,
+				r->stats[i].time_ns / 1000 / (r->stats[i].count ? r->stats[i].count : 1), r->stats[i].count,
+				r->stats[i].name);
+		fprintf(f, "  %6s %11.6f %11s %7" PRIu64 "  total\n", "100.00", (double)total / 1e9, "", r->nsyscalls);
+	}
+
+	if (r->nlayout) {
+		fprintf(f, "\nlayout at %s\n  %-33s %-5s %-10s %s\n", r->layout_at ? r->layout_at : "?", "range", "perms", "kind", "path");
+		for (size_t i = 0; i < r->nlayout; i++)
+			fprintf(f, "  %016" PRIx64 "-%016" PRIx64 " %-5s %-10s %s\n", r->layout[i].start, r->layout[i].end,
+				r->layout[i].perms, r->layout[i].kind, r->layout[i].path ? r->layout[i].path : "");
+	}
+
+	if (r->observed.n || r->placed.n) {
+		size_t n = r->observed.n > r->placed.n ? r->observed.n : r->placed.n;
+
+		fprintf(f, "\ninit order (%s)\n  %4s  %-40s %s\n", r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
+			"#", "observed", "placed");
+		for (size_t i = 0; i < n; i++) {
+			const char *o = i < r->observed.n ? r->observed.v[i] : "-", *p = i < r->placed.n ? r->placed.v[i] : "-";
+
+			fprintf(f, "  %4zu  %-40s %s%s\n", i + 1, o, p, strcmp(o, p) ? "   <-- differs" : "");
+		}
+	}
+
+	fprintf(f, "\nchecks\n");
+	for (size_t i = 0; i < r->nchecks; i++)
+		fprintf(f, "  %s %s: %s\n", r->checks[i].ok ? "\u2713" : "\u2717", r->checks[i].name, r->checks[i].detail);
+	if (r->exited)
+		fprintf(f, "\nexit: %s %d\n", r->exit_signal >= 0 ? "killed by signal" : "status",
+			r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
+	return ferror(f) ? -1 : 0;
+}
+
+static json_t *strv_array(const struct strv *sv)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+static int render_json(const struct rt_report *r, FILE *f)
+{
+	json_t *o = json_object(), *phases = json_array(), *io = json_object(), *checks = json_array();
+	json_t *sys = json_object(), *layout = json_array(), *ex = json_object();
+	int rc;
+
+	json_object_set_new(o, "complete", json_boolean(r->complete));
+	json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
+	json_object_set_new(o, "engine", json_str_or_null(r->engine));
+	json_object_set_new(o, "binary", json_deep_copy(json_object_get(r->trace->header, "binary")));
+	for (size_t i = 0; i < r->nphases; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "name", json_string(r->phases[i].name));
+		json_object_set_new(p, "start_ns", json_integer((json_int_t)(r->phases[i].start - r->t0)));
+		json_object_set_new(p, "dur_ns", json_integer((json_int_t)(r->phases[i].end - r->phases[i].start)));
+		json_object_set_new(p, "syscalls", json_integer((json_int_t)r->phases[i].syscalls));
+		json_object_set_new(p, "syscall_ns", json_integer((json_int_t)r->phases[i].sys_ns));
+		json_array_append_new(phases, p);
+	}
+	json_object_set_new(o, "phases", phases);
+	json_object_set_new(io, "observed", strv_array(&r->observed));
+	json_object_set_new(io, "placed", strv_array(&r->placed));
+	json_object_set_new(io, "match", json_boolean(r->init_match));
+	json_object_set_new(o, "init_order", io);
+	for (size_t i = 0; i < r->nchecks; i++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "name", json_string(r->checks[i].name));
+		json_object_set_new(c, "ok", json_boolean(r->checks[i].ok));
+		json_object_set_new(c, "detail", json_string(r->checks[i].detail));
+		json_array_append_new(checks, c);
+	}
+	json_object_set_new(o, "checks", checks);
+	for (size_t i = 0; i < r->nstats; i++) {
+		json_t *s = json_object();
+
+		json_object_set_new(s, "count", json_integer((json_int_t)r->stats[i].count));
+		json_object_set_new(s, "time_ns", json_integer((json_int_t)r->stats[i].time_ns));
+		json_object_set_new(sys, r->stats[i].name, s);
+	}
+	json_object_set_new(o, "syscalls", sys);
+	for (size_t i = 0; i < r->nlayout; i++) {
+		json_t *l = json_object();
+
+		json_object_set_new(l, "start", json_hex(r->layout[i].start));
+		json_object_set_new(l, "end", json_hex(r->layout[i].end));
+		json_object_set_new(l, "perms", json_string(r->layout[i].perms));
+		json_object_set_new(l, "kind", json_string(r->layout[i].kind));
+		json_object_set_new(l, "path", json_str_or_null(r->layout[i].path && *r->layout[i].path ? r->layout[i].path : NULL));
+		json_array_append_new(layout, l);
+	}
+	json_object_set_new(o, "layout", layout);
+	json_object_set_new(o, "layout_at", json_str_or_null(r->layout_at));
+	json_object_set_new(o, "crash", json_null());
+	json_object_set_new(ex, "status", r->exited && r->exit_status >= 0 ? json_integer(r->exit_status) : json_null());
+	json_object_set_new(ex, "signal", r->exited && r->exit_signal >= 0 ? json_integer(r->exit_signal) : json_null());
+	json_object_set_new(o, "exit", ex);
+	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(o);
+	return rc == 0 && !ferror(f) ? 0 : -1;
+}
+
+static const struct rt_renderer renderers[] = {
+	{ "text", render_text },
+	{ "json", render_json },
+};
+
+const char *const rt_renderer_names = "text|json";
+
+const struct rt_renderer *rt_renderer_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++)
+		if (strcmp(renderers[i].name, name) == 0)
+			return &renderers[i];
+	return NULL;
+}

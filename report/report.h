@@ -1,0 +1,101 @@
+/*
+ * report/: reads a trace (the one reader every report path uses), analyses it, renders it. Never
+ * touches a live process.
+ *
+ *  - rt_trace_load(): trace.jsonl -> events, validating the header (format, version) and each line's
+ *    JSON; a missing footer is not an error: the trace is partial and every report says so.
+ *  - rt_report_build(): phases (each phase starts at the first hit of its probe and ends where the next
+ *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
+ *    overall, the observed package-init order against the placed one, the memory layout at main
+ *    (each mapping classified), the exit, and the checks of DESIGN.md, each with its evidence.
+ *  - renderers: a table of {name, render} (text, json).
+ *
+ * Ownership: rt_trace_load() fills a struct released with rt_trace_unload(); rt_report_build() returns a
+ * report released with rt_report_free(); the report keeps borrowed pointers into the loaded trace.
+ */
+#ifndef RT0_REPORT_REPORT_H
+#define RT0_REPORT_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/err.h"
+#include "common/strv.h"
+
+struct rt_loaded_trace {
+	char *path;
+	json_t *header;
+	json_t **ev;      /* events in file order (the header and footer excluded) */
+	size_t nev;
+	json_t *footer;   /* NULL when the trace is partial */
+};
+
+int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
+void rt_trace_unload(struct rt_loaded_trace *t);
+
+struct rt_sysstat {
+	const char *name;
+	uint64_t count, time_ns;
+};
+
+struct rt_phase_row {
+	char *name;            /* "runtime.main", "init example.com/x", "exec" */
+	uint64_t start, end;   /* absolute CLOCK_MONOTONIC ns */
+	uint64_t syscalls, sys_ns;
+	struct rt_sysstat *stats; /* per syscall name within the phase */
+	size_t nstats, statcap;
+};
+
+struct rt_layout_row {
+	uint64_t start, end;
+	char perms[8];
+	const char *kind;      /* text, rodata, data, bss, go-heap, heap, stack, vdso, vvar, file, anonymous */
+	const char *path;      /* borrowed */
+};
+
+struct rt_check {
+	const char *name;
+	bool ok;
+	char *detail;
+};
+
+struct rt_report {
+	const struct rt_loaded_trace *trace;
+	uint64_t t0, t_end;
+	const char *engine;
+	bool complete;
+	uint64_t lost;
+	bool is_go;
+	struct rt_phase_row *phases;
+	size_t nphases;
+	struct rt_sysstat *stats;  /* whole trace, sorted by time descending */
+	size_t nstats;
+	uint64_t nsyscalls;
+	struct strv observed, placed; /* package-init order */
+	bool init_match;
+	const char *layout_at;     /* the probe the layout snapshot was taken at, or NULL */
+	struct rt_layout_row *layout;
+	size_t nlayout;
+	struct rt_check *checks;
+	size_t nchecks;
+	bool exited;
+	int exit_status, exit_signal; /* -1 when not applicable */
+	struct strv notes;
+};
+
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t);
+void rt_report_free(struct rt_report *r);
+bool rt_report_all_ok(const struct rt_report *r);
+
+struct rt_renderer {
+	const char *name;
+	int (*render)(const struct rt_report *r, FILE *out);
+};
+
+/* The renderer called `name`, or NULL. */
+const struct rt_renderer *rt_renderer_find(const char *name);
+extern const char *const rt_renderer_names;
+
+#endif

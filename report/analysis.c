@@ -315,7 +315,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 
 	/* ---- checks ---- */
 	{
-		uint64_t entry = hex(bin, "entry") + hex(bin, "bias");
+		uint64_t entry = hex(bin, "entry"), bias = hex(bin, "bias");
 		const char *esym = str(bin, "entry_symbol");
 
 		if (!first_probe)
@@ -323,9 +323,9 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 				  esym ? esym : "no entry symbol");
 		else
 			add_check(r, &chcap, "entry",
-				  strcmp(str(first_probe, "role"), "entry") == 0 && hex(first_probe, "addr") + hex(bin, "bias") == entry,
-				  "first instruction observed: %s at %s; ELF entry %#" PRIx64 " is %s", str(first_probe, "symbol"),
-				  str(first_probe, "addr"), entry, esym ? esym : "unnamed");
+				  strcmp(str(first_probe, "role"), "entry") == 0 && hex(first_probe, "addr") == entry,
+				  "first instruction observed: %s at %s; the ELF entry %#" PRIx64 " is %s (load bias %#" PRIx64 ")",
+				  str(first_probe, "symbol"), str(first_probe, "addr"), entry, esym ? esym : "unnamed", bias);
 	}
 	{
 		char seen[512] = "", want[512] = "";

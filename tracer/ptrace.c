@@ -770,6 +770,22 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	if (!t.header_done) /* no exec happened */
 		rt_trace_header(&t.trace, "ptrace", o->argv, json_null(), t.t0);
 	*status = rc == 1 ? 128 + (int)interrupted : t.root_status;
+	if (rc == 0 && t.detaching) {
+		/* --until main: the trace ends here, the program goes on untraced; it is still our child,
+		 * so rt0trace exits with its status like an untraced run would. */
+		if (rt_trace_close(&t.trace, true) != 0) {
+			rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
+			t.trace.f = NULL;
+			rc = -1;
+			goto out_nofile;
+		}
+		t.trace.f = NULL;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 0;
+		rc = 0;
+		goto out_nofile;
+	}
 	if (rt_trace_close(&t.trace, rc == 0) != 0) {
 		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
 		t.trace.f = NULL;

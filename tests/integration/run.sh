@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# rt0trace run (ptrace) + report: every check passes on the Go fixtures; observed init order == placed
+# == the program's own GODEBUG=inittrace=1; text at the ELF address (+bias for PIE) at main.main; the
+# syscall set equals strace -f's; goroutines in init lose no probe; --until main and signals leave the
+# program's output and status untouched; bad inputs give one message and the documented exit code.
+. "$(dirname "$0")/lib/common.bash"
+need_fixture goinit
+need_fixture cprog
+R=$RT0TRACE
+FX=$RT0_FIXTURES
+STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
+[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+
+# Syscalls whose presence depends on timing (scheduler, GC and preemption), as the issue allows.
+TIMING='^(futex|nanosleep|clock_nanosleep|sched_yield|restart_syscall|epoll_pwait|epoll_wait|tgkill|getpid|gettid|rt_sigreturn|madvise|sigaltstack|rt_sigprocmask|clone|clone3|mmap|munmap|mprotect)$'
+
+traced_matches_untraced() { # NAME ARGS...: stdout and status equal traced and untraced
+  local name=$1
+  shift
+  "$FX/$name" "$@" > "$TMP/$name.plain" 2>&1
+  local want=$?
+  "$R" run -o "$TMP/$name.jsonl" -- "$FX/$name" "$@" > "$TMP/$name.traced" 2>&1
+  local got=$?
+  [ "$got" -eq "$want" ] || die "$name: traced exit $got, untraced $want"
+  diff -u "$TMP/$name.plain" "$TMP/$name.traced" >&2 || die "$name: traced output differs from untraced"
+}
+
+for f in diamond asm embed vendored goinit diamond-pie; do
+  need_fixture "$f"
+  traced_matches_untraced "$f"
+  "$R" report --format json -o "$TMP/$f.report.json" "$TMP/$f.jsonl" || die "$f: report exit $? (a check failed): $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/$f.report.json")"
+  jq -e '.complete and .lost == 0 and .init_order.match and (.checks|length) == 7 and (.checks|all(.ok))' "$TMP/$f.report.json" >/dev/null \
+    || die "$f: report: $(jq -c '{complete, lost, init: .init_order.match, checks}' "$TMP/$f.report.json")"
+  jq -r '.init_order.observed[]' "$TMP/$f.report.json" > "$TMP/$f.observed"
+  inittrace_order "$FX/$f" > "$TMP/$f.inittrace"
+  diff -u "$TMP/$f.inittrace" "$TMP/$f.observed" >&2 || die "$f: observed init order differs from GODEBUG=inittrace=1"
+  # main.main's snapshot: the text segment where the ELF puts it, plus the load bias
+  vaddr=$(jq -r '.binary.segments[] | select(.flags == "r-x") | .vaddr' "$TMP/$f.report.json")
+  bias=$(jq -r '.binary.bias' "$TMP/$f.report.json")
+  want=$(printf '0x%x' $(( (vaddr + bias) & ~0xfff )))
+  got=$(jq -r '.layout_at as $at | [.layout[] | select(.kind == "text")][0].start + " " + $at' "$TMP/$f.report.json")
+  [ "$got" = "$want main.main" ] || die "$f: text at main.main is '$got', the ELF says $want"
+  pass "$f: output and status as untraced; all 7 checks pass; observed = placed = inittrace ($(wc -l < "$TMP/$f.observed") packages)"
+done
+bias=$(jq -r '.binary.bias' "$TMP/diamond-pie.report.json")
+[ "$bias" != "0x0" ] || die "the PIE fixture was loaded without a bias: the PIE path is untested"
+pass "PIE: loaded with bias $bias, text found at vaddr + bias"
+
+# --- the syscall set equals strace -f's ---------------------------------------------------------------
+for prog in diamond cprog; do
+  "$STRACE" -f -qq -o "$TMP/$prog.strace" "$FX/$prog" >/dev/null 2>&1
+  sed -E -n 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1/p; s/^[0-9]+ +<\.\.\. ([a-z_0-9]+) resumed>.*/\1/p' "$TMP/$prog.strace" | sort -u | grep -Ev "$TIMING" > "$TMP/$prog.set.strace"
+  "$R" run -o "$TMP/$prog.set.jsonl" -- "$FX/$prog" >/dev/null 2>&1
+  jq -r 'select(.type == "syscall") | .name' "$TMP/$prog.set.jsonl" | sort -u | grep -Ev "$TIMING" > "$TMP/$prog.set.mine"
+  [ "$(wc -l < "$TMP/$prog.set.mine")" -ge 5 ] || die "$prog: too few syscalls recorded"
+  diff -u "$TMP/$prog.set.strace" "$TMP/$prog.set.mine" >&2 || die "$prog: the syscall set differs from strace -f"
+  pass "$prog: the set of syscall names equals strace -f's ($(wc -l < "$TMP/$prog.set.mine") names, timing-dependent ones aside)"
+done
+
+# --- a C program: entry, constructors, main --------------------------------------------------------------
+traced_matches_untraced cprog 5
+"$R" report --format json -o "$TMP/cprog.report.json" "$TMP/cprog.jsonl"
+[ $? -eq 0 ] || die "cprog: a check failed: $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/cprog.report.json")"
+jq -e '.init_order.observed[0:2] == ["ctor_first", "ctor_second"] and .exit.status == 5
+       and ([.phases[].name] | index("main")) != null' "$TMP/cprog.report.json" >/dev/null \
+  || die "cprog: $(jq -c '{io: .init_order, exit, phases: [.phases[].name]}' "$TMP/cprog.report.json")"
+pass "C program: constructors observed in .init_array order, then main; exit status 5 passed through"
+
+# --- goroutines in init: no lost probe, no crash, output as untraced (several runs) ----------------------
+for i in 1 2 3 4 5; do
+  traced_matches_untraced goinit
+  planned=$(jq -s '.[0].binary.probes | length' "$TMP/goinit.jsonl")
+  hit=$(jq -s '[.[] | select(.type == "probe")] | length' "$TMP/goinit.jsonl")
+  [ "$planned" -eq "$hit" ] || die "goinit run $i: $hit of $planned probes hit"
+  threads=$(jq -s '[.[] | select(.type == "clone")] | length' "$TMP/goinit.jsonl")
+  [ "$threads" -ge 4 ] || die "goinit run $i: only $threads threads: the test does not exercise threads"
+done
+pass "goroutines in init: all $planned probes hit with $threads+ threads, 5 runs, output as untraced"
+
+# --- --until main ---------------------------------------------------------------------------------------
+"$FX/diamond" fail > "$TMP/until.plain" 2>&1
+want=$?
+"$R" run --until main -o "$TMP/until.jsonl" -- "$FX/diamond" fail > "$TMP/until.traced" 2>&1
+got=$?
+[ "$got" -eq "$want" ] || die "--until main: exit $got, untraced $want"
+diff -u "$TMP/until.plain" "$TMP/until.traced" >&2 || die "--until main: output differs"
+jq -s -e '(map(select(.type == "probe")) | last | .symbol) == "main.main" and (last | .type == "footer")
+          and (map(select(.type == "syscall" and .name == "write")) | length) == 0' "$TMP/until.jsonl" >/dev/null \
+  || die "--until main: the trace does not end at main.main"
+pass "--until main: detached at main.main; output and exit status ($want) as untraced"
+
+# --- signals reach the program; rt0trace exits 128+signal ---------------------------------------------
+expect_exit 143 "a program killed by SIGTERM" -- "$R" run -o "$TMP/sig.jsonl" -- /bin/sh -c 'kill -TERM $$'
+jq -s -e 'map(select(.type == "signal" and .name == "TERM")) | length == 1' "$TMP/sig.jsonl" >/dev/null || die "no TERM signal event"
+jq -s -e 'map(select(.type == "exit")) | last | .signal == 15' "$TMP/sig.jsonl" >/dev/null || die "no exit event with signal 15"
+
+# --- SIGINT to rt0trace: detach, incomplete footer ------------------------------------------------------
+"$R" run -o "$TMP/int.jsonl" -- /bin/sh -c 'sleep 2; echo done' > "$TMP/int.out" 2>&1 &
+rpid=$!
+sleep 0.5
+kill -INT "$rpid"
+wait "$rpid"
+rc=$?
+[ "$rc" -eq 130 ] || die "SIGINT: rt0trace exited $rc, want 130"
+tail -n 1 "$TMP/int.jsonl" | jq -e '.type == "footer" and .complete == false' >/dev/null || die "SIGINT: footer is not incomplete"
+sleep 2
+grep -q '^done$' "$TMP/int.out" || die "SIGINT: the detached program did not go on"
+expect_exit 1 "report of an interrupted trace (a check fails)" -- "$R" report "$TMP/int.jsonl"
+grep -q 'PARTIAL TRACE' "$TMP/out" || die "the report of an interrupted trace does not say it is partial"
+pass "SIGINT: rt0trace detaches, writes complete:false, exits 130; the program finishes on its own"
+
+# --- bad inputs ------------------------------------------------------------------------------------------
+expect_error 3 "rt0trace: cannot execute '$TMP/nope': No such file or directory" "missing program" -- "$R" run -o "$TMP/x.jsonl" -- "$TMP/nope"
+[ ! -e "$TMP/x.jsonl" ] || die "a trace file was left for a program that never ran"
+printf 'not a program\n' > "$TMP/text" && chmod 644 "$TMP/text"
+expect_error 3 "rt0trace: cannot execute '$TMP/text': Permission denied" "not executable" -- "$R" run -o "$TMP/x.jsonl" -- "$TMP/text"
+expect_error 3 "rt0trace: cannot execute 'no-such-command-rt0': not found in PATH" "not in PATH" -- "$R" run -o "$TMP/x.jsonl" -- no-such-command-rt0
+expect_exit 2 "run without PROGRAM" -- "$R" run
+expect_exit 2 "unknown engine" -- "$R" run --engine nope -- /bin/true
+expect_exit 2 "bad --until" -- "$R" run --until start -- /bin/true
+ASAN_OPTIONS=detect_leaks=0 expect_exit 4 "ptrace refused (EPERM injected by strace)" -- \
+  "$STRACE" -qq -o /dev/null -e trace=ptrace -e inject=ptrace:error=EPERM "$R" run -o "$TMP/eperm.jsonl" -- /bin/true
+grep -q "^rt0trace: ptrace is not permitted here: Operation not permitted" "$TMP/err" || die "EPERM message: $(cat "$TMP/err")"
+[ ! -e "$TMP/eperm.jsonl" ] || die "a trace file was left although nothing was traced"
+
+expect_error 3 "rt0trace: cannot open the trace '$TMP/none.jsonl': No such file or directory" "report: missing trace" -- "$R" report "$TMP/none.jsonl"
+{ head -n 2 "$TMP/diamond.jsonl"; echo '{"type": "syscall", "t": 1,'; } > "$TMP/bad.jsonl"
+expect_exit 3 "report: malformed line" -- "$R" report "$TMP/bad.jsonl"
+grep -q "^rt0trace: '$TMP/bad.jsonl' line 3: not a JSON object" "$TMP/err" || die "malformed line: $(cat "$TMP/err")"
+expect_error 3 "rt0trace: '$FX/../CMakeCache.txt' line 1: not a JSON object: '[' or '{' expected near '#'" "report: not a trace" -- "$R" report "$FX/../CMakeCache.txt"
+echo '{"type":"header","format":"rt0trace-trace","version":9}' > "$TMP/v9.jsonl"
+expect_error 3 "rt0trace: '$TMP/v9.jsonl': trace format version 9; this rt0trace reads version 1" "report: future version" -- "$R" report "$TMP/v9.jsonl"
+head -n -1 "$TMP/diamond.jsonl" > "$TMP/partial.jsonl"
+expect_exit 1 "report: partial trace (no footer) is reported, and its check fails" -- "$R" report "$TMP/partial.jsonl"
+grep -q 'PARTIAL TRACE: no footer' "$TMP/out" || die "the partial trace is not called partial"
+grep -q '✗ trace complete: no footer' "$TMP/out" || die "no failed 'trace complete' check"
+finish

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,6 +56,38 @@ bool rt_is_file(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rt_install_file(const char *tmp, const char *dst)
+{
+	struct stat st;
+	char buf[1 << 16];
+	int in, out, e = 0;
+	ssize_t n;
+
+	if (stat(dst, &st) != 0 || S_ISREG(st.st_mode)) {
+		if (rename(tmp, dst) == 0)
+			return 0;
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	in = open(tmp, O_RDONLY | O_CLOEXEC);
+	out = open(dst, O_WRONLY | O_CLOEXEC);
+	if (in < 0 || out < 0)
+		e = errno;
+	while (!e && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			e = errno ? errno : EIO;
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0 && !e)
+		e = errno;
+	unlink(tmp);
+	errno = e;
+	return e ? -1 : 0;
 }
 
 int rt_mkdir_p(const char *path)

@@ -10,6 +10,10 @@
 int rt_read_file(const char *path, char **buf, size_t *len);
 bool rt_is_dir(const char *path);
 bool rt_is_file(const char *path);  /* a regular file */
+/* Puts the finished file `tmp` at `dst`: rename() over a regular file or nothing; for anything else
+ * that exists (a device such as /dev/null, a FIFO) its bytes are written into it and `dst` is never
+ * replaced. `tmp` is gone afterwards either way. Returns 0, or -1 with errno set. */
+int rt_install_file(const char *tmp, const char *dst);
 /* mkdir -p; returns 0, or -1 with errno set. */
 int rt_mkdir_p(const char *path);
 

@@ -1097,7 +1097,7 @@ static int install(struct build *b, struct rt_err *err)
 		put_word(b, stderr, b->out);
 		fputc('\n', stderr);
 	}
-	if (copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rename(tmp, b->out) != 0) {
+	if (copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rt_install_file(tmp, b->out) != 0) {
 		int e = errno;
 
 		unlink(tmp);
@@ -1183,7 +1183,8 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	json_object_set_new(link, "build_id", json_string(b->jobs[b->njobs - 1].buildid));
 	json_object_set_new(m, "link", link);
 
-	if (rt_binary_open(&bin, b->out, err) != 0)
+	/* The linked file in the cache: the same bytes as -o, which may be a device such as /dev/null. */
+	if (rt_binary_open(&bin, b->jobs[b->njobs - 1].archive, err) != 0)
 		goto out;
 	json_object_set_new(entry, "symbol", json_str_or_null(bin->entry_sym ? bin->entry_sym->name : NULL));
 	json_object_set_new(entry, "addr", json_hex(bin->elf->entry));
@@ -1207,7 +1208,7 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	placed = NULL;
 
 	tmp = xasprintf("%s.rt0tmp%d", b->o->manifest, (int)getpid());
-	if (json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || rename(tmp, b->o->manifest) != 0) {
+	if (json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || rt_install_file(tmp, b->o->manifest) != 0) {
 		rt_errf(err, RT_EXIT_BUILD, "cannot write the manifest '%s': %s", b->o->manifest, strerror(errno));
 		unlink(tmp);
 		free(tmp);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +363,14 @@ int rt_elf_open(struct rt_elf **out, const char *path, struct rt_err *err)
 			goto out;
 		}
 	}
+	/* A read-only mapping serves rt0trace's own reads (bounds checked against file_size first);
+	 * libelf reads through the fd, so it can convert a foreign byte order without touching it. */
+	e->map = mmap(NULL, e->file_size, PROT_READ, MAP_PRIVATE, e->fd, 0);
+	if (e->map == MAP_FAILED) {
+		e->map = NULL;
+		rt_errf(err, RT_EXIT_INPUT, "cannot map '%s': %s", path, strerror(errno));
+		goto out;
+	}
 	elf = elf_begin(e->fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		rt_errf(err, RT_EXIT_INPUT, "'%s' is not a readable ELF file: %s", path, elf_errmsg(-1));
@@ -383,6 +392,8 @@ void rt_elf_free(struct rt_elf *e)
 {
 	if (!e)
 		return;
+	if (e->map)
+		munmap((void *)e->map, e->file_size);
 	if (e->fd >= 0)
 		close(e->fd);
 	for (size_t i = 0; i < e->nsecs; i++)
@@ -412,13 +423,10 @@ void *rt_elf_section_data(const struct rt_elf *e, const struct rt_elf_sec *s)
 {
 	void *buf;
 
-	if (s->type == SHT_NOBITS || !in_file(e, s->offset, s->size))
+	if (s->type == SHT_NOBITS || !in_file(e, s->offset, s->size) || !e->map)
 		return NULL;
-	buf = xmalloc(s->size);
-	if (pread(e->fd, buf, s->size, (off_t)s->offset) != (ssize_t)s->size) {
-		free(buf);
-		return NULL;
-	}
+	buf = xmalloc(s->size ? s->size : 1);
+	memcpy(buf, e->map + s->offset, s->size);
 	return buf;
 }
 
@@ -508,9 +516,10 @@ int rt_elf_read(const struct rt_elf *e, uint64_t vaddr, void *buf, size_t len)
 			found = true;
 		}
 	}
-	if (!found || !in_file(e, off, len))
+	if (!found || !in_file(e, off, len) || !e->map)
 		return -1;
-	return pread(e->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+	memcpy(buf, e->map + off, len);
+	return 0;
 }
 
 int rt_elf_read_u32(const struct rt_elf *e, uint64_t vaddr, uint32_t *out)

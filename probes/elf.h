@@ -41,6 +41,7 @@ struct rt_elf {
 	char *path;
 	int fd;
 	uint64_t file_size;
+	const unsigned char *map; /* the whole file, read-only (NULL for an empty file) */
 
 	int elfclass;       /* ELFCLASS32 or ELFCLASS64 */
 	bool big_endian;

@@ -795,14 +795,12 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	t.trace.f = NULL;
 	rc = 0;
 out:
-	if (t.trace.f) {
-		bool own = t.trace.own;
-
+	/* Nothing traced: leave no file that could pass for a (partial) trace. Something traced: keep it,
+	 * marked incomplete. */
+	if (t.trace.f && !t.header_done)
+		rt_trace_discard(&t.trace, o->trace_path);
+	else if (t.trace.f)
 		rt_trace_close(&t.trace, false);
-		/* Nothing was traced: leave no trace file that could pass for a (partial) trace. */
-		if (!t.header_done && own)
-			unlink(o->trace_path);
-	}
 out_nofile:
 	for (size_t i = 0; i < t.nproc; i++)
 		proc_clear(&t.proc[i]);

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t rt_now_ns(void)
 {
@@ -19,17 +21,32 @@ int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err)
 		t->f = stdout;
 		return 0;
 	}
-	t->f = fopen(path, "w");
-	if (!t->f)
-		return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, strerror(errno));
+	{
+		struct stat st;
+		bool existed = stat(path, &st) == 0;
+
+		t->f = fopen(path, "w");
+		if (!t->f)
+			return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, strerror(errno));
+		t->created = !existed && fstat(fileno(t->f), &st) == 0 && S_ISREG(st.st_mode);
+	}
 	t->own = true;
 	return 0;
 }
 
-static void put_line(struct rt_trace *t, json_t *o)
+void rt_trace_discard(struct rt_trace *t, const char *path)
+{
+	if (t->own && t->f)
+		fclose(t->f);
+	t->f = NULL;
+	if (t->created)
+		unlink(path);
+}
+
+static void put_line(struct rt_trace *t, json_t *o, bool flush)
 {
 	if (json_dumpf(o, t->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', t->f) == EOF ||
-	    fflush(t->f) != 0)
+	    (flush && fflush(t->f) != 0))
 		t->failed = true;
 }
 
@@ -46,14 +63,17 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "argv", a);
 	json_object_set_new(h, "binary", binary ? binary : json_null());
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
-	put_line(t, h);
+	put_line(t, h, true);
 	json_decref(h);
 }
 
 void rt_trace_event(struct rt_trace *t, json_t *ev)
 {
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
 	t->events++;
-	put_line(t, ev);
+	/* Syscalls are the bulk: flush them in batches; everything rarer goes out at once. */
+	put_line(t, ev, (type && strcmp(type, "syscall") != 0) || t->events % 128 == 0);
 	json_decref(ev);
 }
 
@@ -66,7 +86,7 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	json_object_set_new(f, "events", json_integer((json_int_t)t->events));
 	json_object_set_new(f, "lost", json_integer((json_int_t)t->lost));
 	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
-	put_line(t, f);
+	put_line(t, f, true);
 	json_decref(f);
 	rc = t->failed ? -1 : 0;
 	if (t->own && fclose(t->f) != 0)

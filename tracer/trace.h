@@ -1,8 +1,8 @@
 /*
  * tracer/trace: the trace writer every engine uses (DESIGN.md "Trace file", format version 1): one JSON
  * object per line — a header, events, and a footer {"type":"footer","events":N,"lost":N,"complete":B}.
- * A file without a footer is partial; the writer flushes after every event, so a trace cut short by a
- * crash of rt0trace still reads up to its last line.
+ * A file without a footer is partial. Every event but syscalls is flushed at once, syscalls every 128
+ * events, so a trace cut short by a crash of rt0trace still reads up to a recent line.
  *
  * Ownership: rt_trace_open() fills a caller-provided struct; rt_trace_close() writes the footer and
  * closes the file (it owns the FILE unless the path was "-", standard output).
@@ -23,12 +23,16 @@
 struct rt_trace {
 	FILE *f;
 	bool own;
+	bool created;  /* the open created a new regular file (so it may be removed if nothing is traced) */
 	uint64_t events, lost;
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
 };
 
 /* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */
 int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);
+/* Closes without a footer and removes the file when this open created it: for failures before
+ * anything was traced. Never removes what existed before (a device such as /dev/null, a FIFO, ...). */
+void rt_trace_discard(struct rt_trace *t, const char *path);
 /* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. */
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
 /* One event line; takes ownership of `ev` (which must have a "type"). */

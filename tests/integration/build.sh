@@ -99,6 +99,11 @@ diff <(jq -r '.placed.init_order[].package' "$TMP/manifest.json") <(inittrace_or
   || die "manifest init order differs from the program's inittrace"
 pass "manifest: packages in dependency order with their commands, placed entry, phases and init order (== inittrace)"
 
+# --- never replace what -o or --manifest names when it is not a regular file ---------------------
+"$R" build -o /dev/null --manifest /dev/null . || die "build -o /dev/null failed"
+[ -c /dev/null ] || die "build -o /dev/null replaced /dev/null"
+pass "-o /dev/null and --manifest /dev/null write into the device, never replace it"
+
 # --- bad inputs --------------------------------------------------------------------------------------
 B=$TMP/bad
 mkdir -p "$B"/{nomod,lib,syntax,missing,cycle/a,cycle/b,ok,cgo}

@@ -123,6 +123,10 @@ ASAN_OPTIONS=detect_leaks=0 expect_exit 4 "ptrace refused (EPERM injected by str
   "$STRACE" -qq -o /dev/null -e trace=ptrace -e inject=ptrace:error=EPERM "$R" run -o "$TMP/eperm.jsonl" -- /bin/true
 grep -q "^rt0trace: ptrace is not permitted here: Operation not permitted" "$TMP/err" || die "EPERM message: $(cat "$TMP/err")"
 [ ! -e "$TMP/eperm.jsonl" ] || die "a trace file was left although nothing was traced"
+ASAN_OPTIONS=detect_leaks=0 "$STRACE" -qq -o "$TMP/eperm.strace" -e trace=ptrace -e inject=ptrace:error=EPERM \
+  "$R" run -o /dev/null -- /bin/true 2>/dev/null
+[ -c /dev/null ] || die "a failed run with -o /dev/null removed /dev/null"
+pass "a failed run removes only a trace file it created itself (/dev/null survives)"
 
 expect_error 3 "rt0trace: cannot open the trace '$TMP/none.jsonl': No such file or directory" "report: missing trace" -- "$R" report "$TMP/none.jsonl"
 { head -n 2 "$TMP/diamond.jsonl"; echo '{"type": "syscall", "t": 1,'; } > "$TMP/bad.jsonl"

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +9,13 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "probes/elf.h"
 
 void gb_sha256(const void *data, size_t len, uint8_t out[32])
 {
-	unsigned int n = 32;
-
-	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+	sha256(data, len, out);
 }
 
 void gb_hash_to_string(const uint8_t h[32], char *out)

@@ -79,13 +79,31 @@ static int cmp_sym_addr(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static const struct rt_elf *sort_ctx; /* qsort has no context argument in C11 */
-
-static int cmp_sym_name(const void *a, const void *b)
+static uint64_t name_hash(const char *s)
 {
-	const size_t *x = a, *y = b;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 
-	return strcmp(sort_ctx->syms[*x].name, sort_ctx->syms[*y].name);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The name index: a hash table, built in one pass (a sorted index cost more than every lookup). For
+ * duplicate names the first symbol in address order wins. */
+static void index_names(struct rt_elf *e)
+{
+	e->name_slots = 16;
+	while (e->name_slots < 2 * e->nsyms)
+		e->name_slots *= 2;
+	e->by_name = xcalloc(e->name_slots, sizeof(*e->by_name));
+	for (size_t i = 0; i < e->nsyms; i++) {
+		size_t slot = name_hash(e->syms[i].name) & (e->name_slots - 1);
+
+		while (e->by_name[slot] && strcmp(e->syms[e->by_name[slot] - 1].name, e->syms[i].name) != 0)
+			slot = (slot + 1) & (e->name_slots - 1);
+		if (!e->by_name[slot])
+			e->by_name[slot] = (uint32_t)(i + 1);
+	}
 }
 
 static int cmp_rel(const void *a, const void *b)
@@ -111,23 +129,29 @@ static bool keep_symbol(const struct rt_elf *e, const GElf_Sym *s, const char *n
 static int read_symbols(struct rt_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct rt_err *err)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Scn *strscn = elf_getscn(elf, sh->sh_link);
+	GElf_Shdr strsh;
 	size_t n, cap = 0;
 
-	if (!d || sh->sh_entsize == 0)
+	if (!d || sh->sh_entsize == 0 || !strscn || !gelf_getshdr(strscn, &strsh) || strsh.sh_type != SHT_STRTAB ||
+	    !in_file(e, strsh.sh_offset, strsh.sh_size))
 		return rt_errf(err, RT_EXIT_INPUT, "'%s': cannot read its symbol table: %s", e->path, elf_errmsg(-1));
 	n = sh->sh_size / sh->sh_entsize;
 	for (size_t i = 0; i < n; i++) {
 		GElf_Sym s;
-		const char *name;
+		const char *name = NULL;
 
 		if (!gelf_getsym(d, (int)i, &s))
 			return rt_errf(err, RT_EXIT_INPUT, "'%s': symbol %zu is malformed: %s", e->path, i,
 				       elf_errmsg(-1));
-		name = elf_strptr(elf, sh->sh_link, s.st_name);
+		/* Names point into the mapped string table (NUL-terminated inside it), never copied. */
+		if (s.st_name < strsh.sh_size &&
+		    memchr(e->map + strsh.sh_offset + s.st_name, '\0', strsh.sh_size - s.st_name))
+			name = (const char *)e->map + strsh.sh_offset + s.st_name;
 		if (!keep_symbol(e, &s, name))
 			continue;
 		e->syms = xgrow(e->syms, &cap, e->nsyms + 1, sizeof(*e->syms));
-		e->syms[e->nsyms].name = xstrdup(name);
+		e->syms[e->nsyms].name = name;
 		e->syms[e->nsyms].addr = s.st_value;
 		e->syms[e->nsyms].size = s.st_size;
 		e->syms[e->nsyms].type = GELF_ST_TYPE(s.st_info);
@@ -135,15 +159,9 @@ static int read_symbols(struct rt_elf *e, Elf *elf, Elf_Scn *scn, const GElf_Shd
 			e->syms[e->nsyms].addr &= ~(uint64_t)1; /* Thumb bit */
 		e->nsyms++;
 	}
-	e->by_name = xcalloc(e->nsyms, sizeof(*e->by_name));
-	if (!e->nsyms)
-		return 0;
-	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym_addr);
-	for (size_t i = 0; i < e->nsyms; i++)
-		e->by_name[i] = i;
-	sort_ctx = e;
-	qsort(e->by_name, e->nsyms, sizeof(*e->by_name), cmp_sym_name);
-	sort_ctx = NULL;
+	if (e->nsyms)
+		qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym_addr);
+	index_names(e);
 	return 0;
 }
 
@@ -398,8 +416,6 @@ void rt_elf_free(struct rt_elf *e)
 		close(e->fd);
 	for (size_t i = 0; i < e->nsecs; i++)
 		free(e->secs[i].name);
-	for (size_t i = 0; i < e->nsyms; i++)
-		free(e->syms[i].name);
 	free(e->secs);
 	free(e->segs);
 	free(e->syms);
@@ -432,18 +448,17 @@ void *rt_elf_section_data(const struct rt_elf *e, const struct rt_elf_sec *s)
 
 static const struct rt_elf_sym *sym_exact(const struct rt_elf *e, const char *name)
 {
-	size_t lo = 0, hi = e->nsyms;
+	size_t slot;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(e->syms[e->by_name[mid]].name, name);
+	if (!e->name_slots)
+		return NULL;
+	slot = name_hash(name) & (e->name_slots - 1);
+	while (e->by_name[slot]) {
+		const struct rt_elf_sym *s = &e->syms[e->by_name[slot] - 1];
 
-		if (c == 0)
-			return &e->syms[e->by_name[mid]];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (strcmp(s->name, name) == 0)
+			return s;
+		slot = (slot + 1) & (e->name_slots - 1);
 	}
 	return NULL;
 }

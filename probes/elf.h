@@ -32,7 +32,7 @@ struct rt_elf_sec {
 };
 
 struct rt_elf_sym {
-	char *name;
+	const char *name;   /* points into the mapped file: valid while the rt_elf lives */
 	uint64_t addr, size;
 	uint8_t type; /* STT_FUNC, STT_OBJECT, ... */
 };
@@ -63,7 +63,8 @@ struct rt_elf {
 	 * From .symtab when present, otherwise from .dynsym. */
 	struct rt_elf_sym *syms;
 	size_t nsyms;
-	size_t *by_name;     /* indexes into syms, sorted by name */
+	uint32_t *by_name;   /* open-addressing hash of names: index into syms + 1, 0 = empty */
+	size_t name_slots;   /* a power of two, at least twice nsyms */
 	bool has_symtab;     /* false for a stripped binary */
 
 	/* RELATIVE dynamic relocations (offset -> addend), sorted by offset: a PIE's pointers. */

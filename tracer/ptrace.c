@@ -50,6 +50,7 @@ struct bp {
 
 struct proc {
 	pid_t pid;
+	int memfd;            /* /proc/PID/mem, or -1 (then PEEK/POKE) */
 	struct rt_binary *bin;
 	struct rt_probe_plan plan;
 	struct bp *bps;
@@ -133,6 +134,9 @@ static struct proc *proc_find(struct tracer *t, pid_t pid)
 
 static void proc_clear(struct proc *p)
 {
+	if (p->memfd >= 0)
+		close(p->memfd);
+	p->memfd = -1;
 	rt_probe_plan_free(&p->plan);
 	rt_binary_free(p->bin);
 	free(p->bps);
@@ -151,6 +155,7 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 	p = &t->proc[t->nproc++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
+	p->memfd = -1;
 	return p;
 }
 
@@ -259,11 +264,20 @@ static int poke_byte(pid_t tid, uint64_t addr, uint8_t b)
 	return ptrace(PTRACE_POKEDATA, tid, (void *)addr, (void *)w) == 0 ? 0 : -1;
 }
 
+/* One byte of the tracee's text: through /proc/PID/mem when the kernel allows writing it (one
+ * syscall), else PEEK+POKE. */
+static int put_byte(struct proc *p, pid_t via, uint64_t addr, uint8_t b)
+{
+	if (p && p->memfd >= 0 && pwrite(p->memfd, &b, 1, (off_t)addr) == 1)
+		return 0;
+	return poke_byte(via, addr, b);
+}
+
 static void disarm_all(struct tracer *t, struct proc *p, pid_t via)
 {
 	(void)t;
 	for (size_t i = 0; i < p->nbps; i++)
-		if (p->bps[i].armed && poke_byte(via, p->bps[i].addr, p->bps[i].orig) == 0)
+		if (p->bps[i].armed && put_byte(p, via, p->bps[i].addr, p->bps[i].orig) == 0)
 			p->bps[i].armed = false;
 }
 
@@ -306,16 +320,22 @@ static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
 	if (rt_binary_open(&p->bin, exe, &err) != 0)
 		p->bin = NULL;
 	if (p->bin) {
+		char mem[64];
+
 		p->bias = load_bias(pid, p->bin->elf);
 		rt_probe_plan(p->bin, &p->plan);
 		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
+		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
+		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
 		for (size_t i = 0; i < p->plan.n; i++) {
 			struct bp *b = &p->bps[p->nbps];
 
 			b->link = p->plan.p[i].addr;
 			b->addr = b->link + p->bias;
 			b->probe = &p->plan.p[i];
-			if (peek_byte(pid, b->addr, &b->orig) == 0 && poke_byte(pid, b->addr, 0xcc) == 0) {
+			/* The original byte comes from the file (text is file-backed), else from memory. */
+			if ((rt_elf_read(p->bin->elf, b->link, &b->orig, 1) == 0 || peek_byte(pid, b->addr, &b->orig) == 0) &&
+			    put_byte(p, pid, b->addr, 0xcc) == 0) {
 				b->armed = true;
 				p->nbps++;
 			}
@@ -405,7 +425,7 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 	if (b->armed) {
 		json_t *e = event("probe", now, th->pid, th->tid);
 
-		poke_byte(th->tid, b->addr, b->orig);
+		put_byte(p, th->tid, b->addr, b->orig);
 		b->armed = false;
 		json_object_set_new(e, "symbol", json_string(b->probe->symbol));
 		json_object_set_new(e, "addr", json_hex(b->link));
@@ -428,16 +448,9 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
-	json_t *e = event("syscall", th->t_enter, th->pid, th->tid), *args = json_array();
-
-	json_object_set_new(e, "dur", json_integer((json_int_t)(now - th->t_enter)));
-	json_object_set_new(e, "nr", json_integer((json_int_t)th->nr));
-	json_object_set_new(e, "name", json_string(sysname(t, th->nr)));
-	for (int i = 0; i < 6; i++)
-		json_array_append_new(args, json_hex(th->args[i]));
-	json_object_set_new(e, "args", args);
-	json_object_set_new(e, "ret", has_ret ? json_integer((json_int_t)ret) : json_null());
-	emit(t, e);
+	if (t->header_done)
+		rt_trace_syscall(&t->trace, th->t_enter, th->pid, th->tid, now - th->t_enter, th->nr, sysname(t, th->nr),
+				 th->args, has_ret ? &ret : NULL);
 	th->in_syscall = false;
 }
 

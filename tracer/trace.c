@@ -72,9 +72,30 @@ void rt_trace_event(struct rt_trace *t, json_t *ev)
 	const char *type = json_string_value(json_object_get(ev, "type"));
 
 	t->events++;
-	/* Syscalls are the bulk: flush them in batches; everything rarer goes out at once. */
-	put_line(t, ev, (type && strcmp(type, "syscall") != 0) || t->events % 128 == 0);
+	/* Syscalls and probes are the bulk: they go out in batches; execs, signals, maps, exits at once. */
+	put_line(t, ev, (type && strcmp(type, "syscall") != 0 && strcmp(type, "probe") != 0) || t->events % 128 == 0);
 	json_decref(ev);
+}
+
+void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_t dur, uint64_t nr, const char *name,
+		      const uint64_t args[6], const int64_t *ret)
+{
+	char r[32];
+
+	/* `name` comes from libseccomp's table (identifier characters only): no escaping needed. */
+	if (ret)
+		snprintf(r, sizeof(r), "%lld", (long long)*ret);
+	else
+		snprintf(r, sizeof(r), "null");
+	t->events++;
+	if (fprintf(t->f,
+		    "{\"type\":\"syscall\",\"t\":%llu,\"pid\":%d,\"tid\":%d,\"dur\":%llu,\"nr\":%llu,\"name\":\"%s\","
+		    "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],\"ret\":%s}\n",
+		    (unsigned long long)ts, pid, tid, (unsigned long long)dur, (unsigned long long)nr, name,
+		    (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
+		    (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5], r) < 0 ||
+	    (t->events % 128 == 0 && fflush(t->f) != 0))
+		t->failed = true;
 }
 
 int rt_trace_close(struct rt_trace *t, bool complete)

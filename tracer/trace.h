@@ -1,8 +1,8 @@
 /*
  * tracer/trace: the trace writer every engine uses (DESIGN.md "Trace file", format version 1): one JSON
  * object per line — a header, events, and a footer {"type":"footer","events":N,"lost":N,"complete":B}.
- * A file without a footer is partial. Every event but syscalls is flushed at once, syscalls every 128
- * events, so a trace cut short by a crash of rt0trace still reads up to a recent line.
+ * A file without a footer is partial. Execs, signals, maps and exits are flushed at once, syscalls and
+ * probes every 128 events, so a trace cut short by a crash of rt0trace still reads up to a recent line.
  *
  * Ownership: rt_trace_open() fills a caller-provided struct; rt_trace_close() writes the footer and
  * closes the file (it owns the FILE unless the path was "-", standard output).
@@ -37,6 +37,10 @@ void rt_trace_discard(struct rt_trace *t, const char *path);
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
 /* One event line; takes ownership of `ev` (which must have a "type"). */
 void rt_trace_event(struct rt_trace *t, json_t *ev);
+/* A syscall event, formatted directly (the bulk of every trace; the same shape rt_trace_event would
+ * write): {"type":"syscall","t","pid","tid","dur","nr","name","args":[6 hex],"ret"}; ret NULL-able. */
+void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_t dur, uint64_t nr, const char *name,
+		      const uint64_t args[6], const int64_t *ret);
 /* Writes the footer and closes. Returns 0, or -1 when any write failed. */
 int rt_trace_close(struct rt_trace *t, bool complete);
 

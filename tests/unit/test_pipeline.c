@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 #include "pipeline/config.h"
@@ -221,6 +222,38 @@ static void test_hash_to_string(void **state)
 	assert_string_equal(s, "47DEQpj8HBSa-_TImW-5"); /* the URL base64 of its first 15 bytes */
 }
 
+/* FIPS 180-4 / NIST test vectors, including a message crossing block boundaries in odd pieces. */
+static void test_sha256_vectors(void **state)
+{
+	static const struct {
+		const char *msg, *hex;
+	} v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	struct sha256 s;
+	uint8_t h[32];
+	char hex[65];
+	char *a = xmalloc(1000000);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		gb_sha256(v[i].msg, strlen(v[i].msg), h);
+		gb_hash_hex(h, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+	memset(a, 'a', 1000000);
+	sha256_init(&s);
+	for (size_t off = 0, step = 1; off < 1000000; off += step, step = step * 3 % 997 + 1)
+		sha256_update(&s, a + off, off + step > 1000000 ? 1000000 - off : step);
+	sha256_final(&s, h);
+	gb_hash_hex(h, hex);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(a);
+}
+
 static void test_go_quote(void **state)
 {
 	char *q;
@@ -359,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),    cmocka_unit_test(test_scan_header),
 		cmocka_unit_test(test_scan_imports),  cmocka_unit_test(test_scan_embed),
 		cmocka_unit_test(test_hash_to_string), cmocka_unit_test(test_go_quote),
+		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_buildid_rewrite),
 	};
 	static const struct CMUnitTest godebug[] = {

@@ -22,6 +22,7 @@
 #include "pipeline/buildid.h"
 #include "pipeline/config.h"
 #include "pipeline/embed.h"
+#include "pipeline/filehash.h"
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
 #include "probes/binary.h"
@@ -75,6 +76,7 @@ struct build {
 	char *modinfo;
 	size_t modinfo_len;
 	char *tool_id;           /* identity of compile/asm/link: version and stat of each */
+	struct gb_filehash files; /* source-file hashes remembered across builds */
 	struct strv tool_env;    /* GOOS, GOARCH, GOAMD64/GOARM/GOARM64, GOROOT[, GOEXPERIMENT] for every tool */
 	struct job *jobs;        /* one per package, same order as g.pkgs, then the link */
 	size_t njobs;
@@ -365,24 +367,12 @@ out:
 
 /* The text an action ID hashes: one "key value" line per input. */
 #define hput strbuf_addf
-static int hash_file(const char *path, uint8_t out[32], struct rt_err *err)
-{
-	char *buf;
-	size_t len;
-
-	if (rt_read_file(path, &buf, &len) != 0)
-		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
-	gb_sha256(buf, len, out);
-	free(buf);
-	return 0;
-}
-
-static int hput_file(struct strbuf *h, const char *label, const char *path, struct rt_err *err)
+static int hput_file(struct build *b, struct strbuf *h, const char *label, const char *path, struct rt_err *err)
 {
 	uint8_t d[32];
 	char hex[65];
 
-	if (hash_file(path, d, err) != 0)
+	if (gb_filehash(&b->files, path, d, err) != 0)
 		return -1;
 	gb_hash_hex(d, hex);
 	hput(h, "%s %s %s\n", label, strrchr(path, '/') + 1, hex);
@@ -550,7 +540,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		const struct strv *l = i < p->gofiles.n ? &p->gofiles : i < p->gofiles.n + p->sfiles.n ? &p->sfiles : &p->sysofiles;
 		size_t k = i < p->gofiles.n ? i : i < p->gofiles.n + p->sfiles.n ? i - p->gofiles.n : i - p->gofiles.n - p->sfiles.n;
 		char *path = xasprintf("%s/%s", p->dir, l->v[k]);
-		int r = hput_file(&h, "file", path, err);
+		int r = hput_file(b, &h, "file", path, err);
 
 		free(path);
 		if (r != 0) {
@@ -563,7 +553,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		int r;
 
 		hput(&h, "embed %s\n", embed_files.v[i]);
-		r = hput_file(&h, "embedfile", path, err);
+		r = hput_file(b, &h, "embedfile", path, err);
 		free(path);
 		if (r != 0) {
 			strbuf_release(&h);
@@ -1296,6 +1286,7 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	b.modinfo = gb_modinfo(&b.g, b.godebug, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
+	gb_filehash_load(&b.files, b.cache);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
 	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
 	if (b.cfg.goamd64)
@@ -1354,6 +1345,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc == 0)
+		gb_filehash_save(&b.files);
+	if (rc == 0)
 		rc = install(&b, err);
 	if (rc == 0 && o->manifest)
 		rc = write_manifest(&b, err);
@@ -1378,6 +1371,7 @@ out_work:
 	free(b.work);
 	free(b.tool_id);
 	strv_release(&b.tool_env);
+	gb_filehash_release(&b.files);
 out_graph:
 	free(b.modinfo);
 	free(b.godebug);

@@ -14,12 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 #include "pipeline/config.h"
+#include "pipeline/filehash.h"
 #include "pipeline/gosrc.h"
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
@@ -332,6 +336,64 @@ static void test_buildid_rewrite(void **state)
 	unlink(path);
 }
 
+static void write_at(const char *path, const char *text, time_t mtime)
+{
+	FILE *f = fopen(path, "w");
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* The memo reuses a hash only while the stat identity holds, and never remembers a racy file. */
+static void test_filehash_memo(void **state)
+{
+	char dir[] = "/tmp/rt0-fh-XXXXXX", *f, *g, *memo;
+	struct gb_filehash m;
+	struct rt_err err = { 0 };
+	uint8_t h1[32], h2[32], want[32];
+	time_t old = time(NULL) - 100;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	f = xasprintf("%s/a.go", dir);
+	g = xasprintf("%s/b.go", dir);
+	memo = xasprintf("%s/filehashes", dir);
+	write_at(f, "package a\n", old);
+	write_at(g, "package b\n", time(NULL)); /* racy: just written */
+	gb_filehash_load(&m, dir);
+	assert_int_equal(gb_filehash(&m, f, h1, &err), 0);
+	assert_int_equal(gb_filehash(&m, g, h2, &err), 0);
+	gb_sha256("package a\n", 10, want);
+	assert_memory_equal(h1, want, 32);
+	assert_int_equal(m.nadded, 1); /* b.go is racy */
+	gb_filehash_save(&m);
+	gb_filehash_release(&m);
+
+	gb_filehash_load(&m, dir);
+	assert_int_equal(m.n, 1);
+	assert_int_equal(gb_filehash(&m, f, h2, &err), 0);
+	assert_memory_equal(h2, want, 32);
+	assert_int_equal(m.nadded, 0); /* a hit: nothing re-hashed */
+	/* Same size, other content, other mtime: re-hashed. */
+	write_at(f, "package z\n", old + 1);
+	assert_int_equal(gb_filehash(&m, f, h2, &err), 0);
+	gb_sha256("package z\n", 10, want);
+	assert_memory_equal(h2, want, 32);
+	assert_int_equal(m.nadded, 1);
+	assert_int_equal(gb_filehash(&m, "/nonexistent/x.go", h2, &err), -1);
+	gb_filehash_release(&m);
+	unlink(f);
+	unlink(g);
+	unlink(memo);
+	rmdir(dir);
+	free(f);
+	free(g);
+	free(memo);
+}
+
 /* DefaultGODEBUG needs this GOROOT's godebugs table. */
 static const char *goroot;
 
@@ -392,7 +454,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),    cmocka_unit_test(test_scan_header),
 		cmocka_unit_test(test_scan_imports),  cmocka_unit_test(test_scan_embed),
 		cmocka_unit_test(test_hash_to_string), cmocka_unit_test(test_go_quote),
-		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_filehash_memo),
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_buildid_rewrite),
 	};
 	static const struct CMUnitTest godebug[] = {

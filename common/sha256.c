@@ -1,6 +1,12 @@
 #include "common/sha256.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -18,7 +24,75 @@ static uint32_t ror(uint32_t x, int n)
 	return (x >> n) | (x << (32 - n));
 }
 
+static void block_portable(uint32_t *state, const uint8_t *p);
+
+#if defined(__x86_64__)
+/* The SHA extensions: two rounds per sha256rnds2 on the state split as ABEF/CDGH, the message schedule
+ * with sha256msg1/msg2 over a rotating window of four 4-word groups. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void block_shani(uint32_t *state, const uint8_t *p)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+	__m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1); /* CDAB */
+	__m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B); /* HGFE */
+	__m128i s0 = _mm_alignr_epi8(t, s1, 8);                                          /* ABEF */
+	__m128i abef, cdgh, m[4];
+
+	s1 = _mm_blend_epi16(s1, t, 0xF0); /* CDGH */
+	abef = s0;
+	cdgh = s1;
+	for (int j = 0; j < 4; j++)
+		m[j] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * j)), bswap);
+	for (int i = 0; i < 16; i++) {
+		__m128i msg = _mm_add_epi32(m[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+
+		s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0E));
+		if (i < 12) { /* W[4i+16..4i+19] replaces W[4i..4i+3] */
+			__m128i w = _mm_sha256msg1_epu32(m[i & 3], m[(i + 1) & 3]);
+
+			w = _mm_add_epi32(w, _mm_alignr_epi8(m[(i + 3) & 3], m[(i + 2) & 3], 4));
+			m[i & 3] = _mm_sha256msg2_epu32(w, m[(i + 3) & 3]);
+		}
+	}
+	s0 = _mm_add_epi32(s0, abef);
+	s1 = _mm_add_epi32(s1, cdgh);
+	t = _mm_shuffle_epi32(s0, 0x1B);  /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1); /* DCHG */
+	_mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(t, s1, 0xF0)); /* DCBA */
+	_mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(s1, t, 8));    /* HGFE */
+}
+
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+static void (*block_fn)(uint32_t *, const uint8_t *);
+
+void sha256_select(int portable)
+{
+	block_fn = block_portable;
+#if defined(__x86_64__)
+	if (!portable && cpu_has_sha())
+		block_fn = block_shani;
+#else
+	(void)portable;
+#endif
+}
+
 static void block(struct sha256 *s, const uint8_t *p)
+{
+	if (!block_fn)
+		sha256_select(0);
+	block_fn(s->h, p);
+}
+
+static void block_portable(uint32_t *state, const uint8_t *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h;
 
@@ -30,15 +104,15 @@ static void block(struct sha256 *s, const uint8_t *p)
 
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7];
 	for (int i = 0; i < 64; i++) {
 		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 
 		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+	state[0] += a, state[1] += b, state[2] += c, state[3] += d;
+	state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
 void sha256_init(struct sha256 *s)

@@ -192,11 +192,12 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	if (!t->footer)
 		strv_push(&r->notes, "the trace has no footer: it is partial (the tracer stopped before the end)");
 
-	/* the root process: the first exec */
+	/* the root process: the first exec, or the process attached to */
 	for (size_t k = 0; k < t->nev && root < 0; k++)
-		if (is(t->ev[k], "exec"))
+		if (is(t->ev[k], "exec") || is(t->ev[k], "attach"))
 			root = num(t->ev[k], "pid");
-	add_phase(r, &phcap, xstrdup("exec"), r->t0);
+	r->attached = json_is_true(json_object_get(bin, "attached"));
+	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->t0);
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		uint64_t te = (uint64_t)num(e, "t") + (uint64_t)num(e, "dur");
@@ -270,12 +271,25 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	if (r->nstats)
 		qsort(r->stats, r->nstats, sizeof(*r->stats), cmp_stat);
 
-	/* placed order and expected phases, from the probes the tracer planned */
+	/* placed order and expected phases, from the probes the tracer planned (less those already past
+	 * when it attached) */
 	json_array_foreach(json_object_get(bin, "probes"), i, p) {
 		const char *role = str(p, "role"), *key = str(p, "package") ? str(p, "package") : str(p, "symbol");
 
 		if (!role || !key)
 			continue;
+		if (json_is_true(json_object_get(p, "past"))) {
+			r->npast++;
+			if (strcmp(role, "init") == 0 && !strv_has(&r->past, key))
+				strv_push(&r->past, key);
+			else if (strcmp(role, "init") != 0) {
+				char *n = phase_name(str(p, "symbol"));
+
+				strv_push(&r->past, n);
+				free(n);
+			}
+			continue;
+		}
 		if (strcmp(role, "init") == 0) {
 			if (!strv_has(&r->placed, key))
 				strv_push(&r->placed, key);
@@ -318,7 +332,10 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		uint64_t entry = hex(bin, "entry"), bias = hex(bin, "bias");
 		const char *esym = str(bin, "entry_symbol");
 
-		if (!first_probe)
+		if (r->attached)
+			add_check(r, &chcap, "entry", true, "attached to a running process: the entry (%s) was already past",
+				  esym ? esym : "unnamed");
+		else if (!first_probe)
 			add_check(r, &chcap, "entry", false, "no probe was hit: the program never reached its entry (%s)",
 				  esym ? esym : "no entry symbol");
 		else
@@ -395,6 +412,18 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 					  arch && strcmp(arch, "arm64") == 0 ? "0x40" : "0xc0");
 		}
 	}
+	if (r->attached) {
+		char *list = xstrdup("");
+
+		for (size_t k = 0; k < r->past.n; k++) {
+			char *n = xasprintf("%s%s%s", list, k ? ", " : "", r->past.v[k]);
+
+			free(list);
+			list = n;
+		}
+		strv_pushf(&r->notes, "attached to a running process: %zu probes were already past (%s)", r->npast, list);
+		free(list);
+	}
 	add_check(r, &chcap, "no lost events", r->lost == 0, "%" PRIu64 " events lost", r->lost);
 	add_check(r, &chcap, "trace complete", r->complete,
 		  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
@@ -424,6 +453,7 @@ void rt_report_free(struct rt_report *r)
 	free(r->stats);
 	strv_release(&r->observed);
 	strv_release(&r->placed);
+	strv_release(&r->past);
 	free(r->layout);
 	for (size_t i = 0; i < r->nchecks; i++)
 		free(r->checks[i].detail);

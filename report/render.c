@@ -105,6 +105,14 @@ static int render_json(const struct rt_report *r, FILE *f)
 
 	json_object_set_new(o, "complete", json_boolean(r->complete));
 	json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
+	json_object_set_new(o, "attached", json_boolean(r->attached));
+	{
+		json_t *past = json_array();
+
+		for (size_t i = 0; i < r->past.n; i++)
+			json_array_append_new(past, json_string(r->past.v[i]));
+		json_object_set_new(o, "past_at_attach", past);
+	}
 	json_object_set_new(o, "engine", json_str_or_null(r->engine));
 	json_object_set_new(o, "binary", json_deep_copy(json_object_get(r->trace->header, "binary")));
 	for (size_t i = 0; i < r->nphases; i++) {

@@ -73,7 +73,10 @@ struct rt_report {
 	struct rt_sysstat *stats;  /* whole trace, sorted by time descending */
 	size_t nstats;
 	uint64_t nsyscalls;
-	struct strv observed, placed; /* package-init order */
+	struct strv observed, placed; /* package-init order (placed: less what was past at attach) */
+	bool attached;             /* the trace began by attaching to a running process (run -p) */
+	struct strv past;          /* phases and packages already past at attach */
+	size_t npast;
 	bool init_match;
 	const char *layout_at;     /* the probe the layout snapshot was taken at, or NULL */
 	struct rt_layout_row *layout;

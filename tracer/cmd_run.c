@@ -10,7 +10,7 @@
 
 static const char run_usage[] =
 	"usage: rt0trace run [--engine ptrace] [-o TRACE] [--manifest FILE] [--until main|exit] [-f]\n"
-	"                    [--kill-on-exit] -- PROGRAM [ARGS...]\n"
+	"                    [--kill-on-exit] (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
 	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
@@ -27,14 +27,16 @@ static const char run_usage[] =
 	"                    addresses are read from the binary itself either way)\n"
 	"  --until main      stop tracing at main.main (main): detach and let the program go on untraced\n"
 	"  --until exit      trace to the end (default)\n"
+	"  -p PID            attach to a running process (every thread) instead; phases and package inits it\n"
+	"                    had already started are read from the Go runtime's state and reported as past\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
 	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"On SIGINT/SIGTERM rt0trace detaches (or kills, with --kill-on-exit) and ends the trace with a footer\n"
 	"saying it is incomplete.\n"
-	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, or the\n"
-	"trace cannot be written; 4 ptrace is not permitted here\n";
+	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, no such\n"
+	"process for -p, or the trace cannot be written; 4 ptrace is not permitted here\n";
 
 int cmd_run(int argc, char **argv)
 {

@@ -10,6 +10,7 @@
  */
 #include "tracer/engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 #include <elf.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "probes/binary.h"
@@ -46,6 +48,15 @@ struct bp {
 	uint8_t orig;
 	bool armed;
 	const struct rt_probe *probe;
+};
+
+/* What a process attached with -p had already run: read from its memory at attach. */
+struct past {
+	bool known;          /* a Go binary whose runtime state could be read */
+	bool main_started;   /* runtime.mainStarted */
+	bool gcenable;       /* a package of the main list had started its init */
+	bool main_main;      /* every inittask done */
+	struct strv pkgs;    /* packages whose init had started (state != 0) */
 };
 
 struct proc {
@@ -82,6 +93,7 @@ struct tracer {
 	size_t nproc, proccap;
 	char *names[1024];   /* syscall names by number, resolved once */
 	bool detaching;
+	bool attached;          /* -p: the process was running before we came */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -301,13 +313,90 @@ static uint64_t load_bias(pid_t pid, const struct rt_elf *e)
 	return bias;
 }
 
-/* After an exec: read the new image (through /proc/PID/exe, not the path the program used), plan and
- * arm its probes. The first exec of the root writes the trace header. */
-static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
+static uint32_t read_u32(struct proc *p, pid_t pid, uint64_t addr, bool *ok)
+{
+	uint32_t v = 0;
+
+	if (p->memfd >= 0 && pread(p->memfd, &v, sizeof(v), (off_t)addr) == sizeof(v))
+		return v;
+	errno = 0;
+	v = (uint32_t)ptrace(PTRACE_PEEKDATA, pid, (void *)addr, NULL);
+	if (errno)
+		*ok = false;
+	return v;
+}
+
+/* For -p: which phases and package inits a running Go process has already started, from the
+ * runtime's own state (runtime.mainStarted; each inittask's state word: 0 not run, 1 running, 2 done). */
+static void read_past(struct proc *p, pid_t pid, struct past *ps)
+{
+	const struct rt_go_info *g = p->bin->go;
+	const struct rt_elf_sym *ms = rt_elf_sym_by_name(p->bin->elf, "runtime.mainStarted");
+	const struct rt_elf_sym *rl = rt_elf_sym_by_name(p->bin->elf, "go:runtime.inittasks");
+	bool ok = true, all_done = true;
+	size_t nrt = 0;
+
+	memset(ps, 0, sizeof(*ps));
+	if (!g || !g->init_known || !ms)
+		return;
+	ps->main_started = (read_u32(p, pid, ms->addr + p->bias, &ok) & 0xff) != 0;
+	/* The runtime's own tasks come first in the placed order: count them to tell gcenable's moment. */
+	if (rl) {
+		for (size_t i = 0; i < rl->size / p->bin->elf->ptr_size; i++) {
+			uint64_t task;
+
+			if (rt_elf_read_ptr(p->bin->elf, rl->addr + i * p->bin->elf->ptr_size, &task) == 0)
+				for (size_t k = 0; k < g->ninit; k++)
+					if (g->init[k].task == task && k + 1 > nrt)
+						nrt = k + 1;
+		}
+	}
+	for (size_t i = 0; i < g->ninit; i++) {
+		uint32_t state = read_u32(p, pid, g->init[i].task + p->bias, &ok);
+
+		if (state != 0) {
+			strv_push(&ps->pkgs, g->init[i].package);
+			if (i >= nrt)
+				ps->gcenable = true;
+		}
+		if (state != 2)
+			all_done = false;
+	}
+	ps->main_main = all_done;
+	ps->known = ok;
+}
+
+static bool probe_past(const struct past *ps, const struct rt_probe *pr, bool attached)
+{
+	if (!attached)
+		return false;
+	if (!ps->known) /* not Go, or unreadable: everything before now is past */
+		return true;
+	switch (pr->role) {
+	case RT_ROLE_ENTRY:
+		return true;
+	case RT_ROLE_INIT:
+		return pr->package && strv_has(&ps->pkgs, pr->package);
+	case RT_ROLE_MAIN:
+		return ps->main_main;
+	case RT_ROLE_PHASE:
+		if (strcmp(pr->symbol, "runtime.gcenable") == 0)
+			return ps->gcenable;
+		return ps->main_started || strncmp(pr->symbol, "runtime.rt0_go", 14) == 0;
+	}
+	return false;
+}
+
+/* After an exec (or at attach): read the image (through /proc/PID/exe, not the path the program used),
+ * plan and arm its probes — at attach only those not already past. The root's first image writes the
+ * trace header. */
+static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *argv)
 {
 	struct proc *p = proc_add(t, pid);
 	char exe[64], real[PATH_MAX];
 	struct rt_err err = { 0 };
+	struct past ps = { 0 };
+	bool attaching = t->attached && !t->header_done;
 	ssize_t n;
 	json_t *e;
 
@@ -327,9 +416,13 @@ static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
 		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
 		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
+		if (attaching)
+			read_past(p, pid, &ps);
 		for (size_t i = 0; i < p->plan.n; i++) {
 			struct bp *b = &p->bps[p->nbps];
 
+			if (probe_past(&ps, &p->plan.p[i], attaching))
+				continue;
 			b->link = p->plan.p[i].addr;
 			b->addr = b->link + p->bias;
 			b->probe = &p->plan.p[i];
@@ -385,6 +478,8 @@ static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
 					json_object_set_new(pr, "role", json_string(rt_phase_role_name(p->plan.p[i].role)));
 					if (p->plan.p[i].package)
 						json_object_set_new(pr, "package", json_string(p->plan.p[i].package));
+					if (probe_past(&ps, &p->plan.p[i], attaching))
+						json_object_set_new(pr, "past", json_true());
 					json_array_append_new(probes, pr);
 				}
 				json_object_set_new(bin, "probes", probes);
@@ -393,13 +488,18 @@ static void on_exec(struct tracer *t, pid_t pid, uint64_t now)
 			json_object_set_new(bin, "path", json_string(real));
 			json_object_set_new(bin, "error", json_string(err.msg));
 		}
-		rt_trace_header(&t->trace, "ptrace", t->o->argv, bin, t->t0);
+		if (attaching)
+			json_object_set_new(bin, "attached", json_true());
+		rt_trace_header(&t->trace, "ptrace", argv, bin, t->t0);
 		t->header_done = true;
 	}
-	e = event("exec", now, pid, pid);
+	e = event(attaching ? "attach" : "exec", now, pid, pid);
 	json_object_set_new(e, "path", json_string(real));
 	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
+	if (attaching)
+		json_object_set_new(e, "threads", json_integer((json_int_t)t->nthr));
 	emit(t, e);
+	strv_release(&ps.pkgs);
 }
 
 static struct bp *bp_at(struct proc *p, uint64_t addr)
@@ -618,7 +718,7 @@ static int trace_loop(struct tracer *t)
 				if (t->thr[i].pid == tid && t->thr[i].tid != tid)
 					t->thr[i--] = t->thr[--t->nthr];
 			th = thr_find(t, tid);
-			on_exec(t, tid, now);
+			load_image(t, tid, now, t->o->argv);
 		} else if (ev == PTRACE_EVENT_EXIT) {
 			struct proc *p = proc_find(t, th->pid);
 
@@ -672,6 +772,71 @@ static int trace_loop(struct tracer *t)
 
 /* ---- starting ---------------------------------------------------------------------------------------------- */
 
+/* -p PID: seize every thread (again until no new one appears), stop each, read the image and what it
+ * had already run, arm the probes still ahead, and let it go on. */
+static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struct rt_err *err)
+{
+	char dir[64], path[64], *cmd = NULL;
+	struct strv argv = STRV_INIT;
+	bool added = true;
+	size_t len = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	while (added) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		if (!d)
+			return rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: %s", (int)pid,
+				       errno == ENOENT ? "no such process" : strerror(errno));
+		added = false;
+		while ((de = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid <= 0 || thr_find(t, tid))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts) != 0) {
+				int e = errno;
+
+				if (e == ESRCH)
+					continue; /* the thread ended meanwhile */
+				closedir(d);
+				return rt_errf(err, RT_EXIT_ENV, "cannot attach to %d: ptrace is not permitted here: %s (see "
+								  "kernel.yama.ptrace_scope, or run as root)", (int)pid, strerror(e));
+			}
+			thr_add(t, tid, pid);
+			ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+			added = true;
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; i < t->nthr;) {
+		struct thr *th = &t->thr[i];
+		int st;
+
+		if (waitpid(th->tid, &st, __WALL) != th->tid || WIFEXITED(st) || WIFSIGNALED(st)) {
+			thr_del(t, th->tid);
+			continue;
+		}
+		th->stopped = true;
+		if (!(st >> 16) && WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80))
+			th->pending_sig = WSTOPSIG(st); /* a signal that arrived meanwhile: delivered on resume */
+		i++;
+	}
+	if (!thr_find(t, pid))
+		return rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: it exited", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (rt_read_file(path, &cmd, &len) == 0)
+		for (size_t off = 0; off < len; off += strlen(cmd + off) + 1)
+			strv_push(&argv, cmd + off);
+	free(cmd);
+	load_image(t, pid, rt_now_ns(), argv.v);
+	strv_release(&argv);
+	for (size_t i = 0; i < t->nthr; i++)
+		resume(&t->thr[i], t->thr[i].pending_sig);
+	return 0;
+}
+
 /* PROGRAM as execvp would find it, checked before anything starts. */
 static char *find_program(const char *prog, struct rt_err *err)
 {
@@ -715,8 +880,31 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 
 	t.o = o;
 	*status = 0;
-	if (o->attach)
-		return rt_errf(err, RT_EXIT_USAGE, "-p PID: attaching to a running process is not supported yet");
+	if (o->attach) {
+		if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+			return -1;
+		t.root = o->attach;
+		t.attached = true;
+		t.t0 = rt_now_ns();
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, &oi);
+		sigaction(SIGTERM, &sa, &ot);
+		if (o->follow_forks)
+			opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+		if (o->kill_on_exit)
+			opts |= PTRACE_O_EXITKILL;
+		if (attach_process(&t, o->attach, opts, err) != 0) {
+			detach_all(&t);
+			sigaction(SIGINT, &oi, NULL);
+			sigaction(SIGTERM, &ot, NULL);
+			goto out;
+		}
+		rc = trace_loop(&t);
+		sigaction(SIGINT, &oi, NULL);
+		sigaction(SIGTERM, &ot, NULL);
+		pid = o->attach;
+		goto traced;
+	}
 	if (!(prog = find_program(o->argv[0], err)))
 		return -1;
 	if (rt_trace_open(&t.trace, o->trace_path, err) != 0) {
@@ -780,9 +968,20 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		goto out;
 	}
 	close(errpipe[0]);
+traced:
 	if (!t.header_done) /* no exec happened */
 		rt_trace_header(&t.trace, "ptrace", o->argv, json_null(), t.t0);
 	*status = rc == 1 ? 128 + (int)interrupted : t.root_status;
+	if (rc == 0 && t.detaching && o->attach) {
+		/* --until main on an attached process: it is not our child; it goes on, and so do we. */
+		if (rt_trace_close(&t.trace, true) != 0) {
+			rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
+			rc = -1;
+		}
+		t.trace.f = NULL;
+		*status = 0;
+		goto out_nofile;
+	}
 	if (rc == 0 && t.detaching) {
 		/* --until main: the trace ends here, the program goes on untraced; it is still our child,
 		 * so rt0trace exits with its status like an untraced run would. */

@@ -110,12 +110,42 @@ expect_exit 1 "report of an interrupted trace (a check fails)" -- "$R" report "$
 grep -q 'PARTIAL TRACE' "$TMP/out" || die "the report of an interrupted trace does not say it is partial"
 pass "SIGINT: rt0trace detaches, writes complete:false, exits 130; the program finishes on its own"
 
+# --- -p PID: attach to a running process ---------------------------------------------------------------
+need_fixture spin
+RT0_SPIN_MS=0 "$FX/spin" > "$TMP/spin.plain"
+RT0_SPIN_MS=1500 "$FX/spin" > "$TMP/spin.out" &
+spid=$!
+sleep 0.5
+"$R" run -p "$spid" -o "$TMP/attach.jsonl" > "$TMP/attach.rt" 2>&1
+rc=$?
+wait "$spid"
+prc=$?
+[ "$rc" -eq 0 ] && [ "$prc" -eq 0 ] || die "attach: rt0trace exit $rc, program exit $prc: $(cat "$TMP/attach.rt")"
+diff -u "$TMP/spin.plain" "$TMP/spin.out" >&2 || die "attach: the program's output changed"
+"$R" report --format json -o "$TMP/attach.report.json" "$TMP/attach.jsonl" || die "attach: a check failed: $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/attach.report.json")"
+jq -e '.attached and .init_order.match and (.past_at_attach | index("runtime.main")) != null
+       and (.past_at_attach | index("example.com/spin/slow")) != null
+       and (.init_order.observed | index("example.com/spin/slow")) == null and (.init_order.observed | length) >= 1
+       and ([.phases[].name] | index("main.main")) != null and .exit.status == 0' "$TMP/attach.report.json" >/dev/null \
+  || die "attach: $(jq -c '{attached, past_at_attach, io: .init_order, exit}' "$TMP/attach.report.json")"
+pass "-p PID during a spinning init: past phases and packages read from the runtime, the rest observed in placed order"
+sleep 1 &
+spid=$!
+"$R" run -p "$spid" -o "$TMP/attach-c.jsonl" > /dev/null 2>&1 || die "attach to sleep failed"
+jq -s -e '(.[0].binary.attached == true) and (map(select(.type == "exit")) | length == 1)
+          and (map(select(.type == "syscall" and .name == "exit_group")) | length == 1)' "$TMP/attach-c.jsonl" >/dev/null \
+  || die "attach to sleep: no exit recorded"
+pass "-p PID on a C program: everything before attach is past, the rest to its exit is recorded"
+
 # --- bad inputs ------------------------------------------------------------------------------------------
 expect_error 3 "rt0trace: cannot execute '$TMP/nope': No such file or directory" "missing program" -- "$R" run -o "$TMP/x.jsonl" -- "$TMP/nope"
 [ ! -e "$TMP/x.jsonl" ] || die "a trace file was left for a program that never ran"
 printf 'not a program\n' > "$TMP/text" && chmod 644 "$TMP/text"
 expect_error 3 "rt0trace: cannot execute '$TMP/text': Permission denied" "not executable" -- "$R" run -o "$TMP/x.jsonl" -- "$TMP/text"
 expect_error 3 "rt0trace: cannot execute 'no-such-command-rt0': not found in PATH" "not in PATH" -- "$R" run -o "$TMP/x.jsonl" -- no-such-command-rt0
+expect_error 3 "rt0trace: cannot attach to 999999999: no such process" "attach to no process" -- "$R" run -p 999999999 -o "$TMP/x.jsonl"
+[ ! -e "$TMP/x.jsonl" ] || die "a trace file was left for a failed attach"
+expect_exit 2 "-p and a PROGRAM" -- "$R" run -p 1 -- /bin/true
 expect_exit 2 "run without PROGRAM" -- "$R" run
 expect_exit 2 "unknown engine" -- "$R" run --engine nope -- /bin/true
 expect_exit 2 "bad --until" -- "$R" run --until start -- /bin/true

@@ -14,3 +14,12 @@ json_t *json_str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
+
+json_t *json_strv(const struct strv *sv)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}

@@ -1098,19 +1098,6 @@ static int install(struct build *b, struct rt_err *err)
 	return 0;
 }
 
-static json_t *strv_json(const struct strv *sv, const char *prefix)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < sv->n; i++) {
-		char *s = prefix ? xasprintf("%s/%s", prefix, sv->v[i]) : xstrdup(sv->v[i]);
-
-		json_array_append_new(a, json_string(s));
-		free(s);
-	}
-	return a;
-}
-
 static json_t *argv_json(const struct build *b, const struct strv *argv)
 {
 	json_t *a = json_array();
@@ -1148,9 +1135,9 @@ static int write_manifest(struct build *b, struct rt_err *err)
 
 		json_object_set_new(o, "path", json_string(p->path));
 		json_object_set_new(o, "dir", json_string(p->dir));
-		json_object_set_new(o, "files", strv_json(&p->gofiles, NULL));
-		json_object_set_new(o, "sfiles", strv_json(&p->sfiles, NULL));
-		json_object_set_new(o, "imports", strv_json(&p->imports, NULL));
+		json_object_set_new(o, "files", json_strv(&p->gofiles));
+		json_object_set_new(o, "sfiles", json_strv(&p->sfiles));
+		json_object_set_new(o, "imports", json_strv(&p->imports));
 		json_object_set_new(o, "compile", argv_json(b, &j->compile_argv));
 		for (size_t k = 0; k < j->asm_argvs.n; k++) {
 			struct strv one = STRV_INIT;

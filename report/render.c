@@ -88,15 +88,6 @@ static int render_text(const struct rt_report *r, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-static json_t *strv_array(const struct strv *sv)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
 static int render_json(const struct rt_report *r, FILE *f)
 {
 	json_t *o = json_object(), *phases = json_array(), *io = json_object(), *checks = json_array();
@@ -106,13 +97,7 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(o, "complete", json_boolean(r->complete));
 	json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
 	json_object_set_new(o, "attached", json_boolean(r->attached));
-	{
-		json_t *past = json_array();
-
-		for (size_t i = 0; i < r->past.n; i++)
-			json_array_append_new(past, json_string(r->past.v[i]));
-		json_object_set_new(o, "past_at_attach", past);
-	}
+	json_object_set_new(o, "past_at_attach", json_strv(&r->past));
 	json_object_set_new(o, "engine", json_str_or_null(r->engine));
 	json_object_set_new(o, "binary", json_deep_copy(json_object_get(r->trace->header, "binary")));
 	for (size_t i = 0; i < r->nphases; i++) {
@@ -126,8 +111,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 		json_array_append_new(phases, p);
 	}
 	json_object_set_new(o, "phases", phases);
-	json_object_set_new(io, "observed", strv_array(&r->observed));
-	json_object_set_new(io, "placed", strv_array(&r->placed));
+	json_object_set_new(io, "observed", json_strv(&r->observed));
+	json_object_set_new(io, "placed", json_strv(&r->placed));
 	json_object_set_new(io, "match", json_boolean(r->init_match));
 	json_object_set_new(o, "init_order", io);
 	for (size_t i = 0; i < r->nchecks; i++) {

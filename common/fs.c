@@ -44,6 +44,13 @@ int rt_read_file(const char *path, char **buf, size_t *lenp)
 	return 0;
 }
 
+char *rt_slurp(const char *path)
+{
+	char *buf;
+
+	return rt_read_file(path, &buf, NULL) == 0 ? buf : NULL;
+}
+
 bool rt_is_dir(const char *path)
 {
 	struct stat st;

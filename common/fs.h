@@ -8,6 +8,8 @@
 /* Reads a whole file into *buf (NUL-terminated, released with free()), its length in *len (may be
  * NULL). Returns 0, or -1 with errno set. */
 int rt_read_file(const char *path, char **buf, size_t *len);
+/* The same, as a string, or NULL (errno set) when it cannot be read. */
+char *rt_slurp(const char *path);
 bool rt_is_dir(const char *path);
 bool rt_is_file(const char *path);  /* a regular file */
 /* Puts the finished file `tmp` at `dst`: rename() over a regular file or nothing; for anything else

@@ -13,12 +13,6 @@
 #include "common/fs.h"
 #include "common/xalloc.h"
 
-static char *read_file(const char *path)
-{
-	char *buf;
-
-	return rt_read_file(path, &buf, NULL) == 0 ? buf : NULL;
-}
 
 /* "var NAME = map[string]bool{ "a": true, ... }" -> the keys set to true. */
 static int parse_string_set(const char *src, const char *var, struct strv *out)
@@ -150,7 +144,7 @@ static int load_experiments(struct gb_config *c, struct rt_err *err)
 {
 	static const char *const regabi[] = { "amd64", "arm64", "loong64", "ppc64le", "ppc64", "riscv64", "s390x" };
 	char *path = xasprintf("%s/src/internal/buildcfg/exp.go", c->goroot);
-	char *src = read_file(path);
+	char *src = rt_slurp(path);
 	const char *p, *end;
 	bool regabi_ok = false;
 	const char *goexp = getenv("GOEXPERIMENT");
@@ -263,7 +257,7 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 		c->goroot = xstrdup(real);
 	}
 	path = xasprintf("%s/VERSION", c->goroot);
-	src = read_file(path);
+	src = rt_slurp(path);
 	free(path);
 	if (!src || strncmp(src, "go1.", 4) != 0) {
 		free(src);
@@ -311,7 +305,7 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 	c->cgo = cgo && strcmp(cgo, "1") == 0;
 
 	path = xasprintf("%s/src/internal/syslist/syslist.go", c->goroot);
-	src = read_file(path);
+	src = rt_slurp(path);
 	if (!src || parse_string_set(src, "KnownOS", &c->known_os) || parse_string_set(src, "UnixOS", &c->unix_os) ||
 	    parse_string_set(src, "KnownArch", &c->known_arch)) {
 		rt_errf(err, RT_EXIT_ENV, "cannot read the known GOOS/GOARCH lists from '%s'", path);
@@ -322,7 +316,7 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 	free(src);
 	free(path);
 	path = xasprintf("%s/src/internal/platform/zosarch.go", c->goroot);
-	src = read_file(path);
+	src = rt_slurp(path);
 	if (!src || !supported_pair(src, c->goos, c->goarch)) {
 		rt_errf(err, RT_EXIT_BUILD, "unsupported GOOS/GOARCH pair %s/%s (not in '%s')", c->goos, c->goarch, path);
 		free(src);

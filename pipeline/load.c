@@ -28,12 +28,6 @@ struct loader {
 };
 
 
-static char *slurp(const char *path)
-{
-	char *buf;
-
-	return rt_read_file(path, &buf, NULL) == 0 ? buf : NULL;
-}
 
 /* "1.22.3" -> "go1.22" (gover.Lang). */
 static char *lang_of(const char *v)
@@ -90,7 +84,7 @@ static size_t fields(char *line, char **f, size_t max)
 
 static int parse_go_mod(const char *path, struct gb_module *m, struct rt_err *err)
 {
-	char *src = slurp(path), *save = NULL, *line;
+	char *src = rt_slurp(path), *save = NULL, *line;
 	bool in_godebug = false, in_block = false;
 	int lineno = 0;
 
@@ -137,7 +131,7 @@ static int parse_go_mod(const char *path, struct gb_module *m, struct rt_err *er
 /* vendor/modules.txt: "# path version [=> path [version]]", "## explicit[; go 1.N]", package lines. */
 static int parse_modules_txt(struct loader *L, const char *path, const char *vendor_dir, struct rt_err *err)
 {
-	char *src = slurp(path), *save = NULL, *line;
+	char *src = rt_slurp(path), *save = NULL, *line;
 	struct gb_module *cur = NULL;
 	size_t modcap = L->g->nmods;
 

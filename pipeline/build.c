@@ -60,7 +60,7 @@ struct job {
 	uint8_t content[32];
 	char *archive;           /* where the result is: the cache once done */
 	char *result;            /* objdir path of the result before it moves to the cache */
-	bool cached, done, queued;
+	bool cached, done;
 	size_t height;           /* critical-path weight from here to the link: ready jobs start highest first */
 	struct strv compile_argv;
 	struct strv asm_argvs;   /* each asm command, tab-joined, for the manifest */
@@ -823,7 +823,7 @@ static int spawn(struct build *b, struct job *j, struct step *s, struct rt_err *
 	return 0;
 }
 
-static void print_output(const struct build *b, const struct job *j, bool failed)
+static void print_output(const struct build *b, const struct job *j)
 {
 	FILE *f = j->outfile ? fopen(j->outfile, "r") : NULL;
 	char buf[4096];
@@ -840,7 +840,6 @@ static void print_output(const struct build *b, const struct job *j, bool failed
 		fwrite(buf, 1, n, stderr);
 	}
 	fclose(f);
-	(void)failed;
 }
 
 /* Runs in-process steps and starts the next tool; returns 1 when a tool is running, 0 when the job
@@ -913,7 +912,6 @@ static int finish_job(struct build *b, struct job *j, struct rt_err *err)
 	for (size_t i = 0; i < j->nusers; i++)
 		if (--j->users[i]->waiting == 0)
 			b->ready[b->nready++] = j->users[i];
-	(void)err;
 	return 0;
 }
 
@@ -989,7 +987,7 @@ static int run_all(struct build *b, struct rt_err *err)
 
 			if (b->tty)
 				fputs("\r\033[K", stderr);
-			print_output(b, j, true);
+			print_output(b, j);
 			if (WIFSIGNALED(status))
 				rt_errf(err, RT_EXIT_BUILD, "build failed: %s of %s was killed by signal %d", tool,
 					job_name(b, j), WTERMSIG(status));
@@ -999,7 +997,7 @@ static int run_all(struct build *b, struct rt_err *err)
 			rc = -1;
 			break;
 		}
-		print_output(b, j, false);
+		print_output(b, j);
 		{
 			int r = advance(b, j, err);
 

@@ -19,7 +19,7 @@ struct loader {
 	struct gb_graph *g;
 	const struct gb_config *cfg;
 	struct gb_pkg **all; /* every package loaded, unordered */
-	size_t nall, allcap, pkgcap;
+	size_t nall, allcap, pkgcap, modcap;
 	struct strv vendor_pkgs;      /* package paths listed in vendor/modules.txt ... */
 	struct gb_module **vendor_mod; /* ... and their modules, parallel */
 	size_t vcap;
@@ -61,10 +61,10 @@ static void free_module(struct gb_module *m)
 	free(m);
 }
 
-static void add_module(struct gb_graph *g, struct gb_module *m, size_t *cap)
+static void add_module(struct loader *L, struct gb_module *m)
 {
-	g->mods = xgrow(g->mods, cap, g->nmods + 1, sizeof(*g->mods));
-	g->mods[g->nmods++] = m;
+	L->g->mods = xgrow(L->g->mods, &L->modcap, L->g->nmods + 1, sizeof(*L->g->mods));
+	L->g->mods[L->g->nmods++] = m;
 }
 
 /* ---- go.mod --------------------------------------------------------------------------------------- */
@@ -129,15 +129,13 @@ static int parse_go_mod(const char *path, struct gb_module *m, struct rt_err *er
 }
 
 /* vendor/modules.txt: "# path version [=> path [version]]", "## explicit[; go 1.N]", package lines. */
-static int parse_modules_txt(struct loader *L, const char *path, const char *vendor_dir, struct rt_err *err)
+static void parse_modules_txt(struct loader *L, const char *path, const char *vendor_dir)
 {
 	char *src = rt_slurp(path), *save = NULL, *line;
 	struct gb_module *cur = NULL;
-	size_t modcap = L->g->nmods;
 
-	(void)err;
 	if (!src)
-		return 0; /* no vendor directory list: nothing is vendored */
+		return; /* no vendor directory list: nothing is vendored */
 	for (line = strtok_r(src, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[8];
 		size_t n;
@@ -162,7 +160,7 @@ static int parse_modules_txt(struct loader *L, const char *path, const char *ven
 					cur->replace = new_module(f[i + 1], NULL);
 					cur->replace->version = i + 2 < n ? xstrdup(f[i + 2]) : NULL;
 				}
-			add_module(L->g, cur, &modcap);
+			add_module(L, cur);
 			continue;
 		}
 		n = fields(line, f, 2);
@@ -176,7 +174,6 @@ static int parse_modules_txt(struct loader *L, const char *path, const char *ven
 		}
 	}
 	free(src);
-	return 0;
 }
 
 /* ---- resolution ----------------------------------------------------------------------------------- */
@@ -532,7 +529,6 @@ static int find_main_module(struct loader *L, const char *pkgdir, struct rt_err 
 	char *cmd = xasprintf("%s/src/cmd", c->goroot), *src = xasprintf("%s/src", c->goroot);
 	char *dir = xstrdup(pkgdir), *gomod = NULL;
 	struct gb_module *m;
-	size_t cap = 0;
 	int rc = -1;
 
 	if (under(pkgdir, cmd)) {
@@ -563,26 +559,26 @@ static int find_main_module(struct loader *L, const char *pkgdir, struct rt_err 
 		m = new_module("", dir);
 		m->is_main = true;
 	}
-	add_module(L->g, m, &cap);
+	add_module(L, m);
 	L->g->main_mod = m;
 	if (parse_go_mod(gomod, m, err) != 0)
 		goto out;
 	{
-		const char *vroot = m->is_std ? m->dir : m->dir;
-		char *vdir = xasprintf("%s/vendor", vroot), *txt = xasprintf("%s/modules.txt", vdir);
+		char *vdir = xasprintf("%s/vendor", m->dir), *txt = xasprintf("%s/modules.txt", vdir);
 
-		rc = parse_modules_txt(L, txt, vdir, err);
+		parse_modules_txt(L, txt, vdir);
 		free(vdir);
 		free(txt);
 		/* Std packages that import golang.org/x/... use $GOROOT/src/vendor even when building cmd. */
-		if (rc == 0 && strcmp(m->path, "cmd") == 0) {
+		if (strcmp(m->path, "cmd") == 0) {
 			char *stdtxt = xasprintf("%s/src/vendor/modules.txt", c->goroot), *stdv = xasprintf("%s/src/vendor", c->goroot);
 
-			rc = parse_modules_txt(L, stdtxt, stdv, err);
+			parse_modules_txt(L, stdtxt, stdv);
 			free(stdtxt);
 			free(stdv);
 		}
 	}
+	rc = 0;
 out:
 	free(cmd);
 	free(src);

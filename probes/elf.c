@@ -200,7 +200,7 @@ static void read_relocs(struct rt_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, siz
 	}
 }
 
-static void read_dynamic_flags(struct rt_elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *flags_1)
+static void read_dynamic_flags(Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *flags_1)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 
@@ -214,7 +214,6 @@ static void read_dynamic_flags(struct rt_elf *e, Elf_Scn *scn, const GElf_Shdr *
 		if (dyn.d_tag == DT_FLAGS_1)
 			*flags_1 = dyn.d_un.d_val;
 	}
-	(void)e;
 }
 
 static int read_headers(struct rt_elf *e, Elf *elf, struct rt_err *err)
@@ -308,7 +307,7 @@ static int read_headers(struct rt_elf *e, Elf *elf, struct rt_err *err)
 		} else if (sh.sh_type == SHT_RELA) {
 			read_relocs(e, scn, &sh, &relcap);
 		} else if (sh.sh_type == SHT_DYNAMIC) {
-			read_dynamic_flags(e, scn, &sh, &flags_1);
+			read_dynamic_flags(scn, &sh, &flags_1);
 		}
 	}
 	if (e->nrels)

@@ -285,9 +285,8 @@ static int put_byte(struct proc *p, pid_t via, uint64_t addr, uint8_t b)
 	return poke_byte(via, addr, b);
 }
 
-static void disarm_all(struct tracer *t, struct proc *p, pid_t via)
+static void disarm_all(struct proc *p, pid_t via)
 {
-	(void)t;
 	for (size_t i = 0; i < p->nbps; i++)
 		if (p->bps[i].armed && put_byte(p, via, p->bps[i].addr, p->bps[i].orig) == 0)
 			p->bps[i].armed = false;
@@ -606,7 +605,7 @@ static void detach_all(struct tracer *t)
 	for (size_t i = 0; i < t->nproc; i++)
 		for (size_t k = 0; k < t->nthr; k++)
 			if (t->thr[k].pid == t->proc[i].pid && t->thr[k].tid > 0) {
-				disarm_all(t, &t->proc[i], t->thr[k].tid);
+				disarm_all(&t->proc[i], t->thr[k].tid);
 				break;
 			}
 	for (size_t i = 0; i < t->nthr; i++)

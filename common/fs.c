@@ -65,36 +65,37 @@ bool rt_is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int rt_install_file(const char *tmp, const char *dst)
+int rt_copy_file(const char *from, const char *to)
 {
-	struct stat st;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, e = 0;
 	char buf[1 << 16];
-	int in, out, e = 0;
+	struct stat st;
 	ssize_t n;
 
-	if (stat(dst, &st) != 0 || S_ISREG(st.st_mode)) {
-		if (rename(tmp, dst) == 0)
-			return 0;
+	if (in < 0 || fstat(in, &st) != 0 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777)) < 0)
 		e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	in = open(tmp, O_RDONLY | O_CLOEXEC);
-	out = open(dst, O_WRONLY | O_CLOEXEC);
-	if (in < 0 || out < 0)
-		e = errno;
-	while (!e && (n = read(in, buf, sizeof(buf))) != 0) {
+	while (!e && (n = read(in, buf, sizeof(buf))) != 0)
 		if (n < 0 || write(out, buf, (size_t)n) != n)
 			e = errno ? errno : EIO;
-	}
 	if (in >= 0)
 		close(in);
 	if (out >= 0 && close(out) != 0 && !e)
 		e = errno;
-	unlink(tmp);
 	errno = e;
 	return e ? -1 : 0;
+}
+
+int rt_install_file(const char *tmp, const char *dst)
+{
+	struct stat st;
+	/* Replace a regular file (or nothing); write into anything else (a device, a FIFO). */
+	int rc = stat(dst, &st) != 0 || S_ISREG(st.st_mode) ? rename(tmp, dst) : rt_copy_file(tmp, dst);
+	int e = errno;
+
+	unlink(tmp); /* already gone after a rename; left over after a copy or a failure */
+	errno = e;
+	return rc;
 }
 
 int rt_mkdir_p(const char *path)

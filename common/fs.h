@@ -16,6 +16,8 @@ bool rt_is_file(const char *path);  /* a regular file */
  * that exists (a device such as /dev/null, a FIFO) its bytes are written into it and `dst` is never
  * replaced. `tmp` is gone afterwards either way. Returns 0, or -1 with errno set. */
 int rt_install_file(const char *tmp, const char *dst);
+/* Copies a file's bytes into `to` (created with `from`'s mode, or truncated). 0, or -1 with errno set. */
+int rt_copy_file(const char *from, const char *to);
 /* mkdir -p; returns 0, or -1 with errno set. */
 int rt_mkdir_p(const char *path);
 

@@ -303,31 +303,6 @@ static bool cache_lookup(const struct build *b, struct job *j, char kind)
 	return ok;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out;
-	char buf[1 << 16];
-	ssize_t n;
-	struct stat st;
-
-	if (in < 0 || fstat(in, &st) != 0)
-		return in >= 0 ? (close(in), -1) : -1;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
-	if (out < 0) {
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	close(in);
-	if (close(out) != 0 || n < 0)
-		return -1;
-	return 0;
-}
-
 /* Moves a finished result into the cache (content ID file last). */
 static int cache_store(struct build *b, struct job *j, char kind, struct rt_err *err)
 {
@@ -337,7 +312,7 @@ static int cache_store(struct build *b, struct job *j, char kind, struct rt_err 
 	int rc = -1;
 
 	*strrchr(dir, '/') = '\0';
-	if (rt_mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
+	if (rt_mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && rt_copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
 		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", dst, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -1085,7 +1060,7 @@ static int install(struct build *b, struct rt_err *err)
 		put_word(b, stderr, b->out);
 		fputc('\n', stderr);
 	}
-	if (copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rt_install_file(tmp, b->out) != 0) {
+	if (rt_copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rt_install_file(tmp, b->out) != 0) {
 		int e = errno;
 
 		unlink(tmp);

@@ -16,6 +16,8 @@ static const struct {
 	{ "main.main", RT_ROLE_MAIN },
 };
 
+const char *const rt_go_fatal_path[] = { "runtime.fatalpanic", "runtime.fatalthrow", "runtime.dieFromSignal", NULL };
+
 size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max)
 {
 	size_t n = 0;
@@ -43,6 +45,7 @@ const char *rt_phase_role_name(enum rt_phase_role r)
 	case RT_ROLE_PHASE: return "phase";
 	case RT_ROLE_INIT: return "init";
 	case RT_ROLE_MAIN: return "main";
+	case RT_ROLE_FATAL: return "fatal";
 	}
 	return "?";
 }

@@ -13,7 +13,9 @@
 
 #include "probes/elf.h"
 
-enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN };
+/* FATAL is not a phase: the entry of a function on the Go runtime's way to dying (see
+ * rt_go_fatal_path), probed so a crash is caught before the program is gone. */
+enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN, RT_ROLE_FATAL };
 
 struct rt_phase {
 	const char *symbol;   /* as found in the binary (with ABI suffix if it has one); NULL if absent */
@@ -27,5 +29,11 @@ struct rt_phase {
 size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max);
 
 const char *rt_phase_role_name(enum rt_phase_role r);
+
+/* The Go runtime's fatal path (linux, Go >= 1.21), NULL-terminated: runtime.fatalpanic (an unrecovered
+ * panic, including one made from a fault by sigpanic), runtime.fatalthrow (throw/fatal: "fatal
+ * error: ..."), runtime.dieFromSignal (a signal the runtime lets kill the program). Each is entered
+ * before the program prints its dying words; entry probes only, never return probes. */
+extern const char *const rt_go_fatal_path[];
 
 #endif

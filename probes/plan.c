@@ -34,6 +34,12 @@ void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
 		for (size_t i = 0; i < n; i++)
 			if (ph[i].symbol && ph[i].role == RT_ROLE_MAIN)
 				add(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role);
+		for (size_t i = 0; rt_go_fatal_path[i]; i++) {
+			const struct rt_elf_sym *s = rt_elf_sym_by_name(b->elf, rt_go_fatal_path[i]);
+
+			if (s)
+				add(out, &cap, s->addr, s->name, NULL, RT_ROLE_FATAL);
+		}
 		return;
 	}
 	add(out, &cap, b->elf->entry, b->entry_sym ? b->entry_sym->name : "entry", NULL, RT_ROLE_ENTRY);

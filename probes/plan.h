@@ -2,7 +2,7 @@
  * probes/plan: where a tracer should put its one-shot entry probes in a binary, and what each means.
  *  - Go (>= 1.21): the phase catalog (entry stub, runtime.rt0_go, runtime.schedinit, runtime.main,
  *    runtime.gcenable), every init function of the placed init order (role "init", with its package),
- *    and main.main (role "main").
+ *    main.main (role "main"), and the runtime's fatal path (role "fatal", rt_go_fatal_path).
  *  - any other ELF: the entry point, each .init_array function (role "init"), and `main` when a symbol
  *    names it.
  * Addresses are link-time; add the load bias for a PIE.

@@ -209,7 +209,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		if (is(e, "probe")) {
 			const char *role = str(e, "role"), *sym = str(e, "symbol"), *pkg = str(e, "package");
 
-			if (!role || !sym)
+			if (!role || !sym || strcmp(role, "fatal") == 0)
 				continue;
 			if (!first_probe)
 				first_probe = e;
@@ -276,7 +276,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	json_array_foreach(json_object_get(bin, "probes"), i, p) {
 		const char *role = str(p, "role"), *key = str(p, "package") ? str(p, "package") : str(p, "symbol");
 
-		if (!role || !key)
+		if (!role || !key || strcmp(role, "fatal") == 0)
 			continue;
 		if (json_is_true(json_object_get(p, "past"))) {
 			r->npast++;
@@ -424,6 +424,20 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		strv_pushf(&r->notes, "attached to a running process: %zu probes were already past (%s)", r->npast, list);
 		free(list);
 	}
+	rt_report_crash(r, root);
+	if (r->crash) {
+		const struct rt_crash *c = r->crash;
+
+		add_check(r, &chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
+			  c->function ? " in " : "", c->function ? c->function : "", c->phase ? c->phase : "?",
+			  c->package ? ", package " : "", c->package ? c->package : "");
+	} else {
+		if (r->exited)
+			add_check(r, &chcap, "no crash", true, "exited with %s %d", r->exit_signal >= 0 ? "signal" : "status",
+				  r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
+		else
+			add_check(r, &chcap, "no crash", true, "no fatal signal and no Go fatal path seen");
+	}
 	add_check(r, &chcap, "no lost events", r->lost == 0, "%" PRIu64 " events lost", r->lost);
 	add_check(r, &chcap, "trace complete", r->complete,
 		  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
@@ -459,5 +473,6 @@ void rt_report_free(struct rt_report *r)
 		free(r->checks[i].detail);
 	free(r->checks);
 	strv_release(&r->notes);
+	rt_crash_free(r->crash);
 	free(r);
 }

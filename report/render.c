@@ -11,6 +11,83 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
+static void text_frames(const json_t *thread, bool crashed, FILE *f)
+{
+	const json_t *fr;
+	size_t i;
+
+	fprintf(f, "  thread %lld%s\n", (long long)json_integer_value(json_object_get(thread, "tid")), crashed ? " (crashed)" : "");
+	json_array_foreach(json_object_get(thread, "frames"), i, fr) {
+		const char *sym = json_string_value(json_object_get(fr, "symbol"));
+		const char *mod = json_string_value(json_object_get(fr, "module"));
+		const char *file = json_string_value(json_object_get(fr, "file"));
+		const char *base = mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
+
+		fprintf(f, "    #%-2zu %-14s %s", i, json_string_value(json_object_get(fr, "pc")), sym ? sym : "??");
+		if (sym)
+			fprintf(f, "+%s", json_string_value(json_object_get(fr, "offset")));
+		if (file)
+			fprintf(f, "  %s:%lld", file, (long long)json_integer_value(json_object_get(fr, "line")));
+		else if (base)
+			fprintf(f, "  (%s)", base);
+		fputc('\n', f);
+	}
+}
+
+static void text_crash(const struct rt_crash *c, FILE *f)
+{
+	const json_t *th, *v;
+	const char *k;
+	size_t i;
+	int n = 0;
+
+	fprintf(f, "\nCRASH in %s%s%s%s\n", c->phase ? c->phase : "?", c->package ? " (package " : "",
+		c->package ? c->package : "", c->package ? ")" : "");
+	fprintf(f, "  ");
+	if (c->signal)
+		fprintf(f, "%s (code %d)%s%s", c->signal, c->code, c->addr ? " at " : "", c->addr ? c->addr : "");
+	else
+		fprintf(f, "panic");
+	if (c->function)
+		fprintf(f, " in %s", c->function);
+	if (c->fatal)
+		fprintf(f, ", then %s", c->fatal);
+	fputc('\n', f);
+	if (c->panic) {
+		for (const char *p = c->panic; *p;) {
+			size_t len = strcspn(p, "\n");
+
+			fprintf(f, "  %.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+	} else if (c->stderr_tail && *c->stderr_tail) {
+		const char *p = c->stderr_tail + strlen(c->stderr_tail);
+		int lines = 0;
+
+		/* the last 5 lines the program wrote to stderr */
+		while (p > c->stderr_tail && lines < 6)
+			if (*--p == '\n')
+				lines++;
+		if (*p == '\n')
+			p++;
+		fprintf(f, "  stderr ended with:\n");
+		while (*p) {
+			size_t len = strcspn(p, "\n");
+
+			fprintf(f, "    %.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+	}
+	if (c->regs) {
+		fprintf(f, "  registers (thread %d):", c->tid);
+		json_object_foreach((json_t *)c->regs, k, v)
+			fprintf(f, "%s %s %s", n++ % 6 == 0 ? "\n   " : "", k, json_string_value(v));
+		fputc('\n', f);
+	}
+	json_array_foreach(c->backtrace, i, th)
+		text_frames(th, i == 0, f);
+}
+
 static int render_text(const struct rt_report *r, FILE *f)
 {
 	const json_t *bin = json_object_get(r->trace->header, "binary");
@@ -25,6 +102,8 @@ static int render_text(const struct rt_report *r, FILE *f)
 								     : "no footer; what follows covers only what was recorded");
 	for (size_t i = 0; i < r->notes.n; i++)
 		fprintf(f, "  note: %s\n", r->notes.v[i]);
+	if (r->crash)
+		text_crash(r->crash, f);
 
 	fprintf(f, "\nphases%34s %11s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
 	for (size_t i = 0; i < r->nphases; i++) {
@@ -88,6 +167,27 @@ static int render_text(const struct rt_report *r, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
+static json_t *crash_json(const struct rt_crash *c)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "phase", json_str_or_null(c->phase));
+	json_object_set_new(o, "package", json_str_or_null(c->package));
+	json_object_set_new(o, "signal", json_str_or_null(c->signal));
+	json_object_set_new(o, "panic", json_str_or_null(c->panic));
+	json_object_set_new(o, "backtrace", c->backtrace ? json_deep_copy(c->backtrace) : json_array());
+	json_object_set_new(o, "function", json_str_or_null(c->function));
+	json_object_set_new(o, "kind", json_string(c->kind));
+	json_object_set_new(o, "fatal_function", json_str_or_null(c->fatal));
+	json_object_set_new(o, "signo", c->signal ? json_integer(c->signo) : json_null());
+	json_object_set_new(o, "si_code", c->signal ? json_integer(c->code) : json_null());
+	json_object_set_new(o, "addr", json_str_or_null(c->addr));
+	json_object_set_new(o, "tid", json_integer(c->tid));
+	json_object_set_new(o, "registers", c->regs ? json_deep_copy(c->regs) : json_null());
+	json_object_set_new(o, "stderr", json_str_or_null(c->stderr_tail));
+	return o;
+}
+
 static int render_json(const struct rt_report *r, FILE *f)
 {
 	json_t *o = json_object(), *phases = json_array(), *io = json_object(), *checks = json_array();
@@ -144,7 +244,7 @@ static int render_json(const struct rt_report *r, FILE *f)
 	}
 	json_object_set_new(o, "layout", layout);
 	json_object_set_new(o, "layout_at", json_str_or_null(r->layout_at));
-	json_object_set_new(o, "crash", json_null());
+	json_object_set_new(o, "crash", r->crash ? crash_json(r->crash) : json_null());
 	json_object_set_new(ex, "status", r->exited && r->exit_status >= 0 ? json_integer(r->exit_status) : json_null());
 	json_object_set_new(ex, "signal", r->exited && r->exit_signal >= 0 ? json_integer(r->exit_signal) : json_null());
 	json_object_set_new(o, "exit", ex);

@@ -7,7 +7,8 @@
  *  - rt_report_build(): phases (each phase starts at the first hit of its probe and ends where the next
  *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
  *    overall, the observed package-init order against the placed one, the memory layout at main
- *    (each mapping classified), the exit, and the checks of DESIGN.md, each with its evidence.
+ *    (each mapping classified), the exit, the crash (rt_report_crash), and the checks of DESIGN.md,
+ *    each with its evidence, plus "no crash".
  *  - renderers: a table of {name, render} (text, json).
  *
  * Ownership: rt_trace_load() fills a struct released with rt_trace_unload(); rt_report_build() returns a
@@ -61,6 +62,27 @@ struct rt_check {
 	char *detail;
 };
 
+/* Why the program died, from the root process's crash events (DESIGN.md "crash"). A fatal signal's
+ * event is taken at its delivery-stop; the Go runtime's fatal path (fatalpanic, fatalthrow,
+ * dieFromSignal) at its entry, after the signal (if any) that started it on the same thread. */
+struct rt_crash {
+	uint64_t t;                /* absolute ns of the event that located the crash */
+	const char *kind;          /* "signal" or "go-fatal" */
+	const char *phase;         /* the report's phase row running then */
+	char *package;             /* Go: the package whose init was running; else NULL */
+	const char *function;      /* first frame in the program itself (Go: outside the runtime), or NULL */
+	const char *signal;        /* "SIGSEGV", ..., or NULL (a panic without a signal); points at sigbuf */
+	char sigbuf[24];
+	int signo, code;
+	const char *addr;          /* si_addr as written in the trace, or NULL */
+	const char *fatal;         /* runtime.fatalpanic ... for go-fatal, else NULL */
+	char *panic;               /* "panic: ..." / "fatal error: ..." block from the stderr tail, or NULL */
+	const char *stderr_tail;   /* what the process last wrote to fd 2, or NULL */
+	int tid;
+	const json_t *regs;        /* borrowed: {"rip":"0x..",...} of the crashing thread, or NULL */
+	const json_t *backtrace;   /* borrowed: [{"tid","frames":[{"pc","symbol","offset","module",...}]}] */
+};
+
 struct rt_report {
 	const struct rt_loaded_trace *trace;
 	uint64_t t0, t_end;
@@ -85,10 +107,16 @@ struct rt_report {
 	size_t nchecks;
 	bool exited;
 	int exit_status, exit_signal; /* -1 when not applicable */
+	struct rt_crash *crash;    /* NULL when the program did not die of a crash */
 	struct strv notes;
 };
 
 struct rt_report *rt_report_build(const struct rt_loaded_trace *t);
+/* Fills r->crash from the root process's crash and stderr events (called by rt_report_build once the
+ * phases and the exit are known). A crash event of a program that went on to exit 0 (a fault it
+ * recovered from) is not a crash; it becomes a note. */
+void rt_report_crash(struct rt_report *r, int64_t root);
+void rt_crash_free(struct rt_crash *c);
 void rt_report_free(struct rt_report *r);
 bool rt_report_all_ok(const struct rt_report *r);
 

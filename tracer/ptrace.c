@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "tracer/trace.h"
+#include "tracer/unwind.h"
 
 #if !defined(__x86_64__)
 #error "the ptrace engine's breakpoints are written for x86_64 hosts"
@@ -69,6 +71,11 @@ struct proc {
 	uint64_t bias;
 	bool exit_snapshot;   /* the maps snapshot at exit was taken */
 	bool main_hit;
+	const char *last_probe; /* symbol of the last probe hit: where a crash happened */
+	const char *cur_pkg;    /* the package whose init probe was hit last (NULL after a phase probe) */
+	bool crashed;           /* a crash event was written: its stderr tail follows at exit */
+	char err_tail[4096];    /* the last bytes the process wrote to fd 2 */
+	size_t err_len;
 };
 
 struct thr {
@@ -94,6 +101,8 @@ struct tracer {
 	char *names[1024];   /* syscall names by number, resolved once */
 	bool detaching;
 	bool attached;          /* -p: the process was running before we came */
+	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
+	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -378,6 +387,8 @@ static bool probe_past(const struct past *ps, const struct rt_probe *pr, bool at
 		return pr->package && strv_has(&ps->pkgs, pr->package);
 	case RT_ROLE_MAIN:
 		return ps->main_main;
+	case RT_ROLE_FATAL:
+		return false;
 	case RT_ROLE_PHASE:
 		if (strcmp(pr->symbol, "runtime.gcenable") == 0)
 			return ps->gcenable;
@@ -402,6 +413,9 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	proc_clear(p);
 	p->main_hit = false;
 	p->exit_snapshot = false;
+	p->last_probe = p->cur_pkg = NULL;
+	p->crashed = false;
+	p->err_len = 0;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = '\0';
@@ -501,6 +515,170 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	strv_release(&ps.pkgs);
 }
 
+static void resume(struct thr *th, int sig);
+
+/* ---- crashes ------------------------------------------------------------------------------------------- */
+
+static bool fatal_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
+	       sig == SIGSYS;
+}
+
+static json_t *regs_json(const struct user_regs_struct *r)
+{
+	json_t *o = json_object();
+#define REG(n) json_object_set_new(o, #n, json_hex(r->n))
+	REG(rip); REG(rsp); REG(rbp); REG(rax); REG(rbx); REG(rcx); REG(rdx); REG(rsi); REG(rdi);
+	REG(r8); REG(r9); REG(r10); REG(r11); REG(r12); REG(r13); REG(r14); REG(r15); REG(eflags); REG(fs_base);
+#undef REG
+	return o;
+}
+
+/* Brings every other thread of `pid` into a ptrace-stop so it can be unwound. A thread that stops for
+ * our interrupt is listed in `ours` (resumed after); one that reports something else first keeps
+ * that stop for the loop (t->deferred), its interrupt arriving later as a plain PTRACE_EVENT_STOP. A
+ * thread that does not stop within ~200 ms is left running and not unwound. */
+static size_t stop_siblings(struct tracer *t, pid_t pid, pid_t self, pid_t *ours, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nthr; i++) {
+		struct thr *o = &t->thr[i];
+		int st;
+		pid_t w = 0;
+
+		if (o->pid != pid || o->tid == self || o->stopped || n >= max)
+			continue;
+		if (ptrace(PTRACE_INTERRUPT, o->tid, NULL, NULL) != 0)
+			continue;
+		for (int tries = 0; tries < 200 && (w = waitpid(o->tid, &st, __WALL | WNOHANG)) == 0; tries++)
+			usleep(1000);
+		if (w != o->tid)
+			continue;
+		if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) == SIGTRAP) {
+			o->stopped = true;
+			ours[n++] = o->tid;
+			continue;
+		}
+		t->deferred = xgrow(t->deferred, &t->defcap, t->ndeferred + 1, sizeof(*t->deferred));
+		t->deferred[t->ndeferred++] = (struct deferred){ o->tid, st };
+		if (WIFSTOPPED(st))
+			o->stopped = true;
+	}
+	return n;
+}
+
+/* A crash of th's process, about to happen: a fatal signal in its delivery-stop (`si`), or the entry
+ * of the Go runtime's fatal path (`fatal`). Unwinds every thread (the crashing one first) before
+ * anything proceeds and writes one crash event; the signal is then delivered as it would have been. */
+static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const siginfo_t *si, const char *fatal)
+{
+	struct proc *p = proc_find(t, th->pid);
+	struct user_regs_struct regs;
+	struct rt_unwinder *u;
+	pid_t ours[256];
+	size_t nours;
+	json_t *e, *bt = json_array();
+
+	if (!t->header_done)
+		return;
+	nours = stop_siblings(t, th->pid, th->tid, ours, sizeof(ours) / sizeof(ours[0]));
+	u = rt_unwinder_new(th->pid);
+	json_array_append_new(bt, rt_unwind_thread(u, th->tid));
+	for (size_t i = 0; i < t->nthr; i++)
+		if (t->thr[i].pid == th->pid && t->thr[i].tid != th->tid && t->thr[i].stopped)
+			json_array_append_new(bt, rt_unwind_thread(u, t->thr[i].tid));
+	rt_unwinder_free(u);
+	e = event("crash", now, th->pid, th->tid);
+	json_object_set_new(e, "kind", json_string(si ? "signal" : "go-fatal"));
+	if (si) {
+		json_object_set_new(e, "signo", json_integer(si->si_signo));
+		json_object_set_new(e, "name", json_string(sigabbrev_np(si->si_signo) ? sigabbrev_np(si->si_signo) : "?"));
+		json_object_set_new(e, "code", json_integer(si->si_code));
+		if (si->si_signo == SIGSEGV || si->si_signo == SIGBUS || si->si_signo == SIGILL || si->si_signo == SIGFPE)
+			json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si->si_addr));
+	} else {
+		json_object_set_new(e, "function", json_string(fatal));
+	}
+	json_object_set_new(e, "phase", json_str_or_null(p ? p->last_probe : NULL));
+	json_object_set_new(e, "package", json_str_or_null(p ? p->cur_pkg : NULL));
+	if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) == 0)
+		json_object_set_new(e, "regs", regs_json(&regs));
+	json_object_set_new(e, "backtrace", bt);
+	emit(t, e);
+	if (p)
+		p->crashed = true;
+	for (size_t i = 0; i < nours; i++) {
+		struct thr *o = thr_find(t, ours[i]);
+
+		if (o)
+			resume(o, 0);
+	}
+}
+
+/* What the process writes to fd 2, kept as a tail (for a crash's panic message): read from its memory
+ * at the write's entry, so the program's stderr itself is never touched. */
+static void keep_stderr(struct proc *p, pid_t tid, uint64_t nr, const uint64_t args[6])
+{
+	struct iovec local[8], remote[8];
+	size_t n = 0, room = sizeof(p->err_tail);
+	char buf[sizeof(p->err_tail)];
+	ssize_t got;
+
+	if (args[0] != 2 || (nr != SYS_write && nr != SYS_writev))
+		return;
+	if (nr == SYS_write) {
+		remote[n++] = (struct iovec){ (void *)(uintptr_t)args[1], args[2] < room ? args[2] : room };
+	} else {
+		struct iovec iov[8];
+		struct iovec l = { iov, sizeof(struct iovec) * (args[2] < 8 ? args[2] : 8) };
+		struct iovec r = { (void *)(uintptr_t)args[1], l.iov_len };
+
+		got = process_vm_readv(tid, &l, 1, &r, 1, 0);
+		for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(struct iovec); i++)
+			remote[n++] = iov[i];
+	}
+	for (size_t i = 0, used = 0; i < n; i++) {
+		if (remote[i].iov_len > room - used)
+			remote[i].iov_len = room - used;
+		local[i] = (struct iovec){ buf + used, remote[i].iov_len };
+		used += remote[i].iov_len;
+	}
+	got = n ? process_vm_readv(tid, local, n, remote, n, 0) : 0;
+	if (got <= 0)
+		return;
+	if (p->err_len + (size_t)got > room) {
+		size_t drop = p->err_len + (size_t)got - room;
+
+		drop = drop < p->err_len ? drop : p->err_len;
+		memmove(p->err_tail, p->err_tail + drop, p->err_len - drop);
+		p->err_len -= drop;
+	}
+	memcpy(p->err_tail + p->err_len, buf + ((size_t)got > room ? (size_t)got - room : 0),
+	       (size_t)got > room ? room : (size_t)got);
+	p->err_len += (size_t)got > room ? room : (size_t)got;
+}
+
+/* The stderr tail of a process that crashed, as an event: valid UTF-8 (other bytes become '?'). */
+static void emit_stderr(struct tracer *t, struct proc *p, uint64_t now)
+{
+	json_t *e, *s;
+
+	if (!p->crashed || !p->err_len)
+		return;
+	if (!(s = json_stringn(p->err_tail, p->err_len))) {
+		for (size_t i = 0; i < p->err_len; i++)
+			if ((unsigned char)p->err_tail[i] >= 0x80 || p->err_tail[i] == '\0')
+				p->err_tail[i] = '?';
+		s = json_stringn(p->err_tail, p->err_len);
+	}
+	e = event("stderr", now, p->pid, 0);
+	json_object_set_new(e, "tail", s);
+	emit(t, e);
+	p->err_len = 0;
+}
+
 static struct bp *bp_at(struct proc *p, uint64_t addr)
 {
 	for (size_t i = 0; p && i < p->nbps; i++)
@@ -521,11 +699,21 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 	b = bp_at(p, regs.rip - 1);
 	if (!b)
 		return false;
+	if (b->armed && b->probe->role == RT_ROLE_FATAL) {
+		put_byte(p, th->tid, b->addr, b->orig);
+		b->armed = false;
+		regs.rip -= 1;
+		ptrace(PTRACE_SETREGS, th->tid, NULL, &regs);
+		record_crash(t, th, now, NULL, b->probe->symbol);
+		return true;
+	}
 	if (b->armed) {
 		json_t *e = event("probe", now, th->pid, th->tid);
 
 		put_byte(p, th->tid, b->addr, b->orig);
 		b->armed = false;
+		p->last_probe = b->probe->symbol;
+		p->cur_pkg = b->probe->role == RT_ROLE_INIT ? b->probe->package : NULL;
 		json_object_set_new(e, "symbol", json_string(b->probe->symbol));
 		json_object_set_new(e, "addr", json_hex(b->link));
 		json_object_set_new(e, "role", json_string(rt_phase_role_name(b->probe->role)));
@@ -566,6 +754,12 @@ static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
 		th->t_enter = now;
 		th->nr = si.entry.nr;
 		memcpy(th->args, si.entry.args, sizeof(th->args));
+		if (th->args[0] == 2) {
+			struct proc *p = proc_find(t, th->pid);
+
+			if (p)
+				keep_stderr(p, th->tid, th->nr, th->args);
+		}
 	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && th->in_syscall) {
 		emit_syscall(t, th, now, true, si.exit.rval);
 	}
@@ -638,7 +832,13 @@ static int trace_loop(struct tracer *t)
 				return 1;
 			}
 		}
-		tid = waitpid(-1, &st, __WALL);
+		if (t->ndeferred) {
+			tid = t->deferred[0].tid;
+			st = t->deferred[0].status;
+			memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
+		} else {
+			tid = waitpid(-1, &st, __WALL);
+		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -725,6 +925,8 @@ static int trace_loop(struct tracer *t)
 				p->exit_snapshot = true;
 				snapshot_maps(t, th->pid, "exit", now);
 			}
+			if (p && tid == th->pid)
+				emit_stderr(t, p, now);
 		} else if (ev == PTRACE_EVENT_STOP) {
 			/* A seized thread's first stop or a group-stop. A stop signal keeps the program
 			 * stopped (job control) until SIGCONT; anything else continues. */
@@ -753,6 +955,8 @@ static int trace_loop(struct tracer *t)
 				if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
 					json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si.si_addr));
 				emit(t, e);
+				if (fatal_signal(sig))
+					record_crash(t, th, now, &si, NULL);
 			}
 		}
 		if (t->o->until_main) {
@@ -1017,6 +1221,7 @@ out_nofile:
 		proc_clear(&t.proc[i]);
 	free(t.proc);
 	free(t.thr);
+	free(t.deferred);
 	for (size_t i = 0; i < sizeof(t.names) / sizeof(t.names[0]); i++)
 		free(t.names[i]);
 	free(prog);

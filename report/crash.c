@@ -1,0 +1,146 @@
+/* report/crash: the crash section, from crash and stderr events (see rt_report_crash in report.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "report/report.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool is(const json_t *e, const char *type)
+{
+	const char *t = str(e, "type");
+
+	return t && strcmp(t, type) == 0;
+}
+
+/* The panic / fatal error block of a Go program's dying words: from its first "panic: " or
+ * "fatal error: " line to the blank line before the goroutine dump. */
+static char *panic_block(const char *tail)
+{
+	const char *p = tail, *start = NULL, *end;
+
+	while (p && *p && !start) {
+		if (strncmp(p, "panic: ", 7) == 0 || strncmp(p, "fatal error: ", 13) == 0)
+			start = p;
+		else if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	if (!start)
+		return NULL;
+	end = strstr(start, "\n\n");
+	if (!end)
+		end = start + strlen(start);
+	while (end > start && end[-1] == '\n')
+		end--;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* The first frame of the crashing thread that belongs to the program itself and, for Go, lies outside
+ * the runtime: the function a user reads as "where it died". */
+static const char *own_function(const json_t *backtrace, const char *binary, bool go)
+{
+	const json_t *frames = json_object_get(json_array_get(backtrace, 0), "frames"), *f;
+	size_t i;
+
+	json_array_foreach(frames, i, f) {
+		const char *sym = str(f, "symbol"), *mod = str(f, "module");
+
+		if (!sym || (binary && mod && strcmp(mod, binary) != 0))
+			continue;
+		if (go && (strncmp(sym, "runtime.", 8) == 0 || strncmp(sym, "runtime/", 8) == 0))
+			continue;
+		return sym;
+	}
+	return NULL;
+}
+
+void rt_report_crash(struct rt_report *r, int64_t root)
+{
+	const struct rt_loaded_trace *t = r->trace;
+	const json_t *bin = json_object_get(t->header, "binary"), *fatal = NULL, *sig = NULL, *use, *p;
+	const char *tail = NULL;
+	bool fatal_probes = false, died;
+	struct rt_crash *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(bin, "probes"), i, p)
+		if (str(p, "role") && strcmp(str(p, "role"), "fatal") == 0)
+			fatal_probes = true;
+	for (size_t k = 0; k < t->nev; k++) {
+		const json_t *e = t->ev[k];
+
+		if (json_integer_value(json_object_get(e, "pid")) != root)
+			continue;
+		if (is(e, "crash")) {
+			const char *kind = str(e, "kind");
+
+			if (kind && strcmp(kind, "go-fatal") == 0) {
+				if (!fatal)
+					fatal = e;
+			} else if (!fatal) {
+				sig = e; /* the last fatal signal before the runtime's fatal path, if any */
+			}
+		} else if (is(e, "stderr")) {
+			tail = str(e, "tail");
+		}
+	}
+	if (!fatal && !sig)
+		return;
+	/* A Go program whose runtime has the fatal path probed dies through it; a signal alone there was
+	 * recovered (or handled) unless the signal killed it. */
+	died = fatal || !r->exited || r->exit_signal >= 0 || (r->exit_status != 0 && !(r->is_go && fatal_probes));
+	if (!died) {
+		strv_pushf(&r->notes, "%s at %s in thread %lld was handled by the program (it exited with status %d)",
+			   str(sig, "name") ? str(sig, "name") : "a signal", str(sig, "addr") ? str(sig, "addr") : "?",
+			   (long long)json_integer_value(json_object_get(sig, "tid")), r->exit_status);
+		return;
+	}
+	/* the signal that sent this thread down the fatal path (sigpanic runs on the faulting thread) */
+	if (fatal && sig && json_integer_value(json_object_get(sig, "tid")) != json_integer_value(json_object_get(fatal, "tid")))
+		sig = NULL;
+	use = sig ? sig : fatal;
+	c = r->crash = xcalloc(1, sizeof(*c));
+	c->t = (uint64_t)json_integer_value(json_object_get(use, "t"));
+	c->kind = fatal ? "go-fatal" : "signal";
+	c->tid = (int)json_integer_value(json_object_get(use, "tid"));
+	c->regs = json_object_get(use, "regs");
+	c->backtrace = json_object_get(use, "backtrace");
+	c->fatal = fatal ? str(fatal, "function") : NULL;
+	if (sig) {
+		int signo = (int)json_integer_value(json_object_get(sig, "signo"));
+		const char *n = str(sig, "name");
+
+		c->signo = signo;
+		c->code = (int)json_integer_value(json_object_get(sig, "code"));
+		c->addr = str(sig, "addr");
+		if (n) {
+			snprintf(c->sigbuf, sizeof(c->sigbuf), "SIG%s", n);
+			c->signal = c->sigbuf;
+		}
+	}
+	/* the phase row running at the crash, and for Go the package whose init it is */
+	for (size_t k = 0; k < r->nphases; k++)
+		if (r->phases[k].start <= c->t)
+			c->phase = r->phases[k].name;
+	if (r->is_go && c->phase && strncmp(c->phase, "init ", 5) == 0)
+		c->package = xstrdup(c->phase + 5);
+	c->function = own_function(c->backtrace, str(bin, "path"), r->is_go);
+	if (!c->function && fatal && use != fatal)
+		c->function = own_function(json_object_get(fatal, "backtrace"), str(bin, "path"), r->is_go);
+	c->stderr_tail = tail;
+	c->panic = tail && r->is_go ? panic_block(tail) : NULL;
+}
+
+void rt_crash_free(struct rt_crash *c)
+{
+	if (!c)
+		return;
+	free(c->package);
+	free(c->panic);
+	free(c);
+}

@@ -25,6 +25,8 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "probes/binary.h"
+#include "probes/gopcln.h"
+#include "probes/plan.h"
 
 #define SKIP_CODE 77
 
@@ -380,6 +382,77 @@ static void test_stripped(void **state)
 	rt_binary_free(b);
 }
 
+/* The pclntab agrees with the symbol table on every Go function: entry and name (the symbol table
+ * adds ".abi0" to assembly functions), and the SP delta at an amd64 function's entry is 0. */
+static void check_pcln(const char *name, bool amd64)
+{
+	struct rt_binary *b = open_fixture(name);
+	struct rt_gopcln *t = rt_gopcln_open(b->elf);
+	size_t funcs = 0, agree = 0;
+
+	assert_non_null(t);
+	for (size_t i = 0; i < b->elf->nsyms; i++) {
+		const struct rt_elf_sym *s = &b->elf->syms[i];
+		struct rt_gofunc f;
+		size_t n = strlen(s->name);
+
+		/* linker markers (go:textfipsstart) and generated type functions (named with a middle dot in
+		 * pclntab) aside */
+		if (s->type != 2 /* STT_FUNC */ || s->size == 0 || strncmp(s->name, "go:", 3) == 0 ||
+		    strncmp(s->name, "type:", 5) == 0)
+			continue;
+		funcs++;
+		if (!rt_gopcln_func(t, s->addr, &f) || f.entry != s->addr)
+			continue;
+		if (strncmp(f.name, s->name, n > 5 && strcmp(s->name + n - 5, ".abi0") == 0 ? n - 5 : n) != 0)
+			continue;
+		if (amd64 && rt_gopcln_spdelta(t, &f, s->addr) != 0)
+			continue;
+		/* inside a function the same function is found */
+		if (s->size > 1 && (!rt_gopcln_func(t, s->addr + s->size - 1, &f) || f.entry != s->addr))
+			continue;
+		agree++;
+	}
+	if (funcs < 1000 || agree != funcs)
+		fail_msg("%s: pclntab agrees with the symbol table on %zu of %zu functions", name, agree, funcs);
+	rt_gopcln_free(t);
+	rt_binary_free(b);
+}
+
+static void test_gopcln(void **state)
+{
+	struct rt_binary *b = open_fixture("crash"), *s = open_fixture("diamond-stripped"), *d = open_fixture("diamond");
+	const struct rt_elf_sym *mm = rt_elf_sym_by_name(d->elf, "main.main");
+	struct rt_gopcln *t = rt_gopcln_open(s->elf);
+	struct rt_probe_plan plan;
+	struct rt_gofunc f;
+	size_t fatal = 0;
+
+	(void)state;
+	check_pcln("crash", true);
+	check_pcln("diamond-pie", true);
+	check_pcln("diamond-arm64", false);
+	/* a stripped binary still names its functions through pclntab */
+	assert_non_null(t);
+	assert_non_null(mm);
+	assert_true(rt_gopcln_func(t, mm->addr + 1, &f));
+	assert_string_equal(f.name, "main.main");
+	assert_false(rt_gopcln_func(t, 0x1000, &f));
+	/* the Go runtime's fatal path is in the probe plan, with the role "fatal" */
+	rt_probe_plan(b, &plan);
+	for (size_t i = 0; i < plan.n; i++)
+		if (plan.p[i].role == RT_ROLE_FATAL) {
+			assert_string_equal(plan.p[i].symbol, rt_go_fatal_path[fatal]);
+			fatal++;
+		}
+	assert_int_equal(fatal, 3);
+	rt_probe_plan_free(&plan);
+	rt_gopcln_free(t);
+	rt_binary_free(b);
+	rt_binary_free(s);
+	rt_binary_free(d);
+}
+
 static void test_truncated_go(void **state)
 {
 	char *path = fixture("diamond");
@@ -445,6 +518,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_embed),   cmocka_unit_test(test_gofmt),  cmocka_unit_test(test_pie),
 		cmocka_unit_test(test_vendored),
 		cmocka_unit_test(test_cross),   cmocka_unit_test(test_stripped), cmocka_unit_test(test_truncated_go),
+		cmocka_unit_test(test_gopcln),
 	};
 	static const struct CMUnitTest go120[] = {
 		cmocka_unit_test(test_go120),

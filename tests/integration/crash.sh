@@ -78,6 +78,13 @@ for mode in nil panic asm; do
   pass "$name: crash in init $PKG at $fn ($(jq -r '.crash.signal // "panic"' "$TMP/$name.json")); backtrace = Go's traceback ($(wc -l < "$TMP/$name.go.frames") user frames); status and stderr as untraced"
 done
 
+# A throw (fatalthrow) rather than a panic: every goroutine blocked during an init.
+crash_case go-block block "$FX/crash"
+expect_crash go-block ".phase == \"init $PKG\" and .package == \"$PKG\" and .signal == null" "phase/package"
+expect_crash go-block '.fatal_function == "runtime.fatalthrow" and (.panic | startswith("fatal error: all goroutines are asleep"))' \
+  "fatalthrow with the program's fatal error line"
+pass "go-block: fatal error (deadlock) in init $PKG caught at runtime.fatalthrow; status and stderr as untraced"
+
 # C: a constructor (.init_array) that segfaults, and abort() called from main through give_up().
 crash_case c-ctor ctor "$FX/ccrash"
 expect_crash c-ctor '.phase == "init crash_ctor" and .package == null and .signal == "SIGSEGV" and .addr == "0x0"' "phase/signal"

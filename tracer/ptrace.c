@@ -34,6 +34,7 @@
 #include "common/xalloc.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
+#include "tracer/maps.h"
 #include "tracer/trace.h"
 #include "tracer/unwind.h"
 
@@ -100,6 +101,8 @@ struct tracer {
 	size_t nproc, proccap;
 	char *names[1024];   /* syscall names by number, resolved once */
 	bool detaching;
+	bool root_reaped;       /* detach_all had to reap the root (it died while being detached) */
+	int root_wait_status;   /* its waitpid status then */
 	bool attached;          /* -p: the process was running before we came */
 	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
 	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
@@ -218,41 +221,28 @@ static void emit(struct tracer *t, json_t *e)
 	rt_trace_event(&t->trace, e);
 }
 
+static void map_entry(const struct rt_map *mp, void *arg)
+{
+	json_t *m = json_object();
+
+	json_object_set_new(m, "start", json_hex(mp->start));
+	json_object_set_new(m, "end", json_hex(mp->end));
+	json_object_set_new(m, "perms", json_string(mp->perms));
+	json_object_set_new(m, "offset", json_hex(mp->offset));
+	json_object_set_new(m, "inode", json_integer((json_int_t)mp->inode));
+	json_object_set_new(m, "path", json_string(mp->path));
+	json_array_append_new(arg, m);
+}
+
 /* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). */
 static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t now)
 {
-	char path[64], line[4096];
-	FILE *f;
 	json_t *e, *entries = json_array();
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f) {
+	if (rt_maps_read(pid, map_entry, entries) != 0) {
 		json_decref(entries);
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, off;
-		char perms[8], dev[16];
-		unsigned long inode;
-		int n = 0;
-		json_t *m;
-		char *name;
-
-		if (sscanf(line, "%llx-%llx %7s %llx %15s %lu %n", &start, &end, perms, &off, dev, &inode, &n) < 6)
-			continue;
-		name = line + n;
-		name[strcspn(name, "\n")] = '\0';
-		m = json_object();
-		json_object_set_new(m, "start", json_hex(start));
-		json_object_set_new(m, "end", json_hex(end));
-		json_object_set_new(m, "perms", json_string(perms));
-		json_object_set_new(m, "offset", json_hex(off));
-		json_object_set_new(m, "inode", json_integer((json_int_t)inode));
-		json_object_set_new(m, "path", json_string(name));
-		json_array_append_new(entries, m);
-	}
-	fclose(f);
 	e = event("maps", now, pid, 0);
 	json_object_set_new(e, "at", json_string(at));
 	json_object_set_new(e, "entries", entries);
@@ -775,24 +765,41 @@ static void detach_all(struct tracer *t)
 	for (size_t i = 0; i < t->nthr; i++)
 		if (!t->thr[i].stopped)
 			ptrace(PTRACE_INTERRUPT, t->thr[i].tid, NULL, NULL);
+	/* t->nthr can grow: a thread's pending stop may be the clone of a thread (or a fork) we have not
+	 * heard of, already attached by TRACECLONE; it is interrupted and detached like the others, or it
+	 * would stay traced, and stopped, forever. */
 	for (size_t i = 0; i < t->nthr; i++) {
-		struct thr *th = &t->thr[i];
-
-		while (!th->stopped) {
-			int st;
-			pid_t w = waitpid(th->tid, &st, __WALL);
+		while (!t->thr[i].stopped) {
+			pid_t tid = t->thr[i].tid;
+			int st, ev;
+			pid_t w = waitpid(tid, &st, __WALL);
 
 			if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st)) {
-				th->stopped = true;
-				th->tid = -1;
+				t->thr[i].stopped = true;
+				t->thr[i].tid = -1;
 				break;
 			}
-			th->stopped = true;
-			if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80) && !(st >> 16)) {
+			t->thr[i].stopped = true;
+			ev = st >> 16;
+			if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
+				unsigned long child = 0;
+
+				if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child) == 0 && child && !thr_find(t, (pid_t)child)) {
+					pid_t pid = ev == PTRACE_EVENT_CLONE ? t->thr[i].pid : (pid_t)child;
+					struct proc *parent = proc_find(t, t->thr[i].pid);
+
+					thr_add(t, (pid_t)child, pid); /* may move t->thr */
+					ptrace(PTRACE_INTERRUPT, (pid_t)child, NULL, NULL);
+					if (ev != PTRACE_EVENT_CLONE && parent) /* a forked copy of armed text */
+						for (size_t k = 0; k < parent->nbps; k++)
+							if (parent->bps[k].armed)
+								poke_byte((pid_t)child, parent->bps[k].addr, parent->bps[k].orig);
+				}
+			} else if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80) && !ev) {
 				siginfo_t si;
 
-				if (ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0)
-					th->pending_sig = WSTOPSIG(st);
+				if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0)
+					t->thr[i].pending_sig = WSTOPSIG(st);
 			}
 		}
 	}
@@ -802,9 +809,28 @@ static void detach_all(struct tracer *t)
 				disarm_all(&t->proc[i], t->thr[k].tid);
 				break;
 			}
+	/* A thread detached first may end the process (exit_group) while others still wait for their
+	 * detach: those are killed out of their ptrace-stop, so their detach fails (ESRCH) and, traced,
+	 * they would stop at their exit for good. So no thread keeps an exit stop, and one whose detach
+	 * fails is waited for (reaped, or detached from the stop it reaches). */
 	for (size_t i = 0; i < t->nthr; i++)
 		if (t->thr[i].tid > 0)
-			ptrace(PTRACE_DETACH, t->thr[i].tid, NULL, (void *)(long)t->thr[i].pending_sig);
+			ptrace(PTRACE_SETOPTIONS, t->thr[i].tid, NULL, (void *)0);
+	for (size_t i = 0; i < t->nthr; i++) {
+		pid_t tid = t->thr[i].tid;
+		int st;
+
+		while (tid > 0 && ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)t->thr[i].pending_sig) != 0 && errno == ESRCH &&
+		       waitpid(tid, &st, __WALL) == tid) {
+			if (!WIFSTOPPED(st)) {
+				if (tid == t->root) { /* our child is gone: keep how it ended */
+					t->root_reaped = true;
+					t->root_wait_status = st;
+				}
+				break;
+			}
+		}
+	}
 	t->nthr = 0;
 }
 
@@ -1195,8 +1221,11 @@ traced:
 			goto out_nofile;
 		}
 		t.trace.f = NULL;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		if (t.root_reaped)
+			st = t.root_wait_status;
+		else
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
 		*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 0;
 		rc = 0;
 		goto out_nofile;

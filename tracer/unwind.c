@@ -16,6 +16,7 @@
 #include "common/xalloc.h"
 #include "probes/elf.h"
 #include "probes/gopcln.h"
+#include "tracer/maps.h"
 
 #define MAX_FRAMES 64
 
@@ -54,33 +55,22 @@ static size_t module_index(struct rt_unwinder *u, const char *path)
 	return u->nmods++;
 }
 
+static void add_mapping(const struct rt_map *m, void *arg)
+{
+	struct rt_unwinder *u = arg;
+
+	if (m->path[0] != '/' || m->inode == 0)
+		return; /* only file mappings can be named */
+	u->maps = xgrow(u->maps, &u->mapcap, u->nmaps + 1, sizeof(*u->maps));
+	u->maps[u->nmaps++] = (struct mapping){ m->start, m->end, m->offset, module_index(u, m->path) };
+}
+
 struct rt_unwinder *rt_unwinder_new(pid_t pid)
 {
 	struct rt_unwinder *u = xcalloc(1, sizeof(*u));
-	char path[64], line[4096];
-	FILE *f;
 
 	u->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	if ((f = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long long start, end, off;
-			char perms[8], dev[16];
-			unsigned long inode;
-			int n = 0;
-			char *name;
-
-			if (sscanf(line, "%llx-%llx %7s %llx %15s %lu %n", &start, &end, perms, &off, dev, &inode, &n) < 6)
-				continue;
-			name = line + n;
-			name[strcspn(name, "\n")] = '\0';
-			if (name[0] != '/' || inode == 0)
-				continue; /* only file mappings can be named */
-			u->maps = xgrow(u->maps, &u->mapcap, u->nmaps + 1, sizeof(*u->maps));
-			u->maps[u->nmaps++] = (struct mapping){ start, end, off, module_index(u, name) };
-		}
-		fclose(f);
-	}
+	rt_maps_read(pid, add_mapping, u);
 	u->as = unw_create_addr_space(&_UPT_accessors, 0);
 	return u;
 }

@@ -1,0 +1,18 @@
+/* tracer/maps: /proc/PID/maps, read line by line (the layout snapshots and the unwinder's modules). */
+#ifndef RT0_TRACER_MAPS_H
+#define RT0_TRACER_MAPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct rt_map {
+	uint64_t start, end, offset;
+	unsigned long inode;
+	char perms[8];
+	const char *path;    /* "" for an anonymous mapping; valid during the callback only */
+};
+
+/* Calls fn for each mapping of `pid`, in address order. -1 when the maps cannot be read. */
+int rt_maps_read(pid_t pid, void (*fn)(const struct rt_map *m, void *arg), void *arg);
+
+#endif

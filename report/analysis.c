@@ -63,7 +63,7 @@ static void stat_add(struct rt_sysstat **v, size_t *n, size_t *cap, const char *
 	(*v)[(*n)++] = (struct rt_sysstat){ name, 1, dur };
 }
 
-static int cmp_stat(const void *a, const void *b)
+int rt_sysstat_cmp(const void *a, const void *b)
 {
 	const struct rt_sysstat *x = a, *y = b;
 
@@ -225,6 +225,8 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 			} else {
 				char *n = phase_name(sym);
 
+				if (strcmp(role, "main") == 0 && !r->main_at)
+					r->main_at = (uint64_t)num(e, "t");
 				strv_push(&phase_probes, n);
 				add_phase(r, &phcap, n, (uint64_t)num(e, "t"));
 				cur_pkg = NULL;
@@ -269,7 +271,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		r->nsyscalls++;
 	}
 	if (r->nstats)
-		qsort(r->stats, r->nstats, sizeof(*r->stats), cmp_stat);
+		qsort(r->stats, r->nstats, sizeof(*r->stats), rt_sysstat_cmp);
 
 	/* placed order and expected phases, from the probes the tracer planned (less those already past
 	 * when it attached) */

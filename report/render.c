@@ -257,9 +257,11 @@ static int render_json(const struct rt_report *r, FILE *f)
 static const struct rt_renderer renderers[] = {
 	{ "text", render_text },
 	{ "json", render_json },
+	{ "perfetto", rt_render_perfetto },
+	{ "html", rt_render_html },
 };
 
-const char *const rt_renderer_names = "text|json";
+const char *const rt_renderer_names = "text|json|perfetto|html";
 
 const struct rt_renderer *rt_renderer_find(const char *name)
 {

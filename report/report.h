@@ -9,7 +9,7 @@
  *    overall, the observed package-init order against the placed one, the memory layout at main
  *    (each mapping classified), the exit, the crash (rt_report_crash), and the checks of DESIGN.md,
  *    each with its evidence, plus "no crash".
- *  - renderers: a table of {name, render} (text, json).
+ *  - renderers: a table of {name, render} (text, json, perfetto, html).
  *
  * Ownership: rt_trace_load() fills a struct released with rt_trace_unload(); rt_report_build() returns a
  * report released with rt_report_free(); the report keeps borrowed pointers into the loaded trace.
@@ -40,6 +40,9 @@ struct rt_sysstat {
 	const char *name;
 	uint64_t count, time_ns;
 };
+
+/* qsort order of syscall totals: most time first, then most calls, then by name. */
+int rt_sysstat_cmp(const void *a, const void *b);
 
 struct rt_phase_row {
 	char *name;            /* "runtime.main", "init example.com/x", "exec" */
@@ -92,6 +95,7 @@ struct rt_report {
 	bool is_go;
 	struct rt_phase_row *phases;
 	size_t nphases;
+	uint64_t main_at;          /* when main.main (C: main) was entered, absolute ns; 0 if never */
 	struct rt_sysstat *stats;  /* whole trace, sorted by time descending */
 	size_t nstats;
 	uint64_t nsyscalls;
@@ -128,5 +132,13 @@ struct rt_renderer {
 /* The renderer called `name`, or NULL. */
 const struct rt_renderer *rt_renderer_find(const char *name);
 extern const char *const rt_renderer_names;
+
+/* report/render_perfetto.c: Chrome Trace Event Format JSON for ui.perfetto.dev and chrome://tracing (a
+ * track per thread, the phase rows on a "startup phases" pseudo-thread, syscall slices, instants). */
+int rt_render_perfetto(const struct rt_report *r, FILE *out);
+
+/* report/render_html.c: one self-contained HTML page (inline CSS, SVG and script; fetches nothing): the
+ * phase timeline to scale, syscalls per phase, the layout bar, checks, init order, crash and exit. */
+int rt_render_html(const struct rt_report *r, FILE *out);
 
 #endif

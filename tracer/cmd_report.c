@@ -10,7 +10,7 @@
 #include "tracer/cmd.h"
 
 static const char report_usage[] =
-	"usage: rt0trace report [--format text|json] [-o OUT] TRACE\n"
+	"usage: rt0trace report [--format text|json|perfetto|html] [-o OUT] TRACE\n"
 	"\n"
 	"Reads a trace written by 'rt0trace run' ('-' for standard input) and reports: the startup phases\n"
 	"with their start and duration, the syscalls of each phase and of the whole run (like strace -c),\n"
@@ -23,6 +23,9 @@ static const char report_usage[] =
 	"\n"
 	"options:\n"
 	"  --format F   text (default) or json (shape: DESIGN.md, 'rt0trace report --format json')\n"
+	"               perfetto: Chrome trace JSON for ui.perfetto.dev and chrome://tracing (a track per\n"
+	"               thread, the phases, syscalls as slices, layout changes, probes, crashes)\n"
+	"               html: one self-contained page (inline SVG timeline and layout, no network)\n"
 	"  -o OUT       write the report to OUT (default standard output)\n"
 	"  -h, --help   show this help\n"
 	"\n"

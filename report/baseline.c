@@ -1,0 +1,193 @@
+/* report/baseline: samples, baseline files, comparison (see baseline.h). */
+#include "report/baseline.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "report/stats.h"
+
+#define BOOT_ITERS 4000
+#define BOOT_CONF 0.95
+#define MIN_SAMPLES 3
+
+void rt_bench_init(struct rt_bench *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void rt_bench_release(struct rt_bench *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->m[i].name);
+		free(b->m[i].ns);
+	}
+	free(b->m);
+	json_decref(b->env);
+	json_decref(b->argv);
+	free(b->engine);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct rt_metric *metric(struct rt_bench *b, const char *name)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->m[i].name, name) == 0)
+			return &b->m[i];
+	b->m = xgrow(b->m, &b->cap, b->n + 1, sizeof(*b->m));
+	memset(&b->m[b->n], 0, sizeof(*b->m));
+	b->m[b->n].name = xstrdup(name);
+	return &b->m[b->n++];
+}
+
+const struct rt_metric *rt_bench_metric(const struct rt_bench *b, const char *name)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->m[i].name, name) == 0)
+			return &b->m[i];
+	return NULL;
+}
+
+static void add(struct rt_bench *b, const char *name, double ns)
+{
+	struct rt_metric *m = metric(b, name);
+
+	m->ns = xgrow(m->ns, &m->cap, m->n + 1, sizeof(*m->ns));
+	m->ns[m->n++] = ns;
+}
+
+int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_err *err)
+{
+	if (!r->main_at) {
+		if (r->crash)
+			return rt_errf(err, RT_EXIT_CHECK, "the program crashed before main (%s in %s)",
+				       r->crash->signal ? r->crash->signal : "panic", r->crash->phase ? r->crash->phase : "?");
+		if (r->exited)
+			return rt_errf(err, RT_EXIT_CHECK, "the program exited (%s %d) without reaching main",
+				       r->exit_signal >= 0 ? "signal" : "status", r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
+		return rt_errf(err, RT_EXIT_CHECK, "the trace never reached main");
+	}
+	add(b, "startup", (double)(r->main_at - r->t0));
+	for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++)
+		add(b, r->phases[i].name, (double)(r->phases[i].end - r->phases[i].start));
+	b->runs++;
+	return 0;
+}
+
+json_t *rt_bench_json(const struct rt_bench *b)
+{
+	json_t *o = json_object(), *ms = json_array();
+
+	json_object_set_new(o, "format", json_string(RT_BASELINE_FORMAT));
+	json_object_set_new(o, "version", json_integer(RT_BASELINE_VERSION));
+	json_object_set_new(o, "engine", json_string(b->engine ? b->engine : "ptrace"));
+	json_object_set_new(o, "argv", b->argv ? json_incref(b->argv) : json_array());
+	json_object_set_new(o, "runs", json_integer((json_int_t)b->runs));
+	json_object_set_new(o, "environment", b->env ? json_incref(b->env) : json_object());
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rt_metric *m = &b->m[i];
+		json_t *j = json_object(), *s = json_array();
+
+		json_object_set_new(j, "name", json_string(m->name));
+		json_object_set_new(j, "median_ns", json_integer((json_int_t)rt_median(m->ns, m->n)));
+		json_object_set_new(j, "mad_ns", json_integer((json_int_t)rt_mad(m->ns, m->n)));
+		json_object_set_new(j, "min_ns", json_integer((json_int_t)rt_quantile(m->ns, m->n, 0)));
+		json_object_set_new(j, "max_ns", json_integer((json_int_t)rt_quantile(m->ns, m->n, 1)));
+		for (size_t k = 0; k < m->n; k++)
+			json_array_append_new(s, json_integer((json_int_t)m->ns[k]));
+		json_object_set_new(j, "samples_ns", s);
+		json_array_append_new(ms, j);
+	}
+	json_object_set_new(o, "metrics", ms);
+	return o;
+}
+
+int rt_bench_load(const char *path, struct rt_bench *b, struct rt_err *err)
+{
+	json_error_t je;
+	json_t *o = json_load_file(path, 0, &je), *m, *v;
+	const char *fmt;
+	size_t i, k;
+
+	rt_bench_init(b);
+	if (!o)
+		return rt_errf(err, RT_EXIT_INPUT, "cannot read the baseline '%s': %s", path, je.text);
+	fmt = json_string_value(json_object_get(o, "format"));
+	if (!json_is_object(o) || !fmt || strcmp(fmt, RT_BASELINE_FORMAT) != 0) {
+		json_decref(o);
+		return rt_errf(err, RT_EXIT_INPUT, "'%s' is not an rt0trace baseline (written by 'rt0trace bench -o')", path);
+	}
+	if (json_integer_value(json_object_get(o, "version")) != RT_BASELINE_VERSION) {
+		json_decref(o);
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': baseline version %" JSON_INTEGER_FORMAT "; this rt0trace reads version %d",
+			       path, json_integer_value(json_object_get(o, "version")), RT_BASELINE_VERSION);
+	}
+	json_array_foreach(json_object_get(o, "metrics"), i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+
+		if (!name || !json_is_array(json_object_get(m, "samples_ns"))) {
+			json_decref(o);
+			rt_bench_release(b);
+			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric #%zu has no name or no samples_ns", path, i + 1);
+		}
+		json_array_foreach(json_object_get(m, "samples_ns"), k, v) {
+			if (!json_is_number(v) || json_number_value(v) < 0) {
+				json_decref(o);
+				rt_bench_release(b);
+				return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' sample #%zu is not a duration", path, name, k + 1);
+			}
+			add(b, name, json_number_value(v));
+		}
+	}
+	b->runs = (size_t)json_integer_value(json_object_get(o, "runs"));
+	b->env = json_incref(json_object_get(o, "environment"));
+	b->argv = json_incref(json_object_get(o, "argv"));
+	b->engine = json_string_value(json_object_get(o, "engine")) ? xstrdup(json_string_value(json_object_get(o, "engine"))) : NULL;
+	json_decref(o);
+	if (!rt_bench_metric(b, "startup")) {
+		rt_bench_release(b);
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': the baseline has no 'startup' metric", path);
+	}
+	return 0;
+}
+
+/* A seed per metric name: the same samples always give the same interval. */
+static uint64_t seed_of(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void compare_one(struct rt_cmp *c, const struct rt_metric *bm, const struct rt_metric *cm, double threshold,
+			double min_delta_ns)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = bm ? bm->name : cm->name;
+	c->base_ns = bm && bm->n ? rt_median(bm->ns, bm->n) : 0;
+	c->cur_ns = cm && cm->n ? rt_median(cm->ns, cm->n) : 0;
+	if (!bm || !cm || bm->n < MIN_SAMPLES || cm->n < MIN_SAMPLES || c->base_ns <= 0)
+		return;
+	c->compared = true;
+	c->ratio = c->cur_ns / c->base_ns;
+	rt_bootstrap_median_ratio(bm->ns, bm->n, cm->ns, cm->n, BOOT_ITERS, BOOT_CONF, seed_of(c->name), &c->lo, &c->hi);
+	c->regressed = c->lo > 1 + threshold && c->cur_ns - c->base_ns > min_delta_ns;
+	c->improved = c->hi < 1 - threshold && c->base_ns - c->cur_ns > min_delta_ns;
+}
+
+size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
+			struct rt_cmp **rows)
+{
+	size_t n = 0;
+
+	*rows = xcalloc(base->n + cur->n + 1, sizeof(**rows));
+	for (size_t i = 0; i < base->n; i++)
+		compare_one(&(*rows)[n++], &base->m[i], rt_bench_metric(cur, base->m[i].name), threshold, min_delta_ns);
+	for (size_t i = 0; i < cur->n; i++)
+		if (!rt_bench_metric(base, cur->m[i].name))
+			compare_one(&(*rows)[n++], NULL, &cur->m[i], threshold, min_delta_ns);
+	return n;
+}

@@ -1,0 +1,73 @@
+/*
+ * report/baseline: startup latency samples over repeated runs (`rt0trace bench`), stored as a baseline
+ * file, and the comparison of fresh runs against it (`rt0trace check`).
+ *
+ * Metrics, one sample per run: "startup" (exec, or attach, to the entry of main.main — main for a C
+ * program) and the duration of every phase row before main (report.h: "exec", "runtime.rt0_go", …,
+ * "init <package>"). main's own row is the program's run, not its startup, and is left out.
+ *
+ * Baseline file (JSON): {"format":"rt0trace-baseline","version":1,"engine","argv":[...],"runs":N,
+ * "environment":{"kernel","cpus","cpu_model","hostname","binary","binary_sha256","build_id",
+ * "go_version"},"metrics":[{"name","median_ns","mad_ns","min_ns","max_ns","samples_ns":[...]}...]}.
+ *
+ * Comparison, per metric present on both sides: the ratio of medians (now / baseline) and its 95%
+ * percentile-bootstrap confidence interval (report/stats.h). A metric regressed when the whole
+ * interval lies above 1 + threshold AND the medians differ by more than min_delta (so that a
+ * microsecond phase doubling from noise is not a regression); it improved when the whole interval
+ * lies below 1 - threshold.
+ *
+ * Ownership: rt_bench_init/rt_bench_release around a struct rt_bench; rt_bench_load fills one.
+ */
+#ifndef RT0_REPORT_BASELINE_H
+#define RT0_REPORT_BASELINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/err.h"
+#include "report/report.h"
+
+#define RT_BASELINE_FORMAT "rt0trace-baseline"
+#define RT_BASELINE_VERSION 1
+
+struct rt_metric {
+	char *name;
+	double *ns;     /* one sample per run that had this metric */
+	size_t n, cap;
+};
+
+struct rt_bench {
+	struct rt_metric *m;
+	size_t n, cap;
+	size_t runs;
+	json_t *env;    /* the environment object (owned) */
+	json_t *argv;   /* the program's argv (owned), or NULL */
+	char *engine;
+};
+
+void rt_bench_init(struct rt_bench *b);
+void rt_bench_release(struct rt_bench *b);
+
+/* Adds one run's samples. RT_EXIT_CHECK when the run never reached main (the message says how it
+ * ended); the bench is unchanged then. */
+int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_err *err);
+const struct rt_metric *rt_bench_metric(const struct rt_bench *b, const char *name);
+
+json_t *rt_bench_json(const struct rt_bench *b);
+/* Reads a baseline file: RT_EXIT_INPUT for a missing/unreadable/malformed one or another format. */
+int rt_bench_load(const char *path, struct rt_bench *b, struct rt_err *err);
+
+struct rt_cmp {
+	const char *name;          /* borrowed from the baseline or the current bench */
+	double base_ns, cur_ns;    /* medians; 0 when that side lacks the metric */
+	double ratio, lo, hi;      /* ratio of medians and its confidence interval */
+	bool compared;             /* both sides had >= 3 samples */
+	bool regressed, improved;
+};
+
+/* One row per metric of either side, baseline order first. `threshold` is a fraction (0.10). */
+size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
+			struct rt_cmp **rows);
+
+#endif

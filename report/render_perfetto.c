@@ -1,0 +1,532 @@
+/*
+ * report/render_perfetto: the report as Chrome Trace Event Format JSON (the JSON Object Format,
+ * {"traceEvents":[...],"displayTimeUnit":"ms",...}), which ui.perfetto.dev and chrome://tracing open.
+ *
+ *  - a track per thread: process_name "<program basename> (<pid>)", thread_name "main" (tid == pid) or
+ *    "thread <tid>" (the trace records no comm); every pid/tid seen in an event (clone children included)
+ *    gets its metadata;
+ *  - the report's phase rows (so the names match the text report) as "X" slices on a pseudo-thread
+ *    "startup phases" of the root process;
+ *  - each syscall as an "X" slice on its own thread (a syscall without a duration is a 0 us slice);
+ *  - instants ("i"): layout changes (mmap, munmap, mprotect, mremap, brk that did not fail; each maps
+ *    snapshot), probe hits, clones, execs, signals, crashes, the stderr tail, exits, lost events and a
+ *    partial or incomplete trace.
+ *
+ * Times are microseconds since the header's t0, written exactly (ns / 1000 with three decimals), never
+ * negative: what began before t0 starts at 0. The format requires the "X" slices of one track to nest,
+ * never to overlap partially; they are clipped to their enclosing slice when they would, and every
+ * event is written in timestamp order.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "report/report.h"
+
+/* The tid of the "startup phases" pseudo-thread. Linux tids never exceed PID_MAX_LIMIT (4194304, 2^22),
+ * so this cannot name a real thread. */
+#define PHASES_TID 1000000000
+
+struct pf_ev {
+	int64_t pid, tid;
+	uint64_t ts, dur;   /* ns since t0 */
+	char ph;            /* 'X' or 'i' */
+	char scope;         /* instants: 't', 'p' or 'g' */
+	const char *cat;
+	char *name;         /* owned */
+	json_t *args;       /* owned, or NULL */
+	size_t seq;         /* emission order: ties in ts keep it */
+};
+
+struct pf_thread {
+	int64_t pid, tid;
+};
+
+struct pf_proc {
+	int64_t pid;
+	const char *path;   /* borrowed from the trace, or NULL */
+};
+
+struct pf {
+	const struct rt_report *r;
+	struct pf_ev *ev;
+	size_t nev, evcap;
+	struct pf_thread *thr;
+	size_t nthr, thrcap;
+	struct pf_proc *proc;
+	size_t nproc, proccap;
+	int64_t root;
+};
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int64_t num(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static bool is(const json_t *e, const char *type)
+{
+	const char *t = str(e, "type");
+
+	return t && strcmp(t, type) == 0;
+}
+
+static struct pf_proc *proc_get(struct pf *p, int64_t pid)
+{
+	for (size_t i = 0; i < p->nproc; i++)
+		if (p->proc[i].pid == pid)
+			return &p->proc[i];
+	p->proc = xgrow(p->proc, &p->proccap, p->nproc + 1, sizeof(*p->proc));
+	p->proc[p->nproc] = (struct pf_proc){ pid, NULL };
+	return &p->proc[p->nproc++];
+}
+
+static void thread_seen(struct pf *p, int64_t pid, int64_t tid)
+{
+	proc_get(p, pid);
+	for (size_t i = 0; i < p->nthr; i++)
+		if (p->thr[i].pid == pid && p->thr[i].tid == tid)
+			return;
+	p->thr = xgrow(p->thr, &p->thrcap, p->nthr + 1, sizeof(*p->thr));
+	p->thr[p->nthr++] = (struct pf_thread){ pid, tid };
+}
+
+/* Adds an event at absolute time `t` (ns) lasting `dur`; what began before t0 is cut to start at 0. */
+static void add(struct pf *p, char ph, char scope, int64_t pid, int64_t tid, uint64_t t, uint64_t dur, const char *cat,
+		char *name, json_t *args)
+{
+	struct pf_ev *e;
+
+	if (t < p->r->t0) {
+		uint64_t early = p->r->t0 - t;
+
+		dur = dur > early ? dur - early : 0;
+		t = p->r->t0;
+	}
+	p->ev = xgrow(p->ev, &p->evcap, p->nev + 1, sizeof(*p->ev));
+	e = &p->ev[p->nev];
+	*e = (struct pf_ev){ pid, tid, t - p->r->t0, dur, ph, scope, cat, name, args, p->nev };
+	p->nev++;
+	if (tid != PHASES_TID)
+		thread_seen(p, pid, tid);
+}
+
+static char *sig_name(const char *name, int64_t signo)
+{
+	if (!name || strcmp(name, "?") == 0)
+		return xasprintf("signal %" PRId64, signo);
+	return xasprintf("%s%s", strncmp(name, "SIG", 3) == 0 ? "" : "SIG", name);
+}
+
+/* Borrowed values copied into args only when present. */
+static void set_if(json_t *o, const char *k, json_t *v)
+{
+	if (v && !json_is_null(v))
+		json_object_set(o, k, v);
+}
+
+static void set_str_if(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void phases(struct pf *p)
+{
+	const struct rt_report *r = p->r;
+
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct rt_phase_row *ph = &r->phases[i];
+		json_t *args = json_object(), *by = json_object();
+
+		json_object_set_new(args, "syscalls", json_integer((json_int_t)ph->syscalls));
+		json_object_set_new(args, "syscall_ns", json_integer((json_int_t)ph->sys_ns));
+		for (size_t k = 0; k < ph->nstats; k++)
+			json_object_set_new(by, ph->stats[k].name, json_integer((json_int_t)ph->stats[k].count));
+		json_object_set_new(args, "by_syscall", by);
+		add(p, 'X', 0, p->root, PHASES_TID, ph->start, ph->end > ph->start ? ph->end - ph->start : 0,
+		    strncmp(ph->name, "init ", 5) == 0 ? "init" : "phase", xstrdup(ph->name), args);
+	}
+}
+
+static bool layout_syscall(const char *name)
+{
+	static const char *const names[] = { "mmap", "mmap2", "munmap", "mprotect", "mremap", "brk" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static void syscall_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, uint64_t t)
+{
+	const char *name = str(e, "name");
+	json_t *ret = json_object_get(e, "ret"), *sargs = json_object_get(e, "args"), *args = json_object();
+	uint64_t dur = (uint64_t)num(e, "dur");
+	char nrbuf[32];
+
+	if (!name) {
+		snprintf(nrbuf, sizeof(nrbuf), "syscall_%" PRId64, num(e, "nr"));
+		name = nrbuf;
+	}
+	json_object_set_new(args, "ret", ret ? json_incref(ret) : json_null());
+	json_object_set_new(args, "args", sargs ? json_incref(sargs) : json_array());
+	add(p, 'X', 0, pid, tid, t, dur, "syscall", xstrdup(name), args);
+	if (layout_syscall(name)) {
+		/* -4095..-1 is a failed call: the layout did not change */
+		bool failed = json_is_integer(ret) && json_integer_value(ret) < 0 && json_integer_value(ret) >= -4095;
+
+		if (!failed) {
+			args = json_object();
+			json_object_set_new(args, "syscall", json_string(name));
+			json_object_set_new(args, "args", sargs ? json_incref(sargs) : json_array());
+			json_object_set_new(args, "ret", ret ? json_incref(ret) : json_null());
+			if (json_is_integer(ret) && json_integer_value(ret) >= 0)
+				json_object_set_new(args, "ret_hex", json_hex((uint64_t)json_integer_value(ret)));
+			/* at the return: that is when the layout changed */
+			add(p, 'i', 't', pid, tid, t + dur, 0, "layout", xasprintf("layout: %s", name), args);
+		}
+	}
+}
+
+static void maps_ev(struct pf *p, const json_t *e, int64_t pid, uint64_t t)
+{
+	const char *at = str(e, "at");
+	json_t *args = json_object(), *list = json_array(), *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(e, "entries"), i, m) {
+		const char *path = str(m, "path");
+
+		json_array_append_new(list, json_sprintf("%s-%s %s%s%s", str(m, "start") ? str(m, "start") : "?",
+							 str(m, "end") ? str(m, "end") : "?", str(m, "perms") ? str(m, "perms") : "?",
+							 path && *path ? " " : "", path ? path : ""));
+	}
+	set_str_if(args, "at", at);
+	json_object_set_new(args, "mappings", json_integer((json_int_t)json_array_size(list)));
+	json_object_set_new(args, "entries", list);
+	add(p, 'i', 'p', pid, pid, t, 0, "layout", xasprintf("maps snapshot at %s", at ? at : "?"), args);
+}
+
+/* The first frame of the crashing thread in the program itself (for Go, outside the runtime), as the
+ * report's crash section names it; used for the crash events the report did not pick. */
+static const char *own_function(const struct pf *p, const json_t *e)
+{
+	const char *binary = json_string_value(json_object_get(json_object_get(p->r->trace->header, "binary"), "path"));
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_array_get(json_object_get(e, "backtrace"), 0), "frames"), i, f) {
+		const char *sym = str(f, "symbol"), *mod = str(f, "module");
+
+		if (!sym || (binary && mod && strcmp(mod, binary) != 0))
+			continue;
+		if (p->r->is_go && (strncmp(sym, "runtime.", 8) == 0 || strncmp(sym, "runtime/", 8) == 0))
+			continue;
+		return sym;
+	}
+	return NULL;
+}
+
+static void crash_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, uint64_t t)
+{
+	const struct rt_crash *c = p->r->crash;
+	const char *kind = str(e, "kind"), *fatal = str(e, "function");
+	bool located = c && pid == p->root && c->t == t && c->tid == tid;
+	json_t *args = json_object();
+	char *sig = json_is_integer(json_object_get(e, "signo")) ? sig_name(str(e, "name"), num(e, "signo")) : NULL;
+	const char *function = located ? c->function : own_function(p, e);
+
+	set_str_if(args, "kind", kind);
+	set_str_if(args, "phase", located ? c->phase : str(e, "phase"));
+	set_str_if(args, "package", located ? c->package : str(e, "package"));
+	set_str_if(args, "signal", sig);
+	set_if(args, "signo", json_object_get(e, "signo"));
+	set_if(args, "code", json_object_get(e, "code"));
+	set_if(args, "addr", json_object_get(e, "addr"));
+	set_str_if(args, "function", function);
+	set_str_if(args, "fatal_function", fatal);
+	if (located)
+		set_str_if(args, "panic", c->panic);
+	add(p, 'i', 't', pid, tid, t, 0, "crash", xasprintf("crash: %s", sig ? sig : fatal ? fatal : kind ? kind : "?"), args);
+	free(sig);
+}
+
+/* Every event of the trace but the header and footer. */
+static void events(struct pf *p)
+{
+	const struct rt_loaded_trace *t = p->r->trace;
+
+	for (size_t k = 0; k < t->nev; k++) {
+		const json_t *e = t->ev[k];
+		bool has_pid = json_is_integer(json_object_get(e, "pid"));
+		int64_t pid = has_pid ? num(e, "pid") : p->root;
+		int64_t tid = json_is_integer(json_object_get(e, "tid")) ? num(e, "tid") : pid;
+		uint64_t ts = (uint64_t)num(e, "t");
+		json_t *args;
+
+		if (is(e, "syscall")) {
+			syscall_ev(p, e, pid, tid, ts);
+		} else if (is(e, "probe")) {
+			args = json_object();
+			set_if(args, "addr", json_object_get(e, "addr"));
+			set_if(args, "role", json_object_get(e, "role"));
+			set_if(args, "package", json_object_get(e, "package"));
+			add(p, 'i', 't', pid, tid, ts, 0, "probe", xstrdup(str(e, "symbol") ? str(e, "symbol") : "probe"), args);
+		} else if (is(e, "maps")) {
+			maps_ev(p, e, pid, ts);
+		} else if (is(e, "clone")) {
+			int64_t child = num(e, "child");
+			const char *kind = str(e, "kind");
+			bool thread = kind && strcmp(kind, "thread") == 0;
+
+			args = json_object();
+			set_if(args, "child", json_object_get(e, "child"));
+			set_str_if(args, "kind", kind);
+			add(p, 'i', 't', pid, tid, ts, 0, "process", xasprintf("clone: %s %" PRId64, kind ? kind : "?", child), args);
+			if (json_is_integer(json_object_get(e, "child"))) {
+				const char *parent = proc_get(p, pid)->path;
+				struct pf_proc *np;
+
+				thread_seen(p, thread ? pid : child, child);
+				/* a forked child runs its parent's program until it execs */
+				if (!thread && !(np = proc_get(p, child))->path)
+					np->path = parent;
+			}
+		} else if (is(e, "exec") || is(e, "attach")) {
+			args = json_object();
+			set_if(args, "path", json_object_get(e, "path"));
+			set_if(args, "threads", json_object_get(e, "threads"));
+			add(p, 'i', 't', pid, tid, ts, 0, "process", xstrdup(str(e, "type")), args);
+			if (str(e, "path"))
+				proc_get(p, pid)->path = str(e, "path");
+		} else if (is(e, "signal")) {
+			args = json_object();
+			set_if(args, "signo", json_object_get(e, "signo"));
+			set_if(args, "code", json_object_get(e, "code"));
+			set_if(args, "addr", json_object_get(e, "addr"));
+			add(p, 'i', 't', pid, tid, ts, 0, "signal", sig_name(str(e, "name"), num(e, "signo")), args);
+		} else if (is(e, "crash")) {
+			crash_ev(p, e, pid, tid, ts);
+		} else if (is(e, "stderr")) {
+			args = json_object();
+			set_if(args, "tail", json_object_get(e, "tail"));
+			add(p, 'i', 'p', pid, pid, ts, 0, "process", xstrdup("stderr tail"), args);
+		} else if (is(e, "exit")) {
+			args = json_object();
+			set_if(args, "status", json_object_get(e, "status"));
+			set_if(args, "signal", json_object_get(e, "signal"));
+			add(p, 'i', 'p', pid, pid, ts, 0, "process", xstrdup("exit"), args);
+		} else if (has_pid) {
+			/* a type this renderer does not know (engine-specific): still a mark on its thread */
+			add(p, 'i', 't', pid, tid, ts, 0, "other", xstrdup(str(e, "type")), NULL);
+		}
+	}
+}
+
+/* The trace's own state: lost events, no footer, a footer saying incomplete. At the end of the trace:
+ * where they happened is not recorded. */
+static void trace_state(struct pf *p)
+{
+	const struct rt_report *r = p->r;
+	json_t *args;
+
+	if (r->lost) {
+		args = json_object();
+		json_object_set_new(args, "lost", json_integer((json_int_t)r->lost));
+		add(p, 'i', 'g', p->root, p->root, r->t_end, 0, "trace", xasprintf("%" PRIu64 " events lost", r->lost), args);
+	}
+	if (!r->trace->footer) {
+		args = json_object();
+		json_object_set_new(args, "events", json_integer((json_int_t)r->trace->nev));
+		add(p, 'i', 'g', p->root, p->root, r->t_end, 0, "trace", xstrdup("partial trace: no footer"), args);
+	} else if (!r->complete) {
+		add(p, 'i', 'g', p->root, p->root, r->t_end, 0, "trace", xstrdup("incomplete trace: the tracer stopped early"), NULL);
+	}
+}
+
+static int cmp_track(const void *a, const void *b)
+{
+	const struct pf_ev *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+	const struct pf_ev *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Per track, in time order, with a stack of the slices still open: a slice that would end after the
+ * innermost open one is cut at its end, so slices only ever nest. */
+static void nest(struct pf *p)
+{
+	uint64_t *open = NULL;
+	size_t nopen = 0, cap = 0;
+
+	qsort(p->ev, p->nev, sizeof(*p->ev), cmp_track);
+	for (size_t i = 0; i < p->nev; i++) {
+		struct pf_ev *e = &p->ev[i];
+
+		if (i == 0 || e->pid != p->ev[i - 1].pid || e->tid != p->ev[i - 1].tid)
+			nopen = 0;
+		if (e->ph != 'X')
+			continue;
+		while (nopen && open[nopen - 1] <= e->ts)
+			nopen--;
+		if (nopen && e->ts + e->dur > open[nopen - 1])
+			e->dur = open[nopen - 1] - e->ts;
+		open = xgrow(open, &cap, nopen + 1, sizeof(*open));
+		open[nopen++] = e->ts + e->dur;
+	}
+	free(open);
+	qsort(p->ev, p->nev, sizeof(*p->ev), cmp_time);
+}
+
+/* A JSON string: the trace's strings are valid UTF-8 (jansson checked them), so escaping the quote,
+ * the backslash and control characters is all it takes. */
+static void put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* ns as microseconds, exactly: "1234.567" */
+static void put_us(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+}
+
+static void put_meta(FILE *f, bool *first, const char *what, int64_t pid, int64_t tid, const char *name, int64_t sort)
+{
+	fprintf(f, "%s\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"args\":{", *first ? "" : ",",
+		what, pid, tid);
+	if (name) {
+		fputs("\"name\":", f);
+		put_str(f, name);
+	} else {
+		fprintf(f, "\"sort_index\":%" PRId64, sort);
+	}
+	fputs("}}", f);
+	*first = false;
+}
+
+static void put_metadata(struct pf *p, FILE *f, bool *first)
+{
+	const json_t *bin = json_object_get(p->r->trace->header, "binary");
+
+	for (size_t i = 0; i < p->nproc; i++) {
+		const struct pf_proc *pr = &p->proc[i];
+		const char *path = pr->path ? pr->path : pr->pid == p->root ? str(bin, "path") : NULL;
+		const char *base = path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		char *name = xasprintf("%s (%" PRId64 ")", base && *base ? base : "process", pr->pid);
+
+		put_meta(f, first, "process_name", pr->pid, pr->pid, name, 0);
+		put_meta(f, first, "process_sort_index", pr->pid, pr->pid, NULL, (int64_t)i);
+		free(name);
+	}
+	put_meta(f, first, "thread_name", p->root, PHASES_TID, "startup phases", 0);
+	put_meta(f, first, "thread_sort_index", p->root, PHASES_TID, NULL, -1);
+	for (size_t i = 0; i < p->nthr; i++) {
+		const struct pf_thread *t = &p->thr[i];
+		char *name = t->tid == t->pid ? xstrdup("main") : xasprintf("thread %" PRId64, t->tid);
+
+		put_meta(f, first, "thread_name", t->pid, t->tid, name, 0);
+		put_meta(f, first, "thread_sort_index", t->pid, t->tid, NULL, t->tid == t->pid ? 0 : (int64_t)i + 1);
+		free(name);
+	}
+}
+
+int rt_render_perfetto(const struct rt_report *r, FILE *f)
+{
+	const struct rt_loaded_trace *t = r->trace;
+	const json_t *bin = json_object_get(t->header, "binary");
+	struct pf p = { .r = r, .root = -1 };
+	bool first = true;
+	int rc = 0;
+
+	/* the root process: the first exec, or the process attached to (as the analysis decides) */
+	for (size_t k = 0; k < t->nev && p.root < 0; k++)
+		if (is(t->ev[k], "exec") || is(t->ev[k], "attach"))
+			p.root = num(t->ev[k], "pid");
+	for (size_t k = 0; k < t->nev && p.root < 0; k++)
+		if (json_is_integer(json_object_get(t->ev[k], "pid")))
+			p.root = num(t->ev[k], "pid");
+	if (p.root < 0)
+		p.root = 0;
+	thread_seen(&p, p.root, p.root);
+
+	phases(&p);
+	events(&p);
+	trace_state(&p);
+	nest(&p);
+
+	fputs("{\"traceEvents\":[", f);
+	put_metadata(&p, f, &first);
+	for (size_t i = 0; i < p.nev; i++) {
+		const struct pf_ev *e = &p.ev[i];
+
+		fprintf(f, "%s\n{\"name\":", first ? "" : ",");
+		first = false;
+		put_str(f, e->name);
+		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", e->cat, e->ph, e->pid,
+			e->tid);
+		put_us(f, e->ts);
+		if (e->ph == 'X') {
+			fputs(",\"dur\":", f);
+			put_us(f, e->dur);
+		} else {
+			fprintf(f, ",\"s\":\"%c\"", e->scope);
+		}
+		if (e->args) {
+			fputs(",\"args\":", f);
+			if (json_dumpf(e->args, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+				rc = -1;
+		}
+		fputc('}', f);
+	}
+	fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{", f);
+	fputs("\"producer\":\"rt0trace " RT0_VERSION "\",\"binary\":", f);
+	put_str(f, str(bin, "path") ? str(bin, "path") : "");
+	fputs(",\"engine\":", f);
+	put_str(f, r->engine ? r->engine : "");
+	fprintf(f, ",\"t0_ns\":%" PRIu64 ",\"complete\":%s,\"lost\":%" PRIu64 "}}\n", r->t0,
+		r->complete ? "true" : "false", r->lost);
+
+	for (size_t i = 0; i < p.nev; i++) {
+		free(p.ev[i].name);
+		json_decref(p.ev[i].args);
+	}
+	free(p.ev);
+	free(p.thr);
+	free(p.proc);
+	return rc == 0 && !ferror(f) ? 0 : -1;
+}

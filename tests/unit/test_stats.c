@@ -1,0 +1,130 @@
+/*
+ * Unit tests for report/stats and report/baseline: quantiles, MAD, the bootstrap interval of a ratio of
+ * medians, and the regression verdicts bench/check rest on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/baseline.h"
+#include "report/stats.h"
+
+static void test_quantiles(void **state)
+{
+	const double v[] = { 5, 1, 4, 2, 3 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 };
+
+	(void)state;
+	assert_true(rt_median(v, 5) == 3);
+	assert_true(rt_median(even, 4) == 2.5);
+	assert_true(rt_median(one, 1) == 7);
+	assert_true(rt_quantile(v, 5, 0) == 1 && rt_quantile(v, 5, 1) == 5);
+	assert_true(rt_quantile(v, 5, 0.25) == 2);
+	/* deviations from 3: 2 2 1 1 0 -> median 1; one wild value does not move it */
+	assert_true(rt_mad(v, 5) == 1);
+	{
+		const double w[] = { 5, 1, 4, 2, 3000 };
+
+		/* deviations from 4: 1 3 0 2 2996 -> 2, not hundreds */
+		assert_true(rt_mad(w, 5) == 2 && rt_median(w, 5) == 4);
+	}
+	assert_true(v[0] == 5 && v[4] == 3); /* inputs untouched */
+}
+
+/* n samples around `center` with a spread of +-`spread` (deterministic) */
+static double *samples(size_t n, double center, double spread, unsigned salt)
+{
+	double *v = malloc(n * sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = center + spread * (double)((int)((i * 7919 + salt * 104729) % 21) - 10) / 10.0;
+	return v;
+}
+
+static void test_bootstrap(void **state)
+{
+	double *a = samples(10, 20e6, 1e6, 1), *b = samples(10, 20e6, 1e6, 2), *c = samples(10, 50e6, 1e6, 3);
+	double lo, hi, lo2, hi2;
+
+	(void)state;
+	rt_bootstrap_median_ratio(a, 10, b, 10, 4000, 0.95, 42, &lo, &hi);
+	assert_true(lo < 1 && hi > 1 && lo > 0.85 && hi < 1.15);
+	rt_bootstrap_median_ratio(a, 10, b, 10, 4000, 0.95, 42, &lo2, &hi2);
+	assert_true(lo == lo2 && hi == hi2); /* seeded: the same verdict every time */
+	rt_bootstrap_median_ratio(a, 10, c, 10, 4000, 0.95, 42, &lo, &hi);
+	assert_true(lo > 2.2 && hi < 2.8);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void fill(struct rt_bench *bn, const char *name, const double *v, size_t n)
+{
+	bn->m = realloc(bn->m, (bn->n + 1) * sizeof(*bn->m));
+	bn->m[bn->n].name = strdup(name);
+	bn->m[bn->n].ns = malloc(n * sizeof(double));
+	memcpy(bn->m[bn->n].ns, v, n * sizeof(double));
+	bn->m[bn->n].n = bn->m[bn->n].cap = n;
+	bn->cap = ++bn->n;
+}
+
+static void test_compare(void **state)
+{
+	struct rt_bench base, cur;
+	struct rt_cmp *rows;
+	double *slow_b = samples(10, 20e6, 0.5e6, 1), *slow_c = samples(10, 50e6, 0.5e6, 2);
+	double *tiny_b = samples(10, 50e3, 5e3, 3), *tiny_c = samples(10, 150e3, 5e3, 4);
+	double *same_b = samples(10, 8e6, 0.3e6, 5), *same_c = samples(10, 8e6, 0.3e6, 6);
+	double *fast_b = samples(10, 40e6, 0.5e6, 7), *fast_c = samples(10, 10e6, 0.5e6, 8);
+	size_t n;
+
+	(void)state;
+	rt_bench_init(&base);
+	rt_bench_init(&cur);
+	fill(&base, "init slow", slow_b, 10);
+	fill(&cur, "init slow", slow_c, 10);
+	fill(&base, "init tiny", tiny_b, 10);   /* x3, but 0.1 ms: under the minimum delta */
+	fill(&cur, "init tiny", tiny_c, 10);
+	fill(&base, "same", same_b, 10);
+	fill(&cur, "same", same_c, 10);
+	fill(&base, "faster", fast_b, 10);
+	fill(&cur, "faster", fast_c, 10);
+	fill(&base, "gone", same_b, 10);
+	fill(&cur, "new", same_c, 2);
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, &rows);
+	assert_int_equal(n, 6);
+	assert_string_equal(rows[0].name, "init slow");
+	assert_true(rows[0].compared && rows[0].regressed && rows[0].ratio > 2.4);
+	assert_true(rows[1].compared && !rows[1].regressed && rows[1].lo > 2);
+	assert_true(rows[2].compared && !rows[2].regressed && !rows[2].improved);
+	assert_true(rows[3].compared && rows[3].improved && !rows[3].regressed);
+	assert_string_equal(rows[4].name, "gone");
+	assert_false(rows[4].compared);
+	assert_string_equal(rows[5].name, "new");
+	assert_false(rows[5].compared); /* fewer than 3 samples */
+	free(rows);
+	/* a minimum delta of 0 lets the tiny phase count */
+	n = rt_bench_compare(&base, &cur, 0.10, 0, &rows);
+	assert_true(rows[1].regressed);
+	free(rows);
+	rt_bench_release(&base);
+	rt_bench_release(&cur);
+	free(slow_b), free(slow_c), free(tiny_b), free(tiny_c), free(same_b), free(same_c), free(fast_b), free(fast_c);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantiles),
+		cmocka_unit_test(test_bootstrap),
+		cmocka_unit_test(test_compare),
+	};
+
+	return cmocka_run_group_tests_name("report/stats", tests, NULL, NULL);
+}

@@ -1,0 +1,496 @@
+/*
+ * rt0trace bench / check: startup latency over N traced runs, stored as a baseline (bench), and fresh
+ * runs compared against one, phase by phase (check). The statistics are report/baseline.h's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/sha256.h"
+#include "common/xalloc.h"
+#include "report/baseline.h"
+#include "report/report.h"
+#include "report/stats.h"
+#include "tracer/cmd.h"
+#include "tracer/engine.h"
+
+static const char bench_usage[] =
+	"usage: rt0trace bench [-n N] [--engine ptrace] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
+	"\n"
+	"Runs PROGRAM N times under the tracer and stores its startup latency as a baseline for 'rt0trace\n"
+	"check': for every run, exec -> main.main (main for a C program) and the duration of each phase\n"
+	"before it (exec, runtime.rt0_go, ..., each package's init), with medians, median absolute\n"
+	"deviations, min/max and every sample, plus the environment (kernel, CPU count and model, host name)\n"
+	"and the binary (path, SHA-256, Go build ID). The program's output goes to /dev/null unless\n"
+	"--show-output.\n"
+	"\n"
+	"options:\n"
+	"  -n N            runs (default 10, at least 3)\n"
+	"  -o BASELINE     where to write the baseline (JSON; written only when every run reached main)\n"
+	"  --engine E      ptrace (default; the only engine so far)\n"
+	"  --show-output   let the program's stdout and stderr through\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"exit codes: 0 baseline written; 1 a run never reached main (crashed or exited first); 2 usage\n"
+	"error; 3 the program is missing or the baseline cannot be written; 4 ptrace is not permitted here\n";
+
+static const char check_usage[] =
+	"usage: rt0trace check --baseline BASELINE [--threshold PCT] [--min-delta TIME] [-n N] [--json]\n"
+	"                      [--engine ptrace] [--show-output] -- PROGRAM [ARGS...]\n"
+	"\n"
+	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
+	"from 'rt0trace bench'. For each phase (and exec -> main.main, \"startup\") the ratio of the medians\n"
+	"(now / baseline) gets a 95% confidence interval by the bootstrap (4000 resamples of both sets,\n"
+	"seeded: the same samples always give the same verdict). A phase has regressed when the whole\n"
+	"interval lies above 1 + threshold and the medians differ by more than the minimum delta; a noisy\n"
+	"machine widens the interval instead of raising false alarms. A baseline recorded from another\n"
+	"binary or on another machine is flagged (the comparison still runs).\n"
+	"\n"
+	"options:\n"
+	"  --baseline FILE   the baseline ('rt0trace bench -o FILE')\n"
+	"  --threshold PCT   the slowdown that counts, in percent (default 10%)\n"
+	"  --min-delta TIME  ignore differences of medians below TIME (default 1ms; units ns, us, ms, s)\n"
+	"  -n N              runs (default 10, at least 3)\n"
+	"  --json            print the comparison as JSON\n"
+	"  --engine E        ptrace (default; the only engine so far)\n"
+	"  --show-output     let the program's stdout and stderr through\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"exit codes: 0 no phase regressed; 1 a phase regressed (each is named), or a run never reached main;\n"
+	"2 usage error; 3 the baseline or the program is unusable; 4 ptrace is not permitted here\n";
+
+struct sampling {
+	int runs;
+	bool show_output;
+	char **argv;
+};
+
+/* The machine and the binary a baseline belongs to. */
+static json_t *environment(const struct rt_report *r)
+{
+	json_t *env = json_object(), *bin = json_object_get(r->trace->header, "binary");
+	struct utsname u;
+	char host[256] = "", *cpuinfo, *model = NULL, *data = NULL;
+	const char *path = json_string_value(json_object_get(bin, "path"));
+	size_t len = 0;
+
+	if (uname(&u) == 0)
+		json_object_set_new(env, "kernel", json_sprintf("%s %s %s", u.sysname, u.release, u.machine));
+	json_object_set_new(env, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	if ((cpuinfo = rt_slurp("/proc/cpuinfo")) != NULL) {
+		char *m = strstr(cpuinfo, "model name");
+
+		if (m && (m = strchr(m, ':')) != NULL) {
+			m += 1 + strspn(m + 1, " \t");
+			model = xstrndup(m, strcspn(m, "\n"));
+		}
+		free(cpuinfo);
+	}
+	json_object_set_new(env, "cpu_model", json_string(model ? model : "unknown"));
+	free(model);
+	gethostname(host, sizeof(host) - 1);
+	json_object_set_new(env, "hostname", json_string(host));
+	json_object_set_new(env, "binary", json_string(path ? path : "?"));
+	if (path && rt_read_file(path, &data, &len) == 0) {
+		uint8_t d[32];
+		char hex[65];
+
+		sha256(data, len, d);
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+		json_object_set_new(env, "binary_sha256", json_string(hex));
+		free(data);
+	}
+	json_object_set_new(env, "build_id", json_deep_copy(json_object_get(bin, "build_id")));
+	json_object_set_new(env, "go_version", json_deep_copy(json_object_get(bin, "go_version")));
+	return env;
+}
+
+/* One traced run into a scratch trace, its report added to `b`. */
+static int one_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_err *err)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = xasprintf("%s/rt0trace-bench-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	struct rt_run_opts o = { .argv = s->argv, .trace_path = path };
+	struct rt_loaded_trace t;
+	struct rt_report *r;
+	int fd = mkstemp(path), saved[2] = { -1, -1 }, status = 0, rc;
+
+	if (fd < 0) {
+		rc = rt_errf(err, RT_EXIT_ENV, "cannot create a scratch trace in '%s': %s", tmpdir ? tmpdir : "/tmp", strerror(errno));
+		free(path);
+		return rc;
+	}
+	close(fd);
+	if (!s->show_output) { /* the program's stdout and stderr (inherited) go to /dev/null */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		fflush(stdout);
+		fflush(stderr);
+		saved[0] = dup(1);
+		saved[1] = dup(2);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+			close(null);
+		}
+	}
+	rc = rt_ptrace_run(&o, &status, err);
+	if (saved[0] >= 0) {
+		dup2(saved[0], 1);
+		dup2(saved[1], 2);
+		close(saved[0]);
+		close(saved[1]);
+	}
+	if (rc == 0 && (rc = rt_trace_load(path, &t, err)) == 0) {
+		r = rt_report_build(&t);
+		if (!r->complete)
+			rc = rt_errf(err, RT_EXIT_CHECK, "the trace is incomplete (interrupted?)");
+		else
+			rc = rt_bench_add_run(b, r, err);
+		if (rc == 0 && !b->env)
+			b->env = environment(r);
+		rt_report_free(r);
+		rt_trace_unload(&t);
+	}
+	unlink(path);
+	free(path);
+	if (rc != 0 && err->exit == RT_EXIT_CHECK) /* what the program did in that run */
+		rt_err_prefix(err, "run %d of %d", i + 1, s->runs);
+	return rc;
+}
+
+static int sample(const struct sampling *s, struct rt_bench *b, struct rt_err *err)
+{
+	rt_bench_init(b);
+	b->engine = xstrdup("ptrace");
+	b->argv = json_array();
+	for (char **a = s->argv; *a; a++)
+		json_array_append_new(b->argv, json_string(*a));
+	for (int i = 0; i < s->runs; i++)
+		if (one_run(s, i, b, err) != 0) {
+			rt_bench_release(b);
+			return -1;
+		}
+	return 0;
+}
+
+/* The baseline, written whole or not at all (a scratch file beside it, then put in place). */
+static int write_baseline(const struct rt_bench *b, const char *out, struct rt_err *err)
+{
+	char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
+	json_t *j = rt_bench_json(b);
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+
+	if (!f || json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF) {
+		rc = rt_errf(err, RT_EXIT_INPUT, "cannot write the baseline '%s': %s", out, strerror(errno));
+		if (f)
+			fclose(f);
+		unlink(tmp);
+	} else if (fclose(f) != 0 || rt_install_file(tmp, out) != 0) {
+		rc = rt_errf(err, RT_EXIT_INPUT, "cannot write the baseline '%s': %s", out, strerror(errno));
+		unlink(tmp);
+	}
+	json_decref(j);
+	free(tmp);
+	return rc;
+}
+
+static double ms(double ns)
+{
+	return ns / 1e6;
+}
+
+/* "10%", "10" -> 0.10 */
+static bool parse_percent(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || (*end && strcmp(end, "%") != 0) || v < 0 || v > 1000)
+		return false;
+	*out = v / 100;
+	return true;
+}
+
+/* "1ms", "500us", "0", "2s", "750ns" -> ns (a bare number is milliseconds) */
+static bool parse_duration(const char *s, double *out)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e6 },
+	};
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			*out = v * units[i].ns;
+			return true;
+		}
+	return false;
+}
+
+enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON };
+
+/* Options both commands share; returns 0 when handled, 1 when not this kind, or an exit code. */
+static int common_opt(const char *cmd, int c, struct sampling *s)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'n':
+		v = strtol(optarg, &end, 10);
+		if (*end || v < 3 || v > 100000)
+			return cmd_usage_error(cmd, "-n wants a number of runs, at least 3, not '%s'", optarg);
+		s->runs = (int)v;
+		return 0;
+	case OPT_ENGINE:
+		if (strcmp(optarg, "ptrace") != 0)
+			return cmd_usage_error(cmd, "unknown engine '%s' (available: ptrace)", optarg);
+		return 0;
+	case OPT_SHOW:
+		s->show_output = true;
+		return 0;
+	}
+	return 1;
+}
+
+static int program_args(const char *cmd, int argc, char **argv, struct sampling *s)
+{
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind == argc)
+		return cmd_usage_error(cmd, "missing PROGRAM (rt0trace %s [OPTIONS] -- PROGRAM [ARGS...])", cmd);
+	s->argv = argv + optind;
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "engine", required_argument, NULL, OPT_ENGINE },
+		{ "show-output", no_argument, NULL, OPT_SHOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sampling s = { .runs = 10 };
+	struct rt_err err = { 0 };
+	struct rt_bench b;
+	const char *out = NULL;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+n:o:h", opts, NULL)) != -1) {
+		if (c == 'o') {
+			out = optarg;
+		} else if (c == 'h') {
+			fputs(bench_usage, stdout);
+			return RT_EXIT_OK;
+		} else if ((rc = common_opt("bench", c, &s)) != 1) {
+			if (rc)
+				return rc;
+		} else if (optopt && strchr("no", optopt)) {
+			return cmd_usage_error("bench", "option '-%c' needs an argument", optopt);
+		} else {
+			return cmd_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!out)
+		return cmd_usage_error("bench", "missing -o BASELINE");
+	if ((rc = program_args("bench", argc, argv, &s)) != 0)
+		return rc;
+	if (sample(&s, &b, &err) != 0)
+		return rt_err_report(&err);
+	rc = write_baseline(&b, out, &err);
+	if (rc == 0) {
+		printf("rt0trace bench: %zu runs of %s -> %s\n  %-44s %10s %10s %10s %10s\n", b.runs, s.argv[0], out, "metric",
+		       "median", "MAD", "min", "max");
+		for (size_t i = 0; i < b.n; i++) {
+			const struct rt_metric *m = &b.m[i];
+
+			printf("  %-44.44s %7.3f ms %7.3f ms %7.3f ms %7.3f ms\n", m->name, ms(rt_median(m->ns, m->n)),
+			       ms(rt_mad(m->ns, m->n)), ms(rt_quantile(m->ns, m->n, 0)), ms(rt_quantile(m->ns, m->n, 1)));
+		}
+	}
+	rt_bench_release(&b);
+	return rc == 0 ? RT_EXIT_OK : rt_err_report(&err);
+}
+
+/* Differences between the baseline's environment and now that make the comparison less meaningful. */
+static void flag_env(const json_t *base, const json_t *now, json_t *flags)
+{
+	static const char *const machine[] = { "hostname", "cpu_model", "cpus", "kernel" };
+	char *what = xstrdup("");
+
+	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+		json_t *a = json_object_get(base, machine[i]), *b = json_object_get(now, machine[i]);
+
+		if (!json_equal(a, b)) {
+			char *sa = a ? json_dumps(a, JSON_ENCODE_ANY) : xstrdup("none");
+			char *sb = b ? json_dumps(b, JSON_ENCODE_ANY) : xstrdup("none");
+			char *n = xasprintf("%s%s%s %s, now %s", what, *what ? "; " : "", machine[i], sa, sb);
+
+			free(what);
+			what = n;
+			free(sa);
+			free(sb);
+		}
+	}
+	if (*what)
+		json_array_append_new(flags, json_sprintf("the baseline was recorded on another machine (%s)", what));
+	free(what);
+	if (!json_equal(json_object_get(base, "binary_sha256"), json_object_get(now, "binary_sha256"))) {
+		const char *bb = json_string_value(json_object_get(base, "build_id"));
+		const char *nb = json_string_value(json_object_get(now, "build_id"));
+
+		json_array_append_new(flags, json_sprintf("the baseline was recorded from another binary (%s %s, now %s %s)",
+							  json_string_value(json_object_get(base, "binary")), bb ? bb : "no build ID",
+							  json_string_value(json_object_get(now, "binary")), nb ? nb : "no build ID"));
+	}
+}
+
+static const char *verdict(const struct rt_cmp *c)
+{
+	return !c->compared ? "not compared" : c->regressed ? "regressed" : c->improved ? "improved" : "ok";
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+		{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "engine", required_argument, NULL, OPT_ENGINE },
+		{ "show-output", no_argument, NULL, OPT_SHOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sampling s = { .runs = 10 };
+	struct rt_err err = { 0 };
+	struct rt_bench base, cur;
+	struct rt_cmp *rows;
+	const char *path = NULL;
+	double threshold = 0.10, min_delta = 1e6;
+	bool as_json = false;
+	json_t *flags, *regressed;
+	size_t n;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_BASELINE: path = optarg; continue;
+		case OPT_THRESHOLD:
+			if (!parse_percent(optarg, &threshold))
+				return cmd_usage_error("check", "--threshold wants a percentage such as 10%%, not '%s'", optarg);
+			continue;
+		case OPT_MIN_DELTA:
+			if (!parse_duration(optarg, &min_delta))
+				return cmd_usage_error("check", "--min-delta wants a duration such as 1ms or 500us, not '%s'", optarg);
+			continue;
+		case OPT_JSON: as_json = true; continue;
+		case 'h': fputs(check_usage, stdout); return RT_EXIT_OK;
+		}
+		if ((rc = common_opt("check", c, &s)) == 0)
+			continue;
+		if (rc != 1)
+			return rc;
+		if (optopt == 'n')
+			return cmd_usage_error("check", "option '-n' needs an argument");
+		return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (!path)
+		return cmd_usage_error("check", "missing --baseline FILE");
+	if ((rc = program_args("check", argc, argv, &s)) != 0)
+		return rc;
+	if (rt_bench_load(path, &base, &err) != 0)
+		return rt_err_report(&err);
+	if (sample(&s, &cur, &err) != 0) {
+		rt_bench_release(&base);
+		return rt_err_report(&err);
+	}
+	n = rt_bench_compare(&base, &cur, threshold, min_delta, &rows);
+	flags = json_array();
+	regressed = json_array();
+	flag_env(base.env, cur.env, flags);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].regressed)
+			json_array_append_new(regressed, json_string(rows[i].name));
+	if (as_json) {
+		json_t *o = json_object(), *ms_ = json_array();
+
+		json_object_set_new(o, "baseline", json_string(path));
+		json_object_set_new(o, "baseline_runs", json_integer((json_int_t)base.runs));
+		json_object_set_new(o, "runs", json_integer((json_int_t)cur.runs));
+		json_object_set_new(o, "threshold", json_real(threshold));
+		json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)min_delta));
+		for (size_t i = 0; i < n; i++) {
+			json_t *m = json_object();
+
+			json_object_set_new(m, "name", json_string(rows[i].name));
+			json_object_set_new(m, "baseline_median_ns", json_integer((json_int_t)rows[i].base_ns));
+			json_object_set_new(m, "median_ns", json_integer((json_int_t)rows[i].cur_ns));
+			json_object_set_new(m, "ratio", rows[i].compared ? json_real(rows[i].ratio) : json_null());
+			json_object_set_new(m, "ci95", rows[i].compared ? json_pack("[f,f]", rows[i].lo, rows[i].hi) : json_null());
+			json_object_set_new(m, "verdict", json_string(verdict(&rows[i])));
+			json_array_append_new(ms_, m);
+		}
+		json_object_set_new(o, "metrics", ms_);
+		json_object_set_new(o, "regressed", json_incref(regressed));
+		json_object_set_new(o, "flags", json_incref(flags));
+		json_object_set_new(o, "environment", json_incref(cur.env));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		size_t k;
+		json_t *fl;
+
+		printf("rt0trace check: %zu runs of %s against %s (%zu runs), threshold %.0f%%, min delta %.3f ms\n", cur.runs,
+		       s.argv[0], path, base.runs, threshold * 100, ms(min_delta));
+		printf("  %-44s %11s %11s %7s  %-16s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "verdict");
+		for (size_t i = 0; i < n; i++) {
+			const struct rt_cmp *r = &rows[i];
+			char ci[32] = "-";
+
+			if (r->compared)
+				snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->lo, r->hi);
+			printf("  %-44.44s %8.3f ms %8.3f ms %6.2fx  %-16s %s\n", r->name, ms(r->base_ns), ms(r->cur_ns),
+			       r->compared ? r->ratio : 0.0, ci, r->regressed ? "REGRESSED" : verdict(r));
+		}
+		json_array_foreach(flags, k, fl)
+			printf("flagged: %s\n", json_string_value(fl));
+		if (json_array_size(regressed)) {
+			printf("regressed beyond %.0f%%:", threshold * 100);
+			for (size_t i = 0, m = 0; i < n; i++)
+				if (rows[i].regressed)
+					printf("%s %s (%+.3f ms, %.2fx)", m++ ? "," : "", rows[i].name, ms(rows[i].cur_ns - rows[i].base_ns),
+					       rows[i].ratio);
+			putchar('\n');
+		} else {
+			printf("no phase regressed beyond %.0f%%\n", threshold * 100);
+		}
+	}
+	rc = json_array_size(regressed) ? RT_EXIT_CHECK : RT_EXIT_OK;
+	if (fflush(stdout) != 0)
+		rc = RT_EXIT_INPUT;
+	json_decref(flags);
+	json_decref(regressed);
+	free(rows);
+	rt_bench_release(&base);
+	rt_bench_release(&cur);
+	return rc;
+}

@@ -3,6 +3,7 @@
 #define RT0_COMMON_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/strv.h"
@@ -11,6 +12,13 @@
 json_t *json_hex(uint64_t v);
 /* A string, or JSON null for NULL. */
 json_t *json_str_or_null(const char *s);
+/* Members of a parsed object (a trace event, a header): the value, or NULL / 0 when the member is
+ * absent or of another type. json_get_hex reads rt0trace's "0x..." address strings. */
+const char *json_get_str(const json_t *o, const char *key);
+int64_t json_get_int(const json_t *o, const char *key);
+uint64_t json_get_hex(const json_t *o, const char *key);
+/* o["type"] equals `type` (trace lines). */
+bool json_type_is(const json_t *o, const char *type);
 /* A JSON array of the vector's strings. */
 json_t *json_strv(const struct strv *sv);
 

@@ -5,32 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/xalloc.h"
 #include "report/report.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static int64_t num(const json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static uint64_t hex(const json_t *o, const char *k)
-{
-	const char *s = str(o, k);
-
-	return s ? strtoull(s, NULL, 16) : 0;
-}
-
-static bool is(const json_t *e, const char *type)
-{
-	const char *t = str(e, "type");
-
-	return t && strcmp(t, type) == 0;
-}
 
 /* "runtime.rt0_go.abi0" -> "runtime.rt0_go" (the name the catalog uses) */
 static char *phase_name(const char *sym)
@@ -91,9 +68,9 @@ static void add_check(struct rt_report *r, size_t *cap, const char *name, bool o
 
 static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
 {
-	const char *path = str(m, "path");
-	const char *binpath = str(bin, "path");
-	uint64_t start = hex(m, "start"), bias = hex(bin, "bias");
+	const char *path = json_get_str(m, "path");
+	const char *binpath = json_get_str(bin, "path");
+	uint64_t start = json_get_hex(m, "start"), bias = json_get_hex(bin, "bias");
 	const json_t *segs = json_object_get(bin, "segments");
 	size_t i;
 	json_t *s;
@@ -102,10 +79,10 @@ static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
 	if (path && binpath && *path && strcmp(path, binpath) == 0) {
 		*in_binary = true;
 		json_array_foreach(segs, i, s) {
-			uint64_t va = hex(s, "vaddr") + bias, end = va + hex(s, "memsz");
+			uint64_t va = json_get_hex(s, "vaddr") + bias, end = va + json_get_hex(s, "memsz");
 
 			if (start >= (va & ~0xfffull) && start < end) {
-				const char *fl = str(s, "flags");
+				const char *fl = json_get_str(s, "flags");
 
 				return strcmp(fl, "r-x") == 0 ? "text" : strcmp(fl, "r--") == 0 ? "rodata" : "data";
 			}
@@ -126,9 +103,9 @@ static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
 		return "file";
 	}
 	json_array_foreach(segs, i, s) {
-		uint64_t va = hex(s, "vaddr") + bias, end = va + hex(s, "memsz");
+		uint64_t va = json_get_hex(s, "vaddr") + bias, end = va + json_get_hex(s, "memsz");
 
-		if (strchr(str(s, "flags"), 'w') && start >= (va & ~0xfffull) && start < end)
+		if (strchr(json_get_str(s, "flags"), 'w') && start >= (va & ~0xfffull) && start < end)
 			return "bss";
 	}
 	return "anonymous";
@@ -182,11 +159,11 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	json_t *p;
 
 	r->trace = t;
-	r->t0 = (uint64_t)num(t->header, "t0");
-	r->engine = str(t->header, "engine");
+	r->t0 = (uint64_t)json_get_int(t->header, "t0");
+	r->engine = json_get_str(t->header, "engine");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
-	r->lost = t->footer ? (uint64_t)num(t->footer, "lost") : 0;
-	r->is_go = bin && str(bin, "go_version") != NULL;
+	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
+	r->is_go = bin && json_get_str(bin, "go_version") != NULL;
 	r->exit_status = r->exit_signal = -1;
 	r->t_end = r->t0;
 	if (!t->footer)
@@ -194,20 +171,20 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 
 	/* the root process: the first exec, or the process attached to */
 	for (size_t k = 0; k < t->nev && root < 0; k++)
-		if (is(t->ev[k], "exec") || is(t->ev[k], "attach"))
-			root = num(t->ev[k], "pid");
+		if (json_type_is(t->ev[k], "exec") || json_type_is(t->ev[k], "attach"))
+			root = json_get_int(t->ev[k], "pid");
 	r->attached = json_is_true(json_object_get(bin, "attached"));
 	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->t0);
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
-		uint64_t te = (uint64_t)num(e, "t") + (uint64_t)num(e, "dur");
+		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
 
 		if (te > r->t_end)
 			r->t_end = te;
-		if (num(e, "pid") != root)
+		if (json_get_int(e, "pid") != root)
 			continue;
-		if (is(e, "probe")) {
-			const char *role = str(e, "role"), *sym = str(e, "symbol"), *pkg = str(e, "package");
+		if (json_type_is(e, "probe")) {
+			const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
 
 			if (!role || !sym || strcmp(role, "fatal") == 0)
 				continue;
@@ -217,7 +194,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 				const char *key = pkg ? pkg : sym;
 
 				if (!cur_pkg || strcmp(cur_pkg, key) != 0) {
-					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)num(e, "t"));
+					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)json_get_int(e, "t"));
 					cur_pkg = key;
 					if (!strv_has(&r->observed, key))
 						strv_push(&r->observed, key);
@@ -226,22 +203,22 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 				char *n = phase_name(sym);
 
 				if (strcmp(role, "main") == 0 && !r->main_at)
-					r->main_at = (uint64_t)num(e, "t");
+					r->main_at = (uint64_t)json_get_int(e, "t");
 				strv_push(&phase_probes, n);
-				add_phase(r, &phcap, n, (uint64_t)num(e, "t"));
+				add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"));
 				cur_pkg = NULL;
 			}
-		} else if (is(e, "maps")) {
-			const char *at = str(e, "at");
+		} else if (json_type_is(e, "maps")) {
+			const char *at = json_get_str(e, "at");
 
 			if (at && strcmp(at, "exit") == 0)
 				exit_maps = e;
 			else if (!main_maps)
 				main_maps = e;
-		} else if (is(e, "exit")) {
+		} else if (json_type_is(e, "exit")) {
 			r->exited = true;
-			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)num(e, "status") : -1;
-			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)num(e, "signal") : -1;
+			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)json_get_int(e, "status") : -1;
+			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)json_get_int(e, "signal") : -1;
 		}
 	}
 	for (size_t k = 0; k < r->nphases; k++)
@@ -250,11 +227,11 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	/* syscalls: each belongs to the phase running when it started */
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
-		uint64_t ts = (uint64_t)num(e, "t"), dur = (uint64_t)num(e, "dur");
-		const char *name = str(e, "name");
+		uint64_t ts = (uint64_t)json_get_int(e, "t"), dur = (uint64_t)json_get_int(e, "dur");
+		const char *name = json_get_str(e, "name");
 		size_t lo = 0, hi = r->nphases;
 
-		if (!is(e, "syscall") || !name)
+		if (!json_type_is(e, "syscall") || !name)
 			continue;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
@@ -276,7 +253,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	/* placed order and expected phases, from the probes the tracer planned (less those already past
 	 * when it attached) */
 	json_array_foreach(json_object_get(bin, "probes"), i, p) {
-		const char *role = str(p, "role"), *key = str(p, "package") ? str(p, "package") : str(p, "symbol");
+		const char *role = json_get_str(p, "role"), *key = json_get_str(p, "package") ? json_get_str(p, "package") : json_get_str(p, "symbol");
 
 		if (!role || !key || strcmp(role, "fatal") == 0)
 			continue;
@@ -285,7 +262,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 			if (strcmp(role, "init") == 0 && !strv_has(&r->past, key))
 				strv_push(&r->past, key);
 			else if (strcmp(role, "init") != 0) {
-				char *n = phase_name(str(p, "symbol"));
+				char *n = phase_name(json_get_str(p, "symbol"));
 
 				strv_push(&r->past, n);
 				free(n);
@@ -296,7 +273,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 			if (!strv_has(&r->placed, key))
 				strv_push(&r->placed, key);
 		} else {
-			char *n = phase_name(str(p, "symbol"));
+			char *n = phase_name(json_get_str(p, "symbol"));
 
 			strv_push(&expected_phases, n);
 			free(n);
@@ -312,17 +289,17 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		json_t *entry;
 
 		if (m) {
-			r->layout_at = str(m, "at");
+			r->layout_at = json_get_str(m, "at");
 			json_array_foreach(json_object_get(m, "entries"), i, entry) {
 				struct rt_layout_row row;
 				bool inbin;
-				const char *perms = str(entry, "perms");
+				const char *perms = json_get_str(entry, "perms");
 
-				row.start = hex(entry, "start");
-				row.end = hex(entry, "end");
+				row.start = json_get_hex(entry, "start");
+				row.end = json_get_hex(entry, "end");
 				snprintf(row.perms, sizeof(row.perms), "%s", perms ? perms : "----");
 				row.kind = classify(bin, entry, &inbin);
-				row.path = str(entry, "path");
+				row.path = json_get_str(entry, "path");
 				r->layout = xgrow(r->layout, &laycap, r->nlayout + 1, sizeof(*r->layout));
 				r->layout[r->nlayout++] = row;
 			}
@@ -331,8 +308,8 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 
 	/* ---- checks ---- */
 	{
-		uint64_t entry = hex(bin, "entry"), bias = hex(bin, "bias");
-		const char *esym = str(bin, "entry_symbol");
+		uint64_t entry = json_get_hex(bin, "entry"), bias = json_get_hex(bin, "bias");
+		const char *esym = json_get_str(bin, "entry_symbol");
 
 		if (r->attached)
 			add_check(r, &chcap, "entry", true, "attached to a running process: the entry (%s) was already past",
@@ -342,9 +319,9 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 				  esym ? esym : "no entry symbol");
 		else
 			add_check(r, &chcap, "entry",
-				  strcmp(str(first_probe, "role"), "entry") == 0 && hex(first_probe, "addr") == entry,
+				  strcmp(json_get_str(first_probe, "role"), "entry") == 0 && json_get_hex(first_probe, "addr") == entry,
 				  "first instruction observed: %s at %s; the ELF entry %#" PRIx64 " is %s (load bias %#" PRIx64 ")",
-				  str(first_probe, "symbol"), str(first_probe, "addr"), entry, esym ? esym : "unnamed", bias);
+				  json_get_str(first_probe, "symbol"), json_get_str(first_probe, "addr"), entry, esym ? esym : "unnamed", bias);
 	}
 	{
 		char seen[512] = "", want[512] = "";
@@ -374,13 +351,13 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	}
 	if (r->nlayout) {
 		const json_t *segs = json_object_get(bin, "segments");
-		uint64_t bias = hex(bin, "bias");
+		uint64_t bias = json_get_hex(bin, "bias");
 		char detail[1024] = "";
 		bool ok = true;
 		json_t *s;
 
 		json_array_foreach(segs, i, s) {
-			uint64_t va = (hex(s, "vaddr") + bias) & ~0xfffull;
+			uint64_t va = (json_get_hex(s, "vaddr") + bias) & ~0xfffull;
 			bool found = false;
 
 			for (size_t k = 0; k < r->nlayout; k++)
@@ -390,13 +367,13 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 					found = true;
 			ok = ok && found;
 			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %#" PRIx64 "%s",
-				 i ? ", " : "", str(s, "flags"), va, found ? "" : " (missing)");
+				 i ? ", " : "", json_get_str(s, "flags"), va, found ? "" : " (missing)");
 		}
 		add_check(r, &chcap, "layout", ok, "LOAD segments at %s (bias %#" PRIx64 ") in the %s snapshot", detail, bias,
 			  r->layout_at ? r->layout_at : "?");
 		if (r->is_go) {
 			const struct rt_layout_row *arena = find_arena(r);
-			const char *arch = str(bin, "arch"), *gov = str(bin, "go_version");
+			const char *arch = json_get_str(bin, "arch"), *gov = json_get_str(bin, "go_version");
 			int minor = gov && strncmp(gov, "go1.", 4) == 0 ? atoi(gov + 4) : 0;
 			/* Go 1.26 randomizes the heap base on 64-bit (goexperiment.randomizedheapbase64). */
 			bool randomized = minor >= 26;

@@ -3,20 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/xalloc.h"
 #include "report/report.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static bool is(const json_t *e, const char *type)
-{
-	const char *t = str(e, "type");
-
-	return t && strcmp(t, type) == 0;
-}
 
 /* The panic / fatal error block of a Go program's dying words: from its first "panic: " or
  * "fatal error: " line to the blank line before the goroutine dump. */
@@ -48,7 +37,7 @@ static const char *own_function(const json_t *backtrace, const char *binary, boo
 	size_t i;
 
 	json_array_foreach(frames, i, f) {
-		const char *sym = str(f, "symbol"), *mod = str(f, "module");
+		const char *sym = json_get_str(f, "symbol"), *mod = json_get_str(f, "module");
 
 		if (!sym || (binary && mod && strcmp(mod, binary) != 0))
 			continue;
@@ -69,15 +58,15 @@ void rt_report_crash(struct rt_report *r, int64_t root)
 	size_t i;
 
 	json_array_foreach(json_object_get(bin, "probes"), i, p)
-		if (str(p, "role") && strcmp(str(p, "role"), "fatal") == 0)
+		if (json_get_str(p, "role") && strcmp(json_get_str(p, "role"), "fatal") == 0)
 			fatal_probes = true;
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 
-		if (json_integer_value(json_object_get(e, "pid")) != root)
+		if (json_get_int(e, "pid") != root)
 			continue;
-		if (is(e, "crash")) {
-			const char *kind = str(e, "kind");
+		if (json_type_is(e, "crash")) {
+			const char *kind = json_get_str(e, "kind");
 
 			if (kind && strcmp(kind, "go-fatal") == 0) {
 				if (!fatal)
@@ -85,8 +74,8 @@ void rt_report_crash(struct rt_report *r, int64_t root)
 			} else if (!fatal) {
 				sig = e; /* the last fatal signal before the runtime's fatal path, if any */
 			}
-		} else if (is(e, "stderr")) {
-			tail = str(e, "tail");
+		} else if (json_type_is(e, "stderr")) {
+			tail = json_get_str(e, "tail");
 		}
 	}
 	if (!fatal && !sig)
@@ -96,28 +85,28 @@ void rt_report_crash(struct rt_report *r, int64_t root)
 	died = fatal || !r->exited || r->exit_signal >= 0 || (r->exit_status != 0 && !(r->is_go && fatal_probes));
 	if (!died) {
 		strv_pushf(&r->notes, "%s at %s in thread %lld was handled by the program (it exited with status %d)",
-			   str(sig, "name") ? str(sig, "name") : "a signal", str(sig, "addr") ? str(sig, "addr") : "?",
-			   (long long)json_integer_value(json_object_get(sig, "tid")), r->exit_status);
+			   json_get_str(sig, "name") ? json_get_str(sig, "name") : "a signal", json_get_str(sig, "addr") ? json_get_str(sig, "addr") : "?",
+			   (long long)json_get_int(sig, "tid"), r->exit_status);
 		return;
 	}
 	/* the signal that sent this thread down the fatal path (sigpanic runs on the faulting thread) */
-	if (fatal && sig && json_integer_value(json_object_get(sig, "tid")) != json_integer_value(json_object_get(fatal, "tid")))
+	if (fatal && sig && json_get_int(sig, "tid") != json_get_int(fatal, "tid"))
 		sig = NULL;
 	use = sig ? sig : fatal;
 	c = r->crash = xcalloc(1, sizeof(*c));
-	c->t = (uint64_t)json_integer_value(json_object_get(use, "t"));
+	c->t = (uint64_t)json_get_int(use, "t");
 	c->kind = fatal ? "go-fatal" : "signal";
-	c->tid = (int)json_integer_value(json_object_get(use, "tid"));
+	c->tid = (int)json_get_int(use, "tid");
 	c->regs = json_object_get(use, "regs");
 	c->backtrace = json_object_get(use, "backtrace");
-	c->fatal = fatal ? str(fatal, "function") : NULL;
+	c->fatal = fatal ? json_get_str(fatal, "function") : NULL;
 	if (sig) {
-		int signo = (int)json_integer_value(json_object_get(sig, "signo"));
-		const char *n = str(sig, "name");
+		int signo = (int)json_get_int(sig, "signo");
+		const char *n = json_get_str(sig, "name");
 
 		c->signo = signo;
-		c->code = (int)json_integer_value(json_object_get(sig, "code"));
-		c->addr = str(sig, "addr");
+		c->code = (int)json_get_int(sig, "code");
+		c->addr = json_get_str(sig, "addr");
 		if (n) {
 			snprintf(c->sigbuf, sizeof(c->sigbuf), "SIG%s", n);
 			c->signal = c->sigbuf;
@@ -129,9 +118,9 @@ void rt_report_crash(struct rt_report *r, int64_t root)
 			c->phase = r->phases[k].name;
 	if (r->is_go && c->phase && strncmp(c->phase, "init ", 5) == 0)
 		c->package = xstrdup(c->phase + 5);
-	c->function = own_function(c->backtrace, str(bin, "path"), r->is_go);
+	c->function = own_function(c->backtrace, json_get_str(bin, "path"), r->is_go);
 	if (!c->function && fatal && use != fatal)
-		c->function = own_function(json_object_get(fatal, "backtrace"), str(bin, "path"), r->is_go);
+		c->function = own_function(json_object_get(fatal, "backtrace"), json_get_str(bin, "path"), r->is_go);
 	c->stderr_tail = tail;
 	c->panic = tail && r->is_go ? panic_block(tail) : NULL;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "report/report.h"
 
 /* Timeline geometry (SVG user units; the SVG scales to the page width). */
@@ -79,11 +80,6 @@ static void esc_trunc(FILE *f, const char *s, size_t max)
 	esc(f, cut);
 	fputs("\u2026", f);
 	free(cut);
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 static double ms(uint64_t ns)
@@ -595,16 +591,16 @@ static void html_frames(const json_t *thread, bool crashed, FILE *f)
 		crashed ? " open" : "", (long long)json_integer_value(json_object_get(thread, "tid")),
 		crashed ? " \u2014 crashed" : "", json_array_size(json_object_get(thread, "frames")));
 	json_array_foreach(json_object_get(thread, "frames"), i, fr) {
-		const char *sym = jstr(fr, "symbol"), *mod = jstr(fr, "module"), *file = jstr(fr, "file");
+		const char *sym = json_get_str(fr, "symbol"), *mod = json_get_str(fr, "module"), *file = json_get_str(fr, "file");
 		const char *base = mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
 
 		fprintf(f, "<tr><td>#%zu</td><td>", i);
-		esc(f, jstr(fr, "pc"));
+		esc(f, json_get_str(fr, "pc"));
 		fputs("</td><td>", f);
 		esc(f, sym ? sym : "??");
-		if (sym && jstr(fr, "offset")) {
+		if (sym && json_get_str(fr, "offset")) {
 			fputc('+', f);
-			esc(f, jstr(fr, "offset"));
+			esc(f, json_get_str(fr, "offset"));
 		}
 		fputs("</td><td>", f);
 		if (file) {
@@ -721,7 +717,7 @@ static void html_exit(const struct rt_report *r, FILE *f)
 int rt_render_html(const struct rt_report *r, FILE *f)
 {
 	const json_t *bin = json_object_get(r->trace->header, "binary");
-	const char *path = jstr(bin, "path"), *gov = jstr(bin, "go_version"), *arch = jstr(bin, "arch");
+	const char *path = json_get_str(bin, "path"), *gov = json_get_str(bin, "go_version"), *arch = json_get_str(bin, "arch");
 	size_t failed = 0;
 
 	for (size_t i = 0; i < r->nchecks; i++)

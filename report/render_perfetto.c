@@ -61,23 +61,6 @@ struct pf {
 	int64_t root;
 };
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static int64_t num(const json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static bool is(const json_t *e, const char *type)
-{
-	const char *t = str(e, "type");
-
-	return t && strcmp(t, type) == 0;
-}
-
 static struct pf_proc *proc_get(struct pf *p, int64_t pid)
 {
 	for (size_t i = 0; i < p->nproc; i++)
@@ -168,13 +151,13 @@ static bool layout_syscall(const char *name)
 
 static void syscall_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, uint64_t t)
 {
-	const char *name = str(e, "name");
+	const char *name = json_get_str(e, "name");
 	json_t *ret = json_object_get(e, "ret"), *sargs = json_object_get(e, "args"), *args = json_object();
-	uint64_t dur = (uint64_t)num(e, "dur");
+	uint64_t dur = (uint64_t)json_get_int(e, "dur");
 	char nrbuf[32];
 
 	if (!name) {
-		snprintf(nrbuf, sizeof(nrbuf), "syscall_%" PRId64, num(e, "nr"));
+		snprintf(nrbuf, sizeof(nrbuf), "syscall_%" PRId64, json_get_int(e, "nr"));
 		name = nrbuf;
 	}
 	json_object_set_new(args, "ret", ret ? json_incref(ret) : json_null());
@@ -199,15 +182,15 @@ static void syscall_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, 
 
 static void maps_ev(struct pf *p, const json_t *e, int64_t pid, uint64_t t)
 {
-	const char *at = str(e, "at");
+	const char *at = json_get_str(e, "at");
 	json_t *args = json_object(), *list = json_array(), *m;
 	size_t i;
 
 	json_array_foreach(json_object_get(e, "entries"), i, m) {
-		const char *path = str(m, "path");
+		const char *path = json_get_str(m, "path");
 
-		json_array_append_new(list, json_sprintf("%s-%s %s%s%s", str(m, "start") ? str(m, "start") : "?",
-							 str(m, "end") ? str(m, "end") : "?", str(m, "perms") ? str(m, "perms") : "?",
+		json_array_append_new(list, json_sprintf("%s-%s %s%s%s", json_get_str(m, "start") ? json_get_str(m, "start") : "?",
+							 json_get_str(m, "end") ? json_get_str(m, "end") : "?", json_get_str(m, "perms") ? json_get_str(m, "perms") : "?",
 							 path && *path ? " " : "", path ? path : ""));
 	}
 	set_str_if(args, "at", at);
@@ -225,7 +208,7 @@ static const char *own_function(const struct pf *p, const json_t *e)
 	size_t i;
 
 	json_array_foreach(json_object_get(json_array_get(json_object_get(e, "backtrace"), 0), "frames"), i, f) {
-		const char *sym = str(f, "symbol"), *mod = str(f, "module");
+		const char *sym = json_get_str(f, "symbol"), *mod = json_get_str(f, "module");
 
 		if (!sym || (binary && mod && strcmp(mod, binary) != 0))
 			continue;
@@ -239,15 +222,15 @@ static const char *own_function(const struct pf *p, const json_t *e)
 static void crash_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, uint64_t t)
 {
 	const struct rt_crash *c = p->r->crash;
-	const char *kind = str(e, "kind"), *fatal = str(e, "function");
+	const char *kind = json_get_str(e, "kind"), *fatal = json_get_str(e, "function");
 	bool located = c && pid == p->root && c->t == t && c->tid == tid;
 	json_t *args = json_object();
-	char *sig = json_is_integer(json_object_get(e, "signo")) ? sig_name(str(e, "name"), num(e, "signo")) : NULL;
+	char *sig = json_is_integer(json_object_get(e, "signo")) ? sig_name(json_get_str(e, "name"), json_get_int(e, "signo")) : NULL;
 	const char *function = located ? c->function : own_function(p, e);
 
 	set_str_if(args, "kind", kind);
-	set_str_if(args, "phase", located ? c->phase : str(e, "phase"));
-	set_str_if(args, "package", located ? c->package : str(e, "package"));
+	set_str_if(args, "phase", located ? c->phase : json_get_str(e, "phase"));
+	set_str_if(args, "package", located ? c->package : json_get_str(e, "package"));
 	set_str_if(args, "signal", sig);
 	set_if(args, "signo", json_object_get(e, "signo"));
 	set_if(args, "code", json_object_get(e, "code"));
@@ -268,24 +251,24 @@ static void events(struct pf *p)
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		bool has_pid = json_is_integer(json_object_get(e, "pid"));
-		int64_t pid = has_pid ? num(e, "pid") : p->root;
-		int64_t tid = json_is_integer(json_object_get(e, "tid")) ? num(e, "tid") : pid;
-		uint64_t ts = (uint64_t)num(e, "t");
+		int64_t pid = has_pid ? json_get_int(e, "pid") : p->root;
+		int64_t tid = json_is_integer(json_object_get(e, "tid")) ? json_get_int(e, "tid") : pid;
+		uint64_t ts = (uint64_t)json_get_int(e, "t");
 		json_t *args;
 
-		if (is(e, "syscall")) {
+		if (json_type_is(e, "syscall")) {
 			syscall_ev(p, e, pid, tid, ts);
-		} else if (is(e, "probe")) {
+		} else if (json_type_is(e, "probe")) {
 			args = json_object();
 			set_if(args, "addr", json_object_get(e, "addr"));
 			set_if(args, "role", json_object_get(e, "role"));
 			set_if(args, "package", json_object_get(e, "package"));
-			add(p, 'i', 't', pid, tid, ts, 0, "probe", xstrdup(str(e, "symbol") ? str(e, "symbol") : "probe"), args);
-		} else if (is(e, "maps")) {
+			add(p, 'i', 't', pid, tid, ts, 0, "probe", xstrdup(json_get_str(e, "symbol") ? json_get_str(e, "symbol") : "probe"), args);
+		} else if (json_type_is(e, "maps")) {
 			maps_ev(p, e, pid, ts);
-		} else if (is(e, "clone")) {
-			int64_t child = num(e, "child");
-			const char *kind = str(e, "kind");
+		} else if (json_type_is(e, "clone")) {
+			int64_t child = json_get_int(e, "child");
+			const char *kind = json_get_str(e, "kind");
 			bool thread = kind && strcmp(kind, "thread") == 0;
 
 			args = json_object();
@@ -301,33 +284,33 @@ static void events(struct pf *p)
 				if (!thread && !(np = proc_get(p, child))->path)
 					np->path = parent;
 			}
-		} else if (is(e, "exec") || is(e, "attach")) {
+		} else if (json_type_is(e, "exec") || json_type_is(e, "attach")) {
 			args = json_object();
 			set_if(args, "path", json_object_get(e, "path"));
 			set_if(args, "threads", json_object_get(e, "threads"));
-			add(p, 'i', 't', pid, tid, ts, 0, "process", xstrdup(str(e, "type")), args);
-			if (str(e, "path"))
-				proc_get(p, pid)->path = str(e, "path");
-		} else if (is(e, "signal")) {
+			add(p, 'i', 't', pid, tid, ts, 0, "process", xstrdup(json_get_str(e, "type")), args);
+			if (json_get_str(e, "path"))
+				proc_get(p, pid)->path = json_get_str(e, "path");
+		} else if (json_type_is(e, "signal")) {
 			args = json_object();
 			set_if(args, "signo", json_object_get(e, "signo"));
 			set_if(args, "code", json_object_get(e, "code"));
 			set_if(args, "addr", json_object_get(e, "addr"));
-			add(p, 'i', 't', pid, tid, ts, 0, "signal", sig_name(str(e, "name"), num(e, "signo")), args);
-		} else if (is(e, "crash")) {
+			add(p, 'i', 't', pid, tid, ts, 0, "signal", sig_name(json_get_str(e, "name"), json_get_int(e, "signo")), args);
+		} else if (json_type_is(e, "crash")) {
 			crash_ev(p, e, pid, tid, ts);
-		} else if (is(e, "stderr")) {
+		} else if (json_type_is(e, "stderr")) {
 			args = json_object();
 			set_if(args, "tail", json_object_get(e, "tail"));
 			add(p, 'i', 'p', pid, pid, ts, 0, "process", xstrdup("stderr tail"), args);
-		} else if (is(e, "exit")) {
+		} else if (json_type_is(e, "exit")) {
 			args = json_object();
 			set_if(args, "status", json_object_get(e, "status"));
 			set_if(args, "signal", json_object_get(e, "signal"));
 			add(p, 'i', 'p', pid, pid, ts, 0, "process", xstrdup("exit"), args);
 		} else if (has_pid) {
 			/* a type this renderer does not know (engine-specific): still a mark on its thread */
-			add(p, 'i', 't', pid, tid, ts, 0, "other", xstrdup(str(e, "type")), NULL);
+			add(p, 'i', 't', pid, tid, ts, 0, "other", xstrdup(json_get_str(e, "type")), NULL);
 		}
 	}
 }
@@ -445,7 +428,7 @@ static void put_metadata(struct pf *p, FILE *f, bool *first)
 
 	for (size_t i = 0; i < p->nproc; i++) {
 		const struct pf_proc *pr = &p->proc[i];
-		const char *path = pr->path ? pr->path : pr->pid == p->root ? str(bin, "path") : NULL;
+		const char *path = pr->path ? pr->path : pr->pid == p->root ? json_get_str(bin, "path") : NULL;
 		const char *base = path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		char *name = xasprintf("%s (%" PRId64 ")", base && *base ? base : "process", pr->pid);
 
@@ -475,11 +458,11 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 
 	/* the root process: the first exec, or the process attached to (as the analysis decides) */
 	for (size_t k = 0; k < t->nev && p.root < 0; k++)
-		if (is(t->ev[k], "exec") || is(t->ev[k], "attach"))
-			p.root = num(t->ev[k], "pid");
+		if (json_type_is(t->ev[k], "exec") || json_type_is(t->ev[k], "attach"))
+			p.root = json_get_int(t->ev[k], "pid");
 	for (size_t k = 0; k < t->nev && p.root < 0; k++)
 		if (json_is_integer(json_object_get(t->ev[k], "pid")))
-			p.root = num(t->ev[k], "pid");
+			p.root = json_get_int(t->ev[k], "pid");
 	if (p.root < 0)
 		p.root = 0;
 	thread_seen(&p, p.root, p.root);
@@ -515,7 +498,7 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 	}
 	fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{", f);
 	fputs("\"producer\":\"rt0trace " RT0_VERSION "\",\"binary\":", f);
-	put_str(f, str(bin, "path") ? str(bin, "path") : "");
+	put_str(f, json_get_str(bin, "path") ? json_get_str(bin, "path") : "");
 	fputs(",\"engine\":", f);
 	put_str(f, r->engine ? r->engine : "");
 	fprintf(f, ",\"t0_ns\":%" PRIu64 ",\"complete\":%s,\"lost\":%" PRIu64 "}}\n", r->t0,

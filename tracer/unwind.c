@@ -1,6 +1,7 @@
 /* tracer/unwind: libunwind-ptrace stepping, probes/ naming, libdw lines (see unwind.h). */
 #include "tracer/unwind.h"
 
+#include <elf.h>
 #include <elfutils/libdw.h>
 #include <fcntl.h>
 #include <libunwind-ptrace.h>
@@ -129,7 +130,7 @@ static struct module *module_at(struct rt_unwinder *u, uint64_t pc, uint64_t *li
 		for (size_t k = 0; k < mod->elf->nsegs; k++) {
 			const struct rt_elf_seg *s = &mod->elf->segs[k];
 
-			if (s->type == 1 /* PT_LOAD */ && fileoff >= s->offset && fileoff < s->offset + s->filesz) {
+			if (s->type == PT_LOAD && fileoff >= s->offset && fileoff < s->offset + s->filesz) {
 				*link = s->vaddr + (fileoff - s->offset);
 				break;
 			}
@@ -141,7 +142,7 @@ static struct module *module_at(struct rt_unwinder *u, uint64_t pc, uint64_t *li
 
 /* file:line of a link-time address through libdw, or 0. Without .debug_aranges (Go writes none) the
  * compilation units are searched one by one. */
-static int source_line(struct module *mod, uint64_t addr, const char **file)
+static int source_line(const struct module *mod, uint64_t addr, const char **file)
 {
 	Dwarf_Die cu;
 	Dwarf_Line *l = NULL;
@@ -169,11 +170,11 @@ static int source_line(struct module *mod, uint64_t addr, const char **file)
 	return line;
 }
 
-static json_t *frame_json(struct rt_unwinder *u, uint64_t pc, bool is_return, const struct rt_gofunc *gf)
+/* One frame: `mod`/`link` are module_at()'s answer for pc; `gf` the Go function there, if known. */
+static json_t *frame_json(uint64_t pc, const struct module *mod, uint64_t link, bool is_return, const struct rt_gofunc *gf)
 {
 	json_t *f = json_object();
-	uint64_t link = 0, off = 0;
-	struct module *mod = module_at(u, pc, &link);
+	uint64_t off = 0;
 	const struct rt_elf_sym *s = NULL;
 	const char *file = NULL;
 	int line = 0;
@@ -204,46 +205,31 @@ static json_t *frame_json(struct rt_unwinder *u, uint64_t pc, bool is_return, co
 	return f;
 }
 
-/* The Go function at runtime address `pc`, with its module and link-time address of the lookup
- * (pc - 1 for a return address). */
-static bool go_func_at(struct rt_unwinder *u, uint64_t pc, bool is_return, struct rt_gofunc *f, uint64_t *lookup)
-{
-	uint64_t link = 0;
-	struct module *mod = module_at(u, pc, &link);
-
-	if (!mod || !mod->pcln || !link)
-		return false;
-	*lookup = is_return ? link - 1 : link;
-	return rt_gopcln_func(mod->pcln, *lookup, f) && rt_gopcln_spdelta(mod->pcln, f, *lookup) >= 0;
-}
-
-static struct rt_gopcln *pcln_at(struct rt_unwinder *u, uint64_t pc)
-{
-	uint64_t link = 0;
-	struct module *mod = module_at(u, pc, &link);
-
-	return mod ? mod->pcln : NULL;
-}
-
 /* Go frames from (pc, sp) on, as Go's traceback walks them: the return address sits SP-delta bytes
- * above SP. Ends at a stack's bottom function, at one that switches stacks, or where memory or the
- * table give out. */
-static void go_walk(struct rt_unwinder *u, pid_t tid, uint64_t pc, uint64_t sp, bool is_return, json_t *frames)
+ * above SP (the function's pcsp table, looked up at pc - 1 for a return address). Ends at a stack's
+ * bottom function, at one that switches stacks, where pc is not Go code, or where memory or the table
+ * give out. Returns how many frames it appended. */
+static size_t go_walk(struct rt_unwinder *u, pid_t tid, uint64_t pc, uint64_t sp, bool is_return, json_t *frames)
 {
 	bool exact = !is_return;
+	size_t n = 0;
 
 	while (json_array_size(frames) < MAX_FRAMES) {
 		struct rt_gofunc f;
-		uint64_t lookup, ret = 0;
+		uint64_t link = 0, lookup, ret = 0;
+		const struct module *mod = module_at(u, pc, &link);
 		int64_t delta;
 		struct iovec l = { &ret, sizeof(ret) }, r;
 
-		if (!go_func_at(u, pc, !exact, &f, &lookup))
+		if (!mod || !mod->pcln || !link)
 			break;
-		json_array_append_new(frames, frame_json(u, pc, !exact, &f));
+		lookup = exact ? link : link - 1;
+		if (!rt_gopcln_func(mod->pcln, lookup, &f) || (delta = rt_gopcln_spdelta(mod->pcln, &f, lookup)) < 0)
+			break;
+		json_array_append_new(frames, frame_json(pc, mod, link, !exact, &f));
+		n++;
 		if (f.top || (f.spwrite && json_array_size(frames) > 1))
 			break;
-		delta = rt_gopcln_spdelta(pcln_at(u, pc), &f, lookup);
 		r = (struct iovec){ (void *)(uintptr_t)(sp + (uint64_t)delta), sizeof(ret) };
 		if (process_vm_readv(tid, &l, 1, &r, 1, 0) != sizeof(ret) || ret == 0)
 			break;
@@ -252,23 +238,20 @@ static void go_walk(struct rt_unwinder *u, pid_t tid, uint64_t pc, uint64_t sp, 
 		sp += (uint64_t)delta + sizeof(ret);
 		pc = ret;
 	}
+	return n;
 }
 
 json_t *rt_unwind_thread(struct rt_unwinder *u, pid_t tid)
 {
 	json_t *t = json_object(), *frames = json_array();
 	struct user_regs_struct regs;
-	struct rt_gofunc f;
-	uint64_t lookup;
 
 	json_object_set_new(t, "tid", json_integer(tid));
 	json_object_set_new(t, "frames", frames);
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) != 0)
 		return t;
-	if (go_func_at(u, regs.rip, false, &f, &lookup)) {
-		go_walk(u, tid, regs.rip, regs.rsp, false, frames);
+	if (go_walk(u, tid, regs.rip, regs.rsp, false, frames) > 0)
 		return t;
-	}
 	/* Not Go code: libunwind, until a frame lands in Go code (a C library called from Go). */
 	{
 		void *upt = _UPT_create(tid);
@@ -278,16 +261,17 @@ json_t *rt_unwind_thread(struct rt_unwinder *u, pid_t tid)
 		if (upt && u->as && unw_init_remote(&c, u->as, upt) == 0) {
 			while (json_array_size(frames) < MAX_FRAMES) {
 				unw_word_t ip = 0, sp = 0;
+				uint64_t link = 0;
 				bool is_return = json_array_size(frames) > 0 && !after_signal;
+				const struct module *mod;
 
 				if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || ip == 0)
 					break;
-				if (json_array_size(frames) > 0 && go_func_at(u, ip, is_return, &f, &lookup) &&
-				    unw_get_reg(&c, UNW_REG_SP, &sp) == 0) {
-					go_walk(u, tid, ip, sp, is_return, frames);
+				if (json_array_size(frames) > 0 && unw_get_reg(&c, UNW_REG_SP, &sp) == 0 &&
+				    go_walk(u, tid, ip, sp, is_return, frames) > 0)
 					break;
-				}
-				json_array_append_new(frames, frame_json(u, ip, is_return, NULL));
+				mod = module_at(u, ip, &link);
+				json_array_append_new(frames, frame_json(ip, mod, link, is_return, NULL));
 				after_signal = unw_is_signal_frame(&c) > 0;
 				if (unw_step(&c) <= 0)
 					break;

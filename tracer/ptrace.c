@@ -284,6 +284,14 @@ static int put_byte(struct proc *p, pid_t via, uint64_t addr, uint8_t b)
 	return poke_byte(via, addr, b);
 }
 
+/* A forked copy of `parent` inherits its armed int3s: put the original bytes back in the child. */
+static void disarm_fork_copy(const struct proc *parent, pid_t child)
+{
+	for (size_t i = 0; parent && i < parent->nbps; i++)
+		if (parent->bps[i].armed)
+			poke_byte(child, parent->bps[i].addr, parent->bps[i].orig);
+}
+
 static void disarm_all(struct proc *p, pid_t via)
 {
 	for (size_t i = 0; i < p->nbps; i++)
@@ -509,10 +517,15 @@ static void resume(struct thr *th, int sig);
 
 /* ---- crashes ------------------------------------------------------------------------------------------- */
 
+/* Signals whose si_addr is the faulting address. */
+static bool fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
+}
+
 static bool fatal_signal(int sig)
 {
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT || sig == SIGTRAP ||
-	       sig == SIGSYS;
+	return fault_signal(sig) || sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS;
 }
 
 static json_t *regs_json(const struct user_regs_struct *r)
@@ -586,7 +599,7 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 		json_object_set_new(e, "signo", json_integer(si->si_signo));
 		json_object_set_new(e, "name", json_string(sigabbrev_np(si->si_signo) ? sigabbrev_np(si->si_signo) : "?"));
 		json_object_set_new(e, "code", json_integer(si->si_code));
-		if (si->si_signo == SIGSEGV || si->si_signo == SIGBUS || si->si_signo == SIGILL || si->si_signo == SIGFPE)
+		if (fault_signal(si->si_signo))
 			json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si->si_addr));
 	} else {
 		json_object_set_new(e, "function", json_string(fatal));
@@ -639,15 +652,13 @@ static void keep_stderr(struct proc *p, pid_t tid, uint64_t nr, const uint64_t a
 	if (got <= 0)
 		return;
 	if (p->err_len + (size_t)got > room) {
-		size_t drop = p->err_len + (size_t)got - room;
+		size_t drop = p->err_len + (size_t)got - room; /* <= err_len, as got <= room */
 
-		drop = drop < p->err_len ? drop : p->err_len;
 		memmove(p->err_tail, p->err_tail + drop, p->err_len - drop);
 		p->err_len -= drop;
 	}
-	memcpy(p->err_tail + p->err_len, buf + ((size_t)got > room ? (size_t)got - room : 0),
-	       (size_t)got > room ? room : (size_t)got);
-	p->err_len += (size_t)got > room ? room : (size_t)got;
+	memcpy(p->err_tail + p->err_len, buf, (size_t)got); /* got <= room: the reads above are capped */
+	p->err_len += (size_t)got;
 }
 
 /* The stderr tail of a process that crashed, as an event: valid UTF-8 (other bytes become '?'). */
@@ -683,6 +694,7 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 	struct user_regs_struct regs;
 	struct proc *p = proc_find(t, th->pid);
 	struct bp *b;
+	bool fatal = false;
 
 	if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) != 0)
 		return false;
@@ -690,14 +702,10 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 	if (!b)
 		return false;
 	if (b->armed && b->probe->role == RT_ROLE_FATAL) {
+		fatal = true;
 		put_byte(p, th->tid, b->addr, b->orig);
 		b->armed = false;
-		regs.rip -= 1;
-		ptrace(PTRACE_SETREGS, th->tid, NULL, &regs);
-		record_crash(t, th, now, NULL, b->probe->symbol);
-		return true;
-	}
-	if (b->armed) {
+	} else if (b->armed) {
 		json_t *e = event("probe", now, th->pid, th->tid);
 
 		put_byte(p, th->tid, b->addr, b->orig);
@@ -718,6 +726,8 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 	/* Another thread may have hit it before it was removed: it re-runs the instruction too. */
 	regs.rip -= 1;
 	ptrace(PTRACE_SETREGS, th->tid, NULL, &regs);
+	if (fatal) /* unwound from the function's entry, where it now stands */
+		record_crash(t, th, now, NULL, b->probe->symbol);
 	return true;
 }
 
@@ -786,14 +796,11 @@ static void detach_all(struct tracer *t)
 
 				if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child) == 0 && child && !thr_find(t, (pid_t)child)) {
 					pid_t pid = ev == PTRACE_EVENT_CLONE ? t->thr[i].pid : (pid_t)child;
-					struct proc *parent = proc_find(t, t->thr[i].pid);
 
+					if (ev != PTRACE_EVENT_CLONE)
+						disarm_fork_copy(proc_find(t, t->thr[i].pid), (pid_t)child);
 					thr_add(t, (pid_t)child, pid); /* may move t->thr */
 					ptrace(PTRACE_INTERRUPT, (pid_t)child, NULL, NULL);
-					if (ev != PTRACE_EVENT_CLONE && parent) /* a forked copy of armed text */
-						for (size_t k = 0; k < parent->nbps; k++)
-							if (parent->bps[k].armed)
-								poke_byte((pid_t)child, parent->bps[k].addr, parent->bps[k].orig);
 				}
 			} else if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80) && !ev) {
 				siginfo_t si;
@@ -913,14 +920,7 @@ static int trace_loop(struct tracer *t)
 			json_object_set_new(e, "kind", json_string(ev == PTRACE_EVENT_CLONE ? "thread" : ev == PTRACE_EVENT_FORK ? "fork" : "vfork"));
 			emit(t, e);
 			if (ev != PTRACE_EVENT_CLONE) {
-				/* A forked copy inherits armed int3s in its text: remove them there. */
-				struct proc *parent = proc_find(t, th->pid);
-
-				if (parent) {
-					for (size_t i = 0; i < parent->nbps; i++)
-						if (parent->bps[i].armed)
-							poke_byte((pid_t)child, parent->bps[i].addr, parent->bps[i].orig);
-				}
+				disarm_fork_copy(proc_find(t, th->pid), (pid_t)child);
 				proc_add(t, (pid_t)child);
 			}
 		} else if (ev == PTRACE_EVENT_EXEC) {
@@ -978,7 +978,7 @@ static int trace_loop(struct tracer *t)
 				json_object_set_new(e, "signo", json_integer(sig));
 				json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
 				json_object_set_new(e, "code", json_integer(si.si_code));
-				if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
+				if (fault_signal(sig))
 					json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si.si_addr));
 				emit(t, e);
 				if (fatal_signal(sig))

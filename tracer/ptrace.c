@@ -632,21 +632,30 @@ static void keep_stderr(struct proc *p, pid_t tid, uint64_t nr, const uint64_t a
 	if (args[0] != 2 || (nr != SYS_write && nr != SYS_writev))
 		return;
 	if (nr == SYS_write) {
-		remote[n++] = (struct iovec){ (void *)(uintptr_t)args[1], args[2] < room ? args[2] : room };
+		remote[n++] = (struct iovec){ (void *)(uintptr_t)args[1], args[2] };
 	} else {
-		struct iovec iov[8];
-		struct iovec l = { iov, sizeof(struct iovec) * (args[2] < 8 ? args[2] : 8) };
+		struct iovec l = { remote, sizeof(struct iovec) * (args[2] < 8 ? args[2] : 8) };
 		struct iovec r = { (void *)(uintptr_t)args[1], l.iov_len };
 
 		got = process_vm_readv(tid, &l, 1, &r, 1, 0);
-		for (size_t i = 0; got > 0 && i < (size_t)got / sizeof(struct iovec); i++)
-			remote[n++] = iov[i];
+		n = got > 0 ? (size_t)got / sizeof(struct iovec) : 0;
 	}
-	for (size_t i = 0, used = 0; i < n; i++) {
-		if (remote[i].iov_len > room - used)
-			remote[i].iov_len = room - used;
-		local[i] = (struct iovec){ buf + used, remote[i].iov_len };
-		used += remote[i].iov_len;
+	/* only the last `room` bytes of the write matter: drop what comes before them */
+	{
+		size_t total = 0, skip, used = 0;
+
+		for (size_t i = 0; i < n; i++)
+			total += remote[i].iov_len;
+		skip = total > room ? total - room : 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t cut = skip < remote[i].iov_len ? skip : remote[i].iov_len;
+
+			remote[i].iov_base = (char *)remote[i].iov_base + cut;
+			remote[i].iov_len -= cut;
+			skip -= cut;
+			local[i] = (struct iovec){ buf + used, remote[i].iov_len };
+			used += remote[i].iov_len;
+		}
 	}
 	got = n ? process_vm_readv(tid, local, n, remote, n, 0) : 0;
 	if (got <= 0)

@@ -99,6 +99,17 @@ expect_crash c-abort '[.backtrace[0].frames[].symbol] as $s | ($s | index("abort
 expect_crash c-abort '.stderr | contains("giving up")' "the stderr tail is kept"
 pass "c-abort: SIGABRT in main, backtrace abort > give_up > main; stderr tail kept; status 134 and stderr as untraced"
 
+# The stderr tail is the END of what was written, also when one write is larger than the 4 KiB kept.
+if command -v python3 >/dev/null; then
+  "$R" run -o "$TMP/big.jsonl" -- python3 -c 'import os, sys; sys.stderr.write("a" * 6000 + "\nEND-OF-TAIL\n"); sys.stderr.flush(); os.abort()' 2>/dev/null
+  [ $? -eq 134 ] || die "big stderr: python3 did not abort"
+  jq -e -s '[.[] | select(.type == "stderr")][0].tail | length == 4096 and endswith("aaa\nEND-OF-TAIL\n")' "$TMP/big.jsonl" >/dev/null \
+    || die "big stderr: the tail is not the last 4096 bytes: $(jq -c -s '[.[] | select(.type == "stderr")][0].tail[-40:]' "$TMP/big.jsonl")"
+  pass "a 6 KiB write to stderr before abort: the tail holds its last 4096 bytes"
+else
+  echo "note: python3 missing, the large-write tail check did not run"
+fi
+
 # A fault the program survives is no crash: the crash fixture without RT0_CRASH exits 0 and so does the report.
 "$R" run -o "$TMP/ok.jsonl" -- "$FX/crash" >/dev/null 2>&1 || die "crash fixture without RT0_CRASH failed"
 "$R" report --format json -o "$TMP/ok.json" "$TMP/ok.jsonl" || die "report of a clean run exit $?"

@@ -507,7 +507,7 @@ const struct rt_elf_sym *rt_elf_sym_at(const struct rt_elf *e, uint64_t addr, ui
 	return s;
 }
 
-int rt_elf_read(const struct rt_elf *e, uint64_t vaddr, void *buf, size_t len)
+const unsigned char *rt_elf_bytes(const struct rt_elf *e, uint64_t vaddr, size_t len)
 {
 	uint64_t off = 0;
 	bool found = false;
@@ -531,8 +531,17 @@ int rt_elf_read(const struct rt_elf *e, uint64_t vaddr, void *buf, size_t len)
 		}
 	}
 	if (!found || !in_file(e, off, len) || !e->map)
+		return NULL;
+	return e->map + off;
+}
+
+int rt_elf_read(const struct rt_elf *e, uint64_t vaddr, void *buf, size_t len)
+{
+	const unsigned char *p = rt_elf_bytes(e, vaddr, len);
+
+	if (!p)
 		return -1;
-	memcpy(buf, e->map + off, len);
+	memcpy(buf, p, len);
 	return 0;
 }
 

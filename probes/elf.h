@@ -94,8 +94,10 @@ const struct rt_elf_sym *rt_elf_sym_by_name(const struct rt_elf *e, const char *
  * holds only its own address. `*offset` (if not NULL) receives addr - sym->addr. */
 const struct rt_elf_sym *rt_elf_sym_at(const struct rt_elf *e, uint64_t addr, uint64_t *offset);
 
-/* Copies `len` file-backed bytes at virtual address `vaddr` (through PT_LOAD, else sections).
- * Returns 0, or -1 when the range is not entirely backed by the file. */
+/* The `len` file-backed bytes at virtual address `vaddr` (one PT_LOAD, else one allocated section)
+ * inside the mapped file, or NULL when the range is not entirely backed by it. */
+const unsigned char *rt_elf_bytes(const struct rt_elf *e, uint64_t vaddr, size_t len);
+/* Copies those bytes: 0, or -1 as rt_elf_bytes. */
 int rt_elf_read(const struct rt_elf *e, uint64_t vaddr, void *buf, size_t len);
 
 /* Reads a pointer-sized / 32-bit value at `vaddr` in the file's byte order. For pointers, a RELATIVE

@@ -17,21 +17,6 @@ struct rt_gopcln {
 	const unsigned char *funcnames, *pctab, *ftab; /* ftab: the functab, also the base of funcoff */
 };
 
-/* The mapped file bytes at link-time `vaddr` (from a PT_LOAD's file part), or NULL. */
-static const unsigned char *file_at(const struct rt_elf *e, uint64_t vaddr, uint64_t *avail)
-{
-	for (size_t i = 0; i < e->nsegs; i++) {
-		const struct rt_elf_seg *s = &e->segs[i];
-
-		if (s->type == PT_LOAD && vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz &&
-		    s->offset + s->filesz <= e->file_size) {
-			*avail = s->filesz - (vaddr - s->vaddr);
-			return e->map + s->offset + (vaddr - s->vaddr);
-		}
-	}
-	return NULL;
-}
-
 static uint64_t word(const struct rt_gopcln *t, uint64_t off)
 {
 	return rt_elf_decode(t->e, t->base + 8 + off * t->e->ptr_size, t->e->ptr_size);
@@ -40,21 +25,22 @@ static uint64_t word(const struct rt_gopcln *t, uint64_t off)
 struct rt_gopcln *rt_gopcln_open(const struct rt_elf *e)
 {
 	const struct rt_elf_sym *sym = rt_elf_sym_by_name(e, "runtime.pclntab");
+	const struct rt_elf_sym *end = rt_elf_sym_by_name(e, "runtime.epclntab");
 	const struct rt_elf_sec *sec = rt_elf_section(e, ".gopclntab");
 	struct rt_gopcln *t;
-	uint64_t addr, avail = 0, hdr, magic, textaddr;
+	uint64_t addr = 0, avail = 0, hdr, magic, textaddr;
 	const unsigned char *p = NULL;
 
-	if (!e->map)
-		return NULL;
-	if (sec && sec->type != SHT_NOBITS && sec->offset + sec->size <= e->file_size) {
-		p = e->map + sec->offset;
-		avail = sec->size;
+	/* its own section, or (PIE, external linking) runtime.pclntab up to runtime.epclntab */
+	if (sec && sec->type != SHT_NOBITS) {
 		addr = sec->addr;
-	} else if (sym) {
-		p = file_at(e, sym->addr, &avail);
+		avail = sec->size;
+	} else if (sym && end && end->addr > sym->addr) {
 		addr = sym->addr;
+		avail = end->addr - sym->addr;
 	}
+	if (avail)
+		p = rt_elf_bytes(e, addr, avail);
 	hdr = 8 + 8 * (uint64_t)e->ptr_size;
 	if (!p || avail < hdr)
 		return NULL;

@@ -30,23 +30,25 @@ void rt_bench_release(struct rt_bench *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static struct rt_metric *metric(struct rt_bench *b, const char *name)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (strcmp(b->m[i].name, name) == 0)
-			return &b->m[i];
-	b->m = xgrow(b->m, &b->cap, b->n + 1, sizeof(*b->m));
-	memset(&b->m[b->n], 0, sizeof(*b->m));
-	b->m[b->n].name = xstrdup(name);
-	return &b->m[b->n++];
-}
-
 const struct rt_metric *rt_bench_metric(const struct rt_bench *b, const char *name)
 {
 	for (size_t i = 0; i < b->n; i++)
 		if (strcmp(b->m[i].name, name) == 0)
 			return &b->m[i];
 	return NULL;
+}
+
+/* The metric called `name`, added when new. */
+static struct rt_metric *metric(struct rt_bench *b, const char *name)
+{
+	const struct rt_metric *m = rt_bench_metric(b, name);
+
+	if (m)
+		return &b->m[m - b->m];
+	b->m = xgrow(b->m, &b->cap, b->n + 1, sizeof(*b->m));
+	memset(&b->m[b->n], 0, sizeof(*b->m));
+	b->m[b->n].name = xstrdup(name);
+	return &b->m[b->n++];
 }
 
 static void add(struct rt_bench *b, const char *name, double ns)

@@ -6,11 +6,6 @@
 #include "common/json.h"
 #include "report/report.h"
 
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
 static void text_frames(const json_t *thread, bool crashed, FILE *f)
 {
 	const json_t *fr;
@@ -96,7 +91,7 @@ static int render_text(const struct rt_report *r, FILE *f)
 
 	fprintf(f, "rt0trace report: %s\n", path ? path : "?");
 	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls, %.3f ms traced\n", r->engine ? r->engine : "?",
-		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, ms(r->t_end - r->t0));
+		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, rt_ms(r->t_end - r->t0));
 	if (!r->complete)
 		fprintf(f, "  PARTIAL TRACE: %s\n", r->trace->footer ? "the tracer stopped before the program ended"
 								     : "no footer; what follows covers only what was recorded");
@@ -109,8 +104,8 @@ static int render_text(const struct rt_report *r, FILE *f)
 	for (size_t i = 0; i < r->nphases; i++) {
 		const struct rt_phase_row *p = &r->phases[i];
 
-		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms\n", p->name, ms(p->start - r->t0),
-			ms(p->end - p->start), p->syscalls, ms(p->sys_ns));
+		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms\n", p->name, rt_ms(p->start - r->t0),
+			rt_ms(p->end - p->start), p->syscalls, rt_ms(p->sys_ns));
 	}
 
 	fprintf(f, "\nsyscalls per phase\n");

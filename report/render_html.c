@@ -82,11 +82,6 @@ static void esc_trunc(FILE *f, const char *s, size_t max)
 	free(cut);
 }
 
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
 /* The colour class of a phase row: the exec (or attach), the Go runtime's own phases, package inits,
  * main. */
 static const char *phase_cat(const char *name)
@@ -184,7 +179,7 @@ static const char js[] =
 	"(function () {\n"
 	"  'use strict';\n"
 	"  var tip = document.getElementById('tip');\n"
-	"  function ms(ns) { return (Number(ns) / 1e6).toFixed(3) + ' ms'; }\n"
+	"  function rt_ms(ns) { return (Number(ns) / 1e6).toFixed(3) + ' ms'; }\n"
 	"  function show(ev, title, lines) {\n"
 	"    while (tip.firstChild) tip.removeChild(tip.firstChild);\n"
 	"    var b = document.createElement('b');\n"
@@ -209,8 +204,8 @@ static const char js[] =
 	"  document.querySelectorAll('#timeline rect.phase').forEach(function (r) {\n"
 	"    var d = r.dataset;\n"
 	"    r.addEventListener('mousemove', function (ev) {\n"
-	"      show(ev, d.name, ['start +' + ms(d.startNs) + ', duration ' + ms(d.durNs),\n"
-	"        d.syscalls + ' syscalls, ' + ms(d.sysNs) + ' in syscalls', 'click: highlight its row']);\n"
+	"      show(ev, d.name, ['start +' + rt_ms(d.startNs) + ', duration ' + rt_ms(d.durNs),\n"
+	"        d.syscalls + ' syscalls, ' + rt_ms(d.sysNs) + ' in syscalls', 'click: highlight its row']);\n"
 	"    });\n"
 	"    r.addEventListener('mouseleave', hide);\n"
 	"    r.addEventListener('click', function () {\n"
@@ -276,7 +271,7 @@ static void html_timeline(const struct rt_report *r, FILE *f)
 	fprintf(f, "<p class=\"caption\">Each bar is one phase, drawn to scale on one time axis from the exec (t0) to "
 		   "the last event (%.3f ms). A phase ends where the next begins. Hover a bar for its numbers; click it "
 		   "to find its row in the syscall table.</p>\n",
-		ms(total));
+		rt_ms(total));
 	fputs("<ul class=\"legend\"><li><span class=\"sw cat-exec\"></span>exec / attach</li>"
 	      "<li><span class=\"sw cat-runtime\"></span>Go runtime / entry</li>"
 	      "<li><span class=\"sw cat-init\"></span>package init</li>"
@@ -321,7 +316,7 @@ static void html_timeline(const struct rt_report *r, FILE *f)
 			   "\" data-sys-ns=\"%" PRIu64 "\"/>",
 			start, dur, p->syscalls, p->sys_ns);
 		fprintf(f, "<text class=\"dur\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3f ms</text>\n", TL_W - 4,
-			y + TL_ROW / 2 + 4, ms(dur));
+			y + TL_ROW / 2 + 4, rt_ms(dur));
 	}
 	if (r->crash && r->crash->t >= r->t0) {
 		double x = x0 + (double)(r->crash->t - r->t0) * scale;
@@ -336,7 +331,7 @@ static void top_chip(FILE *f, const struct rt_sysstat *s)
 {
 	fputs("<span class=\"top\">", f);
 	esc(f, s->name);
-	fprintf(f, " <i>\u00d7%" PRIu64 " %.2f ms</i></span>", s->count, ms(s->time_ns));
+	fprintf(f, " <i>\u00d7%" PRIu64 " %.2f ms</i></span>", s->count, rt_ms(s->time_ns));
 }
 
 static void html_phase_table(const struct rt_report *r, FILE *f)
@@ -360,7 +355,7 @@ static void html_phase_table(const struct rt_report *r, FILE *f)
 		esc(f, p->name);
 		fprintf(f, "</td><td class=\"num\">+%.3f ms</td><td class=\"num\">%.3f ms</td><td class=\"num\">%" PRIu64
 			   "</td><td class=\"num\">%.3f ms</td><td>",
-			ms(p->start - r->t0), ms(p->end - p->start), p->syscalls, ms(p->sys_ns));
+			rt_ms(p->start - r->t0), rt_ms(p->end - p->start), p->syscalls, rt_ms(p->sys_ns));
 		if (p->nstats && (top = malloc(p->nstats * sizeof(*top)))) {
 			memcpy(top, p->stats, p->nstats * sizeof(*top));
 			qsort(top, p->nstats, sizeof(*top), rt_sysstat_cmp);
@@ -375,7 +370,7 @@ static void html_phase_table(const struct rt_report *r, FILE *f)
 	}
 	fprintf(f, "</tbody>\n<tfoot><tr class=\"total\"><td></td><td>total</td><td></td><td class=\"num\">%.3f ms</td>"
 		   "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.3f ms</td><td></td></tr></tfoot>\n</table>\n",
-		ms(r->t_end - r->t0), r->nsyscalls, ms(sys_ns));
+		rt_ms(r->t_end - r->t0), r->nsyscalls, rt_ms(sys_ns));
 	if (r->nstats) {
 		fprintf(f, "<details id=\"all-syscalls\"><summary>All syscalls of the run (%zu names, like strace -c)</summary>\n"
 			   "<table><thead><tr><th>syscall</th><th class=\"num\">calls</th><th class=\"num\">time</th>"
@@ -388,7 +383,7 @@ static void html_phase_table(const struct rt_report *r, FILE *f)
 			esc(f, s->name);
 			fprintf(f, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.3f ms</td><td class=\"num\">%.2f"
 				   "</td><td class=\"num\">%" PRIu64 "</td></tr>\n",
-				s->count, ms(s->time_ns), sys_ns ? 100.0 * (double)s->time_ns / (double)sys_ns : 0.0,
+				s->count, rt_ms(s->time_ns), sys_ns ? 100.0 * (double)s->time_ns / (double)sys_ns : 0.0,
 				s->time_ns / 1000 / (s->count ? s->count : 1));
 		}
 		fputs("</tbody></table></details>\n", f);
@@ -748,7 +743,7 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 		fputs("</b>", f);
 	}
 	fprintf(f, " \u00b7 <b>%" PRIu64 "</b> syscalls \u00b7 <b>%.3f ms</b> traced \u00b7 <b>%zu</b> phases</p>\n",
-		r->nsyscalls, ms(r->t_end - r->t0), r->nphases);
+		r->nsyscalls, rt_ms(r->t_end - r->t0), r->nphases);
 	if (!r->complete)
 		fprintf(f, "<p class=\"banner warn\" id=\"partial\">Partial trace: %s</p>\n",
 			r->trace->footer ? "the tracer stopped before the program ended"

@@ -124,6 +124,12 @@ void rt_crash_free(struct rt_crash *c);
 void rt_report_free(struct rt_report *r);
 bool rt_report_all_ok(const struct rt_report *r);
 
+/* Nanoseconds as milliseconds, for display. */
+static inline double rt_ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
 struct rt_renderer {
 	const char *name;
 	int (*render)(const struct rt_report *r, FILE *out);

@@ -7,8 +7,7 @@ need_fixture spin
 need_fixture ccrash
 R=$RT0TRACE
 FX=$RT0_FIXTURES
-"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
-[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+need_ptrace
 PHASE="init example.com/spin/slow"
 
 RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/base.json" -- "$FX/spin" > "$TMP/bench.txt" || die "bench exit $?: $(cat "$TMP/bench.txt")"

@@ -8,8 +8,7 @@ need_fixture crash
 need_fixture ccrash
 R=$RT0TRACE
 FX=$RT0_FIXTURES
-"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
-[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+need_ptrace
 
 # crash_case NAME MODE PROGRAM: runs PROGRAM with RT0_CRASH=MODE untraced and traced; same status and
 # stderr; the report (exit 1: the "no crash" check fails) in $TMP/NAME.json.

@@ -15,8 +15,7 @@ R=$RT0TRACE
 FX=$RT0_FIXTURES
 CHROMIUM=$(command -v chromium || command -v chromium-browser) \
   || skip "chromium is not installed (scripts/setup installs the Debian package 'chromium')"
-"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
-[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+need_ptrace
 
 # chrome NAME PAGE: loads PAGE (a file) in headless Chromium; the DOM after scripts ran goes to
 # $TMP/NAME.dom, Chromium's log (console messages included) to $TMP/NAME.log, its network log to

@@ -12,8 +12,7 @@ need_fixture cprog
 R=$RT0TRACE
 FX=$RT0_FIXTURES
 command -v python3 >/dev/null || skip "python3 is not installed"
-"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
-[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+need_ptrace
 
 # validate.py PERFETTO.json TRACE.jsonl REPORT.json [PROGRAM] [--partial] [--lost N]
 cat > "$TMP/validate.py" <<'EOF'

@@ -9,8 +9,7 @@ need_fixture cprog
 R=$RT0TRACE
 FX=$RT0_FIXTURES
 STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
-"$R" run -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
-[ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/probe.err")"
+need_ptrace
 
 # Syscalls whose presence depends on timing (scheduler, GC and preemption), as the issue allows.
 TIMING='^(futex|nanosleep|clock_nanosleep|sched_yield|restart_syscall|epoll_pwait|epoll_wait|tgkill|getpid|gettid|rt_sigreturn|madvise|sigaltstack|rt_sigprocmask|clone|clone3|mmap|munmap|mprotect)$'

@@ -13,6 +13,11 @@ pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
 die() { echo "FAIL $*" >&2; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }
 need_fixture() { [ -e "$RT0_FIXTURES/$1" ] || skip "fixture '$1' was not built (tests/fixtures/build.sh)"; }
+# Skips (77) when ptrace is refused here: rt0trace run exits 4 and says why.
+need_ptrace() {
+  "$RT0TRACE" run -o "$TMP/ptrace-probe.jsonl" -- /bin/true 2>"$TMP/ptrace-probe.err"
+  [ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/ptrace-probe.err")"
+}
 
 # expect_exit CODE DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $TMP/out, $TMP/err.
 expect_exit() {

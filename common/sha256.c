@@ -173,3 +173,14 @@ void sha256(const void *data, size_t len, uint8_t out[32])
 	sha256_update(&s, data, len);
 	sha256_final(&s, out);
 }
+
+void sha256_hex(const uint8_t h[32], char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 0xf];
+	}
+	out[64] = '\0';
+}

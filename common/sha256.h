@@ -17,6 +17,8 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 void sha256(const void *data, size_t len, uint8_t out[32]);
+/* The digest as 64 lower-case hex digits and a NUL. */
+void sha256_hex(const uint8_t h[32], char out[65]);
 /* The block function: the CPU's SHA extensions when it has them (chosen on first use), else portable C.
  * sha256_select(1) forces the portable one (tests compare both). */
 void sha256_select(int portable);

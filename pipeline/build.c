@@ -18,6 +18,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/strbuf.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 #include "pipeline/config.h"
@@ -270,7 +271,7 @@ static char *cache_path(const struct build *b, const uint8_t id[32], char kind)
 {
 	char hex[65];
 
-	gb_hash_hex(id, hex);
+	sha256_hex(id, hex);
 	return xasprintf("%s/%.2s/%s-%c", b->cache, hex, hex, kind);
 }
 
@@ -317,7 +318,7 @@ static int cache_store(struct build *b, struct job *j, char kind, struct rt_err 
 		unlink(tmp);
 		goto out;
 	}
-	gb_hash_hex(j->content, hex);
+	sha256_hex(j->content, hex);
 	free(tmp);
 	tmp = xasprintf("%s.tmp%d", meta, (int)getpid());
 	f = fopen(tmp, "w");
@@ -349,7 +350,7 @@ static int hput_file(struct build *b, struct strbuf *h, const char *label, const
 
 	if (gb_filehash(&b->files, path, d, err) != 0)
 		return -1;
-	gb_hash_hex(d, hex);
+	sha256_hex(d, hex);
 	hput(h, "%s %s %s\n", label, strrchr(path, '/') + 1, hex);
 	return 0;
 }
@@ -508,7 +509,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	for (size_t i = 0; i < p->ndeps; i++) {
 		char hex[65];
 
-		gb_hash_hex(b->jobs[p->deps[i]->index].content, hex);
+		sha256_hex(b->jobs[p->deps[i]->index].content, hex);
 		hput(&h, "import %s %s %s\n", p->imports.v[i], p->deps[i]->path, hex);
 	}
 	for (size_t i = 0; i < p->gofiles.n + p->sfiles.n + p->sysofiles.n; i++) {
@@ -702,7 +703,7 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 	for (size_t i = 0; i < b->g.npkgs; i++) {
 		char hex[65];
 
-		gb_hash_hex(b->jobs[i].content, hex);
+		sha256_hex(b->jobs[i].content, hex);
 		hput(&h, "package %s %s\n", b->g.pkgs[i]->path, hex);
 	}
 	finish_action(j, &h);

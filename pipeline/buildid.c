@@ -33,12 +33,6 @@ void gb_hash_to_string(const uint8_t h[32], char *out)
 	out[GB_ID_LEN] = '\0';
 }
 
-void gb_hash_hex(const uint8_t h[32], char *out)
-{
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", h[i]);
-}
-
 static int read_all(const char *path, uint8_t **buf, size_t *len, struct rt_err *err)
 {
 	if (rt_read_file(path, (char **)buf, len) != 0)

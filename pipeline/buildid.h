@@ -24,8 +24,6 @@
 void gb_sha256(const void *data, size_t len, uint8_t out[32]);
 /* The 20-character form of a hash. `out` has room for GB_ID_LEN + 1. */
 void gb_hash_to_string(const uint8_t h[32], char *out);
-/* Lower-case hex of a hash (64 chars + NUL). */
-void gb_hash_hex(const uint8_t h[32], char *out);
 
 /* buildid -w on `path` whose current build ID is `id`; `newid` (room for strlen(id)+1) receives the
  * rewritten ID, `content` (may be NULL) the content hash. RT_EXIT_BUILD when `id` is not in the file. */

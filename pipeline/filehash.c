@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 
@@ -120,7 +121,7 @@ void gb_filehash_save(struct gb_filehash *m)
 		bool ok = true;
 
 		for (size_t i = 0; i < n && ok; i++) {
-			gb_hash_hex(all[i].hash, hex);
+			sha256_hex(all[i].hash, hex);
 			ok = fprintf(f, "%s %lld %lld %llu %s\n", hex, all[i].size, all[i].mtime_ns, all[i].ino, all[i].path) > 0;
 		}
 		if (fclose(f) != 0 || !ok || rename(tmp, m->file) != 0)

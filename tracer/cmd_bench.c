@@ -105,8 +105,7 @@ static json_t *environment(const struct rt_report *r)
 		char hex[65];
 
 		sha256(data, len, d);
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+		sha256_hex(d, hex);
 		json_object_set_new(env, "binary_sha256", json_string(hex));
 		free(data);
 	}

@@ -77,7 +77,8 @@ struct sampling {
 /* The machine and the binary a baseline belongs to. */
 static json_t *environment(const struct rt_report *r)
 {
-	json_t *env = json_object(), *bin = json_object_get(r->trace->header, "binary");
+	json_t *env = json_object();
+	const json_t *bin = r->bin;
 	struct utsname u;
 	char host[256] = "", *cpuinfo, *model = NULL, *data = NULL;
 	const char *path = json_string_value(json_object_get(bin, "path"));
@@ -151,7 +152,7 @@ static int one_run(const struct sampling *s, int i, struct rt_bench *b, struct r
 		close(saved[1]);
 	}
 	if (rc == 0 && (rc = rt_trace_load(path, &t, err)) == 0) {
-		r = rt_report_build(&t);
+		r = rt_report_build(&t, NULL, err); /* the root: never fails */
 		if (!r->complete)
 			rc = rt_errf(err, RT_EXIT_CHECK, "the trace is incomplete (interrupted?)");
 		else

@@ -10,7 +10,7 @@
 #include "tracer/cmd.h"
 
 static const char report_usage[] =
-	"usage: rt0trace report [--format text|json|perfetto|html] [-o OUT] TRACE\n"
+	"usage: rt0trace report [--format text|json|perfetto|html] [-o OUT] [--program NAME] TRACE\n"
 	"\n"
 	"Reads a trace written by 'rt0trace run' ('-' for standard input) and reports: the startup phases\n"
 	"with their start and duration, the syscalls of each phase and of the whole run (like strace -c),\n"
@@ -21,26 +21,38 @@ static const char report_usage[] =
 	"section comes first: the phase (and the Go package whose init was running), the signal or panic\n"
 	"message, the function it died in, the registers and every thread's backtrace.\n"
 	"\n"
+	"The report is about the trace's root process (the first exec, or the process attached to) until it\n"
+	"execs another program. --program picks another image of a trace that followed execs (-f): the\n"
+	"first exec of that program, its process from that exec until its next, its phases timed from its\n"
+	"exec and its syscalls only. That exec must carry the program's binary details in the trace.\n"
+	"\n"
 	"options:\n"
 	"  --format F   text (default) or json (shape: DESIGN.md, 'rt0trace report --format json')\n"
 	"               perfetto: Chrome trace JSON for ui.perfetto.dev and chrome://tracing (a track per\n"
 	"               thread, the phases, syscalls as slices, layout changes, probes, crashes)\n"
 	"               html: one self-contained page (inline SVG timeline and layout, no network)\n"
 	"  -o OUT       write the report to OUT (default standard output)\n"
+	"  --program NAME\n"
+	"               analyse the first exec of NAME: its path, or that path's last component\n"
+	"               ('diamond' names /tmp/b/rootfs/diamond)\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"exit codes: 0 every check passed, 1 a check failed (the report is still written), 2 usage error,\n"
-	"3 the trace is unreadable or malformed (the message names the line)\n";
+	"3 the trace is unreadable or malformed (the message names the line), or has no exec of --program's\n"
+	"NAME (the message lists the programs it has)\n";
+
+enum { OPT_PROGRAM = 256 }; /* long option only: beyond any short option's character */
 
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'F' },
+		{ "program", required_argument, NULL, OPT_PROGRAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct rt_renderer *rnd = rt_renderer_find("text");
-	const char *out = NULL;
+	const char *out = NULL, *program = NULL;
 	struct rt_loaded_trace t;
 	struct rt_err err = { 0 };
 	struct rt_report *r;
@@ -55,10 +67,13 @@ int cmd_report(int argc, char **argv)
 				return cmd_usage_error("report", "unknown format '%s' (%s)", optarg, rt_renderer_names);
 			break;
 		case 'o': out = optarg; break;
+		case OPT_PROGRAM: program = optarg; break;
 		case 'h': fputs(report_usage, stdout); return RT_EXIT_OK;
 		default:
 			if (optopt == 'o')
 				return cmd_usage_error("report", "option '-o' needs an argument");
+			if (optopt == OPT_PROGRAM)
+				return cmd_usage_error("report", "option '--program' needs an argument");
 			return cmd_usage_error("report", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -66,7 +81,10 @@ int cmd_report(int argc, char **argv)
 		return cmd_usage_error("report", argc == optind ? "missing TRACE" : "one TRACE expected");
 	if (rt_trace_load(argv[optind], &t, &err) != 0)
 		return rt_err_report(&err);
-	r = rt_report_build(&t);
+	if (!(r = rt_report_build(&t, program, &err))) {
+		rt_trace_unload(&t);
+		return rt_err_report(&err);
+	}
 	if (out && !(f = fopen(out, "w"))) {
 		rt_errf(&err, RT_EXIT_INPUT, "cannot write '%s': %s", out, strerror(errno));
 		rt_report_free(r);

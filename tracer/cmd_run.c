@@ -9,8 +9,8 @@
 #include "tracer/engine.h"
 
 static const char run_usage[] =
-	"usage: rt0trace run [--engine ptrace] [-o TRACE] [--manifest FILE] [--until main|exit] [-f]\n"
-	"                    [--kill-on-exit] (-- PROGRAM [ARGS...] | -p PID)\n"
+	"usage: rt0trace run [--engine ptrace|ebpf] [-o TRACE] [--manifest FILE] [--until main|exit] [-f]\n"
+	"                    [--kill-on-exit] [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
 	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
@@ -27,7 +27,14 @@ static const char run_usage[] =
 	"the program wrote to stderr is kept for the report (read from its writes; stderr is untouched).\n"
 	"\n"
 	"options:\n"
-	"  --engine E        ptrace (default; the only engine so far)\n"
+	"  --engine E        ptrace (default): no privileges needed; crashes are unwound (above)\n"
+	"                    ebpf: raw tracepoints, uprobes and a ring buffer (libbpf CO-RE; needs root or\n"
+	"                    CAP_BPF+CAP_PERFMON and kernel BTF) at a fraction of ptrace's cost. Each exec\n"
+	"                    is held (SIGSTOP) until that image's uprobes are attached, and main.main is\n"
+	"                    stopped the same way for the layout snapshot; binaries are read through\n"
+	"                    /proc/PID/exe, so with -f it follows 'runc run' into a container's program.\n"
+	"                    It records no SIGSTOP/SIGCONT (its holds use them) and takes no backtraces;\n"
+	"                    events it cannot buffer are counted in the footer's 'lost'\n"
 	"  -o TRACE          write the trace here (default trace.jsonl; '-' for standard output)\n"
 	"  --manifest FILE   the manifest of 'rt0trace build' (accepted for the pipeline's flow; the probe\n"
 	"                    addresses are read from the binary itself either way)\n"
@@ -37,12 +44,14 @@ static const char run_usage[] =
 	"                    had already started are read from the Go runtime's state and reported as past\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
 	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
+	"  -v                show the engine library's messages (libbpf's, with --engine ebpf)\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"On SIGINT/SIGTERM rt0trace detaches (or kills, with --kill-on-exit) and ends the trace with a footer\n"
 	"saying it is incomplete.\n"
 	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, no such\n"
-	"process for -p, or the trace cannot be written; 4 ptrace is not permitted here\n";
+	"process for -p, or the trace cannot be written; 4 the engine cannot work here (ptrace not permitted;\n"
+	"for ebpf: no privileges, no kernel BTF, no BPF ring buffer), with the reason\n";
 
 int cmd_run(int argc, char **argv)
 {
@@ -56,15 +65,21 @@ int cmd_run(int argc, char **argv)
 	};
 	struct rt_run_opts o = { .trace_path = "trace.jsonl" };
 	struct rt_err err = { 0 };
+	int (*engine)(const struct rt_run_opts *, int *, struct rt_err *) = rt_ptrace_run;
 	int c, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:fp:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:fp:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (strcmp(optarg, "ptrace") != 0)
-				return cmd_usage_error("run", "unknown engine '%s' (available: ptrace)", optarg);
+			if (strcmp(optarg, "ptrace") == 0)
+				engine = rt_ptrace_run;
+			else if (strcmp(optarg, "ebpf") == 0)
+				engine = rt_ebpf_run;
+			else
+				return cmd_usage_error("run", "unknown engine '%s' (available: ptrace, ebpf)", optarg);
 			break;
+		case 'v': o.verbose = true; break;
 		case 'o': o.trace_path = optarg; break;
 		case 'm': o.manifest = optarg; break;
 		case 'u':
@@ -98,7 +113,7 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc && o.attach)
 		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
 	o.argv = optind < argc ? argv + optind : NULL;
-	if (rt_ptrace_run(&o, &status, &err) != 0)
+	if (engine(&o, &status, &err) != 0)
 		return rt_err_report(&err);
 	return status;
 }

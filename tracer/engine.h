@@ -18,11 +18,21 @@ struct rt_run_opts {
 	bool until_main;        /* --until main: detach at main.main (main for a C program) */
 	bool follow_forks;      /* -f: follow child processes too (threads are always followed) */
 	bool kill_on_exit;      /* --kill-on-exit: kill the program if rt0trace ends first */
+	bool verbose;           /* -v: the engine's library chatter (libbpf) on stderr */
 };
+
+/* PROGRAM as execvp would find it (a path, or a search of PATH), checked before anything starts;
+ * NULL with RT_EXIT_INPUT "cannot execute 'X': ..." when it cannot be run. Caller frees. */
+char *rt_find_program(const char *prog, struct rt_err *err);
 
 /* Runs or attaches, traces, writes the trace. On success *status is what `run` exits with: the
  * program's exit code, or 128+signal (as strace does); 0 after --until main detached. Errors:
  * RT_EXIT_INPUT (program missing / not executable, trace unwritable), RT_EXIT_ENV (ptrace refused). */
 int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
+
+/* The eBPF engine (tracer/ebpf.c, bpf/ebpf.bpf.c): the same trace from raw tracepoints, uprobes and a
+ * ring buffer. Errors as rt_ptrace_run, and RT_EXIT_ENV when eBPF cannot be used here (no BTF, no ring
+ * buffer, not permitted, or a build without it), each said precisely. */
+int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
 
 #endif

@@ -34,6 +34,7 @@
 #include "common/xalloc.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
+#include "tracer/image.h"
 #include "tracer/maps.h"
 #include "tracer/trace.h"
 #include "tracer/unwind.h"
@@ -51,15 +52,6 @@ struct bp {
 	uint8_t orig;
 	bool armed;
 	const struct rt_probe *probe;
-};
-
-/* What a process attached with -p had already run: read from its memory at attach. */
-struct past {
-	bool known;          /* a Go binary whose runtime state could be read */
-	bool main_started;   /* runtime.mainStarted */
-	bool gcenable;       /* a package of the main list had started its init */
-	bool main_main;      /* every inittask done */
-	struct strv pkgs;    /* packages whose init had started (state != 0) */
 };
 
 struct proc {
@@ -99,7 +91,6 @@ struct tracer {
 	size_t nthr, thrcap;
 	struct proc *proc;
 	size_t nproc, proccap;
-	char *names[1024];   /* syscall names by number, resolved once */
 	bool detaching;
 	bool root_reaped;       /* detach_all had to reap the root (it died while being detached) */
 	int root_wait_status;   /* its waitpid status then */
@@ -183,34 +174,9 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 	return p;
 }
 
-static const char *sysname(struct tracer *t, uint64_t nr)
-{
-	char *n;
-
-	if (nr < sizeof(t->names) / sizeof(t->names[0])) {
-		if (!t->names[nr]) {
-			n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
-			t->names[nr] = n ? n : xasprintf("syscall_%llu", (unsigned long long)nr);
-		}
-		return t->names[nr];
-	}
-	return "unknown";
-}
-
 /* ---- events ---------------------------------------------------------------------------------------- */
 
-static json_t *event(const char *type, uint64_t now, pid_t pid, pid_t tid)
-{
-	json_t *e = json_object();
-
-	json_object_set_new(e, "type", json_string(type));
-	json_object_set_new(e, "t", json_integer((json_int_t)now));
-	if (pid)
-		json_object_set_new(e, "pid", json_integer(pid));
-	if (tid)
-		json_object_set_new(e, "tid", json_integer(tid));
-	return e;
-}
+#define event rt_event_new
 
 static void emit(struct tracer *t, json_t *e)
 {
@@ -221,32 +187,13 @@ static void emit(struct tracer *t, json_t *e)
 	rt_trace_event(&t->trace, e);
 }
 
-static void map_entry(const struct rt_map *mp, void *arg)
-{
-	json_t *m = json_object();
-
-	json_object_set_new(m, "start", json_hex(mp->start));
-	json_object_set_new(m, "end", json_hex(mp->end));
-	json_object_set_new(m, "perms", json_string(mp->perms));
-	json_object_set_new(m, "offset", json_hex(mp->offset));
-	json_object_set_new(m, "inode", json_integer((json_int_t)mp->inode));
-	json_object_set_new(m, "path", json_string(mp->path));
-	json_array_append_new(arg, m);
-}
-
 /* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). */
 static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t now)
 {
-	json_t *e, *entries = json_array();
+	json_t *e = rt_maps_event(pid, at, now);
 
-	if (rt_maps_read(pid, map_entry, entries) != 0) {
-		json_decref(entries);
-		return;
-	}
-	e = event("maps", now, pid, 0);
-	json_object_set_new(e, "at", json_string(at));
-	json_object_set_new(e, "entries", entries);
-	emit(t, e);
+	if (e)
+		emit(t, e);
 }
 
 /* ---- memory and breakpoints ------------------------------------------------------------------------- */
@@ -299,100 +246,18 @@ static void disarm_all(struct proc *p, pid_t via)
 			p->bps[i].armed = false;
 }
 
-/* The load bias of a PIE: AT_ENTRY of the new image minus the ELF entry. */
-static uint64_t load_bias(pid_t pid, const struct rt_elf *e)
+/* -p: 4 bytes of the process, through /proc/PID/mem or else PEEKDATA. */
+static bool read32(void *arg, uint64_t addr, uint32_t *out)
 {
-	char path[64];
-	uint64_t av[2], bias = 0;
-	int fd;
+	const struct proc *p = arg;
+	long w;
 
-	if (e->type != ET_DYN)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (read(fd, av, sizeof(av)) == sizeof(av) && av[0] != AT_NULL)
-		if (av[0] == AT_ENTRY)
-			bias = av[1] - e->entry;
-	close(fd);
-	return bias;
-}
-
-static uint32_t read_u32(struct proc *p, pid_t pid, uint64_t addr, bool *ok)
-{
-	uint32_t v = 0;
-
-	if (p->memfd >= 0 && pread(p->memfd, &v, sizeof(v), (off_t)addr) == sizeof(v))
-		return v;
+	if (p->memfd >= 0 && pread(p->memfd, out, sizeof(*out), (off_t)addr) == sizeof(*out))
+		return true;
 	errno = 0;
-	v = (uint32_t)ptrace(PTRACE_PEEKDATA, pid, (void *)addr, NULL);
-	if (errno)
-		*ok = false;
-	return v;
-}
-
-/* For -p: which phases and package inits a running Go process has already started, from the
- * runtime's own state (runtime.mainStarted; each inittask's state word: 0 not run, 1 running, 2 done). */
-static void read_past(struct proc *p, pid_t pid, struct past *ps)
-{
-	const struct rt_go_info *g = p->bin->go;
-	const struct rt_elf_sym *ms = rt_elf_sym_by_name(p->bin->elf, "runtime.mainStarted");
-	const struct rt_elf_sym *rl = rt_elf_sym_by_name(p->bin->elf, "go:runtime.inittasks");
-	bool ok = true, all_done = true;
-	size_t nrt = 0;
-
-	memset(ps, 0, sizeof(*ps));
-	if (!g || !g->init_known || !ms)
-		return;
-	ps->main_started = (read_u32(p, pid, ms->addr + p->bias, &ok) & 0xff) != 0;
-	/* The runtime's own tasks come first in the placed order: count them to tell gcenable's moment. */
-	if (rl) {
-		for (size_t i = 0; i < rl->size / p->bin->elf->ptr_size; i++) {
-			uint64_t task;
-
-			if (rt_elf_read_ptr(p->bin->elf, rl->addr + i * p->bin->elf->ptr_size, &task) == 0)
-				for (size_t k = 0; k < g->ninit; k++)
-					if (g->init[k].task == task && k + 1 > nrt)
-						nrt = k + 1;
-		}
-	}
-	for (size_t i = 0; i < g->ninit; i++) {
-		uint32_t state = read_u32(p, pid, g->init[i].task + p->bias, &ok);
-
-		if (state != 0) {
-			strv_push(&ps->pkgs, g->init[i].package);
-			if (i >= nrt)
-				ps->gcenable = true;
-		}
-		if (state != 2)
-			all_done = false;
-	}
-	ps->main_main = all_done;
-	ps->known = ok;
-}
-
-static bool probe_past(const struct past *ps, const struct rt_probe *pr, bool attached)
-{
-	if (!attached)
-		return false;
-	if (!ps->known) /* not Go, or unreadable: everything before now is past */
-		return true;
-	switch (pr->role) {
-	case RT_ROLE_ENTRY:
-		return true;
-	case RT_ROLE_INIT:
-		return pr->package && strv_has(&ps->pkgs, pr->package);
-	case RT_ROLE_MAIN:
-		return ps->main_main;
-	case RT_ROLE_FATAL:
-		return false;
-	case RT_ROLE_PHASE:
-		if (strcmp(pr->symbol, "runtime.gcenable") == 0)
-			return ps->gcenable;
-		return ps->main_started || strncmp(pr->symbol, "runtime.rt0_go", 14) == 0;
-	}
-	return false;
+	w = ptrace(PTRACE_PEEKDATA, p->pid, (void *)addr, NULL);
+	*out = (uint32_t)w;
+	return errno == 0;
 }
 
 /* After an exec (or at attach): read the image (through /proc/PID/exe, not the path the program used),
@@ -403,10 +268,10 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	struct proc *p = proc_add(t, pid);
 	char exe[64], real[PATH_MAX];
 	struct rt_err err = { 0 };
-	struct past ps = { 0 };
+	struct rt_past ps = { 0 };
 	bool attaching = t->attached && !t->header_done;
 	ssize_t n;
-	json_t *e;
+	json_t *e, *bin;
 
 	proc_clear(p);
 	p->main_hit = false;
@@ -422,17 +287,17 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	if (p->bin) {
 		char mem[64];
 
-		p->bias = load_bias(pid, p->bin->elf);
+		p->bias = rt_image_bias(pid, p->bin->elf);
 		rt_probe_plan(p->bin, &p->plan);
 		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
 		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
 		if (attaching)
-			read_past(p, pid, &ps);
+			rt_past_read(p->bin, p->bias, read32, p, &ps);
 		for (size_t i = 0; i < p->plan.n; i++) {
 			struct bp *b = &p->bps[p->nbps];
 
-			if (probe_past(&ps, &p->plan.p[i], attaching))
+			if (rt_past_probe(&ps, &p->plan.p[i], attaching))
 				continue;
 			b->link = p->plan.p[i].addr;
 			b->addr = b->link + p->bias;
@@ -445,72 +310,21 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 			}
 		}
 	}
+	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, err.msg, &ps, attaching);
 	if (!t->header_done && pid == t->root) {
-		json_t *bin = json_object();
-
-		if (p->bin) {
-			const struct rt_elf *el = p->bin->elf;
-
-			json_object_set_new(bin, "path", json_string(real));
-			json_object_set_new(bin, "arch", json_string(el->arch));
-			json_object_set_new(bin, "pie", json_boolean(el->pie));
-			json_object_set_new(bin, "static", json_boolean(el->is_static));
-			json_object_set_new(bin, "entry", json_hex(el->entry));
-			json_object_set_new(bin, "entry_symbol", json_str_or_null(p->bin->entry_sym ? p->bin->entry_sym->name : NULL));
-			json_object_set_new(bin, "bias", json_hex(p->bias));
-			json_object_set_new(bin, "go_version", json_str_or_null(p->bin->go ? p->bin->go->version : NULL));
-			json_object_set_new(bin, "build_id", json_str_or_null(p->bin->go ? p->bin->go->build_id : NULL));
-			json_object_set_new(bin, "init_order", rt_binary_init_order_json(p->bin->go));
-			{
-				json_t *segs = json_array();
-
-				for (size_t i = 0; i < el->nsegs; i++) {
-					json_t *s;
-					char fb[4];
-
-					if (el->segs[i].type != PT_LOAD)
-						continue;
-					s = json_object();
-					json_object_set_new(s, "vaddr", json_hex(el->segs[i].vaddr));
-					json_object_set_new(s, "memsz", json_hex(el->segs[i].memsz));
-					json_object_set_new(s, "flags", json_string(rt_elf_flags_str(el->segs[i].flags, fb)));
-					json_array_append_new(segs, s);
-				}
-				json_object_set_new(bin, "segments", segs);
-			}
-			{
-				json_t *probes = json_array();
-
-				for (size_t i = 0; i < p->plan.n; i++) {
-					json_t *pr = json_object();
-
-					json_object_set_new(pr, "symbol", json_string(p->plan.p[i].symbol));
-					json_object_set_new(pr, "addr", json_hex(p->plan.p[i].addr));
-					json_object_set_new(pr, "role", json_string(rt_phase_role_name(p->plan.p[i].role)));
-					if (p->plan.p[i].package)
-						json_object_set_new(pr, "package", json_string(p->plan.p[i].package));
-					if (probe_past(&ps, &p->plan.p[i], attaching))
-						json_object_set_new(pr, "past", json_true());
-					json_array_append_new(probes, pr);
-				}
-				json_object_set_new(bin, "probes", probes);
-			}
-		} else {
-			json_object_set_new(bin, "path", json_string(real));
-			json_object_set_new(bin, "error", json_string(err.msg));
-		}
-		if (attaching)
-			json_object_set_new(bin, "attached", json_true());
 		rt_trace_header(&t->trace, "ptrace", argv, bin, t->t0);
 		t->header_done = true;
+		bin = NULL;
 	}
 	e = event(attaching ? "attach" : "exec", now, pid, pid);
 	json_object_set_new(e, "path", json_string(real));
 	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
 	if (attaching)
 		json_object_set_new(e, "threads", json_integer((json_int_t)t->nthr));
+	if (bin) /* another image than the header's: what the report needs to analyse it (report --program) */
+		json_object_set_new(e, "binary", bin);
 	emit(t, e);
-	strv_release(&ps.pkgs);
+	rt_past_release(&ps);
 }
 
 static void resume(struct thr *th, int sig);
@@ -518,14 +332,9 @@ static void resume(struct thr *th, int sig);
 /* ---- crashes ------------------------------------------------------------------------------------------- */
 
 /* Signals whose si_addr is the faulting address. */
-static bool fault_signal(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
-}
-
 static bool fatal_signal(int sig)
 {
-	return fault_signal(sig) || sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS;
+	return rt_fault_signal(sig) || sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS;
 }
 
 static json_t *regs_json(const struct user_regs_struct *r)
@@ -599,7 +408,7 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 		json_object_set_new(e, "signo", json_integer(si->si_signo));
 		json_object_set_new(e, "name", json_string(sigabbrev_np(si->si_signo) ? sigabbrev_np(si->si_signo) : "?"));
 		json_object_set_new(e, "code", json_integer(si->si_code));
-		if (fault_signal(si->si_signo))
+		if (rt_fault_signal(si->si_signo))
 			json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si->si_addr));
 	} else {
 		json_object_set_new(e, "function", json_string(fatal));
@@ -715,18 +524,11 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 		put_byte(p, th->tid, b->addr, b->orig);
 		b->armed = false;
 	} else if (b->armed) {
-		json_t *e = event("probe", now, th->pid, th->tid);
-
 		put_byte(p, th->tid, b->addr, b->orig);
 		b->armed = false;
 		p->last_probe = b->probe->symbol;
 		p->cur_pkg = b->probe->role == RT_ROLE_INIT ? b->probe->package : NULL;
-		json_object_set_new(e, "symbol", json_string(b->probe->symbol));
-		json_object_set_new(e, "addr", json_hex(b->link));
-		json_object_set_new(e, "role", json_string(rt_phase_role_name(b->probe->role)));
-		if (b->probe->package)
-			json_object_set_new(e, "package", json_string(b->probe->package));
-		emit(t, e);
+		emit(t, rt_probe_event(now, th->pid, th->tid, b->probe));
 		if (b->probe->role == RT_ROLE_MAIN && !p->main_hit) {
 			p->main_hit = true;
 			snapshot_maps(t, th->pid, b->probe->symbol, now);
@@ -745,7 +547,7 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
 	if (t->header_done)
-		rt_trace_syscall(&t->trace, th->t_enter, th->pid, th->tid, now - th->t_enter, th->nr, sysname(t, th->nr),
+		rt_trace_syscall(&t->trace, th->t_enter, th->pid, th->tid, now - th->t_enter, th->nr, rt_syscall_name(th->nr),
 				 th->args, has_ret ? &ret : NULL);
 	th->in_syscall = false;
 }
@@ -978,18 +780,11 @@ static int trace_loop(struct tracer *t)
 			siginfo_t si;
 
 			if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0) {
-				json_t *e = event("signal", now, th->pid, tid);
-
 				deliver = sig;
 				/* The SIGCONT that starts the program after it was seized is ours. */
 				if (!t->header_done && sig == SIGCONT && tid == t->root)
 					deliver = 0;
-				json_object_set_new(e, "signo", json_integer(sig));
-				json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
-				json_object_set_new(e, "code", json_integer(si.si_code));
-				if (fault_signal(sig))
-					json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si.si_addr));
-				emit(t, e);
+				emit(t, rt_signal_event(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr));
 				if (fatal_signal(sig))
 					record_crash(t, th, now, &si, NULL);
 			}
@@ -1075,38 +870,6 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 	return 0;
 }
 
-/* PROGRAM as execvp would find it, checked before anything starts. */
-static char *find_program(const char *prog, struct rt_err *err)
-{
-	struct stat st;
-
-	if (strchr(prog, '/')) {
-		if (stat(prog, &st) != 0)
-			return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(errno)), NULL;
-		if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0)
-			return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog,
-				       S_ISDIR(st.st_mode) ? "Is a directory" : "Permission denied"), NULL;
-		return xstrdup(prog);
-	}
-	{
-		const char *path = getenv("PATH");
-		char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
-
-		for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-			char *c = xasprintf("%s/%s", *d ? d : ".", prog);
-
-			if (stat(c, &st) == 0 && S_ISREG(st.st_mode) && access(c, X_OK) == 0)
-				found = c;
-			else
-				free(c);
-		}
-		free(copy);
-		if (!found)
-			rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': not found in PATH", prog);
-		return found;
-	}
-}
-
 int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
 	struct tracer t = { 0 };
@@ -1143,7 +906,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		pid = o->attach;
 		goto traced;
 	}
-	if (!(prog = find_program(o->argv[0], err)))
+	if (!(prog = rt_find_program(o->argv[0], err)))
 		return -1;
 	if (rt_trace_open(&t.trace, o->trace_path, err) != 0) {
 		free(prog);
@@ -1260,8 +1023,6 @@ out_nofile:
 	free(t.proc);
 	free(t.thr);
 	free(t.deferred);
-	for (size_t i = 0; i < sizeof(t.names) / sizeof(t.names[0]); i++)
-		free(t.names[i]);
 	free(prog);
 	return rc;
 }

@@ -1,10 +1,16 @@
 #include "tracer/trace.h"
 
 #include <errno.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/json.h"
+#include "common/xalloc.h"
 
 uint64_t rt_now_ns(void)
 {
@@ -114,4 +120,48 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 		rc = -1;
 	t->f = NULL;
 	return rc;
+}
+
+json_t *rt_event_new(const char *type, uint64_t t, int pid, int tid)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "type", json_string(type));
+	json_object_set_new(e, "t", json_integer((json_int_t)t));
+	if (pid)
+		json_object_set_new(e, "pid", json_integer(pid));
+	if (tid)
+		json_object_set_new(e, "tid", json_integer(tid));
+	return e;
+}
+
+bool rt_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
+}
+
+json_t *rt_signal_event(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr)
+{
+	json_t *e = rt_event_new("signal", t, pid, tid);
+
+	json_object_set_new(e, "signo", json_integer(sig));
+	json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
+	json_object_set_new(e, "code", json_integer(code));
+	if (rt_fault_signal(sig))
+		json_object_set_new(e, "addr", json_hex(addr));
+	return e;
+}
+
+const char *rt_syscall_name(uint64_t nr)
+{
+	static char *names[1024]; /* resolved once per number, for the life of the process */
+	char *n;
+
+	if (nr >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	if (!names[nr]) {
+		n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+		names[nr] = n ? n : xasprintf("syscall_%llu", (unsigned long long)nr);
+	}
+	return names[nr];
 }

@@ -46,4 +46,14 @@ int rt_trace_close(struct rt_trace *t, bool complete);
 
 uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
 
+/* The events every engine writes the same way (new references, for rt_trace_event). */
+/* {"type", "t", "pid", "tid"}: pid/tid left out when 0. */
+json_t *rt_event_new(const char *type, uint64_t t, int pid, int tid);
+/* A "signal" event: signo, name ("SEGV"), code, and addr for the signals whose si_addr is the fault. */
+json_t *rt_signal_event(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr);
+/* Whether si_addr of `sig` is the faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE). */
+bool rt_fault_signal(int sig);
+/* The name of syscall `nr` on this host (libseccomp's table), "syscall_N" when it has none; cached. */
+const char *rt_syscall_name(uint64_t nr);
+
 #endif

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf/ebpf.bpf.c: the kernel side of `rt0trace run --engine ebpf`. Everything is filtered to the traced
+ * process tree, a map of tracked tgids that user space seeds with the program's pid, that grows on
+ * fork (with -f) and shrinks when a process's last thread exits.
+ *  - raw tracepoints sys_enter/sys_exit: each syscall is paired in the kernel (entry kept per thread)
+ *    and sent once, at its exit, or at the thread's exit when it never returns (exit, exit_group);
+ *  - sched_process_fork/exec/exit: clones, execs (the process is held with SIGSTOP, sent before it can
+ *    run one instruction of the new image, until user space has attached that image's uprobes and
+ *    sends SIGCONT), and the exit status;
+ *  - signal_deliver: signals reaching tracked threads (not SIGSTOP/SIGCONT, which the holds use);
+ *  - one uprobe program, attached by user space at every planned function entry with the plan index
+ *    as its cookie; with RT_PROBE_HOLD it also stops the process for the layout snapshot.
+ * Records go through one ring buffer; a record that cannot be reserved is counted in `dropped`.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/ebpf.h"
+
+#define SIGSTOP 19
+#define SIGCONT 18
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile bool follow_forks = false;
+
+unsigned long long dropped = 0;
+
+struct inflight {
+	unsigned long long t, nr, args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u32);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+static __always_inline bool is_tracked(u32 tgid)
+{
+	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+static __always_inline struct rt_ev *reserve(unsigned int kind, u32 pid, u32 tid)
+{
+	struct rt_ev *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->pid = (int)pid;
+	e->tid = (int)tid;
+	return e;
+}
+
+/* A syscall whose exit will never come (the thread is leaving): sent without a return value. */
+static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long now)
+{
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+	struct rt_ev *e;
+
+	if (!in)
+		return;
+	e = reserve(RT_EV_SYSCALL, pid, tid);
+	if (e) {
+		e->t = in->t;
+		e->dur = now - in->t;
+		e->nr = in->nr;
+		__builtin_memcpy(e->args, in->args, sizeof(e->args));
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+}
+
+SEC("raw_tracepoint/sys_enter")
+int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pt;
+	struct inflight in;
+
+	if (!is_tracked(pt >> 32))
+		return 0;
+	in.t = bpf_ktime_get_ns();
+	in.nr = (unsigned long long)id;
+	in.args[0] = BPF_CORE_READ(regs, di);
+	in.args[1] = BPF_CORE_READ(regs, si);
+	in.args[2] = BPF_CORE_READ(regs, dx);
+	in.args[3] = BPF_CORE_READ(regs, r10);
+	in.args[4] = BPF_CORE_READ(regs, r8);
+	in.args[5] = BPF_CORE_READ(regs, r9);
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	u32 tid = (u32)pt;
+	struct inflight *in;
+	struct rt_ev *e;
+
+	if (!is_tracked(pt >> 32))
+		return 0;
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (!in)
+		return 0;
+	e = reserve(RT_EV_SYSCALL, pt >> 32, tid);
+	if (e) {
+		e->t = in->t;
+		e->dur = bpf_ktime_get_ns() - in->t;
+		e->nr = in->nr;
+		e->has_ret = 1;
+		e->ret = ret;
+		__builtin_memcpy(e->args, in->args, sizeof(e->args));
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_fork")
+int BPF_PROG(rt_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 ptgid = BPF_CORE_READ(parent, tgid), ctid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
+	bool thread = ctid != ctgid;
+	struct rt_ev *e;
+	u32 one = 1;
+
+	if (!is_tracked(ptgid))
+		return 0;
+	if (!thread) {
+		if (!follow_forks)
+			return 0;
+		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
+	}
+	e = reserve(RT_EV_CLONE, ptgid, BPF_CORE_READ(parent, pid));
+	if (e) {
+		e->t = bpf_ktime_get_ns();
+		e->nr = ctid;
+		e->ret = thread ? RT_CLONE_THREAD : RT_CLONE_FORK;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	u32 tgid = pt >> 32, tid = (u32)pt, old = (u32)old_pid;
+	struct inflight *in;
+	struct rt_ev *e;
+
+	if (!is_tracked(tgid))
+		return 0;
+	/* A thread other than the leader that execs takes the leader's tid: its execve goes with it. */
+	if (old != tid && (in = bpf_map_lookup_elem(&inflight, &old)) != NULL) {
+		struct inflight keep = *in;
+
+		bpf_map_update_elem(&inflight, &tid, &keep, BPF_ANY);
+		bpf_map_delete_elem(&inflight, &old);
+	}
+	/* Held before the first instruction of the new image: the signal is acted on at the return to
+	 * user mode, and user space continues the process once the image's uprobes are in place. */
+	bpf_send_signal(SIGSTOP);
+	e = reserve(RT_EV_EXEC, tgid, tid);
+	if (e) {
+		e->t = bpf_ktime_get_ns();
+		e->nr = old;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int BPF_PROG(rt_exit, struct task_struct *p)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	u32 tgid = pt >> 32, tid = (u32)pt;
+	unsigned long long now;
+	struct rt_ev *e;
+
+	if (!is_tracked(tgid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	flush_inflight(tgid, tid, now);
+	/* signal->live reached 0 in do_exit before this tracepoint: the last thread of the process */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	e = reserve(RT_EV_EXIT, tgid, tid);
+	if (e) {
+		e->t = now;
+		e->nr = (unsigned long long)BPF_CORE_READ(p, exit_code);
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&tracked, &tgid);
+	return 0;
+}
+
+SEC("raw_tracepoint/signal_deliver")
+int BPF_PROG(rt_signal, int sig, struct kernel_siginfo *info)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	struct rt_ev *e;
+
+	if (sig == SIGSTOP || sig == SIGCONT || !is_tracked(pt >> 32))
+		return 0;
+	e = reserve(RT_EV_SIGNAL, pt >> 32, (u32)pt);
+	if (e) {
+		e->t = bpf_ktime_get_ns();
+		e->nr = (unsigned long long)sig;
+		e->ret = BPF_CORE_READ(info, si_code);
+		e->args[0] = (unsigned long long)BPF_CORE_READ(info, _sifields._sigfault._addr);
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+static __always_inline int probe_hit(struct pt_regs *ctx)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	u64 cookie = bpf_get_attach_cookie(ctx);
+	struct rt_ev *e;
+
+	if (!is_tracked(pt >> 32))
+		return 0;
+	if (cookie & RT_PROBE_HOLD)
+		bpf_send_signal(SIGSTOP);
+	e = reserve(RT_EV_PROBE, pt >> 32, (u32)pt);
+	if (e) {
+		e->t = bpf_ktime_get_ns();
+		e->nr = cookie;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+/* The same program twice: user space loads rt_probe_multi as a uprobe_multi program (one link for
+ * every entry of an image, Linux >= 6.6) and falls back to one rt_probe link per entry. */
+SEC("uprobe")
+int BPF_KPROBE(rt_probe)
+{
+	return probe_hit(ctx);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(rt_probe_multi)
+{
+	return probe_hit(ctx);
+}

@@ -1,0 +1,36 @@
+/*
+ * bpf/ebpf.h: the records bpf/ebpf.bpf.c puts in its ring buffer and tracer/ebpf.c turns into trace
+ * events (DESIGN.md "Trace file"). Shared by both sides, so only fixed-size integer fields. Times are
+ * bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock the trace uses.
+ */
+#ifndef RT0_BPF_EBPF_H
+#define RT0_BPF_EBPF_H
+
+enum rt_ev_kind {
+	RT_EV_SYSCALL = 1, /* a syscall, entry and exit paired in the kernel */
+	RT_EV_PROBE,       /* a uprobe at a planned function entry (cookie = plan index | flags) */
+	RT_EV_CLONE,       /* a new thread or process in a tracked process */
+	RT_EV_EXEC,        /* a tracked process exec'd: it is held (SIGSTOP) until user space continues it */
+	RT_EV_EXIT,        /* a tracked process's last thread exited */
+	RT_EV_SIGNAL,      /* a signal delivered to a tracked thread */
+};
+
+/* Cookie flags of a uprobe: the low 32 bits are the probe's index in the plan. */
+#define RT_PROBE_HOLD (1ull << 32) /* stop the process (SIGSTOP) here: the main.main layout snapshot */
+
+#define RT_CLONE_THREAD 0
+#define RT_CLONE_FORK 1
+
+struct rt_ev {
+	unsigned int kind;
+	int pid, tid;
+	int has_ret;              /* SYSCALL: 0 when the thread exited (or exec'd away) inside it */
+	unsigned long long t;     /* SYSCALL: entry time; others: when it happened */
+	unsigned long long dur;   /* SYSCALL: exit - entry */
+	unsigned long long nr;    /* SYSCALL: number; PROBE: cookie; CLONE: child tid; EXEC: former tid;
+				   * EXIT: exit_code (wait status encoding); SIGNAL: signo */
+	long long ret;            /* SYSCALL: return value; CLONE: RT_CLONE_*; SIGNAL: si_code */
+	unsigned long long args[6];
+};
+
+#endif

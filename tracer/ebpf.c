@@ -1,0 +1,726 @@
+/*
+ * tracer/ebpf: the eBPF engine's user side (the kernel side is bpf/ebpf.bpf.c, the records bpf/ebpf.h).
+ * Lifecycle, as libbpf-tools do it: open → set rodata → load → attach → poll the ring buffer until the
+ * program is gone (or SIGINT/SIGTERM) → destroy.
+ *
+ * The program is forked and held on a pipe until its pid is in the tracked map and every tracepoint is
+ * attached; each exec of a tracked process stops it in the kernel (SIGSTOP before its first
+ * instruction) until this side has read the new image through /proc/PID/exe, planned its probes
+ * (probes/plan.h) and attached a uprobe at each entry (pid-filtered, cookie = plan index), then sends
+ * SIGCONT. The main.main (main) uprobe stops the process the same way for the layout snapshot
+ * (/proc/PID/maps read while it is stopped, then SIGCONT): the trace says so in the maps event
+ * ("how":"stopped"). Entry probes only, never return probes (Go moves goroutine stacks); the fatal-path
+ * probes are planned but not attached (crash capture with backtraces is the ptrace engine's).
+ */
+#include "tracer/engine.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "tracer/trace.h"
+
+#ifdef RT0_EBPF_MISSING
+
+int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	(void)o;
+	*status = 0;
+	return rt_errf(err, RT_EXIT_ENV, "the eBPF engine is not available in this build: %s", RT0_EBPF_MISSING);
+}
+
+#else
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/ebpf.h"
+#include "ebpf.skel.h"
+#include "probes/binary.h"
+#include "probes/plan.h"
+#include "tracer/image.h"
+#include "tracer/maps.h"
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+/* From Linux >= 6.6's UAPI, newer than the headers (and libbpf) this builds with. */
+#define RT_BPF_TRACE_UPROBE_MULTI 48
+
+/* BPF_LINK_CREATE's attributes for a uprobe_multi link (union bpf_attr, link_create). */
+struct uprobe_multi_attr {
+	uint32_t prog_fd, target_fd, attach_type, flags;
+	uint64_t path, offsets, ref_ctr_offsets, cookies;
+	uint32_t cnt, uflags, pid, pad;
+};
+
+struct eproc {
+	pid_t pid;
+	bool live;
+	struct rt_binary *bin;
+	struct rt_probe_plan plan;
+	uint64_t bias;
+	bool *hit;               /* per plan index: the first hit is the one recorded */
+	struct bpf_link **links;  /* one per entry when uprobe_multi is not available */
+	size_t nlinks;
+	int multi_fd;             /* the image's uprobe_multi link, or -1 */
+	bool main_hit;
+};
+
+struct etracer {
+	const struct rt_run_opts *o;
+	struct ebpf *skel;
+	struct ring_buffer *rb;
+	struct rt_trace trace;
+	bool header_done;
+	uint64_t t0;
+	pid_t root;
+	bool attached;          /* -p */
+	bool root_exited;       /* the root's exit record arrived */
+	int root_status;        /* from it (128+signal for a signal) */
+	bool until_done;        /* --until main reached: nothing more is recorded */
+	bool multi;             /* uprobe_multi links work here */
+	struct eproc *procs;
+	size_t nprocs, proccap;
+	char attach_err[256];   /* the first uprobe that could not be attached, for the exec event */
+};
+
+static volatile sig_atomic_t interrupted;
+static bool verbose;
+static char libbpf_last[512]; /* libbpf's last warning: the "why" of a failed load or attach */
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	va_list cp;
+
+	va_copy(cp, ap);
+	if (level <= LIBBPF_WARN) {
+		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, cp);
+		libbpf_last[strcspn(libbpf_last, "\n")] = '\0';
+	}
+	va_end(cp);
+	if (verbose)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* ---- processes ------------------------------------------------------------------------------------ */
+
+static struct eproc *proc_find(struct etracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	return NULL;
+}
+
+static struct eproc *proc_add(struct etracer *t, pid_t pid)
+{
+	struct eproc *p = proc_find(t, pid);
+
+	if (p)
+		return p;
+	t->procs = xgrow(t->procs, &t->proccap, t->nprocs + 1, sizeof(*t->procs));
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->live = true;
+	p->multi_fd = -1;
+	return p;
+}
+
+/* Detaches the image's uprobes and forgets the image. */
+static void proc_clear(struct eproc *p)
+{
+	if (p->multi_fd >= 0)
+		close(p->multi_fd);
+	p->multi_fd = -1;
+	for (size_t i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	p->links = NULL;
+	p->nlinks = 0;
+	free(p->hit);
+	p->hit = NULL;
+	rt_probe_plan_free(&p->plan);
+	rt_binary_free(p->bin);
+	p->bin = NULL;
+	p->main_hit = false;
+}
+
+static bool any_live(const struct etracer *t)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].live) {
+			/* an exit record lost to a full ring buffer must not keep us waiting forever */
+			if (kill(t->procs[i].pid, 0) != 0 && errno == ESRCH)
+				continue;
+			return true;
+		}
+	return false;
+}
+
+static void emit(struct etracer *t, json_t *e)
+{
+	if (!t->header_done || t->until_done) {
+		json_decref(e);
+		return;
+	}
+	rt_trace_event(&t->trace, e);
+}
+
+/* ---- images and uprobes ---------------------------------------------------------------------------- */
+
+/* The file offset of a link-time address: uprobes are placed by (inode, offset). */
+static bool file_offset(const struct rt_elf *e, uint64_t vaddr, uint64_t *off)
+{
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct rt_elf_seg *s = &e->segs[i];
+
+		if (s->type == PT_LOAD && vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz) {
+			*off = vaddr - s->vaddr + s->offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool read32(void *arg, uint64_t addr, uint32_t *out)
+{
+	return pread(*(int *)arg, out, sizeof(*out), (off_t)addr) == (ssize_t)sizeof(*out);
+}
+
+/* One uprobe_multi link for all of an image's entries: one registration call, and one wait for the
+ * kernel's grace period when it goes (per-entry links pay that wait once each, ~80 ms apiece). */
+static int multi_link(int prog_fd, const char *path, const uint64_t *offs, const uint64_t *cookies, size_t n, pid_t pid)
+{
+	struct uprobe_multi_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)prog_fd;
+	a.attach_type = RT_BPF_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)path;
+	a.offsets = (uint64_t)(uintptr_t)offs;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.pid = (uint32_t)pid;
+	return (int)syscall(SYS_bpf, 28 /* BPF_LINK_CREATE */, &a, offsetof(struct uprobe_multi_attr, pad));
+}
+
+static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const char *exe, const struct rt_past *ps,
+			  bool attaching, size_t *attached, size_t *failed)
+{
+	uint64_t *offs = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*offs));
+	uint64_t *cookies = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*cookies));
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->plan.n; i++) {
+		const struct rt_probe *pr = &p->plan.p[i];
+
+		if (pr->role == RT_ROLE_FATAL || rt_past_probe(ps, pr, attaching))
+			continue;
+		if (!file_offset(p->bin->elf, pr->addr, &offs[n])) {
+			(*failed)++;
+			continue;
+		}
+		cookies[n++] = i | (pr->role == RT_ROLE_MAIN ? RT_PROBE_HOLD : 0);
+	}
+	if (n && t->multi) {
+		p->multi_fd = multi_link(bpf_program__fd(t->skel->progs.rt_probe_multi), exe, offs, cookies, n, pid);
+		if (p->multi_fd >= 0)
+			*attached = n;
+		else if (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)
+			t->multi = false; /* an older kernel: one link per entry from now on */
+		else
+			snprintf(t->attach_err, sizeof(t->attach_err), "uprobe_multi: %s", strerror(errno));
+	}
+	for (size_t k = 0; n && p->multi_fd < 0 && k < n; k++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo);
+		struct bpf_link *l;
+
+		uo.bpf_cookie = cookies[k];
+		l = bpf_program__attach_uprobe_opts(t->skel->progs.rt_probe, pid, exe, (size_t)offs[k], &uo);
+		if (!l) {
+			if (!t->attach_err[0])
+				snprintf(t->attach_err, sizeof(t->attach_err), "%s: %s",
+					 p->plan.p[cookies[k] & 0xffffffffull].symbol, strerror(errno));
+			(*failed)++;
+			continue;
+		}
+		p->links[p->nlinks++] = l;
+		(*attached)++;
+	}
+	free(offs);
+	free(cookies);
+}
+
+/* A new image in a tracked process (its exec, or the process at -p): read it through /proc/PID/exe
+ * (the path the program used may not exist in our mount namespace), plan, attach the uprobes. The
+ * process is stopped (the exec hold) or, at -p, running; the caller continues it. */
+static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads)
+{
+	struct eproc *p = proc_add(t, pid);
+	char exe[64], real[PATH_MAX];
+	struct rt_err err = { 0 };
+	struct rt_past ps = { 0 };
+	size_t attached = 0, failed = 0;
+	ssize_t n;
+	json_t *e, *bin;
+
+	proc_clear(p);
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, real, sizeof(real) - 1);
+	real[n > 0 ? n : 0] = '\0';
+	t->attach_err[0] = '\0';
+	if (rt_binary_open(&p->bin, exe, &err) != 0)
+		p->bin = NULL;
+	if (p->bin) {
+		p->bias = rt_image_bias(pid, p->bin->elf);
+		rt_probe_plan(p->bin, &p->plan);
+		p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
+		p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
+		if (attaching) {
+			char mem[64];
+			int fd;
+
+			snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
+			fd = open(mem, O_RDONLY | O_CLOEXEC);
+			rt_past_read(p->bin, p->bias, read32, &fd, &ps);
+			if (fd >= 0)
+				close(fd);
+		}
+		attach_probes(t, p, pid, exe, &ps, attaching, &attached, &failed);
+	}
+	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, err.msg, &ps, attaching);
+	if (!t->header_done && pid == t->root) {
+		rt_trace_header(&t->trace, "ebpf", argv, bin, t->t0);
+		t->header_done = true;
+		bin = NULL;
+	}
+	e = rt_event_new(attaching ? "attach" : "exec", now, pid, pid);
+	json_object_set_new(e, "path", json_string(real));
+	json_object_set_new(e, "probes", json_integer((json_int_t)attached));
+	if (failed) {
+		json_object_set_new(e, "probes_failed", json_integer((json_int_t)failed));
+		if (t->attach_err[0])
+			json_object_set_new(e, "probe_error", json_string(t->attach_err));
+	}
+	if (attaching)
+		json_object_set_new(e, "threads", json_integer(nthreads));
+	if (bin)
+		json_object_set_new(e, "binary", bin);
+	emit(t, e);
+	rt_past_release(&ps);
+}
+
+/* ---- records ---------------------------------------------------------------------------------------- */
+
+/* Stops recording at --until main: every probe and tracepoint is detached, the program goes on. */
+static void until_main(struct etracer *t)
+{
+	t->until_done = true;
+	for (size_t i = 0; i < t->nprocs; i++)
+		proc_clear(&t->procs[i]);
+	ebpf__detach(t->skel);
+}
+
+static void on_probe(struct etracer *t, const struct rt_ev *r)
+{
+	struct eproc *p = proc_find(t, r->pid);
+	uint64_t idx = r->nr & 0xffffffffull;
+	const struct rt_probe *pr;
+
+	if (!p || !p->bin || idx >= p->plan.n) {
+		if (r->nr & RT_PROBE_HOLD)
+			kill(r->pid, SIGCONT);
+		return;
+	}
+	pr = &p->plan.p[idx];
+	if (!p->hit[idx]) {
+		p->hit[idx] = true;
+		emit(t, rt_probe_event(r->t, r->pid, r->tid, pr));
+	}
+	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
+		json_t *m;
+
+		p->main_hit = true;
+		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
+		 * the SIGSTOP it was sent is acted on). */
+		if ((m = rt_maps_event(r->pid, pr->symbol, r->t)) != NULL) {
+			json_object_set_new(m, "how", json_string("stopped"));
+			emit(t, m);
+		}
+		if (t->o->until_main && r->pid == t->root)
+			until_main(t);
+	}
+	if (r->nr & RT_PROBE_HOLD)
+		kill(r->pid, SIGCONT);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct etracer *t = ctx;
+	const struct rt_ev *r = data;
+
+	if (size < sizeof(*r))
+		return 0;
+	switch (r->kind) {
+	case RT_EV_SYSCALL:
+		if (t->header_done && !t->until_done) {
+			int64_t ret = r->ret;
+
+			rt_trace_syscall(&t->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+					 (const uint64_t *)r->args, r->has_ret ? &ret : NULL);
+		}
+		break;
+	case RT_EV_PROBE:
+		on_probe(t, r);
+		break;
+	case RT_EV_CLONE: {
+		json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
+
+		json_object_set_new(e, "child", json_integer((json_int_t)r->nr));
+		json_object_set_new(e, "kind", json_string(r->ret == RT_CLONE_FORK ? "fork" : "thread"));
+		emit(t, e);
+		if (r->ret == RT_CLONE_FORK)
+			proc_add(t, (pid_t)r->nr);
+		break;
+	}
+	case RT_EV_EXEC:
+		if (t->until_done) {
+			kill(r->pid, SIGCONT);
+			break;
+		}
+		load_image(t, r->pid, r->t, false, t->o->argv, 0);
+		kill(r->pid, SIGCONT); /* the hold ends: its probes are in place */
+		break;
+	case RT_EV_EXIT: {
+		struct eproc *p = proc_find(t, r->pid);
+		int code = (int)r->nr, sig = code & 0x7f;
+		json_t *e = rt_event_new("exit", r->t, r->pid, 0);
+
+		json_object_set_new(e, "status", sig ? json_null() : json_integer((code >> 8) & 0xff));
+		json_object_set_new(e, "signal", sig ? json_integer(sig) : json_null());
+		emit(t, e);
+		if (p) {
+			proc_clear(p);
+			p->live = false;
+		}
+		if (r->pid == t->root) {
+			t->root_exited = true;
+			t->root_status = sig ? 128 + sig : (code >> 8) & 0xff;
+		}
+		break;
+	}
+	case RT_EV_SIGNAL:
+		emit(t, rt_signal_event(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0]));
+		break;
+	}
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------------------------------ */
+
+/* Loads and attaches the kernel side; every failure is the environment's (exit 4), said precisely. */
+static int setup(struct etracer *t, struct rt_err *err)
+{
+	int rc;
+
+	libbpf_set_print(libbpf_print);
+	if (access(BTF_PATH, R_OK) != 0)
+		return rt_errf(err, RT_EXIT_ENV, "the eBPF engine needs kernel BTF, and this kernel has none ('%s': %s); "
+						 "use --engine ptrace", BTF_PATH, strerror(errno));
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
+		if (errno == EPERM || errno == EACCES)
+			goto denied;
+		return rt_errf(err, RT_EXIT_ENV, "this kernel has no BPF ring buffer (Linux 5.8 or later is needed); "
+						 "use --engine ptrace");
+	}
+	t->skel = ebpf__open();
+	if (!t->skel)
+		return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
+	t->skel->rodata->follow_forks = t->o->follow_forks;
+	bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
+	bpf_program__set_autoattach(t->skel->progs.rt_probe_multi, false);
+	bpf_program__set_expected_attach_type(t->skel->progs.rt_probe_multi, RT_BPF_TRACE_UPROBE_MULTI);
+	t->multi = true;
+	if ((rc = ebpf__load(t->skel)) != 0 && rc != -EPERM && rc != -EACCES) {
+		/* a kernel without uprobe_multi rejects that program: load without it */
+		ebpf__destroy(t->skel);
+		if (!(t->skel = ebpf__open()))
+			return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
+		t->skel->rodata->follow_forks = t->o->follow_forks;
+		bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
+		bpf_program__set_autoload(t->skel->progs.rt_probe_multi, false);
+		t->multi = false;
+		rc = ebpf__load(t->skel);
+	}
+	if (rc != 0) {
+		if (rc == -EPERM || rc == -EACCES)
+			goto denied;
+		return rt_errf(err, RT_EXIT_ENV, "cannot load the eBPF programs: %s%s%s", strerror(-rc),
+			       libbpf_last[0] ? ": " : "", libbpf_last);
+	}
+	if ((rc = ebpf__attach(t->skel)) != 0) {
+		if (rc == -EPERM || rc == -EACCES)
+			goto denied;
+		return rt_errf(err, RT_EXIT_ENV, "cannot attach the eBPF programs: %s%s%s", strerror(-rc),
+			       libbpf_last[0] ? ": " : "", libbpf_last);
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	if (!t->rb)
+		return rt_errf(err, RT_EXIT_ENV, "cannot map the eBPF ring buffer: %s", strerror(errno));
+	return 0;
+denied:
+	return rt_errf(err, RT_EXIT_ENV, "eBPF is not permitted here: %s (it needs root, or CAP_BPF and CAP_PERFMON; "
+					 "see kernel.unprivileged_bpf_disabled); --engine ptrace needs no privileges",
+		       strerror(EPERM));
+}
+
+static int track(struct etracer *t, pid_t pid, struct rt_err *err)
+{
+	uint32_t key = (uint32_t)pid, one = 1;
+
+	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &one, sizeof(one), BPF_ANY) != 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot add %d to the tracked processes: %s", (int)pid, strerror(errno));
+	return 0;
+}
+
+static int count_threads(pid_t pid)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Waits on the ring buffer and on a pidfd of the root (readable when it exits, so its end is seen at
+ * once) until the traced processes are gone; returns 1 when interrupted. */
+static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = (int)syscall(SYS_pidfd_open, t->root, 0), rc = 0;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev);
+	ev.data.fd = pidfd;
+	if (pidfd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &ev);
+	for (;;) {
+		struct epoll_event got[2];
+		bool root_gone;
+
+		epoll_wait(ep, got, 2, 100);
+		ring_buffer__consume(t->rb);
+		if (interrupted) {
+			rc = 1;
+			break;
+		}
+		if (child > 0 && !*reaped && waitpid(child, wst, WNOHANG) == child)
+			*reaped = true;
+		if (t->until_done)
+			break;
+		root_gone = child > 0 ? *reaped : t->root_exited || (kill(t->root, 0) != 0 && errno == ESRCH);
+		if (root_gone && pidfd >= 0) { /* it stays readable: stop watching it */
+			epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL);
+			close(pidfd);
+			pidfd = -1;
+		}
+		/* The exit record is written before the parent can reap: after the reap, one more drain. */
+		if (root_gone && (!t->o->follow_forks || !any_live(t))) {
+			ring_buffer__consume(t->rb);
+			break;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	close(ep);
+	return rc;
+}
+
+static void cleanup(struct etracer *t)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		proc_clear(&t->procs[i]);
+	free(t->procs);
+	ring_buffer__free(t->rb);
+	ebpf__destroy(t->skel);
+}
+
+int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct etracer t = { 0 };
+	struct sigaction sa = { 0 }, oi, ot;
+	char *prog = NULL, go = 1;
+	int gopipe[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, wst = 0, childerr = 0, rc = -1, lr;
+	bool reaped = false, signals_set = false;
+	pid_t pid = 0;
+
+	t.o = o;
+	*status = 0;
+	verbose = o->verbose;
+	if (o->argv && !(prog = rt_find_program(o->argv[0], err)))
+		return -1;
+	if (setup(&t, err) != 0)
+		goto out;
+	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+		goto out;
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &oi);
+	sigaction(SIGTERM, &sa, &ot);
+	signals_set = true;
+	t.t0 = rt_now_ns();
+	if (o->attach) {
+		if (kill(o->attach, 0) != 0 && errno == ESRCH) {
+			rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: no such process", (int)o->attach);
+			goto out;
+		}
+		t.root = o->attach;
+		t.attached = true;
+		if (track(&t, o->attach, err) != 0)
+			goto out;
+		{
+			char path[64], *cmd = NULL;
+			struct strv argv = STRV_INIT;
+			size_t len = 0;
+
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)o->attach);
+			if (rt_read_file(path, &cmd, &len) == 0)
+				for (size_t off = 0; off < len; off += strlen(cmd + off) + 1)
+					strv_push(&argv, cmd + off);
+			free(cmd);
+			load_image(&t, o->attach, rt_now_ns(), true, argv.v, count_threads(o->attach));
+			strv_release(&argv);
+		}
+		lr = poll_loop(&t, 0, &wst, &reaped);
+		*status = lr ? 128 + (int)interrupted : t.until_done ? 0 : t.root_status;
+		rc = 0;
+		goto close;
+	}
+	if (pipe2(gopipe, O_CLOEXEC) != 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		char c;
+		int e;
+
+		close(gopipe[1]);
+		close(errpipe[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* held here until the tracer has attached everything (EOF: the tracer gave up) */
+		if (read(gopipe[0], &c, 1) != 1)
+			_exit(127);
+		execv(prog, o->argv);
+		e = errno;
+		if (write(errpipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(gopipe[0]);
+	close(errpipe[1]);
+	gopipe[0] = errpipe[1] = -1;
+	t.root = pid;
+	if (track(&t, pid, err) != 0) {
+		close(gopipe[1]);
+		gopipe[1] = -1;
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	proc_add(&t, pid);
+	if (write(gopipe[1], &go, 1) != 1) {
+		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
+		goto out;
+	}
+	close(gopipe[1]);
+	gopipe[1] = -1;
+	lr = poll_loop(&t, pid, &wst, &reaped);
+	if (read(errpipe[0], &childerr, sizeof(childerr)) == sizeof(childerr)) {
+		if (!reaped)
+			waitpid(pid, &wst, 0);
+		rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
+		goto out;
+	}
+	if (lr) { /* interrupted: leave the program running (or kill it), continued if we held it */
+		if (o->kill_on_exit)
+			kill(pid, SIGKILL);
+		else
+			kill(pid, SIGCONT);
+		*status = 128 + (int)interrupted;
+	} else {
+		if (t.until_done) { /* the program goes on untraced; we exit with its status, as untraced */
+			t.trace.lost = t.skel->bss->dropped;
+			ebpf__destroy(t.skel);
+			t.skel = NULL;
+		}
+		if (!reaped)
+			while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+				;
+		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
+	}
+	rc = 0;
+close:
+	if (!t.header_done)
+		rt_trace_header(&t.trace, "ebpf", o->argv, json_null(), t.t0);
+	if (t.skel)
+		t.trace.lost = t.skel->bss->dropped;
+	if (rt_trace_close(&t.trace, rc == 0 && !interrupted) != 0) {
+		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
+		rc = -1;
+	}
+	t.trace.f = NULL;
+out:
+	if (t.trace.f && !t.header_done)
+		rt_trace_discard(&t.trace, o->trace_path);
+	else if (t.trace.f)
+		rt_trace_close(&t.trace, false);
+	if (signals_set) {
+		sigaction(SIGINT, &oi, NULL);
+		sigaction(SIGTERM, &ot, NULL);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (gopipe[i] >= 0)
+			close(gopipe[i]);
+		if (errpipe[i] >= 0)
+			close(errpipe[i]);
+	}
+	cleanup(&t);
+	free(prog);
+	return rc;
+}
+
+#endif

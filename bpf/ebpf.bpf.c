@@ -145,14 +145,14 @@ int BPF_PROG(rt_fork, struct task_struct *parent, struct task_struct *child)
 	u32 ptgid = BPF_CORE_READ(parent, tgid), ctid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
 	bool thread = ctid != ctgid;
 	struct rt_ev *e;
-	u32 one = 1;
+	u32 hold = RT_TRACK_HOLD;
 
 	if (!is_tracked(ptgid))
 		return 0;
 	if (!thread) {
 		if (!follow_forks)
 			return 0;
-		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
+		bpf_map_update_elem(&tracked, &ctgid, &hold, BPF_ANY);
 	}
 	e = reserve(RT_EV_CLONE, ptgid, BPF_CORE_READ(parent, pid));
 	if (e) {
@@ -168,12 +168,17 @@ SEC("raw_tracepoint/sched_process_exec")
 int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 {
 	u64 pt = bpf_get_current_pid_tgid();
-	u32 tgid = pt >> 32, tid = (u32)pt, old = (u32)old_pid;
+	u32 tgid = pt >> 32, tid = (u32)pt, old = (u32)old_pid, hold = RT_TRACK_HOLD;
 	struct inflight *in;
 	struct rt_ev *e;
+	u32 *how = bpf_map_lookup_elem(&tracked, &tgid);
+	bool held;
 
-	if (!is_tracked(tgid))
+	if (!how)
 		return 0;
+	held = *how != RT_TRACK_PREATTACHED;
+	if (!held) /* once: a later exec is of another image */
+		bpf_map_update_elem(&tracked, &tgid, &hold, BPF_ANY);
 	/* A thread other than the leader that execs takes the leader's tid: its execve goes with it. */
 	if (old != tid && (in = bpf_map_lookup_elem(&inflight, &old)) != NULL) {
 		struct inflight keep = *in;
@@ -183,11 +188,13 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 	}
 	/* Held before the first instruction of the new image: the signal is acted on at the return to
 	 * user mode, and user space continues the process once the image's uprobes are in place. */
-	bpf_send_signal(SIGSTOP);
+	if (held)
+		bpf_send_signal(SIGSTOP);
 	e = reserve(RT_EV_EXEC, tgid, tid);
 	if (e) {
 		e->t = bpf_ktime_get_ns();
 		e->nr = old;
+		e->has_ret = held;
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;

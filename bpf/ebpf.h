@@ -18,13 +18,18 @@ enum rt_ev_kind {
 /* Cookie flags of a uprobe: the low 32 bits are the probe's index in the plan. */
 #define RT_PROBE_HOLD (1ull << 32) /* stop the process (SIGSTOP) here: the main.main layout snapshot */
 
+/* Values of the tracked map: how the process's next exec is treated. */
+#define RT_TRACK_HOLD 1         /* stop it (SIGSTOP) until user space has attached the new image */
+#define RT_TRACK_PREATTACHED 2  /* its probes were attached before the exec: no hold (once) */
+
 #define RT_CLONE_THREAD 0
 #define RT_CLONE_FORK 1
 
 struct rt_ev {
 	unsigned int kind;
 	int pid, tid;
-	int has_ret;              /* SYSCALL: 0 when the thread exited (or exec'd away) inside it */
+	int has_ret;              /* SYSCALL: 0 when the thread exited (or exec'd away) inside it;
+				   * EXEC: 1 when the process is held */
 	unsigned long long t;     /* SYSCALL: entry time; others: when it happened */
 	unsigned long long dur;   /* SYSCALL: exit - entry */
 	unsigned long long nr;    /* SYSCALL: number; PROBE: cookie; CLONE: child tid; EXEC: former tid;

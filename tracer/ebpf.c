@@ -76,10 +76,15 @@ struct eproc {
 	struct rt_binary *bin;
 	struct rt_probe_plan plan;
 	uint64_t bias;
-	bool *hit;               /* per plan index: the first hit is the one recorded */
+	bool *hit;              /* per plan index: the first hit is the one recorded */
 	struct bpf_link **links;  /* one per entry when uprobe_multi is not available */
 	size_t nlinks;
 	int multi_fd;             /* the image's uprobe_multi link, or -1 */
+	size_t attached, failed;  /* uprobes attached, and planned ones that could not be */
+	char err[1024];           /* why the image could not be read */
+	bool pre;                 /* attached before its exec: the image is the program's file */
+	dev_t dev;                /* that file */
+	ino_t ino;
 	bool main_hit;
 };
 
@@ -275,44 +280,66 @@ static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const c
 	free(cookies);
 }
 
-/* A new image in a tracked process (its exec, or the process at -p): read it through /proc/PID/exe
- * (the path the program used may not exist in our mount namespace), plan, attach the uprobes. The
- * process is stopped (the exec hold) or, at -p, running; the caller continues it. */
+/* Reads the image at `path` and attaches its uprobes for pid (past ones left out at -p). The path is
+ * /proc/PID/exe, or the program itself when it is attached before its exec (pre-attach). */
+static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const char *path, bool attaching,
+			 struct rt_past *ps)
+{
+	struct rt_err err = { 0 };
+	struct stat st;
+
+	proc_clear(p);
+	p->attached = p->failed = 0;
+	p->err[0] = '\0';
+	t->attach_err[0] = '\0';
+	if (stat(path, &st) == 0) {
+		p->dev = st.st_dev;
+		p->ino = st.st_ino;
+	}
+	if (rt_binary_open(&p->bin, path, &err) != 0) {
+		p->bin = NULL;
+		snprintf(p->err, sizeof(p->err), "%s", err.msg);
+		return;
+	}
+	rt_probe_plan(p->bin, &p->plan);
+	p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
+	p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
+	if (attaching) {
+		char mem[64];
+		int fd;
+
+		p->bias = rt_image_bias(pid, p->bin->elf);
+		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
+		fd = open(mem, O_RDONLY | O_CLOEXEC);
+		rt_past_read(p->bin, p->bias, read32, &fd, ps);
+		if (fd >= 0)
+			close(fd);
+	}
+	attach_probes(t, p, pid, path, ps, attaching, &p->attached, &p->failed);
+}
+
+/* A new image in a tracked process (its exec, or the process at -p). Unless its probes were attached
+ * before the exec (and /proc/PID/exe is that very file), it is read through /proc/PID/exe (the path
+ * the program used may not exist in our mount namespace) and its probes attached now, while the
+ * exec hold keeps it stopped. Writes the header (the root's first image) and the exec event. */
 static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads)
 {
 	struct eproc *p = proc_add(t, pid);
 	char exe[64], real[PATH_MAX];
-	struct rt_err err = { 0 };
 	struct rt_past ps = { 0 };
-	size_t attached = 0, failed = 0;
+	struct stat st;
 	ssize_t n;
 	json_t *e, *bin;
 
-	proc_clear(p);
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = '\0';
-	t->attach_err[0] = '\0';
-	if (rt_binary_open(&p->bin, exe, &err) != 0)
-		p->bin = NULL;
-	if (p->bin) {
+	if (!(p->pre && p->bin && stat(exe, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino))
+		image_attach(t, p, pid, exe, attaching, &ps);
+	p->pre = false;
+	if (p->bin)
 		p->bias = rt_image_bias(pid, p->bin->elf);
-		rt_probe_plan(p->bin, &p->plan);
-		p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
-		p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
-		if (attaching) {
-			char mem[64];
-			int fd;
-
-			snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
-			fd = open(mem, O_RDONLY | O_CLOEXEC);
-			rt_past_read(p->bin, p->bias, read32, &fd, &ps);
-			if (fd >= 0)
-				close(fd);
-		}
-		attach_probes(t, p, pid, exe, &ps, attaching, &attached, &failed);
-	}
-	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, err.msg, &ps, attaching);
+	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, p->err, &ps, attaching);
 	if (!t->header_done && pid == t->root) {
 		rt_trace_header(&t->trace, "ebpf", argv, bin, t->t0);
 		t->header_done = true;
@@ -320,9 +347,9 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	}
 	e = rt_event_new(attaching ? "attach" : "exec", now, pid, pid);
 	json_object_set_new(e, "path", json_string(real));
-	json_object_set_new(e, "probes", json_integer((json_int_t)attached));
-	if (failed) {
-		json_object_set_new(e, "probes_failed", json_integer((json_int_t)failed));
+	json_object_set_new(e, "probes", json_integer((json_int_t)p->attached));
+	if (p->failed) {
+		json_object_set_new(e, "probes_failed", json_integer((json_int_t)p->failed));
 		if (t->attach_err[0])
 			json_object_set_new(e, "probe_error", json_string(t->attach_err));
 	}
@@ -409,11 +436,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	case RT_EV_EXEC:
 		if (t->until_done) {
-			kill(r->pid, SIGCONT);
+			if (r->has_ret)
+				kill(r->pid, SIGCONT);
 			break;
 		}
 		load_image(t, r->pid, r->t, false, t->o->argv, 0);
-		kill(r->pid, SIGCONT); /* the hold ends: its probes are in place */
+		if (r->has_ret) /* held: the hold ends, its probes are in place */
+			kill(r->pid, SIGCONT);
 		break;
 	case RT_EV_EXIT: {
 		struct eproc *p = proc_find(t, r->pid);
@@ -498,11 +527,12 @@ denied:
 		       strerror(EPERM));
 }
 
-static int track(struct etracer *t, pid_t pid, struct rt_err *err)
+/* Adds pid to the tracked processes; `how` is RT_TRACK_HOLD or RT_TRACK_PREATTACHED (bpf/ebpf.h). */
+static int track(struct etracer *t, pid_t pid, uint32_t how, struct rt_err *err)
 {
-	uint32_t key = (uint32_t)pid, one = 1;
+	uint32_t key = (uint32_t)pid;
 
-	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &one, sizeof(one), BPF_ANY) != 0)
+	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &how, sizeof(how), BPF_ANY) != 0)
 		return rt_errf(err, RT_EXIT_ENV, "cannot add %d to the tracked processes: %s", (int)pid, strerror(errno));
 	return 0;
 }
@@ -597,15 +627,15 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);
 	signals_set = true;
-	t.t0 = rt_now_ns();
 	if (o->attach) {
+		t.t0 = rt_now_ns();
 		if (kill(o->attach, 0) != 0 && errno == ESRCH) {
 			rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: no such process", (int)o->attach);
 			goto out;
 		}
 		t.root = o->attach;
 		t.attached = true;
-		if (track(&t, o->attach, err) != 0)
+		if (track(&t, o->attach, RT_TRACK_HOLD, err) != 0)
 			goto out;
 		{
 			char path[64], *cmd = NULL;
@@ -655,13 +685,22 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	close(errpipe[1]);
 	gopipe[0] = errpipe[1] = -1;
 	t.root = pid;
-	if (track(&t, pid, err) != 0) {
-		close(gopipe[1]);
-		gopipe[1] = -1;
-		waitpid(pid, NULL, 0);
-		goto out;
+	{
+		/* The program's own file is known: its probes go in before it runs, and its exec needs no
+		 * hold. A script (or anything unreadable here) is read at its exec, held. */
+		struct eproc *p = proc_add(&t, pid);
+		struct rt_past none = { 0 };
+
+		image_attach(&t, p, pid, prog, false, &none);
+		p->pre = p->bin && !p->failed;
+		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0) {
+			close(gopipe[1]);
+			gopipe[1] = -1;
+			waitpid(pid, NULL, 0);
+			goto out;
+		}
 	}
-	proc_add(&t, pid);
+	t.t0 = rt_now_ns(); /* the program starts now */
 	if (write(gopipe[1], &go, 1) != 1) {
 		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
 		goto out;

@@ -8,7 +8,7 @@
  *  - sched_process_fork/exec/exit: clones, execs (the process is held with SIGSTOP, sent before it can
  *    run one instruction of the new image, until user space has attached that image's uprobes and
  *    sends SIGCONT), and the exit status;
- *  - signal_deliver: signals reaching tracked threads (not SIGSTOP/SIGCONT, which the holds use);
+ *  - signal_generate: signals sent to tracked threads (not SIGSTOP/SIGCONT, which the holds use);
  *  - one uprobe program, attached by user space at every planned function entry with the plan index
  *    as its cookie; with RT_PROBE_HOLD it also stops the process for the layout snapshot.
  * Records go through one ring buffer; a record that cannot be reserved is counted in `dropped`.
@@ -225,20 +225,27 @@ int BPF_PROG(rt_exit, struct task_struct *p)
 	return 0;
 }
 
-SEC("raw_tracepoint/signal_deliver")
-int BPF_PROG(rt_signal, int sig, struct kernel_siginfo *info)
+/* Signals as they are sent to a tracked thread (at delivery, a fatal one would already show as the
+ * SIGKILL that takes the group down). Ignored and blocked-and-dropped ones are left out. */
+SEC("raw_tracepoint/signal_generate")
+int BPF_PROG(rt_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
 {
-	u64 pt = bpf_get_current_pid_tgid();
+	u32 tgid = BPF_CORE_READ(task, tgid);
 	struct rt_ev *e;
 
-	if (sig == SIGSTOP || sig == SIGCONT || !is_tracked(pt >> 32))
+	if (result != 0 || sig == SIGSTOP || sig == SIGCONT || !is_tracked(tgid))
 		return 0;
-	e = reserve(RT_EV_SIGNAL, pt >> 32, (u32)pt);
+	e = reserve(RT_EV_SIGNAL, tgid, BPF_CORE_READ(task, pid));
 	if (e) {
 		e->t = bpf_ktime_get_ns();
 		e->nr = (unsigned long long)sig;
-		e->ret = BPF_CORE_READ(info, si_code);
-		e->args[0] = (unsigned long long)BPF_CORE_READ(info, _sifields._sigfault._addr);
+		/* SEND_SIG_NOINFO / SEND_SIG_PRIV are 0 and 1, not pointers: the reads then give 0 */
+		if ((unsigned long)info > 1) {
+			e->ret = BPF_CORE_READ(info, si_code);
+			e->args[0] = (unsigned long long)BPF_CORE_READ(info, _sifields._sigfault._addr);
+		} else {
+			e->ret = (unsigned long)info ? 0x80 /* SI_KERNEL */ : 0 /* SI_USER */;
+		}
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;

@@ -1,0 +1,133 @@
+# The engine checks every tracing engine must pass (sourced by run.sh for ptrace, ebpf.sh for ebpf):
+# every check passes on the Go fixtures; observed init order == placed == the program's own
+# GODEBUG=inittrace=1; text at the ELF address (+bias for PIE) at main.main; the syscall set equals
+# strace -f's; goroutines in init lose no probe; a C program's constructors; --until main, signals and
+# SIGINT leave the program's output and status untouched; -p attaches mid-init.
+# Needs: ENGINE (an array of run options, e.g. (--engine ebpf)), R, FX, STRACE, TMP.
+engine_checks() {
+  TIMING='^(futex|nanosleep|clock_nanosleep|sched_yield|restart_syscall|epoll_pwait|epoll_wait|tgkill|getpid|gettid|rt_sigreturn|madvise|sigaltstack|rt_sigprocmask|clone|clone3|mmap|munmap|mprotect)$'
+
+  traced_matches_untraced() { # NAME ARGS...: stdout and status equal traced and untraced
+    local name=$1
+    shift
+    "$FX/$name" "$@" > "$TMP/$name.plain" 2>&1
+    local want=$?
+    "$R" run "${ENGINE[@]}" -o "$TMP/$name.jsonl" -- "$FX/$name" "$@" > "$TMP/$name.traced" 2>&1
+    local got=$?
+    [ "$got" -eq "$want" ] || die "$name: traced exit $got, untraced $want"
+    diff -u "$TMP/$name.plain" "$TMP/$name.traced" >&2 || die "$name: traced output differs from untraced"
+  }
+
+  for f in diamond asm embed vendored goinit diamond-pie; do
+    need_fixture "$f"
+    traced_matches_untraced "$f"
+    "$R" report --format json -o "$TMP/$f.report.json" "$TMP/$f.jsonl" || die "$f: report exit $? (a check failed): $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/$f.report.json")"
+    jq -e '.complete and .lost == 0 and .init_order.match and (.checks|length) == 8 and (.checks|all(.ok))' "$TMP/$f.report.json" >/dev/null \
+      || die "$f: report: $(jq -c '{complete, lost, init: .init_order.match, checks}' "$TMP/$f.report.json")"
+    jq -r '.init_order.observed[]' "$TMP/$f.report.json" > "$TMP/$f.observed"
+    inittrace_order "$FX/$f" > "$TMP/$f.inittrace"
+    diff -u "$TMP/$f.inittrace" "$TMP/$f.observed" >&2 || die "$f: observed init order differs from GODEBUG=inittrace=1"
+    # main.main's snapshot: the text segment where the ELF puts it, plus the load bias
+    vaddr=$(jq -r '.binary.segments[] | select(.flags == "r-x") | .vaddr' "$TMP/$f.report.json")
+    bias=$(jq -r '.binary.bias' "$TMP/$f.report.json")
+    want=$(printf '0x%x' $(( (vaddr + bias) & ~0xfff )))
+    got=$(jq -r '.layout_at as $at | [.layout[] | select(.kind == "text")][0].start + " " + $at' "$TMP/$f.report.json")
+    [ "$got" = "$want main.main" ] || die "$f: text at main.main is '$got', the ELF says $want"
+    pass "$f: output and status as untraced; all 8 checks pass; observed = placed = inittrace ($(wc -l < "$TMP/$f.observed") packages)"
+  done
+  bias=$(jq -r '.binary.bias' "$TMP/diamond-pie.report.json")
+  [ "$bias" != "0x0" ] || die "the PIE fixture was loaded without a bias: the PIE path is untested"
+  pass "PIE: loaded with bias $bias, text found at vaddr + bias"
+
+  # --- the syscall set equals strace -f's ---------------------------------------------------------------
+  for prog in diamond cprog; do
+    "$STRACE" -f -qq -o "$TMP/$prog.strace" "$FX/$prog" >/dev/null 2>&1
+    sed -E -n 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1/p; s/^[0-9]+ +<\.\.\. ([a-z_0-9]+) resumed>.*/\1/p' "$TMP/$prog.strace" | sort -u | grep -Ev "$TIMING" > "$TMP/$prog.set.strace"
+    "$R" run "${ENGINE[@]}" -o "$TMP/$prog.set.jsonl" -- "$FX/$prog" >/dev/null 2>&1
+    jq -r 'select(.type == "syscall") | .name' "$TMP/$prog.set.jsonl" | sort -u | grep -Ev "$TIMING" > "$TMP/$prog.set.mine"
+    [ "$(wc -l < "$TMP/$prog.set.mine")" -ge 5 ] || die "$prog: too few syscalls recorded"
+    diff -u "$TMP/$prog.set.strace" "$TMP/$prog.set.mine" >&2 || die "$prog: the syscall set differs from strace -f"
+    pass "$prog: the set of syscall names equals strace -f's ($(wc -l < "$TMP/$prog.set.mine") names, timing-dependent ones aside)"
+  done
+
+  # --- a C program: entry, constructors, main --------------------------------------------------------------
+  traced_matches_untraced cprog 5
+  "$R" report --format json -o "$TMP/cprog.report.json" "$TMP/cprog.jsonl"
+  [ $? -eq 0 ] || die "cprog: a check failed: $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/cprog.report.json")"
+  jq -e '.init_order.observed[0:2] == ["ctor_first", "ctor_second"] and .exit.status == 5
+         and ([.phases[].name] | index("main")) != null' "$TMP/cprog.report.json" >/dev/null \
+    || die "cprog: $(jq -c '{io: .init_order, exit, phases: [.phases[].name]}' "$TMP/cprog.report.json")"
+  pass "C program: constructors observed in .init_array order, then main; exit status 5 passed through"
+
+  # --- goroutines in init: no lost probe, no crash event, output as untraced (several runs) ---------------
+  for i in 1 2 3 4 5; do
+    traced_matches_untraced goinit
+    planned=$(jq -s '[.[0].binary.probes[] | select(.role != "fatal")] | length' "$TMP/goinit.jsonl")  # the fatal path is never entered here
+    hit=$(jq -s '[.[] | select(.type == "probe")] | length' "$TMP/goinit.jsonl")
+    [ "$planned" -eq "$hit" ] || die "goinit run $i: $hit of $planned probes hit"
+    ! grep -q '"type":"crash"' "$TMP/goinit.jsonl" || die "goinit run $i: a crash event in a clean run"
+    threads=$(jq -s '[.[] | select(.type == "clone")] | length' "$TMP/goinit.jsonl")
+    [ "$threads" -ge 4 ] || die "goinit run $i: only $threads threads: the test does not exercise threads"
+  done
+  pass "goroutines in init: all $planned probes hit with $threads+ threads, 5 runs, output as untraced"
+
+  # --- --until main ---------------------------------------------------------------------------------------
+  "$FX/diamond" fail > "$TMP/until.plain" 2>&1
+  want=$?
+  "$R" run "${ENGINE[@]}" --until main -o "$TMP/until.jsonl" -- "$FX/diamond" fail > "$TMP/until.traced" 2>&1
+  got=$?
+  [ "$got" -eq "$want" ] || die "--until main: exit $got, untraced $want"
+  diff -u "$TMP/until.plain" "$TMP/until.traced" >&2 || die "--until main: output differs"
+  jq -s -e '(map(select(.type == "probe")) | last | .symbol) == "main.main" and (last | .type == "footer")
+            and (map(select(.type == "syscall" and .name == "write")) | length) == 0' "$TMP/until.jsonl" >/dev/null \
+    || die "--until main: the trace does not end at main.main"
+  pass "--until main: detached at main.main; output and exit status ($want) as untraced"
+
+  # --- signals reach the program; rt0trace exits 128+signal ---------------------------------------------
+  expect_exit 143 "a program killed by SIGTERM" -- "$R" run "${ENGINE[@]}" -o "$TMP/sig.jsonl" -- /bin/sh -c 'kill -TERM $$'
+  jq -s -e 'map(select(.type == "signal" and .name == "TERM")) | length == 1' "$TMP/sig.jsonl" >/dev/null || die "no TERM signal event"
+  jq -s -e 'map(select(.type == "exit")) | last | .signal == 15' "$TMP/sig.jsonl" >/dev/null || die "no exit event with signal 15"
+
+  # --- SIGINT to rt0trace: detach, incomplete footer ------------------------------------------------------
+  "$R" run "${ENGINE[@]}" -o "$TMP/int.jsonl" -- /bin/sh -c 'sleep 2; echo done' > "$TMP/int.out" 2>&1 &
+  rpid=$!
+  sleep 0.5
+  kill -INT "$rpid"
+  wait "$rpid"
+  rc=$?
+  [ "$rc" -eq 130 ] || die "SIGINT: rt0trace exited $rc, want 130"
+  tail -n 1 "$TMP/int.jsonl" | jq -e '.type == "footer" and .complete == false' >/dev/null || die "SIGINT: footer is not incomplete"
+  sleep 2
+  grep -q '^done$' "$TMP/int.out" || die "SIGINT: the detached program did not go on"
+  expect_exit 1 "report of an interrupted trace (a check fails)" -- "$R" report "$TMP/int.jsonl"
+  grep -q 'PARTIAL TRACE' "$TMP/out" || die "the report of an interrupted trace does not say it is partial"
+  pass "SIGINT: rt0trace detaches, writes complete:false, exits 130; the program finishes on its own"
+
+  # --- -p PID: attach to a running process ---------------------------------------------------------------
+  need_fixture spin
+  RT0_SPIN_MS=0 "$FX/spin" > "$TMP/spin.plain"
+  RT0_SPIN_MS=1500 "$FX/spin" > "$TMP/spin.out" &
+  spid=$!
+  sleep 0.5
+  "$R" run "${ENGINE[@]}" -p "$spid" -o "$TMP/attach.jsonl" > "$TMP/attach.rt" 2>&1
+  rc=$?
+  wait "$spid"
+  prc=$?
+  [ "$rc" -eq 0 ] && [ "$prc" -eq 0 ] || die "attach: rt0trace exit $rc, program exit $prc: $(cat "$TMP/attach.rt")"
+  diff -u "$TMP/spin.plain" "$TMP/spin.out" >&2 || die "attach: the program's output changed"
+  "$R" report --format json -o "$TMP/attach.report.json" "$TMP/attach.jsonl" || die "attach: a check failed: $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/attach.report.json")"
+  jq -e '.attached and .init_order.match and (.past_at_attach | index("runtime.main")) != null
+         and (.past_at_attach | index("example.com/spin/slow")) != null
+         and (.init_order.observed | index("example.com/spin/slow")) == null and (.init_order.observed | length) >= 1
+         and ([.phases[].name] | index("main.main")) != null and .exit.status == 0' "$TMP/attach.report.json" >/dev/null \
+    || die "attach: $(jq -c '{attached, past_at_attach, io: .init_order, exit}' "$TMP/attach.report.json")"
+  pass "-p PID during a spinning init: past phases and packages read from the runtime, the rest observed in placed order"
+  sleep 1 &
+  spid=$!
+  "$R" run "${ENGINE[@]}" -p "$spid" -o "$TMP/attach-c.jsonl" > /dev/null 2>&1 || die "attach to sleep failed"
+  jq -s -e '(.[0].binary.attached == true) and (map(select(.type == "exit")) | length == 1)
+            and (map(select(.type == "syscall" and .name == "exit_group")) | length == 1)' "$TMP/attach-c.jsonl" >/dev/null \
+    || die "attach to sleep: no exit recorded"
+  pass "-p PID on a C program: everything before attach is past, the rest to its exit is recorded"
+
+}

@@ -100,6 +100,7 @@ struct etracer {
 	bool root_exited;       /* the root's exit record arrived */
 	int root_status;        /* from it (128+signal for a signal) */
 	bool until_done;        /* --until main reached: nothing more is recorded */
+	uint64_t t_reaped;      /* when the root was reaped (our child only) */
 	bool multi;             /* uprobe_multi links work here */
 	struct eproc *procs;
 	size_t nprocs, proccap;
@@ -569,13 +570,16 @@ static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
 		bool root_gone;
 
 		epoll_wait(ep, got, 2, 100);
+		/* reaped before the backlog is written: the program's wall time is not ours */
+		if (child > 0 && !*reaped && waitpid(child, wst, WNOHANG) == child) {
+			t->t_reaped = rt_now_ns();
+			*reaped = true;
+		}
 		ring_buffer__consume(t->rb);
 		if (interrupted) {
 			rc = 1;
 			break;
 		}
-		if (child > 0 && !*reaped && waitpid(child, wst, WNOHANG) == child)
-			*reaped = true;
 		if (t->until_done)
 			break;
 		root_gone = child > 0 ? *reaped : t->root_exited || (kill(t->root, 0) != 0 && errno == ESRCH);
@@ -729,6 +733,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		if (!reaped)
 			while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 				;
+		else if (!t.until_done)
+			t.trace.program_ns = t.t_reaped - t.t0;
 		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
 	}
 	rc = 0;

@@ -113,6 +113,8 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	json_object_set_new(f, "events", json_integer((json_int_t)t->events));
 	json_object_set_new(f, "lost", json_integer((json_int_t)t->lost));
 	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
+	if (t->program_ns)
+		json_object_set_new(f, "program_ns", json_integer((json_int_t)t->program_ns));
 	put_line(t, f, true);
 	json_decref(f);
 	rc = t->failed ? -1 : 0;

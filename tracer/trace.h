@@ -26,6 +26,8 @@ struct rt_trace {
 	bool created;  /* the open created a new regular file (so it may be removed if nothing is traced) */
 	uint64_t events, lost;
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
+	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
+			      * as the engine saw it (released from its hold to reaped) */
 };
 
 /* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */

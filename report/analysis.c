@@ -146,42 +146,143 @@ static const struct rt_layout_row *find_arena(struct rt_report *r)
 	return NULL;
 }
 
-struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
+/* The events a report analyses: one process's, from the exec that loaded its image until it execs
+ * again, [from, until) in absolute ns. Its exit, crash and stderr tail are taken whatever their time:
+ * they end the process, and a report of any of its images says how it ended. */
+struct window {
+	int64_t pid;
+	uint64_t from, until;
+};
+
+static bool in_window(const struct window *w, const json_t *e)
+{
+	uint64_t t = (uint64_t)json_get_int(e, "t");
+
+	if (json_get_int(e, "pid") != w->pid)
+		return false;
+	if (json_type_is(e, "exit") || json_type_is(e, "crash") || json_type_is(e, "stderr"))
+		return true;
+	return t >= w->from && t < w->until;
+}
+
+static bool is_exec(const json_t *e)
+{
+	return json_type_is(e, "exec") || json_type_is(e, "attach");
+}
+
+/* `diamond` names /tmp/b/rootfs/diamond: inside a container the path is rarely the one the user typed. */
+static bool names_program(const char *path, const char *program)
+{
+	const char *base = strrchr(path, '/');
+
+	return strcmp(path, program) == 0 || strcmp(base ? base + 1 : path, program) == 0;
+}
+
+/* The error for a program no exec names, listing those the trace has so the user can pick one. */
+static int no_such_program(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
+{
+	struct strv seen = STRV_INIT;
+	char *list = xstrdup("");
+	int rc;
+
+	for (size_t k = 0; k < t->nev; k++) {
+		const char *path = json_get_str(t->ev[k], "path");
+		char *n;
+
+		if (!is_exec(t->ev[k]) || !path || strv_has(&seen, path))
+			continue;
+		n = xasprintf("%s%s%s", list, seen.n ? ", " : "", path);
+		free(list);
+		list = n;
+		strv_push(&seen, path);
+	}
+	rc = rt_errf(err, RT_EXIT_INPUT, "no exec of '%s' in the trace '%s' (programs: %s)", program, t->path,
+		     seen.n ? list : "none");
+	free(list);
+	strv_release(&seen);
+	return rc;
+}
+
+/* Sets r->bin, r->pid, r->program and the window: the root (the first exec, or the process attached
+ * to) when `program` is NULL, else the first exec naming it. */
+static int select_image(struct rt_report *r, const char *program, struct window *w, struct rt_err *err)
+{
+	const struct rt_loaded_trace *t = r->trace;
+	size_t first = t->nev, sel = t->nev;
+
+	for (size_t k = 0; k < t->nev && sel == t->nev; k++) {
+		const char *path = json_get_str(t->ev[k], "path");
+
+		if (!is_exec(t->ev[k]))
+			continue;
+		if (first == t->nev)
+			first = k;
+		if (!program || (path && names_program(path, program)))
+			sel = k;
+	}
+	*w = (struct window){ -1, 0, UINT64_MAX };
+	r->pid = -1;
+	r->bin = json_object_get(t->header, "binary");
+	if (sel == t->nev)
+		return program ? no_such_program(t, program, err) : 0;
+	/* the root's first image is described once, in the header; later execs carry their own */
+	if (sel != first)
+		r->bin = json_object_get(t->ev[sel], "binary");
+	if (program && !json_is_object(r->bin))
+		return rt_errf(err, RT_EXIT_INPUT, "the trace has no binary details for '%s' (traced by an engine that "
+						   "does not record them)", program);
+	r->pid = json_get_int(t->ev[sel], "pid");
+	r->program = program ? json_get_str(t->ev[sel], "path") : NULL;
+	w->pid = r->pid;
+	w->from = (uint64_t)json_get_int(t->ev[sel], "t");
+	for (size_t k = sel + 1; k < t->nev; k++)
+		if (json_type_is(t->ev[k], "exec") && json_get_int(t->ev[k], "pid") == r->pid) {
+			w->until = (uint64_t)json_get_int(t->ev[k], "t");
+			break;
+		}
+	return 0;
+}
+
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
 {
 	struct rt_report *r = xcalloc(1, sizeof(*r));
-	const json_t *bin = json_object_get(t->header, "binary");
+	const json_t *bin;
 	size_t phcap = 0, stcap = 0, chcap = 0, laycap = 0;
 	const json_t *main_maps = NULL, *exit_maps = NULL, *first_probe = NULL;
 	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT;
 	const char *cur_pkg = NULL;
-	int64_t root = -1;
+	struct window w;
 	size_t i;
 	json_t *p;
 
 	r->trace = t;
+	if (select_image(r, program, &w, err) != 0) {
+		free(r);
+		return NULL;
+	}
+	bin = r->bin;
 	r->t0 = (uint64_t)json_get_int(t->header, "t0");
 	r->engine = json_get_str(t->header, "engine");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
 	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
 	r->is_go = bin && json_get_str(bin, "go_version") != NULL;
 	r->exit_status = r->exit_signal = -1;
-	r->t_end = r->t0;
+	r->t_end = r->program ? w.from : r->t0;
 	if (!t->footer)
 		strv_push(&r->notes, "the trace has no footer: it is partial (the tracer stopped before the end)");
 
-	/* the root process: the first exec, or the process attached to */
-	for (size_t k = 0; k < t->nev && root < 0; k++)
-		if (json_type_is(t->ev[k], "exec") || json_type_is(t->ev[k], "attach"))
-			root = json_get_int(t->ev[k], "pid");
 	r->attached = json_is_true(json_object_get(bin, "attached"));
-	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->t0);
+	/* the root's startup is timed from the header's t0 (when the tracer started it); a program found
+	 * later in the trace from its exec */
+	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0);
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
+		bool mine = in_window(&w, e);
 
-		if (te > r->t_end)
+		if (te > r->t_end && (mine || !r->program))
 			r->t_end = te;
-		if (json_get_int(e, "pid") != root)
+		if (!mine)
 			continue;
 		if (json_type_is(e, "probe")) {
 			const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
@@ -224,14 +325,16 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 	for (size_t k = 0; k < r->nphases; k++)
 		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
 
-	/* syscalls: each belongs to the phase running when it started */
+	/* syscalls: each belongs to the phase running when it started. The root's report counts every
+	 * syscall of the trace, as it always has (earlier reports stay comparable); a selected program's
+	 * phases are its own, so only its syscalls count. */
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		uint64_t ts = (uint64_t)json_get_int(e, "t"), dur = (uint64_t)json_get_int(e, "dur");
 		const char *name = json_get_str(e, "name");
 		size_t lo = 0, hi = r->nphases;
 
-		if (!json_type_is(e, "syscall") || !name)
+		if (!json_type_is(e, "syscall") || !name || (r->program && !in_window(&w, e)))
 			continue;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
@@ -403,7 +506,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t)
 		strv_pushf(&r->notes, "attached to a running process: %zu probes were already past (%s)", r->npast, list);
 		free(list);
 	}
-	rt_report_crash(r, root);
+	rt_report_crash(r);
 	if (r->crash) {
 		const struct rt_crash *c = r->crash;
 

@@ -48,10 +48,10 @@ static const char *own_function(const json_t *backtrace, const char *binary, boo
 	return NULL;
 }
 
-void rt_report_crash(struct rt_report *r, int64_t root)
+void rt_report_crash(struct rt_report *r)
 {
 	const struct rt_loaded_trace *t = r->trace;
-	const json_t *bin = json_object_get(t->header, "binary"), *fatal = NULL, *sig = NULL, *use, *p;
+	const json_t *bin = r->bin, *fatal = NULL, *sig = NULL, *use, *p;
 	const char *tail = NULL;
 	bool fatal_probes = false, died;
 	struct rt_crash *c;
@@ -63,7 +63,8 @@ void rt_report_crash(struct rt_report *r, int64_t root)
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 
-		if (json_get_int(e, "pid") != root)
+		/* crash and stderr events are the process's whatever image wrote them (see struct rt_report) */
+		if (json_get_int(e, "pid") != r->pid)
 			continue;
 		if (json_type_is(e, "crash")) {
 			const char *kind = json_get_str(e, "kind");

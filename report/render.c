@@ -85,11 +85,13 @@ static void text_crash(const struct rt_crash *c, FILE *f)
 
 static int render_text(const struct rt_report *r, FILE *f)
 {
-	const json_t *bin = json_object_get(r->trace->header, "binary");
+	const json_t *bin = r->bin;
 	const char *path = json_string_value(json_object_get(bin, "path"));
 	const char *gov = json_string_value(json_object_get(bin, "go_version"));
 
 	fprintf(f, "rt0trace report: %s\n", path ? path : "?");
+	if (r->program)
+		fprintf(f, "  process %lld, from its exec of %s\n", (long long)r->pid, r->program);
 	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls, %.3f ms traced\n", r->engine ? r->engine : "?",
 		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, rt_ms(r->t_end - r->t0));
 	if (!r->complete)
@@ -194,7 +196,10 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(o, "attached", json_boolean(r->attached));
 	json_object_set_new(o, "past_at_attach", json_strv(&r->past));
 	json_object_set_new(o, "engine", json_str_or_null(r->engine));
-	json_object_set_new(o, "binary", json_deep_copy(json_object_get(r->trace->header, "binary")));
+	json_object_set_new(o, "binary", r->bin ? json_deep_copy(r->bin) : json_null());
+	json_object_set_new(o, "pid", r->pid >= 0 ? json_integer((json_int_t)r->pid) : json_null());
+	if (r->program)
+		json_object_set_new(o, "program", json_string(r->program));
 	for (size_t i = 0; i < r->nphases; i++) {
 		json_t *p = json_object();
 

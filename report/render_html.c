@@ -711,7 +711,7 @@ static void html_exit(const struct rt_report *r, FILE *f)
 
 int rt_render_html(const struct rt_report *r, FILE *f)
 {
-	const json_t *bin = json_object_get(r->trace->header, "binary");
+	const json_t *bin = r->bin;
 	const char *path = json_get_str(bin, "path"), *gov = json_get_str(bin, "go_version"), *arch = json_get_str(bin, "arch");
 	size_t failed = 0;
 

@@ -6,7 +6,7 @@
  *    "thread <tid>" (the trace records no comm); every pid/tid seen in an event (clone children included)
  *    gets its metadata;
  *  - the report's phase rows (so the names match the text report) as "X" slices on a pseudo-thread
- *    "startup phases" of the root process;
+ *    "startup phases" of the analysed process (the root, or the program chosen with --program);
  *  - each syscall as an "X" slice on its own thread (a syscall without a duration is a 0 us slice);
  *  - instants ("i"): layout changes (mmap, munmap, mprotect, mremap, brk that did not fail; each maps
  *    snapshot), probe hits, clones, execs, signals, crashes, the stderr tail, exits, lost events and a
@@ -203,7 +203,7 @@ static void maps_ev(struct pf *p, const json_t *e, int64_t pid, uint64_t t)
  * report's crash section names it; used for the crash events the report did not pick. */
 static const char *own_function(const struct pf *p, const json_t *e)
 {
-	const char *binary = json_string_value(json_object_get(json_object_get(p->r->trace->header, "binary"), "path"));
+	const char *binary = json_string_value(json_object_get(p->r->bin, "path"));
 	const json_t *f;
 	size_t i;
 
@@ -424,7 +424,7 @@ static void put_meta(FILE *f, bool *first, const char *what, int64_t pid, int64_
 
 static void put_metadata(struct pf *p, FILE *f, bool *first)
 {
-	const json_t *bin = json_object_get(p->r->trace->header, "binary");
+	const json_t *bin = p->r->bin;
 
 	for (size_t i = 0; i < p->nproc; i++) {
 		const struct pf_proc *pr = &p->proc[i];
@@ -451,15 +451,13 @@ static void put_metadata(struct pf *p, FILE *f, bool *first)
 int rt_render_perfetto(const struct rt_report *r, FILE *f)
 {
 	const struct rt_loaded_trace *t = r->trace;
-	const json_t *bin = json_object_get(t->header, "binary");
-	struct pf p = { .r = r, .root = -1 };
+	const json_t *bin = r->bin;
+	struct pf p = { .r = r, .root = r->pid };
 	bool first = true;
 	int rc = 0;
 
-	/* the root process: the first exec, or the process attached to (as the analysis decides) */
-	for (size_t k = 0; k < t->nev && p.root < 0; k++)
-		if (json_type_is(t->ev[k], "exec") || json_type_is(t->ev[k], "attach"))
-			p.root = json_get_int(t->ev[k], "pid");
+	/* the analysed process (the root, or the selected program's); in a trace without exec or attach,
+	 * the first process seen */
 	for (size_t k = 0; k < t->nev && p.root < 0; k++)
 		if (json_is_integer(json_object_get(t->ev[k], "pid")))
 			p.root = json_get_int(t->ev[k], "pid");

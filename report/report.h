@@ -8,7 +8,10 @@
  *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
  *    overall, the observed package-init order against the placed one, the memory layout at main
  *    (each mapping classified), the exit, the crash (rt_report_crash), and the checks of DESIGN.md,
- *    each with its evidence, plus "no crash".
+ *    each with its evidence, plus "no crash". It analyses one image of one process: by default the
+ *    root's (the first exec or attach, described by the header's `binary`), or the first exec of a
+ *    chosen program (described by that exec event's own `binary`, which engines that follow execs into
+ *    other binaries write).
  *  - renderers: a table of {name, render} (text, json, perfetto, html).
  *
  * Ownership: rt_trace_load() fills a struct released with rt_trace_unload(); rt_report_build() returns a
@@ -65,7 +68,7 @@ struct rt_check {
 	char *detail;
 };
 
-/* Why the program died, from the root process's crash events (DESIGN.md "crash"). A fatal signal's
+/* Why the program died, from the analysed process's crash events (DESIGN.md "crash"). A fatal signal's
  * event is taken at its delivery-stop; the Go runtime's fatal path (fatalpanic, fatalthrow,
  * dieFromSignal) at its entry, after the signal (if any) that started it on the same thread. */
 struct rt_crash {
@@ -88,7 +91,14 @@ struct rt_crash {
 
 struct rt_report {
 	const struct rt_loaded_trace *trace;
-	uint64_t t0, t_end;
+	/* What is analysed: one process (`pid`) from the exec that loaded the image `bin` (borrowed: the
+	 * header's `binary` for the root, else that exec event's) until it execs again; its exit, crash and
+	 * stderr events whenever they come. `bin` is NULL when the header has none (the root taken by
+	 * default); `pid` is -1 when the trace has no exec or attach at all. */
+	const json_t *bin;
+	int64_t pid;
+	const char *program;       /* the selected exec's path (borrowed), or NULL when the root was taken by default */
+	uint64_t t0, t_end;        /* t0: the header's; t_end: the trace's last moment (with a program: the process's) */
 	const char *engine;
 	bool complete;
 	uint64_t lost;
@@ -115,11 +125,17 @@ struct rt_report {
 	struct strv notes;
 };
 
-struct rt_report *rt_report_build(const struct rt_loaded_trace *t);
-/* Fills r->crash from the root process's crash and stderr events (called by rt_report_build once the
- * phases and the exit are known). A crash event of a program that went on to exit 0 (a fault it
- * recovered from) is not a crash; it becomes a note. */
-void rt_report_crash(struct rt_report *r, int64_t root);
+/* The report of the trace's root process (`program` NULL), or of the first exec whose path, or the
+ * basename of whose path, is `program` (as `diamond` names `/tmp/b/rootfs/diamond`). With a program,
+ * only that process's syscalls from its exec until its next exec are counted and the "exec" phase
+ * starts at its exec; the root's report counts every syscall of the trace, as phases of the root.
+ * Returns NULL with RT_EXIT_INPUT in `err` when no exec matches (the message lists the programs the
+ * trace has) or the matching exec carries no `binary`; never fails when `program` is NULL. */
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err);
+/* Fills r->crash from r->pid's crash and stderr events (called by rt_report_build once the phases and
+ * the exit are known). A crash event of a program that went on to exit 0 (a fault it recovered from)
+ * is not a crash; it becomes a note. */
+void rt_report_crash(struct rt_report *r);
 void rt_crash_free(struct rt_crash *c);
 void rt_report_free(struct rt_report *r);
 bool rt_report_all_ok(const struct rt_report *r);

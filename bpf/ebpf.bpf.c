@@ -52,6 +52,18 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* User space is woken only for what it must act on at once (a held exec, a held probe, an exit) or
+ * when the buffer is half full; everything else waits for that, so the tracer does not take the CPU
+ * from the program it traces on every event. */
+static __always_inline void submit(struct rt_ev *e, bool urgent)
+{
+	u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (4 << 20))
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline bool is_tracked(u32 tgid)
 {
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
@@ -86,7 +98,7 @@ static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long 
 		e->dur = now - in->t;
 		e->nr = in->nr;
 		__builtin_memcpy(e->args, in->args, sizeof(e->args));
-		bpf_ringbuf_submit(e, 0);
+		submit(e, false);
 	}
 	bpf_map_delete_elem(&inflight, &tid);
 }
@@ -133,7 +145,7 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 		e->has_ret = 1;
 		e->ret = ret;
 		__builtin_memcpy(e->args, in->args, sizeof(e->args));
-		bpf_ringbuf_submit(e, 0);
+		submit(e, false);
 	}
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
@@ -159,7 +171,7 @@ int BPF_PROG(rt_fork, struct task_struct *parent, struct task_struct *child)
 		e->t = bpf_ktime_get_ns();
 		e->nr = ctid;
 		e->ret = thread ? RT_CLONE_THREAD : RT_CLONE_FORK;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, false);
 	}
 	return 0;
 }
@@ -195,7 +207,9 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 		e->t = bpf_ktime_get_ns();
 		e->nr = old;
 		e->has_ret = held;
-		bpf_ringbuf_submit(e, 0);
+		/* a held process waits for us; one that is not is read at the next wakeup (a held probe,
+		 * its exit), from the file attached before its exec when it is gone by then */
+		submit(e, held);
 	}
 	return 0;
 }
@@ -219,7 +233,7 @@ int BPF_PROG(rt_exit, struct task_struct *p)
 	if (e) {
 		e->t = now;
 		e->nr = (unsigned long long)BPF_CORE_READ(p, exit_code);
-		bpf_ringbuf_submit(e, 0);
+		submit(e, true);
 	}
 	bpf_map_delete_elem(&tracked, &tgid);
 	return 0;
@@ -246,7 +260,7 @@ int BPF_PROG(rt_signal, int sig, struct kernel_siginfo *info, struct task_struct
 		} else {
 			e->ret = (unsigned long)info ? 0x80 /* SI_KERNEL */ : 0 /* SI_USER */;
 		}
-		bpf_ringbuf_submit(e, 0);
+		submit(e, false);
 	}
 	return 0;
 }
@@ -265,7 +279,7 @@ static __always_inline int probe_hit(struct pt_regs *ctx)
 	if (e) {
 		e->t = bpf_ktime_get_ns();
 		e->nr = cookie;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, cookie & RT_PROBE_HOLD);
 	}
 	return 0;
 }

@@ -335,8 +335,13 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = '\0';
-	if (!(p->pre && p->bin && stat(exe, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino))
+	if (p->pre && p->bin && stat(exe, &st) != 0) {
+		/* a short program already gone: the image is the file attached before its exec */
+		if (!realpath(p->bin->elf->path, real))
+			snprintf(real, sizeof(real), "%s", p->bin->elf->path);
+	} else if (!(p->pre && p->bin && st.st_dev == p->dev && st.st_ino == p->ino)) {
 		image_attach(t, p, pid, exe, attaching, &ps);
+	}
 	p->pre = false;
 	if (p->bin)
 		p->bias = rt_image_bias(pid, p->bin->elf);
@@ -453,10 +458,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		json_object_set_new(e, "status", sig ? json_null() : json_integer((code >> 8) & 0xff));
 		json_object_set_new(e, "signal", sig ? json_integer(sig) : json_null());
 		emit(t, e);
-		if (p) {
-			proc_clear(p);
+		/* Its uprobes stay until the end: releasing them waits for an RCU grace period, which
+		 * would come between the program's exit and its reaping. */
+		if (p)
 			p->live = false;
-		}
 		if (r->pid == t->root) {
 			t->root_exited = true;
 			t->root_status = sig ? 128 + sig : (code >> 8) & 0xff;

@@ -605,6 +605,16 @@ static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
 	return rc;
 }
 
+/* Interrupted: every traced process goes on untraced (continued, should one be in a hold whose record
+ * was not handled yet), or is killed with --kill-on-exit. */
+static void release_all(struct etracer *t, bool kill_them)
+{
+	ebpf__detach(t->skel);
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].live)
+			kill(t->procs[i].pid, kill_them ? SIGKILL : SIGCONT);
+}
+
 static void cleanup(struct etracer *t)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
@@ -660,6 +670,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 			strv_release(&argv);
 		}
 		lr = poll_loop(&t, 0, &wst, &reaped);
+		if (lr)
+			release_all(&t, o->kill_on_exit);
 		*status = lr ? 128 + (int)interrupted : t.until_done ? 0 : t.root_status;
 		rc = 0;
 		goto close;
@@ -723,11 +735,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
 		goto out;
 	}
-	if (lr) { /* interrupted: leave the program running (or kill it), continued if we held it */
-		if (o->kill_on_exit)
-			kill(pid, SIGKILL);
-		else
-			kill(pid, SIGCONT);
+	if (lr) { /* interrupted: leave the program running (or kill it) */
+		release_all(&t, o->kill_on_exit);
 		*status = 128 + (int)interrupted;
 	} else {
 		if (t.until_done) { /* the program goes on untraced; we exit with its status, as untraced */

@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/fs.h"
 #include "common/json.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -82,6 +81,7 @@ struct eproc {
 	int multi_fd;             /* the image's uprobe_multi link, or -1 */
 	size_t attached, failed;  /* uprobes attached, and planned ones that could not be */
 	char err[1024];           /* why the image could not be read */
+	char attach_err[256];     /* the first uprobe that could not be attached, for the exec event */
 	bool pre;                 /* attached before its exec: the image is the program's file */
 	dev_t dev;                /* that file */
 	ino_t ino;
@@ -104,7 +104,6 @@ struct etracer {
 	bool multi;             /* uprobe_multi links work here */
 	struct eproc *procs;
 	size_t nprocs, proccap;
-	char attach_err[256];   /* the first uprobe that could not be attached, for the exec event */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -201,15 +200,12 @@ static void emit(struct etracer *t, json_t *e)
 /* The file offset of a link-time address: uprobes are placed by (inode, offset). */
 static bool file_offset(const struct rt_elf *e, uint64_t vaddr, uint64_t *off)
 {
-	for (size_t i = 0; i < e->nsegs; i++) {
-		const struct rt_elf_seg *s = &e->segs[i];
+	const unsigned char *b = rt_elf_bytes(e, vaddr, 1);
 
-		if (s->type == PT_LOAD && vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz) {
-			*off = vaddr - s->vaddr + s->offset;
-			return true;
-		}
-	}
-	return false;
+	if (!b)
+		return false;
+	*off = (uint64_t)(b - e->map);
+	return true;
 }
 
 static bool read32(void *arg, uint64_t addr, uint32_t *out)
@@ -259,7 +255,7 @@ static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const c
 		else if (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)
 			t->multi = false; /* an older kernel: one link per entry from now on */
 		else
-			snprintf(t->attach_err, sizeof(t->attach_err), "uprobe_multi: %s", strerror(errno));
+			snprintf(p->attach_err, sizeof(p->attach_err), "uprobe_multi: %s", strerror(errno));
 	}
 	for (size_t k = 0; n && p->multi_fd < 0 && k < n; k++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo);
@@ -268,8 +264,8 @@ static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const c
 		uo.bpf_cookie = cookies[k];
 		l = bpf_program__attach_uprobe_opts(t->skel->progs.rt_probe, pid, exe, (size_t)offs[k], &uo);
 		if (!l) {
-			if (!t->attach_err[0])
-				snprintf(t->attach_err, sizeof(t->attach_err), "%s: %s",
+			if (!p->attach_err[0])
+				snprintf(p->attach_err, sizeof(p->attach_err), "%s: %s",
 					 p->plan.p[cookies[k] & 0xffffffffull].symbol, strerror(errno));
 			(*failed)++;
 			continue;
@@ -291,8 +287,7 @@ static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const ch
 
 	proc_clear(p);
 	p->attached = p->failed = 0;
-	p->err[0] = '\0';
-	t->attach_err[0] = '\0';
+	p->err[0] = p->attach_err[0] = '\0';
 	if (stat(path, &st) == 0) {
 		p->dev = st.st_dev;
 		p->ino = st.st_ino;
@@ -356,8 +351,8 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	json_object_set_new(e, "probes", json_integer((json_int_t)p->attached));
 	if (p->failed) {
 		json_object_set_new(e, "probes_failed", json_integer((json_int_t)p->failed));
-		if (t->attach_err[0])
-			json_object_set_new(e, "probe_error", json_string(t->attach_err));
+		if (p->attach_err[0])
+			json_object_set_new(e, "probe_error", json_string(p->attach_err));
 	}
 	if (attaching)
 		json_object_set_new(e, "threads", json_integer(nthreads));
@@ -477,6 +472,23 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* ---- setup ------------------------------------------------------------------------------------------ */
 
+/* Opens the skeleton, sets its rodata and loads it, with the uprobe_multi program or without it.
+ * Returns libbpf's result (negative errno); an open that fails sets err. */
+static int open_and_load(struct etracer *t, bool multi, struct rt_err *err)
+{
+	if (!(t->skel = ebpf__open()))
+		return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
+	t->skel->rodata->follow_forks = t->o->follow_forks;
+	bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
+	bpf_program__set_autoattach(t->skel->progs.rt_probe_multi, false);
+	if (multi)
+		bpf_program__set_expected_attach_type(t->skel->progs.rt_probe_multi, RT_BPF_TRACE_UPROBE_MULTI);
+	else
+		bpf_program__set_autoload(t->skel->progs.rt_probe_multi, false);
+	t->multi = multi;
+	return ebpf__load(t->skel);
+}
+
 /* Loads and attaches the kernel side; every failure is the environment's (exit 4), said precisely. */
 static int setup(struct etracer *t, struct rt_err *err)
 {
@@ -492,25 +504,14 @@ static int setup(struct etracer *t, struct rt_err *err)
 		return rt_errf(err, RT_EXIT_ENV, "this kernel has no BPF ring buffer (Linux 5.8 or later is needed); "
 						 "use --engine ptrace");
 	}
-	t->skel = ebpf__open();
-	if (!t->skel)
-		return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
-	t->skel->rodata->follow_forks = t->o->follow_forks;
-	bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
-	bpf_program__set_autoattach(t->skel->progs.rt_probe_multi, false);
-	bpf_program__set_expected_attach_type(t->skel->progs.rt_probe_multi, RT_BPF_TRACE_UPROBE_MULTI);
-	t->multi = true;
-	if ((rc = ebpf__load(t->skel)) != 0 && rc != -EPERM && rc != -EACCES) {
+	rc = open_and_load(t, true, err);
+	if (rc != 0 && rc != -EPERM && rc != -EACCES && !err->exit) {
 		/* a kernel without uprobe_multi rejects that program: load without it */
 		ebpf__destroy(t->skel);
-		if (!(t->skel = ebpf__open()))
-			return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
-		t->skel->rodata->follow_forks = t->o->follow_forks;
-		bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
-		bpf_program__set_autoload(t->skel->progs.rt_probe_multi, false);
-		t->multi = false;
-		rc = ebpf__load(t->skel);
+		rc = open_and_load(t, false, err);
 	}
+	if (err->exit)
+		return -1;
 	if (rc != 0) {
 		if (rc == -EPERM || rc == -EACCES)
 			goto denied;
@@ -629,7 +630,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	struct etracer t = { 0 };
 	struct sigaction sa = { 0 }, oi, ot;
 	char *prog = NULL, go = 1;
-	int gopipe[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, wst = 0, childerr = 0, rc = -1, lr;
+	int gopipe[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, wst = 0, rc = -1, lr;
 	bool reaped = false, signals_set = false;
 	pid_t pid = 0;
 
@@ -657,15 +658,9 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		if (track(&t, o->attach, RT_TRACK_HOLD, err) != 0)
 			goto out;
 		{
-			char path[64], *cmd = NULL;
 			struct strv argv = STRV_INIT;
-			size_t len = 0;
 
-			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)o->attach);
-			if (rt_read_file(path, &cmd, &len) == 0)
-				for (size_t off = 0; off < len; off += strlen(cmd + off) + 1)
-					strv_push(&argv, cmd + off);
-			free(cmd);
+			rt_proc_argv(o->attach, &argv);
 			load_image(&t, o->attach, rt_now_ns(), true, argv.v, count_threads(o->attach));
 			strv_release(&argv);
 		}
@@ -687,7 +682,6 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	if (pid == 0) {
 		char c;
-		int e;
 
 		close(gopipe[1]);
 		close(errpipe[0]);
@@ -696,11 +690,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		/* held here until the tracer has attached everything (EOF: the tracer gave up) */
 		if (read(gopipe[0], &c, 1) != 1)
 			_exit(127);
-		execv(prog, o->argv);
-		e = errno;
-		if (write(errpipe[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
+		rt_exec_or_report(prog, o->argv, errpipe[1]);
 	}
 	close(gopipe[0]);
 	close(errpipe[1]);
@@ -729,10 +719,9 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	close(gopipe[1]);
 	gopipe[1] = -1;
 	lr = poll_loop(&t, pid, &wst, &reaped);
-	if (read(errpipe[0], &childerr, sizeof(childerr)) == sizeof(childerr)) {
+	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
 		if (!reaped)
 			waitpid(pid, &wst, 0);
-		rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
 		goto out;
 	}
 	if (lr) { /* interrupted: leave the program running (or kill it) */
@@ -763,10 +752,7 @@ close:
 	}
 	t.trace.f = NULL;
 out:
-	if (t.trace.f && !t.header_done)
-		rt_trace_discard(&t.trace, o->trace_path);
-	else if (t.trace.f)
-		rt_trace_close(&t.trace, false);
+	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
 	if (signals_set) {
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGTERM, &ot, NULL);

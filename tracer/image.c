@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "tracer/engine.h"
@@ -198,4 +199,36 @@ char *rt_find_program(const char *prog, struct rt_err *err)
 			rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': not found in PATH", prog);
 		return found;
 	}
+}
+
+void rt_proc_argv(pid_t pid, struct strv *argv)
+{
+	char path[64], *cmd = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (rt_read_file(path, &cmd, &len) == 0)
+		for (size_t off = 0; off < len; off += strlen(cmd + off) + 1)
+			strv_push(argv, cmd + off);
+	free(cmd);
+}
+
+_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
+{
+	int e;
+
+	execv(prog, argv);
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
+{
+	int childerr;
+
+	if (read(errfd, &childerr, sizeof(childerr)) == sizeof(childerr))
+		return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/err.h"
 #include "common/strv.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
@@ -45,6 +46,16 @@ bool rt_past_probe(const struct rt_past *ps, const struct rt_probe *pr, bool att
  * /proc/PID/exe resolved to; with b NULL, `error` says why the image could not be read. */
 json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_plan *plan, uint64_t bias,
 			     const char *real, const char *error, const struct rt_past *ps, bool attaching);
+
+/* A running process's argv, from /proc/PID/cmdline (empty when it cannot be read): for -p. */
+void rt_proc_argv(pid_t pid, struct strv *argv);
+
+/* A program's start, as both engines do it: the child, once released, execs `prog` and, should that
+ * fail, writes errno to `errfd` (a close-on-exec pipe) and exits 127; the parent, once the child is
+ * gone or running, reads that pipe: -1 with RT_EXIT_INPUT "cannot execute 'PROG': ..." when the exec
+ * failed, else 0. */
+_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd);
+int rt_exec_failed(int errfd, const char *prog, struct rt_err *err);
 
 /* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
 json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);

@@ -809,10 +809,9 @@ static int trace_loop(struct tracer *t)
  * had already run, arm the probes still ahead, and let it go on. */
 static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struct rt_err *err)
 {
-	char dir[64], path[64], *cmd = NULL;
+	char dir[64];
 	struct strv argv = STRV_INIT;
 	bool added = true;
-	size_t len = 0;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
 	while (added) {
@@ -858,11 +857,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 	}
 	if (!thr_find(t, pid))
 		return rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: it exited", (int)pid);
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (rt_read_file(path, &cmd, &len) == 0)
-		for (size_t off = 0; off < len; off += strlen(cmd + off) + 1)
-			strv_push(&argv, cmd + off);
-	free(cmd);
+	rt_proc_argv(pid, &argv);
 	load_image(t, pid, rt_now_ns(), argv.v);
 	strv_release(&argv);
 	for (size_t i = 0; i < t->nthr; i++)
@@ -876,7 +871,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	struct sigaction sa = { 0 }, oi, ot;
 	unsigned long opts = TRACE_OPTIONS;
 	char *prog = NULL;
-	int errpipe[2], st, rc = -1, childerr = 0;
+	int errpipe[2], st, rc = -1;
 	pid_t pid;
 
 	t.o = o;
@@ -926,15 +921,9 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		goto out;
 	}
 	if (pid == 0) {
-		int e;
-
 		close(errpipe[0]);
 		raise(SIGSTOP); /* wait here until the tracer has seized us */
-		execv(prog, o->argv);
-		e = errno;
-		if (write(errpipe[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
+		rt_exec_or_report(prog, o->argv, errpipe[1]);
 	}
 	close(errpipe[1]);
 	t.root = pid;
@@ -962,9 +951,8 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	rc = trace_loop(&t);
 	sigaction(SIGINT, &oi, NULL);
 	sigaction(SIGTERM, &ot, NULL);
-	if (read(errpipe[0], &childerr, sizeof(childerr)) == sizeof(childerr)) {
+	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
 		close(errpipe[0]);
-		rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
 		rc = -1;
 		goto out;
 	}
@@ -1013,10 +1001,7 @@ traced:
 out:
 	/* Nothing traced: leave no file that could pass for a (partial) trace. Something traced: keep it,
 	 * marked incomplete. */
-	if (t.trace.f && !t.header_done)
-		rt_trace_discard(&t.trace, o->trace_path);
-	else if (t.trace.f)
-		rt_trace_close(&t.trace, false);
+	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
 out_nofile:
 	for (size_t i = 0; i < t.nproc; i++)
 		proc_clear(&t.proc[i]);

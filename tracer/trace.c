@@ -49,6 +49,16 @@ void rt_trace_discard(struct rt_trace *t, const char *path)
 		unlink(path);
 }
 
+void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced)
+{
+	if (!t->f)
+		return;
+	if (traced)
+		rt_trace_close(t, false);
+	else
+		rt_trace_discard(t, path);
+}
+
 static void put_line(struct rt_trace *t, json_t *o, bool flush)
 {
 	if (json_dumpf(o, t->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', t->f) == EOF ||

@@ -35,6 +35,10 @@ int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);
 /* Closes without a footer and removes the file when this open created it: for failures before
  * anything was traced. Never removes what existed before (a device such as /dev/null, a FIFO, ...). */
 void rt_trace_discard(struct rt_trace *t, const char *path);
+/* After a failure: a trace that recorded something (its header is out) is closed marked incomplete;
+ * one that recorded nothing is discarded (rt_trace_discard), so no file passes for a partial trace.
+ * Nothing happens when it is already closed. */
+void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced);
 /* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. */
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
 /* One event line; takes ownership of `ev` (which must have a "type"). */

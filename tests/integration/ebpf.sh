@@ -4,17 +4,12 @@
 # built by the pipeline in an OCI bundle; and the environment failures (no privileges, no BTF): one
 # message, exit 4, no trace file left.
 . "$(dirname "$0")/lib/common.bash"
-need_fixture goinit
-need_fixture cprog
-R=$RT0TRACE
-FX=$RT0_FIXTURES
-STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+. "$(dirname "$0")/lib/engine_checks.bash"
 # eBPF unavailable here (no root, no BTF, a build without it): the engine says why, and we skip with it.
 "$R" run --engine ebpf -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
 [ $? -ne 4 ] || skip "the eBPF engine cannot run here: $(cat "$TMP/probe.err")"
 
 ENGINE=(--engine ebpf)
-. "$(dirname "$0")/lib/engine_checks.bash"
 engine_checks
 
 # --- the main.main snapshot says how it was taken -------------------------------------------------------

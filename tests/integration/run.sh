@@ -4,15 +4,10 @@
 # syscall set equals strace -f's; goroutines in init lose no probe; --until main and signals leave the
 # program's output and status untouched; bad inputs give one message and the documented exit code.
 . "$(dirname "$0")/lib/common.bash"
-need_fixture goinit
-need_fixture cprog
-R=$RT0TRACE
-FX=$RT0_FIXTURES
-STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+. "$(dirname "$0")/lib/engine_checks.bash"
 need_ptrace
 
 ENGINE=(--engine ptrace)
-. "$(dirname "$0")/lib/engine_checks.bash"
 engine_checks
 
 # --- bad inputs ------------------------------------------------------------------------------------------

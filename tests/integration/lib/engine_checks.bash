@@ -3,7 +3,13 @@
 # GODEBUG=inittrace=1; text at the ELF address (+bias for PIE) at main.main; the syscall set equals
 # strace -f's; goroutines in init lose no probe; a C program's constructors; --until main, signals and
 # SIGINT leave the program's output and status untouched; -p attaches mid-init.
-# Needs: ENGINE (an array of run options, e.g. (--engine ebpf)), R, FX, STRACE, TMP.
+# Sourced after lib/common.bash: it skips when a fixture or strace is missing, and sets R, FX, STRACE.
+# engine_checks needs ENGINE (an array of run options, e.g. (--engine ebpf)).
+need_fixture goinit
+need_fixture cprog
+R=$RT0TRACE
+FX=$RT0_FIXTURES
+STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
 engine_checks() {
   TIMING='^(futex|nanosleep|clock_nanosleep|sched_yield|restart_syscall|epoll_pwait|epoll_wait|tgkill|getpid|gettid|rt_sigreturn|madvise|sigaltstack|rt_sigprocmask|clone|clone3|mmap|munmap|mprotect)$'
 

@@ -29,8 +29,11 @@ const volatile bool follow_forks = false;
 
 unsigned long long dropped = 0;
 
+/* A thread's syscall in progress: kept in the thread's own storage (no shared-map lock on the hot
+ * path, and it stays with the task when an exec from another thread gives it the leader's tid). */
 struct inflight {
 	unsigned long long t, nr, args[6];
+	unsigned int live;
 };
 
 struct {
@@ -41,9 +44,9 @@ struct {
 } tracked SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -87,11 +90,12 @@ static __always_inline struct rt_ev *reserve(unsigned int kind, u32 pid, u32 tid
 /* A syscall whose exit will never come (the thread is leaving): sent without a return value. */
 static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long now)
 {
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+	struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 	struct rt_ev *e;
 
-	if (!in)
+	if (!in || !in->live)
 		return;
+	in->live = 0;
 	e = reserve(RT_EV_SYSCALL, pid, tid);
 	if (e) {
 		e->t = in->t;
@@ -100,27 +104,29 @@ static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long 
 		__builtin_memcpy(e->args, in->args, sizeof(e->args));
 		submit(e, false);
 	}
-	bpf_map_delete_elem(&inflight, &tid);
 }
 
 SEC("raw_tracepoint/sys_enter")
 int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
 {
-	u64 pt = bpf_get_current_pid_tgid();
-	u32 tid = (u32)pt;
-	struct inflight in;
+	struct inflight *in;
 
-	if (!is_tracked(pt >> 32))
+	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	in.t = bpf_ktime_get_ns();
-	in.nr = (unsigned long long)id;
-	in.args[0] = BPF_CORE_READ(regs, di);
-	in.args[1] = BPF_CORE_READ(regs, si);
-	in.args[2] = BPF_CORE_READ(regs, dx);
-	in.args[3] = BPF_CORE_READ(regs, r10);
-	in.args[4] = BPF_CORE_READ(regs, r8);
-	in.args[5] = BPF_CORE_READ(regs, r9);
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!in) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	in->t = bpf_ktime_get_ns();
+	in->nr = (unsigned long long)id;
+	in->args[0] = BPF_CORE_READ(regs, di);
+	in->args[1] = BPF_CORE_READ(regs, si);
+	in->args[2] = BPF_CORE_READ(regs, dx);
+	in->args[3] = BPF_CORE_READ(regs, r10);
+	in->args[4] = BPF_CORE_READ(regs, r8);
+	in->args[5] = BPF_CORE_READ(regs, r9);
+	in->live = 1;
 	return 0;
 }
 
@@ -134,9 +140,10 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!is_tracked(pt >> 32))
 		return 0;
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!in || !in->live)
 		return 0;
+	in->live = 0;
 	e = reserve(RT_EV_SYSCALL, pt >> 32, tid);
 	if (e) {
 		e->t = in->t;
@@ -147,7 +154,6 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 		__builtin_memcpy(e->args, in->args, sizeof(e->args));
 		submit(e, false);
 	}
-	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 
@@ -181,7 +187,6 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 {
 	u64 pt = bpf_get_current_pid_tgid();
 	u32 tgid = pt >> 32, tid = (u32)pt, old = (u32)old_pid, hold = RT_TRACK_HOLD;
-	struct inflight *in;
 	struct rt_ev *e;
 	u32 *how = bpf_map_lookup_elem(&tracked, &tgid);
 	bool held;
@@ -191,13 +196,6 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 	held = *how != RT_TRACK_PREATTACHED;
 	if (!held) /* once: a later exec is of another image */
 		bpf_map_update_elem(&tracked, &tgid, &hold, BPF_ANY);
-	/* A thread other than the leader that execs takes the leader's tid: its execve goes with it. */
-	if (old != tid && (in = bpf_map_lookup_elem(&inflight, &old)) != NULL) {
-		struct inflight keep = *in;
-
-		bpf_map_update_elem(&inflight, &tid, &keep, BPF_ANY);
-		bpf_map_delete_elem(&inflight, &old);
-	}
 	/* Held before the first instruction of the new image: the signal is acted on at the return to
 	 * user mode, and user space continues the process once the image's uprobes are in place. */
 	if (held)

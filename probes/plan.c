@@ -63,3 +63,47 @@ void rt_probe_plan_free(struct rt_probe_plan *pl)
 	free(pl->p);
 	memset(pl, 0, sizeof(*pl));
 }
+
+/* The length of a conditional branch (jcc rel8 / jcc rel32) at `c`, or 0. */
+static size_t jcc_len(const unsigned char *c, size_t n)
+{
+	if (n >= 2 && c[0] >= 0x70 && c[0] <= 0x7f)
+		return 2;
+	if (n >= 6 && c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f)
+		return 6;
+	return 0;
+}
+
+size_t rt_probe_site_x86(const unsigned char *c, size_t n)
+{
+	static const unsigned char cmp_rsp[] = {0x49, 0x3b, 0x66, 0x10}; /* cmp rsp,[r14+0x10] */
+	static const unsigned char cmp_r12[] = {0x4d, 0x3b, 0x66, 0x10}; /* cmp r12,[r14+0x10] */
+	size_t k = 0;
+
+	if (n >= 5 && c[0] == 0x4c && c[1] == 0x8d && c[2] == 0x64 && c[3] == 0x24)
+		k = 5; /* lea r12,[rsp+disp8] */
+	else if (n >= 8 && c[0] == 0x4c && c[1] == 0x8d && c[2] == 0xa4 && c[3] == 0x24)
+		k = 8; /* lea r12,[rsp+disp32] */
+	if (k) {
+		if (n - k < sizeof(cmp_r12) || memcmp(c + k, cmp_r12, sizeof(cmp_r12)) != 0)
+			return 0;
+		k += sizeof(cmp_r12);
+	} else if (n >= sizeof(cmp_rsp) && memcmp(c, cmp_rsp, sizeof(cmp_rsp)) == 0) {
+		k = sizeof(cmp_rsp);
+	} else if (n >= 7 && c[0] == 0x80 && c[1] == 0x3d) {
+		k = 7; /* cmp byte [rip+disp32],imm8 */
+	} else {
+		return 0;
+	}
+	return jcc_len(c + k, n - k) ? k : 0;
+}
+
+uint64_t rt_probe_site(const struct rt_elf *e, uint64_t addr)
+{
+	enum { WINDOW = 16 };
+	const unsigned char *c;
+
+	if (e->machine != 62 /* EM_X86_64 */ || !(c = rt_elf_bytes(e, addr, WINDOW)))
+		return addr;
+	return addr + rt_probe_site_x86(c, WINDOW);
+}

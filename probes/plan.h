@@ -34,4 +34,14 @@ struct rt_probe_plan {
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out);
 void rt_probe_plan_free(struct rt_probe_plan *plan);
 
+/* Where a kernel uprobe for the entry at `addr` fires without single-stepping: on x86-64, an entry that
+ * opens with a compare whose only effect is the flags (Go's stack-bound check `cmp rsp,[r14+16]`, with
+ * or without its `lea r12,[rsp-N]`, or a `cmp byte [rip+d],imm` flag test) followed by a conditional
+ * branch is probed on that branch, which the kernel emulates instead of stepping it out of line. The
+ * function is entered either way and nothing it does is skipped (r12 is a scratch register in Go's
+ * ABI). Any other entry, or another machine, gives `addr` itself. */
+uint64_t rt_probe_site(const struct rt_elf *e, uint64_t addr);
+/* The same on `n` bytes of code: the offset of that branch, or 0. */
+size_t rt_probe_site_x86(const unsigned char *code, size_t n);
+
 #endif

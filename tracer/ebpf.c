@@ -242,7 +242,7 @@ static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const c
 
 		if (pr->role == RT_ROLE_FATAL || rt_past_probe(ps, pr, attaching))
 			continue;
-		if (!file_offset(p->bin->elf, pr->addr, &offs[n])) {
+		if (!file_offset(p->bin->elf, rt_probe_site(p->bin->elf, pr->addr), &offs[n])) {
 			(*failed)++;
 			continue;
 		}
@@ -639,6 +639,35 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	verbose = o->verbose;
 	if (o->argv && !(prog = rt_find_program(o->argv[0], err)))
 		return -1;
+	/* The program is forked before the BPF objects are loaded: its exec then tears down a small
+	 * address space, not the tracer's (the kernel's BTF alone is megabytes), which would be the
+	 * program's time. */
+	if (!o->attach) {
+		if (pipe2(gopipe, O_CLOEXEC) != 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
+			rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
+			goto out;
+		}
+		pid = fork();
+		if (pid < 0) {
+			rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
+			goto out;
+		}
+		if (pid == 0) {
+			char c;
+
+			close(gopipe[1]);
+			close(errpipe[0]);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			/* held here until the tracer has attached everything (EOF: the tracer gave up) */
+			if (read(gopipe[0], &c, 1) != 1)
+				_exit(127);
+			rt_exec_or_report(prog, o->argv, errpipe[1]);
+		}
+		close(gopipe[0]);
+		close(errpipe[1]);
+		gopipe[0] = errpipe[1] = -1;
+	}
 	if (setup(&t, err) != 0)
 		goto out;
 	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
@@ -671,30 +700,6 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		rc = 0;
 		goto close;
 	}
-	if (pipe2(gopipe, O_CLOEXEC) != 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		char c;
-
-		close(gopipe[1]);
-		close(errpipe[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		/* held here until the tracer has attached everything (EOF: the tracer gave up) */
-		if (read(gopipe[0], &c, 1) != 1)
-			_exit(127);
-		rt_exec_or_report(prog, o->argv, errpipe[1]);
-	}
-	close(gopipe[0]);
-	close(errpipe[1]);
-	gopipe[0] = errpipe[1] = -1;
 	t.root = pid;
 	{
 		/* The program's own file is known: its probes go in before it runs, and its exec needs no
@@ -704,12 +709,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 
 		image_attach(&t, p, pid, prog, false, &none);
 		p->pre = p->bin && !p->failed;
-		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0) {
-			close(gopipe[1]);
-			gopipe[1] = -1;
-			waitpid(pid, NULL, 0);
+		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0)
 			goto out;
-		}
 	}
 	t.t0 = rt_now_ns(); /* the program starts now */
 	if (write(gopipe[1], &go, 1) != 1) {
@@ -752,6 +753,11 @@ close:
 	}
 	t.trace.f = NULL;
 out:
+	if (pid > 0 && gopipe[1] >= 0) { /* never released: it reads EOF and leaves */
+		close(gopipe[1]);
+		gopipe[1] = -1;
+		waitpid(pid, NULL, 0);
+	}
 	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
 	if (signals_set) {
 		sigaction(SIGINT, &oi, NULL);

@@ -447,6 +447,32 @@ static void test_gopcln(void **state)
 		}
 	assert_int_equal(fatal, 3);
 	rt_probe_plan_free(&plan);
+	/* Go's init functions mostly open with the stack-bound check: probed on its branch, one past the
+	 * 4-byte compare; an arm64 binary keeps every entry */
+	rt_probe_plan(d, &plan);
+	{
+		size_t moved = 0;
+
+		for (size_t i = 0; i < plan.n; i++) {
+			uint64_t site = rt_probe_site(d->elf, plan.p[i].addr);
+
+			assert_true(site == plan.p[i].addr || site - plan.p[i].addr <= 12);
+			if (strcmp(plan.p[i].symbol, "main.main") == 0)
+				assert_int_equal(site, plan.p[i].addr + 4);
+			moved += site != plan.p[i].addr;
+		}
+		assert_true(moved * 2 > plan.n);
+	}
+	rt_probe_plan_free(&plan);
+	{
+		struct rt_binary *a = open_fixture("diamond-arm64");
+
+		rt_probe_plan(a, &plan);
+		for (size_t i = 0; i < plan.n; i++)
+			assert_int_equal(rt_probe_site(a->elf, plan.p[i].addr), plan.p[i].addr);
+		rt_probe_plan_free(&plan);
+		rt_binary_free(a);
+	}
 	rt_gopcln_free(t);
 	rt_binary_free(b);
 	rt_binary_free(s);
@@ -503,12 +529,43 @@ static bool exists(const char *name)
 	return ok;
 }
 
+/* Where the eBPF engine's uprobes go: on the branch after a flags-only compare, else the entry. */
+static void test_probe_site(void **state)
+{
+	static const unsigned char stack_check8[] = {0x49, 0x3b, 0x66, 0x10, 0x76, 0x45, 0x55};
+	static const unsigned char stack_check32[] = {0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0x65, 0x01, 0x00, 0x00};
+	static const unsigned char big_frame[] = {0x4c, 0x8d, 0x64, 0x24, 0xf0, 0x4d, 0x3b, 0x66, 0x10,
+						  0x0f, 0x86, 0xbc, 0x05, 0x00, 0x00, 0x55};
+	static const unsigned char huge_frame[] = {0x4c, 0x8d, 0xa4, 0x24, 0x00, 0xf0, 0xff, 0xff, 0x4d, 0x3b,
+						   0x66, 0x10, 0x0f, 0x86, 0x10, 0x00, 0x00, 0x00};
+	static const unsigned char flag_test[] = {0x80, 0x3d, 0x7d, 0x48, 0x1a, 0x00, 0x00, 0x74, 0x0d};
+	static const unsigned char mov_first[] = {0x48, 0x89, 0xf8, 0x48, 0x89, 0xf3};       /* rt0_go */
+	static const unsigned char ret_only[] = {0xc3, 0xcc, 0xcc, 0xcc};
+	static const unsigned char no_branch[] = {0x49, 0x3b, 0x66, 0x10, 0x55, 0x48, 0x89, 0xe5};
+	static const unsigned char lea_other[] = {0x4c, 0x8d, 0x64, 0x24, 0xf0, 0x49, 0x3b, 0x66, 0x10, 0x76, 0x01};
+
+	(void)state;
+	assert_int_equal(rt_probe_site_x86(stack_check8, sizeof(stack_check8)), 4);
+	assert_int_equal(rt_probe_site_x86(stack_check32, sizeof(stack_check32)), 4);
+	assert_int_equal(rt_probe_site_x86(big_frame, sizeof(big_frame)), 9);
+	assert_int_equal(rt_probe_site_x86(huge_frame, sizeof(huge_frame)), 12);
+	assert_int_equal(rt_probe_site_x86(flag_test, sizeof(flag_test)), 7);
+	assert_int_equal(rt_probe_site_x86(mov_first, sizeof(mov_first)), 0);
+	assert_int_equal(rt_probe_site_x86(ret_only, sizeof(ret_only)), 0);
+	assert_int_equal(rt_probe_site_x86(no_branch, sizeof(no_branch)), 0);
+	assert_int_equal(rt_probe_site_x86(lea_other, sizeof(lea_other)), 0);
+	/* a branch cut off by the end of the code is not one */
+	assert_int_equal(rt_probe_site_x86(stack_check32, 7), 0);
+	assert_int_equal(rt_probe_site_x86(stack_check8, 3), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_go_minor),
 		cmocka_unit_test(test_unescape),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_probe_site),
 	};
 	static const struct CMUnitTest sys[] = {
 		cmocka_unit_test(test_bin_ls),

@@ -23,7 +23,7 @@
 #include "tracer/engine.h"
 
 static const char bench_usage[] =
-	"usage: rt0trace bench [-n N] [--engine ptrace] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
+	"usage: rt0trace bench [-n N] [--engine ptrace|ebpf] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and stores its startup latency as a baseline for 'rt0trace\n"
 	"check': for every run, exec -> main.main (main for a C program) and the duration of each phase\n"
@@ -35,16 +35,16 @@ static const char bench_usage[] =
 	"options:\n"
 	"  -n N            runs (default 10, at least 3)\n"
 	"  -o BASELINE     where to write the baseline (JSON; written only when every run reached main)\n"
-	"  --engine E      ptrace (default; the only engine so far)\n"
+	"  --engine E      ptrace (default) or ebpf (root; lower overhead), as for 'rt0trace run'\n"
 	"  --show-output   let the program's stdout and stderr through\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"exit codes: 0 baseline written; 1 a run never reached main (crashed or exited first); 2 usage\n"
-	"error; 3 the program is missing or the baseline cannot be written; 4 ptrace is not permitted here\n";
+	"error; 3 the program is missing or the baseline cannot be written; 4 the engine cannot work here\n";
 
 static const char check_usage[] =
 	"usage: rt0trace check --baseline BASELINE [--threshold PCT] [--min-delta TIME] [-n N] [--json]\n"
-	"                      [--engine ptrace] [--show-output] -- PROGRAM [ARGS...]\n"
+	"                      [--engine ptrace|ebpf] [--show-output] -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
 	"from 'rt0trace bench'. For each phase (and exec -> main.main, \"startup\") the ratio of the medians\n"
@@ -61,16 +61,17 @@ static const char check_usage[] =
 	"  --min-delta TIME  ignore differences of medians below TIME (default 5ms; units ns, us, ms, s)\n"
 	"  -n N              runs (default 10, at least 3)\n"
 	"  --json            print the comparison as JSON\n"
-	"  --engine E        ptrace (default; the only engine so far)\n"
+	"  --engine E        the baseline's engine (default); another one is a usage error\n"
 	"  --show-output     let the program's stdout and stderr through\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"exit codes: 0 no phase regressed; 1 a phase regressed (each is named), or a run never reached main;\n"
-	"2 usage error; 3 the baseline or the program is unusable; 4 ptrace is not permitted here\n";
+	"2 usage error; 3 the baseline or the program is unusable; 4 the engine cannot work here\n";
 
 struct sampling {
 	int runs;
 	bool show_output;
+	const struct rt_engine *engine; /* NULL until --engine (check: then the baseline's) */
 	char **argv;
 };
 
@@ -144,7 +145,7 @@ static int one_run(const struct sampling *s, int i, struct rt_bench *b, struct r
 			close(null);
 		}
 	}
-	rc = rt_ptrace_run(&o, &status, err);
+	rc = s->engine->run(&o, &status, err);
 	if (saved[0] >= 0) {
 		dup2(saved[0], 1);
 		dup2(saved[1], 2);
@@ -172,7 +173,7 @@ static int one_run(const struct sampling *s, int i, struct rt_bench *b, struct r
 static int sample(const struct sampling *s, struct rt_bench *b, struct rt_err *err)
 {
 	rt_bench_init(b);
-	b->engine = xstrdup("ptrace");
+	b->engine = xstrdup(s->engine->name);
 	b->argv = json_array();
 	for (char **a = s->argv; *a; a++)
 		json_array_append_new(b->argv, json_string(*a));
@@ -258,8 +259,8 @@ static int common_opt(const char *cmd, int c, struct sampling *s)
 		s->runs = (int)v;
 		return 0;
 	case OPT_ENGINE:
-		if (strcmp(optarg, "ptrace") != 0)
-			return cmd_usage_error(cmd, "unknown engine '%s' (available: ptrace)", optarg);
+		if (!(s->engine = rt_engine_find(optarg)))
+			return cmd_usage_error(cmd, "unknown engine '%s' (available: %s)", optarg, rt_engine_names());
 		return 0;
 	case OPT_SHOW:
 		s->show_output = true;
@@ -312,6 +313,8 @@ int cmd_bench(int argc, char **argv)
 		return cmd_usage_error("bench", "missing -o BASELINE");
 	if ((rc = program_args("bench", argc, argv, &s)) != 0)
 		return rc;
+	if (!s.engine)
+		s.engine = rt_engine_find("ptrace");
 	if (sample(&s, &b, &err) != 0)
 		return rt_err_report(&err);
 	rc = write_baseline(&b, out, &err);
@@ -422,6 +425,20 @@ int cmd_check(int argc, char **argv)
 		return rc;
 	if (rt_bench_load(path, &base, &err) != 0)
 		return rt_err_report(&err);
+	{
+		/* timings of two engines are not comparable: the baseline's engine, unless told otherwise */
+		const char *be = base.engine ? base.engine : "ptrace";
+
+		if (!s.engine && !(s.engine = rt_engine_find(be)))
+			rc = cmd_usage_error("check", "the baseline '%s' was recorded with an unknown engine '%s'", path, be);
+		else if (strcmp(s.engine->name, be) != 0)
+			rc = cmd_usage_error("check", "the baseline '%s' was recorded with --engine %s, not %s: compare runs of one engine",
+					     path, be, s.engine->name);
+		if (rc) {
+			rt_bench_release(&base);
+			return rc;
+		}
+	}
 	if (sample(&s, &cur, &err) != 0) {
 		rt_bench_release(&base);
 		return rt_err_report(&err);

@@ -65,19 +65,15 @@ int cmd_run(int argc, char **argv)
 	};
 	struct rt_run_opts o = { .trace_path = "trace.jsonl" };
 	struct rt_err err = { 0 };
-	int (*engine)(const struct rt_run_opts *, int *, struct rt_err *) = rt_ptrace_run;
+	const struct rt_engine *engine = rt_engine_find("ptrace");
 	int c, status = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:fp:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (strcmp(optarg, "ptrace") == 0)
-				engine = rt_ptrace_run;
-			else if (strcmp(optarg, "ebpf") == 0)
-				engine = rt_ebpf_run;
-			else
-				return cmd_usage_error("run", "unknown engine '%s' (available: ptrace, ebpf)", optarg);
+			if (!(engine = rt_engine_find(optarg)))
+				return cmd_usage_error("run", "unknown engine '%s' (available: %s)", optarg, rt_engine_names());
 			break;
 		case 'v': o.verbose = true; break;
 		case 'o': o.trace_path = optarg; break;
@@ -113,7 +109,7 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc && o.attach)
 		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
 	o.argv = optind < argc ? argv + optind : NULL;
-	if (engine(&o, &status, &err) != 0)
+	if (engine->run(&o, &status, &err) != 0)
 		return rt_err_report(&err);
 	return status;
 }

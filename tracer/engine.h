@@ -35,4 +35,14 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
  * buffer, not permitted, or a build without it), each said precisely. */
 int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
 
+/* The engines by name, for every command that takes --engine (run, bench, check). */
+struct rt_engine {
+	const char *name;
+	int (*run)(const struct rt_run_opts *o, int *status, struct rt_err *err);
+};
+/* The engine called `name`, or NULL. */
+const struct rt_engine *rt_engine_find(const char *name);
+/* Their names for messages: "ptrace, ebpf" (a static string). */
+const char *rt_engine_names(void);
+
 #endif

@@ -52,6 +52,23 @@ grep -q '^flagged: the baseline was recorded on another machine (hostname "elsew
   || die "another machine not flagged: $(grep flagged "$TMP/machine.txt")"
 pass "a baseline from another binary or another machine is flagged"
 
+# The eBPF engine: the baseline records it and check takes it from there (a +30 ms init still shows).
+if "$R" run --engine ebpf -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"; then
+  RT0_SPIN_MS=20 "$R" bench --engine ebpf -n 5 -o "$TMP/ebpf.json" -- "$FX/spin" > "$TMP/ebpf.txt" || die "bench --engine ebpf exit $?: $(cat "$TMP/ebpf.txt")"
+  jq -e --arg p "$PHASE" '.engine == "ebpf" and .runs == 5 and ([.metrics[] | select(.name == $p)][0].median_ns >= 20000000)' \
+    "$TMP/ebpf.json" >/dev/null || die "ebpf baseline: $(jq -c '{engine, runs, m: [.metrics[] | {name, median_ns}]}' "$TMP/ebpf.json")"
+  RT0_SPIN_MS=50 "$R" check --baseline "$TMP/ebpf.json" -n 5 -- "$FX/spin" > "$TMP/ebpf-slow.txt"
+  rc=$?
+  [ "$rc" -eq 1 ] && grep -q "^regressed beyond 10%:.* $PHASE (+[23][0-9]\.[0-9]* ms" "$TMP/ebpf-slow.txt" \
+    || die "check of an ebpf baseline (+30 ms): exit $rc: $(tail -n 1 "$TMP/ebpf-slow.txt")"
+  pass "bench --engine ebpf records the engine; check uses it and names a +30 ms init (exit 1)"
+else
+  echo "skipped: bench/check with the eBPF engine: $(cat "$TMP/probe.err")"
+fi
+expect_exit 2 "check: another engine than the baseline's" -- "$R" check --baseline "$TMP/base.json" --engine ebpf -- "$FX/spin"
+[ "$(head -n 1 "$TMP/err")" = "rt0trace check: the baseline '$TMP/base.json' was recorded with --engine ptrace, not ebpf: compare runs of one engine" ] \
+  || die "check with another engine: $(cat "$TMP/err")"
+
 # bad inputs
 expect_error 3 "rt0trace: cannot read the baseline '$TMP/none.json': unable to open $TMP/none.json: No such file or directory" \
   "check: missing baseline" -- "$R" check --baseline "$TMP/none.json" -- "$FX/spin"

@@ -1,0 +1,22 @@
+/* tracer/engines: the engine table behind every --engine option. */
+#include <string.h>
+
+#include "tracer/engine.h"
+
+static const struct rt_engine engines[] = {
+	{ "ptrace", rt_ptrace_run },
+	{ "ebpf", rt_ebpf_run },
+};
+
+const struct rt_engine *rt_engine_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+		if (strcmp(engines[i].name, name) == 0)
+			return &engines[i];
+	return NULL;
+}
+
+const char *rt_engine_names(void)
+{
+	return "ptrace, ebpf";
+}

@@ -630,7 +630,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	struct etracer t = { 0 };
 	struct sigaction sa = { 0 }, oi, ot;
 	char *prog = NULL, go = 1;
-	int gopipe[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, wst = 0, rc = -1, lr;
+	int gofd = -1, errfd = -1, wst = 0, rc = -1, lr;
 	bool reaped = false, signals_set = false;
 	pid_t pid = 0;
 
@@ -642,32 +642,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	/* The program is forked before the BPF objects are loaded: its exec then tears down a small
 	 * address space, not the tracer's (the kernel's BTF alone is megabytes), which would be the
 	 * program's time. */
-	if (!o->attach) {
-		if (pipe2(gopipe, O_CLOEXEC) != 0 || pipe2(errpipe, O_CLOEXEC) != 0) {
-			rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
-			goto out;
-		}
-		pid = fork();
-		if (pid < 0) {
-			rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
-			goto out;
-		}
-		if (pid == 0) {
-			char c;
-
-			close(gopipe[1]);
-			close(errpipe[0]);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			/* held here until the tracer has attached everything (EOF: the tracer gave up) */
-			if (read(gopipe[0], &c, 1) != 1)
-				_exit(127);
-			rt_exec_or_report(prog, o->argv, errpipe[1]);
-		}
-		close(gopipe[0]);
-		close(errpipe[1]);
-		gopipe[0] = errpipe[1] = -1;
-	}
+	if (!o->attach && (pid = rt_spawn_held(prog, o->argv, &gofd, &errfd, err)) < 0)
+		goto out;
 	if (setup(&t, err) != 0)
 		goto out;
 	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
@@ -713,14 +689,14 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 			goto out;
 	}
 	t.t0 = rt_now_ns(); /* the program starts now */
-	if (write(gopipe[1], &go, 1) != 1) {
+	if (write(gofd, &go, 1) != 1) {
 		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
 		goto out;
 	}
-	close(gopipe[1]);
-	gopipe[1] = -1;
+	close(gofd);
+	gofd = -1;
 	lr = poll_loop(&t, pid, &wst, &reaped);
-	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
+	if (rt_exec_failed(errfd, prog, err) != 0) {
 		if (!reaped)
 			waitpid(pid, &wst, 0);
 		goto out;
@@ -753,9 +729,9 @@ close:
 	}
 	t.trace.f = NULL;
 out:
-	if (pid > 0 && gopipe[1] >= 0) { /* never released: it reads EOF and leaves */
-		close(gopipe[1]);
-		gopipe[1] = -1;
+	if (pid > 0 && gofd >= 0) { /* never released: it reads EOF and leaves */
+		close(gofd);
+		gofd = -1;
 		waitpid(pid, NULL, 0);
 	}
 	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
@@ -763,12 +739,8 @@ out:
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGTERM, &ot, NULL);
 	}
-	for (int i = 0; i < 2; i++) {
-		if (gopipe[i] >= 0)
-			close(gopipe[i]);
-		if (errpipe[i] >= 0)
-			close(errpipe[i]);
-	}
+	if (errfd >= 0)
+		close(errfd);
 	cleanup(&t);
 	free(prog);
 	return rc;

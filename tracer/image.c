@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -222,6 +223,48 @@ _Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
 	if (write(errfd, &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(127);
+}
+
+pid_t rt_spawn_held(const char *prog, char *const *argv, int *go, int *errfd, struct rt_err *err)
+{
+	int gp[2], ep[2];
+	pid_t pid;
+
+	*go = *errfd = -1;
+	if (pipe2(gp, O_CLOEXEC) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
+		close(gp[0]);
+		close(gp[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(gp[1]);
+		close(ep[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* held here until released (EOF: the tracer gave up) */
+		if (read(gp[0], &c, 1) != 1)
+			_exit(127);
+		rt_exec_or_report(prog, argv, ep[1]);
+	}
+	close(gp[0]);
+	close(ep[1]);
+	if (pid < 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
+		close(gp[1]);
+		close(ep[0]);
+		return -1;
+	}
+	*go = gp[1];
+	*errfd = ep[0];
+	return pid;
 }
 
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)

@@ -63,7 +63,7 @@ static void add_check(struct rt_report *r, size_t *cap, const char *name, bool o
 		d = xstrdup("?");
 	va_end(ap);
 	r->checks = xgrow(r->checks, cap, r->nchecks + 1, sizeof(*r->checks));
-	r->checks[r->nchecks++] = (struct rt_check){ name, ok, d };
+	r->checks[r->nchecks++] = (struct rt_check){ name, ok, false, d };
 }
 
 static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
@@ -243,13 +243,30 @@ static int select_image(struct rt_report *r, const char *program, struct window 
 	return 0;
 }
 
+/* The unobservable phases (or packages, `inits`) as "a, b, c", cut to fit. */
+static void unobserved_list(const struct rt_report *r, bool inits, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t k = 0; k < r->unobserved.n; k++) {
+		bool is_init = strv_has(&r->placed, r->unobserved.v[k]);
+
+		if (is_init != inits)
+			continue;
+		if (!out[0])
+			snprintf(out, size, "; not observed by the %s engine: ", r->engine ? r->engine : "?");
+		else
+			snprintf(out + strlen(out), size - strlen(out), ", ");
+		snprintf(out + strlen(out), size - strlen(out), "%s", r->unobserved.v[k]);
+	}
+}
+
 struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
 {
 	struct rt_report *r = xcalloc(1, sizeof(*r));
 	const json_t *bin;
 	size_t phcap = 0, stcap = 0, chcap = 0, laycap = 0;
 	const json_t *main_maps = NULL, *exit_maps = NULL, *first_probe = NULL;
-	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT;
+	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT, placed_obs = STRV_INIT;
 	const char *cur_pkg = NULL;
 	struct window w;
 	size_t i;
@@ -360,6 +377,18 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 
 		if (!role || !key || strcmp(role, "fatal") == 0)
 			continue;
+		if (json_is_false(json_object_get(p, "observable"))) {
+			/* the engine cannot see it: not expected, and said so (a package stays in the placed
+			 * order, which is what the binary says) */
+			char *n = strcmp(role, "init") == 0 ? xstrdup(key) : phase_name(json_get_str(p, "symbol"));
+
+			if (!strv_has(&r->unobserved, n))
+				strv_push(&r->unobserved, n);
+			if (strcmp(role, "init") == 0 && !strv_has(&r->placed, key))
+				strv_push(&r->placed, key);
+			free(n);
+			continue;
+		}
 		if (json_is_true(json_object_get(p, "past"))) {
 			r->npast++;
 			if (strcmp(role, "init") == 0 && !strv_has(&r->past, key))
@@ -382,9 +411,14 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 			free(n);
 		}
 	}
-	r->init_match = r->observed.n == r->placed.n;
+	/* the placed packages the engine could observe */
+	for (size_t k = 0; k < r->placed.n; k++)
+		if (!strv_has(&r->unobserved, r->placed.v[k]))
+			strv_push(&placed_obs, r->placed.v[k]);
+	r->init_unobserved = r->placed.n && !placed_obs.n && !r->observed.n;
+	r->init_match = !r->init_unobserved && r->observed.n == placed_obs.n;
 	for (size_t k = 0; r->init_match && k < r->observed.n; k++)
-		r->init_match = strcmp(r->observed.v[k], r->placed.v[k]) == 0;
+		r->init_match = strcmp(r->observed.v[k], placed_obs.v[k]) == 0;
 
 	/* layout at main (else at exit) */
 	{
@@ -427,7 +461,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				  json_get_str(first_probe, "symbol"), json_get_str(first_probe, "addr"), entry, esym ? esym : "unnamed", bias);
 	}
 	{
-		char seen[512] = "", want[512] = "";
+		char seen[512] = "", want[512] = "", unobs[600] = "";
 		bool ok = phase_probes.n == expected_phases.n;
 
 		for (size_t k = 0; k < expected_phases.n; k++) {
@@ -437,20 +471,28 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		}
 		for (size_t k = 0; k < phase_probes.n; k++)
 			snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", k ? " > " : "", phase_probes.v[k]);
-		add_check(r, &chcap, "phases in order", ok, ok ? "%s%s" : "observed %s; placed %s", seen,
-			  ok ? "" : want);
+		unobserved_list(r, false, unobs, sizeof(unobs));
+		add_check(r, &chcap, "phases in order", ok, ok ? "%s%s%s" : "observed %s; placed %s%s", seen, ok ? "" : want,
+			  unobs);
 	}
-	if (r->placed.n || r->observed.n) {
+	if (r->init_unobserved) {
+		add_check(r, &chcap, "init order", false, "not observed by the %s engine: %zu packages placed, none of their "
+							  "init functions makes a call it can see", r->engine ? r->engine : "?",
+			  r->placed.n);
+		r->checks[r->nchecks - 1].unobserved = true;
+	} else if (placed_obs.n || r->observed.n) {
 		size_t k = 0;
+		char unobs[600] = "";
 
-		while (k < r->observed.n && k < r->placed.n && strcmp(r->observed.v[k], r->placed.v[k]) == 0)
+		unobserved_list(r, true, unobs, sizeof(unobs));
+		while (k < r->observed.n && k < placed_obs.n && strcmp(r->observed.v[k], placed_obs.v[k]) == 0)
 			k++;
 		if (r->init_match)
-			add_check(r, &chcap, "init order", true, "%zu packages ran in the placed order", r->observed.n);
+			add_check(r, &chcap, "init order", true, "%zu packages ran in the placed order%s", r->observed.n, unobs);
 		else
-			add_check(r, &chcap, "init order", false, "#%zu: observed %s, placed %s (%zu observed, %zu placed)",
-				  k + 1, k < r->observed.n ? r->observed.v[k] : "nothing", k < r->placed.n ? r->placed.v[k] : "nothing",
-				  r->observed.n, r->placed.n);
+			add_check(r, &chcap, "init order", false, "#%zu: observed %s, placed %s (%zu observed, %zu placed)%s",
+				  k + 1, k < r->observed.n ? r->observed.v[k] : "nothing", k < placed_obs.n ? placed_obs.v[k] : "nothing",
+				  r->observed.n, placed_obs.n, unobs);
 	}
 	if (r->nlayout) {
 		const json_t *segs = json_object_get(bin, "segments");
@@ -526,13 +568,14 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		  t->nev);
 	strv_release(&phase_probes);
 	strv_release(&expected_phases);
+	strv_release(&placed_obs);
 	return r;
 }
 
 bool rt_report_all_ok(const struct rt_report *r)
 {
 	for (size_t i = 0; i < r->nchecks; i++)
-		if (!r->checks[i].ok)
+		if (!r->checks[i].ok && !r->checks[i].unobserved)
 			return false;
 	return true;
 }
@@ -550,6 +593,7 @@ void rt_report_free(struct rt_report *r)
 	strv_release(&r->observed);
 	strv_release(&r->placed);
 	strv_release(&r->past);
+	strv_release(&r->unobserved);
 	free(r->layout);
 	for (size_t i = 0; i < r->nchecks; i++)
 		free(r->checks[i].detail);

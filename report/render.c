@@ -146,18 +146,22 @@ static int render_text(const struct rt_report *r, FILE *f)
 	if (r->observed.n || r->placed.n) {
 		size_t n = r->observed.n > r->placed.n ? r->observed.n : r->placed.n;
 
-		fprintf(f, "\ninit order (%s)\n  %4s  %-40s %s\n", r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
-			"#", "observed", "placed");
+		fprintf(f, "\ninit order (%s%s%s)\n  %4s  %-40s %s\n",
+			r->init_unobserved ? "not observed by the " : r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
+			r->init_unobserved ? (r->engine ? r->engine : "?") : "", r->init_unobserved ? " engine" : "", "#",
+			"observed", "placed");
 		for (size_t i = 0; i < n; i++) {
 			const char *o = i < r->observed.n ? r->observed.v[i] : "-", *p = i < r->placed.n ? r->placed.v[i] : "-";
 
-			fprintf(f, "  %4zu  %-40s %s%s\n", i + 1, o, p, strcmp(o, p) ? "   <-- differs" : "");
+			fprintf(f, "  %4zu  %-40s %s%s\n", i + 1, o, p,
+				strv_has(&r->unobserved, p) ? "   (not observed)" : strcmp(o, p) ? "   <-- differs" : "");
 		}
 	}
 
 	fprintf(f, "\nchecks\n");
 	for (size_t i = 0; i < r->nchecks; i++)
-		fprintf(f, "  %s %s: %s\n", r->checks[i].ok ? "\u2713" : "\u2717", r->checks[i].name, r->checks[i].detail);
+		fprintf(f, "  %s %s: %s\n", r->checks[i].unobserved ? "\u2013" : r->checks[i].ok ? "\u2713" : "\u2717",
+			r->checks[i].name, r->checks[i].detail);
 	if (r->exited)
 		fprintf(f, "\nexit: %s %d\n", r->exit_signal >= 0 ? "killed by signal" : "status",
 			r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
@@ -214,12 +218,17 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(io, "observed", json_strv(&r->observed));
 	json_object_set_new(io, "placed", json_strv(&r->placed));
 	json_object_set_new(io, "match", json_boolean(r->init_match));
+	if (r->init_unobserved)
+		json_object_set_new(io, "not_observed", json_true());
+	json_object_set_new(o, "not_observed", json_strv(&r->unobserved));
 	json_object_set_new(o, "init_order", io);
 	for (size_t i = 0; i < r->nchecks; i++) {
 		json_t *c = json_object();
 
 		json_object_set_new(c, "name", json_string(r->checks[i].name));
 		json_object_set_new(c, "ok", json_boolean(r->checks[i].ok));
+		json_object_set_new(c, "status", json_string(r->checks[i].unobserved ? "not observed"
+								 : r->checks[i].ok ? "pass" : "fail"));
 		json_object_set_new(c, "detail", json_string(r->checks[i].detail));
 		json_array_append_new(checks, c);
 	}

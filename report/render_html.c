@@ -9,7 +9,7 @@
  * Stable hooks for tools and tests: <svg id="timeline"> with one <rect class="phase"> per phase row
  * (data-name, data-start-ns relative to t0, data-dur-ns), <table id="phase-table"> with one
  * <tr class="phase-row"> per phase, <svg id="layout"> with one <rect class="map"> per mapping,
- * <ul id="checks-list"> with one <li class="check ok|fail"> per check, <section id="init-order">,
+ * <ul id="checks-list"> with one <li class="check ok|fail|unobserved"> per check, <section id="init-order">,
  * <section id="crash"> (only when the program died of a crash), <section id="exit">. The script marks
  * <html data-js="ready"> when it has wired everything.
  */
@@ -157,7 +157,7 @@ static const char css[] =
 	".other{fill:#79706e;background:#79706e}\n"
 	"svg text.kind{font-size:10px;fill:#111;pointer-events:none}svg text.addr{font-size:10px;fill:var(--mute)}\n"
 	"ul.checks{list-style:none;padding:0;margin:0}ul.checks li{padding:4px 0;border-bottom:1px solid #eceff2}\n"
-	".mark{display:inline-block;width:1.4em;font-weight:700}li.ok .mark{color:var(--ok)}"
+	".mark{display:inline-block;width:1.4em;font-weight:700}li.ok .mark{color:var(--ok)}li.unobserved .mark{color:#888}"
 	"li.fail .mark{color:var(--bad)}li.fail b{color:var(--bad)}\n"
 	"tr.differs td{background:#fdecec}#init-table td:first-child,#init-table th:first-child{width:3em}\n"
 	"section#crash{border:1px solid #f3b9b9;background:#fff8f8;border-radius:8px;padding:4px 16px 12px;"
@@ -566,8 +566,8 @@ static void html_checks(const struct rt_report *r, FILE *f)
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct rt_check *c = &r->checks[i];
 
-		fprintf(f, "<li class=\"check %s\"><span class=\"mark\">%s</span><b>", c->ok ? "ok" : "fail",
-			c->ok ? "\u2713" : "\u2717");
+		fprintf(f, "<li class=\"check %s\"><span class=\"mark\">%s</span><b>",
+			c->unobserved ? "unobserved" : c->ok ? "ok" : "fail", c->unobserved ? "\u2013" : c->ok ? "\u2713" : "\u2717");
 		esc(f, c->name);
 		fputs("</b>: ", f);
 		esc(f, c->detail);
@@ -713,10 +713,12 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 {
 	const json_t *bin = r->bin;
 	const char *path = json_get_str(bin, "path"), *gov = json_get_str(bin, "go_version"), *arch = json_get_str(bin, "arch");
-	size_t failed = 0;
+	size_t failed = 0, unobserved = 0;
 
-	for (size_t i = 0; i < r->nchecks; i++)
-		failed += !r->checks[i].ok;
+	for (size_t i = 0; i < r->nchecks; i++) {
+		failed += !r->checks[i].ok && !r->checks[i].unobserved;
+		unobserved += r->checks[i].unobserved;
+	}
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n", f);
 	/* nothing may be fetched: everything the page needs is in it */
 	fputs("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -750,6 +752,9 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 					 : "no footer; what follows covers only what was recorded");
 	if (failed)
 		fprintf(f, "<p class=\"banner bad\" id=\"verdict\">%zu of %zu checks failed</p>\n", failed, r->nchecks);
+	else if (unobserved)
+		fprintf(f, "<p class=\"banner ok\" id=\"verdict\">%zu of %zu checks passed; %zu not observed by the %s engine</p>\n",
+			r->nchecks - unobserved, r->nchecks, unobserved, r->engine ? r->engine : "?");
 	else
 		fprintf(f, "<p class=\"banner ok\" id=\"verdict\">all %zu checks passed</p>\n", r->nchecks);
 	if (r->notes.n) {

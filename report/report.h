@@ -65,6 +65,8 @@ struct rt_layout_row {
 struct rt_check {
 	const char *name;
 	bool ok;
+	bool unobserved;       /* the engine could not observe what the check needs: neither passed nor
+				* failed (ok is false; it does not fail the report) */
 	char *detail;
 };
 
@@ -114,6 +116,9 @@ struct rt_report {
 	struct strv past;          /* phases and packages already past at attach */
 	size_t npast;
 	bool init_match;
+	struct strv unobserved;    /* planned phases and packages the engine says it cannot observe (the
+				    * header's probes with "observable": false): not expected, said so */
+	bool init_unobserved;      /* no package init was observable: the init-order check is "not observed" */
 	const char *layout_at;     /* the probe the layout snapshot was taken at, or NULL */
 	struct rt_layout_row *layout;
 	size_t nlayout;
@@ -138,6 +143,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 void rt_report_crash(struct rt_report *r);
 void rt_crash_free(struct rt_crash *c);
 void rt_report_free(struct rt_report *r);
+/* No check failed (a check the engine could not observe is not a failure). */
 bool rt_report_all_ok(const struct rt_report *r);
 
 /* Nanoseconds as milliseconds, for display. */

@@ -23,7 +23,7 @@
 #include "tracer/engine.h"
 
 static const char bench_usage[] =
-	"usage: rt0trace bench [-n N] [--engine ptrace|ebpf] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
+	"usage: rt0trace bench [-n N] [--engine ptrace|ebpf|preload] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and stores its startup latency as a baseline for 'rt0trace\n"
 	"check': for every run, exec -> main.main (main for a C program) and the duration of each phase\n"
@@ -35,7 +35,7 @@ static const char bench_usage[] =
 	"options:\n"
 	"  -n N            runs (default 10, at least 3)\n"
 	"  -o BASELINE     where to write the baseline (JSON; written only when every run reached main)\n"
-	"  --engine E      ptrace (default) or ebpf (root; lower overhead), as for 'rt0trace run'\n"
+	"  --engine E      ptrace (default), ebpf or preload, as for 'rt0trace run'\n"
 	"  --show-output   let the program's stdout and stderr through\n"
 	"  -h, --help      show this help\n"
 	"\n"
@@ -44,7 +44,7 @@ static const char bench_usage[] =
 
 static const char check_usage[] =
 	"usage: rt0trace check --baseline BASELINE [--threshold PCT] [--min-delta TIME] [-n N] [--json]\n"
-	"                      [--engine ptrace|ebpf] [--show-output] -- PROGRAM [ARGS...]\n"
+	"                      [--engine ptrace|ebpf|preload] [--show-output] -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
 	"from 'rt0trace bench'. For each phase (and exec -> main.main, \"startup\") the ratio of the medians\n"

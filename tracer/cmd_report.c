@@ -17,7 +17,9 @@ static const char report_usage[] =
 	"the address-space layout at main.main with each mapping classified (text, rodata, data, bss,\n"
 	"go-heap, heap, stack, vdso, file, anonymous), the package-init order observed against the order the\n"
 	"linker placed, and the checks: entry, phases in order, init order, layout, Go heap arena, no crash,\n"
-	"no lost events, trace complete — each with its evidence. When the program died of a crash, a CRASH\n"
+	"no lost events, trace complete — each with its evidence; a check the engine could not observe (the\n"
+	"preload engine and a Go program's package inits) is marked '\u2013 ... not observed by the preload\n"
+	"engine' and does not fail the report. When the program died of a crash, a CRASH\n"
 	"section comes first: the phase (and the Go package whose init was running), the signal or panic\n"
 	"message, the function it died in, the registers and every thread's backtrace.\n"
 	"\n"
@@ -38,7 +40,7 @@ static const char report_usage[] =
 	"               ('diamond' names /tmp/b/rootfs/diamond)\n"
 	"  -h, --help   show this help\n"
 	"\n"
-	"exit codes: 0 every check passed, 1 a check failed (the report is still written), 2 usage error,\n"
+	"exit codes: 0 no check failed, 1 a check failed (the report is still written), 2 usage error,\n"
 	"3 the trace is unreadable or malformed (the message names the line), or has no exec of --program's\n"
 	"NAME (the message lists the programs it has)\n";
 

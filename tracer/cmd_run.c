@@ -9,8 +9,8 @@
 #include "tracer/engine.h"
 
 static const char run_usage[] =
-	"usage: rt0trace run [--engine ptrace|ebpf] [-o TRACE] [--manifest FILE] [--until main|exit] [-f]\n"
-	"                    [--kill-on-exit] [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
+	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [--manifest FILE] [--until main|exit]\n"
+	"                    [-f | --no-follow] [--kill-on-exit] [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
 	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
@@ -35,6 +35,17 @@ static const char run_usage[] =
 	"                    /proc/PID/exe, so with -f it follows 'runc run' into a container's program.\n"
 	"                    It records no SIGSTOP/SIGCONT (its holds use them) and takes no backtraces;\n"
 	"                    events it cannot buffer are counted in the footer's 'lost'\n"
+	"                    preload: no ptrace, no privileges: the program runs with librt0preload.so\n"
+	"                    (LD_PRELOAD; dynamically linked programs only: a static one is refused, exit 3),\n"
+	"                    which reports over an inherited socket the loader's hand-over, every object's\n"
+	"                    constructors, the entry (__libc_start_main), each .init_array function, main\n"
+	"                    with a maps snapshot, the mmap family, pthread_create, dlopen, fork, exec,\n"
+	"                    exit and abort, each with time and thread. Syscalls are only those calls (the\n"
+	"                    ones made through libc's exported functions); a cgo Go program's phases are seen\n"
+	"                    where the runtime calls libc (rt0_go, schedinit, runtime.main); package inits\n"
+	"                    and main.main are not observed and the report says so. Children and exec'd\n"
+	"                    programs are followed (the environment carries the library) unless --no-follow;\n"
+	"                    no -p, no backtraces\n"
 	"  -o TRACE          write the trace here (default trace.jsonl; '-' for standard output)\n"
 	"  --manifest FILE   the manifest of 'rt0trace build' (accepted for the pipeline's flow; the probe\n"
 	"                    addresses are read from the binary itself either way)\n"
@@ -43,6 +54,10 @@ static const char run_usage[] =
 	"  -p PID            attach to a running process (every thread) instead; phases and package inits it\n"
 	"                    had already started are read from the Go runtime's state and reported as past\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
+	"  --no-follow       (preload) leave children and exec'd programs untraced: forked children are\n"
+	"                    silent and exec'd programs get neither the library nor its variables; with\n"
+	"                    following (the preload default) the program's environment has LD_PRELOAD and\n"
+	"                    RT0_PRELOAD in it\n"
 	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
 	"  -v                show the engine library's messages (libbpf's, with --engine ebpf)\n"
 	"  -h, --help        show this help\n"
@@ -51,7 +66,8 @@ static const char run_usage[] =
 	"saying it is incomplete.\n"
 	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, no such\n"
 	"process for -p, or the trace cannot be written; 4 the engine cannot work here (ptrace not permitted;\n"
-	"for ebpf: no privileges, no kernel BTF, no BPF ring buffer), with the reason\n";
+	"for ebpf: no privileges, no kernel BTF, no BPF ring buffer; for preload: librt0preload.so not found),\n"
+	"with the reason; 3 also for a program --engine preload cannot reach (statically linked)\n";
 
 int cmd_run(int argc, char **argv)
 {
@@ -60,6 +76,7 @@ int cmd_run(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "kill-on-exit", no_argument, NULL, 'k' },
+		{ "no-follow", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,6 +102,7 @@ int cmd_run(int argc, char **argv)
 				return cmd_usage_error("run", "--until takes 'main' or 'exit', not '%s'", optarg);
 			break;
 		case 'f': o.follow_forks = true; break;
+		case 'N': o.no_follow = true; break;
 		case 'k': o.kill_on_exit = true; break;
 		case 'p': {
 			char *end;
@@ -108,6 +126,11 @@ int cmd_run(int argc, char **argv)
 		return cmd_usage_error("run", "missing PROGRAM (rt0trace run [OPTIONS] -- PROGRAM [ARGS...])");
 	if (optind < argc && o.attach)
 		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
+	if (o.follow_forks && o.no_follow)
+		return cmd_usage_error("run", "give either -f or --no-follow, not both");
+	if (engine->run == rt_preload_run && o.attach)
+		return cmd_usage_error("run", "the preload engine cannot attach (-p): LD_PRELOAD takes effect at exec; "
+					      "use --engine ptrace or ebpf");
 	o.argv = optind < argc ? argv + optind : NULL;
 	if (engine->run(&o, &status, &err) != 0)
 		return rt_err_report(&err);

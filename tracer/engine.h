@@ -17,6 +17,7 @@ struct rt_run_opts {
 	const char *manifest;   /* --manifest, or NULL */
 	bool until_main;        /* --until main: detach at main.main (main for a C program) */
 	bool follow_forks;      /* -f: follow child processes too (threads are always followed) */
+	bool no_follow;         /* --no-follow: the preload engine leaves children and exec'd programs alone */
 	bool kill_on_exit;      /* --kill-on-exit: kill the program if rt0trace ends first */
 	bool verbose;           /* -v: the engine's library chatter (libbpf) on stderr */
 };
@@ -35,6 +36,12 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
  * buffer, not permitted, or a build without it), each said precisely. */
 int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
 
+/* The LD_PRELOAD engine (tracer/preload.c, probes/preload/): the program runs with librt0preload.so,
+ * which reports over an inherited socket; no ptrace, no privileges. Errors as rt_ptrace_run, and
+ * RT_EXIT_INPUT for a program LD_PRELOAD cannot reach (static: no PT_INTERP; another machine),
+ * RT_EXIT_ENV when the library is not found or the socket cannot be made. */
+int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err);
+
 /* The engines by name, for every command that takes --engine (run, bench, check). */
 struct rt_engine {
 	const char *name;
@@ -42,7 +49,7 @@ struct rt_engine {
 };
 /* The engine called `name`, or NULL. */
 const struct rt_engine *rt_engine_find(const char *name);
-/* Their names for messages: "ptrace, ebpf" (a static string). */
+/* Their names for messages: "ptrace, ebpf, preload" (a static string). */
 const char *rt_engine_names(void);
 
 #endif

@@ -6,6 +6,7 @@
 static const struct rt_engine engines[] = {
 	{ "ptrace", rt_ptrace_run },
 	{ "ebpf", rt_ebpf_run },
+	{ "preload", rt_preload_run },
 };
 
 const struct rt_engine *rt_engine_find(const char *name)
@@ -18,5 +19,5 @@ const struct rt_engine *rt_engine_find(const char *name)
 
 const char *rt_engine_names(void)
 {
-	return "ptrace, ebpf";
+	return "ptrace, ebpf, preload";
 }

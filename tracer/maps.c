@@ -1,12 +1,29 @@
 /* tracer/maps: /proc/PID/maps lines (see maps.h). */
 #include "tracer/maps.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "common/json.h"
 #include "tracer/trace.h"
+
+/* One /proc/PID/maps line (its newline already cut) into *m; false when it is not one. */
+static bool parse_line(char *line, struct rt_map *m)
+{
+	unsigned long long start, end, off;
+	char dev[16];
+	int n = 0;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %15s %lu %n", &start, &end, m->perms, &off, dev, &m->inode, &n) < 6)
+		return false;
+	m->start = start;
+	m->end = end;
+	m->offset = off;
+	m->path = line + n;
+	return true;
+}
 
 int rt_maps_read(pid_t pid, void (*fn)(const struct rt_map *m, void *arg), void *arg)
 {
@@ -17,24 +34,34 @@ int rt_maps_read(pid_t pid, void (*fn)(const struct rt_map *m, void *arg), void 
 	if (!(f = fopen(path, "r")))
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, off;
-		char dev[16];
 		struct rt_map m;
-		int n = 0;
-		char *name;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %15s %lu %n", &start, &end, m.perms, &off, dev, &m.inode, &n) < 6)
-			continue;
-		name = line + n;
-		name[strcspn(name, "\n")] = '\0';
-		m.start = start;
-		m.end = end;
-		m.offset = off;
-		m.path = name;
-		fn(&m, arg);
+		line[strcspn(line, "\n")] = '\0';
+		if (parse_line(line, &m))
+			fn(&m, arg);
 	}
 	fclose(f);
 	return 0;
+}
+
+void rt_maps_parse(const char *text, size_t len, void (*fn)(const struct rt_map *m, void *arg), void *arg)
+{
+	char line[4096];
+
+	while (len) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl ? (size_t)(nl - text) : len;
+		struct rt_map m;
+
+		if (n < sizeof(line)) {
+			memcpy(line, text, n);
+			line[n] = '\0';
+			if (parse_line(line, &m))
+				fn(&m, arg);
+		}
+		text += n + (nl != NULL);
+		len -= n + (nl != NULL);
+	}
 }
 
 static void map_entry(const struct rt_map *mp, void *arg)
@@ -58,6 +85,17 @@ json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)
 		json_decref(entries);
 		return NULL;
 	}
+	e = rt_event_new("maps", t, pid, 0);
+	json_object_set_new(e, "at", json_string(at));
+	json_object_set_new(e, "entries", entries);
+	return e;
+}
+
+json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t)
+{
+	json_t *e, *entries = json_array();
+
+	rt_maps_parse(text, len, map_entry, entries);
 	e = rt_event_new("maps", t, pid, 0);
 	json_object_set_new(e, "at", json_string(at));
 	json_object_set_new(e, "entries", entries);

@@ -15,9 +15,14 @@ struct rt_map {
 /* Calls fn for each mapping of `pid`, in address order. -1 when the maps cannot be read. */
 int rt_maps_read(pid_t pid, void (*fn)(const struct rt_map *m, void *arg), void *arg);
 
+/* The same for a maps text already read (as the preload engine's shim sends it): fn per line. */
+void rt_maps_parse(const char *text, size_t len, void (*fn)(const struct rt_map *m, void *arg), void *arg);
+
 /* A "maps" event of pid's layout now; `at` names the probe it was taken at (or "exit"). NULL when the
  * maps cannot be read (the process is gone). */
 struct json_t;
 struct json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t);
+/* A "maps" event from such a text, taken at time t. */
+struct json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t);
 
 #endif

@@ -1,0 +1,108 @@
+/*
+ * probes/preload/preload.h: the records librt0preload.so (probes/preload/shim.c) sends to the launcher
+ * (tracer/preload.c), shared by both sides. Header-only and free of allocation so the shim can use it
+ * in interposed paths.
+ *
+ * Transport: one AF_UNIX SOCK_SEQPACKET socket inherited by the traced program; each record is one
+ * send(2) of one message (MSG_NOSIGNAL: a launcher that is gone never raises SIGPIPE in the program),
+ * at most RT_PL_MAX bytes, so records never interleave and the launcher reads them whole. The launcher
+ * tells the shim where it is in the environment:
+ *
+ *   RT0_PRELOAD=1:<sock fd>:<st_dev>:<st_ino>:<lost fd>:<st_dev>:<st_ino>:<flags>
+ *
+ * The shim fstat()s both fds and stays silent (the program runs as if untraced) unless each is what
+ * the launcher said: a socket / a regular file (a memfd) with that device and inode. The lost fd is a
+ * shared page whose first word counts records the shim could not send (RT_PL_LOST_OFF); the launcher
+ * reads it for the footer's `lost`.
+ *
+ * Byte order and layout are the host's: both sides are built together for one machine.
+ */
+#ifndef RT0_PROBES_PRELOAD_H
+#define RT0_PROBES_PRELOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RT_PL_ENV "RT0_PRELOAD"
+#define RT_PL_VERSION 1
+#define RT_PL_MAX 4096               /* a whole record, header and payload */
+#define RT_PL_LOST_OFF 0             /* uint64_t in the lost page: records not sent */
+
+/* flags in RT0_PRELOAD */
+#define RT_PL_F_NOFOLLOW 1u          /* children (fork) are silent; exec'd programs lose the shim */
+
+enum rt_pl_kind {
+	RT_PL_HELLO = 1,   /* the shim's constructor ran in a new image: a[0] load bias of the main program,
+			    * a[1] AT_ENTRY, a[2] getppid(), a[3] 1 if it ran before every other constructor
+			    * (DF_1_INITFIRST honoured); payload: /proc/self/exe */
+	RT_PL_OBJECT,      /* a loaded object at HELLO: a[0] id, a[1] load base; payload: its path ("" main) */
+	RT_PL_ENTRY,       /* __libc_start_main entered: caller = its return address (in the ELF entry code) */
+	RT_PL_INIT,        /* an .init_array function returned: a[0] object id, a[1] index, a[2] runtime
+			    * address; t its entry, dur its run */
+	RT_PL_MAIN,        /* main entered (the function __libc_start_main was given): a[0] its address */
+	RT_PL_SYSCALL,     /* an interposed mmap/munmap/mprotect/mremap: nr, a[0..5], ret, dur, caller */
+	RT_PL_CLONE,       /* a thread made by pthread_create started: tid = the creating thread, a[0] the new
+			    * thread's tid, t the pthread_create call; sent by the new thread */
+	RT_PL_FORK,        /* fork() returned in the parent: ret = child pid (or -errno), dur */
+	RT_PL_EXEC,        /* an exec-family call: nr = SYS_execve/SYS_execveat, ret -errno when it returned
+			    * (failed), a[0] 1 if the program keeps the shim; payload: the path */
+	RT_PL_EXIT,        /* exit(status) called: a[0] status */
+	RT_PL_ABORT,       /* abort() called */
+	RT_PL_MAPS,        /* a piece of /proc/self/maps: a[0] snapshot id, a[1] what (RT_PL_AT_*), a[2] 1 on
+			    * the last piece; payload: the text */
+	RT_PL_DLOPEN,      /* dlopen: a[0] flags, ret the handle, dur; payload: the name */
+	RT_PL_CALL,        /* the first call of a libc function the Go runtime uses to reach a phase:
+			    * nr = RT_PL_CALL_*, caller */
+	RT_PL_KIND_MAX
+};
+
+/* RT_PL_MAPS: when a snapshot was taken */
+enum { RT_PL_AT_MAIN = 1, RT_PL_AT_CGO_INIT_DONE = 2 };
+/* RT_PL_CALL: which call */
+enum { RT_PL_CALL_SIGACTION = 1, RT_PL_CALL_COND_BROADCAST = 2, RT_PL_CALL_PTHREAD_CREATE = 3 };
+
+struct rt_pl_rec {
+	uint16_t kind;     /* enum rt_pl_kind */
+	uint16_t len;      /* payload bytes after the header */
+	int32_t pid, tid;
+	uint32_t pad;
+	uint64_t t, dur;   /* CLOCK_MONOTONIC ns */
+	uint64_t nr;
+	int64_t ret;
+	uint64_t a[6];
+	uint64_t caller;   /* return address of the interposed call, 0 if not known */
+};
+
+#define RT_PL_PAYLOAD_MAX (RT_PL_MAX - sizeof(struct rt_pl_rec))
+
+/* Writes header + payload (truncated to RT_PL_PAYLOAD_MAX) into buf (RT_PL_MAX bytes); returns the
+ * record's size. */
+static inline size_t rt_pl_encode(void *buf, const struct rt_pl_rec *r, const void *payload, size_t len)
+{
+	struct rt_pl_rec h = *r;
+
+	if (len > RT_PL_PAYLOAD_MAX)
+		len = RT_PL_PAYLOAD_MAX;
+	h.len = (uint16_t)len;
+	h.pad = 0;
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy((char *)buf + sizeof(h), payload, len);
+	return sizeof(h) + len;
+}
+
+/* Reads a received message of n bytes: 0 with *r and the payload (pointing into buf), or -1 when it is
+ * not a well-formed record (short, a length that disagrees with n, an unknown kind). */
+static inline int rt_pl_decode(const void *buf, size_t n, struct rt_pl_rec *r, const char **payload)
+{
+	if (n < sizeof(*r) || n > RT_PL_MAX)
+		return -1;
+	memcpy(r, buf, sizeof(*r));
+	if (r->kind == 0 || r->kind >= RT_PL_KIND_MAX || sizeof(*r) + r->len != n)
+		return -1;
+	*payload = (const char *)buf + sizeof(*r);
+	return 0;
+}
+
+#endif

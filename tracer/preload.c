@@ -1,0 +1,988 @@
+/*
+ * tracer/preload: the LD_PRELOAD engine's launcher and merger (the in-process half is
+ * probes/preload/shim.c, the records probes/preload/preload.h).
+ *
+ * Before anything runs, the program is read: a static binary (no PT_INTERP) or one for another machine
+ * never loads the library, so it is refused (exit 3) rather than traced into an empty trace. The
+ * launcher makes a SOCK_SEQPACKET socket pair and a one-page memfd (the shim's count of records it
+ * could not send), forks, and the child execs the program with LD_PRELOAD=librt0preload.so and
+ * RT0_PRELOAD naming both fds with their device and inode (the shim checks them with fstat and stays
+ * silent otherwise). The launcher queues records until the program is reaped and, when following, until
+ * every process holding the socket is gone (EOF), waking only every 20 ms or at the program's end (it
+ * shares the machine with the program); then each record becomes trace events (each image's binary is
+ * read by the path it said hello with), written sorted by time after the header.
+ *
+ * What the records mean, per image (plan: probes/plan.h, the same probes the other engines use):
+ *  - C program: __libc_start_main's call from the ELF entry code is the `entry` probe (checked: its
+ *    return address lies in the function at the ELF entry), each .init_array trampoline an `init`
+ *    probe, the wrapped main the `main` probe with the maps snapshot taken there.
+ *  - cgo Go program: the plan has no reachable entry stub (_rt0_<arch>_linux is not the ELF entry), so
+ *    the ELF entry's function is added as the entry probe; C `main` is Go's trampoline (a jump to
+ *    runtime.rt0_go, checked in the file), so main's moment is runtime.rt0_go's entry; the first mmap
+ *    through x_cgo_mmap is inside runtime.schedinit (mallocinit), the first pthread_create through
+ *    runtime/cgo inside runtime.main (newm for sysmon): those two probes are marked "seen":"within".
+ *    Package inits, runtime.gcenable and main.main make no libc call that marks them: the header's
+ *    probes say "observable":false and the report says "not observed by the preload engine". The
+ *    layout snapshot is taken at x_cgo_notify_runtime_init_done (its pthread_cond_broadcast), once
+ *    the heap is reserved.
+ *  - any image: other objects' constructors and the loader's hand-over are `mark` events; the mmap
+ *    family `syscall` events with "via":"libc"; pthread_create `clone` (thread); fork `clone` (fork);
+ *    exec `exec` (a new image says hello under the same pid); exit() and main's return an
+ *    `exit_group` syscall event, abort() a SIGABRT `signal` event; the root's `exit` from waitpid.
+ */
+#include "tracer/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "probes/binary.h"
+#include "probes/plan.h"
+#include "probes/preload/preload.h"
+#include "tracer/image.h"
+#include "tracer/maps.h"
+#include "tracer/trace.h"
+
+#define SHIM_NAME "librt0preload.so"
+#define SHIM_ENV "RT0_PRELOAD_LIB" /* where the library is, overriding the build layout (tests) */
+
+struct pobj {
+	uint32_t id;
+	uint64_t base;
+	char *path;
+};
+
+struct psnap {              /* a maps snapshot being received or received */
+	uint64_t id, t;
+	int what;
+	struct strbuf text;
+	bool done;
+};
+
+struct pproc {
+	pid_t pid;
+	bool hello;             /* an image said hello (the current one) */
+	char *path;
+	struct rt_binary *bin;  /* the current image, or NULL */
+	bool own_bin;           /* bin is ours to free (not the root's pre-read one) */
+	struct rt_probe_plan plan;
+	bool *observable;       /* per plan probe */
+	uint64_t bias;
+	bool go;
+	bool main_seen;
+	/* Go moments seen through libc: the earliest record of each (a new thread sends its own clone
+	 * record, so arrival order is not time order) */
+	struct rt_pl_rec sched_rec, gomain_rec;
+	uint64_t exec_t;        /* a pending exec call of this pid: its time, else 0 */
+	char *exec_path;
+	bool exec_follow;
+	struct pobj *objs;
+	size_t nobjs, objcap;
+	struct psnap snaps[2];  /* RT_PL_AT_MAIN, RT_PL_AT_CGO_INIT_DONE (the first of each) */
+	struct psnap cur;       /* the one being received */
+};
+
+struct ptracer {
+	const struct rt_run_opts *o;
+	struct rt_trace trace;
+	uint64_t t0;
+	pid_t root;
+	struct rt_binary *rootbin;  /* read before the start */
+	char rootreal[PATH_MAX];
+	json_t *header_bin;         /* from the root's first image */
+	bool header_done;
+	json_t **ev;
+	size_t nev, evcap;
+	struct pproc *procs;
+	size_t nprocs, proccap;
+	uint64_t malformed;
+	bool until_done;            /* --until main reached: nothing more is recorded */
+	uint64_t *lost;             /* the shared page */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* ---- bookkeeping ----------------------------------------------------------------------------------- */
+
+static struct pproc *proc_get(struct ptracer *t, pid_t pid)
+{
+	struct pproc *p;
+
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	t->procs = xgrow(t->procs, &t->proccap, t->nprocs + 1, sizeof(*t->procs));
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+static void image_clear(struct pproc *p)
+{
+	if (p->own_bin)
+		rt_binary_free(p->bin);
+	p->bin = NULL;
+	p->own_bin = false;
+	rt_probe_plan_free(&p->plan);
+	free(p->observable);
+	p->observable = NULL;
+	free(p->path);
+	p->path = NULL;
+	for (size_t i = 0; i < p->nobjs; i++)
+		free(p->objs[i].path);
+	p->nobjs = 0;
+	for (int i = 0; i < 2; i++) {
+		strbuf_release(&p->snaps[i].text);
+		memset(&p->snaps[i], 0, sizeof(p->snaps[i]));
+	}
+	strbuf_release(&p->cur.text);
+	memset(&p->cur, 0, sizeof(p->cur));
+	p->hello = p->go = p->main_seen = false;
+	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
+	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
+	p->bias = 0;
+}
+
+static void proc_free(struct pproc *p)
+{
+	image_clear(p);
+	free(p->objs);
+	free(p->exec_path);
+}
+
+static void add(struct ptracer *t, json_t *e)
+{
+	if (t->until_done) {
+		json_decref(e);
+		return;
+	}
+	t->ev = xgrow(t->ev, &t->evcap, t->nev + 1, sizeof(*t->ev));
+	t->ev[t->nev++] = e;
+}
+
+static const struct rt_elf_sym *sym_at(const struct pproc *p, uint64_t runtime)
+{
+	if (!p->bin || runtime < p->bias)
+		return NULL;
+	return rt_elf_sym_at(p->bin->elf, runtime - p->bias, NULL);
+}
+
+static bool sym_is(const struct rt_elf_sym *s, const char *name)
+{
+	return s && s->name && strcmp(s->name, name) == 0;
+}
+
+static const struct rt_probe *plan_find(const struct pproc *p, enum rt_phase_role role, const char *sym, uint64_t addr)
+{
+	for (size_t i = 0; i < p->plan.n; i++) {
+		const struct rt_probe *pr = &p->plan.p[i];
+
+		if (pr->role != role)
+			continue;
+		if (sym && strncmp(pr->symbol, sym, strlen(sym)) == 0 &&
+		    (pr->symbol[strlen(sym)] == '\0' || strcmp(pr->symbol + strlen(sym), ".abi0") == 0))
+			return pr;
+		if (!sym && pr->addr == addr)
+			return pr;
+	}
+	return NULL;
+}
+
+/* Where a jump at the start of `addr` goes (e9 rel32 / eb rel8, after an endbr64), or 0. */
+static uint64_t jump_target(const struct rt_elf *e, uint64_t addr)
+{
+	const unsigned char *c = rt_elf_bytes(e, addr, 9);
+	static const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+	if (!c)
+		return 0;
+	if (memcmp(c, endbr, 4) == 0) {
+		c += 4;
+		addr += 4;
+	}
+	if (c[0] == 0xe9) {
+		int32_t rel;
+
+		memcpy(&rel, c + 1, 4);
+		return addr + 5 + (uint64_t)(int64_t)rel;
+	}
+	if (c[0] == 0xeb)
+		return addr + 2 + (uint64_t)(int64_t)(int8_t)c[1];
+	return 0;
+}
+
+/* The preload engine's plan for an image: probes/plan.h's, plus, for a Go program whose ELF entry is not
+ * the runtime's entry stub (cgo: libc's _start), that entry; and which probes the shim can observe. */
+static void make_plan(struct pproc *p)
+{
+	const struct rt_elf *e = p->bin->elf;
+	struct rt_probe_plan base;
+	bool has_entry = false;
+	const struct rt_elf_sym *cmain = rt_elf_sym_by_name(e, "main"), *rt0 = rt_elf_sym_by_name(e, "runtime.rt0_go");
+
+	rt_probe_plan(p->bin, &base);
+	for (size_t i = 0; i < base.n; i++)
+		has_entry = has_entry || base.p[i].role == RT_ROLE_ENTRY;
+	p->go = p->bin->go && rt_elf_sym_by_name(e, "runtime.main");
+	p->plan.p = xcalloc(base.n + 1, sizeof(*p->plan.p));
+	p->plan.n = 0;
+	if (!has_entry && !e->is_static) {
+		struct rt_probe *pr = &p->plan.p[p->plan.n++];
+
+		pr->addr = e->entry;
+		pr->symbol = xstrdup(p->bin->entry_sym ? p->bin->entry_sym->name : "entry");
+		pr->role = RT_ROLE_ENTRY;
+	}
+	for (size_t i = 0; i < base.n; i++)
+		p->plan.p[p->plan.n++] = base.p[i]; /* takes the strings */
+	free(base.p);
+	p->observable = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->observable));
+	for (size_t i = 0; i < p->plan.n; i++) {
+		const struct rt_probe *pr = &p->plan.p[i];
+		bool ok = true;
+
+		if (p->go) {
+			if (pr->role == RT_ROLE_ENTRY)
+				ok = pr->addr == e->entry;
+			else if (pr->role == RT_ROLE_PHASE && strncmp(pr->symbol, "runtime.rt0_go", 14) == 0)
+				ok = cmain && rt0 && jump_target(e, cmain->addr) == rt0->addr;
+			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.schedinit") == 0)
+				ok = rt_elf_sym_by_name(e, "x_cgo_mmap") != NULL;
+			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.main") == 0)
+				ok = rt_elf_sym_by_name(e, "_cgo_try_pthread_create") != NULL;
+			else
+				ok = false; /* package inits, runtime.gcenable, main.main, the fatal path */
+		} else if (pr->role == RT_ROLE_FATAL) {
+			ok = false;
+		}
+		p->observable[i] = ok;
+	}
+}
+
+static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr)
+{
+	return rt_probe_event(r->t, p->pid, tid, pr);
+}
+
+static json_t *mark(const struct rt_pl_rec *r, const char *what)
+{
+	json_t *e = rt_event_new("mark", r->t, r->pid, r->tid);
+
+	json_object_set_new(e, "what", json_string(what));
+	return e;
+}
+
+/* ---- records --------------------------------------------------------------------------------------- */
+
+static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *payload)
+{
+	struct pproc *p = proc_get(t, r->pid);
+	struct rt_err err = { 0 };
+	bool first_root = r->pid == t->root && !t->header_done;
+	char *path = xstrndup(payload, r->len);
+	json_t *e, *bin;
+	uint64_t at;
+
+	image_clear(p);
+	p->hello = true;
+	p->path = path;
+	if (first_root && t->rootbin && strcmp(path, t->rootreal) == 0) {
+		p->bin = t->rootbin;
+	} else if (rt_binary_open(&p->bin, path, &err) == 0) {
+		p->own_bin = true;
+	} else {
+		p->bin = NULL;
+	}
+	if (p->bin) {
+		p->bias = p->bin->elf->type == 3 /* ET_DYN */ ? r->a[1] - p->bin->elf->entry : 0;
+		make_plan(p);
+	}
+	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
+	{
+		json_t *probes = json_object_get(bin, "probes"), *pr;
+		size_t i;
+
+		json_array_foreach(probes, i, pr)
+			if (i < p->plan.n && !p->observable[i])
+				json_object_set_new(pr, "observable", json_false());
+	}
+	at = p->exec_t ? p->exec_t : first_root ? t->t0 : r->t;
+	e = rt_event_new("exec", at, r->pid, r->pid);
+	json_object_set_new(e, "path", json_string(path));
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < p->plan.n; i++)
+			n += p->observable[i];
+		json_object_set_new(e, "probes", json_integer((json_int_t)n));
+	}
+	if (r->pid != t->root)
+		json_object_set_new(e, "ppid", json_integer((json_int_t)r->a[2]));
+	if (first_root) {
+		t->header_bin = bin;
+		t->header_done = true;
+	} else {
+		json_object_set_new(e, "binary", bin);
+	}
+	add(t, e);
+	p->exec_t = 0;
+	free(p->exec_path);
+	p->exec_path = NULL;
+	e = mark(r, "loader-done");
+	json_object_set_new(e, "note", json_string("the dynamic loader mapped and relocated every object and ran the "
+						   "first initialiser (librt0preload.so's)"));
+	add(t, e);
+}
+
+static const char *obj_path(const struct pproc *p, uint64_t id)
+{
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (p->objs[i].id == id)
+			return p->objs[i].path;
+	return NULL;
+}
+
+static void on_init(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
+{
+	const struct rt_probe *pr = NULL;
+	const char *obj = obj_path(p, r->a[0]);
+	json_t *e;
+
+	if (r->a[0] == 0 && p->bin && !p->go && (pr = plan_find(p, RT_ROLE_INIT, NULL, r->a[2] - p->bias)) != NULL) {
+		add(t, probe_event(p, r, r->tid, pr));
+		return;
+	}
+	/* another object's constructor, or a Go program's C constructor (not a probe of its plan) */
+	e = mark(r, "constructor");
+	json_object_set_new(e, "object", json_string(obj ? obj : "?"));
+	json_object_set_new(e, "index", json_integer((json_int_t)r->a[1]));
+	if (r->a[0] == 0) {
+		const struct rt_elf_sym *s = sym_at(p, r->a[2]);
+
+		json_object_set_new(e, "addr", json_hex(r->a[2] - p->bias));
+		json_object_set_new(e, "symbol", json_str_or_null(s ? s->name : NULL));
+	} else {
+		for (size_t i = 0; i < p->nobjs; i++)
+			if (p->objs[i].id == r->a[0])
+				json_object_set_new(e, "offset", json_hex(r->a[2] - p->objs[i].base));
+	}
+	add(t, e);
+}
+
+static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
+{
+	const struct rt_probe *pr;
+
+	p->main_seen = true;
+	if (!p->bin)
+		return;
+	if (p->go) {
+		if ((pr = plan_find(p, RT_ROLE_PHASE, "runtime.rt0_go", 0)) != NULL && p->observable[pr - p->plan.p]) {
+			json_t *e = probe_event(p, r, r->tid, pr);
+
+			json_object_set_new(e, "via", json_string("main (a jump to runtime.rt0_go)"));
+			add(t, e);
+		}
+		return;
+	}
+	if ((pr = plan_find(p, RT_ROLE_MAIN, NULL, r->a[0] - p->bias)) != NULL)
+		add(t, probe_event(p, r, r->tid, pr));
+}
+
+static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret)
+{
+	json_t *e = rt_event_new("syscall", r->t, r->pid, r->tid), *a = json_array();
+
+	json_object_set_new(e, "dur", json_integer((json_int_t)r->dur));
+	json_object_set_new(e, "nr", json_integer((json_int_t)nr));
+	json_object_set_new(e, "name", json_string(rt_syscall_name(nr)));
+	for (int i = 0; i < 6; i++)
+		json_array_append_new(a, json_hex(args[i]));
+	json_object_set_new(e, "args", a);
+	json_object_set_new(e, "ret", ret ? json_integer((json_int_t)*ret) : json_null());
+	json_object_set_new(e, "via", json_string("libc"));
+	return e;
+}
+
+/* A Go phase seen inside the function, through the libc call the runtime makes there. */
+static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, int tid, const char *phase,
+		      const char *via)
+{
+	const struct rt_probe *pr = plan_find(p, RT_ROLE_PHASE, phase, 0);
+	json_t *e;
+
+	if (!pr || !p->observable[pr - p->plan.p])
+		return;
+	e = probe_event(p, r, tid, pr);
+	json_object_set_new(e, "seen", json_string("within"));
+	json_object_set_new(e, "via", json_string(via));
+	add(t, e);
+}
+
+static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
+{
+	add(t, syscall_event(r, r->nr, r->a, &r->ret));
+	if (p->go && p->main_seen && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
+	    sym_is(sym_at(p, r->caller), "x_cgo_mmap"))
+		p->sched_rec = *r;
+}
+
+static void on_clone(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
+{
+	json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
+	const struct rt_elf_sym *s = sym_at(p, r->caller);
+
+	json_object_set_new(e, "child", r->a[0] ? json_integer((json_int_t)r->a[0]) : json_null());
+	json_object_set_new(e, "kind", json_string("thread"));
+	json_object_set_new(e, "via", json_string("pthread_create"));
+	add(t, e);
+	if (p->go && p->main_seen && (!p->gomain_rec.t || r->t < p->gomain_rec.t) && s && s->name &&
+	    (strncmp(s->name, "_cgo_", 5) == 0 || strncmp(s->name, "x_cgo_", 6) == 0))
+		p->gomain_rec = *r;
+}
+
+static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, const char *payload)
+{
+	struct psnap *s = &p->cur;
+
+	if (s->id != r->a[0]) {
+		strbuf_release(&s->text);
+		memset(s, 0, sizeof(*s));
+		s->id = r->a[0];
+		s->t = r->t;
+		s->what = (int)r->a[1];
+	}
+	strbuf_add(&s->text, payload, r->len);
+	if (!r->a[2])
+		return;
+	if ((s->what == RT_PL_AT_MAIN || s->what == RT_PL_AT_CGO_INIT_DONE) && !p->snaps[s->what - 1].done) {
+		p->snaps[s->what - 1] = *s;
+		p->snaps[s->what - 1].done = true;
+		memset(s, 0, sizeof(*s));
+	} else {
+		strbuf_release(&s->text);
+		memset(s, 0, sizeof(*s));
+	}
+	/* --until main: the root's trace ends once main's snapshot is in */
+	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->go) {
+		json_t *m = rt_maps_event_text(p->snaps[0].text.buf ? p->snaps[0].text.buf : "", p->snaps[0].text.len,
+					       p->pid, "main", p->snaps[0].t);
+
+		add(t, m);
+		p->snaps[0].done = false;
+		strbuf_release(&p->snaps[0].text);
+		t->until_done = true;
+	}
+}
+
+/* What is written once an image is over: its Go moments (the earliest of each), and its layout
+ * snapshot: a C program's at main, a cgo Go program's at x_cgo_notify_runtime_init_done (else at
+ * main, which is runtime.rt0_go). Every lookup the shim makes succeeds: a failed dlsym allocates
+ * (dlerror) and would give the program a heap it does not have untraced. */
+static void image_end(struct ptracer *t, struct pproc *p)
+{
+	struct psnap *s = NULL;
+	const char *at = "main";
+
+	if (p->sched_rec.t)
+		go_within(t, p, &p->sched_rec, p->sched_rec.tid, "runtime.schedinit",
+			  "the runtime's first mmap, through x_cgo_mmap (mallocinit)");
+	if (p->gomain_rec.t)
+		go_within(t, p, &p->gomain_rec, p->gomain_rec.tid, "runtime.main",
+			  "the runtime's first thread (sysmon's), through pthread_create");
+	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
+	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
+
+	if (p->go && p->snaps[1].done) {
+		s = &p->snaps[1];
+		at = "x_cgo_notify_runtime_init_done";
+	} else if (p->snaps[0].done) {
+		s = &p->snaps[0];
+		at = p->go ? "runtime.rt0_go" : "main";
+	}
+	if (s) {
+		json_t *e = rt_maps_event_text(s->text.buf ? s->text.buf : "", s->text.len, p->pid, at, s->t);
+
+		json_object_set_new(e, "how", json_string("in-process"));
+		add(t, e);
+	}
+	for (int i = 0; i < 2; i++) {
+		strbuf_release(&p->snaps[i].text);
+		p->snaps[i].done = false;
+	}
+}
+
+static void pending_exec(struct ptracer *t, struct pproc *p)
+{
+	json_t *e;
+
+	if (!p->exec_t)
+		return;
+	/* an exec whose program never said hello: it does not load the library (static), or it was not
+	 * to (--no-follow) */
+	e = rt_event_new("exec", p->exec_t, p->pid, p->pid);
+	json_object_set_new(e, "path", json_string(p->exec_path ? p->exec_path : "?"));
+	json_object_set_new(e, "probes", json_integer(0));
+	json_object_set_new(e, "followed", json_false());
+	add(t, e);
+	p->exec_t = 0;
+}
+
+static void on_record(struct ptracer *t, const char *buf, size_t n)
+{
+	struct rt_pl_rec r;
+	const char *payload;
+	struct pproc *p;
+
+	if (rt_pl_decode(buf, n, &r, &payload) != 0) {
+		t->malformed++;
+		return;
+	}
+	p = proc_get(t, r.pid);
+	switch (r.kind) {
+	case RT_PL_HELLO:
+		image_end(t, p);
+		on_hello(t, &r, payload);
+		break;
+	case RT_PL_OBJECT:
+		p->objs = xgrow(p->objs, &p->objcap, p->nobjs + 1, sizeof(*p->objs));
+		p->objs[p->nobjs++] = (struct pobj){ (uint32_t)r.a[0], r.a[1],
+						     r.len ? xstrndup(payload, r.len) : xstrdup(p->path ? p->path : "") };
+		break;
+	case RT_PL_ENTRY: {
+		const struct rt_probe *pr = p->bin ? plan_find(p, RT_ROLE_ENTRY, NULL, p->bin->elf->entry) : NULL;
+
+		/* the entry moment only when __libc_start_main was called from the function at the ELF entry */
+		if (pr && p->bin->entry_sym && sym_at(p, r.caller) == p->bin->entry_sym) {
+			add(t, probe_event(p, &r, r.tid, pr));
+		} else {
+			json_t *e = mark(&r, "libc-start");
+
+			json_object_set_new(e, "caller", json_hex(r.caller));
+			add(t, e);
+		}
+		break;
+	}
+	case RT_PL_INIT:
+		on_init(t, p, &r);
+		break;
+	case RT_PL_MAIN:
+		on_main(t, p, &r);
+		break;
+	case RT_PL_SYSCALL:
+		on_syscall(t, p, &r);
+		break;
+	case RT_PL_CLONE:
+		on_clone(t, p, &r);
+		break;
+	case RT_PL_FORK:
+		if (r.ret > 0) {
+			json_t *e = rt_event_new("clone", r.t, r.pid, r.tid);
+
+			json_object_set_new(e, "child", json_integer((json_int_t)r.ret));
+			json_object_set_new(e, "kind", json_string("fork"));
+			json_object_set_new(e, "via", json_string("fork"));
+			add(t, e);
+		} else {
+			uint64_t args[6] = { 0 };
+
+			add(t, syscall_event(&r, SYS_clone, args, &r.ret));
+		}
+		break;
+	case RT_PL_EXEC: {
+		char *path = xstrndup(payload, r.len);
+
+		if (r.a[1]) { /* it returned: failed */
+			uint64_t args[6] = { 0 };
+			json_t *e = syscall_event(&r, r.nr, args, &r.ret);
+
+			json_object_set_new(e, "path", json_string(path));
+			add(t, e);
+			free(path);
+			p->exec_t = 0;
+		} else {
+			pending_exec(t, p);
+			image_end(t, p);
+			p->exec_t = r.t;
+			free(p->exec_path);
+			p->exec_path = path;
+			p->exec_follow = r.a[0];
+		}
+		break;
+	}
+	case RT_PL_EXIT: {
+		uint64_t args[6] = { r.a[0] };
+
+		add(t, syscall_event(&r, SYS_exit_group, args, NULL));
+		if (r.pid != t->root) { /* the root's exit comes from waitpid */
+			json_t *e = rt_event_new("exit", r.t, r.pid, 0);
+
+			json_object_set_new(e, "status", json_integer((json_int_t)(r.a[0] & 0xff)));
+			json_object_set_new(e, "signal", json_null());
+			json_object_set_new(e, "via", json_string("libc"));
+			add(t, e);
+		}
+		break;
+	}
+	case RT_PL_ABORT: {
+		json_t *e = rt_signal_event(r.t, r.pid, r.tid, SIGABRT, -6 /* SI_TKILL */, 0);
+
+		json_object_set_new(e, "via", json_string("abort"));
+		add(t, e);
+		break;
+	}
+	case RT_PL_MAPS:
+		on_maps(t, p, &r, payload);
+		break;
+	case RT_PL_DLOPEN: {
+		json_t *e = mark(&r, "dlopen"), *name = json_stringn(payload, r.len);
+
+		json_object_set_new(e, "name", name ? name : json_string("?"));
+		json_object_set_new(e, "flags", json_hex(r.a[0]));
+		add(t, e);
+		break;
+	}
+	case RT_PL_CALL: {
+		const struct rt_elf_sym *s = sym_at(p, r.caller);
+
+		if (!p->go)
+			break;
+		if (r.nr == RT_PL_CALL_SIGACTION && sym_is(s, "x_cgo_sigaction")) {
+			json_t *e = mark(&r, "go-initsig");
+
+			json_object_set_new(e, "note", json_string("the runtime's first sigaction (initsig on m0, after "
+								   "runtime.schedinit), through x_cgo_sigaction"));
+			add(t, e);
+		} else if (r.nr == RT_PL_CALL_COND_BROADCAST && sym_is(s, "x_cgo_notify_runtime_init_done")) {
+			json_t *e = mark(&r, "go-runtime-init-done");
+
+			json_object_set_new(e, "note", json_string("x_cgo_notify_runtime_init_done: runtime package inits "
+								   "and runtime.gcenable are done; main's package inits follow"));
+			add(t, e);
+		}
+		break;
+	}
+	}
+}
+
+/* ---- running ---------------------------------------------------------------------------------------- */
+
+/* librt0preload.so: $RT0_PRELOAD_LIB, else probes/preload/ beside the rt0trace binary (the build tree). */
+static int find_shim(char *out, size_t size, struct rt_err *err)
+{
+	const char *env = getenv(SHIM_ENV);
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		if (!realpath(env, out) || access(out, R_OK) != 0)
+			return rt_errf(err, RT_EXIT_ENV, "cannot use the preload library '%s' ($%s): %s", env, SHIM_ENV,
+				       strerror(errno));
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot find the preload library: /proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	if ((size_t)snprintf(out, size, "%s/probes/preload/" SHIM_NAME, self) >= size || access(out, R_OK) != 0)
+		return rt_errf(err, RT_EXIT_ENV, "the preload library was not found at '%s/probes/preload/" SHIM_NAME
+						 "' (build it, or set $%s)", self, SHIM_ENV);
+	return 0;
+}
+
+/* A program LD_PRELOAD cannot reach is refused before it runs. A script is let through: its
+ * interpreter loads the library. */
+static int check_program(struct ptracer *t, const char *prog, struct rt_err *err)
+{
+	struct rt_err e2 = { 0 };
+
+	if (!realpath(prog, t->rootreal))
+		snprintf(t->rootreal, sizeof(t->rootreal), "%s", prog);
+	if (rt_binary_open(&t->rootbin, prog, &e2) != 0) {
+		t->rootbin = NULL;
+		return 0;
+	}
+	if (t->rootbin->elf->is_static)
+		return rt_errf(err, RT_EXIT_INPUT, "'%s' is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it, "
+						   "so --engine preload cannot trace it; use --engine ptrace or --engine ebpf", prog);
+	if (t->rootbin->elf->machine != 62 /* EM_X86_64 */ || t->rootbin->elf->elfclass != 2 /* ELFCLASS64 */)
+		return rt_errf(err, RT_EXIT_INPUT, "'%s' is a %s program and " SHIM_NAME " is built for amd64: the loader "
+						   "would not load it; use --engine ptrace or --engine ebpf", prog,
+			       t->rootbin->elf->arch);
+	return 0;
+}
+
+static int cmp_t(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int64_t tx = json_get_int(x, "t"), ty = json_get_int(y, "t");
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	/* same time: the order they were made in (kept in "seq") */
+	return json_get_int(x, "seq") < json_get_int(y, "seq") ? -1 : 1;
+}
+
+/* Takes every record the socket has now into `raw` (length-prefixed, decoded after the program is
+ * reaped: while it runs, the launcher does as little as it can on a machine it shares); returns 1 at
+ * EOF (no writer left), else 0. */
+static int drain(struct ptracer *t, int sock, struct strbuf *raw)
+{
+	char buf[RT_PL_MAX + 1];
+
+	for (;;) {
+		ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		uint32_t len;
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : 1;
+		if (n == 0)
+			return 1;
+		if ((size_t)n > RT_PL_MAX) {
+			t->malformed++;
+			continue;
+		}
+		len = (uint32_t)n;
+		strbuf_add(raw, &len, sizeof(len));
+		strbuf_add(raw, buf, (size_t)n);
+	}
+}
+
+static void decode_all(struct ptracer *t, const struct strbuf *raw)
+{
+	for (size_t off = 0; off + sizeof(uint32_t) <= raw->len;) {
+		uint32_t len;
+
+		memcpy(&len, raw->buf + off, sizeof(len));
+		off += sizeof(len);
+		on_record(t, raw->buf + off, len);
+		off += len;
+	}
+}
+
+static void set_env(const char *shim, int wfd, int lfd, unsigned flags)
+{
+	struct stat sw, sl;
+	char v[192];
+	const char *pre = getenv("LD_PRELOAD");
+	char *both;
+
+	fstat(wfd, &sw);
+	fstat(lfd, &sl);
+	snprintf(v, sizeof(v), "%d:%d:%llu:%llu:%d:%llu:%llu:%u", RT_PL_VERSION, wfd, (unsigned long long)sw.st_dev,
+		 (unsigned long long)sw.st_ino, lfd, (unsigned long long)sl.st_dev, (unsigned long long)sl.st_ino, flags);
+	setenv(RT_PL_ENV, v, 1);
+	both = pre && *pre ? xasprintf("%s:%s", shim, pre) : xstrdup(shim);
+	setenv("LD_PRELOAD", both, 1);
+	free(both);
+}
+
+int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct ptracer t = { 0 };
+	struct sigaction sa = { 0 }, oi, ot;
+	char shim[PATH_MAX], *prog = NULL;
+	int sv[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, gopipe[2] = { -1, -1 }, lfd = -1, wst = 0, rc = -1, pidfd = -1;
+	char go = 1;
+	bool reaped = false, eof = false, signals_set = false;
+	struct strbuf raw = STRBUF_INIT;
+	uint64_t t_reaped = 0;
+	pid_t pid = 0;
+
+	t.o = o;
+	*status = 0;
+	if (!(prog = rt_find_program(o->argv[0], err)))
+		return -1;
+	if (check_program(&t, prog, err) != 0 || find_shim(shim, sizeof(shim), err) != 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(errpipe, O_CLOEXEC) != 0 ||
+	    pipe2(gopipe, O_CLOEXEC) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
+		goto out;
+	}
+	{
+		/* room for bursts: the shim's sends block (never drop) while the queue is full */
+		int big = 8 << 20;
+
+		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
+			setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	}
+	lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC);
+	if (lfd < 0 || ftruncate(lfd, 4096) != 0 ||
+	    (t.lost = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0)) == MAP_FAILED) {
+		t.lost = NULL;
+		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
+		goto out;
+	}
+	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+		goto out;
+	pid = fork();
+	if (pid < 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* the program's two fds survive its exec; everything else of ours is close-on-exec */
+		char c;
+
+		close(sv[0]);
+		close(errpipe[0]);
+		close(gopipe[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		fcntl(sv[1], F_SETFD, 0);
+		fcntl(lfd, F_SETFD, 0);
+		set_env(shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0);
+		/* held until released, so the program's wall time is measured as tests/tools/walltime does
+		 * (released to reaped); EOF: the launcher gave up */
+		if (read(gopipe[0], &c, 1) != 1)
+			_exit(127);
+		rt_exec_or_report(prog, o->argv, errpipe[1]);
+	}
+	t.root = pid;
+	close(sv[1]);
+	close(errpipe[1]);
+	close(gopipe[0]);
+	sv[1] = errpipe[1] = gopipe[0] = -1;
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &oi);
+	sigaction(SIGTERM, &sa, &ot);
+	signals_set = true;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	t.t0 = rt_now_ns(); /* the program starts now */
+	if (write(gopipe[1], &go, 1) != 1) {
+		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
+		goto out;
+	}
+	close(gopipe[1]);
+	gopipe[1] = -1;
+	for (;;) {
+		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
+		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */
+		struct pollfd pf = { pidfd, POLLIN, 0 };
+
+		if (pidfd >= 0 && !reaped)
+			poll(&pf, 1, 20);
+		else
+			poll(NULL, 0, 20);
+		/* reaped before the queue is read: the program's wall time is not the launcher's */
+		if (!reaped && waitpid(pid, &wst, WNOHANG) == pid) {
+			t_reaped = rt_now_ns();
+			reaped = true;
+		}
+		if (!eof && drain(&t, sv[0], &raw))
+			eof = true;
+		if (interrupted)
+			break;
+		/* following: until every process holding the socket is gone; else until the program is */
+		if (reaped && (eof || o->no_follow))
+			break;
+	}
+	if (interrupted) {
+		if (o->kill_on_exit && !reaped)
+			kill(pid, SIGKILL);
+		drain(&t, sv[0], &raw);
+	}
+	close(sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
+	sv[0] = -1;
+	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
+		if (!reaped)
+			waitpid(pid, &wst, 0);
+		rt_trace_discard(&t.trace, o->trace_path);
+		goto out;
+	}
+	decode_all(&t, &raw);
+	strbuf_release(&raw);
+	for (size_t i = 0; i < t.nprocs; i++) {
+		pending_exec(&t, &t.procs[i]);
+		image_end(&t, &t.procs[i]);
+	}
+	if (reaped) {
+		json_t *e = rt_event_new("exit", t_reaped, pid, 0);
+
+		json_object_set_new(e, "status", WIFEXITED(wst) ? json_integer(WEXITSTATUS(wst)) : json_null());
+		json_object_set_new(e, "signal", WIFSIGNALED(wst) ? json_integer(WTERMSIG(wst)) : json_null());
+		add(&t, e); /* dropped after --until main: the trace ended there */
+		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
+		t.trace.program_ns = t_reaped - t.t0;
+	} else {
+		*status = 128 + (int)interrupted;
+	}
+	/* the events in time order; ties in the order they were made */
+	for (size_t i = 0; i < t.nev; i++)
+		json_object_set_new(t.ev[i], "seq", json_integer((json_int_t)i));
+	qsort(t.ev, t.nev, sizeof(*t.ev), cmp_t);
+	rt_trace_header(&t.trace, "preload", o->argv, t.header_bin ? t.header_bin : json_null(), t.t0);
+	t.header_bin = NULL;
+	for (size_t i = 0; i < t.nev; i++) {
+		json_object_del(t.ev[i], "seq");
+		rt_trace_event(&t.trace, t.ev[i]);
+	}
+	t.nev = 0;
+	t.trace.lost = (t.lost ? __atomic_load_n(&t.lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t.malformed;
+	if (rt_trace_close(&t.trace, !interrupted) != 0) {
+		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (t.trace.f)
+		rt_trace_discard(&t.trace, o->trace_path);
+	if (signals_set) {
+		sigaction(SIGINT, &oi, NULL);
+		sigaction(SIGTERM, &ot, NULL);
+	}
+	if (pid > 0 && gopipe[1] >= 0) { /* never released: it reads EOF and leaves */
+		close(gopipe[1]);
+		gopipe[1] = -1;
+		waitpid(pid, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (errpipe[i] >= 0)
+			close(errpipe[i]);
+		if (gopipe[i] >= 0)
+			close(gopipe[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (t.lost)
+		munmap(t.lost, 4096);
+	if (lfd >= 0)
+		close(lfd);
+	for (size_t i = 0; i < t.nev; i++)
+		json_decref(t.ev[i]);
+	free(t.ev);
+	json_decref(t.header_bin);
+	for (size_t i = 0; i < t.nprocs; i++)
+		proc_free(&t.procs[i]);
+	free(t.procs);
+	strbuf_release(&raw);
+	rt_binary_free(t.rootbin);
+	free(prog);
+	return rc;
+}

@@ -31,6 +31,16 @@ size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max)
 		else
 			snprintf(p->name, sizeof(p->name), "_rt0_%s_linux", e->arch);
 		s = rt_elf_sym_by_name(e, p->name);
+		/* Linked externally (cgo), the program starts in libc's _start, which calls the runtime's C
+		 * `main`; the stub never runs. The entry is then what the ELF entry names. */
+		if (!catalog[i].name && e->entry && (!s || s->addr != e->entry)) {
+			uint64_t off;
+			const struct rt_elf_sym *at = rt_elf_sym_at(e, e->entry, &off);
+
+			s = at && off == 0 ? at : NULL;
+			if (s)
+				snprintf(p->name, sizeof(p->name), "%s", s->name);
+		}
 		p->symbol = s ? s->name : NULL;
 		p->addr = s ? s->addr : 0;
 		p->role = catalog[i].role;

@@ -1,5 +1,5 @@
 # The engine checks every tracing engine must pass (sourced by run.sh for ptrace, ebpf.sh for ebpf):
-# every check passes on the Go fixtures; observed init order == placed == the program's own
+# every check passes on the Go fixtures (cgo: entered through libc's _start); observed init order == placed == the program's own
 # GODEBUG=inittrace=1; text at the ELF address (+bias for PIE) at main.main; the syscall set equals
 # strace -f's; goroutines in init lose no probe; a C program's constructors; --until main, signals and
 # SIGINT leave the program's output and status untouched; -p attaches mid-init.
@@ -24,7 +24,7 @@ engine_checks() {
     diff -u "$TMP/$name.plain" "$TMP/$name.traced" >&2 || die "$name: traced output differs from untraced"
   }
 
-  for f in diamond asm embed vendored goinit diamond-pie; do
+  for f in diamond asm embed vendored goinit diamond-pie cgo; do
     need_fixture "$f"
     traced_matches_untraced "$f"
     "$R" report --format json -o "$TMP/$f.report.json" "$TMP/$f.jsonl" || die "$f: report exit $? (a check failed): $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/$f.report.json")"

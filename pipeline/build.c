@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
+#include "pipeline/cctool.h"
+#include "pipeline/cgo.h"
 #include "pipeline/config.h"
 #include "pipeline/embed.h"
 #include "pipeline/filehash.h"
@@ -35,6 +38,10 @@ extern char **environ;
 
 enum step_kind { S_MKDIR, S_WRITE, S_EXEC, S_PACK, S_BUILDID };
 
+/* cgo's dynamic-import link (_cgo_.o) may fail, as in cmd/go: the package is then built without
+ * _cgo_import.go and with a "dynimportfail" marker for the linker. Steps on either side of that say so. */
+enum step_cond { C_ALWAYS, C_DYN_OK, C_DYN_FAIL };
+
 struct step {
 	enum step_kind kind;
 	char *path;         /* MKDIR dir, WRITE file, PACK archive, BUILDID file */
@@ -43,6 +50,8 @@ struct step {
 	struct strv argv;   /* EXEC argv, PACK member files */
 	struct strv env;    /* EXEC: extra "K=V" */
 	char *cwd;          /* EXEC */
+	enum step_cond cond; /* run only when the job's dynamic-import link went this way */
+	bool probe;         /* EXEC whose failure is an answer (sets the job's dynfail), not an error */
 };
 
 struct job {
@@ -65,6 +74,15 @@ struct job {
 	size_t height;           /* critical-path weight from here to the link: ready jobs start highest first */
 	struct strv compile_argv;
 	struct strv asm_argvs;   /* each asm command, tab-joined, for the manifest */
+	/* cgo packages: the cgo run, each C compiler command (the C files, then _cgo_main.c, then the
+	 * _cgo_.o link), the cgo -dynimport run; dynfail once the _cgo_.o link failed. */
+	struct strv cgo_argv, dyn_argv;
+	struct strv *cc_argvs;
+	char **cc_cwds;
+	size_t ncc, ncc_src;     /* all C commands; those compiling the package's C (the _x*.o) */
+	struct strv cgo_objs;    /* the C objects for the archive ([preferlinkext], _x001.o, ...) */
+	bool preferlinkext, cgo_ldflags; /* a hint for the linker; cgo gets -ldflags (and CGO_LDFLAGS=) */
+	bool dynfail;
 };
 
 struct build {
@@ -87,6 +105,11 @@ struct build {
 	size_t nready;
 	char *out;               /* final output path */
 	bool tty;
+	struct gb_cc cc;         /* $CC (also the -extld of every link) */
+	bool need_cc;            /* some package uses cgo */
+	struct strv env_cppflags, env_cflags, env_ldflags; /* $CGO_CPPFLAGS, $CGO_CFLAGS, $CGO_LDFLAGS or defaults */
+	struct strv ldflags;     /* -ldflags, split */
+	char *cwd;               /* -C DIR (default "."), absolute */
 };
 
 static void step_free(struct step *s)
@@ -185,7 +208,15 @@ static void put_heredoc(const struct build *b, FILE *f, const char *data, size_t
 	free(shown);
 }
 
-static void show_step(const struct build *b, const struct step *s, FILE *f)
+/* In the -n recipe (`recipe`), the dynamic-import link records its outcome in $dynok and the steps that
+ * depend on it test it; -x shows only what runs. */
+static void show_cond(const struct step *s, FILE *f, bool recipe)
+{
+	if (recipe && s->cond != C_ALWAYS)
+		fputs(s->cond == C_DYN_OK ? "[ -n \"$dynok\" ] && " : "[ -z \"$dynok\" ] && ", f);
+}
+
+static void show_step(const struct build *b, const struct step *s, FILE *f, bool recipe)
 {
 	switch (s->kind) {
 	case S_MKDIR:
@@ -195,6 +226,7 @@ static void show_step(const struct build *b, const struct step *s, FILE *f)
 		break;
 	case S_WRITE:
 		if (s->len == 0) {
+			show_cond(s, f, recipe);
 			fputs("echo -n > ", f);
 			put_word(b, f, s->path);
 			fputs(" # internal\n", f);
@@ -207,11 +239,14 @@ static void show_step(const struct build *b, const struct step *s, FILE *f)
 		fputs("EOF\n", f);
 		break;
 	case S_EXEC:
+		if (recipe && s->probe)
+			fputs("dynok=1\n", f);
 		if (s->cwd) {
 			fputs("cd ", f);
 			put_word(b, f, s->cwd);
 			fputc('\n', f);
 		}
+		show_cond(s, f, recipe);
 		for (size_t i = 0; i < s->env.n; i++) {
 			const char *eq = strchr(s->env.v[i], '=');
 
@@ -224,9 +259,12 @@ static void show_step(const struct build *b, const struct step *s, FILE *f)
 				fputc(' ', f);
 			put_word(b, f, s->argv.v[i]);
 		}
+		if (recipe && s->probe)
+			fputs(" || dynok=", f);
 		fputc('\n', f);
 		break;
 	case S_PACK:
+		show_cond(s, f, recipe);
 		fputs("\"$RT0TRACE\" tool pack r ", f);
 		put_word(b, f, s->path);
 		for (size_t i = 0; i < s->argv.n; i++) {
@@ -405,6 +443,410 @@ static void hput_target(struct strbuf *h, const struct build *b)
 		hput(h, "env %s\n", c->tool_env.v[i]);
 }
 
+/* ---- cgo: the commands for a package that imports "C" -------------------------------------------- */
+
+static void push_all(struct strv *dst, const struct strv *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		strv_push(dst, src->v[i]);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Where the build runs (-C), absolute: the -n recipe changes directory before each tool. */
+static const char *build_dir(const struct build *b)
+{
+	return b->cwd;
+}
+
+/* cmd/go's compilerCmd: the compiler and the flags every C command of a package starts with. The
+ * object directory is mapped to /tmp/go-build so that it leaves no trace in the objects. */
+static void cc_prefix(const struct build *b, const struct gb_pkg *p, const char *objdir, struct strv *a)
+{
+	const struct gb_cc *cc = &b->cc;
+	const char *arch = b->cfg.goarch;
+
+	push_all(a, &cc->argv);
+	strv_push(a, "-I");
+	strv_push(a, p->dir);
+	strv_push(a, "-fPIC");
+	if (strcmp(arch, "amd64") == 0) {
+		strv_push(a, "-m64");
+	} else if (strcmp(arch, "386") == 0) {
+		strv_push(a, "-m32");
+	} else if (strcmp(arch, "arm") == 0) {
+		strv_push(a, "-marm");
+	} else if (strcmp(arch, "s390x") == 0) {
+		strv_push(a, "-m64");
+		strv_push(a, "-march=z13");
+	} else if (strcmp(arch, "loong64") == 0) {
+		strv_push(a, "-mabi=lp64d");
+	}
+	strv_push(a, "-pthread");
+	if (cc->flags[GB_CC_NO_CARET])
+		strv_push(a, "-fno-caret-diagnostics");
+	if (cc->flags[GB_CC_QUNUSED])
+		strv_push(a, "-Qunused-arguments");
+	if (cc->flags[GB_CC_NO_GC_SECTIONS])
+		strv_push(a, "-Wl,--no-gc-sections");
+	strv_push(a, "-fmessage-length=0");
+	if (cc->flags[GB_CC_DEBUG_PREFIX_MAP])
+		strv_pushf(a, "-f%s-prefix-map=%s=/tmp/go-build", cc->flags[GB_CC_FILE_PREFIX_MAP] ? "file" : "debug", objdir);
+	if (cc->flags[GB_CC_NO_RECORD_SWITCHES])
+		strv_push(a, "-gno-record-gcc-switches");
+}
+
+/* cmd/go's -trimpath for C sources: the standard library's root becomes /_/GOROOT, the main module's
+ * /_/<module path>, the vendor directory /_/vendor. NULL when the compiler has no prefix map. */
+static char *source_prefix_map(const struct build *b, const struct gb_pkg *p)
+{
+	const char *kind = b->cc.flags[GB_CC_FILE_PREFIX_MAP] ? "file" : "debug";
+	char *to, *out;
+
+	if (!b->cc.flags[GB_CC_DEBUG_PREFIX_MAP])
+		return NULL;
+	if (p->standard || !p->mod)
+		return xasprintf("-f%s-prefix-map=%s=/_/GOROOT", kind, b->cfg.goroot);
+	if (!p->mod->is_main)
+		return xasprintf("-f%s-prefix-map=%s/vendor=/_/vendor", kind, b->g.main_mod->dir);
+	to = gb_path_join("/_", p->mod->path);
+	out = xasprintf("-f%s-prefix-map=%s=%s", kind, p->mod->dir, to);
+	free(to);
+	return out;
+}
+
+/* The .syso files of p and everything it imports (the _cgo_.o link takes them all), sorted. */
+static void gather_syso(const struct gb_pkg *p, bool *seen, struct strv *out)
+{
+	if (seen[p->index])
+		return;
+	seen[p->index] = true;
+	for (size_t i = 0; i < p->sysofiles.n; i++) {
+		char *path = xasprintf("%s/%s", p->dir, p->sysofiles.v[i]);
+
+		if (!strv_has(out, path))
+			strv_push(out, path);
+		free(path);
+	}
+	for (size_t i = 0; i < p->ndeps; i++)
+		gather_syso(p->deps[i], seen, out);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `#cgo pkg-config:` as cmd/go runs it: $PKG_CONFIG --cflags [--options] -- PACKAGES, then --libs.
+ * The output is split with #cgo's quoting rules (plain flags; shell metacharacters are not parsed). */
+static int pkg_config(const struct gb_pkg *p, struct strv *cflags, struct strv *libs, struct rt_err *err)
+{
+	struct strv tool = STRV_INIT, opts = STRV_INIT, pkgs = STRV_INIT;
+	const char *env = getenv("PKG_CONFIG");
+	int rc = -1;
+
+	for (size_t i = 0; i < p->cgo.pkgconfig.n; i++)
+		strv_push(strncmp(p->cgo.pkgconfig.v[i], "--", 2) == 0 ? &opts : &pkgs, p->cgo.pkgconfig.v[i]);
+	if (gb_split_quoted(env && *env ? env : "pkg-config", &tool, err) != 0 || tool.n == 0) {
+		rt_errf(err, RT_EXIT_ENV, "the PKG_CONFIG environment variable could not be parsed");
+		goto out;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		struct strv argv = STRV_INIT;
+		char *out = NULL;
+		int status;
+
+		push_all(&argv, &tool);
+		strv_push(&argv, pass ? "--libs" : "--cflags");
+		push_all(&argv, &opts);
+		strv_push(&argv, "--");
+		push_all(&argv, &pkgs);
+		if (gb_run_capture(argv.v, p->dir, NULL, &out, &status) != 0) {
+			rt_errf(err, RT_EXIT_ENV, "package %s: cannot run '%s' for #cgo pkg-config: %s", p->path, tool.v[0],
+				strerror(errno));
+			strv_release(&argv);
+			goto out;
+		}
+		strv_release(&argv);
+		if (status != 0) {
+			fprintf(stderr, "# %s\n%s", p->path, out);
+			rt_errf(err, RT_EXIT_BUILD, "package %s: %s %s failed (status %d)", p->path, tool.v[0],
+				pass ? "--libs" : "--cflags", status);
+			free(out);
+			goto out;
+		}
+		if (gb_split_cgo_args(out, pass ? libs : cflags) != 0) {
+			rt_errf(err, RT_EXIT_BUILD, "package %s: cannot split the output of %s: %s", p->path, tool.v[0], out);
+			free(out);
+			goto out;
+		}
+		free(out);
+	}
+	rc = 0;
+out:
+	strv_release(&tool);
+	strv_release(&opts);
+	strv_release(&pkgs);
+	return rc;
+}
+
+/* A .S file the C compiler is to assemble must not be Go assembly (cmd/go's check). */
+static bool is_go_asm(const char *path)
+{
+	char *src = rt_slurp(path);
+	bool go = false;
+
+	if (!src)
+		return false;
+	for (const char *const *w = (const char *const[]){ "TEXT", "DATA", "GLOBL", NULL }; *w && !go; w++) {
+		char *nl = xasprintf("\n%s", *w);
+
+		go = strncmp(src, *w, strlen(*w)) == 0 || strstr(src, nl) != NULL;
+		free(nl);
+	}
+	free(src);
+	return go;
+}
+
+static struct strv *add_cc(struct job *j, const char *cwd)
+{
+	j->cc_argvs = xrealloc(j->cc_argvs, (j->ncc + 1) * sizeof(*j->cc_argvs));
+	j->cc_cwds = xrealloc(j->cc_cwds, (j->ncc + 1) * sizeof(*j->cc_cwds));
+	memset(&j->cc_argvs[j->ncc], 0, sizeof(j->cc_argvs[j->ncc]));
+	j->cc_cwds[j->ncc] = xstrdup(cwd);
+	return &j->cc_argvs[j->ncc++];
+}
+
+/*
+ * The commands cmd/go runs for a package that imports "C" (runCgo, the "cgo compile" actions, dynimport),
+ * into j->cgo_argv, j->cc_argvs (the C files as _x001.o..., then _cgo_main.o, then the _cgo_.o link) and
+ * j->dyn_argv; j->cgo_objs receives what goes into the archive. `gccs` are the assembly files for gcc.
+ * The -frandom-seed values are "@SEED@" (per file) and "@ACTION@" until the action ID is known.
+ */
+static int plan_cgo_argvs(struct build *b, struct job *j, const struct strv *gccs, struct rt_err *err)
+{
+	const struct gb_config *c = &b->cfg;
+	struct gb_pkg *p = j->p;
+	struct strv cppflags = STRV_INIT, cflags = STRV_INIT, ldflags = STRV_INIT, srcs = STRV_INIT, sysos = STRV_INIT;
+	struct strv pc_cflags = STRV_INIT, pc_libs = STRV_INIT;
+	char *objdir_slash = xasprintf("%s/", j->objdir), *pmap = NULL;
+	bool std_cgo = p->standard && strcmp(p->path, "runtime/cgo") == 0, *seen;
+	struct strv *a;
+	int rc = -1;
+
+	if (p->cgo.pkgconfig.n && pkg_config(p, &pc_cflags, &pc_libs, err) != 0)
+		goto out;
+	push_all(&cppflags, &b->env_cppflags);
+	push_all(&cppflags, &p->cgo.cppflags);
+	push_all(&cppflags, &pc_cflags);
+	strv_push(&cppflags, "-I");
+	strv_push(&cppflags, objdir_slash);
+	push_all(&cflags, &b->env_cflags);
+	push_all(&cflags, &p->cgo.cflags);
+	push_all(&ldflags, &b->env_ldflags);
+	push_all(&ldflags, &p->cgo.ldflags);
+	push_all(&ldflags, &pc_libs);
+	/* Flags the internal linker cannot cope with leave a "preferlinkext" hint in the archive. cmd/go
+	 * also counts any flag outside its allow-list; only LTO and plugins are recognised here. */
+	for (size_t i = 0; i < cflags.n; i++)
+		if (strncmp(cflags.v[i], "-flto", 5) == 0 || strncmp(cflags.v[i], "-fplugin", 8) == 0)
+			j->preferlinkext = true;
+
+	a = &j->cgo_argv;
+	strv_pushf(a, "%s/cgo", c->tooldir);
+	strv_push(a, "-objdir");
+	strv_push(a, objdir_slash);
+	strv_push(a, "-importpath");
+	strv_push(a, p->path);
+	if (std_cgo)
+		strv_push(a, "-import_runtime_cgo=false");
+	if (p->standard && (std_cgo || strcmp(p->path, "runtime/race") == 0 || strcmp(p->path, "runtime/msan") == 0 ||
+			    strcmp(p->path, "runtime/asan") == 0))
+		strv_push(a, "-import_syscall=false");
+	j->cgo_ldflags = ldflags.n > 0;
+	if (ldflags.n) {
+		struct strbuf q = STRBUF_INIT;
+
+		strbuf_adds(&q, "-ldflags=");
+		for (size_t i = 0; i < ldflags.n; i++) {
+			char *one = gb_go_quote(ldflags.v[i], strlen(ldflags.v[i]));
+
+			strbuf_addf(&q, "%s%s", i ? " " : "", one);
+			free(one);
+		}
+		strv_push(a, q.buf);
+		strbuf_release(&q);
+	}
+	strv_push(a, "--");
+	push_all(a, &cppflags);
+	push_all(a, &cflags);
+	for (size_t i = 0; i < p->cgofiles.n; i++)
+		strv_pushf(a, "%s/%s", p->dir, p->cgofiles.v[i]);
+
+	/* The C compiles in cmd/go's order: _cgo_export.c, the .cgo2.c files, assembly, C. */
+	strv_pushf(&srcs, "%s/_cgo_export.c", j->objdir);
+	for (size_t i = 0; i < p->cgofiles.n; i++)
+		strv_pushf(&srcs, "%s/%.*s.cgo2.c", j->objdir, (int)(strlen(p->cgofiles.v[i]) - 3), p->cgofiles.v[i]);
+	for (size_t i = 0; i < gccs->n; i++) {
+		char *path = xasprintf("%s/%s", p->dir, gccs->v[i]);
+
+		if (is_go_asm(path)) {
+			rt_errf(err, RT_EXIT_BUILD, "package using cgo has Go assembly file %s", path);
+			free(path);
+			goto out;
+		}
+		strv_push(&srcs, path);
+		free(path);
+	}
+	for (size_t i = 0; i < p->cfiles.n; i++)
+		strv_pushf(&srcs, "%s/%s", p->dir, p->cfiles.v[i]);
+	pmap = source_prefix_map(b, p);
+	if (j->preferlinkext)
+		strv_pushf(&j->cgo_objs, "%s/preferlinkext", j->objdir);
+	for (size_t k = 0; k <= srcs.n; k++) {
+		bool main_c = k == srcs.n; /* _cgo_main.c, compiled for the dynamic-import link only */
+		char *src = main_c ? xasprintf("%s/_cgo_main.c", j->objdir) : xstrdup(srcs.v[k]);
+		char *dir = xstrndup(src, (size_t)(base_name(src) - 1 - src));
+		char *o = main_c ? xasprintf("%s/_cgo_main.o", j->objdir) : xasprintf("%s/_x%03zu.o", j->objdir, k + 1);
+
+		a = add_cc(j, dir);
+		cc_prefix(b, p, j->objdir, a);
+		push_all(a, &cppflags);
+		push_all(a, &cflags);
+		if (pmap)
+			strv_push(a, pmap);
+		if (b->cc.flags[GB_CC_RANDOM_SEED])
+			strv_push(a, main_c ? "-frandom-seed=@ACTION@" : "-frandom-seed=@SEED@");
+		strv_push(a, "-o");
+		strv_push(a, o);
+		strv_push(a, "-c");
+		strv_push(a, base_name(src));
+		if (!main_c)
+			strv_push(&j->cgo_objs, o);
+		free(src);
+		free(dir);
+		free(o);
+	}
+	j->ncc_src = srcs.n;
+
+	/* The dynamic-import link, run where the build runs. */
+	seen = xcalloc(b->g.npkgs, sizeof(*seen));
+	gather_syso(p, seen, &sysos);
+	free(seen);
+	if (sysos.n)
+		qsort(sysos.v, sysos.n, sizeof(char *), cmp_strp);
+	if (strcmp(c->goarch, "arm") == 0) {
+		/* cmd/go links _cgo_.o as PIE on linux/arm, without -static then */
+		if (!strv_has(&ldflags, "-no-pie"))
+			strv_push(&ldflags, "-pie");
+		if (strv_has(&ldflags, "-pie") && strv_has(&ldflags, "-static")) {
+			struct strv kept = STRV_INIT;
+
+			for (size_t i = 0; i < ldflags.n; i++)
+				if (strcmp(ldflags.v[i], "-static") != 0)
+					strv_push(&kept, ldflags.v[i]);
+			strv_release(&ldflags);
+			ldflags = kept;
+		}
+	}
+	a = add_cc(j, build_dir(b));
+	cc_prefix(b, p, j->objdir, a);
+	strv_push(a, "-o");
+	strv_pushf(a, "%s/_cgo_.o", j->objdir);
+	strv_pushf(a, "%s/_cgo_main.o", j->objdir);
+	push_all(a, &j->cgo_objs);
+	push_all(a, &sysos);
+	push_all(a, &ldflags);
+
+	a = &j->dyn_argv;
+	strv_pushf(a, "%s/cgo", c->tooldir);
+	strv_push(a, "-dynpackage");
+	strv_push(a, p->name);
+	strv_push(a, "-dynimport");
+	strv_pushf(a, "%s/_cgo_.o", j->objdir);
+	strv_push(a, "-dynout");
+	strv_pushf(a, "%s/_cgo_import.go", j->objdir);
+	if (std_cgo)
+		strv_push(a, "-dynlinker");
+	rc = 0;
+out:
+	strv_release(&cppflags);
+	strv_release(&cflags);
+	strv_release(&ldflags);
+	strv_release(&srcs);
+	strv_release(&sysos);
+	strv_release(&pc_cflags);
+	strv_release(&pc_libs);
+	free(objdir_slash);
+	free(pmap);
+	return rc;
+}
+
+/* The values a C compile's -frandom-seed takes: like cmd/go, derived from the action ID (per file). */
+static void fill_seeds(struct job *j)
+{
+	for (size_t k = 0; k < j->ncc; k++)
+		for (size_t i = 0; i < j->cc_argvs[k].n; i++) {
+			char **arg = &j->cc_argvs[k].v[i];
+
+			if (strcmp(*arg, "-frandom-seed=@ACTION@") == 0) {
+				free(*arg);
+				*arg = xasprintf("-frandom-seed=%s", j->action_id);
+			} else if (strcmp(*arg, "-frandom-seed=@SEED@") == 0) {
+				char *key = xasprintf("%s cgo compile %s", j->action_id, j->cc_argvs[k].v[j->cc_argvs[k].n - 1]);
+				uint8_t h[32];
+				char seed[GB_ID_LEN + 1];
+
+				gb_sha256(key, strlen(key), h);
+				gb_hash_to_string(h, seed);
+				free(key);
+				free(*arg);
+				*arg = xasprintf("-frandom-seed=%s", seed);
+			}
+		}
+}
+
+static struct step *add_exec(struct job *j, const struct strv *argv, const char *cwd, bool term)
+{
+	struct step *s = add_step(j, S_EXEC, NULL);
+
+	push_all(&s->argv, argv);
+	s->cwd = cwd ? xstrdup(cwd) : NULL;
+	if (term)
+		strv_push(&s->env, "TERM=dumb"); /* cmd/go's cCompilerEnv */
+	return s;
+}
+
+/* The steps of the cgo part, in cmd/go's order, up to _cgo_import.go. */
+static void add_cgo_steps(struct build *b, struct job *j)
+{
+	struct step *s;
+
+	s = add_exec(j, &j->cgo_argv, j->p->dir, true);
+	if (j->cgo_ldflags)
+		strv_push(&s->env, "CGO_LDFLAGS=");
+	for (size_t k = 0; k < j->ncc; k++) {
+		if (k == j->ncc - 1 && j->preferlinkext) {
+			s = add_step(j, S_WRITE, NULL);
+			s->path = xasprintf("%s/preferlinkext", j->objdir);
+			s->data = xstrdup("");
+		}
+		s = add_exec(j, &j->cc_argvs[k], j->cc_cwds[k], true);
+		s->probe = k == j->ncc - 1; /* the _cgo_.o link may fail: then no dynamic imports */
+	}
+	s = add_exec(j, &j->dyn_argv, build_dir(b), true);
+	s->cond = C_DYN_OK;
+	s = add_step(j, S_WRITE, NULL);
+	s->path = xasprintf("%s/dynimportfail", j->objdir);
+	s->data = xstrdup("");
+	s->cond = C_DYN_FAIL;
+}
+
 /* ---- the compile action of one package ----------------------------------------------------------- */
 
 static const char *trim_target(const struct gb_pkg *p, char **owned)
@@ -419,17 +861,49 @@ static const char *trim_target(const struct gb_pkg *p, char **owned)
 	return p->path;
 }
 
+/* Environment the C compiler and linker read (hashed into cgo packages' action IDs). */
+static const char *const cc_env[] = { "CPATH", "C_INCLUDE_PATH", "LIBRARY_PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX",
+				      "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR", NULL };
+
+/* The compile step; for a cgo package two, for either outcome of the dynamic-import link (without it,
+ * no _cgo_import.go). */
+static void add_compile_steps(struct build *b, struct job *j)
+{
+	bool cgo = j->p->cgofiles.n > 0;
+	struct step *s;
+
+	(void)b;
+	s = add_exec(j, &j->compile_argv, j->p->dir, false);
+	if (!cgo)
+		return;
+	s->cond = C_DYN_OK;
+	s = add_exec(j, &j->compile_argv, j->p->dir, false);
+	s->cond = C_DYN_FAIL;
+	free(s->argv.v[--s->argv.n]); /* _cgo_import.go is the last file */
+	s->argv.v[s->argv.n] = NULL;
+}
+
 static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 {
 	const struct gb_config *c = &b->cfg;
 	struct gb_pkg *p = j->p;
 	struct strbuf h = STRBUF_INIT;
-	struct strv embed_files = STRV_INIT, objs = STRV_INIT;
+	struct strv embed_files = STRV_INIT, objs = STRV_INIT, goasm = STRV_INIT, gccs = STRV_INIT;
 	struct strbuf icfg = STRBUF_INIT;
 	char *embedcfg = NULL, *trimarg, *owned;
-	bool ext = p->sfiles.n || p->sysofiles.n;
+	bool cgo = p->cgofiles.n > 0;
+	bool ext = p->sfiles.n || p->sysofiles.n || cgo;
 	struct step *s;
 	int rc = -1;
+
+	/* In a cgo package gcc assembles the .S files; only runtime/cgo also has Go assembly (the files
+	 * not named gcc_*). */
+	for (size_t i = 0; i < p->sfiles.n; i++) {
+		bool gcc = cgo && (!p->standard || strcmp(p->path, "runtime/cgo") != 0 ||
+				   strncmp(p->sfiles.v[i], "gcc_", 4) == 0);
+
+		strv_push(gcc ? &gccs : &goasm, p->sfiles.v[i]);
+	}
 
 	/* importcfg: every direct import, with importmap where the written path differs. */
 	strbuf_adds(&icfg, "# import config\n");
@@ -477,7 +951,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
 		strv_push(a, "-goversion");
 		strv_push(a, c->version);
-		if (p->sfiles.n) {
+		if (goasm.n) {
 			strv_push(a, "-symabis");
 			strv_pushf(a, "%s/symabis", j->objdir);
 		}
@@ -493,13 +967,21 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 			strv_pushf(a, "%s/embedcfg", j->objdir);
 		}
 		strv_push(a, "-pack");
-		if (p->sfiles.n) {
+		if (goasm.n) {
 			strv_push(a, "-asmhdr");
 			strv_pushf(a, "%s/go_asm.h", j->objdir);
 		}
 		for (size_t i = 0; i < p->gofiles.n; i++)
 			strv_pushf(a, "%s/%s", p->dir, p->gofiles.v[i]);
+		if (cgo) {
+			strv_pushf(a, "%s/_cgo_gotypes.go", j->objdir);
+			for (size_t i = 0; i < p->cgofiles.n; i++)
+				strv_pushf(a, "%s/%.*s.cgo1.go", j->objdir, (int)(strlen(p->cgofiles.v[i]) - 3), p->cgofiles.v[i]);
+			strv_pushf(a, "%s/_cgo_import.go", j->objdir);
+		}
 	}
+	if (cgo && plan_cgo_argvs(b, j, &gccs, err) != 0)
+		goto out_trim;
 
 	/* the action ID: everything that decides the archive's content */
 	hput(&h, "rt0trace compile 1\n");
@@ -512,17 +994,41 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		sha256_hex(b->jobs[p->deps[i]->index].content, hex);
 		hput(&h, "import %s %s %s\n", p->imports.v[i], p->deps[i]->path, hex);
 	}
-	for (size_t i = 0; i < p->gofiles.n + p->sfiles.n + p->sysofiles.n; i++) {
-		const struct strv *l = i < p->gofiles.n ? &p->gofiles : i < p->gofiles.n + p->sfiles.n ? &p->sfiles : &p->sysofiles;
-		size_t k = i < p->gofiles.n ? i : i < p->gofiles.n + p->sfiles.n ? i - p->gofiles.n : i - p->gofiles.n - p->sfiles.n;
-		char *path = xasprintf("%s/%s", p->dir, l->v[k]);
-		int r = hput_file(b, &h, "file", path, err);
+	if (cgo) {
+		/* The C side: the compiler's identity, every C command (flags from the environment, #cgo
+		 * lines and pkg-config included), the environment gcc reads, and (below) the C sources,
+		 * headers and the .syso files the dynamic-import link takes. */
+		hput(&h, "cc %s\n", b->cc.id);
+		hput_argv(&h, b, &j->cgo_argv);
+		for (size_t k = 0; k < j->ncc; k++)
+			hput_argv(&h, b, &j->cc_argvs[k]);
+		hput_argv(&h, b, &j->dyn_argv);
+		for (const char *const *e = cc_env; *e; e++)
+			hput(&h, "ccenv %s=%s\n", *e, getenv(*e) ? getenv(*e) : "");
+		for (size_t k = 0; k < j->cc_argvs[j->ncc - 1].n; k++) {
+			const char *arg = j->cc_argvs[j->ncc - 1].v[k];
+			size_t n = strlen(arg);
 
-		free(path);
-		if (r != 0) {
-			strbuf_release(&h);
-			goto out_trim;
+			if (n > 5 && strcmp(arg + n - 5, ".syso") == 0 && hput_file(b, &h, "syso", arg, err) != 0) {
+				strbuf_release(&h);
+				goto out_trim;
+			}
 		}
+	}
+	{
+		const struct strv *lists[] = { &p->gofiles, &p->sfiles, &p->sysofiles, &p->cgofiles, &p->cfiles, &p->hfiles };
+
+		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				char *path = xasprintf("%s/%s", p->dir, lists[l]->v[k]);
+				int r = hput_file(b, &h, "file", path, err);
+
+				free(path);
+				if (r != 0) {
+					strbuf_release(&h);
+					goto out_trim;
+				}
+			}
 	}
 	for (size_t i = 0; i < embed_files.n; i++) {
 		char *path = xasprintf("%s/%s", p->dir, embed_files.v[i]);
@@ -538,6 +1044,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	}
 	finish_action(j, &h);
 	snprintf(j->buildid, sizeof(j->buildid), "%s/%s", j->action_id, j->action_id);
+	fill_seeds(j);
 	for (size_t i = 0; i < j->compile_argv.n; i++)
 		if (strcmp(j->compile_argv.v[i], "@BUILDID@") == 0) {
 			free(j->compile_argv.v[i]);
@@ -552,6 +1059,8 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 
 	/* the steps */
 	add_step(j, S_MKDIR, j->objdir);
+	if (cgo)
+		add_cgo_steps(b, j);
 	s = add_step(j, S_WRITE, NULL);
 	s->path = xasprintf("%s/importcfg", j->objdir);
 	s->data = strbuf_detach(&icfg, &s->len);
@@ -562,7 +1071,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		s->len = strlen(embedcfg);
 		embedcfg = NULL;
 	}
-	if (p->sfiles.n) {
+	if (goasm.n) {
 		struct strv base = STRV_INIT;
 
 		s = add_step(j, S_WRITE, NULL);
@@ -602,15 +1111,12 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		strv_push(&s->argv, "-gensymabis");
 		strv_push(&s->argv, "-o");
 		strv_pushf(&s->argv, "%s/symabis", j->objdir);
-		for (size_t i = 0; i < p->sfiles.n; i++)
-			strv_pushf(&s->argv, "./%s", p->sfiles.v[i]);
+		for (size_t i = 0; i < goasm.n; i++)
+			strv_pushf(&s->argv, "./%s", goasm.v[i]);
 		s->cwd = xstrdup(p->dir);
-		s = add_step(j, S_EXEC, NULL); /* compile */
-		for (size_t i = 0; i < j->compile_argv.n; i++)
-			strv_push(&s->argv, j->compile_argv.v[i]);
-		s->cwd = xstrdup(p->dir);
-		for (size_t k = 0; k < p->sfiles.n; k++) {
-			char *o = xasprintf("%s/%.*s.o", j->objdir, (int)(strlen(p->sfiles.v[k]) - 2), p->sfiles.v[k]);
+		add_compile_steps(b, j);
+		for (size_t k = 0; k < goasm.n; k++) {
+			char *o = xasprintf("%s/%.*s.o", j->objdir, (int)(strlen(goasm.v[k]) - 2), goasm.v[k]);
 			char *joined;
 
 			s = add_step(j, S_EXEC, NULL);
@@ -618,7 +1124,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 				strv_push(&s->argv, base.v[i]);
 			strv_push(&s->argv, "-o");
 			strv_push(&s->argv, o);
-			strv_pushf(&s->argv, "./%s", p->sfiles.v[k]);
+			strv_pushf(&s->argv, "./%s", goasm.v[k]);
 			s->cwd = xstrdup(p->dir);
 			strv_push(&objs, o);
 			joined = xstrdup("");
@@ -634,18 +1140,29 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		}
 		strv_release(&base);
 	} else {
-		s = add_step(j, S_EXEC, NULL);
-		for (size_t i = 0; i < j->compile_argv.n; i++)
-			strv_push(&s->argv, j->compile_argv.v[i]);
-		s->cwd = xstrdup(p->dir);
+		add_compile_steps(b, j);
 	}
-	for (size_t i = 0; i < p->sysofiles.n; i++)
-		strv_pushf(&objs, "%s/%s", p->dir, p->sysofiles.v[i]);
-	if (objs.n) {
-		s = add_step(j, S_PACK, NULL);
-		s->path = xasprintf("%s/_pkg_.a", j->objdir);
-		for (size_t i = 0; i < objs.n; i++)
-			strv_push(&s->argv, objs.v[i]);
+	/* The archive gets the Go assembly objects, then the C ones, then the .syso files; when the
+	 * dynamic-import link failed, the "dynimportfail" marker after the C objects. */
+	push_all(&objs, &j->cgo_objs);
+	for (int variant = 0; variant < (cgo ? 2 : 1); variant++) {
+		size_t n = objs.n;
+
+		if (variant == 1)
+			strv_pushf(&objs, "%s/dynimportfail", j->objdir);
+		for (size_t i = 0; i < p->sysofiles.n; i++)
+			strv_pushf(&objs, "%s/%s", p->dir, p->sysofiles.v[i]);
+		if (objs.n) {
+			s = add_step(j, S_PACK, NULL);
+			s->path = xasprintf("%s/_pkg_.a", j->objdir);
+			for (size_t i = 0; i < objs.n; i++)
+				strv_push(&s->argv, objs.v[i]);
+			s->cond = !cgo ? C_ALWAYS : variant ? C_DYN_FAIL : C_DYN_OK;
+		}
+		while (objs.n > n)
+			free(objs.v[--objs.n]);
+		if (objs.v)
+			objs.v[objs.n] = NULL;
 	}
 	s = add_step(j, S_BUILDID, NULL);
 	s->path = xasprintf("%s/_pkg_.a", j->objdir);
@@ -658,6 +1175,8 @@ out:
 	free(embedcfg);
 	strv_release(&embed_files);
 	strv_release(&objs);
+	strv_release(&goasm);
+	strv_release(&gccs);
 	return rc;
 }
 
@@ -690,11 +1209,28 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 		strv_pushf(&argv, "-X=runtime.godebugDefault=%s", b->godebug);
 	strv_push(&argv, "-buildmode=exe");
 	strv_push(&argv, "@BUILDID@");
-	strv_push(&argv, "-extld=gcc");
+	/* -ldflags, then -extld=$CC unless they name a linker (cmd/go's setextld). */
+	push_all(&argv, &b->ldflags);
+	{
+		bool has_extld = false;
+
+		for (size_t i = 0; i < b->ldflags.n; i++)
+			has_extld = has_extld || strcmp(b->ldflags.v[i], "-extld") == 0 ||
+				    strncmp(b->ldflags.v[i], "-extld=", 7) == 0;
+		if (!has_extld) {
+			char *joined = gb_join_quoted(&b->cc.argv);
+
+			strv_pushf(&argv, "-extld=%s", joined);
+			free(joined);
+		}
+	}
 	strv_push(&argv, mainj->archive);
 
 	hput(&h, "rt0trace link 1\n");
 	hput_target(&h, b);
+	/* An external link runs the C compiler as linker. */
+	if (b->need_cc)
+		hput(&h, "cc %s\n", b->cc.id);
 	for (size_t i = 0; i < argv.n; i++)
 		if (i != argv.n - 1 && strcmp(argv.v[i], exe) != 0)
 			hput(&h, "arg %s\n", strstr(argv.v[i], b->work) ? "(work)" : argv.v[i]);
@@ -734,7 +1270,7 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 		strv_push(&s->argv, argv.v[i]);
 	/* With -trimpath the linker records no GOROOT (runtime.GOROOT() then reports ""). */
 	strv_push(&s->env, "GOROOT=");
-	s->cwd = xstrdup(b->o->dir ? b->o->dir : ".");
+	s->cwd = xstrdup(build_dir(b));
 	s = add_step(j, S_BUILDID, exe);
 	j->result = exe;
 	return 0;
@@ -790,7 +1326,8 @@ static int spawn(struct build *b, struct job *j, struct step *s, struct rt_err *
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (s->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
-	rc = posix_spawn(&j->pid, s->argv.v[0], &fa, NULL, s->argv.v, envp);
+	/* A tool from $GOROOT has a path; the C compiler may be a name to find on PATH. */
+	rc = (strchr(s->argv.v[0], '/') ? posix_spawn : posix_spawnp)(&j->pid, s->argv.v[0], &fa, NULL, s->argv.v, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	free(envp);
 	if (rc != 0)
@@ -825,8 +1362,10 @@ static int advance(struct build *b, struct job *j, struct rt_err *err)
 	while (j->next < j->nsteps) {
 		struct step *s = &j->steps[j->next++];
 
+		if ((s->cond == C_DYN_OK && j->dynfail) || (s->cond == C_DYN_FAIL && !j->dynfail))
+			continue;
 		if (b->o->print_cmds)
-			show_step(b, s, stderr);
+			show_step(b, s, stderr, false);
 		switch (s->kind) {
 		case S_MKDIR:
 			if (rt_mkdir_p(s->path) != 0)
@@ -957,9 +1496,14 @@ static int run_all(struct build *b, struct rt_err *err)
 			continue;
 		b->running--;
 		j->pid = 0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) && j->steps[j->next - 1].probe) {
+			/* cmd/go shows the output of the failed _cgo_.o link only with -x */
+			if (b->o->print_cmds)
+				print_output(b, j);
+			j->dynfail = true;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			const struct step *s = &j->steps[j->next - 1];
-			const char *tool = strrchr(s->argv.v[0], '/') + 1;
+			const char *tool = base_name(s->argv.v[0]);
 
 			if (b->tty)
 				fputs("\r\033[K", stderr);
@@ -972,8 +1516,9 @@ static int run_all(struct build *b, struct rt_err *err)
 					job_name(b, j), WEXITSTATUS(status));
 			rc = -1;
 			break;
+		} else {
+			print_output(b, j);
 		}
-		print_output(b, j);
 		{
 			int r = advance(b, j, err);
 
@@ -1028,7 +1573,7 @@ static int print_recipe(struct build *b, struct rt_err *err)
 			memcpy(j->content, j->action, 32);
 		}
 		for (size_t k = 0; k < j->nsteps; k++)
-			show_step(b, &j->steps[k], f);
+			show_step(b, &j->steps[k], f, true);
 	}
 	fputs("mkdir -p ", f);
 	{
@@ -1124,6 +1669,17 @@ static int write_manifest(struct build *b, struct rt_err *err)
 			free(copy);
 		}
 		json_object_set_new(o, "asm", asmv);
+		if (p->cgofiles.n) {
+			json_t *ccv = json_array();
+
+			json_object_set_new(o, "cgofiles", json_strv(&p->cgofiles));
+			json_object_set_new(o, "cfiles", json_strv(&p->cfiles));
+			json_object_set_new(o, "cgo", argv_json(b, &j->cgo_argv));
+			for (size_t k = 0; k < j->ncc; k++)
+				json_array_append_new(ccv, argv_json(b, &j->cc_argvs[k]));
+			json_object_set_new(o, "cc", ccv);
+			json_object_set_new(o, "dynimport", argv_json(b, &j->dyn_argv));
+		}
 		json_object_set_new(o, "archive", json_string(j->archive));
 		json_object_set_new(o, "cached", json_boolean(j->cached));
 		json_array_append_new(pkgs, o);
@@ -1132,6 +1688,8 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	json_object_set_new(link, "argv", argv_json(b, &b->jobs[b->njobs - 1].compile_argv));
 	json_object_set_new(link, "output", json_string(b->out));
 	json_object_set_new(link, "build_id", json_string(b->jobs[b->njobs - 1].buildid));
+	if (b->o->ldflags)
+		json_object_set_new(link, "ldflags", json_strv(&b->ldflags));
 	json_object_set_new(m, "link", link);
 
 	/* The linked file in the cache: the same bytes as -o, which may be a device such as /dev/null. */
@@ -1222,6 +1780,61 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
+/* -ldflags, $CC and the $CGO_*FLAGS, split as cmd/go splits them. */
+static int setup_flags(struct build *b, struct rt_err *err)
+{
+	static const struct { const char *name, *def; size_t off; } env[] = {
+		{ "CGO_CPPFLAGS", "", offsetof(struct build, env_cppflags) },
+		{ "CGO_CFLAGS", "-O2 -g", offsetof(struct build, env_cflags) },
+		{ "CGO_LDFLAGS", "-O2 -g", offsetof(struct build, env_ldflags) },
+	};
+	bool set;
+	char *joined;
+
+	{
+		char real[PATH_MAX];
+
+		/* A directory that does not exist is reported by the loader. */
+		b->cwd = xstrdup(realpath(b->o->dir ? b->o->dir : ".", real) ? real : b->o->dir ? b->o->dir : ".");
+	}
+	if (gb_cc_init(&b->cc, err) != 0)
+		return -1;
+	if (!(joined = gb_join_quoted(&b->cc.argv)))
+		return rt_errf(err, RT_EXIT_ENV, "the CC environment variable cannot be passed on: a word has both kinds of quotes");
+	free(joined);
+	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
+		const char *v = getenv(env[i].name);
+
+		if (gb_split_quoted(v && *v ? v : env[i].def, (struct strv *)((char *)b + env[i].off), err) != 0) {
+			rt_err_prefix(err, "the %s environment variable could not be parsed", env[i].name);
+			err->exit = RT_EXIT_ENV;
+			return -1;
+		}
+	}
+	if (b->o->ldflags && gb_split_ldflags(b->o->ldflags, &b->ldflags, err) != 0)
+		return -1;
+	b->cfg.link_external = gb_ldflags_external(&b->ldflags, &set);
+	if (b->cfg.link_external && !b->cfg.cgo)
+		return rt_errf(err, RT_EXIT_BUILD, "-ldflags ask for -linkmode external, which needs cgo: set CGO_ENABLED=1");
+	return 0;
+}
+
+/* The C compiler, when some package uses cgo: it must exist (and build for the target), and what it
+ * is and which flags it takes are learnt (or remembered). */
+static int setup_cc(struct build *b, struct rt_err *err)
+{
+	for (size_t i = 0; i < b->g.npkgs; i++)
+		b->need_cc = b->need_cc || b->g.pkgs[i]->cgofiles.n > 0;
+	if (!b->need_cc)
+		return 0;
+	if (!b->cc.from_env && strcmp(b->cfg.goarch, b->cfg.hostarch) != 0)
+		return rt_errf(err, RT_EXIT_ENV, "cgo for %s/%s needs a C compiler for that target: set CC (the default 'gcc' "
+						 "builds for %s/%s)", b->cfg.goos, b->cfg.goarch, b->cfg.hostos, b->cfg.hostarch);
+	if (!b->cc.path)
+		return rt_errf(err, RT_EXIT_ENV, "cgo needs a C compiler: '%s' not found (set CC)", b->cc.argv.v[0]);
+	return gb_cc_identify(&b->cc, b->cache, !b->o->dry_run, &b->env_cflags, &b->env_ldflags, b->work, err);
+}
+
 /* rm -rf, without running rm: a build needs nothing from PATH. */
 static void remove_tree(const char *path)
 {
@@ -1239,8 +1852,17 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 	b.tty = o->progress && !o->print_cmds && !o->dry_run && isatty(2);
 	if (gb_config_load(&b.cfg, o->goroot, err) != 0)
 		return -1;
-	if (gb_load(&b.g, &b.cfg, o->dir ? o->dir : ".", o->pattern, err) != 0)
+	if (setup_flags(&b, err) != 0) {
+		gb_cc_release(&b.cc);
+		strv_release(&b.env_cppflags);
+		strv_release(&b.env_cflags);
+		strv_release(&b.env_ldflags);
+		strv_release(&b.ldflags);
+		free(b.cwd);
 		goto out_cfg;
+	}
+	if (gb_load(&b.g, &b.cfg, o->dir ? o->dir : ".", o->pattern, err) != 0)
+		goto out_graph;
 	if (default_output(&b, err) != 0 || !(b.cache = cache_dir(err)))
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
@@ -1264,6 +1886,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	}
 	b.work = xstrdup(wtmpl);
+	if (setup_cc(&b, err) != 0)
+		goto out_work;
 
 	/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
 	 * link, which shares main's object directory. */
@@ -1327,6 +1951,15 @@ out_work:
 			free(j->result);
 		strv_release(&j->compile_argv);
 		strv_release(&j->asm_argvs);
+		strv_release(&j->cgo_argv);
+		strv_release(&j->dyn_argv);
+		strv_release(&j->cgo_objs);
+		for (size_t k = 0; k < j->ncc; k++) {
+			strv_release(&j->cc_argvs[k]);
+			free(j->cc_cwds[k]);
+		}
+		free(j->cc_argvs);
+		free(j->cc_cwds);
 	}
 	free(b.jobs);
 	free(b.work);
@@ -1334,6 +1967,12 @@ out_work:
 	strv_release(&b.tool_env);
 	gb_filehash_release(&b.files);
 out_graph:
+	gb_cc_release(&b.cc);
+	strv_release(&b.env_cppflags);
+	strv_release(&b.env_cflags);
+	strv_release(&b.env_ldflags);
+	strv_release(&b.ldflags);
+	free(b.cwd);
 	free(b.modinfo);
 	free(b.godebug);
 	free(b.cache);

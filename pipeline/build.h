@@ -5,8 +5,13 @@
  *
  * Cache: $RT0TRACE_CACHE, else $XDG_CACHE_HOME/rt0trace, else $HOME/.cache/rt0trace. An entry is keyed
  * by the action ID: sha256 over the tool identities, the target, the package's flags, the contents of
- * its source and embedded files and its imports' content IDs. A package whose key is cached is not
- * compiled; a link whose key is cached is not run (a no-op rebuild runs no tool).
+ * its source and embedded files and its imports' content IDs (for a cgo package also the C compiler's
+ * identity, every cgo/C command line, its C sources and headers, and the environment gcc reads). A
+ * package whose key is cached is not compiled; a link whose key is cached is not run (a no-op rebuild
+ * runs no tool).
+ *
+ * cgo (CGO_ENABLED=1): a package importing "C" gets cmd/go's steps (cgo, the C compiles, the _cgo_.o
+ * link and cgo -dynimport) before its Go compile; see pipeline/cgo.h and pipeline/cctool.h.
  */
 #ifndef RT0_PIPELINE_BUILD_H
 #define RT0_PIPELINE_BUILD_H
@@ -21,6 +26,7 @@ struct gb_opts {
 	const char *manifest;  /* --manifest FILE, or NULL */
 	const char *goroot;    /* --goroot, or NULL */
 	const char *pattern;   /* PACKAGE (default ".") */
+	const char *ldflags;   /* -ldflags: flags for the link (cmd/go's quoting), or NULL */
 	int jobs;              /* -j (default: CPU count) */
 	bool dry_run;          /* -n: print the shell recipe, run nothing */
 	bool print_cmds;       /* -x: print commands as they run */

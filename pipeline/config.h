@@ -30,6 +30,7 @@ struct gb_config {
 	char *goamd64;      /* "v1" (GOARCH=amd64 only) */
 	char *goarm64;      /* "v8.0" (GOARCH=arm64 only) */
 	bool cgo;
+	bool link_external; /* -ldflags ask for -linkmode external (set by the caller after loading) */
 	/* Which of GOOS, GOARCH, GOARM, GOAMD64, GOARM64 were set in the environment (go build passes the
 	 * tools only what the user set, so the same values are passed here). */
 	struct strv tool_env;

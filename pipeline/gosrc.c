@@ -137,11 +137,29 @@ struct lexer {
 	enum tok t;
 	char *text; /* identifier or unquoted string */
 	char punct;
+	/* Comments skipped before the current token, as go/parser groups them: the last group (comments
+	 * with no blank line between them) and its end line; it is the token's lead (doc) comment when
+	 * it ends on the line just before the token. */
+	const char *group_s, *group_e;
+	int group_end_line;
+	const char *lead_s, *lead_e;
 };
+
+static void note_comment(struct lexer *lx, const char *s, int start_line)
+{
+	if (!lx->group_s || start_line > lx->group_end_line + 1)
+		lx->group_s = s;
+	lx->group_e = lx->p;
+	lx->group_end_line = lx->line;
+}
 
 static void skip_space(struct lexer *lx)
 {
+	lx->group_s = lx->group_e = NULL;
 	while (lx->p < lx->end) {
+		const char *s = lx->p;
+		int start_line = lx->line;
+
 		if (*lx->p == '\n') {
 			lx->line++;
 			lx->p++;
@@ -150,6 +168,7 @@ static void skip_space(struct lexer *lx)
 		} else if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '/') {
 			while (lx->p < lx->end && *lx->p != '\n')
 				lx->p++;
+			note_comment(lx, s, start_line);
 		} else if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '*') {
 			lx->p += 2;
 			while (lx->p + 1 < lx->end && !(lx->p[0] == '*' && lx->p[1] == '/')) {
@@ -158,8 +177,44 @@ static void skip_space(struct lexer *lx)
 				lx->p++;
 			}
 			lx->p = lx->p + 2 <= lx->end ? lx->p + 2 : lx->end;
+			note_comment(lx, s, start_line);
 		} else {
 			break;
+		}
+	}
+	if (lx->group_s && lx->group_end_line + 1 == lx->line)
+		lx->lead_s = lx->group_s, lx->lead_e = lx->group_e;
+	else
+		lx->lead_s = lx->lead_e = NULL;
+}
+
+/* The "#cgo" lines of a comment group (its text without comment markers, line by line). */
+static void cgo_lines(const char *s, const char *e, struct strv *out)
+{
+	while (s < e) {
+		const char *body, *body_e;
+
+		if (s + 1 < e && s[0] == '/' && s[1] == '/') {
+			body = s + 2;
+			body_e = memchr(body, '\n', (size_t)(e - body));
+			body_e = body_e ? body_e : e;
+			s = body_e;
+		} else if (s + 1 < e && s[0] == '/' && s[1] == '*') {
+			body = s + 2;
+			for (body_e = body; body_e + 1 < e && !(body_e[0] == '*' && body_e[1] == '/'); body_e++)
+				;
+			s = body_e + 2 <= e ? body_e + 2 : e;
+		} else {
+			s++;
+			continue;
+		}
+		while (body < body_e) {
+			const char *nl = memchr(body, '\n', (size_t)(body_e - body)), *le = nl ? nl : body_e, *t, *te;
+
+			t = trim(body, le, &te);
+			if (te - t >= 5 && memcmp(t, "#cgo", 4) == 0 && (t[4] == ' ' || t[4] == '\t'))
+				strv_pushn(out, t, (size_t)(te - t));
+			body = nl ? nl + 1 : body_e;
 		}
 	}
 }
@@ -244,13 +299,22 @@ static void add_import(struct gosrc *g, const char *path)
 	strv_push(&g->imports, path);
 }
 
-/* One import spec: [name | . | _] "path". */
-static int import_spec(struct lexer *lx, struct gosrc *g, struct rt_err *err)
+/* One import spec: [name | . | _] "path". For import "C", *c_doc receives the spec's doc comment (NULL
+ * when it has none) and *saw_c is set. */
+static int import_spec(struct lexer *lx, struct gosrc *g, bool *saw_c, const char **c_doc, const char **c_doc_e,
+		       struct rt_err *err)
 {
+	const char *lead_s = lx->lead_s, *lead_e = lx->lead_e;
+
 	if (lx->t == T_IDENT || is_punct(lx, '.'))
 		next(lx);
 	if (lx->t != T_STRING)
 		return rt_errf(err, RT_EXIT_BUILD, "%s:%d: malformed import declaration", lx->name, lx->line);
+	if (strcmp(lx->text, "C") == 0) {
+		*saw_c = true;
+		*c_doc = lead_s;
+		*c_doc_e = lead_e;
+	}
 	add_import(g, lx->text);
 	next(lx);
 	return 0;
@@ -357,7 +421,7 @@ static int find_embeds(const char *name, const char *p, const char *end, int lin
 
 int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *g, struct rt_err *err)
 {
-	struct lexer lx = { name, src, src + len, 1, src, 1, T_EOF, NULL, 0 };
+	struct lexer lx = { .name = name, .p = src, .end = src + len, .line = 1, .prev_end = src, .prev_line = 1, .t = T_EOF };
 	bool imports_embed = false;
 	int rc = -1;
 
@@ -380,8 +444,14 @@ int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *
 	for (;;) {
 		while (is_punct(&lx, ';'))
 			next(&lx);
+		const char *decl_doc, *decl_doc_e, *c_doc = NULL, *c_doc_e = NULL;
+		bool saw_c = false;
+		size_t nspecs = 0;
+
 		if (lx.t != T_IDENT || strcmp(lx.text, "import") != 0)
 			break;
+		decl_doc = lx.lead_s;
+		decl_doc_e = lx.lead_e;
 		next(&lx);
 		if (is_punct(&lx, '(')) {
 			next(&lx);
@@ -394,13 +464,21 @@ int gosrc_scan_mem(const char *name, const char *src, size_t len, struct gosrc *
 					next(&lx);
 					continue;
 				}
-				if (import_spec(&lx, g, err) != 0)
+				if (import_spec(&lx, g, &saw_c, &c_doc, &c_doc_e, err) != 0)
 					goto out;
+				nspecs++;
 			}
 			next(&lx);
-		} else if (import_spec(&lx, g, err) != 0) {
+		} else if (import_spec(&lx, g, &saw_c, &c_doc, &c_doc_e, err) != 0) {
 			goto out;
+		} else {
+			nspecs = 1;
 		}
+		/* go/build: the spec's doc comment, else the declaration's when it has this one spec. */
+		if (saw_c && !c_doc && nspecs == 1)
+			c_doc = decl_doc, c_doc_e = decl_doc_e;
+		if (saw_c && c_doc)
+			cgo_lines(c_doc, c_doc_e, &g->cgo_lines);
 	}
 	for (size_t i = 0; i < g->imports.n; i++)
 		if (strcmp(g->imports.v[i], "embed") == 0)
@@ -452,6 +530,7 @@ void gosrc_release(struct gosrc *g)
 	free(g->package);
 	free(g->go_build);
 	strv_release(&g->imports);
+	strv_release(&g->cgo_lines);
 	strv_release(&g->plus_build);
 	strv_release(&g->embeds);
 	strv_release(&g->go_debug);

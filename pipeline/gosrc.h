@@ -1,7 +1,8 @@
 /*
  * pipeline/gosrc: what the build needs from one Go source file, read without compiling it (the way
  * go/build's readGoInfo does): the build constraints in the leading comments, the package clause, the
- * import declarations, `import "C"`, `//go:embed` patterns and `//go:debug` directives.
+ * import declarations, `import "C"` and the #cgo directives of its preamble (the comment group right
+ * before it, as go/build reads it), `//go:embed` patterns and `//go:debug` directives.
  *
  * Ownership: gosrc_scan() fills a caller-provided struct; gosrc_release() frees what it holds.
  */
@@ -17,6 +18,7 @@ struct gosrc {
 	char *package;           /* package clause name, NULL when the file has none */
 	struct strv imports;     /* import paths in file order (duplicates kept once) */
 	bool imports_c;          /* import "C": a cgo file */
+	struct strv cgo_lines;   /* the "#cgo ..." lines of the import "C" doc comment, trimmed */
 	char *go_build;          /* the //go:build expression (text after "//go:build "), or NULL */
 	struct strv plus_build;  /* the text of each "// +build" line (only those go/build honours) */
 	struct strv embeds;      /* //go:embed patterns, unquoted, in order */

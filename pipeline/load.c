@@ -283,8 +283,8 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 	const struct gb_config *c = L->cfg;
 	DIR *d = opendir(p->dir);
 	struct dirent *de;
-	struct strv names = STRV_INIT;
-	char *first_name_file = NULL;
+	struct strv names = STRV_INIT, big_s = STRV_INIT, cfiles = STRV_INIT, hfiles = STRV_INIT;
+	char *first_name_file = NULL, *first_c = NULL, *first_other = NULL;
 	int rc = -1;
 	bool saw_go = false;
 
@@ -325,13 +325,6 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 				ok = false; /* cgo files need CGO_ENABLED=1 */
 			if (ok && strcmp(src.package, "documentation") == 0)
 				ok = false;
-			if (ok && src.imports_c) {
-				rt_errf(err, RT_EXIT_BUILD, "%s: cgo is not supported yet (import \"C\"); build with CGO_ENABLED=0",
-					full);
-				gosrc_release(&src);
-				free(full);
-				goto out;
-			}
 			if (ok) {
 				if (!p->name) {
 					p->name = xstrdup(src.package);
@@ -343,7 +336,13 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 					free(full);
 					goto out;
 				}
-				strv_push(&p->gofiles, n);
+				strv_push(src.imports_c ? &p->cgofiles : &p->gofiles, n);
+				for (size_t k = 0; k < src.cgo_lines.n; k++)
+					if (gb_cgo_directive(c, full, src.cgo_lines.v[k], p->dir, &p->cgo, err) != 0) {
+						gosrc_release(&src);
+						free(full);
+						goto out;
+					}
 				for (size_t k = 0; k < src.imports.n; k++)
 					if (strcmp(src.imports.v[k], "unsafe") != 0 && strcmp(src.imports.v[k], "C") != 0 &&
 					    !strv_has(&p->imports, src.imports.v[k]))
@@ -355,33 +354,57 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 					strv_push(&p->go_debug, src.go_debug.v[k]);
 			}
 			gosrc_release(&src);
-		} else if (has_suffix(n, ".s")) {
+		} else if (has_suffix(n, ".s") || has_suffix(n, ".S") || has_suffix(n, ".sx")) {
 			/* .S and .sx are preprocessed by the C compiler: only cgo packages build them. A .s
 			 * file whose constraint cannot be read is dropped without an error, as go/build does. */
 			if (gosrc_scan_header(full, &src, err) == 0) {
 				if (constraints_hold(c, full, &src, &ok, err) == 0 && ok)
-					strv_push(&p->sfiles, n);
+					strv_push(has_suffix(n, ".s") ? &p->sfiles : &big_s, n);
 				gosrc_release(&src);
 			}
 		} else if (has_suffix(n, ".syso")) {
 			strv_push(&p->sysofiles, n);
-		} else if (has_suffix(n, ".c") || has_suffix(n, ".cc") || has_suffix(n, ".cpp") || has_suffix(n, ".m") ||
-			   has_suffix(n, ".f") || has_suffix(n, ".F") || has_suffix(n, ".swig")) {
+		} else if (has_suffix(n, ".c") || has_suffix(n, ".h") || has_suffix(n, ".cc") || has_suffix(n, ".cpp") ||
+			   has_suffix(n, ".cxx") || has_suffix(n, ".hh") || has_suffix(n, ".hpp") || has_suffix(n, ".hxx") ||
+			   has_suffix(n, ".m") || has_suffix(n, ".f") || has_suffix(n, ".F") || has_suffix(n, ".f90") ||
+			   has_suffix(n, ".swig") || has_suffix(n, ".swigcxx")) {
 			/* C sources only build with cgo, checked once the Go files are known. */
 			if (gosrc_scan_header(full, &src, err) == 0) {
 				if (constraints_hold(c, full, &src, &ok, err) == 0 && ok) {
-					rt_errf(err, RT_EXIT_BUILD, "%s: C source files not allowed when not using cgo",
-						full);
-					gosrc_release(&src);
-					free(full);
-					goto out;
+					if (has_suffix(n, ".c"))
+						strv_push(&cfiles, n);
+					else if (has_suffix(n, ".h"))
+						strv_push(&hfiles, n);
+					if (!first_c && !has_suffix(n, ".h") && !has_suffix(n, ".hh") && !has_suffix(n, ".hpp") &&
+					    !has_suffix(n, ".hxx"))
+						first_c = xstrdup(full);
+					if (!first_other && !has_suffix(n, ".c") && !has_suffix(n, ".h"))
+						first_other = xstrdup(full);
 				}
 				gosrc_release(&src);
 			}
 		}
 		free(full);
 	}
-	if (!p->gofiles.n) {
+	if (p->cgofiles.n) {
+		if (first_other) {
+			rt_errf(err, RT_EXIT_BUILD, "%s: rt0trace build compiles C and C assembly in cgo packages, not C++, "
+						    "Objective-C, Fortran or SWIG sources", first_other);
+			goto out;
+		}
+		p->cfiles = cfiles;
+		p->hfiles = hfiles;
+		cfiles = (struct strv)STRV_INIT;
+		hfiles = (struct strv)STRV_INIT;
+		for (size_t i = 0; i < big_s.n; i++)
+			strv_push(&p->sfiles, big_s.v[i]);
+		if (p->sfiles.n)
+			qsort(p->sfiles.v, p->sfiles.n, sizeof(char *), cmp_str);
+	} else if (first_c) {
+		rt_errf(err, RT_EXIT_BUILD, "%s: C source files not allowed when not using cgo", first_c);
+		goto out;
+	}
+	if (!p->gofiles.n && !p->cgofiles.n) {
 		if (saw_go)
 			rt_errf(err, RT_EXIT_BUILD, "build constraints exclude all Go files in %s", p->dir);
 		else
@@ -390,10 +413,27 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 	}
 	if (p->imports.n)
 		qsort(p->imports.v, p->imports.n, sizeof(char *), cmp_str);
+	/* What cgo's generated files import (cmd/go adds them after the package's own imports). */
+	if (p->cgofiles.n) {
+		bool self = p->standard && strcmp(p->path, "runtime/cgo") == 0;
+		bool no_syscall = self || (p->standard && (strcmp(p->path, "runtime/race") == 0 ||
+							   strcmp(p->path, "runtime/msan") == 0 ||
+							   strcmp(p->path, "runtime/asan") == 0));
+
+		if (!self && !strv_has(&p->imports, "runtime/cgo"))
+			strv_push(&p->imports, "runtime/cgo");
+		if (!no_syscall && !strv_has(&p->imports, "syscall"))
+			strv_push(&p->imports, "syscall");
+	}
 	rc = 0;
 out:
 	free(first_name_file);
+	free(first_c);
+	free(first_other);
 	strv_release(&names);
+	strv_release(&big_s);
+	strv_release(&cfiles);
+	strv_release(&hfiles);
 	return rc;
 }
 
@@ -414,6 +454,10 @@ static void free_pkg(struct gb_pkg *p)
 	free(p->name);
 	free(p->lang);
 	strv_release(&p->gofiles);
+	strv_release(&p->cgofiles);
+	strv_release(&p->cfiles);
+	strv_release(&p->hfiles);
+	gb_cgo_flags_release(&p->cgo);
 	strv_release(&p->sfiles);
 	strv_release(&p->sysofiles);
 	strv_release(&p->embeds);
@@ -644,15 +688,16 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 			mainp->name);
 		goto out;
 	}
-	/* The linker always needs runtime (and math on arm, for soft float), imported or not. The order
+	/* The linker always needs runtime (runtime/cgo for an external link with cgo, and math on arm, for
+	 * soft float), imported or not. The order
 	 * keeps main last: these are inserted before it when they were not already loaded. */
 	{
-		const char *implicit[] = { "runtime", strcmp(cfg->goarch, "arm") == 0 ? "math" : NULL };
-
+		const char *implicit[] = { "runtime", cfg->cgo && cfg->link_external ? "runtime/cgo" : NULL,
+					   strcmp(cfg->goarch, "arm") == 0 ? "math" : NULL };
 		int failed = 0;
 
 		g->npkgs--; /* take main off the end while the implicit roots are visited */
-		for (size_t i = 0; i < 2 && !failed; i++) {
+		for (size_t i = 0; i < 3 && !failed; i++) {
 			struct gb_pkg *ip;
 
 			if (implicit[i])

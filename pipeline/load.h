@@ -9,7 +9,10 @@
  *   - the main module (go.mod's module path) below its directory;
  *   - anything else from the main module's vendor/ directory, listed in vendor/modules.txt.
  * Files are selected by go/build's rules (pipeline/config.h): ignored names, _test files, GOOS/GOARCH
- * suffixes, //go:build and // +build constraints, cgo files only with CGO_ENABLED=1.
+ * suffixes, //go:build and // +build constraints, cgo files only with CGO_ENABLED=1 (then .c, .h, .S and
+ * .sx files belong to the package too, and C++, Objective-C, Fortran and SWIG files are refused).
+ * The main package also links runtime/cgo when cgo is on and the link is external (cfg->link_external).
+
  *
  * Ownership: gb_load() fills a gb_graph released with gb_graph_release(); packages belong to it.
  */
@@ -21,6 +24,7 @@
 
 #include "common/err.h"
 #include "common/strv.h"
+#include "pipeline/cgo.h"
 #include "pipeline/config.h"
 
 struct gb_module {
@@ -41,12 +45,17 @@ struct gb_pkg {
 	bool standard;        /* in $GOROOT/src (std or cmd) */
 	struct gb_module *mod;
 	char *lang;           /* -lang value: "go1.22" */
-	struct strv gofiles;  /* base names, sorted */
-	struct strv sfiles;   /* .s and .S, sorted */
+	struct strv gofiles;  /* base names, sorted (without the cgo files) */
+	struct strv cgofiles; /* the files that import "C" (CGO_ENABLED=1 only), sorted */
+	struct strv cfiles;   /* .c files of a cgo package, sorted */
+	struct strv hfiles;   /* .h files of a cgo package, sorted (hashed: the C files include them) */
+	struct strv sfiles;   /* .s, and .S/.sx in a cgo package, sorted */
 	struct strv sysofiles;
+	struct gb_cgo_flags cgo; /* the #cgo directives of the cgo files, in file order */
 	struct strv embeds;   /* //go:embed patterns (deduplicated, in first-seen order) */
 	struct strv go_debug; /* //go:debug directives (main package only) */
-	struct strv imports;  /* import paths as written, sorted, without "unsafe" and "C" */
+	struct strv imports;  /* import paths as written, sorted, without "unsafe" and "C"; then what cgo's
+	                       * output imports (runtime/cgo, syscall) and was not imported already */
 	struct gb_pkg **deps; /* resolved, parallel to imports */
 	size_t ndeps;
 	int mark;             /* graph walk state */

@@ -1,6 +1,7 @@
 /* rt0trace build: build a Go main package with the toolchain's own tools, never running `go`. */
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include "tracer/cmd.h"
 
 static const char build_usage[] =
-	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [-ldflags FLAGS] [--manifest FILE] [--goroot DIR]\n"
+	"                      [PACKAGE]\n"
 	"\n"
 	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
 	"cmd/gofmt) by running $GOROOT/pkg/tool/<host>/{compile,asm,link} directly, with the standard library\n"
@@ -19,19 +21,27 @@ static const char build_usage[] =
 	"from the main module (go.mod), its vendor/ directory, and $GOROOT/src. Results are cached by content\n"
 	"(RT0TRACE_CACHE, default ~/.cache/rt0trace), so an unchanged rebuild runs no tool.\n"
 	"\n"
+	"With CGO_ENABLED=1, packages that import \"C\" go through $GOROOT/pkg/tool/<host>/cgo and the C compiler\n"
+	"($CC, default gcc; $CGO_CPPFLAGS, $CGO_CFLAGS, $CGO_LDFLAGS and #cgo lines, pkg-config included), as\n"
+	"go build does; the linker then links through $CC when it must (external linking).\n"
+	"\n"
 	"options:\n"
 	"  -C DIR            run in DIR\n"
 	"  -o OUT            write the executable to OUT (a directory: OUT/<name>); default ./<name>\n"
 	"  -j N              run up to N tools at once (default: the number of CPUs)\n"
 	"  -n                print the complete build as a shell script and run nothing\n"
 	"  -x                print the commands as they run\n"
+	"  -ldflags FLAGS    flags for the Go linker, quoted as go build takes them, e.g. -ldflags='-s -w' or\n"
+	"                    -ldflags='-linkmode external -extldflags -static' (with CC=musl-gcc: a static\n"
+	"                    cgo program); -linkmode external needs CGO_ENABLED=1\n"
 	"  --manifest FILE   write what was built and the symbols the linker placed (DESIGN.md format)\n"
 	"  --goroot DIR      the Go toolchain (default: $GOROOT, /usr/local/go, or the go on PATH's root)\n"
 	"  -h, --help        show this help\n"
 	"\n"
-	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (0; cgo is not\n"
-	"supported yet), RT0TRACE_CACHE.\n"
-	"exit codes: 0 built, 2 usage error, 4 no Go toolchain or unusable cache, 5 the build failed\n"
+	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default 0,\n"
+	"unlike go build), CC, CGO_CPPFLAGS, CGO_CFLAGS, CGO_LDFLAGS, PKG_CONFIG, RT0TRACE_CACHE.\n"
+	"exit codes: 0 built, 2 usage error, 4 no Go toolchain, no C compiler (for the target) when cgo needs\n"
+	"one, or unusable cache, 5 the build failed\n"
 	"(the tool's own messages are printed first); nothing is written at OUT unless the build succeeds.\n";
 
 int cmd_build(int argc, char **argv)
@@ -39,6 +49,7 @@ int cmd_build(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "goroot", required_argument, NULL, 'g' },
+		{ "ldflags", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -48,6 +59,34 @@ int cmd_build(int argc, char **argv)
 	ssize_t n;
 	int c;
 
+	/* go build spells it -ldflags (one dash): among the options, read "-ldflags X" and "-ldflags=X" as
+	 * "--ldflags X" (in a copy of argv with room for the split). */
+	char *av[2 * argc + 1];
+	int ac = 0;
+	bool opts_done = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (i == 0 || opts_done) {
+			av[ac++] = argv[i];
+		} else if (strcmp(a, "--") == 0 || a[0] != '-') {
+			opts_done = true;
+			av[ac++] = argv[i];
+		} else if (strcmp(a, "-ldflags") == 0 || strncmp(a, "-ldflags=", 9) == 0) {
+			av[ac++] = (char *)"--ldflags";
+			if (a[8] == '=')
+				av[ac++] = argv[i] + 9;
+		} else {
+			av[ac++] = argv[i];
+			if ((strcmp(a, "-C") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--manifest") == 0 ||
+			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0) && i + 1 < argc)
+				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
+		}
+	}
+	av[ac] = NULL;
+	argc = ac;
+	argv = av;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:o:j:nxh", opts, NULL)) != -1) {
 		switch (c) {
@@ -66,6 +105,7 @@ int cmd_build(int argc, char **argv)
 		case 'x': o.print_cmds = true; break;
 		case 'm': o.manifest = optarg; break;
 		case 'g': o.goroot = optarg; break;
+		case 'l': o.ldflags = optarg; break;
 		case 'h': fputs(build_usage, stdout); return RT_EXIT_OK;
 		case ':': return cmd_usage_error("build", "option '%s' needs an argument", argv[optind - 1]);
 		default:

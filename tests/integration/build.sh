@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rt0trace build: byte-identical to `go build -trimpath -buildvcs=false` (build IDs blanked) for every
-# fixture, gofmt and arm64/arm cross-builds; no `go` executed (strace); a no-op rebuild runs no tool;
-# the -n recipe runs; the manifest; one clear message and exit 5 for each bad input.
+# fixture, gofmt and arm64/arm cross-builds, and with cgo (CGO_ENABLED=1, dynamic through gcc and
+# static through musl-gcc); no `go` executed (strace); a no-op rebuild runs no tool; the -n recipe runs
+# (cgo too); the manifest; one clear message and exit 5 for each bad input, 4 without a C compiler.
 . "$(dirname "$0")/lib/common.bash"
 : "${RT0_BLANKID:?}"
 R=$RT0TRACE
@@ -12,19 +13,21 @@ GO=$GOROOT_/bin/go
 STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
 export RT0TRACE_CACHE=$TMP/cache
 
-ref() { # DIR OUT [env...]: the reference build
+ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments)
   local dir=$1 out=$2
   shift 2
-  (cd "$dir" && env "$@" GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off \
-     "$GO" build -trimpath -o "$out" .) || die "reference go build of $dir failed"
+  (cd "$dir" && env CGO_ENABLED=0 "$@" GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off \
+     "$GO" build -trimpath ${REF_ARGS[@]+"${REF_ARGS[@]}"} -o "$out" .) || die "reference go build of $dir failed"
 }
 
 mine() { # NAME DIR PACKAGE OUT [env...]: rt0trace build with no go on PATH, execs recorded
+  # (MINE_PATH: the PATH it gets, /nonexistent unless a C compiler must be found; MINE_ARGS: more
+  # rt0trace build arguments)
   local name=$1 dir=$2 pkg=$3 out=$4
   shift 4
   # LeakSanitizer cannot run under ptrace: leaks are checked by the runs below that are not straced.
-  (cd "$dir" && env "$@" PATH=/nonexistent ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/$name.execve" \
-     "$R" build -o "$out" "$pkg") >"$TMP/$name.out" 2>&1 || die "rt0trace build $name failed: $(tail -5 "$TMP/$name.out")"
+  (cd "$dir" && env "$@" PATH="${MINE_PATH:-/nonexistent}" ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/$name.execve" \
+     "$R" build ${MINE_ARGS[@]+"${MINE_ARGS[@]}"} -o "$out" "$pkg") >"$TMP/$name.out" 2>&1 || die "rt0trace build $name failed: $(tail -5 "$TMP/$name.out")"
   if grep -E 'execve\("[^"]*/go"' "$TMP/$name.execve" >&2; then die "$name: a go binary was executed"; fi
   grep -q '/compile"' "$TMP/$name.execve" || die "$name: strace saw no compile: the execve check proves nothing"
 }
@@ -60,6 +63,79 @@ same "asm GOAMD64=v3" "$TMP/v3.ref" "$TMP/v3.mine"
 ref "$SRC/tests/fixtures/diamond" "$TMP/arm.ref" GOARCH=arm GOARM=7
 mine arm "$SRC/tests/fixtures/diamond" . "$TMP/arm.mine" GOARCH=arm GOARM=7
 same "diamond linux/arm GOARM=7" "$TMP/arm.ref" "$TMP/arm.mine"
+REF_ARGS=(-ldflags='-s -w')
+ref "$SRC/tests/fixtures/diamond" "$TMP/stripped.ref"
+unset REF_ARGS
+# (the packages are cached by now: only the link runs, so no strace for compiles here)
+(cd "$SRC/tests/fixtures/diamond" && env PATH=/nonexistent "$R" build -ldflags '-s -w' -o "$TMP/stripped.mine" .) \
+  || die "rt0trace build -ldflags '-s -w' failed"
+same "diamond -ldflags '-s -w'" "$TMP/stripped.ref" "$TMP/stripped.mine"
+
+# --- cgo: CGO_ENABLED=1, C through gcc, external link ------------------------------------------------
+# A PATH with the C tools and no go command (go lives in $GOROOT/bin).
+CPATH_=/usr/bin:/bin
+env PATH=$CPATH_ /bin/bash -c 'command -v go' && die "go is reachable with PATH=$CPATH_"
+env PATH=$CPATH_ /bin/bash -c 'command -v gcc' >/dev/null || skip "no gcc on $CPATH_ for the cgo checks"
+CG=$SRC/tests/fixtures/cgo
+ref "$CG" "$TMP/cgo.ref" CGO_ENABLED=1
+MINE_PATH=$CPATH_ mine cgo "$CG" . "$TMP/cgo.mine" CGO_ENABLED=1
+grep -qE 'execve\("[^"]*/cgo"' "$TMP/cgo.execve" && grep -qE 'execve\("[^"]*/gcc"' "$TMP/cgo.execve" \
+  || die "cgo: strace saw no cgo or gcc run"
+same "cgo (CGO_ENABLED=1: import \"C\", os/user, runtime/cgo, gcc, external link)" "$TMP/cgo.ref" "$TMP/cgo.mine"
+"$TMP/cgo.ref" > "$TMP/cgo.ref.run" || die "cgo: the reference program failed"
+"$TMP/cgo.mine" > "$TMP/cgo.run" || die "cgo: the built program failed"
+cmp -s "$TMP/cgo.ref.run" "$TMP/cgo.run" || die "cgo: printed '$(cat "$TMP/cgo.run")', go build's printed '$(cat "$TMP/cgo.ref.run")'"
+grep -q '^cgo: ctor=1 sum=805 uid0=root order=zlog.init,main.init$' "$TMP/cgo.run" || die "cgo printed '$(cat "$TMP/cgo.run")'"
+readelf -d "$TMP/cgo.mine" | grep -q 'NEEDED.*libc\.so' || die "cgo: not dynamically linked against libc"
+pass "cgo: runs, same output as go build's ($(cat "$TMP/cgo.run"))"
+# no-op rebuild: nothing run, not even the compiler to learn what it is
+(cd "$CG" && env CGO_ENABLED=1 PATH=$CPATH_ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/cgonoop.execve" \
+  "$R" build -o "$TMP/cgo.noop" .) >"$TMP/cgonoop.out" 2>&1 || die "cgo no-op rebuild failed: $(cat "$TMP/cgonoop.out")"
+[ "$(grep -c execve "$TMP/cgonoop.execve")" -eq 1 ] || die "the cgo no-op rebuild executed: $(grep execve "$TMP/cgonoop.execve" | sed -n 2,4p)"
+cmp -s "$TMP/cgo.noop" "$TMP/cgo.mine" || die "the cgo no-op rebuild's output differs"
+pass "cgo no-op rebuild: nothing executed, same output"
+# the C compiler is part of the cache key: another CC rebuilds the cgo packages, and only them
+(cd "$CG" && env CGO_ENABLED=1 CC="gcc -O2" PATH=$CPATH_ "$R" build -x -o "$TMP/cgo.cc2" .) 2>"$TMP/cgocc.x" >/dev/null \
+  || die "cgo build with CC='gcc -O2' failed: $(tail -5 "$TMP/cgocc.x")"
+grep -q '^TERM=dumb gcc -O2 -I [^ ]*/runtime/cgo ' "$TMP/cgocc.x" || die "CC='gcc -O2': runtime/cgo was not recompiled with it"
+grep -q '/compile .* -p fmt ' "$TMP/cgocc.x" && die "CC='gcc -O2': a package without cgo was recompiled"
+grep -q -- "'-extld=gcc -O2' " "$TMP/cgocc.x" || die "CC='gcc -O2': the link did not get -extld='gcc -O2'"
+pass "another CC recompiles the cgo packages (and links with it), nothing else"
+
+if command -v musl-gcc >/dev/null; then
+  REF_ARGS=(-ldflags='-linkmode external -extldflags -static')
+  ref "$CG" "$TMP/musl.ref" CGO_ENABLED=1 CC=musl-gcc
+  unset REF_ARGS
+  MINE_ARGS=(-ldflags '-linkmode external -extldflags -static')
+  MINE_PATH=$CPATH_ mine musl "$CG" . "$TMP/musl.mine" CGO_ENABLED=1 CC=musl-gcc
+  unset MINE_ARGS
+  same "cgo static with musl (CC=musl-gcc -ldflags='-linkmode external -extldflags -static')" "$TMP/musl.ref" "$TMP/musl.mine"
+  file "$TMP/musl.mine" | grep -q 'statically linked' || die "musl: not static: $(file "$TMP/musl.mine")"
+  readelf -l "$TMP/musl.mine" | grep -q INTERP && die "musl: the static program has a program interpreter"
+  "$TMP/musl.mine" > "$TMP/musl.run" || die "musl: the built program failed"
+  cmp -s "$TMP/musl.run" "$TMP/cgo.run" || die "musl: printed '$(cat "$TMP/musl.run")'"
+  pass "cgo static with musl: statically linked, no interpreter, runs ($(cat "$TMP/musl.run"))"
+else
+  echo "ok   (skipped) cgo static with musl: musl-gcc is not installed (Debian package musl-tools)"
+fi
+
+# -n for cgo: the recipe alone, run by sh, builds the same program
+(cd "$CG" && CGO_ENABLED=1 RT0TRACE_CACHE=$TMP/cgoncache "$R" build -n -o "$TMP/cgo.n" .) > "$TMP/cgorecipe.sh" || die "cgo build -n failed"
+[ -z "$(ls -A "$TMP/cgoncache" 2>/dev/null)" ] || die "cgo -n wrote to the cache"
+grep -q '/cgo -objdir ' "$TMP/cgorecipe.sh" && grep -q '/cgo -dynpackage ' "$TMP/cgorecipe.sh" \
+  && grep -q '^TERM=dumb gcc .* -c _cgo_export.c$' "$TMP/cgorecipe.sh" || die "the cgo recipe lacks the cgo/gcc steps"
+(cd "$TMP" && RT0TRACE=$R PATH=$CPATH_ sh "$TMP/cgorecipe.sh") > "$TMP/cgorecipe.out" 2>&1 || die "the cgo recipe failed: $(tail -5 "$TMP/cgorecipe.out")"
+same "the cgo -n recipe run by sh" "$TMP/cgo.ref" "$TMP/cgo.n"
+
+# the manifest records the cgo and C steps
+(cd "$CG" && CGO_ENABLED=1 "$R" build -ldflags=-s -o "$TMP/cgo.s" --manifest "$TMP/cgomanifest.json" .) || die "cgo build --manifest failed"
+# runtime/cgo: _cgo_export.c, cgo.cgo2.c, gcc_amd64.S, its .c files, _cgo_main.c, the _cgo_.o link
+jq -e '(.packages[] | select(.path == "runtime/cgo") | (.cgo[0]|endswith("/cgo")) and (.cc|length) == (.cfiles|length) + 5
+    and (.cfiles|index("gcc_libinit.c")) != null and (.dynimport|index("-dynlinker")) != null)
+  and (.packages[-1] | .cgofiles == ["main.go"] and .files == [] and (.cc[0]|index("-c")) != null)
+  and .link.ldflags == ["-s"] and (.link.argv|index("-s")) != null' "$TMP/cgomanifest.json" >/dev/null \
+  || die "cgo manifest: $(jq -c '{link: .link.ldflags, main: (.packages[-1] | {cgofiles, files, ncc: (.cc|length)})}' "$TMP/cgomanifest.json")"
+pass "manifest: cgofiles, cfiles and the cgo, C compiler and dynimport commands per package; link ldflags"
 
 # --- a no-op rebuild runs no tool -------------------------------------------------------------------
 cd "$SRC/tests/fixtures/diamond"
@@ -131,7 +207,7 @@ printf 'package main\n\nimport _ "example.com/cycle/a"\n\nfunc main() {}\n' > "$
 printf 'package a\n\nimport _ "example.com/cycle/b"\n' > "$B/cycle/a/a.go"
 printf 'package b\n\nimport _ "example.com/cycle/a"\n' > "$B/cycle/b/b.go"
 printf 'package main\n\nfunc main() {}\n' > "$B/ok/main.go"
-printf 'package main\n\n// int twice(int x) { return 2 * x; }\nimport "C"\n\nfunc main() { C.twice(2) }\n' > "$B/cgo/main.go"
+printf 'package main\n\n// int twice(int x) { return 2 * x; }\nimport "C"\n\nfunc main() { println(C.twice(2)) }\n' > "$B/cgo/main.go"
 printf 'package main\n\nfunc main() {}\n' > "$B/cgo/nocgo.go"
 
 expect_error 5 "rt0trace: no go.mod in '$B/nomod' or any parent directory: rt0trace build builds module-mode packages (create one with 'go mod init')" \
@@ -147,12 +223,28 @@ diff <(printf '# example.com/syntax\n%s\nrt0trace: build failed: compile of exam
   "$B/syntax/main.go:5:1: syntax error: unexpected }, expected expression") "$TMP/err" >&2 \
   || die "syntax error: the compiler's message was not passed through with the file"
 pass "syntax error: the compiler's message with its file, then one rt0trace line"
-expect_error 5 "rt0trace: $B/cgo/main.go: cgo is not supported yet (import \"C\"); build with CGO_ENABLED=0" \
-  "cgo with CGO_ENABLED=1" -- env CGO_ENABLED=1 "$R" build -C "$B/cgo" -o "$B/cgo/out" .
 expect_exit 0 "with CGO_ENABLED=0 the import \"C\" file is left out, as go build does" -- \
   "$R" build -C "$B/cgo" -o "$B/cgo/out0" .
-rm -f "$B/cgo/out0"
-for d in nomod lib missing cycle syntax cgo; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done
+rm -f "$B/cgo/out0" "$B/cgo/nocgo.go"
+printf '#include <stdio.h>\nint broken(void) { return nosuch; }\n' > "$B/cgo/bad.c"
+expect_exit 5 "a C compile error" -- env CGO_ENABLED=1 PATH=$CPATH_ "$R" build -C "$B/cgo" -o "$B/cgo/out" .
+grep -q "^bad.c:2:27: error: .*nosuch.* undeclared" "$TMP/err" && [ "$(tail -1 "$TMP/err")" = "rt0trace: build failed: gcc of example.com/cgo exited with status 1" ] \
+  || die "C compile error: gcc's message and one rt0trace line expected: $(cat "$TMP/err")"
+pass "C compile error: gcc's own message, then one rt0trace line"
+rm -f "$B/cgo/bad.c"
+expect_error 4 "rt0trace: cgo needs a C compiler: '/nonexistent' not found (set CC)" \
+  "CC that does not exist" -- env CGO_ENABLED=1 CC=/nonexistent "$R" build -C "$B/cgo" -o "$B/cgo/out" .
+expect_error 4 "rt0trace: cgo needs a C compiler: 'gcc' not found (set CC)" \
+  "no gcc on PATH" -- env CGO_ENABLED=1 PATH=/nonexistent "$R" build -C "$B/cgo" -o "$B/cgo/out" .
+expect_error 4 "rt0trace: cgo for linux/arm64 needs a C compiler for that target: set CC (the default 'gcc' builds for linux/amd64)" \
+  "cgo cross-build without CC" -- env CGO_ENABLED=1 GOARCH=arm64 "$R" build -C "$B/cgo" -o "$B/cgo/out" .
+expect_error 5 "rt0trace: -ldflags ask for -linkmode external, which needs cgo: set CGO_ENABLED=1" \
+  "-linkmode external without cgo" -- env CGO_ENABLED=0 "$R" build -C "$B/ok" -ldflags='-linkmode external' -o "$B/ok/out" .
+expect_error 2 "rt0trace: -ldflags 'main=-s': package patterns (PATTERN=FLAGS) are not supported; the flags apply to the link" \
+  "-ldflags with a package pattern" -- "$R" build -C "$B/ok" -ldflags 'main=-s' -o "$B/ok/out" .
+expect_exit 0 "the cgo package builds once the C is fixed" -- env CGO_ENABLED=1 PATH=$CPATH_ "$R" build -C "$B/cgo" -o "$B/cgo/good" .
+[ "$("$B/cgo/good" 2>&1)" = 4 ] || die "the fixed cgo program printed '$("$B/cgo/good" 2>&1)'"
+for d in nomod lib missing cycle syntax cgo ok; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done
 pass "nothing written at -o for any failed build"
 expect_error 5 "rt0trace: unsupported GOOS/GOARCH pair linux/sparc (not in '$GOROOT_/src/internal/platform/zosarch.go')" \
   "GOARCH the toolchain lacks" -- env GOARCH=sparc "$R" build -C "$B/ok" -o "$B/ok/out" .

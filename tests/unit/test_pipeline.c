@@ -1,6 +1,6 @@
 /*
  * Unit tests for pipeline/: build constraints and file-name rules, the Go source scanner, build IDs,
- * Go string quoting and DefaultGODEBUG. Expected values come from go/build's and cmd/go's documented
+ * Go string quoting, DefaultGODEBUG, and cgo's argument splitting and #cgo directives. Expected values come from go/build's and cmd/go's documented
  * behaviour (see the comments); none needs a Go toolchain except the DefaultGODEBUG group, which reads
  * $GOROOT/src/internal/godebugs and skips without it.
  */
@@ -22,6 +22,7 @@
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
+#include "pipeline/cgo.h"
 #include "pipeline/config.h"
 #include "pipeline/filehash.h"
 #include "pipeline/gosrc.h"
@@ -451,6 +452,189 @@ static void test_default_godebug(void **state)
 	free(s);
 }
 
+static void assert_strv(const struct strv *v, size_t n, const char *const *want)
+{
+	if (v->n != n) {
+		for (size_t i = 0; i < v->n; i++)
+			print_message("  got [%zu] '%s'\n", i, v->v[i]);
+		fail_msg("%zu fields, want %zu", v->n, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v->v[i], want[i]);
+}
+
+#define ASSERT_STRV(v, ...)                                                                                  \
+	do {                                                                                                 \
+		static const char *const want_[] = { __VA_ARGS__ };                                          \
+		assert_strv((v), sizeof(want_) / sizeof(want_[0]), want_);                                   \
+	} while (0)
+
+/* cmd/internal/quoted: fields on spaces; '' or "" only around a whole field, no escapes inside. */
+static void test_split_quoted(void **state)
+{
+	struct strv v = STRV_INIT;
+	struct rt_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(gb_split_quoted(" -linkmode external\t-extldflags \"-static -s\" ", &v, &err), 0);
+	ASSERT_STRV(&v, "-linkmode", "external", "-extldflags", "-static -s");
+	strv_release(&v);
+	assert_int_equal(gb_split_quoted("-X 'main.v=a \"b\"' a\"b c\" ''", &v, &err), 0);
+	ASSERT_STRV(&v, "-X", "main.v=a \"b\"", "a\"b", "c\"", "");
+	strv_release(&v);
+	assert_int_equal(gb_split_quoted("", &v, &err), 0);
+	assert_int_equal(v.n, 0);
+	assert_int_equal(gb_split_quoted("-s 'open", &v, &err), -1);
+	assert_int_equal(err.exit, RT_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "unterminated ' string"));
+	strv_release(&v);
+}
+
+static void test_join_quoted(void **state)
+{
+	struct strv v = STRV_INIT;
+	char *s;
+
+	(void)state;
+	strv_push(&v, "gcc");
+	strv_push(&v, "-m64");
+	s = gb_join_quoted(&v);
+	assert_string_equal(s, "gcc -m64");
+	free(s);
+	strv_release(&v);
+	strv_push(&v, "/opt/my cc");
+	strv_push(&v, "it's");
+	s = gb_join_quoted(&v);
+	assert_string_equal(s, "'/opt/my cc' \"it's\"");
+	free(s);
+	strv_push(&v, "a'b\"c"); /* both quotes: cannot be joined */
+	assert_null(gb_join_quoted(&v));
+	strv_release(&v);
+}
+
+/* go/build's splitQuoted: quotes anywhere in a field, backslash escapes the next character. */
+static void test_split_cgo_args(void **state)
+{
+	struct strv v = STRV_INIT;
+
+	(void)state;
+	assert_int_equal(gb_split_cgo_args(" -I/a \"-DX=a b\" -DY=\\\"q\\\" '' x'y z'", &v), 0);
+	ASSERT_STRV(&v, "-I/a", "-DX=a b", "-DY=\"q\"", "", "xy z");
+	strv_release(&v);
+	assert_int_equal(gb_split_cgo_args("\"open", &v), -1);
+	strv_release(&v);
+	assert_int_equal(gb_split_cgo_args("trailing\\", &v), -1);
+	strv_release(&v);
+}
+
+static void test_cgo_directive(void **state)
+{
+	struct gb_config c;
+	struct gb_cgo_flags f = { 0 };
+	struct rt_err err = { 0 };
+
+	(void)state;
+	linux_amd64(&c);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo CFLAGS: -Wall -I inc -Iinc2/../inc3 -I/abs -I${SRCDIR}/x", "/src/p", &f, &err), 0);
+	ASSERT_STRV(&f.cflags, "-Wall", "-I", "/src/p/inc", "-I/src/p/inc3", "-I/abs", "-I/src/p/x");
+	/* conditions: any one term; a term is a +build AND, or a //go:build expression */
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo linux LDFLAGS: -lpthread", "/src/p", &f, &err), 0);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo darwin,!arm64 LDFLAGS: -lnotlinux", "/src/p", &f, &err), 0);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo windows linux,amd64 LDFLAGS: -L lib", "/src/p", &f, &err), 0);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo (darwin||windows) LDFLAGS: -lnot", "/src/p", &f, &err), 0);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo linux&&amd64 CPPFLAGS: -DX=1", "/src/p", &f, &err), 0);
+	ASSERT_STRV(&f.ldflags, "-lpthread", "-L", "/src/p/lib");
+	ASSERT_STRV(&f.cppflags, "-DX=1");
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo pkg-config: --static zlib", "/src/p", &f, &err), 0);
+	ASSERT_STRV(&f.pkgconfig, "--static", "zlib");
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo noescape myfunc", "/src/p", &f, &err), 0);
+	assert_int_equal(f.cxxflags.n + f.fflags.n, 0);
+
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo FOO: x", "/src/p", &f, &err), -1);
+	assert_string_equal(err.msg, "a.go: invalid #cgo verb: #cgo FOO: x");
+	assert_int_equal(err.exit, RT_EXIT_BUILD);
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo CFLAGS -x", "/src/p", &f, &err), -1);
+	assert_string_equal(err.msg, "a.go: invalid #cgo line: #cgo CFLAGS -x");
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo CFLAGS: -D`x`", "/src/p", &f, &err), -1);
+	assert_string_equal(err.msg, "a.go: malformed #cgo argument: -D`x`");
+	assert_int_equal(gb_cgo_directive(&c, "a.go", "#cgo CFLAGS: \"-DA", "/src/p", &f, &err), -1);
+	gb_cgo_flags_release(&f);
+	gb_config_release(&c);
+}
+
+static void test_ldflags(void **state)
+{
+	struct strv v = STRV_INIT;
+	struct rt_err err = { 0 };
+	bool set;
+
+	(void)state;
+	assert_int_equal(gb_split_ldflags("  ", &v, &err), 0);
+	assert_int_equal(v.n, 0);
+	assert_false(gb_ldflags_external(&v, &set));
+	assert_false(set);
+	assert_int_equal(gb_split_ldflags(" -linkmode external -extldflags '-static -s' -w", &v, &err), 0);
+	ASSERT_STRV(&v, "-linkmode", "external", "-extldflags", "-static -s", "-w");
+	assert_true(gb_ldflags_external(&v, &set));
+	assert_true(set);
+	strv_push(&v, "-linkmode=internal"); /* the last one wins */
+	assert_false(gb_ldflags_external(&v, &set));
+	assert_true(set);
+	strv_release(&v);
+	assert_int_equal(gb_split_ldflags("-linkmode=external", &v, &err), 0);
+	assert_true(gb_ldflags_external(&v, &set));
+	strv_release(&v);
+	assert_int_equal(gb_split_ldflags("main=-s", &v, &err), -1);
+	assert_int_equal(err.exit, RT_EXIT_USAGE);
+	assert_int_equal(gb_split_ldflags("-X 'a", &v, &err), -1);
+	assert_int_equal(err.exit, RT_EXIT_USAGE);
+	strv_release(&v);
+}
+
+static void test_path_join(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "/a/b", "../c/./d", "/a/c/d" }, { "/", "..", "/" }, { "/a", "b/", "/a/b" }, { "/a//b/", "./", "/a/b" },
+		{ "/a", "../../..", "/" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = gb_path_join(cases[i][0], cases[i][1]);
+
+		assert_string_equal(got, cases[i][2]);
+		free(got);
+	}
+}
+
+/* go/build reads #cgo lines from the doc comment of import "C": the spec's, or the declaration's when
+ * it has that one spec; a comment separated by a blank line is no doc comment. */
+static void test_scan_cgo_lines(void **state)
+{
+	struct gosrc g;
+
+	(void)state;
+	scan("package main\n\n/*\n#cgo CFLAGS: -DA\n#include <stdio.h>\n  #cgo\tlinux LDFLAGS: -lm  \n#cgox no\n*/\n"
+	     "import \"C\"\n\nfunc main() {}\n",
+	     &g);
+	assert_true(g.imports_c);
+	ASSERT_STRV(&g.cgo_lines, "#cgo CFLAGS: -DA", "#cgo\tlinux LDFLAGS: -lm");
+	gosrc_release(&g);
+	scan("package main\n\n// #cgo CFLAGS: -DNO\n\nimport \"C\"\n", &g);
+	assert_true(g.imports_c);
+	assert_int_equal(g.cgo_lines.n, 0);
+	gosrc_release(&g);
+	scan("package main\n\nimport (\n\t\"fmt\"\n\t// #cgo LDFLAGS: -lz\n\t// #cgo CFLAGS: -DZ\n\t\"C\"\n)\n", &g);
+	ASSERT_STRV(&g.cgo_lines, "#cgo LDFLAGS: -lz", "#cgo CFLAGS: -DZ");
+	gosrc_release(&g);
+	scan("package main\n\n// #cgo CFLAGS: -DDECL\nimport (\n\t\"C\"\n)\n", &g);
+	ASSERT_STRV(&g.cgo_lines, "#cgo CFLAGS: -DDECL");
+	gosrc_release(&g);
+	scan("package main\n\n// #cgo CFLAGS: -DFMT\nimport \"fmt\"\nimport \"C\"\n", &g);
+	assert_int_equal(g.cgo_lines.n, 0);
+	gosrc_release(&g);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -460,6 +644,10 @@ int main(void)
 		cmocka_unit_test(test_hash_to_string), cmocka_unit_test(test_go_quote),
 		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_filehash_memo),
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_buildid_rewrite),
+		cmocka_unit_test(test_split_quoted),  cmocka_unit_test(test_join_quoted),
+		cmocka_unit_test(test_split_cgo_args), cmocka_unit_test(test_cgo_directive),
+		cmocka_unit_test(test_ldflags),       cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_scan_cgo_lines),
 	};
 	static const struct CMUnitTest godebug[] = {
 		cmocka_unit_test(test_default_godebug),

@@ -225,7 +225,8 @@ _Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
 	_exit(127);
 }
 
-pid_t rt_spawn_held(const char *prog, char *const *argv, int *go, int *errfd, struct rt_err *err)
+pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
+		    struct rt_err *err)
 {
 	int gp[2], ep[2];
 	pid_t pid;
@@ -249,6 +250,8 @@ pid_t rt_spawn_held(const char *prog, char *const *argv, int *go, int *errfd, st
 		close(ep[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		if (prep)
+			prep(arg);
 		/* held here until released (EOF: the tracer gave up) */
 		if (read(gp[0], &c, 1) != 1)
 			_exit(127);

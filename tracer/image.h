@@ -56,10 +56,13 @@ void rt_proc_argv(pid_t pid, struct strv *argv);
  * failed, else 0. */
 _Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd);
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err);
-/* The program forked and held: the child waits on a pipe until one byte is written to *go (it exits
- * 127 should *go close first), then runs rt_exec_or_report with *errfd's pipe. Both fds are the
- * caller's to close (close-on-exec). The pid, or -1 with RT_EXIT_ENV. */
-pid_t rt_spawn_held(const char *prog, char *const *argv, int *go, int *errfd, struct rt_err *err);
+/* The program forked and held: the child runs prep(arg) if given (its environment, its fds), waits on
+ * a pipe until one byte is written to *go (it exits 127 should *go close first), then runs
+ * rt_exec_or_report with *errfd's pipe. Both fds are the caller's to close (close-on-exec). The pid,
+ * or -1 with RT_EXIT_ENV. Fork early: the program's exec tears down the address space the child got,
+ * and that is the program's time. */
+pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
+		    struct rt_err *err);
 
 /* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
 json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);

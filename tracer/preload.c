@@ -800,12 +800,30 @@ static void set_env(const char *shim, int wfd, int lfd, unsigned flags)
 	free(both);
 }
 
+struct child_prep {
+	const char *shim;
+	int wfd, lfd;
+	unsigned flags;
+};
+
+/* In the held child: the program's two fds survive its exec (everything else of ours is
+ * close-on-exec), and its environment names them and the library. */
+static void prep_child(void *arg)
+{
+	const struct child_prep *c = arg;
+
+	fcntl(c->wfd, F_SETFD, 0);
+	fcntl(c->lfd, F_SETFD, 0);
+	set_env(c->shim, c->wfd, c->lfd, c->flags);
+}
+
 int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
 	struct ptracer t = { 0 };
 	struct sigaction sa = { 0 }, oi, ot;
 	char shim[PATH_MAX], *prog = NULL;
-	int sv[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, gopipe[2] = { -1, -1 }, lfd = -1, wst = 0, rc = -1, pidfd = -1;
+	int sv[2] = { -1, -1 }, errfd = -1, gofd = -1, lfd = -1, wst = 0, rc = -1, pidfd = -1;
+	struct child_prep cp;
 	char go = 1;
 	bool reaped = false, eof = false, signals_set = false;
 	struct strbuf raw = STRBUF_INIT;
@@ -816,10 +834,9 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	*status = 0;
 	if (!(prog = rt_find_program(o->argv[0], err)))
 		return -1;
-	if (check_program(&t, prog, err) != 0 || find_shim(shim, sizeof(shim), err) != 0)
+	if (find_shim(shim, sizeof(shim), err) != 0)
 		goto out;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(errpipe, O_CLOEXEC) != 0 ||
-	    pipe2(gopipe, O_CLOEXEC) != 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
 		goto out;
 	}
@@ -837,48 +854,28 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
 		goto out;
 	}
-	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+	/* Forked before the program file is read: its exec then tears down a small address space (see
+	 * rt_spawn_held). */
+	cp = (struct child_prep){ shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0 };
+	if ((pid = rt_spawn_held(prog, o->argv, prep_child, &cp, &gofd, &errfd, err)) < 0)
 		goto out;
-	pid = fork();
-	if (pid < 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		/* the program's two fds survive its exec; everything else of ours is close-on-exec */
-		char c;
-
-		close(sv[0]);
-		close(errpipe[0]);
-		close(gopipe[1]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		fcntl(sv[1], F_SETFD, 0);
-		fcntl(lfd, F_SETFD, 0);
-		set_env(shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0);
-		/* held until released, so the program's wall time is measured as tests/tools/walltime does
-		 * (released to reaped); EOF: the launcher gave up */
-		if (read(gopipe[0], &c, 1) != 1)
-			_exit(127);
-		rt_exec_or_report(prog, o->argv, errpipe[1]);
-	}
 	t.root = pid;
 	close(sv[1]);
-	close(errpipe[1]);
-	close(gopipe[0]);
-	sv[1] = errpipe[1] = gopipe[0] = -1;
+	sv[1] = -1;
+	if (check_program(&t, prog, err) != 0 || rt_trace_open(&t.trace, o->trace_path, err) != 0)
+		goto out;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);
 	signals_set = true;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	t.t0 = rt_now_ns(); /* the program starts now */
-	if (write(gopipe[1], &go, 1) != 1) {
+	if (write(gofd, &go, 1) != 1) {
 		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
 		goto out;
 	}
-	close(gopipe[1]);
-	gopipe[1] = -1;
+	close(gofd);
+	gofd = -1;
 	for (;;) {
 		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
 		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */
@@ -908,7 +905,7 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	close(sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
 	sv[0] = -1;
-	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
+	if (rt_exec_failed(errfd, prog, err) != 0) {
 		if (!reaped)
 			waitpid(pid, &wst, 0);
 		rt_trace_discard(&t.trace, o->trace_path);
@@ -955,19 +952,16 @@ out:
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGTERM, &ot, NULL);
 	}
-	if (pid > 0 && gopipe[1] >= 0) { /* never released: it reads EOF and leaves */
-		close(gopipe[1]);
-		gopipe[1] = -1;
+	if (pid > 0 && gofd >= 0) { /* never released: it reads EOF and leaves */
+		close(gofd);
+		gofd = -1;
 		waitpid(pid, NULL, 0);
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		if (sv[i] >= 0)
 			close(sv[i]);
-		if (errpipe[i] >= 0)
-			close(errpipe[i]);
-		if (gopipe[i] >= 0)
-			close(gopipe[i]);
-	}
+	if (errfd >= 0)
+		close(errfd);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (t.lost)

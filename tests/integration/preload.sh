@@ -9,12 +9,16 @@
 R=$RT0TRACE
 FX=$RT0_FIXTURES
 HERE=$(cd "$(dirname "$0")" && pwd)
-# The cgo program under test: the reference go build's fixture for now (one variable to switch to a
-# pipeline-built binary).
-CGO_BIN=${RT0_CGO_BIN:-$FX/cgo}
 need_fixture cprog
-[ -x "$CGO_BIN" ] || skip "the cgo program '$CGO_BIN' was not built (tests/fixtures/build.sh, needs gcc)"
 CC=$(command -v cc || command -v gcc) || skip "no C compiler to build the errno and fork/exec programs"
+# The cgo program under test: tests/fixtures/cgo built by rt0trace's own pipeline (CGO_ENABLED=1: cgo,
+# gcc, external link), unless RT0_CGO_BIN names another.
+CGO_BIN=${RT0_CGO_BIN:-}
+if [ -z "$CGO_BIN" ]; then
+  CGO_BIN=$TMP/cgo
+  (cd "$RT0_SRC/tests/fixtures/cgo" && CGO_ENABLED=1 "$R" build -o "$CGO_BIN" .) >"$TMP/cgo-build.out" 2>&1 \
+    || die "rt0trace build of the cgo fixture failed: $(tail -3 "$TMP/cgo-build.out")"
+fi
 SHIM=${RT0_PRELOAD_LIB:-$(dirname "$R")/probes/preload/librt0preload.so}
 [ -r "$SHIM" ] || die "the preload library is not at '$SHIM' (built beside rt0trace by CMake)"
 "$R" run -o "$TMP/ptrace-probe.jsonl" -- /bin/true 2>/dev/null
@@ -95,7 +99,7 @@ if [ "$PTRACE_OK" = 1 ]; then
   file_maps "$TMP/cgo.ptrace.jsonl" | awk '{print $1}' | sort -u > "$TMP/cgo.maps.ptrace"
   file_maps "$TMP/cgo.jsonl" | awk '{print $1}' | sort -u > "$TMP/cgo.maps.preload"
   diff -u "$TMP/cgo.maps.ptrace" "$TMP/cgo.maps.preload" >&2 || die "cgo: the mapped files differ from the ptrace engine's"
-  pass "cgo: output and exit 7 as untraced; C constructors, then $(tr '\n' ' ' < "$TMP/cgo.phases.preload")in the ptrace engine's order; same mapped files"
+  pass "cgo (built by rt0trace build): output and exit 7 as untraced; C constructors, then $(tr '\n' ' ' < "$TMP/cgo.phases.preload")in the ptrace engine's order; same mapped files"
 else
   echo "skipped: the comparison with the ptrace engine: ptrace is not permitted here"
 fi

@@ -1852,15 +1852,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 	b.tty = o->progress && !o->print_cmds && !o->dry_run && isatty(2);
 	if (gb_config_load(&b.cfg, o->goroot, err) != 0)
 		return -1;
-	if (setup_flags(&b, err) != 0) {
-		gb_cc_release(&b.cc);
-		strv_release(&b.env_cppflags);
-		strv_release(&b.env_cflags);
-		strv_release(&b.env_ldflags);
-		strv_release(&b.ldflags);
-		free(b.cwd);
-		goto out_cfg;
-	}
+	if (setup_flags(&b, err) != 0)
+		goto out_graph; /* what it set is released there; the graph is still empty */
 	if (gb_load(&b.g, &b.cfg, o->dir ? o->dir : ".", o->pattern, err) != 0)
 		goto out_graph;
 	if (default_output(&b, err) != 0 || !(b.cache = cache_dir(err)))
@@ -1978,7 +1971,6 @@ out_graph:
 	free(b.cache);
 	free(b.out);
 	gb_graph_release(&b.g);
-out_cfg:
 	gb_config_release(&b.cfg);
 	return rc;
 }

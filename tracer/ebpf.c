@@ -629,7 +629,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
 	struct etracer t = { 0 };
 	struct sigaction sa = { 0 }, oi, ot;
-	char *prog = NULL, go = 1;
+	char *prog = NULL;
 	int gofd = -1, errfd = -1, wst = 0, rc = -1, lr;
 	bool reaped = false, signals_set = false;
 	pid_t pid = 0;
@@ -688,13 +688,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0)
 			goto out;
 	}
-	t.t0 = rt_now_ns(); /* the program starts now */
-	if (write(gofd, &go, 1) != 1) {
-		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
+	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
 		goto out;
-	}
-	close(gofd);
-	gofd = -1;
 	lr = poll_loop(&t, pid, &wst, &reaped);
 	if (rt_exec_failed(errfd, prog, err) != 0) {
 		if (!reaped)

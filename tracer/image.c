@@ -270,6 +270,18 @@ pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), v
 	return pid;
 }
 
+int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err)
+{
+	char c = 1;
+
+	*t0 = rt_now_ns();
+	if (write(*go, &c, 1) != 1)
+		return rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
+	close(*go);
+	*go = -1;
+	return 0;
+}
+
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
 {
 	int childerr;

@@ -63,6 +63,9 @@ int rt_exec_failed(int errfd, const char *prog, struct rt_err *err);
  * and that is the program's time. */
 pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
 		    struct rt_err *err);
+/* Lets it go: *t0 = now (the program's start), one byte written, *go closed and set to -1. 0, or -1
+ * with RT_EXIT_ENV (then *go is left for the caller to close). */
+int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err);
 
 /* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
 json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);

@@ -824,7 +824,6 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	char shim[PATH_MAX], *prog = NULL;
 	int sv[2] = { -1, -1 }, errfd = -1, gofd = -1, lfd = -1, wst = 0, rc = -1, pidfd = -1;
 	struct child_prep cp;
-	char go = 1;
 	bool reaped = false, eof = false, signals_set = false;
 	struct strbuf raw = STRBUF_INIT;
 	uint64_t t_reaped = 0;
@@ -869,13 +868,8 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	sigaction(SIGTERM, &sa, &ot);
 	signals_set = true;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	t.t0 = rt_now_ns(); /* the program starts now */
-	if (write(gofd, &go, 1) != 1) {
-		rt_errf(err, RT_EXIT_ENV, "cannot start the program: %s", strerror(errno));
+	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
 		goto out;
-	}
-	close(gofd);
-	gofd = -1;
 	for (;;) {
 		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
 		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */

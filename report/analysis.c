@@ -326,6 +326,22 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"));
 				cur_pkg = NULL;
 			}
+		} else if (json_type_is(e, "mark")) {
+			/* the preload engine's library constructors: one phase per object, in the order they ran
+			 * (a C program's own .init_array functions are probes, above) */
+			const char *what = json_get_str(e, "what"), *obj = json_get_str(e, "object");
+
+			if (what && obj && strcmp(what, "constructor") == 0) {
+				const char *base = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
+				char *n = xasprintf("constructors %s", base);
+
+				if (strcmp(r->phases[r->nphases - 1].name, n) != 0) {
+					add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"));
+					cur_pkg = NULL;
+				} else {
+					free(n);
+				}
+			}
 		} else if (json_type_is(e, "maps")) {
 			const char *at = json_get_str(e, "at");
 

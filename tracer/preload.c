@@ -232,8 +232,9 @@ static uint64_t jump_target(const struct rt_elf *e, uint64_t addr)
 	return 0;
 }
 
-/* The preload engine's plan for an image: probes/plan.h's, plus, for a Go program whose ELF entry is not
- * the runtime's entry stub (cgo: libc's _start), that entry; and which probes the shim can observe. */
+/* The preload engine's plan for an image: probes/plan.h's (for cgo its entry is already libc's _start),
+ * plus the ELF entry when the plan has none (no symbol names it); and which probes the shim can
+ * observe. */
 static void make_plan(struct pproc *p)
 {
 	const struct rt_elf *e = p->bin->elf;

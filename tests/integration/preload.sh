@@ -67,7 +67,11 @@ jq -e '(.checks | length) == 7 and (.checks | all(.status == "pass")) and .init_
   || die "cprog: report: $(jq -c '{checks, io: .init_order, layout_at, exit}' "$TMP/cprog.report.json")"
 jq -s -e '[.[] | select(.type == "syscall" and .via == "libc" and .name == "exit_group" and .args[0] == "0x5")] | length == 1' \
   "$TMP/cprog.jsonl" >/dev/null || die "cprog: main's return (5) is not recorded as exit_group"
-pass "cprog: report passes all 7 checks (entry, phases, init order, layout at main, ...); main's return recorded"
+# the phases of a dynamic program: the loader, each library's constructors, the program's .init_array, main
+got=$(jq -r '[.phases[].name] | join(" > ")' "$TMP/cprog.report.json")
+want="exec > constructors libc.so.6 > _start > init ctor_first > init ctor_second > init frame_dummy > main"
+[ "$got" = "$want" ] || die "cprog: phases '$got', want '$want'"
+pass "cprog: report passes all 7 checks (entry, phases, init order, layout at main, ...); main's return recorded; phases $want"
 
 "$R" run --engine preload --until main -o "$TMP/until.jsonl" -- "$FX/cprog" 6 > "$TMP/until.traced" 2>&1
 [ $? -eq 6 ] || die "--until main: the program's status is not passed through"

@@ -603,7 +603,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 
 			json_object_set_new(e, "child", json_integer((json_int_t)r.ret));
 			json_object_set_new(e, "kind", json_string("fork"));
-			json_object_set_new(e, "via", json_string("fork"));
+			json_object_set_new(e, "via", json_string(r.a[0] == 1 ? "posix_spawn" : "fork"));
 			add(t, e);
 		} else {
 			uint64_t args[6] = { 0 };

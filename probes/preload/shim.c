@@ -27,6 +27,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +76,9 @@ static pid_t (*real_fork)(void);
 static int (*real_execve)(const char *, char *const[], char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+			char *const[], char *const[]);
+static spawn_fn real_posix_spawn, real_posix_spawnp;
 static void (*real_exit)(int);
 static void (*real_abort)(void);
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
@@ -532,6 +536,50 @@ static int do_exec(const char *path, char *const argv[], char *const envp[], int
 	return rc;
 }
 
+/* posix_spawn(p): the child is made and exec'd inside libc (no fork or exec wrapper sees it), so the
+ * spawn is noted as a fork (a[0] = 1) and its environment is adjusted as an exec's. It returns an error
+ * number and leaves errno alone, as libc's does. */
+static int do_spawn(spawn_fn real, pid_t *pidp, const char *path, const posix_spawn_file_actions_t *fa,
+		    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	size_t n = env_count(envp);
+	struct rt_pl_rec r = { .kind = RT_PL_FORK };
+	pid_t pid = 0;
+	int rc;
+
+	if (!real)
+		return ENOSYS;
+	if (!pl_on() || n > PL_ENV_MAX)
+		return real(pidp, path, fa, attr, argv, envp);
+	r.t = now_ns();
+	{
+		char *out[n + 3];
+		char buf[2 * PATH_MAX + 64];
+
+		rc = real(&pid, path, fa, attr, argv, exec_env(envp, out, n, buf, sizeof(buf)));
+	}
+	r.dur = now_ns() - r.t;
+	r.ret = rc == 0 ? pid : -(int64_t)rc;
+	r.a[0] = 1;
+	r.caller = (uintptr_t)__builtin_return_address(0);
+	pl_send(&r, path, path ? strlen(path) : 0);
+	if (rc == 0 && pidp)
+		*pidp = pid;
+	return rc;
+}
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return do_spawn(REAL(posix_spawn), pid, path, fa, attr, argv, envp);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return do_spawn(REAL(posix_spawnp), pid, file, fa, attr, argv, envp);
+}
+
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	return do_exec(path, argv, envp, 0, -1);
@@ -954,6 +1002,8 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 	REAL(execve);
 	REAL(execvpe);
 	REAL(fexecve);
+	REAL(posix_spawn);
+	REAL(posix_spawnp);
 	REAL(exit);
 	REAL(abort);
 	REAL(sigaction);

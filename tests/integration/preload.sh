@@ -145,6 +145,25 @@ jq -s -e '(map(select(.type == "clone" and .kind == "fork"))[0].child) as $child
   || die "--no-follow: the child was traced: $(jq -c 'select(.type == "exec" or .type == "clone") | del(.binary)' "$TMP/nofollow.jsonl")"
 pass "fork+exec: the child is followed under its own pid (exec, probes, exit 3); --no-follow records only the fork"
 
+# posix_spawn: the child is made and exec'd inside libc; the spawn is the clone, the child's image its exec
+traced_matches_untraced spawn "$TMP/forkexec" spawn
+jq -s -e '
+  (.[0].binary.path) as $bin
+  | (map(select(.type == "exec"))[0].pid) as $root
+  | (map(select(.type == "clone" and .kind == "fork" and .via == "posix_spawn"))) as $sp
+  | ($sp[0].child) as $child
+  | ($sp | length) == 1 and $sp[0].pid == $root and $child != $root
+    and (map(select(.type == "exec" and .pid == $child and .binary.path == $bin)) | length == 1)
+    and (map(select(.type == "probe" and .pid == $child and .role == "main")) | length == 1)
+    and (map(select(.type == "exit" and .pid == $child and .status == 3)) | length == 1)' "$TMP/spawn.jsonl" >/dev/null \
+  || die "posix_spawn: $(jq -c 'select(.type == "clone" or .type == "exec" or .type == "exit") | del(.binary)' "$TMP/spawn.jsonl")"
+"$R" run --engine preload --no-follow -o "$TMP/spawn-nf.jsonl" -- "$TMP/forkexec" spawn > "$TMP/spawn-nf.traced" 2>&1 \
+  || die "posix_spawn --no-follow: exit status changed"
+jq -s -e '(map(select(.type == "clone" and .via == "posix_spawn"))[0].child) as $child
+          | $child != null and (map(select(.pid == $child)) | length == 0)' "$TMP/spawn-nf.jsonl" >/dev/null \
+  || die "posix_spawn --no-follow: the child was traced: $(jq -c 'select(.type == "exec" or .type == "clone") | del(.binary)' "$TMP/spawn-nf.jsonl")"
+pass "posix_spawn: noted as the fork, the spawned program followed under its own pid (exec, main, exit 3); --no-follow leaves it alone"
+
 # --- errno around interposed calls; the shim silent when the fds are not the launcher's ------------------
 traced_matches_untraced errno "$TMP/errno"
 grep -qx 'errno: all as libc sets it' "$TMP/errno.traced" || die "errno: $(cat "$TMP/errno.traced")"

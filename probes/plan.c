@@ -1,5 +1,6 @@
 #include "probes/plan.h"
 
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +104,7 @@ uint64_t rt_probe_site(const struct rt_elf *e, uint64_t addr)
 	enum { WINDOW = 16 };
 	const unsigned char *c;
 
-	if (e->machine != 62 /* EM_X86_64 */ || !(c = rt_elf_bytes(e, addr, WINDOW)))
+	if (e->machine != EM_X86_64 || !(c = rt_elf_bytes(e, addr, WINDOW)))
 		return addr;
 	return addr + rt_probe_site_x86(c, WINDOW);
 }

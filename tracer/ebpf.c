@@ -724,11 +724,7 @@ close:
 	}
 	t.trace.f = NULL;
 out:
-	if (pid > 0 && gofd >= 0) { /* never released: it reads EOF and leaves */
-		close(gofd);
-		gofd = -1;
-		waitpid(pid, NULL, 0);
-	}
+	rt_spawn_abandon(pid, &gofd);
 	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
 	if (signals_set) {
 		sigaction(SIGINT, &oi, NULL);

@@ -49,7 +49,7 @@ struct rt_engine {
 };
 /* The engine called `name`, or NULL. */
 const struct rt_engine *rt_engine_find(const char *name);
-/* Their names for messages: "ptrace, ebpf, preload" (a static string). */
+/* Their names for messages, from the table: "ptrace, ebpf, preload". */
 const char *rt_engine_names(void);
 
 #endif

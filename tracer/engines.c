@@ -1,4 +1,5 @@
 /* tracer/engines: the engine table behind every --engine option. */
+#include <stdio.h>
 #include <string.h>
 
 #include "tracer/engine.h"
@@ -19,5 +20,10 @@ const struct rt_engine *rt_engine_find(const char *name)
 
 const char *rt_engine_names(void)
 {
-	return "ptrace, ebpf, preload";
+	static char names[64];
+
+	if (!names[0])
+		for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "", engines[i].name);
+	return names;
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -280,6 +281,15 @@ int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err)
 	close(*go);
 	*go = -1;
 	return 0;
+}
+
+void rt_spawn_abandon(pid_t pid, int *go)
+{
+	if (pid <= 0 || *go < 0)
+		return;
+	close(*go); /* it reads EOF and leaves */
+	*go = -1;
+	waitpid(pid, NULL, 0);
 }
 
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)

@@ -66,6 +66,9 @@ pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), v
 /* Lets it go: *t0 = now (the program's start), one byte written, *go closed and set to -1. 0, or -1
  * with RT_EXIT_ENV (then *go is left for the caller to close). */
 int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err);
+/* A held program never released (the tracer gave up first): *go is closed, so it exits 127, and it is
+ * reaped. Nothing when pid <= 0 or *go is already closed. */
+void rt_spawn_abandon(pid_t pid, int *go);
 
 /* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
 json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);

@@ -32,6 +32,7 @@
  */
 #include "tracer/engine.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -729,7 +730,7 @@ static int check_program(struct ptracer *t, const char *prog, struct rt_err *err
 	if (t->rootbin->elf->is_static)
 		return rt_errf(err, RT_EXIT_INPUT, "'%s' is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it, "
 						   "so --engine preload cannot trace it; use --engine ptrace or --engine ebpf", prog);
-	if (t->rootbin->elf->machine != 62 /* EM_X86_64 */ || t->rootbin->elf->elfclass != 2 /* ELFCLASS64 */)
+	if (t->rootbin->elf->machine != EM_X86_64 || t->rootbin->elf->elfclass != ELFCLASS64)
 		return rt_errf(err, RT_EXIT_INPUT, "'%s' is a %s program and " SHIM_NAME " is built for amd64: the loader "
 						   "would not load it; use --engine ptrace or --engine ebpf", prog,
 			       t->rootbin->elf->arch);
@@ -947,11 +948,7 @@ out:
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGTERM, &ot, NULL);
 	}
-	if (pid > 0 && gofd >= 0) { /* never released: it reads EOF and leaves */
-		close(gofd);
-		gofd = -1;
-		waitpid(pid, NULL, 0);
-	}
+	rt_spawn_abandon(pid, &gofd);
 	for (int i = 0; i < 2; i++)
 		if (sv[i] >= 0)
 			close(sv[i]);

@@ -611,6 +611,17 @@ static void html_frames(const json_t *thread, bool crashed, FILE *f)
 	fputs("</tbody></table></details>\n", f);
 }
 
+/* One <dt>/<dd> pair of a description list, the value escaped (`attrs` are the <dd>'s, literal); nothing
+ * when there is no value. */
+static void kv(FILE *f, const char *term, const char *attrs, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "<dt>%s</dt><dd%s>", term, attrs);
+	esc(f, value);
+	fputs("</dd>\n", f);
+}
+
 static void html_crash(const struct rt_crash *c, FILE *f)
 {
 	const json_t *th, *v;
@@ -637,24 +648,10 @@ static void html_crash(const struct rt_crash *c, FILE *f)
 		fputs("panic (no signal)", f);
 	}
 	fputs("</dd>\n", f);
-	if (c->function) {
-		fputs("<dt>function</dt><dd class=\"mono\" id=\"crash-function\">", f);
-		esc(f, c->function);
-		fputs("</dd>\n", f);
-	}
-	if (c->fatal) {
-		fputs("<dt>then</dt><dd class=\"mono\">", f);
-		esc(f, c->fatal);
-		fputs("</dd>\n", f);
-	}
-	fputs("<dt>phase</dt><dd>", f);
-	esc(f, c->phase ? c->phase : "?");
-	fputs("</dd>\n", f);
-	if (c->package) {
-		fputs("<dt>package</dt><dd class=\"mono\">", f);
-		esc(f, c->package);
-		fputs("</dd>\n", f);
-	}
+	kv(f, "function", " class=\"mono\" id=\"crash-function\"", c->function);
+	kv(f, "then", " class=\"mono\"", c->fatal);
+	kv(f, "phase", "", c->phase ? c->phase : "?");
+	kv(f, "package", " class=\"mono\"", c->package);
 	fprintf(f, "<dt>thread</dt><dd>%d (", c->tid);
 	esc(f, c->kind);
 	fputs(")</dd>\n</dl>\n", f);

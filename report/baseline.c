@@ -165,8 +165,10 @@ static uint64_t seed_of(const char *s)
 }
 
 static void compare_one(struct rt_cmp *c, const struct rt_metric *bm, const struct rt_metric *cm, double threshold,
-			double min_delta_ns)
+			double min_delta_ns, double drift)
 {
+	double s = drift > 1 ? drift : 1;
+
 	memset(c, 0, sizeof(*c));
 	c->name = bm ? bm->name : cm->name;
 	c->base_ns = bm && bm->n ? rt_median(bm->ns, bm->n) : 0;
@@ -176,20 +178,88 @@ static void compare_one(struct rt_cmp *c, const struct rt_metric *bm, const stru
 	c->compared = true;
 	c->ratio = c->cur_ns / c->base_ns;
 	rt_bootstrap_median_ratio(bm->ns, bm->n, cm->ns, cm->n, BOOT_ITERS, BOOT_CONF, seed_of(c->name), &c->lo, &c->hi);
-	c->regressed = c->lo > 1 + threshold && c->cur_ns - c->base_ns > min_delta_ns;
+	c->regressed = c->lo > (1 + threshold) * s && c->cur_ns - c->base_ns * s > min_delta_ns;
 	c->improved = c->hi < 1 - threshold && c->base_ns - c->cur_ns > min_delta_ns;
 }
 
 size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
-			struct rt_cmp **rows)
+			double drift, struct rt_cmp **rows)
 {
 	size_t n = 0;
 
 	*rows = xcalloc(base->n + cur->n + 1, sizeof(**rows));
 	for (size_t i = 0; i < base->n; i++)
-		compare_one(&(*rows)[n++], &base->m[i], rt_bench_metric(cur, base->m[i].name), threshold, min_delta_ns);
+		compare_one(&(*rows)[n++], &base->m[i], rt_bench_metric(cur, base->m[i].name), threshold, min_delta_ns, drift);
 	for (size_t i = 0; i < cur->n; i++)
 		if (!rt_bench_metric(base, cur->m[i].name))
-			compare_one(&(*rows)[n++], NULL, &cur->m[i], threshold, min_delta_ns);
+			compare_one(&(*rows)[n++], NULL, &cur->m[i], threshold, min_delta_ns, drift);
 	return n;
+}
+
+bool rt_bench_is_reference(const char *metric)
+{
+	return strncmp(metric, "runtime.", 8) == 0 || strcmp(metric, "init runtime") == 0;
+}
+
+/* The median over runs of the reference metrics' sum; 0 when a reference metric misses a run. */
+static double reference_ns(const struct rt_bench *b, size_t *count)
+{
+	double *sum = xcalloc(b->runs + 1, sizeof(*sum)), med = 0;
+
+	*count = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (!rt_bench_is_reference(b->m[i].name))
+			continue;
+		if (b->m[i].n != b->runs) {
+			free(sum);
+			return 0;
+		}
+		for (size_t k = 0; k < b->runs; k++)
+			sum[k] += b->m[i].ns[k];
+		++*count;
+	}
+	if (*count && b->runs >= MIN_SAMPLES)
+		med = rt_median(sum, b->runs);
+	free(sum);
+	return med;
+}
+
+bool rt_bench_drift(const struct rt_bench *base, const struct rt_bench *cur, struct rt_drift *d)
+{
+	size_t nb, nc;
+
+	memset(d, 0, sizeof(*d));
+	d->base_ns = reference_ns(base, &nb);
+	d->cur_ns = reference_ns(cur, &nc);
+	if (d->base_ns <= 0 || d->cur_ns <= 0 || nb != nc)
+		return false;
+	for (size_t i = 0; i < base->n; i++) /* the same reference phases on both sides */
+		if (rt_bench_is_reference(base->m[i].name) && !rt_bench_metric(cur, base->m[i].name))
+			return false;
+	d->factor = d->cur_ns / d->base_ns;
+	return true;
+}
+
+size_t rt_bench_confirm(struct rt_cmp *again, size_t n_again, struct rt_cmp *first, size_t n_first)
+{
+	size_t dropped = 0;
+
+	for (size_t i = 0; i < n_first; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < n_again && first[i].regressed; j++)
+			if (strcmp(again[j].name, first[i].name) == 0)
+				kept = again[j].regressed;
+		first[i].unconfirmed = first[i].regressed && !kept;
+		dropped += first[i].unconfirmed;
+	}
+	for (size_t j = 0; j < n_again; j++) {
+		bool before = false;
+
+		for (size_t i = 0; i < n_first; i++)
+			if (strcmp(again[j].name, first[i].name) == 0)
+				before = first[i].regressed;
+		again[j].regressed = again[j].regressed && before;
+	}
+	return dropped;
 }

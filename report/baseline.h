@@ -16,6 +16,11 @@
  * microsecond phase doubling from noise is not a regression); it improved when the whole interval
  * lies below 1 - threshold.
  *
+ * Confirmation (`check`, unless --no-confirm): a regression must show twice. When the first round of
+ * runs shows one, `check` samples a second round and compares it afresh; rt_bench_confirm keeps a
+ * metric regressed only when both rounds regressed it. A burst of machine noise lasting one round
+ * (another VM on the host, a page-cache flush) passes; a slower program regresses both rounds.
+ *
  * Ownership: rt_bench_init/rt_bench_release around a struct rt_bench; rt_bench_load fills one.
  */
 #ifndef RT0_REPORT_BASELINE_H
@@ -64,10 +69,32 @@ struct rt_cmp {
 	double ratio, lo, hi;      /* ratio of medians and its confidence interval */
 	bool compared;             /* both sides had >= 3 samples */
 	bool regressed, improved;
+	bool unconfirmed;          /* regressed in a first round the second did not confirm (rt_bench_confirm) */
 };
 
-/* One row per metric of either side, baseline order first. `threshold` is a fraction (0.10). */
+/* One row per metric of either side, baseline order first. `threshold` is a fraction (0.10); `drift`
+ * is the machine's slowdown (rt_bench_drift's factor, or 1 for none): above 1, a metric regresses
+ * only when its interval lies above (1 + threshold) * drift and it grew by more than min_delta
+ * beyond its baseline times drift. A drift below 1 changes nothing. */
 size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
-			struct rt_cmp **rows);
+			double drift, struct rt_cmp **rows);
+
+/* Machine drift. Whole sessions of traced runs drift together: the same binary on the same VM runs
+ * its trap-heavy phases (syscalls, page faults, ptrace stops) 0.9-1.45x as long an hour later. The
+ * Go runtime's own bootstrap (the metrics "runtime.*" and "init runtime": the same code in every
+ * program of one Go version, measured in the very same runs) is the yardstick: `factor` is the
+ * median over runs of their sum now over the same in the baseline. A program's phases must then
+ * exceed that drift as well as the threshold. False when there is no yardstick (a C program, or
+ * other runtime phases on the two sides). */
+struct rt_drift {
+	double base_ns, cur_ns;    /* medians of the per-run sums of the reference metrics */
+	double factor;             /* cur_ns / base_ns */
+};
+bool rt_bench_is_reference(const char *metric);
+bool rt_bench_drift(const struct rt_bench *base, const struct rt_bench *cur, struct rt_drift *d);
+
+/* Keeps `again[j].regressed` only where the same-named row of `first` regressed too, and marks each
+ * regression of `first` that `again` did not confirm `unconfirmed`; returns how many those are. */
+size_t rt_bench_confirm(struct rt_cmp *again, size_t n_again, struct rt_cmp *first, size_t n_first);
 
 #endif

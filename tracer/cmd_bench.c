@@ -44,16 +44,27 @@ static const char bench_usage[] =
 
 static const char check_usage[] =
 	"usage: rt0trace check --baseline BASELINE [--threshold PCT] [--min-delta TIME] [-n N] [--json]\n"
-	"                      [--engine ptrace|ebpf|preload] [--show-output] -- PROGRAM [ARGS...]\n"
+	"                      [--no-confirm] [--no-drift] [--engine ptrace|ebpf|preload] [--show-output]\n"
+	"                      -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
 	"from 'rt0trace bench'. For each phase (and exec -> main.main, \"startup\") the ratio of the medians\n"
 	"(now / baseline) gets a 95% confidence interval by the bootstrap (4000 resamples of both sets,\n"
 	"seeded: the same samples always give the same verdict). A phase has regressed when the whole\n"
-	"interval lies above 1 + threshold and the medians differ by more than the minimum delta (runs of\n"
-	"one session scatter, which widens the interval; sessions also drift as a whole, by a few ms in the\n"
-	"kernel-heavy phases, which the minimum delta absorbs). A baseline recorded from another\n"
-	"binary or on another machine is flagged (the comparison still runs).\n"
+	"interval lies above 1 + threshold and the medians differ by more than the minimum delta (so that\n"
+	"a phase of microseconds doubling is not a regression).\n"
+	"\n"
+	"Two guards keep an unchanged program passing on a noisy machine:\n"
+	"  machine drift   whole sessions of runs drift together, by up to ~1.45x in the trap-heavy phases.\n"
+	"                  For a Go program the runtime's own bootstrap (runtime.* and init runtime, the same\n"
+	"                  code in every program of one Go version) is the yardstick: when it took D times\n"
+	"                  the baseline's (D > 1), a phase must also exceed D: interval above\n"
+	"                  (1 + threshold) * D, growth beyond baseline * D more than the minimum delta.\n"
+	"  confirmation    a regression must show twice: when the first N runs show one, N more runs are\n"
+	"                  compared afresh, and only a phase regressed in both rounds counts (a burst of\n"
+	"                  noise lasting one round passes, flagged).\n"
+	"A baseline recorded from another binary or on another machine is flagged (the comparison still\n"
+	"runs).\n"
 	"\n"
 	"options:\n"
 	"  --baseline FILE   the baseline ('rt0trace bench -o FILE')\n"
@@ -61,6 +72,8 @@ static const char check_usage[] =
 	"  --min-delta TIME  ignore differences of medians below TIME (default 5ms; units ns, us, ms, s)\n"
 	"  -n N              runs (default 10, at least 3)\n"
 	"  --json            print the comparison as JSON\n"
+	"  --no-confirm      one round of runs: a regression in it counts without a second round\n"
+	"  --no-drift        judge the raw times: no allowance for the runtime bootstrap's slowdown\n"
 	"  --engine E        the baseline's engine (default); another one is a usage error\n"
 	"  --show-output     let the program's stdout and stderr through\n"
 	"  -h, --help        show this help\n"
@@ -243,7 +256,7 @@ static bool parse_duration(const char *s, double *out)
 	return false;
 }
 
-enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON };
+enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON, OPT_NO_CONFIRM, OPT_NO_DRIFT };
 
 /* Options both commands share; returns 0 when handled, 1 when not this kind, or an exit code. */
 static int common_opt(const char *cmd, int c, struct sampling *s)
@@ -365,6 +378,27 @@ static void flag_env(const json_t *base, const json_t *now, json_t *flags)
 	}
 }
 
+/* The machine's drift between the baseline and `cur` (rt_bench_drift), or 1 when there is no yardstick,
+ * it is turned off, or the baseline's Go differs (then the runtime itself may have changed: noted in
+ * `flags` when given). */
+static double machine_drift(const struct rt_bench *base, const struct rt_bench *cur, bool on, json_t *flags,
+			    struct rt_drift *d)
+{
+	const json_t *bv = json_object_get(base->env, "go_version"), *cv = json_object_get(cur->env, "go_version");
+
+	if (!rt_bench_drift(base, cur, d))
+		return 1;
+	if ((bv || cv) && !json_equal(bv, cv)) {
+		if (flags && on)
+			json_array_append_new(flags, json_sprintf("the baseline was built by another Go (%s, now %s): no allowance "
+								  "for machine drift, since the runtime's bootstrap is not the same code",
+								  json_string_value(bv) ? json_string_value(bv) : "unknown",
+								  json_string_value(cv) ? json_string_value(cv) : "unknown"));
+		return 1;
+	}
+	return on ? d->factor : 1;
+}
+
 static const char *verdict(const struct rt_cmp *c)
 {
 	return !c->compared ? "not compared" : c->regressed ? "regressed" : c->improved ? "improved" : "ok";
@@ -377,6 +411,8 @@ int cmd_check(int argc, char **argv)
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
+		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
 		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "show-output", no_argument, NULL, OPT_SHOW },
 		{ "help", no_argument, NULL, 'h' },
@@ -386,14 +422,15 @@ int cmd_check(int argc, char **argv)
 	struct rt_err err = { 0 };
 	struct rt_bench base, cur;
 	struct rt_cmp *rows;
+	struct rt_drift d;
 	const char *path = NULL;
 	/* 5 ms: between two sessions of traced runs, kernel-heavy phases (exec, runtime.schedinit) drift
 	 * together by up to ~20% (about 2-2.6 ms measured here, on an idle VM), a shift the bootstrap of
 	 * one session cannot see; 5 ms keeps that out and still catches a few-ms regression. */
-	double threshold = 0.10, min_delta = 5e6;
-	bool as_json = false;
-	json_t *flags, *regressed;
-	size_t n;
+	double threshold = 0.10, min_delta = 5e6, drift;
+	bool as_json = false, confirm = true, drift_ok = true;
+	json_t *flags, *regressed, *unconfirmed;
+	size_t n, first_runs = 0;
 	int c, rc;
 
 	opterr = 0;
@@ -409,6 +446,8 @@ int cmd_check(int argc, char **argv)
 				return cmd_usage_error("check", "--min-delta wants a duration such as 1ms or 500us, not '%s'", optarg);
 			continue;
 		case OPT_JSON: as_json = true; continue;
+		case OPT_NO_CONFIRM: confirm = false; continue;
+		case OPT_NO_DRIFT: drift_ok = false; continue;
 		case 'h': fputs(check_usage, stdout); return RT_EXIT_OK;
 		}
 		if ((rc = common_opt("check", c, &s)) == 0)
@@ -443,10 +482,46 @@ int cmd_check(int argc, char **argv)
 		rt_bench_release(&base);
 		return rt_err_report(&err);
 	}
-	n = rt_bench_compare(&base, &cur, threshold, min_delta, &rows);
 	flags = json_array();
+	drift = machine_drift(&base, &cur, drift_ok, flags, &d);
+	n = rt_bench_compare(&base, &cur, threshold, min_delta, drift, &rows);
 	regressed = json_array();
+	unconfirmed = json_array();
 	flag_env(base.env, cur.env, flags);
+	for (size_t i = 0; confirm && i < n && !first_runs; i++)
+		if (rows[i].regressed)
+			first_runs = cur.runs;
+	if (first_runs) { /* a second round: the table and the verdict are its, regressions confirmed by both */
+		struct rt_bench again;
+		struct rt_cmp *rows2;
+		size_t n2;
+
+		if (sample(&s, &again, &err) != 0) {
+			json_decref(flags);
+			json_decref(regressed);
+			json_decref(unconfirmed);
+			free(rows);
+			rt_bench_release(&base);
+			rt_bench_release(&cur);
+			return rt_err_report(&err);
+		}
+		drift = machine_drift(&base, &again, drift_ok, NULL, &d);
+		n2 = rt_bench_compare(&base, &again, threshold, min_delta, drift, &rows2);
+		rt_bench_confirm(rows2, n2, rows, n);
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].unconfirmed) {
+				json_array_append_new(unconfirmed, json_string(rows[i].name));
+				json_array_append_new(flags, json_sprintf("%s looked regressed in the first %zu runs (%.2fx, 95%% CI [%.2f, %.2f]) "
+									  "but not in %zu more: noise from the machine, not the program",
+									  rows[i].name, first_runs, rows[i].ratio, rows[i].lo, rows[i].hi,
+									  again.runs));
+			}
+		free(rows);
+		rt_bench_release(&cur);
+		cur = again;
+		rows = rows2;
+		n = n2;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].regressed)
 			json_array_append_new(regressed, json_string(rows[i].name));
@@ -456,8 +531,13 @@ int cmd_check(int argc, char **argv)
 		json_object_set_new(o, "baseline", json_string(path));
 		json_object_set_new(o, "baseline_runs", json_integer((json_int_t)base.runs));
 		json_object_set_new(o, "runs", json_integer((json_int_t)cur.runs));
+		json_object_set_new(o, "rounds", json_integer(first_runs ? 2 : 1));
 		json_object_set_new(o, "threshold", json_real(threshold));
 		json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)min_delta));
+		json_object_set_new(o, "drift", d.factor > 0 ? json_pack("{s:f,s:I,s:I,s:b}", "factor", d.factor, "baseline_ns",
+									 (json_int_t)d.base_ns, "now_ns", (json_int_t)d.cur_ns,
+									 "applied", drift > 1)
+							: json_null());
 		for (size_t i = 0; i < n; i++) {
 			json_t *m = json_object();
 
@@ -471,6 +551,7 @@ int cmd_check(int argc, char **argv)
 		}
 		json_object_set_new(o, "metrics", ms_);
 		json_object_set_new(o, "regressed", json_incref(regressed));
+		json_object_set_new(o, "unconfirmed", json_incref(unconfirmed));
 		json_object_set_new(o, "flags", json_incref(flags));
 		json_object_set_new(o, "environment", json_incref(cur.env));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -482,6 +563,12 @@ int cmd_check(int argc, char **argv)
 
 		printf("rt0trace check: %zu runs of %s against %s (%zu runs), threshold %.0f%%, min delta %.3f ms\n", cur.runs,
 		       s.argv[0], path, base.runs, threshold * 100, ms(min_delta));
+		if (drift > 1)
+			printf("  (machine drift: the Go runtime's bootstrap took %.2fx the baseline's, %.3f -> %.3f ms; a phase must exceed that too)\n",
+			       d.factor, ms(d.base_ns), ms(d.cur_ns));
+		if (first_runs)
+			printf("  (the first %zu runs regressed; these are %zu more, and a phase counts only when both rounds regressed)\n",
+			       first_runs, cur.runs);
 		printf("  %-44s %11s %11s %7s  %-16s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "verdict");
 		for (size_t i = 0; i < n; i++) {
 			const struct rt_cmp *r = &rows[i];
@@ -510,6 +597,7 @@ int cmd_check(int argc, char **argv)
 		rc = RT_EXIT_INPUT;
 	json_decref(flags);
 	json_decref(regressed);
+	json_decref(unconfirmed);
 	free(rows);
 	rt_bench_release(&base);
 	rt_bench_release(&cur);

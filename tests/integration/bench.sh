@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rt0trace bench / check: the spin fixture's package init spins for RT0_SPIN_MS. A baseline at 20 ms;
 # then 10 unchanged reruns must all pass and 10 reruns with a deliberate +30 ms must all fail naming
-# that package's phase. Plus the JSON output, the environment flags, and every bad input.
+# that package's phase; a burst of slow runs in one round only is noise (the confirmation round). Plus the JSON output, the environment flags, and every bad input.
 . "$(dirname "$0")/lib/common.bash"
 need_fixture spin
 need_fixture ccrash
@@ -35,6 +35,51 @@ for i in $(seq 10); do
   grep -q "^  $PHASE .* REGRESSED$" "$TMP/slow.$i.txt" || die "+30 ms rerun $i: the phase row is not marked: $(cat "$TMP/slow.$i.txt")"
 done
 pass "+30 ms in $PHASE: 10 of 10 flagged (exit 1), naming that phase"
+
+# A regression must show twice: a burst of slow runs that lasts only the first round is flagged as noise
+# and passes; without the confirmation round it fails; a burst lasting both rounds fails.
+echo 0 > "$TMP/burst"
+RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
+  "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.txt"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(cat "$TMP/burst")" = 20 ] || die "a one-round burst: exit $rc after $(cat "$TMP/burst") runs: $(cat "$TMP/burst.txt")"
+grep -q "^flagged: $PHASE looked regressed in the first 10 runs (2\.[0-9]*x, 95% CI \[.*\]) but not in 10 more: noise from the machine" "$TMP/burst.txt" \
+  && grep -q '^  (the first 10 runs regressed; these are 10 more' "$TMP/burst.txt" && grep -q '^no phase regressed beyond 10%$' "$TMP/burst.txt" \
+  || die "a one-round burst: $(cat "$TMP/burst.txt")"
+echo 0 > "$TMP/burst"
+RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
+  "$R" check --json --no-confirm --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.json"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(cat "$TMP/burst")" = 10 ] && jq -e --arg p "$PHASE" '.rounds == 1 and (.regressed | index($p)) != null and .unconfirmed == []' "$TMP/burst.json" >/dev/null \
+  || die "a one-round burst with --no-confirm: exit $rc after $(cat "$TMP/burst") runs: $(jq -c '{rounds, regressed, unconfirmed}' "$TMP/burst.json")"
+echo 0 > "$TMP/burst"
+RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=20 RT0_SPIN_BURST_MS=50 \
+  "$R" check --json --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst2.json"
+rc=$?
+[ "$rc" -eq 1 ] && jq -e --arg p "$PHASE" '.rounds == 2 and (.regressed | index($p)) != null and .unconfirmed == [] and .runs == 10' "$TMP/burst2.json" >/dev/null \
+  || die "a two-round burst: exit $rc: $(jq -c '{rounds, regressed, unconfirmed, flags}' "$TMP/burst2.json")"
+pass "a regression must show in two rounds: a one-round burst passes (flagged as noise), fails with --no-confirm; a two-round one fails"
+
+# Machine drift: a fresh baseline made to look recorded on a quieter day (every phase but the spinning
+# one, whose length is wall-clock time, at 0.6x): the runtime bootstrap's slowdown is allowed for, and an unchanged
+# rerun passes saying so; judged raw (--no-drift) it regresses. A +30 ms init still shows beyond it.
+RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/now.json" -- "$FX/spin" > /dev/null || die "bench for the drift baseline failed"
+jq --arg p "$PHASE" '.metrics |= map(if .name == $p then . else
+    (.samples_ns |= map(. * 0.6 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.6 | floor) end)' \
+  "$TMP/now.json" > "$TMP/quiet.json"
+RT0_SPIN_MS=20 "$R" check --baseline "$TMP/quiet.json" -n 10 -- "$FX/spin" > "$TMP/drift.txt"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^  (machine drift: the Go runtime's bootstrap took [1-9]\.[0-9][0-9]x the baseline's, .* ms; a phase must exceed that too)$" "$TMP/drift.txt" \
+  || die "an unchanged rerun against a quieter day's baseline: exit $rc: $(cat "$TMP/drift.txt")"
+RT0_SPIN_MS=20 "$R" check --json --no-drift --no-confirm --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift.json"
+rc=$?
+[ "$rc" -eq 1 ] && jq -e '(.regressed | index("startup")) != null and .drift.applied == false and .drift.factor > 1.1' "$TMP/drift.json" >/dev/null \
+  || die "--no-drift against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift.json")"
+RT0_SPIN_MS=50 "$R" check --json --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift-slow.json"
+rc=$?
+[ "$rc" -eq 1 ] && jq -e --arg p "$PHASE" '(.regressed | index($p)) != null and .drift.applied' "$TMP/drift-slow.json" >/dev/null \
+  || die "+30 ms against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift-slow.json")"
+pass "machine drift: the runtime bootstrap's slowdown is allowed for (an unchanged rerun passes; raw it regresses); +30 ms still shows"
 
 # JSON output, and a baseline from another binary is flagged
 RT0_SPIN_MS=50 "$R" check --json --baseline "$TMP/base.json" -n 5 -- "$FX/spin" > "$TMP/slow.json"

@@ -97,7 +97,7 @@ static void test_compare(void **state)
 	fill(&cur, "faster", fast_c, 10);
 	fill(&base, "gone", same_b, 10);
 	fill(&cur, "new", same_c, 2);
-	n = rt_bench_compare(&base, &cur, 0.10, 1e6, &rows);
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, &rows);
 	assert_int_equal(n, 6);
 	assert_string_equal(rows[0].name, "init slow");
 	assert_true(rows[0].compared && rows[0].regressed && rows[0].ratio > 2.4);
@@ -110,12 +110,78 @@ static void test_compare(void **state)
 	assert_false(rows[5].compared); /* fewer than 3 samples */
 	free(rows);
 	/* a minimum delta of 0 lets the tiny phase count */
-	n = rt_bench_compare(&base, &cur, 0.10, 0, &rows);
+	n = rt_bench_compare(&base, &cur, 0.10, 0, 1, &rows);
 	assert_true(rows[1].regressed);
 	free(rows);
 	rt_bench_release(&base);
 	rt_bench_release(&cur);
 	free(slow_b), free(slow_c), free(tiny_b), free(tiny_c), free(same_b), free(same_c), free(fast_b), free(fast_c);
+}
+
+/* Machine drift: the runtime's bootstrap slower by 1.4x now; a phase slower by the same is no regression,
+ * one well beyond it is, and a drift below 1 changes nothing. */
+static void test_drift(void **state)
+{
+	struct rt_bench base, cur;
+	struct rt_cmp *rows;
+	struct rt_drift d;
+	double *sched_b = samples(10, 10e6, 0.3e6, 1), *sched_c = samples(10, 14e6, 0.3e6, 2);
+	double *rt_b = samples(10, 2e6, 0.1e6, 3), *rt_c = samples(10, 2.8e6, 0.1e6, 4);
+	double *up_b = samples(10, 30e6, 0.5e6, 5), *up_c = samples(10, 42e6, 0.5e6, 6);
+	double *big_c = samples(10, 60e6, 0.5e6, 7);
+	size_t n;
+
+	(void)state;
+	rt_bench_init(&base);
+	rt_bench_init(&cur);
+	base.runs = cur.runs = 10;
+	fill(&base, "startup", up_b, 10);
+	fill(&cur, "startup", up_c, 10);
+	fill(&base, "runtime.schedinit", sched_b, 10);
+	fill(&cur, "runtime.schedinit", sched_c, 10);
+	fill(&base, "init runtime", rt_b, 10);
+	fill(&cur, "init runtime", rt_c, 10);
+	fill(&base, "init example.com/big", up_b, 10);
+	fill(&cur, "init example.com/big", big_c, 10);
+	assert_true(rt_bench_is_reference("runtime.main") && rt_bench_is_reference("init runtime"));
+	assert_false(rt_bench_is_reference("init runtime/debug") || rt_bench_is_reference("exec"));
+	assert_true(rt_bench_drift(&base, &cur, &d));
+	assert_true(fabs(d.factor - 1.4) < 0.01 && fabs(d.base_ns - 12e6) < 0.2e6);
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, &rows); /* raw: everything 1.4x is a regression */
+	assert_int_equal(n, 4);
+	assert_true(rows[0].regressed && rows[1].regressed && rows[3].regressed);
+	free(rows);
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, d.factor, &rows); /* within the drift: only the 2x phase */
+	assert_true(!rows[0].regressed && !rows[1].regressed && !rows[2].regressed && rows[3].regressed);
+	assert_true(rows[0].ratio > 1.35); /* the ratio shown stays the raw one */
+	free(rows);
+	n = rt_bench_compare(&cur, &base, 0.10, 1e6, 1 / d.factor, &rows); /* a faster machine: as raw */
+	assert_true(rows[0].improved && !rows[3].regressed);
+	free(rows);
+	/* no yardstick: a reference metric missing a run, or only on one side */
+	cur.m[1].n = 9;
+	assert_false(rt_bench_drift(&base, &cur, &d));
+	cur.m[1].n = 10;
+	free(cur.m[2].name);
+	cur.m[2].name = strdup("init other");
+	assert_false(rt_bench_drift(&base, &cur, &d));
+	rt_bench_release(&base);
+	rt_bench_release(&cur);
+	free(sched_b), free(sched_c), free(rt_b), free(rt_c), free(up_b), free(up_c), free(big_c);
+}
+
+/* A regression counts when both rounds show it; the first round's others are marked unconfirmed. */
+static void test_confirm(void **state)
+{
+	struct rt_cmp first[3] = { { .name = "startup", .regressed = true }, { .name = "init a", .regressed = true },
+				   { .name = "init b" } };
+	struct rt_cmp again[4] = { { .name = "startup" }, { .name = "init a", .regressed = true },
+				   { .name = "init b", .regressed = true }, { .name = "init new", .regressed = true } };
+
+	(void)state;
+	assert_int_equal(rt_bench_confirm(again, 4, first, 3), 1);
+	assert_true(first[0].unconfirmed && !first[1].unconfirmed && !first[2].unconfirmed);
+	assert_true(!again[0].regressed && again[1].regressed && !again[2].regressed && !again[3].regressed);
 }
 
 int main(void)
@@ -124,6 +190,8 @@ int main(void)
 		cmocka_unit_test(test_quantiles),
 		cmocka_unit_test(test_bootstrap),
 		cmocka_unit_test(test_compare),
+		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_confirm),
 	};
 
 	return cmocka_run_group_tests_name("report/stats", tests, NULL, NULL);

@@ -240,26 +240,29 @@ bool rt_bench_drift(const struct rt_bench *base, const struct rt_bench *cur, str
 	return true;
 }
 
+/* The row called `name`, or NULL (rows have unique names: rt_bench_compare's). */
+static struct rt_cmp *row_named(struct rt_cmp *rows, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return &rows[i];
+	return NULL;
+}
+
 size_t rt_bench_confirm(struct rt_cmp *again, size_t n_again, struct rt_cmp *first, size_t n_first)
 {
 	size_t dropped = 0;
 
-	for (size_t i = 0; i < n_first; i++) {
-		bool kept = false;
-
-		for (size_t j = 0; j < n_again && first[i].regressed; j++)
-			if (strcmp(again[j].name, first[i].name) == 0)
-				kept = again[j].regressed;
-		first[i].unconfirmed = first[i].regressed && !kept;
-		dropped += first[i].unconfirmed;
-	}
 	for (size_t j = 0; j < n_again; j++) {
-		bool before = false;
+		const struct rt_cmp *before = row_named(first, n_first, again[j].name);
 
-		for (size_t i = 0; i < n_first; i++)
-			if (strcmp(again[j].name, first[i].name) == 0)
-				before = first[i].regressed;
-		again[j].regressed = again[j].regressed && before;
+		again[j].regressed = again[j].regressed && before && before->regressed;
+	}
+	for (size_t i = 0; i < n_first; i++) {
+		const struct rt_cmp *now = row_named(again, n_again, first[i].name);
+
+		first[i].unconfirmed = first[i].regressed && !(now && now->regressed);
+		dropped += first[i].unconfirmed;
 	}
 	return dropped;
 }

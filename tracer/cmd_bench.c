@@ -399,6 +399,14 @@ static double machine_drift(const struct rt_bench *base, const struct rt_bench *
 	return on ? d->factor : 1;
 }
 
+static bool any_regressed(const struct rt_cmp *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].regressed)
+			return true;
+	return false;
+}
+
 static const char *verdict(const struct rt_cmp *c)
 {
 	return !c->compared ? "not compared" : c->regressed ? "regressed" : c->improved ? "improved" : "ok";
@@ -488,22 +496,16 @@ int cmd_check(int argc, char **argv)
 	regressed = json_array();
 	unconfirmed = json_array();
 	flag_env(base.env, cur.env, flags);
-	for (size_t i = 0; confirm && i < n && !first_runs; i++)
-		if (rows[i].regressed)
-			first_runs = cur.runs;
+	if (confirm && any_regressed(rows, n))
+		first_runs = cur.runs;
 	if (first_runs) { /* a second round: the table and the verdict are its, regressions confirmed by both */
 		struct rt_bench again;
 		struct rt_cmp *rows2;
 		size_t n2;
 
 		if (sample(&s, &again, &err) != 0) {
-			json_decref(flags);
-			json_decref(regressed);
-			json_decref(unconfirmed);
-			free(rows);
-			rt_bench_release(&base);
-			rt_bench_release(&cur);
-			return rt_err_report(&err);
+			rc = rt_err_report(&err);
+			goto out;
 		}
 		drift = machine_drift(&base, &again, drift_ok, NULL, &d);
 		n2 = rt_bench_compare(&base, &again, threshold, min_delta, drift, &rows2);
@@ -595,6 +597,7 @@ int cmd_check(int argc, char **argv)
 	rc = json_array_size(regressed) ? RT_EXIT_CHECK : RT_EXIT_OK;
 	if (fflush(stdout) != 0)
 		rc = RT_EXIT_INPUT;
+out:
 	json_decref(flags);
 	json_decref(regressed);
 	json_decref(unconfirmed);

@@ -74,6 +74,13 @@ static void fill(struct rt_bench *bn, const char *name, const double *v, size_t 
 	bn->cap = ++bn->n;
 }
 
+/* The same metric on both sides: the baseline's samples and the current ones. */
+static void fill_both(struct rt_bench *base, struct rt_bench *cur, const char *name, const double *b, const double *c)
+{
+	fill(base, name, b, 10);
+	fill(cur, name, c, 10);
+}
+
 static void test_compare(void **state)
 {
 	struct rt_bench base, cur;
@@ -87,14 +94,10 @@ static void test_compare(void **state)
 	(void)state;
 	rt_bench_init(&base);
 	rt_bench_init(&cur);
-	fill(&base, "init slow", slow_b, 10);
-	fill(&cur, "init slow", slow_c, 10);
-	fill(&base, "init tiny", tiny_b, 10);   /* x3, but 0.1 ms: under the minimum delta */
-	fill(&cur, "init tiny", tiny_c, 10);
-	fill(&base, "same", same_b, 10);
-	fill(&cur, "same", same_c, 10);
-	fill(&base, "faster", fast_b, 10);
-	fill(&cur, "faster", fast_c, 10);
+	fill_both(&base, &cur, "init slow", slow_b, slow_c);
+	fill_both(&base, &cur, "init tiny", tiny_b, tiny_c);   /* x3, but 0.1 ms: under the minimum delta */
+	fill_both(&base, &cur, "same", same_b, same_c);
+	fill_both(&base, &cur, "faster", fast_b, fast_c);
 	fill(&base, "gone", same_b, 10);
 	fill(&cur, "new", same_c, 2);
 	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, &rows);
@@ -135,14 +138,10 @@ static void test_drift(void **state)
 	rt_bench_init(&base);
 	rt_bench_init(&cur);
 	base.runs = cur.runs = 10;
-	fill(&base, "startup", up_b, 10);
-	fill(&cur, "startup", up_c, 10);
-	fill(&base, "runtime.schedinit", sched_b, 10);
-	fill(&cur, "runtime.schedinit", sched_c, 10);
-	fill(&base, "init runtime", rt_b, 10);
-	fill(&cur, "init runtime", rt_c, 10);
-	fill(&base, "init example.com/big", up_b, 10);
-	fill(&cur, "init example.com/big", big_c, 10);
+	fill_both(&base, &cur, "startup", up_b, up_c);
+	fill_both(&base, &cur, "runtime.schedinit", sched_b, sched_c);
+	fill_both(&base, &cur, "init runtime", rt_b, rt_c);
+	fill_both(&base, &cur, "init example.com/big", up_b, big_c);
 	assert_true(rt_bench_is_reference("runtime.main") && rt_bench_is_reference("init runtime"));
 	assert_false(rt_bench_is_reference("init runtime/debug") || rt_bench_is_reference("exec"));
 	assert_true(rt_bench_drift(&base, &cur, &d));

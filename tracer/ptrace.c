@@ -87,9 +87,12 @@ struct tracer {
 	pid_t root;
 	int root_status;
 	bool root_done;
-	struct thr *thr;
+	/* Each thread and process is allocated on its own and never moves, so a pointer to one stays valid
+	 * while others are added (a clone handler holds its parent's across thr_add); it dies only with
+	 * thr_del/proc removal. */
+	struct thr **thr;
 	size_t nthr, thrcap;
-	struct proc *proc;
+	struct proc **proc;
 	size_t nproc, proccap;
 	bool detaching;
 	bool root_reaped;       /* detach_all had to reap the root (it died while being detached) */
@@ -111,8 +114,8 @@ static void on_signal(int sig)
 static struct thr *thr_find(struct tracer *t, pid_t tid)
 {
 	for (size_t i = 0; i < t->nthr; i++)
-		if (t->thr[i].tid == tid)
-			return &t->thr[i];
+		if (t->thr[i]->tid == tid)
+			return t->thr[i];
 	return NULL;
 }
 
@@ -123,8 +126,7 @@ static struct thr *thr_add(struct tracer *t, pid_t tid, pid_t pid)
 	if (th)
 		return th;
 	t->thr = xgrow(t->thr, &t->thrcap, t->nthr + 1, sizeof(*t->thr));
-	th = &t->thr[t->nthr++];
-	memset(th, 0, sizeof(*th));
+	th = t->thr[t->nthr++] = xcalloc(1, sizeof(*th));
 	th->tid = tid;
 	th->pid = pid;
 	return th;
@@ -133,7 +135,8 @@ static struct thr *thr_add(struct tracer *t, pid_t tid, pid_t pid)
 static void thr_del(struct tracer *t, pid_t tid)
 {
 	for (size_t i = 0; i < t->nthr; i++)
-		if (t->thr[i].tid == tid) {
+		if (t->thr[i]->tid == tid) {
+			free(t->thr[i]);
 			t->thr[i] = t->thr[--t->nthr];
 			return;
 		}
@@ -142,8 +145,8 @@ static void thr_del(struct tracer *t, pid_t tid)
 static struct proc *proc_find(struct tracer *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->nproc; i++)
-		if (t->proc[i].pid == pid)
-			return &t->proc[i];
+		if (t->proc[i]->pid == pid)
+			return t->proc[i];
 	return NULL;
 }
 
@@ -167,8 +170,7 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 	if (p)
 		return p;
 	t->proc = xgrow(t->proc, &t->proccap, t->nproc + 1, sizeof(*t->proc));
-	p = &t->proc[t->nproc++];
-	memset(p, 0, sizeof(*p));
+	p = t->proc[t->nproc++] = xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->memfd = -1;
 	return p;
@@ -356,7 +358,7 @@ static size_t stop_siblings(struct tracer *t, pid_t pid, pid_t self, pid_t *ours
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nthr; i++) {
-		struct thr *o = &t->thr[i];
+		struct thr *o = t->thr[i];
 		int st;
 		pid_t w = 0;
 
@@ -399,8 +401,8 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 	u = rt_unwinder_new(th->pid);
 	json_array_append_new(bt, rt_unwind_thread(u, th->tid));
 	for (size_t i = 0; i < t->nthr; i++)
-		if (t->thr[i].pid == th->pid && t->thr[i].tid != th->tid && t->thr[i].stopped)
-			json_array_append_new(bt, rt_unwind_thread(u, t->thr[i].tid));
+		if (t->thr[i]->pid == th->pid && t->thr[i]->tid != th->tid && t->thr[i]->stopped)
+			json_array_append_new(bt, rt_unwind_thread(u, t->thr[i]->tid));
 	rt_unwinder_free(u);
 	e = event("crash", now, th->pid, th->tid);
 	json_object_set_new(e, "kind", json_string(si ? "signal" : "go-fatal"));
@@ -584,47 +586,47 @@ static void detach_all(struct tracer *t)
 {
 	t->detaching = true;
 	for (size_t i = 0; i < t->nthr; i++)
-		if (!t->thr[i].stopped)
-			ptrace(PTRACE_INTERRUPT, t->thr[i].tid, NULL, NULL);
+		if (!t->thr[i]->stopped)
+			ptrace(PTRACE_INTERRUPT, t->thr[i]->tid, NULL, NULL);
 	/* t->nthr can grow: a thread's pending stop may be the clone of a thread (or a fork) we have not
 	 * heard of, already attached by TRACECLONE; it is interrupted and detached like the others, or it
 	 * would stay traced, and stopped, forever. */
 	for (size_t i = 0; i < t->nthr; i++) {
-		while (!t->thr[i].stopped) {
-			pid_t tid = t->thr[i].tid;
+		while (!t->thr[i]->stopped) {
+			pid_t tid = t->thr[i]->tid;
 			int st, ev;
 			pid_t w = waitpid(tid, &st, __WALL);
 
 			if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st)) {
-				t->thr[i].stopped = true;
-				t->thr[i].tid = -1;
+				t->thr[i]->stopped = true;
+				t->thr[i]->tid = -1;
 				break;
 			}
-			t->thr[i].stopped = true;
+			t->thr[i]->stopped = true;
 			ev = st >> 16;
 			if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 				unsigned long child = 0;
 
 				if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child) == 0 && child && !thr_find(t, (pid_t)child)) {
-					pid_t pid = ev == PTRACE_EVENT_CLONE ? t->thr[i].pid : (pid_t)child;
+					pid_t pid = ev == PTRACE_EVENT_CLONE ? t->thr[i]->pid : (pid_t)child;
 
 					if (ev != PTRACE_EVENT_CLONE)
-						disarm_fork_copy(proc_find(t, t->thr[i].pid), (pid_t)child);
-					thr_add(t, (pid_t)child, pid); /* may move t->thr */
+						disarm_fork_copy(proc_find(t, t->thr[i]->pid), (pid_t)child);
+					thr_add(t, (pid_t)child, pid);
 					ptrace(PTRACE_INTERRUPT, (pid_t)child, NULL, NULL);
 				}
 			} else if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != (SIGTRAP | 0x80) && !ev) {
 				siginfo_t si;
 
 				if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0)
-					t->thr[i].pending_sig = WSTOPSIG(st);
+					t->thr[i]->pending_sig = WSTOPSIG(st);
 			}
 		}
 	}
 	for (size_t i = 0; i < t->nproc; i++)
 		for (size_t k = 0; k < t->nthr; k++)
-			if (t->thr[k].pid == t->proc[i].pid && t->thr[k].tid > 0) {
-				disarm_all(&t->proc[i], t->thr[k].tid);
+			if (t->thr[k]->pid == t->proc[i]->pid && t->thr[k]->tid > 0) {
+				disarm_all(t->proc[i], t->thr[k]->tid);
 				break;
 			}
 	/* A thread detached first may end the process (exit_group) while others still wait for their
@@ -632,13 +634,13 @@ static void detach_all(struct tracer *t)
 	 * they would stop at their exit for good. So no thread keeps an exit stop, and one whose detach
 	 * fails is waited for (reaped, or detached from the stop it reaches). */
 	for (size_t i = 0; i < t->nthr; i++)
-		if (t->thr[i].tid > 0)
-			ptrace(PTRACE_SETOPTIONS, t->thr[i].tid, NULL, (void *)0);
+		if (t->thr[i]->tid > 0)
+			ptrace(PTRACE_SETOPTIONS, t->thr[i]->tid, NULL, (void *)0);
 	for (size_t i = 0; i < t->nthr; i++) {
-		pid_t tid = t->thr[i].tid;
+		pid_t tid = t->thr[i]->tid;
 		int st;
 
-		while (tid > 0 && ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)t->thr[i].pending_sig) != 0 && errno == ESRCH &&
+		while (tid > 0 && ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)t->thr[i]->pending_sig) != 0 && errno == ESRCH &&
 		       waitpid(tid, &st, __WALL) == tid) {
 			if (!WIFSTOPPED(st)) {
 				if (tid == t->root) { /* our child is gone: keep how it ended */
@@ -649,6 +651,8 @@ static void detach_all(struct tracer *t)
 			}
 		}
 	}
+	for (size_t i = 0; i < t->nthr; i++)
+		free(t->thr[i]);
 	t->nthr = 0;
 }
 
@@ -751,8 +755,10 @@ static int trace_loop(struct tracer *t)
 				th->stopped = true;
 			}
 			for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
-				if (t->thr[i].pid == tid && t->thr[i].tid != tid)
+				if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
+					free(t->thr[i]);
 					t->thr[i--] = t->thr[--t->nthr];
+				}
 			th = thr_find(t, tid);
 			load_image(t, tid, now, t->o->argv);
 		} else if (ev == PTRACE_EVENT_EXIT) {
@@ -843,7 +849,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 		closedir(d);
 	}
 	for (size_t i = 0; i < t->nthr;) {
-		struct thr *th = &t->thr[i];
+		struct thr *th = t->thr[i];
 		int st;
 
 		if (waitpid(th->tid, &st, __WALL) != th->tid || WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -861,7 +867,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 	load_image(t, pid, rt_now_ns(), argv.v);
 	strv_release(&argv);
 	for (size_t i = 0; i < t->nthr; i++)
-		resume(&t->thr[i], t->thr[i].pending_sig);
+		resume(t->thr[i], t->thr[i]->pending_sig);
 	return 0;
 }
 
@@ -1003,8 +1009,12 @@ out:
 	 * marked incomplete. */
 	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
 out_nofile:
-	for (size_t i = 0; i < t.nproc; i++)
-		proc_clear(&t.proc[i]);
+	for (size_t i = 0; i < t.nproc; i++) {
+		proc_clear(t.proc[i]);
+		free(t.proc[i]);
+	}
+	for (size_t i = 0; i < t.nthr; i++)
+		free(t.thr[i]);
 	free(t.proc);
 	free(t.thr);
 	free(t.deferred);

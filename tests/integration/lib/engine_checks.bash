@@ -136,4 +136,34 @@ engine_checks() {
     || die "attach to sleep: no exit recorded"
   pass "-p PID on a C program: everything before attach is past, the rest to its exit is recorded"
 
+  many_checks
+}
+
+# Many threads and processes: a tracer that keeps its threads in a growable array must survive the array
+# moving under a clone (the ptrace engine once hung on the 9th thread). `timeout` turns a hang into a
+# failure; it judges nothing else. Sets nothing; needs R, FX, ENGINE.
+many_checks() {
+  need_fixture cmany
+  need_fixture many
+  timeout 300 "$R" run "${ENGINE[@]}" -o "$TMP/threads.jsonl" -- "$FX/cmany" threads 64 > "$TMP/threads.out" 2>&1
+  rc=$?
+  [ "$rc" -eq 0 ] && [ "$(cat "$TMP/threads.out")" = "threads 64" ] || die "64 threads: exit $rc (124: hung), output: $(head -c 300 "$TMP/threads.out")"
+  jq -s -e '(map(select(.type == "clone" and .kind == "thread")) | length) == 64 and last.type == "footer" and last.complete'     "$TMP/threads.jsonl" >/dev/null || die "64 threads: the trace does not hold 64 thread clones and a complete footer"
+  "$R" report "$TMP/threads.jsonl" > "$TMP/threads.report" || die "64 threads: report exit $?: $(grep '✗' "$TMP/threads.report")"
+  pass "64 threads: no hang, 64 thread clones recorded, the report's checks pass"
+
+  timeout 300 "$R" run "${ENGINE[@]}" -f -o "$TMP/forks.jsonl" -- "$FX/cmany" forks 200 > "$TMP/forks.out" 2>&1
+  rc=$?
+  [ "$rc" -eq 0 ] && [ "$(cat "$TMP/forks.out")" = "forks 200" ] || die "200 forks (-f): exit $rc (124: hung), output: $(head -c 300 "$TMP/forks.out")"
+  jq -s -e '(map(select(.type == "clone" and .kind == "fork")) | length) == 200 and last.type == "footer" and last.complete'     "$TMP/forks.jsonl" >/dev/null || die "200 forks (-f): the trace does not hold 200 fork clones and a complete footer"
+  "$R" report "$TMP/forks.jsonl" > "$TMP/forks.report" || die "200 forks: report exit $?: $(grep '✗' "$TMP/forks.report")"
+  pass "200 forks with -f: no hang, 200 forks recorded, every child's status as expected, the report's checks pass"
+
+  GOMAXPROCS=32 timeout 300 "$R" run "${ENGINE[@]}" -o "$TMP/many.jsonl" -- "$FX/many" > "$TMP/many.out" 2>&1
+  rc=$?
+  [ "$rc" -eq 0 ] && grep -q '^many: 32 threads, GOMAXPROCS 32$' "$TMP/many.out" || die "Go, GOMAXPROCS=32: exit $rc (124: hung), output: $(head -c 300 "$TMP/many.out")"
+  n=$(jq -s 'map(select(.type == "clone" and .kind == "thread")) | length' "$TMP/many.jsonl")
+  [ "$n" -ge 32 ] || die "Go, GOMAXPROCS=32: only $n thread clones recorded"
+  "$R" report "$TMP/many.jsonl" > "$TMP/many.report" || die "Go, GOMAXPROCS=32: report exit $?: $(grep '✗' "$TMP/many.report")"
+  pass "Go with GOMAXPROCS=32 and 32 goroutines locked to threads: no hang, $n threads recorded, the report's checks pass"
 }

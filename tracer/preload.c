@@ -5,7 +5,7 @@
  * Before anything runs, the program is read: a static binary (no PT_INTERP) or one for another machine
  * never loads the library, so it is refused (exit 3) rather than traced into an empty trace. The
  * launcher makes a SOCK_SEQPACKET socket pair and a one-page memfd (the shim's count of records it
- * could not send), forks, and the child execs the program with LD_PRELOAD=librt0preload.so and
+ * could not send; sealed F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL, which the shim requires), forks, and the child execs the program with LD_PRELOAD=librt0preload.so and
  * RT0_PRELOAD naming both fds with their device and inode (the shim checks them with fstat and stays
  * silent otherwise). The launcher queues records until the program is reaped and, when following, until
  * every process holding the socket is gone (EOF), waking only every 20 ms or at the program's end (it
@@ -35,16 +35,20 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -715,6 +719,41 @@ static int find_shim(char *out, size_t size, struct rt_err *err)
 	return 0;
 }
 
+/* A setuid/setgid program whose exec changes the effective ids (the kernel sets AT_SECURE) runs in the
+ * loader's secure-execution mode, which ignores an LD_PRELOAD naming a path: refused (exit 4) before it
+ * runs. Not when the bits have no effect: a nosuid mount, no_new_privs, ids that do not change (root
+ * running a setuid-root program). File capabilities and anything else that keeps the library out are
+ * caught after the run (the program never said hello). */
+static int secure_exec(const char *prog, struct rt_err *err)
+{
+	struct stat st;
+	struct statvfs vfs;
+	uid_t euid;
+	gid_t egid;
+
+	if (stat(prog, &st) != 0 || !(st.st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	if ((statvfs(prog, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return 0;
+	euid = st.st_mode & S_ISUID ? st.st_uid : geteuid();
+	egid = st.st_mode & S_ISGID ? st.st_gid : getegid();
+	if (euid != getuid() && (st.st_mode & S_ISUID)) {
+		const struct passwd *pw = getpwuid(st.st_uid);
+
+		return rt_errf(err, RT_EXIT_ENV, "'%s' is setuid (user %s): the loader runs it in secure-execution mode and "
+						 "ignores LD_PRELOAD, so --engine preload cannot trace it; use --engine ptrace or "
+						 "--engine ebpf", prog, pw ? pw->pw_name : "?");
+	}
+	if (egid != getgid() && (st.st_mode & S_ISGID)) {
+		const struct group *gr = getgrgid(st.st_gid);
+
+		return rt_errf(err, RT_EXIT_ENV, "'%s' is setgid (group %s): the loader runs it in secure-execution mode and "
+						 "ignores LD_PRELOAD, so --engine preload cannot trace it; use --engine ptrace or "
+						 "--engine ebpf", prog, gr ? gr->gr_name : "?");
+	}
+	return 0;
+}
+
 /* A program LD_PRELOAD cannot reach is refused before it runs. A script is let through: its
  * interpreter loads the library. */
 static int check_program(struct ptracer *t, const char *prog, struct rt_err *err)
@@ -734,7 +773,7 @@ static int check_program(struct ptracer *t, const char *prog, struct rt_err *err
 		return rt_errf(err, RT_EXIT_INPUT, "'%s' is a %s program and " SHIM_NAME " is built for amd64: the loader "
 						   "would not load it; use --engine ptrace or --engine ebpf", prog,
 			       t->rootbin->elf->arch);
-	return 0;
+	return secure_exec(prog, err);
 }
 
 static int cmp_t(const void *a, const void *b)
@@ -848,9 +887,10 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
 			setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	}
-	lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC);
-	if (lfd < 0 || ftruncate(lfd, 4096) != 0 ||
-	    (t.lost = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0)) == MAP_FAILED) {
+	/* sealed to its size, and against further seals: the shim accepts only a memfd sealed exactly so */
+	lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (lfd < 0 || ftruncate(lfd, RT_PL_LOST_SIZE) != 0 || fcntl(lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
+	    (t.lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0)) == MAP_FAILED) {
 		t.lost = NULL;
 		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
 		goto out;
@@ -909,6 +949,16 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	decode_all(&t, &raw);
 	strbuf_release(&raw);
+	if (!t.header_done && !interrupted) {
+		/* the program ran, but the library never said hello from it: an empty trace would pass for
+		 * one of a program that did nothing */
+		rt_trace_discard(&t.trace, o->trace_path);
+		rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in it (the "
+					  "loader ignored LD_PRELOAD: secure-execution mode for a setuid/setgid program or "
+					  "file capabilities, or LD_PRELOAD taken out before the program started); use "
+					  "--engine ptrace or --engine ebpf", prog);
+		goto out;
+	}
 	for (size_t i = 0; i < t.nprocs; i++) {
 		pending_exec(&t, &t.procs[i]);
 		image_end(&t, &t.procs[i]);
@@ -957,7 +1007,7 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	if (t.lost)
-		munmap(t.lost, 4096);
+		munmap(t.lost, RT_PL_LOST_SIZE);
 	if (lfd >= 0)
 		close(lfd);
 	for (size_t i = 0; i < t.nev; i++)

@@ -10,9 +10,11 @@
  *
  *   RT0_PRELOAD=1:<sock fd>:<st_dev>:<st_ino>:<lost fd>:<st_dev>:<st_ino>:<flags>
  *
- * The shim fstat()s both fds and stays silent (the program runs as if untraced) unless each is what
- * the launcher said: a socket / a regular file (a memfd) with that device and inode. The lost fd is a
- * shared page whose first word counts records the shim could not send (RT_PL_LOST_OFF); the launcher
+ * The shim stays silent (the program runs as if untraced) unless each fd is what the launcher made: an
+ * AF_UNIX SOCK_SEQPACKET socket (SO_DOMAIN, SO_TYPE) with that device and inode, and a memfd with that
+ * device and inode, exactly RT_PL_LOST_SIZE bytes, sealed exactly RT_PL_LOST_SEALS (F_GET_SEALS): a
+ * forged RT0_PRELOAD naming an inherited file or socket is refused, never written into. The lost fd is
+ * a shared page whose first word counts records the shim could not send (RT_PL_LOST_OFF); the launcher
  * reads it for the footer's `lost`.
  *
  * Byte order and layout are the host's: both sides are built together for one machine.
@@ -20,6 +22,7 @@
 #ifndef RT0_PROBES_PRELOAD_H
 #define RT0_PROBES_PRELOAD_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,6 +31,8 @@
 #define RT_PL_VERSION 1
 #define RT_PL_MAX 4096               /* a whole record, header and payload */
 #define RT_PL_LOST_OFF 0             /* uint64_t in the lost page: records not sent */
+#define RT_PL_LOST_SIZE 4096         /* the lost page's memfd: exactly this size ... */
+#define RT_PL_LOST_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) /* ... and exactly these seals */
 
 /* flags in RT0_PRELOAD */
 #define RT_PL_F_NOFOLLOW 1u          /* children (fork) are silent; exec'd programs lose the shim */

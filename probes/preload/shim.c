@@ -918,6 +918,8 @@ static int parse_env(const char *v, int *fd, int *lfd, unsigned *flags)
 {
 	unsigned long long f[8];
 	struct stat st;
+	socklen_t sl;
+	int opt = 0;
 	char *end;
 
 	for (int i = 0; i < 8; i++) {
@@ -929,10 +931,21 @@ static int parse_env(const char *v, int *fd, int *lfd, unsigned *flags)
 	}
 	if (f[0] != RT_PL_VERSION || f[1] > INT_MAX || f[4] > INT_MAX)
 		return -1;
+	/* the socket: an AF_UNIX SOCK_SEQPACKET one with that device and inode, as the launcher made it
+	 * (never another kind of socket the program inherited) */
 	if (fstat((int)f[1], &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_dev != f[2] || st.st_ino != f[3])
 		return -1;
+	sl = sizeof(opt);
+	if (getsockopt((int)f[1], SOL_SOCKET, SO_DOMAIN, &opt, &sl) != 0 || opt != AF_UNIX)
+		return -1;
+	sl = sizeof(opt);
+	if (getsockopt((int)f[1], SOL_SOCKET, SO_TYPE, &opt, &sl) != 0 || opt != SOCK_SEQPACKET)
+		return -1;
+	/* the counter: the launcher's memfd, exactly RT_PL_LOST_SIZE bytes and sealed exactly
+	 * RT_PL_LOST_SEALS (no file on disk and no other memfd carries those seals by accident: a forged
+	 * RT0_PRELOAD naming an inherited read-write file is refused, never written into) */
 	if (fstat((int)f[4], &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != f[5] || st.st_ino != f[6] ||
-	    st.st_size < 4096)
+	    st.st_size != RT_PL_LOST_SIZE || fcntl((int)f[4], F_GET_SEALS) != RT_PL_LOST_SEALS)
 		return -1;
 	*fd = (int)f[1];
 	*lfd = (int)f[4];
@@ -1023,7 +1036,7 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 		memcpy(pl_env_rt0, RT_PL_ENV "=", sizeof(RT_PL_ENV));
 		memcpy(pl_env_rt0 + sizeof(RT_PL_ENV), v, strlen(v) + 1);
 	}
-	pl_lost = (uint64_t *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
+	pl_lost = (uint64_t *)syscall(SYS_mmap, NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
 	if (pl_lost == MAP_FAILED) {
 		pl_lost = NULL;
 		return;

@@ -13,9 +13,12 @@
  * read by the path it said hello with), written sorted by time after the header.
  *
  * What the records mean, per image (plan: probes/plan.h, the same probes the other engines use):
- *  - C program: __libc_start_main's call from the ELF entry code is the `entry` probe (checked: its
- *    return address lies in the function at the ELF entry), each .init_array trampoline an `init`
- *    probe, the wrapped main the `main` probe with the maps snapshot taken there.
+ *  - any image: the ELF entry itself is the `entry` probe (the shim patches a one-shot jump over it and
+ *    reports its address, checked against the ELF entry); should the patch fail, __libc_start_main's
+ *    call from the entry code (its return address in the entry's function, or within ENTRY_CALL_MAX
+ *    bytes of an unnamed entry: stripped).
+ *  - C program: each .init_array trampoline an `init` probe, the wrapped main the `main` probe with the
+ *    maps snapshot taken there.
  *  - cgo Go program: the plan has no reachable entry stub (_rt0_<arch>_linux is not the ELF entry), so
  *    the ELF entry's function is added as the entry probe; C `main` is Go's trampoline (a jump to
  *    runtime.rt0_go, checked in the file), so main's moment is runtime.rt0_go's entry; the first mmap
@@ -25,6 +28,11 @@
  *    probes say "observable":false and the report says "not observed by the preload engine". The
  *    layout snapshot is taken at x_cgo_notify_runtime_init_done (its pthread_cond_broadcast), once
  *    the heap is reserved.
+ *  - internally linked cgo Go program (plain `go build` importing net or os/user; PIE too): no C main,
+ *    no __libc_start_main; runtime.rt0_go is seen within, at x_cgo_init's first pthread_getattr_np,
+ *    then the same Go moments as above.
+ *  - Go without cgo but with PT_INTERP (-buildmode=pie): the runtime never calls libc: the entry only,
+ *    every Go phase "observable":false.
  *  - any image: other objects' constructors and the loader's hand-over are `mark` events; the mmap
  *    family `syscall` events with "via":"libc"; pthread_create `clone` (thread); fork `clone` (fork);
  *    exec `exec` (a new image says hello under the same pid); exit() and main's return an
@@ -65,6 +73,7 @@
 
 #define SHIM_NAME "librt0preload.so"
 #define SHIM_ENV "RT0_PRELOAD_LIB" /* where the library is, overriding the build layout (tests) */
+#define ENTRY_CALL_MAX 64 /* a stripped entry's call of __libc_start_main ends within this many bytes */
 
 struct pobj {
 	uint32_t id;
@@ -89,7 +98,8 @@ struct pproc {
 	bool *observable;       /* per plan probe */
 	uint64_t bias;
 	bool go;
-	bool main_seen;
+	bool started;           /* the entry or main was seen: the program's own code runs */
+	bool rt0_via_main;      /* a Go program's C main is a jump to runtime.rt0_go (externally linked) */
 	/* Go moments seen through libc: the earliest record of each (a new thread sends its own clone
 	 * record, so arrival order is not time order) */
 	struct rt_pl_rec sched_rec, gomain_rec;
@@ -163,7 +173,7 @@ static void image_clear(struct pproc *p)
 	}
 	strbuf_release(&p->cur.text);
 	memset(&p->cur, 0, sizeof(p->cur));
-	p->hello = p->go = p->main_seen = false;
+	p->hello = p->go = p->started = p->rt0_via_main = false;
 	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
 	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
 	p->bias = 0;
@@ -193,9 +203,13 @@ static const struct rt_elf_sym *sym_at(const struct pproc *p, uint64_t runtime)
 	return rt_elf_sym_at(p->bin->elf, runtime - p->bias, NULL);
 }
 
-static bool sym_is(const struct rt_elf_sym *s, const char *name)
+/* Whether the runtime address lies in the function `name` (looked up by name: an internally linked Go
+ * program has local section symbols, "runtime/cgo(.text)", at the same addresses as the C functions). */
+static bool caller_in(const struct pproc *p, uint64_t runtime, const char *name)
 {
-	return s && s->name && strcmp(s->name, name) == 0;
+	const struct rt_elf_sym *s = p->bin ? rt_elf_sym_by_name(p->bin->elf, name) : NULL;
+
+	return s && runtime >= p->bias && runtime - p->bias >= s->addr && runtime - p->bias < s->addr + (s->size ? s->size : 1);
 }
 
 static const struct rt_probe *plan_find(const struct pproc *p, enum rt_phase_role role, const char *sym, uint64_t addr)
@@ -251,6 +265,7 @@ static void make_plan(struct pproc *p)
 	for (size_t i = 0; i < base.n; i++)
 		has_entry = has_entry || base.p[i].role == RT_ROLE_ENTRY;
 	p->go = p->bin->go && rt_elf_sym_by_name(e, "runtime.main");
+	p->rt0_via_main = cmain && rt0 && jump_target(e, cmain->addr) == rt0->addr;
 	p->plan.p = xcalloc(base.n + 1, sizeof(*p->plan.p));
 	p->plan.n = 0;
 	if (!has_entry && !e->is_static) {
@@ -272,7 +287,7 @@ static void make_plan(struct pproc *p)
 			if (pr->role == RT_ROLE_ENTRY)
 				ok = pr->addr == e->entry;
 			else if (pr->role == RT_ROLE_PHASE && strncmp(pr->symbol, "runtime.rt0_go", 14) == 0)
-				ok = cmain && rt0 && jump_target(e, cmain->addr) == rt0->addr;
+				ok = p->rt0_via_main || rt_elf_sym_by_name(e, "x_cgo_init") != NULL;
 			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.schedinit") == 0)
 				ok = rt_elf_sym_by_name(e, "x_cgo_mmap") != NULL;
 			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.main") == 0)
@@ -400,7 +415,7 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 {
 	const struct rt_probe *pr;
 
-	p->main_seen = true;
+	p->started = true;
 	if (!p->bin)
 		return;
 	if (p->go) {
@@ -449,22 +464,21 @@ static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec
 static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
 	add(t, syscall_event(r, r->nr, r->a, &r->ret));
-	if (p->go && p->main_seen && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
-	    sym_is(sym_at(p, r->caller), "x_cgo_mmap"))
+	if (p->go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
+	    caller_in(p, r->caller, "x_cgo_mmap"))
 		p->sched_rec = *r;
 }
 
 static void on_clone(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
 	json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
-	const struct rt_elf_sym *s = sym_at(p, r->caller);
 
 	json_object_set_new(e, "child", r->a[0] ? json_integer((json_int_t)r->a[0]) : json_null());
 	json_object_set_new(e, "kind", json_string("thread"));
 	json_object_set_new(e, "via", json_string("pthread_create"));
 	add(t, e);
-	if (p->go && p->main_seen && (!p->gomain_rec.t || r->t < p->gomain_rec.t) && s && s->name &&
-	    (strncmp(s->name, "_cgo_", 5) == 0 || strncmp(s->name, "x_cgo_", 6) == 0))
+	if (p->go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
+	    caller_in(p, r->caller, "_cgo_try_pthread_create"))
 		p->gomain_rec = *r;
 }
 
@@ -579,8 +593,14 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 	case RT_PL_ENTRY: {
 		const struct rt_probe *pr = p->bin ? plan_find(p, RT_ROLE_ENTRY, NULL, p->bin->elf->entry) : NULL;
 
-		/* the entry moment only when __libc_start_main was called from the function at the ELF entry */
-		if (pr && p->bin->entry_sym && sym_at(p, r.caller) == p->bin->entry_sym) {
+		/* the entry moment: the patched entry itself ran, or __libc_start_main was called from the
+		 * function at the ELF entry (by its symbol, or, stripped, by address: the call ends within
+		 * the entry code's first bytes) */
+		if (pr && (r.a[1] == 1 ? r.a[0] - p->bias == p->bin->elf->entry
+				       : p->bin->entry_sym ? caller_in(p, r.caller, p->bin->entry_sym->name)
+							   : r.caller - p->bias > p->bin->elf->entry &&
+								     r.caller - p->bias - p->bin->elf->entry <= ENTRY_CALL_MAX)) {
+			p->started = true;
 			add(t, probe_event(p, &r, r.tid, pr));
 		} else {
 			json_t *e = mark(&r, "libc-start");
@@ -669,18 +689,21 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		add(t, e);
 		break;
 	}
-	case RT_PL_CALL: {
-		const struct rt_elf_sym *s = sym_at(p, r.caller);
-
+	case RT_PL_CALL:
 		if (!p->go)
 			break;
-		if (r.nr == RT_PL_CALL_SIGACTION && sym_is(s, "x_cgo_sigaction")) {
+		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->rt0_via_main &&
+		    (caller_in(p, r.caller, "x_cgo_getstackbound") || caller_in(p, r.caller, "_cgo_set_stacklo") ||
+		     caller_in(p, r.caller, "x_cgo_init"))) {
+			go_within(t, p, &r, r.tid, "runtime.rt0_go",
+				  "x_cgo_init's first pthread_getattr_np (runtime.rt0_go calls _cgo_init before runtime.schedinit)");
+		} else if (r.nr == RT_PL_CALL_SIGACTION && caller_in(p, r.caller, "x_cgo_sigaction")) {
 			json_t *e = mark(&r, "go-initsig");
 
 			json_object_set_new(e, "note", json_string("the runtime's first sigaction (initsig on m0, after "
 								   "runtime.schedinit), through x_cgo_sigaction"));
 			add(t, e);
-		} else if (r.nr == RT_PL_CALL_COND_BROADCAST && sym_is(s, "x_cgo_notify_runtime_init_done")) {
+		} else if (r.nr == RT_PL_CALL_COND_BROADCAST && caller_in(p, r.caller, "x_cgo_notify_runtime_init_done")) {
 			json_t *e = mark(&r, "go-runtime-init-done");
 
 			json_object_set_new(e, "note", json_string("x_cgo_notify_runtime_init_done: runtime package inits "
@@ -688,7 +711,6 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 			add(t, e);
 		}
 		break;
-	}
 	}
 }
 

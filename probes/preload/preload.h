@@ -42,7 +42,9 @@ enum rt_pl_kind {
 			    * a[1] AT_ENTRY, a[2] getppid(), a[3] 1 if it ran before every other constructor
 			    * (DF_1_INITFIRST honoured); payload: /proc/self/exe */
 	RT_PL_OBJECT,      /* a loaded object at HELLO: a[0] id, a[1] load base; payload: its path ("" main) */
-	RT_PL_ENTRY,       /* __libc_start_main entered: caller = its return address (in the ELF entry code) */
+	RT_PL_ENTRY,       /* the ELF entry reached: a[1] = 1: at its first instruction (patched), a[0] its
+			    * runtime address; a[1] = 0 (the entry could not be patched): __libc_start_main
+			    * entered, caller = its return address (in the ELF entry code) */
 	RT_PL_INIT,        /* an .init_array function returned: a[0] object id, a[1] index, a[2] runtime
 			    * address; t its entry, dur its run */
 	RT_PL_MAIN,        /* main entered (the function __libc_start_main was given): a[0] its address */
@@ -53,7 +55,7 @@ enum rt_pl_kind {
 			    * posix_spawn/posix_spawnp (ret -error number; payload: the path) */
 	RT_PL_EXEC,        /* an exec-family call: nr = SYS_execve/SYS_execveat, ret -errno when it returned
 			    * (failed), a[0] 1 if the program keeps the shim; payload: the path */
-	RT_PL_EXIT,        /* exit(status) called: a[0] status */
+	RT_PL_EXIT,        /* exit(status) called (a[1] = 0) or _exit/_Exit (a[1] = 1): a[0] status */
 	RT_PL_ABORT,       /* abort() called */
 	RT_PL_MAPS,        /* a piece of /proc/self/maps: a[0] snapshot id, a[1] what (RT_PL_AT_*), a[2] 1 on
 			    * the last piece; payload: the text */
@@ -66,7 +68,7 @@ enum rt_pl_kind {
 /* RT_PL_MAPS: when a snapshot was taken */
 enum { RT_PL_AT_MAIN = 1, RT_PL_AT_CGO_INIT_DONE = 2 };
 /* RT_PL_CALL: which call */
-enum { RT_PL_CALL_SIGACTION = 1, RT_PL_CALL_COND_BROADCAST = 2, RT_PL_CALL_PTHREAD_CREATE = 3 };
+enum { RT_PL_CALL_SIGACTION = 1, RT_PL_CALL_COND_BROADCAST = 2, RT_PL_CALL_PTHREAD_CREATE = 3, RT_PL_CALL_GETATTR_NP = 4 };
 
 struct rt_pl_rec {
 	uint16_t kind;     /* enum rt_pl_kind */

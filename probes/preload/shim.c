@@ -61,7 +61,8 @@ static unsigned pl_flags;
 static int pl_pid;                /* this process (reset in a fork child) */
 static __thread int pl_tid __attribute__((tls_model("initial-exec")));
 static int pl_main_started;
-static int pl_seen_sigaction, pl_seen_broadcast;
+static int pl_entry_reached, pl_libc_started;   /* the ELF entry ran (patched); __libc_start_main was called */
+static int pl_seen_sigaction, pl_seen_broadcast, pl_seen_getattr;
 static uintptr_t pl_main_lo, pl_main_hi;       /* the main program's mapped range */
 static char pl_self[PATH_MAX];                 /* this library's path as loaded */
 static char pl_env_value[160];                 /* RT0_PRELOAD's value */
@@ -80,9 +81,12 @@ typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t 
 			char *const[], char *const[]);
 static spawn_fn real_posix_spawn, real_posix_spawnp;
 static void (*real_exit)(int);
+static void (*real__exit)(int);
+static void (*real__Exit)(int);
 static void (*real_abort)(void);
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static int (*real_cond_broadcast)(pthread_cond_t *);
+static int (*real_pthread_getattr_np)(pthread_t, pthread_attr_t *);
 typedef int (*main_fn)(int, char **, char **);
 static int (*real_libc_start_main)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 static main_fn real_main;
@@ -125,6 +129,15 @@ static int cur_tid(void)
 static int in_main(uintptr_t a)
 {
 	return a >= pl_main_lo && a < pl_main_hi;
+}
+
+/* The main program's own code is running: after main, or, for a program that never calls
+ * __libc_start_main (an internally linked Go program), after its ELF entry. Not while libc runs the
+ * main program's .init_array (between __libc_start_main and main). */
+static int pl_program_running(void)
+{
+	return __atomic_load_n(&pl_main_started, __ATOMIC_RELAXED) ||
+	       (__atomic_load_n(&pl_entry_reached, __ATOMIC_RELAXED) && !__atomic_load_n(&pl_libc_started, __ATOMIC_RELAXED));
 }
 
 /* One record, one sendmsg(2). errno is kept; a record that cannot be sent is counted. */
@@ -677,6 +690,37 @@ EXPORT void exit(int status)
 	__builtin_unreachable();
 }
 
+/* _exit and _Exit (what a forked child typically ends with): the same record, a[1] = 1; no exit
+ * handler runs, and libc's own exit() reaches the system call without coming here. */
+static void __attribute__((noreturn)) exit_now(int status, uintptr_t caller, void (*real)(int))
+{
+	if (pl_on()) {
+		struct rt_pl_rec r = { .kind = RT_PL_EXIT };
+
+		r.pid = (int)syscall(SYS_getpid);
+		r.tid = (int)syscall(SYS_gettid);
+		r.t = now_ns();
+		r.a[0] = (uint64_t)(int64_t)status;
+		r.a[1] = 1;
+		r.caller = caller;
+		pl_send(&r, NULL, 0);
+	}
+	if (real)
+		real(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+EXPORT void _exit(int status)
+{
+	exit_now(status, (uintptr_t)__builtin_return_address(0), REAL(_exit));
+}
+
+EXPORT void _Exit(int status)
+{
+	exit_now(status, (uintptr_t)__builtin_return_address(0), REAL(_Exit));
+}
+
 EXPORT void abort(void)
 {
 	if (pl_on()) {
@@ -707,13 +751,13 @@ static void call_note(int which, uintptr_t caller)
 	pl_send(&r, NULL, 0);
 }
 
-/* The first sigaction the main program makes after main: with cgo, the Go runtime's initsig on m0
+/* The first sigaction the main program makes once it runs (pl_program_running): with cgo, the Go runtime's initsig on m0
  * (x_cgo_sigaction), after schedinit and before runtime.main. */
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	uintptr_t caller = (uintptr_t)__builtin_return_address(0);
 
-	if (pl_on() && __atomic_load_n(&pl_main_started, __ATOMIC_RELAXED) && in_main(caller) &&
+	if (pl_on() && pl_program_running() && in_main(caller) &&
 	    !__atomic_exchange_n(&pl_seen_sigaction, 1, __ATOMIC_RELAXED))
 		call_note(RT_PL_CALL_SIGACTION, caller);
 	if (!REAL(sigaction)) {
@@ -723,14 +767,14 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 	return real_sigaction(sig, act, old);
 }
 
-/* The first pthread_cond_broadcast the main program makes after main: with cgo,
+/* The first pthread_cond_broadcast the main program makes once it runs: with cgo,
  * x_cgo_notify_runtime_init_done (runtime inits and gcenable done, main's package inits next); the
  * layout is snapshotted there (the Go heap is reserved by then). */
 EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	uintptr_t caller = (uintptr_t)__builtin_return_address(0);
 
-	if (pl_on() && __atomic_load_n(&pl_main_started, __ATOMIC_RELAXED) && in_main(caller) &&
+	if (pl_on() && pl_program_running() && in_main(caller) &&
 	    !__atomic_exchange_n(&pl_seen_broadcast, 1, __ATOMIC_RELAXED)) {
 		call_note(RT_PL_CALL_COND_BROADCAST, caller);
 		pl_snapshot(RT_PL_AT_CGO_INIT_DONE);
@@ -740,6 +784,21 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 	if (!real_cond_broadcast)
 		real_cond_broadcast = (__typeof__(real_cond_broadcast))next("pthread_cond_broadcast");
 	return real_cond_broadcast ? real_cond_broadcast(c) : ENOSYS;
+}
+
+/* The first pthread_getattr_np the main program makes once it runs: with cgo, x_cgo_init (through
+ * _cgo_set_stacklo), which runtime.rt0_go calls before runtime.schedinit; for an internally linked Go
+ * program (no C main) it is runtime.rt0_go's moment. */
+EXPORT int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
+{
+	uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+
+	if (pl_on() && pl_program_running() && in_main(caller) &&
+	    !__atomic_exchange_n(&pl_seen_getattr, 1, __ATOMIC_RELAXED))
+		call_note(RT_PL_CALL_GETATTR_NP, caller);
+	if (!REAL(pthread_getattr_np))
+		return ENOSYS;
+	return real_pthread_getattr_np(th, attr);
 }
 
 /* ---- entry and main -------------------------------------------------------------------------------- */
@@ -773,7 +832,9 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 		real_libc_start_main = (__typeof__(real_libc_start_main))next("__libc_start_main");
 	if (!pl_on())
 		return real_libc_start_main(main, argc, argv, init, fini, rtld_fini, stack_end);
-	{
+	__atomic_store_n(&pl_libc_started, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&pl_entry_reached, __ATOMIC_RELAXED)) {
+		/* the entry could not be patched: its moment is this call from the entry code (a[1] = 0) */
 		struct rt_pl_rec r = { .kind = RT_PL_ENTRY };
 
 		r.t = now_ns();
@@ -782,6 +843,90 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 	}
 	real_main = main;
 	return real_libc_start_main(pl_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* ---- the ELF entry: a one-shot jump over its first bytes ---------------------------------------------
+ * ld.so jumps to the main program's entry once every initialiser has run, and nothing reports that
+ * moment: the constructor writes `jmp *0(%rip); .quad pl_entry_tramp` over the entry's first 14 bytes
+ * (the page made writable for the write, its protection put back, as a debugger's breakpoint does), and
+ * the trampoline, reached with the process's initial stack and registers, saves them, reports the
+ * entry, puts the original bytes back and jumps to the entry. One shot, before any other thread of the
+ * program runs; it works for any entry code (libc's _start, Go's _rt0_amd64_linux, a stripped one). */
+#define PL_PATCH 14
+static unsigned char pl_entry_orig[PL_PATCH];
+static uintptr_t pl_entry_lo, pl_entry_hi;      /* the pages written */
+static int pl_entry_prot;                       /* their protection */
+HIDDEN uintptr_t pl_entry_addr;                 /* where the trampoline goes on: the entry */
+HIDDEN void pl_entry_tramp(void);
+HIDDEN void pl_entry_hit(void);
+
+__asm__(".text\n"
+	".type pl_entry_tramp,@function\n"
+	"pl_entry_tramp:\n"
+	"	push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+	"	push %r8\n push %r9\n push %r10\n push %r11\n push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	and $-16, %rsp\n"
+	"	call pl_entry_hit\n"
+	"	mov %rbp, %rsp\n"
+	"	pop %rbp\n pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+	"	pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+	"	jmp *pl_entry_addr(%rip)\n"
+	".size pl_entry_tramp, .-pl_entry_tramp\n");
+
+/* Writes n bytes at the entry (its pages opened, then put back as they were). */
+static int entry_write(const void *bytes, size_t n)
+{
+	if (syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, PROT_READ | PROT_WRITE | PROT_EXEC) != 0 &&
+	    syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, PROT_READ | PROT_WRITE) != 0)
+		return -1;
+	memcpy((void *)pl_entry_addr, bytes, n);
+	syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, pl_entry_prot);
+	return 0;
+}
+
+HIDDEN void pl_entry_hit(void)
+{
+	struct rt_pl_rec r = { .kind = RT_PL_ENTRY };
+	int e = errno;
+
+	r.t = now_ns();
+	entry_write(pl_entry_orig, PL_PATCH);
+	__atomic_store_n(&pl_entry_reached, 1, __ATOMIC_RELAXED);
+	r.a[0] = pl_entry_addr;
+	r.a[1] = 1; /* at the entry instruction itself */
+	pl_send(&r, NULL, 0);
+	errno = e;
+}
+
+/* Patches the entry (AT_ENTRY) when it lies, with its 14 bytes, in an executable PT_LOAD segment of the
+ * main program; else the entry is left alone and __libc_start_main's call reports it (a C program). */
+static void patch_entry(void)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	size_t phn = getauxval(AT_PHNUM);
+	uintptr_t entry = getauxval(AT_ENTRY), bias = 0, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned char jmp[PL_PATCH] = { 0xff, 0x25, 0, 0, 0, 0 }; /* jmp *0(%rip), then the address */
+	uintptr_t tramp = (uintptr_t)&pl_entry_tramp;
+
+	for (size_t i = 0; ph && i < phn; i++)
+		if (ph[i].p_type == PT_PHDR)
+			bias = (uintptr_t)ph - ph[i].p_vaddr;
+	for (size_t i = 0; ph && entry && i < phn; i++) {
+		uintptr_t lo = bias + ph[i].p_vaddr, hi = lo + ph[i].p_memsz;
+
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X) || entry < lo || entry + PL_PATCH > hi)
+			continue;
+		pl_entry_prot = (ph[i].p_flags & PF_R ? PROT_READ : 0) | PROT_EXEC | (ph[i].p_flags & PF_W ? PROT_WRITE : 0);
+		pl_entry_lo = entry & ~(page - 1);
+		pl_entry_hi = (entry + PL_PATCH + page - 1) & ~(page - 1);
+		pl_entry_addr = entry;
+		memcpy(pl_entry_orig, (const void *)entry, PL_PATCH);
+		memcpy(jmp + 6, &tramp, sizeof(tramp));
+		if (entry_write(jmp, PL_PATCH) != 0)
+			pl_entry_addr = 0;
+		return;
+	}
 }
 
 /* ---- constructors: every other object's .init_array through a trampoline ----------------------------- */
@@ -1018,8 +1163,11 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 	REAL(posix_spawn);
 	REAL(posix_spawnp);
 	REAL(exit);
+	REAL(_exit);
+	REAL(_Exit);
 	REAL(abort);
 	REAL(sigaction);
+	REAL(pthread_getattr_np);
 	real_libc_start_main = (__typeof__(real_libc_start_main))next("__libc_start_main");
 	if (!pl_real_dlopen)
 		pl_real_dlopen = next("dlopen");
@@ -1065,4 +1213,5 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 	}
 	pl_send(&r, exe, strlen(exe));
 	dl_iterate_phdr(each_object, &id); /* the main program first, then every object */
+	patch_entry();
 }

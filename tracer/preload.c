@@ -338,6 +338,13 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 	if (p->bin) {
 		p->bias = p->bin->elf->type == 3 /* ET_DYN */ ? r->a[1] - p->bin->elf->entry : 0;
 		make_plan(p);
+		/* the entry not patched (its pages could not be made writable and executable): only a call of
+		 * __libc_start_main from the entry code can stand for it, and a Go program whose C main is not
+		 * the runtime's trampoline (internally linked, or no cgo) makes none */
+		if (!r->a[4] && p->go && !p->rt0_via_main)
+			for (size_t i = 0; i < p->plan.n; i++)
+				if (p->plan.p[i].role == RT_ROLE_ENTRY)
+					p->observable[i] = false;
 	}
 	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
 	{
@@ -695,6 +702,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->rt0_via_main &&
 		    (caller_in(p, r.caller, "x_cgo_getstackbound") || caller_in(p, r.caller, "_cgo_set_stacklo") ||
 		     caller_in(p, r.caller, "x_cgo_init"))) {
+			p->started = true; /* (also when the entry could not be patched) */
 			go_within(t, p, &r, r.tid, "runtime.rt0_go",
 				  "x_cgo_init's first pthread_getattr_np (runtime.rt0_go calls _cgo_init before runtime.schedinit)");
 		} else if (r.nr == RT_PL_CALL_SIGACTION && caller_in(p, r.caller, "x_cgo_sigaction")) {
@@ -975,9 +983,9 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		/* the program ran, but the library never said hello from it: an empty trace would pass for
 		 * one of a program that did nothing */
 		rt_trace_discard(&t.trace, o->trace_path);
-		rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in it (the "
-					  "loader ignored LD_PRELOAD: secure-execution mode for a setuid/setgid program or "
-					  "file capabilities, or LD_PRELOAD taken out before the program started); use "
+		rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in it "
+					  "(secure-execution mode for a setuid/setgid program or file capabilities, "
+					  "LD_PRELOAD taken out before the program started, or the loader failed); use "
 					  "--engine ptrace or --engine ebpf", prog);
 		goto out;
 	}

@@ -40,7 +40,8 @@
 enum rt_pl_kind {
 	RT_PL_HELLO = 1,   /* the shim's constructor ran in a new image: a[0] load bias of the main program,
 			    * a[1] AT_ENTRY, a[2] getppid(), a[3] 1 if it ran before every other constructor
-			    * (DF_1_INITFIRST honoured); payload: /proc/self/exe */
+			    * (DF_1_INITFIRST honoured), a[4] 1 if the ELF entry was patched (its moment
+			    * will be reported at the entry itself); payload: /proc/self/exe */
 	RT_PL_OBJECT,      /* a loaded object at HELLO: a[0] id, a[1] load base; payload: its path ("" main) */
 	RT_PL_ENTRY,       /* the ELF entry reached: a[1] = 1: at its first instruction (patched), a[0] its
 			    * runtime address; a[1] = 0 (the entry could not be patched): __libc_start_main

@@ -62,6 +62,7 @@ static int pl_pid;                /* this process (reset in a fork child) */
 static __thread int pl_tid __attribute__((tls_model("initial-exec")));
 static int pl_main_started;
 static int pl_entry_reached, pl_libc_started;   /* the ELF entry ran (patched); __libc_start_main was called */
+HIDDEN uintptr_t pl_entry_addr;                 /* the patched entry (where its trampoline goes on), else 0 */
 static int pl_seen_sigaction, pl_seen_broadcast, pl_seen_getattr;
 static uintptr_t pl_main_lo, pl_main_hi;       /* the main program's mapped range */
 static char pl_self[PATH_MAX];                 /* this library's path as loaded */
@@ -137,7 +138,8 @@ static int in_main(uintptr_t a)
 static int pl_program_running(void)
 {
 	return __atomic_load_n(&pl_main_started, __ATOMIC_RELAXED) ||
-	       (__atomic_load_n(&pl_entry_reached, __ATOMIC_RELAXED) && !__atomic_load_n(&pl_libc_started, __ATOMIC_RELAXED));
+	       ((__atomic_load_n(&pl_entry_reached, __ATOMIC_RELAXED) || !pl_entry_addr) &&
+		!__atomic_load_n(&pl_libc_started, __ATOMIC_RELAXED));
 }
 
 /* One record, one sendmsg(2). errno is kept; a record that cannot be sent is counted. */
@@ -848,15 +850,14 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 /* ---- the ELF entry: a one-shot jump over its first bytes ---------------------------------------------
  * ld.so jumps to the main program's entry once every initialiser has run, and nothing reports that
  * moment: the constructor writes `jmp *0(%rip); .quad pl_entry_tramp` over the entry's first 14 bytes
- * (the page made writable for the write, its protection put back, as a debugger's breakpoint does), and
- * the trampoline, reached with the process's initial stack and registers, saves them, reports the
- * entry, puts the original bytes back and jumps to the entry. One shot, before any other thread of the
+ * (a debugger's breakpoint, in effect: the pages are made read-write-execute until the hit), and the
+ * trampoline, reached with the process's initial stack and registers, saves them, reports the entry,
+ * puts the original bytes and the protection back and jumps to the entry. One shot, before any other thread of the
  * program runs; it works for any entry code (libc's _start, Go's _rt0_amd64_linux, a stripped one). */
 #define PL_PATCH 14
 static unsigned char pl_entry_orig[PL_PATCH];
 static uintptr_t pl_entry_lo, pl_entry_hi;      /* the pages written */
 static int pl_entry_prot;                       /* their protection */
-HIDDEN uintptr_t pl_entry_addr;                 /* where the trampoline goes on: the entry */
 HIDDEN void pl_entry_tramp(void);
 HIDDEN void pl_entry_hit(void);
 
@@ -874,24 +875,16 @@ __asm__(".text\n"
 	"	jmp *pl_entry_addr(%rip)\n"
 	".size pl_entry_tramp, .-pl_entry_tramp\n");
 
-/* Writes n bytes at the entry (its pages opened, then put back as they were). */
-static int entry_write(const void *bytes, size_t n)
-{
-	if (syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, PROT_READ | PROT_WRITE | PROT_EXEC) != 0 &&
-	    syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, PROT_READ | PROT_WRITE) != 0)
-		return -1;
-	memcpy((void *)pl_entry_addr, bytes, n);
-	syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, pl_entry_prot);
-	return 0;
-}
-
 HIDDEN void pl_entry_hit(void)
 {
 	struct rt_pl_rec r = { .kind = RT_PL_ENTRY };
 	int e = errno;
 
 	r.t = now_ns();
-	entry_write(pl_entry_orig, PL_PATCH);
+	/* the pages are still read-write-execute: the bytes go back, then the protection (dropping
+	 * permissions cannot fail the way raising them can) */
+	memcpy((void *)pl_entry_addr, pl_entry_orig, PL_PATCH);
+	syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, pl_entry_prot);
 	__atomic_store_n(&pl_entry_reached, 1, __ATOMIC_RELAXED);
 	r.a[0] = pl_entry_addr;
 	r.a[1] = 1; /* at the entry instruction itself */
@@ -920,11 +913,15 @@ static void patch_entry(void)
 		pl_entry_prot = (ph[i].p_flags & PF_R ? PROT_READ : 0) | PROT_EXEC | (ph[i].p_flags & PF_W ? PROT_WRITE : 0);
 		pl_entry_lo = entry & ~(page - 1);
 		pl_entry_hi = (entry + PL_PATCH + page - 1) & ~(page - 1);
-		pl_entry_addr = entry;
+		/* Only read-write-execute will do, kept until the hit: a page made read-write only could
+		 * not always be made executable again (SELinux execmod, PR_SET_MDWE), and the program would
+		 * die at its entry. Refused: the entry is left alone. */
+		if (syscall(SYS_mprotect, pl_entry_lo, pl_entry_hi - pl_entry_lo, PROT_READ | PROT_WRITE | PROT_EXEC) != 0)
+			return;
 		memcpy(pl_entry_orig, (const void *)entry, PL_PATCH);
 		memcpy(jmp + 6, &tramp, sizeof(tramp));
-		if (entry_write(jmp, PL_PATCH) != 0)
-			pl_entry_addr = 0;
+		memcpy((void *)entry, jmp, PL_PATCH);
+		pl_entry_addr = entry;
 		return;
 	}
 }
@@ -1202,6 +1199,8 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 	exe[n > 0 ? n : 0] = '\0';
 	r.a[1] = getauxval(AT_ENTRY);
 	r.a[2] = (uint64_t)getppid();
+	patch_entry();
+	r.a[4] = pl_entry_addr != 0;
 	{
 		/* the main program's bias: AT_PHDR minus its link-time program header address */
 		const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
@@ -1213,5 +1212,4 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 	}
 	pl_send(&r, exe, strlen(exe));
 	dl_iterate_phdr(each_object, &id); /* the main program first, then every object */
-	patch_entry();
 }

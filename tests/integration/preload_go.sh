@@ -151,4 +151,29 @@ else
   pass "/bin/true (stripped): report exits 0 with no ✗; the unnamed entry observed at its address"
   ptrace_compare true /bin/true
 fi
+
+# --- the entry cannot be patched (memory-deny-write-execute): the fallback, and honesty ------------------
+CC=$(command -v cc || command -v gcc)
+"$CC" -O1 -Wall -Werror -o "$TMP/mdwe" "$HERE/preload/mdwe.c" || die "cannot build mdwe.c"
+"$TMP/mdwe" /bin/true 2>"$TMP/mdwe.err"
+if [ $? -eq 77 ]; then
+  echo "skipped: the entry that cannot be patched: $(cat "$TMP/mdwe.err")"
+else
+  # a C program: __libc_start_main's call from the entry code stands for the entry; report passes
+  timeout 300 "$R" run --engine preload -o "$TMP/mdwe-c.jsonl" -- "$TMP/mdwe" "$FX/cprog" 5 > /dev/null 2>&1
+  [ $? -eq 5 ] || die "mdwe cprog: the program's status was not passed through"
+  "$R" report --program cprog --format json -o "$TMP/mdwe-c.report.json" "$TMP/mdwe-c.jsonl" \
+    || die "mdwe cprog: report exit $?: $(jq -c '[.checks[] | select(.status == "fail")]' "$TMP/mdwe-c.report.json")"
+  jq -e '.checks | all(.status == "pass")' "$TMP/mdwe-c.report.json" >/dev/null || die "mdwe cprog: $(jq -c '.checks' "$TMP/mdwe-c.report.json")"
+  pass "memory-deny-write-execute, a C program: the entry left alone, __libc_start_main's call from it is the entry; every check passes"
+  # an internally linked Go program: no call stands for its entry: not observable, and no entry probe;
+  # the runtime's libc calls still show its phases
+  timeout 300 "$R" run --engine preload -o "$TMP/mdwe-go.jsonl" -- "$TMP/mdwe" "$TMP/gonet" > /dev/null 2>&1 || die "mdwe gonet: exit $?"
+  jq -s -e '(map(select(.type == "exec" and (.path | endswith("/gonet"))))[0]) as $x
+            | ($x.binary.probes[] | select(.role == "entry") | .observable == false)
+            and ([.[] | select(.type == "probe" and .pid == $x.pid and .t >= $x.t) | .symbol]
+                 == ["runtime.rt0_go.abi0", "runtime.schedinit", "runtime.main"])' "$TMP/mdwe-go.jsonl" >/dev/null \
+    || die "mdwe gonet: $(jq -c 'select(.type == "probe" or (.type == "exec" and .binary)) | if .binary then [.binary.probes[] | select(.role == "entry")] else [.symbol] end' "$TMP/mdwe-go.jsonl")"
+  pass "memory-deny-write-execute, gonet: its entry \"observable\": false with no entry probe; rt0_go, schedinit, runtime.main still seen within"
+fi
 finish

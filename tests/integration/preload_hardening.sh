@@ -60,7 +60,7 @@ command -v setpriv >/dev/null || skip "no setpriv to run as 'nobody'"
 mkdir -m 0777 "$TMP/nobody"
 cp "$FX/cprog" "$TMP/capprog" && chmod 0755 "$TMP/capprog" "$TMP" || die "cannot copy cprog"
 setcap cap_net_raw+ep "$TMP/capprog" 2>"$TMP/setcap.err" || skip "setcap refused here: $(cat "$TMP/setcap.err")"
-msg="rt0trace: --engine preload could not trace '$TMP/capprog': librt0preload.so was never loaded in it (the loader ignored LD_PRELOAD: secure-execution mode for a setuid/setgid program or file capabilities, or LD_PRELOAD taken out before the program started); use --engine ptrace or --engine ebpf"
+msg="rt0trace: --engine preload could not trace '$TMP/capprog': librt0preload.so was never loaded in it (secure-execution mode for a setuid/setgid program or file capabilities, LD_PRELOAD taken out before the program started, or the loader failed); use --engine ptrace or --engine ebpf"
 RT0_PRELOAD_LIB=$SHIM expect_exit 4 "a program with file capabilities, run by 'nobody'" -- \
   setpriv --reuid=nobody --regid="$grp" --clear-groups "$R" run --engine preload -o "$TMP/nobody/cap.jsonl" -- "$TMP/capprog" 4
 [ "$(grep -cxF "$msg" "$TMP/err")" -eq 1 ] || die "file capabilities: stderr '$(cat "$TMP/err")', want once '$msg'"

@@ -28,12 +28,18 @@ static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t sta
 	r->nphases++;
 }
 
+/* a + b, kept at UINT64_MAX rather than wrapping (sums of durations a trace claims) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static void stat_add(struct rt_sysstat **v, size_t *n, size_t *cap, const char *name, uint64_t dur)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*v)[i].name, name) == 0) {
 			(*v)[i].count++;
-			(*v)[i].time_ns += dur;
+			(*v)[i].time_ns = sat_add((*v)[i].time_ns, dur);
 			return;
 		}
 	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
@@ -84,7 +90,8 @@ static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
 			if (start >= (va & ~0xfffull) && start < end) {
 				const char *fl = json_get_str(s, "flags");
 
-				return strcmp(fl, "r-x") == 0 ? "text" : strcmp(fl, "r--") == 0 ? "rodata" : "data";
+				/* a segment without flags is the binary's all the same: data */
+				return !fl ? "data" : strcmp(fl, "r-x") == 0 ? "text" : strcmp(fl, "r--") == 0 ? "rodata" : "data";
 			}
 		}
 		return "file";
@@ -104,8 +111,9 @@ static const char *classify(const json_t *bin, const json_t *m, bool *in_binary)
 	}
 	json_array_foreach(segs, i, s) {
 		uint64_t va = json_get_hex(s, "vaddr") + bias, end = va + json_get_hex(s, "memsz");
+		const char *fl = json_get_str(s, "flags");
 
-		if (strchr(json_get_str(s, "flags"), 'w') && start >= (va & ~0xfffull) && start < end)
+		if (fl && strchr(fl, 'w') && start >= (va & ~0xfffull) && start < end)
 			return "bss";
 	}
 	return "anonymous";
@@ -152,6 +160,7 @@ static const struct rt_layout_row *find_arena(struct rt_report *r)
 struct window {
 	int64_t pid;
 	uint64_t from, until;
+	const json_t *next;  /* the exec that ends it (until), or NULL */
 };
 
 static bool in_window(const struct window *w, const json_t *e)
@@ -220,7 +229,7 @@ static int select_image(struct rt_report *r, const char *program, struct window 
 		if (!program || (path && names_program(path, program)))
 			sel = k;
 	}
-	*w = (struct window){ -1, 0, UINT64_MAX };
+	*w = (struct window){ -1, 0, UINT64_MAX, NULL };
 	r->pid = -1;
 	r->bin = json_object_get(t->header, "binary");
 	if (sel == t->nev)
@@ -238,6 +247,7 @@ static int select_image(struct rt_report *r, const char *program, struct window 
 	for (size_t k = sel + 1; k < t->nev; k++)
 		if (json_type_is(t->ev[k], "exec") && json_get_int(t->ev[k], "pid") == r->pid) {
 			w->until = (uint64_t)json_get_int(t->ev[k], "t");
+			w->next = t->ev[k];
 			break;
 		}
 	return 0;
@@ -269,6 +279,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT, placed_obs = STRV_INIT;
 	const char *cur_pkg = NULL;
 	struct window w;
+	bool narrow;
 	size_t i;
 	json_t *p;
 
@@ -278,7 +289,13 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		return NULL;
 	}
 	bin = r->bin;
+	/* Only the analysed image's own events count when it is not the whole trace: a selected program, or
+	 * a root that execs another program (whose phases would otherwise run on as the root's). */
+	narrow = r->program || w.next;
 	r->t0 = (uint64_t)json_get_int(t->header, "t0");
+	/* the root's window opens at t0, where its exec phase does: the execve that loaded it came first */
+	if (!r->program && r->t0 < w.from)
+		w.from = r->t0;
 	r->engine = json_get_str(t->header, "engine");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
 	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
@@ -287,6 +304,15 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	r->t_end = r->program ? w.from : r->t0;
 	if (!t->footer)
 		strv_push(&r->notes, "the trace has no footer: it is partial (the tracer stopped before the end)");
+	if (w.next) {
+		const char *next = json_get_str(w.next, "path");
+		const char *base = next && strrchr(next, '/') ? strrchr(next, '/') + 1 : next;
+
+		strv_pushf(&r->notes, "process %lld exec'd %s at %+.3f ms: this report covers %s until then; "
+				      "'rt0trace report --program %s' reports %s", (long long)r->pid, next ? next : "another program",
+			   rt_ms(w.until - r->t0), r->program ? r->program : json_get_str(bin, "path") ? json_get_str(bin, "path") : "the first program",
+			   base && *base ? base : "NAME", next ? "that program" : "the program it names");
+	}
 
 	r->attached = json_is_true(json_object_get(bin, "attached"));
 	/* the root's startup is timed from the header's t0 (when the tracer started it); a program found
@@ -297,7 +323,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
 		bool mine = in_window(&w, e);
 
-		if (te > r->t_end && (mine || !r->program))
+		if (te > r->t_end && (mine || !narrow))
 			r->t_end = te;
 		if (!mine)
 			continue;
@@ -355,8 +381,14 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)json_get_int(e, "signal") : -1;
 		}
 	}
-	for (size_t k = 0; k < r->nphases; k++)
+	if (w.next && r->t_end > w.until)
+		r->t_end = w.until; /* its exit comes later, in the next program */
+	/* events of different threads are not written in time order: a phase never ends before it starts */
+	for (size_t k = 0; k < r->nphases; k++) {
 		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
+		if (r->phases[k].end < r->phases[k].start)
+			r->phases[k].end = r->phases[k].start;
+	}
 
 	/* syscalls: each belongs to the phase running when it started. The root's report counts every
 	 * syscall of the trace, as it always has (earlier reports stay comparable); a selected program's
@@ -367,7 +399,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		const char *name = json_get_str(e, "name");
 		size_t lo = 0, hi = r->nphases;
 
-		if (!json_type_is(e, "syscall") || !name || (r->program && !in_window(&w, e)))
+		if (!json_type_is(e, "syscall") || !name || (narrow && !in_window(&w, e)))
 			continue;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
@@ -378,7 +410,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				hi = mid;
 		}
 		r->phases[lo].syscalls++;
-		r->phases[lo].sys_ns += dur;
+		r->phases[lo].sys_ns = sat_add(r->phases[lo].sys_ns, dur);
 		stat_add(&r->phases[lo].stats, &r->phases[lo].nstats, &r->phases[lo].statcap, name, dur);
 		stat_add(&r->stats, &r->nstats, &stcap, name, dur);
 		r->nsyscalls++;
@@ -393,6 +425,8 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 
 		if (!role || !key || strcmp(role, "fatal") == 0)
 			continue;
+		if (strcmp(role, "init") != 0 && !json_get_str(p, "symbol"))
+			continue; /* a phase is named by its symbol */
 		if (json_is_false(json_object_get(p, "observable"))) {
 			/* the engine cannot see it: not expected, and said so (a package stays in the placed
 			 * order, which is what the binary says) */
@@ -474,7 +508,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 			add_check(r, &chcap, "entry",
 				  strcmp(json_get_str(first_probe, "role"), "entry") == 0 && json_get_hex(first_probe, "addr") == entry,
 				  "first instruction observed: %s at %s; the ELF entry %#" PRIx64 " is %s (load bias %#" PRIx64 ")",
-				  json_get_str(first_probe, "symbol"), json_get_str(first_probe, "addr"), entry, esym ? esym : "unnamed", bias);
+				  json_get_str(first_probe, "symbol"), json_get_str(first_probe, "addr") ? json_get_str(first_probe, "addr") : "?", entry, esym ? esym : "unnamed", bias);
 	}
 	{
 		char seen[512] = "", want[512] = "", unobs[600] = "";
@@ -528,7 +562,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 					found = true;
 			ok = ok && found;
 			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %#" PRIx64 "%s",
-				 i ? ", " : "", json_get_str(s, "flags"), va, found ? "" : " (missing)");
+				 i ? ", " : "", json_get_str(s, "flags") ? json_get_str(s, "flags") : "?", va, found ? "" : " (missing)");
 		}
 		add_check(r, &chcap, "layout", ok, "LOAD segments at %s (bias %#" PRIx64 ") in the %s snapshot", detail, bias,
 			  r->layout_at ? r->layout_at : "?");
@@ -568,20 +602,40 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	if (r->crash) {
 		const struct rt_crash *c = r->crash;
 
-		add_check(r, &chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
-			  c->function ? " in " : "", c->function ? c->function : "", c->phase ? c->phase : "?",
-			  c->package ? ", package " : "", c->package ? c->package : "");
-	} else {
-		if (r->exited)
-			add_check(r, &chcap, "no crash", true, "exited with %s %d", r->exit_signal >= 0 ? "signal" : "status",
-				  r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
+		char thread[32] = "";
+
+		if (c->tid > 0)
+			snprintf(thread, sizeof(thread), "thread %d; ", c->tid);
+		if (c->killed)
+			add_check(r, &chcap, "no crash", false, "killed by %s in %s%s%s (%sthe %s engine wrote no crash event: "
+								"no backtrace)", c->signal, c->phase ? c->phase : "?",
+				  c->package ? ", package " : "", c->package ? c->package : "", thread,
+				  r->engine ? r->engine : "?");
 		else
-			add_check(r, &chcap, "no crash", true, "no fatal signal and no Go fatal path seen");
+			add_check(r, &chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
+				  c->function ? " in " : "", c->function ? c->function : "", c->phase ? c->phase : "?",
+				  c->package ? ", package " : "", c->package ? c->package : "");
+	} else if (r->exited && r->exit_signal >= 0) {
+		/* killed by a signal that is not a crash (SIGKILL, SIGTERM, SIGINT, ...): no crash was seen, but
+		 * the program did not end by itself either, so whether it would have is not known */
+		const char *abbrev = sigabbrev_np(r->exit_signal);
+
+		add_check(r, &chcap, "no crash", false, "not observed: killed by %s%s (signal %d, not a crash signal) "
+							"before it ended by itself", abbrev ? "SIG" : "signal ",
+			  abbrev ? abbrev : "", r->exit_signal);
+		r->checks[r->nchecks - 1].unobserved = true;
+	} else if (r->exited) {
+		add_check(r, &chcap, "no crash", true, "exited with status %d", r->exit_status);
+	} else {
+		add_check(r, &chcap, "no crash", true, "no fatal signal and no Go fatal path seen");
 	}
 	add_check(r, &chcap, "no lost events", r->lost == 0, "%" PRIu64 " events lost", r->lost);
-	add_check(r, &chcap, "trace complete", r->complete,
-		  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
-		  t->nev);
+	if (t->cut)
+		add_check(r, &chcap, "trace complete", false, "no footer: %s (%zu events read)", t->cut, t->nev);
+	else
+		add_check(r, &chcap, "trace complete", r->complete,
+			  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
+			  t->nev);
 	strv_release(&phase_probes);
 	strv_release(&expected_phases);
 	strv_release(&placed_obs);

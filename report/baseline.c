@@ -105,53 +105,71 @@ json_t *rt_bench_json(const struct rt_bench *b)
 	return o;
 }
 
-int rt_bench_load(const char *path, struct rt_bench *b, struct rt_err *err)
-{
-	json_error_t je;
-	json_t *o = json_load_file(path, 0, &je), *m, *v;
-	const char *fmt;
-	size_t i, k;
+/* The longest sample a baseline may hold (an hour): beyond, the number is not a startup time. */
+#define MAX_SAMPLE_NS 3.6e12
 
-	rt_bench_init(b);
-	if (!o)
-		return rt_errf(err, RT_EXIT_INPUT, "cannot read the baseline '%s': %s", path, je.text);
-	fmt = json_string_value(json_object_get(o, "format"));
-	if (!json_is_object(o) || !fmt || strcmp(fmt, RT_BASELINE_FORMAT) != 0) {
-		json_decref(o);
+/* Fills `b` from the parsed baseline `o`, or says why it cannot (the message may quote `o`'s strings:
+ * the caller frees `o` only after the message is made). */
+static int bench_from_json(const char *path, const json_t *o, struct rt_bench *b, struct rt_err *err)
+{
+	const json_t *m, *v, *runs = json_object_get(o, "runs"), *ver = json_object_get(o, "version");
+	const char *fmt = json_string_value(json_object_get(o, "format"));
+	size_t i, k, most = 0;
+
+	if (!json_is_object(o) || !fmt || strcmp(fmt, RT_BASELINE_FORMAT) != 0)
 		return rt_errf(err, RT_EXIT_INPUT, "'%s' is not an rt0trace baseline (written by 'rt0trace bench -o')", path);
+	if (!json_is_integer(ver) || json_integer_value(ver) != RT_BASELINE_VERSION) {
+		if (json_is_integer(ver))
+			return rt_errf(err, RT_EXIT_INPUT, "'%s': baseline version %" JSON_INTEGER_FORMAT "; this rt0trace reads "
+							   "version %d", path, json_integer_value(ver), RT_BASELINE_VERSION);
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': the baseline has no version; this rt0trace reads version %d", path,
+			       RT_BASELINE_VERSION);
 	}
-	if (json_integer_value(json_object_get(o, "version")) != RT_BASELINE_VERSION) {
-		json_decref(o);
-		return rt_errf(err, RT_EXIT_INPUT, "'%s': baseline version %" JSON_INTEGER_FORMAT "; this rt0trace reads version %d",
-			       path, json_integer_value(json_object_get(o, "version")), RT_BASELINE_VERSION);
-	}
+	if (json_object_get(o, "metrics") && !json_is_array(json_object_get(o, "metrics")))
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': \"metrics\" is not an array", path);
 	json_array_foreach(json_object_get(o, "metrics"), i, m) {
 		const char *name = json_string_value(json_object_get(m, "name"));
 
-		if (!name || !json_is_array(json_object_get(m, "samples_ns"))) {
-			json_decref(o);
-			rt_bench_release(b);
+		if (!name || !json_is_array(json_object_get(m, "samples_ns")))
 			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric #%zu has no name or no samples_ns", path, i + 1);
-		}
+		if (rt_bench_metric(b, name))
+			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' is listed twice", path, name);
 		json_array_foreach(json_object_get(m, "samples_ns"), k, v) {
-			if (!json_is_number(v) || json_number_value(v) < 0) {
-				json_decref(o);
-				rt_bench_release(b);
-				return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' sample #%zu is not a duration", path, name, k + 1);
-			}
+			if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= MAX_SAMPLE_NS))
+				return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' sample #%zu is not a duration (0 to 1 hour "
+								   "in ns)", path, name, k + 1);
 			add(b, name, json_number_value(v));
 		}
+		if (json_array_size(json_object_get(m, "samples_ns")) > most)
+			most = json_array_size(json_object_get(m, "samples_ns"));
 	}
-	b->runs = (size_t)json_integer_value(json_object_get(o, "runs"));
+	/* runs: how many runs the samples came from; no metric has more samples than that */
+	if (runs && (!json_is_integer(runs) || json_integer_value(runs) < 0 || (size_t)json_integer_value(runs) < most ||
+		     (size_t)json_integer_value(runs) > most + 1000000))
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': \"runs\" is not the number of runs its samples came from", path);
+	if (!rt_bench_metric(b, "startup"))
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': the baseline has no 'startup' metric", path);
+	b->runs = runs ? (size_t)json_integer_value(runs) : most;
 	b->env = json_incref(json_object_get(o, "environment"));
 	b->argv = json_incref(json_object_get(o, "argv"));
 	b->engine = json_string_value(json_object_get(o, "engine")) ? xstrdup(json_string_value(json_object_get(o, "engine"))) : NULL;
-	json_decref(o);
-	if (!rt_bench_metric(b, "startup")) {
-		rt_bench_release(b);
-		return rt_errf(err, RT_EXIT_INPUT, "'%s': the baseline has no 'startup' metric", path);
-	}
 	return 0;
+}
+
+int rt_bench_load(const char *path, struct rt_bench *b, struct rt_err *err)
+{
+	json_error_t je;
+	json_t *o;
+	int rc;
+
+	rt_bench_init(b);
+	if (!(o = json_load_file(path, JSON_REJECT_DUPLICATES, &je)))
+		return rt_errf(err, RT_EXIT_INPUT, "cannot read the baseline '%s': %s", path, je.text);
+	rc = bench_from_json(path, o, b, err);
+	if (rc != 0)
+		rt_bench_release(b);
+	json_decref(o); /* after the message: it may quote a metric's name */
+	return rc;
 }
 
 /* A seed per metric name: the same samples always give the same interval. */

@@ -1,4 +1,5 @@
 /* report/crash: the crash section, from crash and stderr events (see rt_report_crash in report.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,73 @@ static const char *own_function(const json_t *backtrace, const char *binary, boo
 	return NULL;
 }
 
+bool rt_signal_is_crash(int signo)
+{
+	switch (signo) {
+	case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The signal's name ("SIGSEGV"), or "signal N". */
+static void signal_name(int signo, char *buf, size_t size)
+{
+	const char *abbrev = signo > 0 ? sigabbrev_np(signo) : NULL;
+
+	if (abbrev)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "signal %d", signo);
+}
+
+/* The phase row running at `t`: the last one started by then. */
+static const char *phase_at(const struct rt_report *r, uint64_t t)
+{
+	const char *phase = NULL;
+
+	for (size_t k = 0; k < r->nphases; k++)
+		if (r->phases[k].start <= t)
+			phase = r->phases[k].name;
+	return phase;
+}
+
+/* A process killed by a crash signal although no engine wrote a crash event for it (the eBPF and
+ * preload engines record no backtraces; a thread other than the one an engine watches): the crash
+ * still is one. Located at the last `signal` event of that signal in the process (the eBPF engine's
+ * signal_generate, the preload engine's abort()), else at the exit. */
+static void crash_from_exit(struct rt_report *r, const json_t *exit_ev)
+{
+	const struct rt_loaded_trace *t = r->trace;
+	const json_t *sig = NULL;
+	struct rt_crash *c;
+
+	for (size_t k = 0; k < t->nev; k++)
+		if (json_type_is(t->ev[k], "signal") && json_get_int(t->ev[k], "pid") == r->pid &&
+		    json_get_int(t->ev[k], "signo") == r->exit_signal)
+			sig = t->ev[k];
+	c = r->crash = xcalloc(1, sizeof(*c));
+	c->killed = true;
+	c->kind = "signal";
+	c->t = (uint64_t)json_get_int(sig ? sig : exit_ev, "t");
+	c->siginfo = sig != NULL;
+	c->tid = sig ? (int)json_get_int(sig, "tid") : 0;
+	c->signo = r->exit_signal;
+	c->code = sig ? (int)json_get_int(sig, "code") : 0;
+	c->addr = sig ? json_get_str(sig, "addr") : NULL;
+	signal_name(r->exit_signal, c->sigbuf, sizeof(c->sigbuf));
+	c->signal = c->sigbuf;
+	c->phase = phase_at(r, c->t);
+	if (r->is_go && c->phase && strncmp(c->phase, "init ", 5) == 0)
+		c->package = xstrdup(c->phase + 5);
+}
+
 void rt_report_crash(struct rt_report *r)
 {
 	const struct rt_loaded_trace *t = r->trace;
 	const json_t *bin = r->bin, *fatal = NULL, *sig = NULL, *use, *p;
+	const json_t *exit_ev = NULL;
 	const char *tail = NULL;
 	bool fatal_probes = false, died;
 	struct rt_crash *c;
@@ -77,10 +141,17 @@ void rt_report_crash(struct rt_report *r)
 			}
 		} else if (json_type_is(e, "stderr")) {
 			tail = json_get_str(e, "tail");
+		} else if (json_type_is(e, "exit")) {
+			exit_ev = e;
 		}
 	}
-	if (!fatal && !sig)
+	if (!fatal && !sig) {
+		if (r->exited && exit_ev && rt_signal_is_crash(r->exit_signal)) {
+			crash_from_exit(r, exit_ev);
+			r->crash->stderr_tail = tail;
+		}
 		return;
+	}
 	/* A Go program whose runtime has the fatal path probed dies through it; a signal alone there was
 	 * recovered (or handled) unless the signal killed it. */
 	died = fatal || !r->exited || r->exit_signal >= 0 || (r->exit_status != 0 && !(r->is_go && fatal_probes));
@@ -97,6 +168,7 @@ void rt_report_crash(struct rt_report *r)
 	c = r->crash = xcalloc(1, sizeof(*c));
 	c->t = (uint64_t)json_get_int(use, "t");
 	c->kind = fatal ? "go-fatal" : "signal";
+	c->siginfo = true;
 	c->tid = (int)json_get_int(use, "tid");
 	c->regs = json_object_get(use, "regs");
 	c->backtrace = json_object_get(use, "backtrace");
@@ -114,9 +186,7 @@ void rt_report_crash(struct rt_report *r)
 		}
 	}
 	/* the phase row running at the crash, and for Go the package whose init it is */
-	for (size_t k = 0; k < r->nphases; k++)
-		if (r->phases[k].start <= c->t)
-			c->phase = r->phases[k].name;
+	c->phase = phase_at(r, c->t);
 	if (r->is_go && c->phase && strncmp(c->phase, "init ", 5) == 0)
 		c->package = xstrdup(c->phase + 5);
 	c->function = own_function(c->backtrace, json_get_str(bin, "path"), r->is_go);

@@ -16,11 +16,13 @@ static void text_frames(const json_t *thread, bool crashed, FILE *f)
 		const char *sym = json_string_value(json_object_get(fr, "symbol"));
 		const char *mod = json_string_value(json_object_get(fr, "module"));
 		const char *file = json_string_value(json_object_get(fr, "file"));
+		const char *pc = json_string_value(json_object_get(fr, "pc"));
+		const char *off = json_string_value(json_object_get(fr, "offset"));
 		const char *base = mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
 
-		fprintf(f, "    #%-2zu %-14s %s", i, json_string_value(json_object_get(fr, "pc")), sym ? sym : "??");
-		if (sym)
-			fprintf(f, "+%s", json_string_value(json_object_get(fr, "offset")));
+		fprintf(f, "    #%-2zu %-14s %s", i, pc ? pc : "?", sym ? sym : "??");
+		if (sym && off)
+			fprintf(f, "+%s", off);
 		if (file)
 			fprintf(f, "  %s:%lld", file, (long long)json_integer_value(json_object_get(fr, "line")));
 		else if (base)
@@ -40,7 +42,10 @@ static void text_crash(const struct rt_crash *c, FILE *f)
 		c->package ? c->package : "", c->package ? ")" : "");
 	fprintf(f, "  ");
 	if (c->signal)
-		fprintf(f, "%s (code %d)%s%s", c->signal, c->code, c->addr ? " at " : "", c->addr ? c->addr : "");
+		if (c->siginfo)
+			fprintf(f, "%s (code %d)%s%s", c->signal, c->code, c->addr ? " at " : "", c->addr ? c->addr : "");
+		else
+			fprintf(f, "%s (the exit status says so: no signal details recorded)", c->signal);
 	else
 		fprintf(f, "panic");
 	if (c->function)
@@ -76,7 +81,7 @@ static void text_crash(const struct rt_crash *c, FILE *f)
 	if (c->regs) {
 		fprintf(f, "  registers (thread %d):", c->tid);
 		json_object_foreach((json_t *)c->regs, k, v)
-			fprintf(f, "%s %s %s", n++ % 6 == 0 ? "\n   " : "", k, json_string_value(v));
+			fprintf(f, "%s %s %s", n++ % 6 == 0 ? "\n   " : "", k, json_is_string(v) ? json_string_value(v) : "?");
 		fputc('\n', f);
 	}
 	json_array_foreach(c->backtrace, i, th)
@@ -94,7 +99,10 @@ static int render_text(const struct rt_report *r, FILE *f)
 		fprintf(f, "  process %lld, from its exec of %s\n", (long long)r->pid, r->program);
 	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls, %.3f ms traced\n", r->engine ? r->engine : "?",
 		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, rt_ms(r->t_end - r->t0));
-	if (!r->complete)
+	if (r->trace->cut)
+		fprintf(f, "  PARTIAL TRACE: %s; %s\n", r->trace->cut,
+			r->trace->footer ? "footer present" : "no footer; what follows covers only what was recorded");
+	else if (!r->complete)
 		fprintf(f, "  PARTIAL TRACE: %s\n", r->trace->footer ? "the tracer stopped before the program ended"
 								     : "no footer; what follows covers only what was recorded");
 	for (size_t i = 0; i < r->notes.n; i++)
@@ -181,9 +189,11 @@ static json_t *crash_json(const struct rt_crash *c)
 	json_object_set_new(o, "kind", json_string(c->kind));
 	json_object_set_new(o, "fatal_function", json_str_or_null(c->fatal));
 	json_object_set_new(o, "signo", c->signal ? json_integer(c->signo) : json_null());
-	json_object_set_new(o, "si_code", c->signal ? json_integer(c->code) : json_null());
+	json_object_set_new(o, "si_code", c->signal && c->siginfo ? json_integer(c->code) : json_null());
 	json_object_set_new(o, "addr", json_str_or_null(c->addr));
-	json_object_set_new(o, "tid", json_integer(c->tid));
+	json_object_set_new(o, "tid", c->siginfo ? json_integer(c->tid) : json_null());
+	/* true: no engine wrote a crash event; the process's exit by a crash signal says it crashed */
+	json_object_set_new(o, "from_exit", json_boolean(c->killed));
 	json_object_set_new(o, "registers", c->regs ? json_deep_copy(c->regs) : json_null());
 	json_object_set_new(o, "stderr", json_str_or_null(c->stderr_tail));
 	return o;
@@ -196,6 +206,20 @@ static int render_json(const struct rt_report *r, FILE *f)
 	int rc;
 
 	json_object_set_new(o, "complete", json_boolean(r->complete));
+	/* partial: no footer, or a footer saying incomplete, or a cut last line; cut: where (or null) */
+	json_object_set_new(o, "partial", json_boolean(!r->complete || r->trace->cut));
+	if (r->trace->cut) {
+		json_t *cut = json_object();
+
+		json_object_set_new(cut, "line", json_integer((json_int_t)r->trace->cut_line));
+		json_object_set_new(cut, "byte", json_integer((json_int_t)r->trace->cut_byte));
+		json_object_set_new(cut, "footer", json_boolean(r->trace->footer != NULL));
+		json_object_set_new(cut, "reason", json_string(r->trace->cut));
+		json_object_set_new(o, "cut", cut);
+	} else {
+		json_object_set_new(o, "cut", json_null());
+	}
+	json_object_set_new(o, "notes", json_strv(&r->notes));
 	json_object_set_new(o, "lost", json_integer((json_int_t)r->lost));
 	json_object_set_new(o, "attached", json_boolean(r->attached));
 	json_object_set_new(o, "past_at_attach", json_strv(&r->past));

@@ -639,7 +639,10 @@ static void html_crash(const struct rt_crash *c, FILE *f)
 	fputs("</h2>\n<dl class=\"kv\">\n<dt>what</dt><dd class=\"mono\">", f);
 	if (c->signal) {
 		esc(f, c->signal);
-		fprintf(f, " (code %d)", c->code);
+		if (c->siginfo)
+			fprintf(f, " (code %d)", c->code);
+		else
+			fputs(" (the exit status says so: no signal details recorded)", f);
 		if (c->addr) {
 			fputs(" at ", f);
 			esc(f, c->addr);
@@ -652,7 +655,10 @@ static void html_crash(const struct rt_crash *c, FILE *f)
 	kv(f, "then", " class=\"mono\"", c->fatal);
 	kv(f, "phase", "", c->phase ? c->phase : "?");
 	kv(f, "package", " class=\"mono\"", c->package);
-	fprintf(f, "<dt>thread</dt><dd>%d (", c->tid);
+	if (c->siginfo)
+		fprintf(f, "<dt>thread</dt><dd>%d (", c->tid);
+	else
+		fputs("<dt>thread</dt><dd>unknown (", f);
 	esc(f, c->kind);
 	fputs(")</dd>\n</dl>\n", f);
 	if (c->panic) {
@@ -743,7 +749,11 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	}
 	fprintf(f, " \u00b7 <b>%" PRIu64 "</b> syscalls \u00b7 <b>%.3f ms</b> traced \u00b7 <b>%zu</b> phases</p>\n",
 		r->nsyscalls, rt_ms(r->t_end - r->t0), r->nphases);
-	if (!r->complete)
+	if (r->trace->cut) {
+		fputs("<p class=\"banner warn\" id=\"partial\">Partial trace: ", f);
+		esc(f, r->trace->cut);
+		fprintf(f, "; %s</p>\n", r->trace->footer ? "footer present" : "no footer; what follows covers only what was recorded");
+	} else if (!r->complete)
 		fprintf(f, "<p class=\"banner warn\" id=\"partial\">Partial trace: %s</p>\n",
 			r->trace->footer ? "the tracer stopped before the program ended"
 					 : "no footer; what follows covers only what was recorded");

@@ -330,6 +330,8 @@ static void trace_state(struct pf *p)
 	if (!r->trace->footer) {
 		args = json_object();
 		json_object_set_new(args, "events", json_integer((json_int_t)r->trace->nev));
+		if (r->trace->cut)
+			json_object_set_new(args, "cut", json_string(r->trace->cut));
 		add(p, 'i', 'g', p->root, p->root, r->t_end, 0, "trace", xstrdup("partial trace: no footer"), args);
 	} else if (!r->complete) {
 		add(p, 'i', 'g', p->root, p->root, r->t_end, 0, "trace", xstrdup("incomplete trace: the tracer stopped early"), NULL);

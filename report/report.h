@@ -3,7 +3,13 @@
  * touches a live process.
  *
  *  - rt_trace_load(): trace.jsonl -> events, validating the header (format, version) and each line's
- *    JSON; a missing footer is not an error: the trace is partial and every report says so.
+ *    JSON; a missing footer is not an error: the trace is partial and every report says so. A last line
+ *    cut mid-write (no newline, not JSON) is dropped and the trace flagged partial (`cut`). Numbers a
+ *    report computes with must make sense: "t" (and the header's "t0") an integer >= 0 and no earlier
+ *    than t0, "dur" >= 0, pids and tids >= 0, an exit status 0..255, signal numbers 1..64, within
+ *    RT_TRACE_MAX_NS of t0; any other line is rejected (exit 3, naming the line and the field).
+ *    Every other member may be absent or of another type: the analyses and renderers read them through
+ *    json_get_str() & co. and treat such a member as absent. 
  *  - rt_report_build(): phases (each phase starts at the first hit of its probe and ends where the next
  *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
  *    overall, the observed package-init order against the placed one, the memory layout at main
@@ -34,7 +40,16 @@ struct rt_loaded_trace {
 	json_t **ev;      /* events in file order (the header and footer excluded) */
 	size_t nev;
 	json_t *footer;   /* NULL when the trace is partial */
+	/* A trace whose last line was cut (the tracer died mid-write): what was dropped, in words ("cut
+	 * mid-line at line 97, byte 12345 (a 41-byte fragment dropped); no footer"); NULL otherwise.
+	 * cut_line is that line's number and cut_byte its offset in the file (0 when not cut). */
+	char *cut;
+	size_t cut_line;
+	uint64_t cut_byte;
 };
+
+/* The longest span a trace may cover from its t0 (2^56 ns, about 2.3 years): times beyond are nonsense. */
+#define RT_TRACE_MAX_NS (1ull << 56)
 
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
 void rt_trace_unload(struct rt_loaded_trace *t);
@@ -89,7 +104,14 @@ struct rt_crash {
 	int tid;
 	const json_t *regs;        /* borrowed: {"rip":"0x..",...} of the crashing thread, or NULL */
 	const json_t *backtrace;   /* borrowed: [{"tid","frames":[{"pc","symbol","offset","module",...}]}] */
+	bool killed;               /* no crash event: the process's exit says a crash signal killed it */
+	bool siginfo;              /* code, addr and tid are known (from a crash or signal event) */
 };
+
+/* A signal whose delivery ends a process as a crash: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS,
+ * SIGTRAP. A process killed by any other signal (SIGKILL, SIGTERM, SIGINT, SIGPIPE, ...) did not crash,
+ * but did not end by itself either: its "no crash" check is "not observed". */
+bool rt_signal_is_crash(int signo);
 
 struct rt_report {
 	const struct rt_loaded_trace *trace;

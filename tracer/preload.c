@@ -765,16 +765,17 @@ static int secure_exec(const char *prog, struct rt_err *err)
 		return 0;
 	if ((statvfs(prog, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
 		return 0;
+	/* set-group-ID without group execute is mandatory locking, not a privilege (as the kernel reads it) */
 	euid = st.st_mode & S_ISUID ? st.st_uid : geteuid();
-	egid = st.st_mode & S_ISGID ? st.st_gid : getegid();
-	if (euid != getuid() && (st.st_mode & S_ISUID)) {
+	egid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ? st.st_gid : getegid();
+	if ((st.st_mode & S_ISUID) && euid != getuid()) {
 		const struct passwd *pw = getpwuid(st.st_uid);
 
 		return rt_errf(err, RT_EXIT_ENV, "'%s' is setuid (user %s): the loader runs it in secure-execution mode and "
 						 "ignores LD_PRELOAD, so --engine preload cannot trace it; use --engine ptrace or "
 						 "--engine ebpf", prog, pw ? pw->pw_name : "?");
 	}
-	if (egid != getgid() && (st.st_mode & S_ISGID)) {
+	if ((st.st_mode & S_ISGID) && egid != getgid()) {
 		const struct group *gr = getgrgid(st.st_gid);
 
 		return rt_errf(err, RT_EXIT_ENV, "'%s' is setgid (group %s): the loader runs it in secure-execution mode and "

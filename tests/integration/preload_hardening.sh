@@ -52,6 +52,16 @@ expect_exit 4 "a setgid program" -- "$R" run --engine preload -o "$TMP/sgid.json
 [ ! -s "$TMP/out" ] || die "a setgid program: it ran (stdout: $(head -c 200 "$TMP/out"))"
 [ ! -e "$TMP/sgid.jsonl" ] || die "a setgid program: a trace file was left at -o: $(head -c 300 "$TMP/sgid.jsonl")"
 pass "a setgid program: '$msg'; it did not run; no trace file"
+# the bits that change no id are no secure-execution mode: traced as any program
+cp "$FX/cprog" "$TMP/nolock" && chgrp "$grp" "$TMP/nolock" && chmod 2744 "$TMP/nolock" || die "cannot make $TMP/nolock"
+cp "$FX/cprog" "$TMP/suidroot" && chown 0 "$TMP/suidroot" && chmod 4755 "$TMP/suidroot" || die "cannot make $TMP/suidroot"
+for f in nolock suidroot; do
+  "$R" run --engine preload -o "$TMP/$f.jsonl" -- "$TMP/$f" 4 > /dev/null 2>"$TMP/$f.err"
+  rc=$?
+  [ "$rc" -eq 4 ] && jq -s -e 'map(select(.type == "probe" and .role == "main")) | length == 1' "$TMP/$f.jsonl" >/dev/null \
+    || die "$f: exit $rc, stderr $(cat "$TMP/$f.err"), main traced: $(jq -s -c 'map(select(.type == "probe")) | length' "$TMP/$f.jsonl" 2>&1)"
+done
+pass "set-group-ID without group execute (mandatory locking) and set-user-ID root run by root change no id: traced, main recorded"
 
 # --- after the run: a program the library was never loaded in (file capabilities: AT_SECURE) ------------
 command -v setcap >/dev/null || skip "no setcap to give a program file capabilities"

@@ -12,7 +12,8 @@
  *
  * The shim stays silent (the program runs as if untraced) unless each fd is what the launcher made: an
  * AF_UNIX SOCK_SEQPACKET socket (SO_DOMAIN, SO_TYPE) with that device and inode, and a memfd with that
- * device and inode, exactly RT_PL_LOST_SIZE bytes, sealed exactly RT_PL_LOST_SEALS (F_GET_SEALS): a
+ * device and inode, exactly RT_PL_LOST_SIZE bytes, sealed exactly RT_PL_LOST_SEALS (F_GET_SEALS,
+ * rt_pl_lost_seals_ok): a
  * forged RT0_PRELOAD naming an inherited file or socket is refused, never written into. The lost fd is
  * a shared page whose first word counts records the shim could not send (RT_PL_LOST_OFF); the launcher
  * reads it for the footer's `lost`.
@@ -33,6 +34,7 @@
 #define RT_PL_LOST_OFF 0             /* uint64_t in the lost page: records not sent */
 #define RT_PL_LOST_SIZE 4096         /* the lost page's memfd: exactly this size ... */
 #define RT_PL_LOST_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) /* ... and exactly these seals */
+#define RT_PL_SEAL_EXEC 0x0020       /* F_SEAL_EXEC (Linux 6.3; not in every libc's headers) */
 
 /* flags in RT0_PRELOAD */
 #define RT_PL_F_NOFOLLOW 1u          /* children (fork) are silent; exec'd programs lose the shim */
@@ -84,6 +86,14 @@ struct rt_pl_rec {
 };
 
 #define RT_PL_PAYLOAD_MAX (RT_PL_MAX - sizeof(struct rt_pl_rec))
+
+/* Whether F_GET_SEALS's answer is the launcher's counter's: exactly RT_PL_LOST_SEALS, give or take
+ * F_SEAL_EXEC, which a kernel with vm.memfd_noexec set adds to every memfd by itself. A file that is not
+ * a memfd answers -1 (EINVAL); a memfd made without MFD_ALLOW_SEALING answers F_SEAL_SEAL alone. */
+static inline int rt_pl_lost_seals_ok(int seals)
+{
+	return seals >= 0 && (seals & ~RT_PL_SEAL_EXEC) == RT_PL_LOST_SEALS;
+}
 
 /* Writes header + payload (truncated to RT_PL_PAYLOAD_MAX) into buf (RT_PL_MAX bytes); returns the
  * record's size. */

@@ -1087,7 +1087,7 @@ static int parse_env(const char *v, int *fd, int *lfd, unsigned *flags)
 	 * RT_PL_LOST_SEALS (no file on disk and no other memfd carries those seals by accident: a forged
 	 * RT0_PRELOAD naming an inherited read-write file is refused, never written into) */
 	if (fstat((int)f[4], &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != f[5] || st.st_ino != f[6] ||
-	    st.st_size != RT_PL_LOST_SIZE || fcntl((int)f[4], F_GET_SEALS) != RT_PL_LOST_SEALS)
+	    st.st_size != RT_PL_LOST_SIZE || !rt_pl_lost_seals_ok(fcntl((int)f[4], F_GET_SEALS)))
 		return -1;
 	*fd = (int)f[1];
 	*lfd = (int)f[4];

@@ -1,6 +1,6 @@
 /*
  * Unit tests for probes/preload/preload.h: the records librt0preload.so sends and tracer/preload.c reads
- * (encode, decode, and what the decoder refuses).
+ * (encode, decode, and what the decoder refuses), and the lost counter's seals the library accepts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,10 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "probes/preload/preload.h"
 
@@ -80,12 +83,48 @@ static void test_refused(void **state)
 	assert_int_equal(rt_pl_decode(buf, n, &out, &payload), 0);
 }
 
+/* The lost counter's seals: what the launcher makes passes, give or take F_SEAL_EXEC; a regular file,
+ * an unsealed memfd or other seals do not. */
+static void test_lost_seals(void **state)
+{
+	char path[] = "/tmp/rt0-test-preload-XXXXXX";
+	int fd, file;
+
+	(void)state;
+	assert_true(rt_pl_lost_seals_ok(RT_PL_LOST_SEALS));
+	assert_true(rt_pl_lost_seals_ok(RT_PL_LOST_SEALS | RT_PL_SEAL_EXEC));
+	assert_false(rt_pl_lost_seals_ok(-1));
+	assert_false(rt_pl_lost_seals_ok(0));
+	assert_false(rt_pl_lost_seals_ok(F_SEAL_SEAL));
+	assert_false(rt_pl_lost_seals_ok(F_SEAL_SHRINK | F_SEAL_GROW));
+	assert_false(rt_pl_lost_seals_ok(RT_PL_LOST_SEALS | F_SEAL_WRITE));
+	/* as tracer/preload.c makes it */
+	fd = memfd_create("rt0-test-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, RT_PL_LOST_SIZE), 0);
+	assert_false(rt_pl_lost_seals_ok(fcntl(fd, F_GET_SEALS))); /* not sealed yet */
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, RT_PL_LOST_SEALS), 0);
+	assert_true(rt_pl_lost_seals_ok(fcntl(fd, F_GET_SEALS)));
+	assert_int_equal(ftruncate(fd, 2 * RT_PL_LOST_SIZE), -1); /* the size is fixed */
+	close(fd);
+	fd = memfd_create("rt0-test-unsealed", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_false(rt_pl_lost_seals_ok(fcntl(fd, F_GET_SEALS)));
+	close(fd);
+	file = mkstemp(path);
+	assert_true(file >= 0);
+	unlink(path);
+	assert_false(rt_pl_lost_seals_ok(fcntl(file, F_GET_SEALS)));
+	close(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_payload_cut),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_lost_seals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

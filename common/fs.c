@@ -86,16 +86,22 @@ int rt_copy_file(const char *from, const char *to)
 	return e ? -1 : 0;
 }
 
-int rt_install_file(const char *tmp, const char *dst)
+int rt_append_file(FILE *to, const char *from)
 {
-	struct stat st;
-	/* Replace a regular file (or nothing); write into anything else (a device, a FIFO). */
-	int rc = stat(dst, &st) != 0 || S_ISREG(st.st_mode) ? rename(tmp, dst) : rt_copy_file(tmp, dst);
-	int e = errno;
+	int in = open(from, O_RDONLY | O_CLOEXEC), e = 0;
+	char buf[1 << 16];
+	ssize_t n;
 
-	unlink(tmp); /* already gone after a rename; left over after a copy or a failure */
+	if (in < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || fwrite(buf, 1, (size_t)n, to) != (size_t)n) {
+			e = errno ? errno : EIO;
+			break;
+		}
+	close(in);
 	errno = e;
-	return rc;
+	return e ? -1 : 0;
 }
 
 int rt_mkdir_p(const char *path)

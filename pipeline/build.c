@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/outfile.h"
 #include "common/json.h"
 #include "common/strbuf.h"
 #include "common/sha256.h"
@@ -1596,8 +1597,8 @@ static int print_recipe(struct build *b, struct rt_err *err)
 
 static int install(struct build *b, struct rt_err *err)
 {
-	char *tmp = xasprintf("%s.rt0tmp%d", b->out, (int)getpid());
 	const char *from = b->jobs[b->njobs - 1].archive;
+	struct rt_outfile out;
 
 	if (b->o->print_cmds) {
 		fputs("cp ", stderr);
@@ -1606,14 +1607,15 @@ static int install(struct build *b, struct rt_err *err)
 		put_word(b, stderr, b->out);
 		fputc('\n', stderr);
 	}
-	if (rt_copy_file(from, tmp) != 0 || chmod(tmp, 0755) != 0 || rt_install_file(tmp, b->out) != 0) {
+	/* as go build: mode 0777 & ~umask; the whole file or nothing at b->out */
+	if (rt_outfile_open(&out, b->out, 0777) != 0)
+		return rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': %s", b->out, rt_outfile_error(&out, errno));
+	if (rt_append_file(out.f, from) != 0 || rt_outfile_commit(&out) != 0) {
 		int e = errno;
 
-		unlink(tmp);
-		free(tmp);
+		rt_outfile_discard(&out);
 		return rt_errf(err, RT_EXIT_BUILD, "cannot write '%s': %s", b->out, strerror(e));
 	}
-	free(tmp);
 	return 0;
 }
 
@@ -1638,7 +1640,7 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	struct rt_binary *bin;
 	struct rt_phase ph[16];
 	size_t nph;
-	char *tmp;
+	struct rt_outfile mf = { 0 };
 	int rc = -1;
 
 	json_object_set_new(m, "format", json_string("rt0trace-manifest"));
@@ -1716,14 +1718,12 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	json_object_set_new(m, "placed", placed);
 	placed = NULL;
 
-	tmp = xasprintf("%s.rt0tmp%d", b->o->manifest, (int)getpid());
-	if (json_dump_file(m, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || rt_install_file(tmp, b->o->manifest) != 0) {
-		rt_errf(err, RT_EXIT_BUILD, "cannot write the manifest '%s': %s", b->o->manifest, strerror(errno));
-		unlink(tmp);
-		free(tmp);
+	if (rt_outfile_open(&mf, b->o->manifest, 0666) != 0 || json_dumpf(m, mf.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', mf.f) == EOF || rt_outfile_commit(&mf) != 0) {
+		rt_errf(err, RT_EXIT_BUILD, "cannot write the manifest '%s': %s", b->o->manifest, rt_outfile_error(&mf, errno));
+		rt_outfile_discard(&mf);
 		goto out;
 	}
-	free(tmp);
 	rc = 0;
 out:
 	json_decref(entry);
@@ -1850,6 +1850,14 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 
 	b.o = o;
 	b.tty = o->progress && !o->print_cmds && !o->dry_run && isatty(2);
+	if (o->dir) { /* -C DIR: a missing input, like a missing package (exit 3), not a failed build */
+		struct stat st;
+
+		if (stat(o->dir, &st) != 0)
+			return rt_errf(err, RT_EXIT_INPUT, "cannot change to directory '%s' (-C): %s", o->dir, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return rt_errf(err, RT_EXIT_INPUT, "cannot change to directory '%s' (-C): %s", o->dir, strerror(ENOTDIR));
+	}
 	if (gb_config_load(&b.cfg, o->goroot, err) != 0)
 		return -1;
 	if (setup_flags(&b, err) != 0)

@@ -648,7 +648,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 		char *p = pattern[0] == '/' ? xstrdup(pattern) : xasprintf("%s/%s", dir, pattern);
 
 		if (!realpath(p, real) || !rt_is_dir(real)) {
-			rt_errf(err, RT_EXIT_BUILD, "package directory '%s' does not exist", p);
+			rt_errf(err, RT_EXIT_INPUT, "package directory '%s' does not exist", p);
 			free(p);
 			goto out;
 		}
@@ -662,7 +662,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 		} else {
 			free(std);
 			if (!realpath(dir, real)) {
-				rt_errf(err, RT_EXIT_BUILD, "directory '%s' does not exist", dir);
+				rt_errf(err, RT_EXIT_INPUT, "directory '%s' does not exist", dir);
 				goto out;
 			}
 			pkgdir = xstrdup(real);

@@ -341,7 +341,8 @@ int rt_elf_open(struct rt_elf **out, const char *path, struct rt_err *err)
 		return rt_errf(err, RT_EXIT_ENV, "libelf is out of date: %s", elf_errmsg(-1));
 	e = xcalloc(1, sizeof(*e));
 	e->path = xstrdup(path);
-	e->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file */
+	e->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (e->fd < 0) {
 		rt_errf(err, RT_EXIT_INPUT, "cannot open '%s': %s", path, strerror(errno));
 		goto out;

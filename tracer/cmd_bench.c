@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/outfile.h"
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "report/baseline.h"
@@ -198,25 +199,21 @@ static int sample(const struct sampling *s, struct rt_bench *b, struct rt_err *e
 	return 0;
 }
 
-/* The baseline, written whole or not at all (a scratch file beside it, then put in place). */
+/* The baseline, written whole or not at all (common/outfile). */
 static int write_baseline(const struct rt_bench *b, const char *out, struct rt_err *err)
 {
-	char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
 	json_t *j = rt_bench_json(b);
-	FILE *f = fopen(tmp, "w");
+	struct rt_outfile f;
 	int rc = 0;
 
-	if (!f || json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF) {
+	if (rt_outfile_open(&f, out, 0666) != 0)
+		rc = rt_errf(err, RT_EXIT_INPUT, "cannot write the baseline '%s': %s", out, rt_outfile_error(&f, errno));
+	else if (json_dumpf(j, f.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f.f) == EOF ||
+		 rt_outfile_commit(&f) != 0) {
 		rc = rt_errf(err, RT_EXIT_INPUT, "cannot write the baseline '%s': %s", out, strerror(errno));
-		if (f)
-			fclose(f);
-		unlink(tmp);
-	} else if (fclose(f) != 0 || rt_install_file(tmp, out) != 0) {
-		rc = rt_errf(err, RT_EXIT_INPUT, "cannot write the baseline '%s': %s", out, strerror(errno));
-		unlink(tmp);
+		rt_outfile_discard(&f);
 	}
 	json_decref(j);
-	free(tmp);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/outfile.h"
 #include "report/report.h"
 #include "tracer/cmd.h"
 
@@ -59,7 +60,7 @@ int cmd_report(int argc, char **argv)
 	struct rt_loaded_trace t;
 	struct rt_err err = { 0 };
 	struct rt_report *r;
-	FILE *f = stdout;
+	struct rt_outfile of;
 	int c, rc;
 
 	opterr = 0;
@@ -88,15 +89,20 @@ int cmd_report(int argc, char **argv)
 		rt_trace_unload(&t);
 		return rt_err_report(&err);
 	}
-	if (out && !(f = fopen(out, "w"))) {
-		rt_errf(&err, RT_EXIT_INPUT, "cannot write '%s': %s", out, strerror(errno));
+	if (rt_outfile_open(&of, out ? out : "-", 0666) != 0) {
+		rt_errf(&err, RT_EXIT_INPUT, "cannot write '%s': %s", out ? out : "-", rt_outfile_error(&of, errno));
 		rt_report_free(r);
 		rt_trace_unload(&t);
 		return rt_err_report(&err);
 	}
-	rc = rnd->render(r, f) == 0 ? (rt_report_all_ok(r) ? RT_EXIT_OK : RT_EXIT_CHECK) : RT_EXIT_INPUT;
-	if ((f != stdout && fclose(f) != 0) || (f == stdout && fflush(stdout) != 0))
-		rc = RT_EXIT_INPUT;
+	errno = 0;
+	if (rnd->render(r, of.f) != 0 || rt_outfile_commit(&of) != 0) {
+		rt_errf(&err, RT_EXIT_INPUT, "cannot write '%s': %s", out ? out : "-", strerror(errno ? errno : EIO));
+		rt_outfile_discard(&of); /* a report half written is no report */
+		rc = rt_err_report(&err);
+	} else {
+		rc = rt_report_all_ok(r) ? RT_EXIT_OK : RT_EXIT_CHECK;
+	}
 	rt_report_free(r);
 	rt_trace_unload(&t);
 	return rc;

@@ -1,10 +1,15 @@
 /* rt0trace run: trace a program's startup into a trace file (DESIGN.md "Trace file"). */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "common/outfile.h"
 #include "tracer/cmd.h"
 #include "tracer/engine.h"
 
@@ -69,6 +74,38 @@ static const char run_usage[] =
 	"for ebpf: no privileges, no kernel BTF, no BPF ring buffer; for preload: librt0preload.so not found),\n"
 	"with the reason; 3 also for a program --engine preload cannot reach (statically linked)\n";
 
+/* A program that gains privileges at exec (set-user-ID, set-group-ID, file capabilities) does not run
+ * the same under every engine: say what tracing changes before it starts. */
+static void warn_privileged(const struct rt_engine *engine, const char *name)
+{
+	struct stat st;
+	char *prog = rt_find_program(name, NULL), what[160];
+	bool suid, sgid, caps;
+
+	if (!prog || stat(prog, &st) != 0) {
+		free(prog);
+		return; /* the engine says why it cannot run it */
+	}
+	suid = (st.st_mode & S_ISUID) && st.st_uid != getuid();
+	sgid = (st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getgid();
+	/* file capabilities add nothing to root's (no secure mode, nothing for ptrace to take away) */
+	caps = geteuid() != 0 && getxattr(prog, "security.capability", NULL, 0) > 0;
+	snprintf(what, sizeof(what), "%s%s%s", suid ? "set-user-ID" : "", suid && (sgid || caps) ? ", " : "",
+		 sgid && caps ? "set-group-ID, has file capabilities" : sgid ? "set-group-ID" : caps ? "has file capabilities" : "");
+	if (!suid && !sgid && !caps)
+		;
+	else if (engine->run == rt_ptrace_run && geteuid() != 0)
+		fprintf(stderr, "rt0trace: warning: '%s' is %s: traced with ptrace by a user without CAP_SYS_PTRACE, "
+				"the kernel runs it without the privileges it gains at exec (as uid %d), so it may fail or "
+				"behave otherwise than untraced; run rt0trace as root, or use --engine ebpf\n",
+			prog, what, (int)getuid());
+	else if (engine->run == rt_preload_run)
+		fprintf(stderr, "rt0trace: warning: '%s' is %s: the dynamic loader runs it in secure mode, which "
+				"ignores LD_PRELOAD unless its real and effective IDs agree; use --engine ptrace or "
+				"--engine ebpf\n", prog, what);
+	free(prog);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -132,6 +169,14 @@ int cmd_run(int argc, char **argv)
 		return cmd_usage_error("run", "the preload engine cannot attach (-p): LD_PRELOAD takes effect at exec; "
 					      "use --engine ptrace or ebpf");
 	o.argv = optind < argc ? argv + optind : NULL;
+	/* -o -: the trace has standard output to itself; the program's own standard output goes to
+	 * standard error, so `rt0trace run -o - -- prog | rt0trace report -` reads a clean trace. */
+	if (strcmp(o.trace_path, "-") == 0 && !o.attach && rt_outfile_detach_stdout() != 0) {
+		rt_errf(&err, RT_EXIT_ENV, "cannot keep standard output for the trace: %s", strerror(errno));
+		return rt_err_report(&err);
+	}
+	if (o.argv)
+		warn_privileged(engine, o.argv[0]);
 	if (engine->run(&o, &status, &err) != 0)
 		return rt_err_report(&err);
 	return status;

@@ -809,6 +809,16 @@ static int trace_loop(struct tracer *t)
 	}
 }
 
+/* The loop's result as the engines agree on it: 1 when rt0trace was interrupted, also when the program
+ * was then killed (--kill-on-exit) and the loop ran on to its end: the trace is incomplete and rt0trace
+ * exits 128+signal, as without --kill-on-exit. */
+static int finish_loop(struct tracer *t)
+{
+	int rc = trace_loop(t);
+
+	return rc == 0 && interrupted && !t->o->until_main ? 1 : rc;
+}
+
 /* ---- starting ---------------------------------------------------------------------------------------------- */
 
 /* -p PID: seize every thread (again until no new one appears), stop each, read the image and what it
@@ -901,7 +911,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 			sigaction(SIGTERM, &ot, NULL);
 			goto out;
 		}
-		rc = trace_loop(&t);
+		rc = finish_loop(&t);
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGTERM, &ot, NULL);
 		pid = o->attach;
@@ -954,7 +964,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);
 	kill(pid, SIGCONT);
-	rc = trace_loop(&t);
+	rc = finish_loop(&t);
 	sigaction(SIGINT, &oi, NULL);
 	sigaction(SIGTERM, &ot, NULL);
 	if (rt_exec_failed(errpipe[0], prog, err) != 0) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/outfile.h"
 #include "common/xalloc.h"
 
 uint64_t rt_now_ns(void)
@@ -23,30 +24,17 @@ uint64_t rt_now_ns(void)
 int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err)
 {
 	memset(t, 0, sizeof(*t));
-	if (strcmp(path, "-") == 0) {
-		t->f = stdout;
-		return 0;
-	}
-	{
-		struct stat st;
-		bool existed = stat(path, &st) == 0;
-
-		t->f = fopen(path, "w");
-		if (!t->f)
-			return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, strerror(errno));
-		t->created = !existed && fstat(fileno(t->f), &st) == 0 && S_ISREG(st.st_mode);
-	}
-	t->own = true;
+	if (rt_outfile_open(&t->out, path, 0666) != 0)
+		return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, rt_outfile_error(&t->out, errno));
+	t->f = t->out.f;
 	return 0;
 }
 
 void rt_trace_discard(struct rt_trace *t, const char *path)
 {
-	if (t->own && t->f)
-		fclose(t->f);
+	(void)path;
+	rt_outfile_discard(&t->out);
 	t->f = NULL;
-	if (t->created)
-		unlink(path);
 }
 
 void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced)
@@ -81,6 +69,9 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
 	put_line(t, h, true);
 	json_decref(h);
+	/* From here on the trace is worth reading, even if rt0trace is killed: at its path it goes. */
+	if (rt_outfile_publish(&t->out) != 0)
+		t->failed = true;
 }
 
 void rt_trace_event(struct rt_trace *t, json_t *ev)
@@ -128,7 +119,7 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	put_line(t, f, true);
 	json_decref(f);
 	rc = t->failed ? -1 : 0;
-	if (t->own && fclose(t->f) != 0)
+	if (rt_outfile_commit(&t->out) != 0)
 		rc = -1;
 	t->f = NULL;
 	return rc;

@@ -4,8 +4,13 @@
  * A file without a footer is partial. Execs, signals, maps and exits are flushed at once, syscalls and
  * probes every 128 events, so a trace cut short by a crash of rt0trace still reads up to a recent line.
  *
+ * The file is made by common/outfile (never through a symbolic link or a guessable name): written to an
+ * unpredictable temporary file beside its path until the header is out, then put at its path and
+ * written there, so a trace cut short is still at its path, and a run that traced nothing leaves what
+ * was there before untouched.
+ *
  * Ownership: rt_trace_open() fills a caller-provided struct; rt_trace_close() writes the footer and
- * closes the file (it owns the FILE unless the path was "-", standard output).
+ * closes the file (standard output, for "-", is flushed, not closed).
  */
 #ifndef RT0_TRACER_TRACE_H
 #define RT0_TRACER_TRACE_H
@@ -16,14 +21,14 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "common/outfile.h"
 
 #define RT_TRACE_FORMAT "rt0trace-trace"
 #define RT_TRACE_VERSION 1
 
 struct rt_trace {
-	FILE *f;
-	bool own;
-	bool created;  /* the open created a new regular file (so it may be removed if nothing is traced) */
+	struct rt_outfile out;
+	FILE *f;       /* out.f while open, else NULL */
 	uint64_t events, lost;
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
@@ -32,8 +37,9 @@ struct rt_trace {
 
 /* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */
 int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);
-/* Closes without a footer and removes the file when this open created it: for failures before
- * anything was traced. Never removes what existed before (a device such as /dev/null, a FIFO, ...). */
+/* Closes without a footer and removes what this open created: for failures before anything was traced.
+ * Never touches what existed before (a file, a device such as /dev/null, a FIFO, ...). `path` is unused
+ * (the trace knows its path). */
 void rt_trace_discard(struct rt_trace *t, const char *path);
 /* After a failure: a trace that recorded something (its header is out) is closed marked incomplete;
  * one that recorded nothing is discarded (rt_trace_discard), so no file passes for a partial trace.

@@ -6,9 +6,11 @@
  * the main program's DT_PREINIT_ARRAY comes earlier), so it sees the moment the loader finished mapping
  * and relocating (HELLO), and it can time every other object's constructors by pointing their
  * .init_array slots (RELRO: mprotect around the write, the old protection put back) at trampolines
- * from a fixed table that report and call the original. glibc >= 2.34 runs the main program's
- * .init_array from __libc_start_main, which is interposed too: called by the ELF entry code (the
- * entry moment), it hands libc a wrapper of `main` (the main moment, with a /proc/self/maps snapshot).
+ * from a fixed table that report and call the original. The ELF entry itself gets a one-shot jump to a
+ * trampoline (the entry moment, for any entry code: libc's _start, Go's _rt0_amd64_linux, a stripped
+ * one). glibc >= 2.34 runs the main program's .init_array from __libc_start_main, which is interposed
+ * too: it hands libc a wrapper of `main` (the main moment, with a /proc/self/maps snapshot), and stands
+ * for the entry moment when the entry could not be patched.
  *
  * Rules of every interposed path: no allocation and no call that could come back here (records are
  * built on the stack and sent with one raw sendmsg(2) — not a cancellation point, never SIGPIPE);

@@ -28,10 +28,11 @@ static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t sta
 	r->nphases++;
 }
 
-/* a + b, kept at UINT64_MAX rather than wrapping (sums of durations a trace claims) */
+/* a + b, kept at INT64_MAX rather than growing past what JSON's integers hold (sums of durations a trace
+ * claims; each is below RT_TRACE_MAX_NS) */
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+	return a > (uint64_t)INT64_MAX - b ? (uint64_t)INT64_MAX : a + b;
 }
 
 static void stat_add(struct rt_sysstat **v, size_t *n, size_t *cap, const char *name, uint64_t dur)

@@ -603,15 +603,17 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	if (r->crash) {
 		const struct rt_crash *c = r->crash;
 
-		char thread[32] = "";
+		char thread[32] = "", then[40] = "";
 
 		if (c->tid > 0)
 			snprintf(thread, sizeof(thread), "thread %d; ", c->tid);
-		if (c->killed)
-			add_check(r, &chcap, "no crash", false, "killed by %s in %s%s%s (%sthe %s engine wrote no crash event: "
-								"no backtrace)", c->signal, c->phase ? c->phase : "?",
-				  c->package ? ", package " : "", c->package ? c->package : "", thread,
-				  r->engine ? r->engine : "?");
+		if (!c->killed)
+			snprintf(then, sizeof(then), ", then exit status %d", r->exit_status);
+		if (c->derived)
+			add_check(r, &chcap, "no crash", false, "%s%s in %s%s%s%s (%sthe %s engine wrote no crash event: "
+								"no backtrace)", c->killed ? "killed by " : "", c->signal,
+				  c->phase ? c->phase : "?", c->package ? ", package " : "", c->package ? c->package : "",
+				  then, thread, r->engine ? r->engine : "?");
 		else
 			add_check(r, &chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
 				  c->function ? " in " : "", c->function ? c->function : "", c->phase ? c->phase : "?",
@@ -624,6 +626,12 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		add_check(r, &chcap, "no crash", false, "not observed: killed by %s%s (signal %d, not a crash signal) "
 							"before it ended by itself", abbrev ? "SIG" : "signal ",
 			  abbrev ? abbrev : "", r->exit_signal);
+		r->checks[r->nchecks - 1].unobserved = true;
+	} else if (r->exited && r->exit_status == 2 && r->is_go && !rt_engine_writes_crashes(r)) {
+		/* the Go runtime ends a program that panics or throws with status 2; this engine cannot tell */
+		add_check(r, &chcap, "no crash", false, "not observed: exited with status 2, the Go runtime's status for a "
+							"panic or a fatal error, and the %s engine does not watch the runtime's "
+							"fatal path", r->engine);
 		r->checks[r->nchecks - 1].unobserved = true;
 	} else if (r->exited) {
 		add_check(r, &chcap, "no crash", true, "exited with status %d", r->exit_status);

@@ -81,30 +81,49 @@ static const char *phase_at(const struct rt_report *r, uint64_t t)
 	return phase;
 }
 
-/* A process killed by a crash signal although no engine wrote a crash event for it (the eBPF and
- * preload engines record no backtraces; a thread other than the one an engine watches): the crash
- * still is one. Located at the last `signal` event of that signal in the process (the eBPF engine's
- * signal_generate, the preload engine's abort()), else at the exit. */
-static void crash_from_exit(struct rt_report *r, const json_t *exit_ev)
+bool rt_engine_writes_crashes(const struct rt_report *r)
 {
-	const struct rt_loaded_trace *t = r->trace;
+	return !r->engine || strcmp(r->engine, "ptrace") == 0;
+}
+
+/* The last `signal` event of the process with a crash signal (signo > 0: that one only), or NULL. */
+static const json_t *last_crash_signal(const struct rt_report *r, int signo)
+{
 	const json_t *sig = NULL;
+
+	for (size_t k = 0; k < r->trace->nev; k++) {
+		const json_t *e = r->trace->ev[k];
+		int s = (int)json_get_int(e, "signo");
+
+		if (json_type_is(e, "signal") && json_get_int(e, "pid") == r->pid &&
+		    (signo > 0 ? s == signo : rt_signal_is_crash(s)))
+			sig = e;
+	}
+	return sig;
+}
+
+/* A crash no engine wrote a crash event for (the eBPF and preload engines record no backtraces): the
+ * process was killed by a crash signal, or (`sig` given) exited non-zero after one. Located at the last
+ * `signal` event of that signal in the process (the eBPF engine's signal_generate, the preload
+ * engine's abort()), else at the exit. */
+static void crash_derived(struct rt_report *r, const json_t *exit_ev, const json_t *sig)
+{
+	int signo = sig ? (int)json_get_int(sig, "signo") : r->exit_signal;
 	struct rt_crash *c;
 
-	for (size_t k = 0; k < t->nev; k++)
-		if (json_type_is(t->ev[k], "signal") && json_get_int(t->ev[k], "pid") == r->pid &&
-		    json_get_int(t->ev[k], "signo") == r->exit_signal)
-			sig = t->ev[k];
+	if (!sig)
+		sig = last_crash_signal(r, signo);
 	c = r->crash = xcalloc(1, sizeof(*c));
-	c->killed = true;
+	c->derived = true;
+	c->killed = r->exit_signal == signo;
 	c->kind = "signal";
 	c->t = (uint64_t)json_get_int(sig ? sig : exit_ev, "t");
 	c->siginfo = sig != NULL;
 	c->tid = sig ? (int)json_get_int(sig, "tid") : 0;
-	c->signo = r->exit_signal;
+	c->signo = signo;
 	c->code = sig ? (int)json_get_int(sig, "code") : 0;
 	c->addr = sig ? json_get_str(sig, "addr") : NULL;
-	signal_name(r->exit_signal, c->sigbuf, sizeof(c->sigbuf));
+	signal_name(signo, c->sigbuf, sizeof(c->sigbuf));
 	c->signal = c->sigbuf;
 	c->phase = phase_at(r, c->t);
 	if (r->is_go && c->phase && strncmp(c->phase, "init ", 5) == 0)
@@ -146,10 +165,17 @@ void rt_report_crash(struct rt_report *r)
 		}
 	}
 	if (!fatal && !sig) {
-		if (r->exited && exit_ev && rt_signal_is_crash(r->exit_signal)) {
-			crash_from_exit(r, exit_ev);
+		const json_t *after = NULL;
+
+		if (!r->exited || !exit_ev)
+			return;
+		if (rt_signal_is_crash(r->exit_signal))
+			crash_derived(r, exit_ev, NULL);
+		else if (r->exit_signal < 0 && r->exit_status != 0 && !rt_engine_writes_crashes(r) &&
+			 (after = last_crash_signal(r, 0)) != NULL)
+			crash_derived(r, exit_ev, after); /* a Go program's sigpanic: exit status 2 */
+		if (r->crash)
 			r->crash->stderr_tail = tail;
-		}
 		return;
 	}
 	/* A Go program whose runtime has the fatal path probed dies through it; a signal alone there was

@@ -193,7 +193,7 @@ static json_t *crash_json(const struct rt_crash *c)
 	json_object_set_new(o, "addr", json_str_or_null(c->addr));
 	json_object_set_new(o, "tid", c->siginfo ? json_integer(c->tid) : json_null());
 	/* true: no engine wrote a crash event; the process's exit by a crash signal says it crashed */
-	json_object_set_new(o, "from_exit", json_boolean(c->killed));
+	json_object_set_new(o, "from_exit", json_boolean(c->derived));
 	json_object_set_new(o, "registers", c->regs ? json_deep_copy(c->regs) : json_null());
 	json_object_set_new(o, "stderr", json_str_or_null(c->stderr_tail));
 	return o;

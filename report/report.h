@@ -104,7 +104,9 @@ struct rt_crash {
 	int tid;
 	const json_t *regs;        /* borrowed: {"rip":"0x..",...} of the crashing thread, or NULL */
 	const json_t *backtrace;   /* borrowed: [{"tid","frames":[{"pc","symbol","offset","module",...}]}] */
-	bool killed;               /* no crash event: the process's exit says a crash signal killed it */
+	bool derived;              /* no crash event: derived from the process's exit (and a signal event) */
+	bool killed;               /* derived: a crash signal killed the process (else it exited non-zero
+				    * after a crash signal's signal event: a Go runtime's panic, exit 2) */
 	bool siginfo;              /* code, addr and tid are known (from a crash or signal event) */
 };
 
@@ -164,6 +166,9 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
  * is not a crash; it becomes a note. */
 void rt_report_crash(struct rt_report *r);
 void rt_crash_free(struct rt_crash *c);
+/* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The
+ * eBPF and preload engines do not: their "no crash" rests on the exit and signal events. */
+bool rt_engine_writes_crashes(const struct rt_report *r);
 void rt_report_free(struct rt_report *r);
 /* No check failed (a check the engine could not observe is not a failure). */
 bool rt_report_all_ok(const struct rt_report *r);

@@ -55,6 +55,21 @@ for engine in $ENGINES; do
   "$R" report -o "$TMP/$engine-ok.text" "$TMP/$engine-ok.jsonl"
   grep -q '^  ✓ no crash: exited with status 0' "$TMP/$engine-ok.text" || die "$engine: clean run: $(grep 'no crash' "$TMP/$engine-ok.text")"
   pass "$engine: the same program without the fault: ✓ no crash"
+
+  # A Go program's nil dereference becomes a panic (exit 2) under an engine that writes no crash event:
+  # the SIGSEGV signal event before it fails the check; a panic without a signal is "not observed".
+  if [ "$engine" = ebpf ] && [ -x "$RT0_FIXTURES/crash" ]; then
+    RT0_CRASH=nil timeout 120 "$R" run --engine ebpf -o "$TMP/go-nil.jsonl" -- "$RT0_FIXTURES/crash" >/dev/null 2>&1
+    [ $? -eq 2 ] || die "ebpf: Go nil dereference: run did not exit 2"
+    "$R" report -o "$TMP/go-nil.text" "$TMP/go-nil.jsonl"
+    grep -q '^  ✗ no crash: SIGSEGV in init example.com/crash/boom, .*then exit status 2' "$TMP/go-nil.text" ||
+      die "ebpf: Go nil dereference: $(grep 'no crash' "$TMP/go-nil.text")"
+    RT0_CRASH=panic timeout 120 "$R" run --engine ebpf -o "$TMP/go-panic.jsonl" -- "$RT0_FIXTURES/crash" >/dev/null 2>&1
+    "$R" report -o "$TMP/go-panic.text" "$TMP/go-panic.jsonl"
+    grep -q '^  – no crash: not observed: exited with status 2' "$TMP/go-panic.text" ||
+      die "ebpf: Go panic: $(grep 'no crash' "$TMP/go-panic.text")"
+    pass "ebpf: Go nil dereference in init: ✗ no crash (SIGSEGV, then exit 2); a Go panic: – not observed, never ✓"
+  fi
 done
 [ $ran -gt 0 ] || skip "the ${skipped[*]}"
 finish

@@ -343,27 +343,40 @@ static bool cache_lookup(const struct build *b, struct job *j, char kind)
 	return ok;
 }
 
+/* Writes the bytes of `from` (or `text`) to `path` through common/outfile: whole or not at all, never
+ * through a planted link or a guessable name. 0, or -1 with errno and `why` (for rt_outfile_error). */
+static int cache_write(const char *path, const char *from, const char *text, struct rt_outfile *o)
+{
+	if (rt_outfile_open(o, path, 0666) != 0)
+		return -1;
+	if ((from ? rt_append_file(o->f, from) : fputs(text, o->f) == EOF ? -1 : 0) != 0 || rt_outfile_commit(o) != 0) {
+		int e = errno;
+
+		rt_outfile_discard(o);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 /* Moves a finished result into the cache (content ID file last). */
 static int cache_store(struct build *b, struct job *j, char kind, struct rt_err *err)
 {
 	char *dst = cache_path(b, j->action, kind), *meta = cache_path(b, j->action, 'd');
-	char *tmp = xasprintf("%s.tmp%d", dst, (int)getpid()), *dir = xstrdup(dst), hex[65];
-	FILE *f;
+	char *dir = xstrdup(dst), *line = NULL, hex[65];
+	struct rt_outfile o = { 0 };
 	int rc = -1;
 
 	*strrchr(dir, '/') = '\0';
-	if (rt_mkdir_p(dir) != 0 || (rename(j->result, tmp) != 0 && rt_copy_file(j->result, tmp) != 0) || rename(tmp, dst) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", dst, strerror(errno));
-		unlink(tmp);
+	/* rename replaces what is at dst (a link too) and never follows it; across file systems, a copy */
+	if (rt_mkdir_p(dir) != 0 || (rename(j->result, dst) != 0 && cache_write(dst, j->result, NULL, &o) != 0)) {
+		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", dst, rt_outfile_error(&o, errno));
 		goto out;
 	}
 	sha256_hex(j->content, hex);
-	free(tmp);
-	tmp = xasprintf("%s.tmp%d", meta, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%s %s\n", hex, j->buildid) < 0 || fclose(f) != 0 || rename(tmp, meta) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", meta, strerror(errno));
-		unlink(tmp);
+	line = xasprintf("%s %s\n", hex, j->buildid);
+	if (cache_write(meta, NULL, line, &o) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", meta, rt_outfile_error(&o, errno));
 		goto out;
 	}
 	free(j->archive);
@@ -373,7 +386,7 @@ static int cache_store(struct build *b, struct job *j, char kind, struct rt_err 
 out:
 	free(dst);
 	free(meta);
-	free(tmp);
+	free(line);
 	free(dir);
 	return rc;
 }

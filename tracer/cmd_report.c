@@ -42,8 +42,10 @@ static const char report_usage[] =
 	"  -h, --help   show this help\n"
 	"\n"
 	"exit codes: 0 no check failed, 1 a check failed (the report is still written), 2 usage error,\n"
-	"3 the trace is unreadable or malformed (the message names the line), or has no exec of --program's\n"
-	"NAME (the message lists the programs it has)\n";
+	"3 the trace is unreadable or malformed (the message names the line: not JSON, or numbers that make\n"
+	"no sense, such as a negative time or duration), or has no exec of --program's NAME (the message\n"
+	"lists the programs it has). A trace cut mid-line (its tracer killed while writing) is reported up to\n"
+	"its last complete line and flagged partial (its 'trace complete' check fails).\n";
 
 enum { OPT_PROGRAM = 256 }; /* long option only: beyond any short option's character */
 

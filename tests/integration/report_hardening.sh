@@ -57,6 +57,26 @@ grep -q '<p class="banner warn" id="partial">Partial trace: cut mid-line at line
 jq -e '[.traceEvents[] | select(.cat == "trace" and ((.args.cut // "") | startswith("cut mid-line")))] | length == 1' \
   "$TMP/cut.perfetto.json" >/dev/null || die "cut trace perfetto: no partial instant with the cut"
 pass "html banner and perfetto's partial-trace instant say where it was cut"
+# a tracer really SIGKILLed while the program keeps it writing (yes: a write per line): whatever the last
+# byte, the report reads up to the last complete line; cut mid-line unless the kill fell on a line's end
+"$R" run -o "$TMP/killed.jsonl" -- yes >/dev/null 2>&1 &
+tracer=$!
+for _ in $(seq 600); do
+  [ "$(stat -c %s "$TMP/killed.jsonl" 2>/dev/null || echo 0)" -gt 65536 ] && break
+  sleep 0.1
+done
+kill -KILL "$tracer"
+wait "$tracer" 2>/dev/null
+yes_pid=$(head -n 2 "$TMP/killed.jsonl" | jq -r 'select(.type == "exec") | .pid')
+[ -n "$yes_pid" ] && kill -KILL "$yes_pid" 2>/dev/null # ptrace left it running when the tracer died
+expect_exit 1 "report of a trace whose tracer was SIGKILLed mid-run" -- "$R" report "$TMP/killed.jsonl"
+if [ "$(tail -c 1 "$TMP/killed.jsonl" | od -An -c | tr -d ' ')" = '\n' ]; then
+  grep -q '^  PARTIAL TRACE: no footer' "$TMP/out" || die "SIGKILLed tracer: $(grep -m1 PARTIAL "$TMP/out")"
+  pass "SIGKILLed tracer (its last write ended a line): reported, PARTIAL TRACE: no footer"
+else
+  grep -q '^  PARTIAL TRACE: cut mid-line at line [0-9]*, byte [0-9]*' "$TMP/out" || die "SIGKILLed tracer: $(grep -m1 PARTIAL "$TMP/out")"
+  pass "SIGKILLed tracer: $(grep -m1 -o 'cut mid-line at line [0-9]*, byte [0-9]*' "$TMP/out"), the rest reported"
+fi
 # no complete header line: nothing to report
 head -c 50 "$TMP/diamond.jsonl" > "$TMP/cuthead.jsonl"
 expect_exit 3 "a trace cut inside its header" -- "$R" report "$TMP/cuthead.jsonl"

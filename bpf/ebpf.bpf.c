@@ -10,7 +10,9 @@
  *    sends SIGCONT), and the exit status;
  *  - signal_generate: signals sent to tracked threads (not SIGSTOP/SIGCONT, which the holds use);
  *  - one uprobe program, attached by user space at every planned function entry with the plan index
- *    as its cookie; with RT_PROBE_HOLD it also stops the process for the layout snapshot.
+ *    as its cookie; with RT_PROBE_HOLD it also stops the process for the layout snapshot;
+ *  - tp_btf sched_switch: a tracked thread's CPU time when it is switched in, so that a probe or an
+ *    exec knows the thread's exact CPU time (and its runqueue wait, sched_info.run_delay) then.
  * Records go through one ring buffer; a record that cannot be reserved is counted in `dropped`.
  */
 #include "vmlinux.h"
@@ -49,6 +51,18 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+/* A tracked thread's CPU time at its last switch-in, and when that was (bpf_ktime_get_ns). */
+struct acct {
+	unsigned long long on_since, base_cpu;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct acct);
+} accts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -104,6 +118,38 @@ static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long 
 		__builtin_memcpy(e->args, in->args, sizeof(e->args));
 		submit(e, false);
 	}
+}
+
+/* The current thread's scheduler account now, into args[0..2] (bpf/ebpf.h RT_SCHED_*). */
+static __always_inline void sched_now(struct rt_ev *e, unsigned long long now)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct acct *a = bpf_task_storage_get(&accts, cur, 0, 0);
+
+	if (a && a->on_since && a->on_since <= now) {
+		e->args[0] = a->base_cpu + (now - a->on_since);
+		e->args[2] = RT_SCHED_EXACT;
+	} else {
+		e->args[0] = cur->se.sum_exec_runtime;
+		e->args[2] = RT_SCHED_TICK;
+	}
+	e->args[1] = cur->sched_info.run_delay;
+}
+
+/* A tracked thread switched in: its CPU time is exact now (updated when it was switched out). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(rt_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct acct *a;
+
+	if (!is_tracked(next->tgid))
+		return 0;
+	a = bpf_task_storage_get(&accts, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (a) {
+		a->on_since = bpf_ktime_get_ns();
+		a->base_cpu = next->se.sum_exec_runtime;
+	}
+	return 0;
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -203,6 +249,7 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 	e = reserve(RT_EV_EXEC, tgid, tid);
 	if (e) {
 		e->t = bpf_ktime_get_ns();
+		sched_now(e, e->t);
 		e->nr = old;
 		e->has_ret = held;
 		/* a held process waits for us; one that is not is read at the next wakeup (a held probe,
@@ -276,6 +323,7 @@ static __always_inline int probe_hit(struct pt_regs *ctx)
 	e = reserve(RT_EV_PROBE, pt >> 32, (u32)pt);
 	if (e) {
 		e->t = bpf_ktime_get_ns();
+		sched_now(e, e->t);
 		e->nr = cookie;
 		submit(e, cookie & RT_PROBE_HOLD);
 	}

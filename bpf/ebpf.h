@@ -22,6 +22,14 @@ enum rt_ev_kind {
 #define RT_TRACK_HOLD 1         /* stop it (SIGSTOP) until user space has attached the new image */
 #define RT_TRACK_PREATTACHED 2  /* its probes were attached before the exec: no hold (once) */
 
+/* PROBE and EXEC records carry the thread's scheduler account then (tracer/trace.h struct rt_sched):
+ * args[0] its CPU time, args[1] its runqueue wait (sched_info.run_delay), args[2] how the CPU time
+ * was had: RT_SCHED_EXACT from its last switch-in (se.sum_exec_runtime then, plus the time on the CPU
+ * since), RT_SCHED_TICK se.sum_exec_runtime alone (as of the last scheduler tick: a thread not seen
+ * switched in since it was tracked), 0 none. */
+#define RT_SCHED_EXACT 1
+#define RT_SCHED_TICK 2
+
 #define RT_CLONE_THREAD 0
 #define RT_CLONE_FORK 1
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -318,7 +319,16 @@ static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const ch
  * before the exec (and /proc/PID/exe is that very file), it is read through /proc/PID/exe (the path
  * the program used may not exist in our mount namespace) and its probes attached now, while the
  * exec hold keeps it stopped. Writes the header (the root's first image) and the exec event. */
-static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads)
+/* A record's scheduler account (bpf/ebpf.h: PROBE and EXEC records). */
+static struct rt_sched rec_sched(const struct rt_ev *r)
+{
+	struct rt_sched s = { .valid = r->args[2] != 0, .cpu_ns = r->args[0], .wait_ns = r->args[1] };
+
+	return s;
+}
+
+static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads,
+		       const struct rt_sched *sched)
 {
 	struct eproc *p = proc_add(t, pid);
 	char exe[64], real[PATH_MAX];
@@ -347,6 +357,7 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 		bin = NULL;
 	}
 	e = rt_event_new(attaching ? "attach" : "exec", now, pid, pid);
+	rt_event_sched(e, sched);
 	json_object_set_new(e, "path", json_string(real));
 	json_object_set_new(e, "probes", json_integer((json_int_t)p->attached));
 	if (p->failed) {
@@ -387,7 +398,11 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 	pr = &p->plan.p[idx];
 	if (!p->hit[idx]) {
 		p->hit[idx] = true;
-		emit(t, rt_probe_event(r->t, r->pid, r->tid, pr));
+		json_t *e = rt_probe_event(r->t, r->pid, r->tid, pr);
+		struct rt_sched s = rec_sched(r);
+
+		rt_event_sched(e, &s);
+		emit(t, e);
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
 		json_t *m;
@@ -441,7 +456,11 @@ static int on_record(void *ctx, void *data, size_t size)
 				kill(r->pid, SIGCONT);
 			break;
 		}
-		load_image(t, r->pid, r->t, false, t->o->argv, 0);
+		{
+			struct rt_sched s = rec_sched(r);
+
+			load_image(t, r->pid, r->t, false, t->o->argv, 0, &s);
+		}
 		if (r->has_ret) /* held: the hold ends, its probes are in place */
 			kill(r->pid, SIGCONT);
 		break;
@@ -573,13 +592,15 @@ static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
 		epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &ev);
 	for (;;) {
 		struct epoll_event got[2];
+		struct rusage ru;
 		bool root_gone;
 
 		epoll_wait(ep, got, 2, 100);
 		/* reaped before the backlog is written: the program's wall time is not ours */
-		if (child > 0 && !*reaped && waitpid(child, wst, WNOHANG) == child) {
+		if (child > 0 && !*reaped && wait4(child, wst, WNOHANG, &ru) == child) {
 			t->t_reaped = rt_now_ns();
 			*reaped = true;
+			rt_trace_rusage(&t->trace, &ru);
 		}
 		ring_buffer__consume(t->rb);
 		if (interrupted) {
@@ -666,7 +687,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 			struct strv argv = STRV_INIT;
 
 			rt_proc_argv(o->attach, &argv);
-			load_image(&t, o->attach, rt_now_ns(), true, argv.v, count_threads(o->attach));
+			load_image(&t, o->attach, rt_now_ns(), true, argv.v, count_threads(o->attach), NULL);
 			strv_release(&argv);
 		}
 		lr = poll_loop(&t, 0, &wst, &reaped);

@@ -1,10 +1,12 @@
 /* tracer/maps: /proc/PID/maps lines (see maps.h). */
 #include "tracer/maps.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "tracer/trace.h"
@@ -77,6 +79,26 @@ static void map_entry(const struct rt_map *mp, void *arg)
 	json_array_append_new(arg, m);
 }
 
+/* The process's resident set now (/proc/PID/statm's second field, in pages), as "rss_kb". */
+static void rss_kb(json_t *e, pid_t pid)
+{
+	char path[64], buf[128];
+	unsigned long long size, resident;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) == 2)
+		json_object_set_new(e, "rss_kb", json_integer((json_int_t)(resident * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024)));
+}
+
 json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)
 {
 	json_t *e, *entries = json_array();
@@ -88,6 +110,7 @@ json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)
 	e = rt_event_new("maps", t, pid, 0);
 	json_object_set_new(e, "at", json_string(at));
 	json_object_set_new(e, "entries", entries);
+	rss_kb(e, pid);
 	return e;
 }
 

@@ -54,6 +54,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -303,7 +304,11 @@ static void make_plan(struct pproc *p)
 
 static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr)
 {
-	return rt_probe_event(r->t, p->pid, tid, pr);
+	json_t *e = rt_probe_event(r->t, p->pid, tid, pr);
+	struct rt_sched s = { .valid = r->cpu_ns != 0, .cpu_ns = r->cpu_ns, .wait_ns = r->wait_ns };
+
+	rt_event_sched(e, &s);
+	return e;
 }
 
 static json_t *mark(const struct rt_pl_rec *r, const char *what)
@@ -947,15 +952,17 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
 		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */
 		struct pollfd pf = { pidfd, POLLIN, 0 };
+		struct rusage ru;
 
 		if (pidfd >= 0 && !reaped)
 			poll(&pf, 1, 20);
 		else
 			poll(NULL, 0, 20);
 		/* reaped before the queue is read: the program's wall time is not the launcher's */
-		if (!reaped && waitpid(pid, &wst, WNOHANG) == pid) {
+		if (!reaped && wait4(pid, &wst, WNOHANG, &ru) == pid) {
 			t_reaped = rt_now_ns();
 			reaped = true;
+			rt_trace_rusage(&t.trace, &ru);
 		}
 		if (!eof && drain(&t, sv[0], &raw))
 			eof = true;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -77,6 +78,7 @@ struct thr {
 	uint64_t t_enter, nr, args[6];
 	bool stopped;        /* in a ptrace-stop we have not resumed */
 	int pending_sig;     /* a signal to deliver when it is resumed */
+	int schedfd;         /* its /proc/PID/task/TID/schedstat, opened at its first probe; or -1 */
 };
 
 struct tracer {
@@ -127,16 +129,24 @@ static struct thr *thr_add(struct tracer *t, pid_t tid, pid_t pid)
 		return th;
 	t->thr = xgrow(t->thr, &t->thrcap, t->nthr + 1, sizeof(*t->thr));
 	th = t->thr[t->nthr++] = xcalloc(1, sizeof(*th));
+	th->schedfd = -1;
 	th->tid = tid;
 	th->pid = pid;
 	return th;
+}
+
+static void thr_free(struct thr *th)
+{
+	if (th && th->schedfd >= 0)
+		close(th->schedfd);
+	free(th);
 }
 
 static void thr_del(struct tracer *t, pid_t tid)
 {
 	for (size_t i = 0; i < t->nthr; i++)
 		if (t->thr[i]->tid == tid) {
-			free(t->thr[i]);
+			thr_free(t->thr[i]);
 			t->thr[i] = t->thr[--t->nthr];
 			return;
 		}
@@ -319,6 +329,14 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		bin = NULL;
 	}
 	e = event(attaching ? "attach" : "exec", now, pid, pid);
+	{
+		struct thr *th = thr_find(t, pid);
+		struct rt_sched s = { 0 };
+
+		if (th && !attaching)
+			rt_sched_read(&th->schedfd, pid, pid, &s);
+		rt_event_sched(e, &s);
+	}
 	json_object_set_new(e, "path", json_string(real));
 	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
 	if (attaching)
@@ -530,7 +548,14 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 		b->armed = false;
 		p->last_probe = b->probe->symbol;
 		p->cur_pkg = b->probe->role == RT_ROLE_INIT ? b->probe->package : NULL;
-		emit(t, rt_probe_event(now, th->pid, th->tid, b->probe));
+		{
+			json_t *e = rt_probe_event(now, th->pid, th->tid, b->probe);
+			struct rt_sched s;
+
+			rt_sched_read(&th->schedfd, th->pid, th->tid, &s);
+			rt_event_sched(e, &s);
+			emit(t, e);
+		}
 		if (b->probe->role == RT_ROLE_MAIN && !p->main_hit) {
 			p->main_hit = true;
 			snapshot_maps(t, th->pid, b->probe->symbol, now);
@@ -652,7 +677,7 @@ static void detach_all(struct tracer *t)
 		}
 	}
 	for (size_t i = 0; i < t->nthr; i++)
-		free(t->thr[i]);
+		thr_free(t->thr[i]);
 	t->nthr = 0;
 }
 
@@ -668,6 +693,8 @@ static int trace_loop(struct tracer *t)
 {
 	for (;;) {
 		int st, sig, ev, deliver = 0;
+		struct rusage ru;
+		bool have_ru = false;
 		pid_t tid;
 		struct thr *th;
 		uint64_t now;
@@ -685,7 +712,8 @@ static int trace_loop(struct tracer *t)
 			st = t->deferred[0].status;
 			memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
 		} else {
-			tid = waitpid(-1, &st, __WALL);
+			tid = wait4(-1, &st, __WALL, &ru);
+			have_ru = true;
 		}
 		if (tid < 0) {
 			if (errno == EINTR)
@@ -705,6 +733,8 @@ static int trace_loop(struct tracer *t)
 				emit(t, e);
 			}
 			if (tid == t->root) {
+				if (have_ru && WIFEXITED(st) | WIFSIGNALED(st))
+					rt_trace_rusage(&t->trace, &ru);
 				t->root_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 				t->root_done = true;
 			}
@@ -756,7 +786,7 @@ static int trace_loop(struct tracer *t)
 			}
 			for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
 				if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
-					free(t->thr[i]);
+					thr_free(t->thr[i]);
 					t->thr[i--] = t->thr[--t->nthr];
 				}
 			th = thr_find(t, tid);
@@ -1024,7 +1054,7 @@ out_nofile:
 		free(t.proc[i]);
 	}
 	for (size_t i = 0; i < t.nthr; i++)
-		free(t.thr[i]);
+		thr_free(t.thr[i]);
 	free(t.proc);
 	free(t.thr);
 	free(t.deferred);

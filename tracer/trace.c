@@ -1,6 +1,9 @@
 #include "tracer/trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -116,6 +119,16 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
 	if (t->program_ns)
 		json_object_set_new(f, "program_ns", json_integer((json_int_t)t->program_ns));
+	if (t->rusage.valid) {
+		json_t *ru = json_object();
+
+		json_object_set_new(ru, "utime_ns", json_integer((json_int_t)t->rusage.utime_ns));
+		json_object_set_new(ru, "stime_ns", json_integer((json_int_t)t->rusage.stime_ns));
+		json_object_set_new(ru, "maxrss_kb", json_integer((json_int_t)t->rusage.maxrss_kb));
+		json_object_set_new(ru, "minflt", json_integer((json_int_t)t->rusage.minflt));
+		json_object_set_new(ru, "majflt", json_integer((json_int_t)t->rusage.majflt));
+		json_object_set_new(f, "rusage", ru);
+	}
 	put_line(t, f, true);
 	json_decref(f);
 	rc = t->failed ? -1 : 0;
@@ -123,6 +136,48 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 		rc = -1;
 	t->f = NULL;
 	return rc;
+}
+
+bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s)
+{
+	char buf[96], path[64];
+	unsigned long long cpu, wait;
+	ssize_t n;
+
+	s->valid = false;
+	if (*fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return false;
+	}
+	n = pread(*fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &cpu, &wait) != 2)
+		return false;
+	s->cpu_ns = cpu;
+	s->wait_ns = wait;
+	s->valid = true;
+	return true;
+}
+
+void rt_event_sched(json_t *e, const struct rt_sched *s)
+{
+	if (!s || !s->valid)
+		return;
+	json_object_set_new(e, "cpu_ns", json_integer((json_int_t)s->cpu_ns));
+	json_object_set_new(e, "wait_ns", json_integer((json_int_t)s->wait_ns));
+}
+
+void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru)
+{
+	t->rusage.valid = true;
+	t->rusage.utime_ns = (uint64_t)ru->ru_utime.tv_sec * 1000000000ull + (uint64_t)ru->ru_utime.tv_usec * 1000ull;
+	t->rusage.stime_ns = (uint64_t)ru->ru_stime.tv_sec * 1000000000ull + (uint64_t)ru->ru_stime.tv_usec * 1000ull;
+	t->rusage.maxrss_kb = (uint64_t)ru->ru_maxrss;
+	t->rusage.minflt = (uint64_t)ru->ru_minflt;
+	t->rusage.majflt = (uint64_t)ru->ru_majflt;
 }
 
 json_t *rt_event_new(const char *type, uint64_t t, int pid, int tid)

@@ -33,7 +33,28 @@ struct rt_trace {
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
 			      * as the engine saw it (released from its hold to reaped) */
+	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
+		bool valid;
+		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
+	} rusage;            /* valid: the footer's "rusage" object */
 };
+
+/* A thread's scheduler account, cumulative over its life (the kernel's /proc/PID/task/TID/schedstat:
+ * time on a CPU, time runnable on a runqueue waiting for one). Events taken in a thread (probes, execs)
+ * carry them as "cpu_ns" and "wait_ns", so a phase's CPU time and its wait for a CPU are differences
+ * between two events of the same thread, whatever else the machine was doing. */
+struct rt_sched {
+	bool valid;
+	uint64_t cpu_ns, wait_ns;
+};
+/* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
+ * time, then the caller's to close). False (and s->valid false) when it cannot be read. */
+bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s);
+/* Adds "cpu_ns" and "wait_ns" to an event when `s` is valid. */
+void rt_event_sched(json_t *e, const struct rt_sched *s);
+/* The root's resource use, from wait4's struct rusage, for the footer. */
+struct rusage;
+void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru);
 
 /* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */
 int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);

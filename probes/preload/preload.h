@@ -83,6 +83,9 @@ struct rt_pl_rec {
 	int64_t ret;
 	uint64_t a[6];
 	uint64_t caller;   /* return address of the interposed call, 0 if not known */
+	uint64_t cpu_ns, wait_ns; /* ENTRY, INIT (at its entry), MAIN, CALL: the thread's CPU time
+			    * (CLOCK_THREAD_CPUTIME_ID) and runqueue wait (/proc/thread-self/schedstat) then;
+			    * cpu_ns 0 when not known */
 };
 
 #define RT_PL_PAYLOAD_MAX (RT_PL_MAX - sizeof(struct rt_pl_rec))

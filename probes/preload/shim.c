@@ -122,6 +122,36 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The calling thread's scheduler account into r (preload.h: cpu_ns, wait_ns), by raw syscalls. */
+static void pl_sched(struct rt_pl_rec *r)
+{
+	struct timespec ts;
+	char buf[96];
+	long fd, n;
+	uint64_t v = 0;
+	int field = 0;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return;
+	r->cpu_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	for (long i = 0; i < n && field < 2; i++) { /* "cpu wait slices\n": the second number */
+		if (buf[i] >= '0' && buf[i] <= '9') {
+			v = v * 10 + (uint64_t)(buf[i] - '0');
+		} else if (buf[i] == ' ') {
+			if (++field == 2)
+				break;
+			v = 0;
+		}
+	}
+	if (field >= 1)
+		r->wait_ns = v;
+}
+
 static int cur_tid(void)
 {
 	if (!pl_tid)
@@ -750,6 +780,7 @@ static void call_note(int which, uintptr_t caller)
 	struct rt_pl_rec r = { .kind = RT_PL_CALL };
 
 	r.t = now_ns();
+	pl_sched(&r);
 	r.nr = (uint64_t)which;
 	r.caller = caller;
 	pl_send(&r, NULL, 0);
@@ -813,6 +844,7 @@ static int pl_main(int argc, char **argv, char **envp)
 	int rc;
 
 	r.t = now_ns();
+	pl_sched(&r);
 	r.a[0] = (uintptr_t)real_main;
 	pl_send(&r, NULL, 0);
 	pl_snapshot(RT_PL_AT_MAIN);
@@ -842,6 +874,7 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(v
 		struct rt_pl_rec r = { .kind = RT_PL_ENTRY };
 
 		r.t = now_ns();
+		pl_sched(&r);
 		r.caller = (uintptr_t)__builtin_return_address(0);
 		pl_send(&r, NULL, 0);
 	}
@@ -883,6 +916,7 @@ HIDDEN void pl_entry_hit(void)
 	int e = errno;
 
 	r.t = now_ns();
+	pl_sched(&r);
 	/* the pages are still read-write-execute: the bytes go back, then the protection (dropping
 	 * permissions cannot fail the way raising them can) */
 	memcpy((void *)pl_entry_addr, pl_entry_orig, PL_PATCH);
@@ -944,6 +978,7 @@ static void tramp_run(int i, int argc, char **argv, char **envp)
 	struct rt_pl_rec r = { .kind = RT_PL_INIT };
 
 	r.t = now_ns();
+	pl_sched(&r);
 	r.a[0] = pl_tramp[i].obj;
 	r.a[1] = pl_tramp[i].idx;
 	r.a[2] = (uintptr_t)pl_tramp[i].fn;

@@ -19,13 +19,45 @@ static char *phase_name(const char *sym)
 	return xstrdup(sym);
 }
 
-static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t start)
+/* The thread and scheduler account an event carries (probe, exec) as a phase's start. */
+static void phase_account(struct rt_phase_row *p, const json_t *e)
 {
+	const json_t *cpu = json_object_get(e, "cpu_ns"), *wait = json_object_get(e, "wait_ns");
+
+	p->tid = json_is_integer(json_object_get(e, "tid")) ? json_get_int(e, "tid") : -1;
+	p->has_start = p->tid > 0 && json_is_integer(cpu) && json_is_integer(wait) && json_integer_value(cpu) >= 0 &&
+		       json_integer_value(wait) >= 0;
+	p->cpu0 = p->has_start ? (uint64_t)json_integer_value(cpu) : 0;
+	p->wait0 = p->has_start ? (uint64_t)json_integer_value(wait) : 0;
+}
+
+static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t start, const json_t *e)
+{
+	struct rt_phase_row *p;
+
 	r->phases = xgrow(r->phases, cap, r->nphases + 1, sizeof(*r->phases));
-	memset(&r->phases[r->nphases], 0, sizeof(*r->phases));
-	r->phases[r->nphases].name = name;
-	r->phases[r->nphases].start = start;
-	r->nphases++;
+	p = &r->phases[r->nphases++];
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->start = start;
+	p->tid = -1;
+	if (e)
+		phase_account(p, e);
+}
+
+/* A phase's CPU time and runqueue wait: the difference of the accounts at its start and at the next
+ * phase's start, when one thread began both (accounts are per thread and only grow). */
+static void phase_sched(struct rt_report *r)
+{
+	for (size_t k = 0; k + 1 < r->nphases; k++) {
+		struct rt_phase_row *a = &r->phases[k], *b = &r->phases[k + 1];
+
+		if (a->has_start && b->has_start && a->tid == b->tid && b->cpu0 >= a->cpu0 && b->wait0 >= a->wait0) {
+			a->sched = true;
+			a->cpu_ns = b->cpu0 - a->cpu0;
+			a->wait_ns = b->wait0 - a->wait0;
+		}
+	}
 }
 
 /* a + b, kept at INT64_MAX rather than growing past what JSON's integers hold (sums of durations a trace
@@ -318,7 +350,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	r->attached = json_is_true(json_object_get(bin, "attached"));
 	/* the root's startup is timed from the header's t0 (when the tracer started it); a program found
 	 * later in the trace from its exec */
-	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0);
+	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0, NULL);
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
@@ -339,7 +371,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				const char *key = pkg ? pkg : sym;
 
 				if (!cur_pkg || strcmp(cur_pkg, key) != 0) {
-					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)json_get_int(e, "t"));
+					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)json_get_int(e, "t"), e);
 					cur_pkg = key;
 					if (!strv_has(&r->observed, key))
 						strv_push(&r->observed, key);
@@ -350,7 +382,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				if (strcmp(role, "main") == 0 && !r->main_at)
 					r->main_at = (uint64_t)json_get_int(e, "t");
 				strv_push(&phase_probes, n);
-				add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"));
+				add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"), e);
 				cur_pkg = NULL;
 			}
 		} else if (json_type_is(e, "mark")) {
@@ -363,19 +395,27 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				char *n = xasprintf("constructors %s", base);
 
 				if (strcmp(r->phases[r->nphases - 1].name, n) != 0) {
-					add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"));
+					add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"), e);
 					cur_pkg = NULL;
 				} else {
 					free(n);
 				}
 			}
+		} else if ((json_type_is(e, "exec") || json_type_is(e, "attach")) && r->nphases == 1 &&
+			   !r->phases[0].has_start && json_get_int(e, "pid") == r->pid) {
+			phase_account(&r->phases[0], e); /* the exec phase begins with the exec's account */
 		} else if (json_type_is(e, "maps")) {
 			const char *at = json_get_str(e, "at");
 
-			if (at && strcmp(at, "exit") == 0)
+			if (at && strcmp(at, "exit") == 0) {
 				exit_maps = e;
-			else if (!main_maps)
+			} else if (!main_maps) {
 				main_maps = e;
+				if (json_is_integer(json_object_get(e, "rss_kb")) && json_get_int(e, "rss_kb") >= 0) {
+					r->has_rss_main = true;
+					r->rss_main_kb = (uint64_t)json_get_int(e, "rss_kb");
+				}
+			}
 		} else if (json_type_is(e, "exit")) {
 			r->exited = true;
 			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)json_get_int(e, "status") : -1;
@@ -389,6 +429,23 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
 		if (r->phases[k].end < r->phases[k].start)
 			r->phases[k].end = r->phases[k].start;
+	}
+	phase_sched(r);
+	if (!r->program && t->footer && json_is_object(json_object_get(t->footer, "rusage"))) {
+		const json_t *ru = json_object_get(t->footer, "rusage");
+		static const char *const keys[] = { "utime_ns", "stime_ns", "maxrss_kb", "minflt", "majflt" };
+		uint64_t *dst[] = { &r->rusage.utime_ns, &r->rusage.stime_ns, &r->rusage.maxrss_kb, &r->rusage.minflt,
+				    &r->rusage.majflt };
+
+		r->rusage.valid = true;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const json_t *v = json_object_get(ru, keys[k]);
+
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				r->rusage.valid = false;
+			else
+				*dst[k] = (uint64_t)json_integer_value(v);
+		}
 	}
 
 	/* syscalls: each belongs to the phase running when it started. The root's report counts every

@@ -110,12 +110,28 @@ static int render_text(const struct rt_report *r, FILE *f)
 	if (r->crash)
 		text_crash(r->crash, f);
 
-	fprintf(f, "\nphases%34s %11s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
+	fprintf(f, "\nphases%34s %11s %9s %12s %11s %12s\n", "start", "duration", "syscalls", "in syscalls", "on CPU",
+		"CPU wait");
 	for (size_t i = 0; i < r->nphases; i++) {
 		const struct rt_phase_row *p = &r->phases[i];
 
-		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms\n", p->name, rt_ms(p->start - r->t0),
+		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms", p->name, rt_ms(p->start - r->t0),
 			rt_ms(p->end - p->start), p->syscalls, rt_ms(p->sys_ns));
+		if (p->sched)
+			fprintf(f, " %8.3f ms %9.3f ms\n", rt_ms(p->cpu_ns), rt_ms(p->wait_ns));
+		else
+			fprintf(f, " %11s %12s\n", "-", "-");
+	}
+	if (r->rusage.valid || r->has_rss_main) {
+		fputs("\nresources", f);
+		if (r->rusage.valid)
+			fprintf(f, ": CPU %.3f ms user + %.3f ms system (all threads), peak RSS %" PRIu64 " KiB, page faults %" PRIu64
+				   " minor + %" PRIu64 " major", rt_ms(r->rusage.utime_ns), rt_ms(r->rusage.stime_ns),
+				r->rusage.maxrss_kb, r->rusage.minflt, r->rusage.majflt);
+		if (r->has_rss_main)
+			fprintf(f, "%sRSS %" PRIu64 " KiB at %s", r->rusage.valid ? "; " : ": ", r->rss_main_kb,
+				r->layout_at ? r->layout_at : "main");
+		fputc('\n', f);
 	}
 
 	fprintf(f, "\nsyscalls per phase\n");
@@ -236,9 +252,25 @@ static int render_json(const struct rt_report *r, FILE *f)
 		json_object_set_new(p, "dur_ns", json_integer((json_int_t)(r->phases[i].end - r->phases[i].start)));
 		json_object_set_new(p, "syscalls", json_integer((json_int_t)r->phases[i].syscalls));
 		json_object_set_new(p, "syscall_ns", json_integer((json_int_t)r->phases[i].sys_ns));
+		if (r->phases[i].sched) {
+			json_object_set_new(p, "cpu_ns", json_integer((json_int_t)r->phases[i].cpu_ns));
+			json_object_set_new(p, "wait_ns", json_integer((json_int_t)r->phases[i].wait_ns));
+		}
 		json_array_append_new(phases, p);
 	}
 	json_object_set_new(o, "phases", phases);
+	if (r->rusage.valid) {
+		json_t *ru = json_object();
+
+		json_object_set_new(ru, "utime_ns", json_integer((json_int_t)r->rusage.utime_ns));
+		json_object_set_new(ru, "stime_ns", json_integer((json_int_t)r->rusage.stime_ns));
+		json_object_set_new(ru, "maxrss_kb", json_integer((json_int_t)r->rusage.maxrss_kb));
+		json_object_set_new(ru, "minflt", json_integer((json_int_t)r->rusage.minflt));
+		json_object_set_new(ru, "majflt", json_integer((json_int_t)r->rusage.majflt));
+		json_object_set_new(o, "rusage", ru);
+	}
+	if (r->has_rss_main)
+		json_object_set_new(o, "rss_at_main_kb", json_integer((json_int_t)r->rss_main_kb));
 	json_object_set_new(io, "observed", json_strv(&r->observed));
 	json_object_set_new(io, "placed", json_strv(&r->placed));
 	json_object_set_new(io, "match", json_boolean(r->init_match));

@@ -68,6 +68,15 @@ struct rt_phase_row {
 	uint64_t syscalls, sys_ns;
 	struct rt_sysstat *stats; /* per syscall name within the phase */
 	size_t nstats, statcap;
+	/* The scheduler account (trace events' cpu_ns, wait_ns) of the thread that began the phase, at its
+	 * start; and, when the next phase began in the same thread with an account too, what the phase
+	 * took of it: its CPU time and its wait for a CPU (runqueue). Unknown (sched false) for the
+	 * phase that runs on to the end, and where an engine gives no account. */
+	int64_t tid;               /* -1 when not known */
+	bool has_start;
+	uint64_t cpu0, wait0;
+	bool sched;
+	uint64_t cpu_ns, wait_ns;
 };
 
 struct rt_layout_row {
@@ -152,6 +161,14 @@ struct rt_report {
 	int exit_status, exit_signal; /* -1 when not applicable */
 	struct rt_crash *crash;    /* NULL when the program did not die of a crash */
 	struct strv notes;
+	/* The root's resource use (the footer's "rusage"; only for the root's report) and the resident
+	 * set at the layout snapshot (its maps event's "rss_kb"); valid flags false when absent. */
+	struct {
+		bool valid;
+		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
+	} rusage;
+	bool has_rss_main;
+	uint64_t rss_main_kb;
 };
 
 /* The report of the trace's root process (`program` NULL), or of the first exec whose path, or the

@@ -41,6 +41,16 @@ engine_checks() {
     [ "$got" = "$want main.main" ] || die "$f: text at main.main is '$got', the ELF says $want"
     pass "$f: output and status as untraced; all 8 checks pass; observed = placed = inittrace ($(wc -l < "$TMP/$f.observed") packages)"
   done
+  # --- each phase's CPU time and wait for a CPU (the thread's scheduler account at its probes) -----------
+  jq -e '(.phases | length) > 5 and (.phases[:-1] | all(has("cpu_ns") and has("wait_ns")))
+         and (.phases[-1] | has("cpu_ns") | not)
+         and ([.phases[:-1][] | select(.cpu_ns > .dur_ns + 1000000)] | length) == 0
+         and ([.phases[:-1][] | .cpu_ns] | add) > 0
+         and .rusage.utime_ns + .rusage.stime_ns > 0 and .rusage.maxrss_kb > 0 and .rss_at_main_kb > 0' \
+    "$TMP/diamond.report.json" >/dev/null \
+    || die "diamond: phase CPU accounts: $(jq -c '{p: [.phases[] | {name, dur_ns, cpu_ns, wait_ns}], rusage, rss_at_main_kb}' "$TMP/diamond.report.json")"
+  pass "every phase before main.main has its thread's CPU time and runqueue wait, none more CPU than wall time; the run's rusage and RSS at main"
+
   bias=$(jq -r '.binary.bias' "$TMP/diamond-pie.report.json")
   [ "$bias" != "0x0" ] || die "the PIE fixture was loaded without a bias: the PIE path is untested"
   pass "PIE: loaded with bias $bias, text found at vaddr + bias"

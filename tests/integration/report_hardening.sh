@@ -129,4 +129,8 @@ expect_error 3 "rt0trace: '$SEEDS/baseline/neg-sample.json': metric 'runtime.sch
 printf '{"format":"rt0trace-baseline","version":1,"runs":-1,"metrics":[{"name":"startup","samples_ns":[1,2,3]}]}' > "$TMP/runs.json"
 expect_error 3 "rt0trace: '$TMP/runs.json': \"runs\" is not the number of runs its samples came from" \
   "baseline with runs -1" -- "$R" check --baseline "$TMP/runs.json" -- /bin/true
+# what check quotes in its flags must be strings (it printed "(null)" for the binary before)
+printf '{"format":"rt0trace-baseline","version":1,"runs":3,"environment":{"binary":5},"metrics":[{"name":"startup","samples_ns":[1,2,3]}]}' > "$TMP/env.json"
+expect_error 3 "rt0trace: '$TMP/env.json': the environment's \"binary\" is not a string" \
+  "baseline whose environment's binary is a number" -- "$R" check --baseline "$TMP/env.json" -- /bin/true
 finish

@@ -350,7 +350,8 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	r->attached = json_is_true(json_object_get(bin, "attached"));
 	/* the root's startup is timed from the header's t0 (when the tracer started it); a program found
 	 * later in the trace from its exec */
-	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0, NULL);
+	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0,
+		  r->program || r->attached ? NULL : json_object_get(t->header, "sched"));
 	for (size_t k = 0; k < t->nev; k++) {
 		const json_t *e = t->ev[k];
 		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
@@ -402,13 +403,28 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				}
 			}
 		} else if ((json_type_is(e, "exec") || json_type_is(e, "attach")) && r->nphases == 1 &&
-			   !r->phases[0].has_start && json_get_int(e, "pid") == r->pid) {
-			phase_account(&r->phases[0], e); /* the exec phase begins with the exec's account */
+			   json_get_int(e, "pid") == r->pid) {
+			/* The exec phase's CPU time counts from the exec: before it, the CPU is the tracer's forked
+			 * copy's (and the kernel's teardown of that copy's address space, which under ASan is
+			 * large), not the program's. Its wait counts from t0 (the header's account) when known. */
+			struct rt_phase_row *p0 = &r->phases[0], ex;
+
+			memset(&ex, 0, sizeof(ex));
+			phase_account(&ex, e);
+			if (!p0->has_start)
+				*p0 = (struct rt_phase_row){ .name = p0->name, .start = p0->start, .tid = ex.tid,
+							     .has_start = ex.has_start, .cpu0 = ex.cpu0, .wait0 = ex.wait0 };
+			else if (ex.has_start && ex.tid == p0->tid && ex.cpu0 >= p0->cpu0)
+				p0->cpu0 = ex.cpu0;
 		} else if (json_type_is(e, "maps")) {
 			const char *at = json_get_str(e, "at");
 
 			if (at && strcmp(at, "exit") == 0) {
 				exit_maps = e;
+				if (json_is_integer(json_object_get(e, "hwm_kb")) && json_get_int(e, "hwm_kb") >= 0) {
+					r->has_peak_rss = true;
+					r->peak_rss_kb = (uint64_t)json_get_int(e, "hwm_kb");
+				}
 			} else if (!main_maps) {
 				main_maps = e;
 				if (json_is_integer(json_object_get(e, "rss_kb")) && json_get_int(e, "rss_kb") >= 0) {

@@ -59,6 +59,38 @@ static void add(struct rt_bench *b, const char *name, double ns)
 	m->ns[m->n++] = ns;
 }
 
+/* `prefix` and `name` as one metric name ("cpu:" "init x") */
+static void addf(struct rt_bench *b, double v, const char *prefix, const char *name)
+{
+	char *n = xasprintf("%s%s", prefix, name);
+
+	add(b, n, v);
+	free(n);
+}
+
+unsigned rt_metric_kind(const char *name)
+{
+	return strncmp(name, "cpu:", 4) == 0 ? RT_M_CPU : strncmp(name, "nowait:", 7) == 0 ? RT_M_NOWAIT
+	       : strncmp(name, "run:", 4) == 0 ? RT_M_RUN : RT_M_WALL;
+}
+
+const char *rt_metric_unit(const char *name)
+{
+	if (strcmp(name, "run:peak_rss") == 0 || strcmp(name, "run:rss_at_main") == 0)
+		return "KiB";
+	if (strcmp(name, "run:minflt") == 0 || strcmp(name, "run:majflt") == 0)
+		return "count";
+	return "ns";
+}
+
+void rt_bench_merge(struct rt_bench *b, const struct rt_bench *more)
+{
+	for (size_t i = 0; i < more->n; i++)
+		for (size_t k = 0; k < more->m[i].n; k++)
+			add(b, more->m[i].name, more->m[i].ns[k]);
+	b->runs += more->runs;
+}
+
 int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_err *err)
 {
 	if (!r->main_at) {
@@ -70,9 +102,39 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 				       r->exit_signal >= 0 ? "signal" : "status", r->exit_signal >= 0 ? r->exit_signal : r->exit_status);
 		return rt_errf(err, RT_EXIT_CHECK, "the trace never reached main");
 	}
-	add(b, "startup", (double)(r->main_at - r->t0));
-	for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++)
-		add(b, r->phases[i].name, (double)(r->phases[i].end - r->phases[i].start));
+	{
+		double startup = (double)(r->main_at - r->t0), cpu = 0, wait = 0;
+		bool all = true;
+
+		add(b, "startup", startup);
+		for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++) {
+			const struct rt_phase_row *p = &r->phases[i];
+			double wall = (double)(p->end - p->start);
+
+			add(b, p->name, wall);
+			if (!p->sched) {
+				all = false;
+				continue;
+			}
+			addf(b, (double)p->cpu_ns, "cpu:", p->name);
+			addf(b, wall > (double)p->wait_ns ? wall - (double)p->wait_ns : 0, "nowait:", p->name);
+			cpu += (double)p->cpu_ns;
+			wait += (double)p->wait_ns;
+		}
+		if (all && r->nphases && r->phases[0].sched) {
+			add(b, "cpu:startup", cpu);
+			add(b, "nowait:startup", startup > wait ? startup - wait : 0);
+		}
+	}
+	if (r->rusage.valid) {
+		add(b, "run:cpu", (double)(r->rusage.utime_ns + r->rusage.stime_ns));
+		add(b, "run:minflt", (double)r->rusage.minflt);
+		add(b, "run:majflt", (double)r->rusage.majflt);
+	}
+	if (r->has_peak_rss)
+		add(b, "run:peak_rss", (double)r->peak_rss_kb);
+	if (r->has_rss_main)
+		add(b, "run:rss_at_main", (double)r->rss_main_kb);
 	b->runs++;
 	return 0;
 }
@@ -89,16 +151,20 @@ json_t *rt_bench_json(const struct rt_bench *b)
 	json_object_set_new(o, "environment", b->env ? json_incref(b->env) : json_object());
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rt_metric *m = &b->m[i];
+		const char *unit = rt_metric_unit(m->name);
+		bool ns = strcmp(unit, "ns") == 0;
 		json_t *j = json_object(), *s = json_array();
 
 		json_object_set_new(j, "name", json_string(m->name));
-		json_object_set_new(j, "median_ns", json_integer((json_int_t)rt_median(m->ns, m->n)));
-		json_object_set_new(j, "mad_ns", json_integer((json_int_t)rt_mad(m->ns, m->n)));
-		json_object_set_new(j, "min_ns", json_integer((json_int_t)rt_quantile(m->ns, m->n, 0)));
-		json_object_set_new(j, "max_ns", json_integer((json_int_t)rt_quantile(m->ns, m->n, 1)));
+		if (!ns)
+			json_object_set_new(j, "unit", json_string(unit));
+		json_object_set_new(j, ns ? "median_ns" : "median", json_integer((json_int_t)rt_median(m->ns, m->n)));
+		json_object_set_new(j, ns ? "mad_ns" : "mad", json_integer((json_int_t)rt_mad(m->ns, m->n)));
+		json_object_set_new(j, ns ? "min_ns" : "min", json_integer((json_int_t)rt_quantile(m->ns, m->n, 0)));
+		json_object_set_new(j, ns ? "max_ns" : "max", json_integer((json_int_t)rt_quantile(m->ns, m->n, 1)));
 		for (size_t k = 0; k < m->n; k++)
 			json_array_append_new(s, json_integer((json_int_t)m->ns[k]));
-		json_object_set_new(j, "samples_ns", s);
+		json_object_set_new(j, ns ? "samples_ns" : "samples", s);
 		json_array_append_new(ms, j);
 	}
 	json_object_set_new(o, "metrics", ms);
@@ -107,6 +173,8 @@ json_t *rt_bench_json(const struct rt_bench *b)
 
 /* The longest sample a baseline may hold (an hour): beyond, the number is not a startup time. */
 #define MAX_SAMPLE_NS 3.6e12
+/* ... and the largest size (KiB) or count: 2^40 */
+#define MAX_SAMPLE_OTHER 1099511627776.0
 
 /* The environment's members that are strings when present (check quotes them in its flags). */
 static const char *const env_strings[] = { "kernel", "cpu_model", "hostname", "binary", "binary_sha256", "build_id",
@@ -133,19 +201,26 @@ static int bench_from_json(const char *path, const json_t *o, struct rt_bench *b
 		return rt_errf(err, RT_EXIT_INPUT, "'%s': \"metrics\" is not an array", path);
 	json_array_foreach(json_object_get(o, "metrics"), i, m) {
 		const char *name = json_string_value(json_object_get(m, "name"));
+		const char *unit = name ? rt_metric_unit(name) : "ns", *said = json_string_value(json_object_get(m, "unit"));
+		bool ns = strcmp(unit, "ns") == 0;
+		const char *key = ns ? "samples_ns" : "samples";
+		const json_t *samples = json_object_get(m, key);
 
-		if (!name || !json_is_array(json_object_get(m, "samples_ns")))
-			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric #%zu has no name or no samples_ns", path, i + 1);
+		if (!name || !json_is_array(samples))
+			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric #%zu has no name or no %s", path, i + 1, key);
+		if ((said || !ns) && (!said || strcmp(said, unit) != 0))
+			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' is in %s, not %s", path, name, unit, said ? said : "ns");
 		if (rt_bench_metric(b, name))
 			return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' is listed twice", path, name);
-		json_array_foreach(json_object_get(m, "samples_ns"), k, v) {
-			if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= MAX_SAMPLE_NS))
-				return rt_errf(err, RT_EXIT_INPUT, "'%s': metric '%s' sample #%zu is not a duration (0 to 1 hour "
-								   "in ns)", path, name, k + 1);
+		json_array_foreach(samples, k, v) {
+			if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= (ns ? MAX_SAMPLE_NS : MAX_SAMPLE_OTHER)))
+				return rt_errf(err, RT_EXIT_INPUT, ns ? "'%s': metric '%s' sample #%zu is not a duration (0 to 1 hour in ns)"
+								       : "'%s': metric '%s' sample #%zu is not a size or a count (0 to 2^40)",
+					       path, name, k + 1);
 			add(b, name, json_number_value(v));
 		}
-		if (json_array_size(json_object_get(m, "samples_ns")) > most)
-			most = json_array_size(json_object_get(m, "samples_ns"));
+		if (json_array_size(samples) > most)
+			most = json_array_size(samples);
 	}
 	/* runs: how many runs the samples came from; no metric has more samples than that */
 	if (runs && (!json_is_integer(runs) || json_integer_value(runs) < 0 || (size_t)json_integer_value(runs) < most ||
@@ -198,34 +273,47 @@ static uint64_t seed_of(const char *s)
 }
 
 static void compare_one(struct rt_cmp *c, const struct rt_metric *bm, const struct rt_metric *cm, double threshold,
-			double min_delta_ns, double drift)
+			double min_delta_ns, double drift, unsigned kinds)
 {
-	double s = drift > 1 ? drift : 1;
+	const char *name = bm ? bm->name : cm->name;
+	unsigned kind = rt_metric_kind(name);
+	double s = drift > 1 && kind == RT_M_WALL ? drift : 1;
+	double min_delta = strcmp(rt_metric_unit(name), "ns") == 0 ? min_delta_ns : 0;
+	bool up, down;
 
 	memset(c, 0, sizeof(*c));
-	c->name = bm ? bm->name : cm->name;
+	c->name = name;
+	c->judged = (kind & kinds) != 0;
 	c->base_ns = bm && bm->n ? rt_median(bm->ns, bm->n) : 0;
 	c->cur_ns = cm && cm->n ? rt_median(cm->ns, cm->n) : 0;
+	c->p_up = c->p_down = 1;
 	if (!bm || !cm || bm->n < MIN_SAMPLES || cm->n < MIN_SAMPLES || c->base_ns <= 0)
 		return;
 	c->compared = true;
 	c->ratio = c->cur_ns / c->base_ns;
 	rt_bootstrap_median_ratio(bm->ns, bm->n, cm->ns, cm->n, BOOT_ITERS, BOOT_CONF, seed_of(c->name), &c->lo, &c->hi);
-	c->regressed = c->lo > (1 + threshold) * s && c->cur_ns - c->base_ns * s > min_delta_ns;
-	c->improved = c->hi < 1 - threshold && c->base_ns - c->cur_ns > min_delta_ns;
+	c->p_up = rt_mann_whitney_greater(bm->ns, bm->n, cm->ns, cm->n);
+	c->p_down = rt_mann_whitney_greater(cm->ns, cm->n, bm->ns, bm->n);
+	/* as large a change as counts: beyond the threshold (and the drift) and the minimum delta */
+	up = c->ratio > (1 + threshold) * s && c->cur_ns - c->base_ns * s > min_delta;
+	down = c->ratio < 1 - threshold && c->base_ns - c->cur_ns > min_delta;
+	c->regressed = up && c->p_up < RT_BENCH_ALPHA;
+	c->improved = down && c->p_down < RT_BENCH_ALPHA;
+	c->undecided = c->judged && up && !c->regressed && c->p_up < RT_BENCH_UNDECIDED;
 }
 
 size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
-			double drift, struct rt_cmp **rows)
+			double drift, unsigned kinds, struct rt_cmp **rows)
 {
 	size_t n = 0;
 
 	*rows = xcalloc(base->n + cur->n + 1, sizeof(**rows));
 	for (size_t i = 0; i < base->n; i++)
-		compare_one(&(*rows)[n++], &base->m[i], rt_bench_metric(cur, base->m[i].name), threshold, min_delta_ns, drift);
+		compare_one(&(*rows)[n++], &base->m[i], rt_bench_metric(cur, base->m[i].name), threshold, min_delta_ns, drift,
+			    kinds);
 	for (size_t i = 0; i < cur->n; i++)
 		if (!rt_bench_metric(base, cur->m[i].name))
-			compare_one(&(*rows)[n++], NULL, &cur->m[i], threshold, min_delta_ns, drift);
+			compare_one(&(*rows)[n++], NULL, &cur->m[i], threshold, min_delta_ns, drift, kinds);
 	return n;
 }
 
@@ -241,7 +329,7 @@ static double reference_ns(const struct rt_bench *b, size_t *count)
 
 	*count = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		if (!rt_bench_is_reference(b->m[i].name))
+		if (!rt_bench_is_reference(b->m[i].name) || rt_metric_kind(b->m[i].name) != RT_M_WALL)
 			continue;
 		if (b->m[i].n != b->runs) {
 			free(sum);
@@ -267,7 +355,8 @@ bool rt_bench_drift(const struct rt_bench *base, const struct rt_bench *cur, str
 	if (d->base_ns <= 0 || d->cur_ns <= 0 || nb != nc)
 		return false;
 	for (size_t i = 0; i < base->n; i++) /* the same reference phases on both sides */
-		if (rt_bench_is_reference(base->m[i].name) && !rt_bench_metric(cur, base->m[i].name))
+		if (rt_bench_is_reference(base->m[i].name) && rt_metric_kind(base->m[i].name) == RT_M_WALL &&
+		    !rt_bench_metric(cur, base->m[i].name))
 			return false;
 	d->factor = d->cur_ns / d->base_ns;
 	return true;

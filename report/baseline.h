@@ -4,17 +4,27 @@
  *
  * Metrics, one sample per run: "startup" (exec, or attach, to the entry of main.main — main for a C
  * program) and the duration of every phase row before main (report.h: "exec", "runtime.rt0_go", …,
- * "init <package>"). main's own row is the program's run, not its startup, and is left out.
+ * "init <package>"): wall time. main's own row is the program's run, not its startup, and is left out.
+ * Where the engine gave the phases' scheduler accounts, each also as "cpu:<name>" (the CPU time of the
+ * thread that ran it) and "nowait:<name>" (wall time less the thread's wait for a CPU: the phase as it
+ * would have run with a CPU free; sleeps, I/O and lock waits stay in it), "startup" included when
+ * every phase before main has one. Per run: "run:cpu" (all threads, user + system), "run:peak_rss" and
+ * "run:rss_at_main" (KiB), "run:minflt" and "run:majflt" (page faults).
  *
  * Baseline file (JSON): {"format":"rt0trace-baseline","version":1,"engine","argv":[...],"runs":N,
  * "environment":{"kernel","cpus","cpu_model","hostname","binary","binary_sha256","build_id",
  * "go_version"},"metrics":[{"name","median_ns","mad_ns","min_ns","max_ns","samples_ns":[...]}...]}.
+ * A metric in another unit than ns says so ("unit": "KiB" or "count") and has "median", "mad", "min",
+ * "max" and "samples" instead of the *_ns keys.
  *
- * Comparison, per metric present on both sides: the ratio of medians (now / baseline) and its 95%
- * percentile-bootstrap confidence interval (report/stats.h). A metric regressed when the whole
- * interval lies above 1 + threshold AND the medians differ by more than min_delta (so that a
- * microsecond phase doubling from noise is not a regression); it improved when the whole interval
- * lies below 1 - threshold.
+ * Comparison, per metric present on both sides: the ratio of medians (now / baseline), its 95%
+ * percentile-bootstrap confidence interval (report/stats.h, shown), and the one-sided Mann-Whitney U
+ * test's p-value (report/stats.h). A metric regressed when the test says the new samples are larger
+ * (p < RT_BENCH_ALPHA) AND the ratio of medians exceeds 1 + threshold AND the medians differ by more
+ * than min_delta (so that a microsecond phase doubling from noise is not a regression); it improved
+ * the other way round. It is undecided when the effect is that large but p lies between
+ * RT_BENCH_ALPHA and RT_BENCH_UNDECIDED: more runs may decide it. Only the metric kinds asked for
+ * are judged; the others are compared and shown.
  *
  * Confirmation (`check`, unless --no-confirm): a regression must show twice. When the first round of
  * runs shows one, `check` samples a second round and compares it afresh; rt_bench_confirm keeps a
@@ -36,9 +46,24 @@
 #define RT_BASELINE_FORMAT "rt0trace-baseline"
 #define RT_BASELINE_VERSION 1
 
+#define RT_BENCH_ALPHA 0.01      /* a difference counts when the U test's p is below this */
+#define RT_BENCH_UNDECIDED 0.25  /* ... and may be decided by more runs while p is below this */
+
+/* Metric kinds, from the name's prefix (rt_metric_kind). */
+enum rt_metric_kind {
+	RT_M_WALL = 1,   /* "startup", "<phase>": wall time */
+	RT_M_CPU = 2,    /* "cpu:...": the phase's thread's CPU time */
+	RT_M_NOWAIT = 4, /* "nowait:...": wall time less the wait for a CPU */
+	RT_M_RUN = 8,    /* "run:...": the whole run's resources */
+	RT_M_ALL = 15,
+};
+unsigned rt_metric_kind(const char *name);
+/* The unit of a metric: "ns", "KiB" or "count". */
+const char *rt_metric_unit(const char *name);
+
 struct rt_metric {
 	char *name;
-	double *ns;     /* one sample per run that had this metric */
+	double *ns;     /* one sample per run that had this metric (in its unit: ns, KiB or a count) */
 	size_t n, cap;
 };
 
@@ -65,19 +90,26 @@ int rt_bench_load(const char *path, struct rt_bench *b, struct rt_err *err);
 
 struct rt_cmp {
 	const char *name;          /* borrowed from the baseline or the current bench */
-	double base_ns, cur_ns;    /* medians; 0 when that side lacks the metric */
+	double base_ns, cur_ns;    /* medians (in the metric's unit); 0 when that side lacks the metric */
 	double ratio, lo, hi;      /* ratio of medians and its confidence interval */
+	double p_up, p_down;       /* Mann-Whitney: p that now is larger / smaller than the baseline */
 	bool compared;             /* both sides had >= 3 samples */
-	bool regressed, improved;
+	bool judged;               /* of a kind asked for: it can regress the check */
+	bool regressed, improved;  /* for a metric not judged: larger / smaller beyond the same bounds */
+	bool undecided;            /* judged, not regressed, but as large an effect with p < RT_BENCH_UNDECIDED */
 	bool unconfirmed;          /* regressed in a first round the second did not confirm (rt_bench_confirm) */
 };
 
 /* One row per metric of either side, baseline order first. `threshold` is a fraction (0.10); `drift`
- * is the machine's slowdown (rt_bench_drift's factor, or 1 for none): above 1, a metric regresses
- * only when its interval lies above (1 + threshold) * drift and it grew by more than min_delta
- * beyond its baseline times drift. A drift below 1 changes nothing. */
+ * is the machine's slowdown (rt_bench_drift's factor, or 1 for none), applied to wall-time metrics
+ * only: above 1, such a metric regresses only when its ratio exceeds (1 + threshold) * drift and it
+ * grew by more than min_delta beyond its baseline times drift. A drift below 1 changes nothing.
+ * `kinds` (enum rt_metric_kind bits) are judged; min_delta applies to ns metrics (others: the
+ * threshold alone). */
 size_t rt_bench_compare(const struct rt_bench *base, const struct rt_bench *cur, double threshold, double min_delta_ns,
-			double drift, struct rt_cmp **rows);
+			double drift, unsigned kinds, struct rt_cmp **rows);
+/* Appends `more`'s samples to `b` (the same program, more runs). */
+void rt_bench_merge(struct rt_bench *b, const struct rt_bench *more);
 
 /* Machine drift. Whole sessions of traced runs drift together: the same binary on the same VM runs
  * its trap-heavy phases (syscalls, page faults, ptrace stops) 0.9-1.45x as long an hour later. The

@@ -122,14 +122,15 @@ static int render_text(const struct rt_report *r, FILE *f)
 		else
 			fprintf(f, " %11s %12s\n", "-", "-");
 	}
-	if (r->rusage.valid || r->has_rss_main) {
+	if (r->rusage.valid || r->has_rss_main || r->has_peak_rss) {
 		fputs("\nresources", f);
 		if (r->rusage.valid)
-			fprintf(f, ": CPU %.3f ms user + %.3f ms system (all threads), peak RSS %" PRIu64 " KiB, page faults %" PRIu64
-				   " minor + %" PRIu64 " major", rt_ms(r->rusage.utime_ns), rt_ms(r->rusage.stime_ns),
-				r->rusage.maxrss_kb, r->rusage.minflt, r->rusage.majflt);
+			fprintf(f, ": CPU %.3f ms user + %.3f ms system (all threads), page faults %" PRIu64 " minor + %" PRIu64
+				   " major", rt_ms(r->rusage.utime_ns), rt_ms(r->rusage.stime_ns), r->rusage.minflt, r->rusage.majflt);
+		if (r->has_peak_rss)
+			fprintf(f, "%speak RSS %" PRIu64 " KiB", r->rusage.valid ? "; " : ": ", r->peak_rss_kb);
 		if (r->has_rss_main)
-			fprintf(f, "%sRSS %" PRIu64 " KiB at %s", r->rusage.valid ? "; " : ": ", r->rss_main_kb,
+			fprintf(f, "%sRSS %" PRIu64 " KiB at %s", r->rusage.valid || r->has_peak_rss ? "; " : ": ", r->rss_main_kb,
 				r->layout_at ? r->layout_at : "main");
 		fputc('\n', f);
 	}
@@ -271,6 +272,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 	}
 	if (r->has_rss_main)
 		json_object_set_new(o, "rss_at_main_kb", json_integer((json_int_t)r->rss_main_kb));
+	if (r->has_peak_rss)
+		json_object_set_new(o, "peak_rss_kb", json_integer((json_int_t)r->peak_rss_kb));
 	json_object_set_new(io, "observed", json_strv(&r->observed));
 	json_object_set_new(io, "placed", json_strv(&r->placed));
 	json_object_set_new(io, "match", json_boolean(r->init_match));

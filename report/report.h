@@ -71,7 +71,9 @@ struct rt_phase_row {
 	/* The scheduler account (trace events' cpu_ns, wait_ns) of the thread that began the phase, at its
 	 * start; and, when the next phase began in the same thread with an account too, what the phase
 	 * took of it: its CPU time and its wait for a CPU (runqueue). Unknown (sched false) for the
-	 * phase that runs on to the end, and where an engine gives no account. */
+	 * phase that runs on to the end, and where an engine gives no account. The root's exec phase
+	 * counts its wait from t0 (the header's "sched") and its CPU time from the exec event: before the
+	 * exec the CPU is the tracer's forked copy's, not the program's. */
 	int64_t tid;               /* -1 when not known */
 	bool has_start;
 	uint64_t cpu0, wait0;
@@ -161,7 +163,8 @@ struct rt_report {
 	int exit_status, exit_signal; /* -1 when not applicable */
 	struct rt_crash *crash;    /* NULL when the program did not die of a crash */
 	struct strv notes;
-	/* The root's resource use (the footer's "rusage"; only for the root's report) and the resident
+	/* The root's resource use (the footer's "rusage"; only for the root's report; its maxrss_kb also
+	 * counts the tracer's forked copy before the exec, so the peak reported is peak_rss_kb), the resident
 	 * set at the layout snapshot (its maps event's "rss_kb"); valid flags false when absent. */
 	struct {
 		bool valid;
@@ -169,6 +172,8 @@ struct rt_report {
 	} rusage;
 	bool has_rss_main;
 	uint64_t rss_main_kb;
+	bool has_peak_rss;         /* the exit snapshot's "hwm_kb": the peak resident set since the exec */
+	uint64_t peak_rss_kb;
 };
 
 /* The report of the trace's root process (`program` NULL), or of the first exec whose path, or the

@@ -1,6 +1,8 @@
 /* report/stats: medians, MAD, quantiles, bootstrap (see stats.h). */
 #include "report/stats.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +87,96 @@ void rt_bootstrap_median_ratio(const double *base, size_t nb, const double *cur,
 	*hi = sorted_quantile(ratios, iters, 1 - (1 - conf) / 2);
 	free(ratios);
 	free(tmp);
+}
+
+/* U of `cur` over `base` (pairs with cur > base, ties half), and whether any value is shared. */
+static double u_stat(const double *base, size_t nb, const double *cur, size_t nc, bool *ties)
+{
+	double u = 0;
+
+	*ties = false;
+	for (size_t i = 0; i < nc; i++)
+		for (size_t k = 0; k < nb; k++) {
+			if (cur[i] > base[k]) {
+				u += 1;
+			} else if (cur[i] == base[k]) {
+				u += 0.5;
+				*ties = true;
+			}
+		}
+	if (!*ties) { /* ties within one side matter for the variance too */
+		for (size_t i = 0; i + 1 < nc && !*ties; i++)
+			for (size_t k = i + 1; k < nc; k++)
+				*ties = *ties || cur[i] == cur[k];
+		for (size_t i = 0; i + 1 < nb && !*ties; i++)
+			for (size_t k = i + 1; k < nb; k++)
+				*ties = *ties || base[i] == base[k];
+	}
+	return u;
+}
+
+/* P(U >= u) for sample sizes m (the side U counts for) and n, without ties: the number of
+ * arrangements with each U, by the recurrence on where the largest value falls, over C(m+n, m). */
+static double exact_upper(size_t m, size_t n, double u)
+{
+	size_t umax = m * n, w = umax + 1;
+	/* f[i][j][k]: arrangements of i values of one side and j of the other with U = k; two layers of i */
+	double *prev = xcalloc((n + 1) * w, sizeof(double)), *curr = xcalloc((n + 1) * w, sizeof(double));
+	double total = 0, tail = 0;
+
+	for (size_t j = 0; j <= n; j++)
+		prev[j * w] = 1; /* i = 0: one arrangement, U = 0 */
+	for (size_t i = 1; i <= m; i++) {
+		memset(curr, 0, (n + 1) * w * sizeof(double));
+		curr[0] = 1; /* j = 0 */
+		for (size_t j = 1; j <= n; j++)
+			for (size_t k = 0; k <= i * j; k++)
+				/* the largest is of the counted side (it beats all j others) or of the other side */
+				curr[j * w + k] = (k >= j ? prev[j * w + k - j] : 0) + curr[(j - 1) * w + k];
+		{
+			double *t = prev;
+
+			prev = curr;
+			curr = t;
+		}
+	}
+	for (size_t k = 0; k <= umax; k++) {
+		total += prev[n * w + k];
+		if ((double)k >= u - 1e-9)
+			tail += prev[n * w + k];
+	}
+	free(prev);
+	free(curr);
+	return total > 0 ? tail / total : 1;
+}
+
+double rt_mann_whitney_greater(const double *base, size_t nb, const double *cur, size_t nc)
+{
+	bool ties;
+	double u, mu, var, tie = 0, z;
+	size_t nt = nb + nc, k;
+	double *all;
+
+	if (!nb || !nc)
+		return 1;
+	u = u_stat(base, nb, cur, nc, &ties);
+	if (!ties && nb * nc <= 2500)
+		return exact_upper(nc, nb, u);
+	/* normal approximation: the tie correction from the sizes of groups of equal values */
+	all = xmalloc(nt * sizeof(*all));
+	memcpy(all, base, nb * sizeof(*all));
+	memcpy(all + nb, cur, nc * sizeof(*all));
+	qsort(all, nt, sizeof(*all), cmp_double);
+	for (size_t i = 0; i < nt; i = k) {
+		for (k = i + 1; k < nt && all[k] == all[i]; k++)
+			;
+		tie += pow((double)(k - i), 3) - (double)(k - i);
+	}
+	free(all);
+	mu = (double)nb * (double)nc / 2;
+	var = (double)nb * (double)nc / 12 * ((double)(nt + 1) - tie / ((double)nt * (double)(nt - 1)));
+	if (var <= 0)
+		return u > mu ? 0 : 1;
+	z = (u - mu - 0.5) / sqrt(var);
+	return 0.5 * erfc(z / sqrt(2));
 }

@@ -22,4 +22,12 @@ double rt_mad(const double *v, size_t n);
 void rt_bootstrap_median_ratio(const double *base, size_t nb, const double *cur, size_t nc, unsigned iters,
 			       double conf, uint64_t seed, double *lo, double *hi);
 
+/* The one-sided Mann–Whitney U test (Wilcoxon rank-sum), as benchstat uses: the probability, were both
+ * samples drawn from one distribution, of `cur` ranking at least as high above `base` as observed
+ * (small: cur tends to be larger). U counts the pairs where cur's value is larger (ties count half).
+ * Exact (the permutation distribution of U) when there are no ties and nb * nc <= 2500; otherwise the
+ * normal approximation with the tie correction and a continuity correction. 1 when either side is
+ * empty. Deterministic: no random numbers. */
+double rt_mann_whitney_greater(const double *base, size_t nb, const double *cur, size_t nc);
+
 #endif

@@ -44,37 +44,51 @@ static const char bench_usage[] =
 	"error; 3 the program is missing or the baseline cannot be written; 4 the engine cannot work here\n";
 
 static const char check_usage[] =
-	"usage: rt0trace check --baseline BASELINE [--threshold PCT] [--min-delta TIME] [-n N] [--json]\n"
-	"                      [--no-confirm] [--no-drift] [--engine ptrace|ebpf|preload] [--show-output]\n"
-	"                      -- PROGRAM [ARGS...]\n"
+	"usage: rt0trace check --baseline BASELINE [--metric KINDS] [--threshold PCT] [--min-delta TIME] [-n N]\n"
+	"                      [--max-runs N] [--json] [--no-confirm] [--no-drift] [--engine ptrace|ebpf|preload]\n"
+	"                      [--show-output] -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
-	"from 'rt0trace bench'. For each phase (and exec -> main.main, \"startup\") the ratio of the medians\n"
-	"(now / baseline) gets a 95% confidence interval by the bootstrap (4000 resamples of both sets,\n"
-	"seeded: the same samples always give the same verdict). A phase has regressed when the whole\n"
-	"interval lies above 1 + threshold and the medians differ by more than the minimum delta (so that\n"
-	"a phase of microseconds doubling is not a regression).\n"
+	"from 'rt0trace bench'. Each phase (and exec -> main.main, \"startup\") is measured three ways:\n"
+	"  wall     its wall time\n"
+	"  cpu      the CPU time of the thread that ran it (cpu:NAME)\n"
+	"  nowait   its wall time less that thread's wait for a CPU on a runqueue (nowait:NAME): the phase as\n"
+	"           it would have run with a CPU free; sleeps, I/O and lock waits stay in it\n"
+	"and each run's resources are shown: CPU of all threads, peak RSS, RSS at main, page faults (run:*).\n"
+	"By default check judges cpu (and, with the eBPF and preload engines, nowait), which other work on\n"
+	"the machine barely moves: it takes CPUs away, which is wait, not CPU time. Under ptrace every\n"
+	"syscall stops the program until rt0trace has handled it, and on a busy machine rt0trace waits for a\n"
+	"CPU too: that time is neither CPU nor runqueue wait, so nowait is judged there only when asked.\n"
+	"Wall time is for machines known to be quiet.\n"
 	"\n"
-	"Two guards keep an unchanged program passing on a noisy machine:\n"
-	"  machine drift   whole sessions of runs drift together, by up to ~1.45x in the trap-heavy phases.\n"
-	"                  For a Go program the runtime's own bootstrap (runtime.* and init runtime, the same\n"
-	"                  code in every program of one Go version) is the yardstick: when it took D times\n"
-	"                  the baseline's (D > 1), a phase must also exceed D: interval above\n"
-	"                  (1 + threshold) * D, growth beyond baseline * D more than the minimum delta.\n"
-	"  confirmation    a regression must show twice: when the first N runs show one, N more runs are\n"
-	"                  compared afresh, and only a phase regressed in both rounds counts (a burst of\n"
-	"                  noise lasting one round passes, flagged).\n"
+	"Statistics: for each metric, the one-sided Mann-Whitney U test (as benchstat uses: exact for small\n"
+	"samples without ties) asks whether the new samples are larger, and the ratio of the medians gets a\n"
+	"95% bootstrap interval (shown). A judged metric has regressed when p < 0.01 AND the ratio of medians\n"
+	"exceeds 1 + threshold AND the medians differ by more than the minimum delta (so that a phase of\n"
+	"microseconds doubling is not a regression). When a metric shows as large an effect but p is not yet\n"
+	"below 0.01 (below 0.25), it is undecided and N more runs are added to the same sample, up to\n"
+	"--max-runs. The verdict is deterministic for the same samples.\n"
+	"  confirmation    a regression must show twice: when the runs show one, N more runs are compared\n"
+	"                  afresh, and only a metric regressed in both rounds counts (a burst of noise\n"
+	"                  lasting one round passes, flagged).\n"
+	"  machine drift   with --metric wall only: for a Go program the runtime's own bootstrap (runtime.*\n"
+	"                  and init runtime) is the yardstick: when it took D times the baseline's (D > 1),\n"
+	"                  a phase must also exceed D. A slowdown of the whole machine is never an allowance\n"
+	"                  for cpu and nowait.\n"
 	"A baseline recorded from another binary or on another machine is flagged (the comparison still\n"
-	"runs).\n"
+	"runs); one without CPU accounts (an older rt0trace) is judged on wall time, flagged.\n"
 	"\n"
 	"options:\n"
 	"  --baseline FILE   the baseline ('rt0trace bench -o FILE')\n"
+	"  --metric KINDS    what is judged: cpu, nowait, wall, or a comma list (default cpu with\n"
+	"                    --engine ptrace, cpu,nowait with ebpf and preload)\n"
 	"  --threshold PCT   the slowdown that counts, in percent (default 10%)\n"
-	"  --min-delta TIME  ignore differences of medians below TIME (default 5ms; units ns, us, ms, s)\n"
-	"  -n N              runs (default 10, at least 3)\n"
+	"  --min-delta TIME  ignore differences of medians below TIME (default 2ms; units ns, us, ms, s)\n"
+	"  -n N              runs per round (default 10, at least 3)\n"
+	"  --max-runs N      most runs one round may grow to while undecided (default 3 x N)\n"
 	"  --json            print the comparison as JSON\n"
 	"  --no-confirm      one round of runs: a regression in it counts without a second round\n"
-	"  --no-drift        judge the raw times: no allowance for the runtime bootstrap's slowdown\n"
+	"  --no-drift        with --metric wall: judge the raw times, no allowance for machine drift\n"
 	"  --engine E        the baseline's engine (default); another one is a usage error\n"
 	"  --show-output     let the program's stdout and stderr through\n"
 	"  -h, --help        show this help\n"
@@ -253,7 +267,8 @@ static bool parse_duration(const char *s, double *out)
 	return false;
 }
 
-enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON, OPT_NO_CONFIRM, OPT_NO_DRIFT };
+enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON, OPT_NO_CONFIRM, OPT_NO_DRIFT, OPT_METRIC,
+       OPT_MAX_RUNS };
 
 /* Options both commands share; returns 0 when handled, 1 when not this kind, or an exit code. */
 static int common_opt(const char *cmd, int c, struct sampling *s)
@@ -287,6 +302,20 @@ static int program_args(const char *cmd, int argc, char **argv, struct sampling 
 		return cmd_usage_error(cmd, "missing PROGRAM (rt0trace %s [OPTIONS] -- PROGRAM [ARGS...])", cmd);
 	s->argv = argv + optind;
 	return 0;
+}
+
+/* A value in its unit, for the table: "12.345 ms", "7180 KiB", "265". */
+static const char *fmt_value(char *buf, size_t n, const char *name, double v)
+{
+	const char *unit = rt_metric_unit(name);
+
+	if (strcmp(unit, "ns") == 0)
+		snprintf(buf, n, "%8.3f ms", ms(v));
+	else if (strcmp(unit, "KiB") == 0)
+		snprintf(buf, n, "%7.0f KiB", v);
+	else
+		snprintf(buf, n, "%11.0f", v);
+	return buf;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -329,13 +358,17 @@ int cmd_bench(int argc, char **argv)
 		return rt_err_report(&err);
 	rc = write_baseline(&b, out, &err);
 	if (rc == 0) {
-		printf("rt0trace bench: %zu runs of %s -> %s\n  %-44s %10s %10s %10s %10s\n", b.runs, s.argv[0], out, "metric",
+		printf("rt0trace bench: %zu runs of %s -> %s\n  %-44s %11s %11s %11s %11s\n", b.runs, s.argv[0], out, "metric",
 		       "median", "MAD", "min", "max");
 		for (size_t i = 0; i < b.n; i++) {
 			const struct rt_metric *m = &b.m[i];
 
-			printf("  %-44.44s %7.3f ms %7.3f ms %7.3f ms %7.3f ms\n", m->name, ms(rt_median(m->ns, m->n)),
-			       ms(rt_mad(m->ns, m->n)), ms(rt_quantile(m->ns, m->n, 0)), ms(rt_quantile(m->ns, m->n, 1)));
+			char v[4][32];
+
+			printf("  %-44.44s %s %s %s %s\n", m->name, fmt_value(v[0], sizeof(v[0]), m->name, rt_median(m->ns, m->n)),
+			       fmt_value(v[1], sizeof(v[1]), m->name, rt_mad(m->ns, m->n)),
+			       fmt_value(v[2], sizeof(v[2]), m->name, rt_quantile(m->ns, m->n, 0)),
+			       fmt_value(v[3], sizeof(v[3]), m->name, rt_quantile(m->ns, m->n, 1)));
 		}
 	}
 	rt_bench_release(&b);
@@ -399,14 +432,108 @@ static double machine_drift(const struct rt_bench *base, const struct rt_bench *
 static bool any_regressed(const struct rt_cmp *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (rows[i].regressed)
+		if (rows[i].judged && rows[i].regressed)
+			return true;
+	return false;
+}
+
+static bool any_undecided(const struct rt_cmp *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].undecided)
 			return true;
 	return false;
 }
 
 static const char *verdict(const struct rt_cmp *c)
 {
-	return !c->compared ? "not compared" : c->regressed ? "regressed" : c->improved ? "improved" : "ok";
+	if (!c->compared)
+		return "not compared";
+	if (!c->judged)
+		return c->regressed ? "higher" : c->improved ? "lower" : "same";
+	return c->regressed ? "regressed" : c->undecided ? "undecided" : c->improved ? "improved" : "ok";
+}
+
+/* "cpu,nowait" -> RT_M_CPU | RT_M_NOWAIT; 0 when a word is unknown */
+static unsigned parse_kinds(const char *s)
+{
+	static const struct { const char *name; unsigned kind; } k[] = {
+		{ "wall", RT_M_WALL }, { "cpu", RT_M_CPU }, { "nowait", RT_M_NOWAIT },
+	};
+	char *copy = xstrdup(s), *save = NULL;
+	unsigned kinds = 0;
+
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(k) / sizeof(k[0]) && strcmp(w, k[i].name) != 0; i++)
+			;
+		if (i == sizeof(k) / sizeof(k[0])) {
+			kinds = 0;
+			break;
+		}
+		kinds |= k[i].kind;
+	}
+	free(copy);
+	return kinds;
+}
+
+static json_t *kinds_json(unsigned kinds)
+{
+	json_t *a = json_array();
+
+	if (kinds & RT_M_CPU)
+		json_array_append_new(a, json_string("cpu"));
+	if (kinds & RT_M_NOWAIT)
+		json_array_append_new(a, json_string("nowait"));
+	if (kinds & RT_M_WALL)
+		json_array_append_new(a, json_string("wall"));
+	return a;
+}
+
+/* Whether the bench has any metric of these kinds. */
+static bool has_kind(const struct rt_bench *b, unsigned kinds)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (rt_metric_kind(b->m[i].name) & kinds)
+			return true;
+	return false;
+}
+
+/* One round of the check: N runs, more while a judged metric is undecided (up to max_runs), compared. */
+static int check_round(const struct sampling *s, const struct rt_bench *base, struct rt_bench *cur, double threshold,
+		       double min_delta, bool drift_ok, unsigned kinds, int max_runs, json_t *flags, struct rt_drift *d,
+		       double *drift, struct rt_cmp **rows, size_t *n, struct rt_err *err)
+{
+	if (sample(s, cur, err) != 0)
+		return -1;
+	for (;;) {
+		*drift = (kinds & RT_M_WALL) ? machine_drift(base, cur, drift_ok, flags, d) : 1;
+		if ((kinds & RT_M_WALL) && !drift_ok)
+			rt_bench_drift(base, cur, d);
+		*n = rt_bench_compare(base, cur, threshold, min_delta, *drift, kinds, rows);
+		flags = NULL; /* said once */
+		if (!any_undecided(*rows, *n) || (int)cur->runs >= max_runs)
+			return 0;
+		{
+			struct sampling more = *s;
+			struct rt_bench extra;
+
+			if ((int)cur->runs + more.runs > max_runs)
+				more.runs = max_runs - (int)cur->runs;
+			if (more.runs < 1 || sample(&more, &extra, err) != 0) {
+				if (more.runs < 1)
+					return 0;
+				free(*rows);
+				*rows = NULL;
+				return -1;
+			}
+			rt_bench_merge(cur, &extra);
+			rt_bench_release(&extra);
+		}
+		free(*rows);
+		*rows = NULL;
+	}
 }
 
 int cmd_check(int argc, char **argv)
@@ -415,6 +542,8 @@ int cmd_check(int argc, char **argv)
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "min-delta", required_argument, NULL, OPT_MIN_DELTA },
+		{ "metric", required_argument, NULL, OPT_METRIC },
+		{ "max-runs", required_argument, NULL, OPT_MAX_RUNS },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
 		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
@@ -425,17 +554,19 @@ int cmd_check(int argc, char **argv)
 	};
 	struct sampling s = { .runs = 10 };
 	struct rt_err err = { 0 };
-	struct rt_bench base, cur;
-	struct rt_cmp *rows;
-	struct rt_drift d;
+	struct rt_bench base, cur = { 0 };
+	struct rt_cmp *rows = NULL;
+	struct rt_drift d = { 0 };
 	const char *path = NULL;
-	/* 5 ms: between two sessions of traced runs, kernel-heavy phases (exec, runtime.schedinit) drift
-	 * together by up to ~20% (about 2-2.6 ms measured here, on an idle VM), a shift the bootstrap of
-	 * one session cannot see; 5 ms keeps that out and still catches a few-ms regression. */
-	double threshold = 0.10, min_delta = 5e6, drift;
+	/* 2 ms: CPU time and wall-less-wait of a phase vary by well under a millisecond between runs and
+	 * sessions here (it is machine load that moves wall time, by up to ~1.45x in the trap-heavy phases);
+	 * 2 ms still keeps a phase of microseconds doubling from counting. */
+	double threshold = 0.10, min_delta = 2e6, drift = 1;
 	bool as_json = false, confirm = true, drift_ok = true;
+	unsigned kinds = 0;
+	int max_runs = 0;
 	json_t *flags, *regressed, *unconfirmed;
-	size_t n, first_runs = 0;
+	size_t n = 0, first_runs = 0;
 	int c, rc;
 
 	opterr = 0;
@@ -450,6 +581,19 @@ int cmd_check(int argc, char **argv)
 			if (!parse_duration(optarg, &min_delta))
 				return cmd_usage_error("check", "--min-delta wants a duration such as 1ms or 500us, not '%s'", optarg);
 			continue;
+		case OPT_METRIC:
+			if (!(kinds = parse_kinds(optarg)))
+				return cmd_usage_error("check", "--metric wants cpu, nowait, wall or a comma list of them, not '%s'", optarg);
+			continue;
+		case OPT_MAX_RUNS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 3 || v > 100000)
+				return cmd_usage_error("check", "--max-runs wants a number of runs, at least 3, not '%s'", optarg);
+			max_runs = (int)v;
+			continue;
+		}
 		case OPT_JSON: as_json = true; continue;
 		case OPT_NO_CONFIRM: confirm = false; continue;
 		case OPT_NO_DRIFT: drift_ok = false; continue;
@@ -467,6 +611,10 @@ int cmd_check(int argc, char **argv)
 		return cmd_usage_error("check", "missing --baseline FILE");
 	if ((rc = program_args("check", argc, argv, &s)) != 0)
 		return rc;
+	if (!max_runs)
+		max_runs = 3 * s.runs;
+	if (max_runs < s.runs)
+		return cmd_usage_error("check", "--max-runs %d is fewer than -n %d", max_runs, s.runs);
 	if (rt_bench_load(path, &base, &err) != 0)
 		return rt_err_report(&err);
 	{
@@ -483,32 +631,40 @@ int cmd_check(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (sample(&s, &cur, &err) != 0) {
-		rt_bench_release(&base);
-		return rt_err_report(&err);
-	}
+	/* Under ptrace every syscall stops the program until rt0trace has handled it; on a busy machine
+	 * rt0trace waits for a CPU too, and that lands in the program's wall time as time neither on a CPU
+	 * nor on its runqueue: nowait would judge the machine. The other engines do not stop it. */
+	if (!kinds)
+		kinds = strcmp(s.engine->name, "ptrace") == 0 ? RT_M_CPU : RT_M_CPU | RT_M_NOWAIT;
 	flags = json_array();
-	drift = machine_drift(&base, &cur, drift_ok, flags, &d);
-	n = rt_bench_compare(&base, &cur, threshold, min_delta, drift, &rows);
 	regressed = json_array();
 	unconfirmed = json_array();
+	if (!(kinds & RT_M_WALL) && !has_kind(&base, kinds)) {
+		json_array_append_new(flags, json_sprintf("the baseline '%s' has no CPU accounts (recorded by an older rt0trace, "
+							  "or an engine that gives none): judged on wall time", path));
+		kinds = RT_M_WALL;
+	}
+	if (check_round(&s, &base, &cur, threshold, min_delta, drift_ok, kinds, max_runs, flags, &d, &drift, &rows, &n, &err) != 0) {
+		rc = rt_err_report(&err);
+		goto out;
+	}
 	flag_env(base.env, cur.env, flags);
 	if (confirm && any_regressed(rows, n))
 		first_runs = cur.runs;
 	if (first_runs) { /* a second round: the table and the verdict are its, regressions confirmed by both */
-		struct rt_bench again;
-		struct rt_cmp *rows2;
-		size_t n2;
+		struct rt_bench again = { 0 };
+		struct rt_cmp *rows2 = NULL;
+		size_t n2 = 0;
 
-		if (sample(&s, &again, &err) != 0) {
+		if (check_round(&s, &base, &again, threshold, min_delta, drift_ok, kinds, max_runs, NULL, &d, &drift, &rows2, &n2,
+				&err) != 0) {
+			rt_bench_release(&again);
 			rc = rt_err_report(&err);
 			goto out;
 		}
-		drift = machine_drift(&base, &again, drift_ok, NULL, &d);
-		n2 = rt_bench_compare(&base, &again, threshold, min_delta, drift, &rows2);
 		rt_bench_confirm(rows2, n2, rows, n);
 		for (size_t i = 0; i < n; i++)
-			if (rows[i].unconfirmed) {
+			if (rows[i].judged && rows[i].unconfirmed) {
 				json_array_append_new(unconfirmed, json_string(rows[i].name));
 				json_array_append_new(flags, json_sprintf("%s looked regressed in the first %zu runs (%.2fx, 95%% CI [%.2f, %.2f]) "
 									  "but not in %zu more: noise from the machine, not the program",
@@ -522,7 +678,7 @@ int cmd_check(int argc, char **argv)
 		n = n2;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (rows[i].regressed)
+		if (rows[i].judged && rows[i].regressed)
 			json_array_append_new(regressed, json_string(rows[i].name));
 	if (as_json) {
 		json_t *o = json_object(), *ms_ = json_array();
@@ -531,20 +687,31 @@ int cmd_check(int argc, char **argv)
 		json_object_set_new(o, "baseline_runs", json_integer((json_int_t)base.runs));
 		json_object_set_new(o, "runs", json_integer((json_int_t)cur.runs));
 		json_object_set_new(o, "rounds", json_integer(first_runs ? 2 : 1));
+		json_object_set_new(o, "judged", kinds_json(kinds));
 		json_object_set_new(o, "threshold", json_real(threshold));
 		json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)min_delta));
+		json_object_set_new(o, "alpha", json_real(RT_BENCH_ALPHA));
+		json_object_set_new(o, "max_runs", json_integer(max_runs));
 		json_object_set_new(o, "drift", d.factor > 0 ? json_pack("{s:f,s:I,s:I,s:b}", "factor", d.factor, "baseline_ns",
 									 (json_int_t)d.base_ns, "now_ns", (json_int_t)d.cur_ns,
 									 "applied", drift > 1)
 							: json_null());
 		for (size_t i = 0; i < n; i++) {
 			json_t *m = json_object();
+			const char *unit = rt_metric_unit(rows[i].name);
+			bool ns = strcmp(unit, "ns") == 0;
 
 			json_object_set_new(m, "name", json_string(rows[i].name));
-			json_object_set_new(m, "baseline_median_ns", json_integer((json_int_t)rows[i].base_ns));
-			json_object_set_new(m, "median_ns", json_integer((json_int_t)rows[i].cur_ns));
+			json_object_set_new(m, "kind", json_string(rt_metric_kind(rows[i].name) == RT_M_CPU ? "cpu"
+								   : rt_metric_kind(rows[i].name) == RT_M_NOWAIT ? "nowait"
+								   : rt_metric_kind(rows[i].name) == RT_M_RUN ? "run" : "wall"));
+			json_object_set_new(m, "unit", json_string(unit));
+			json_object_set_new(m, ns ? "baseline_median_ns" : "baseline_median", json_integer((json_int_t)rows[i].base_ns));
+			json_object_set_new(m, ns ? "median_ns" : "median", json_integer((json_int_t)rows[i].cur_ns));
 			json_object_set_new(m, "ratio", rows[i].compared ? json_real(rows[i].ratio) : json_null());
 			json_object_set_new(m, "ci95", rows[i].compared ? json_pack("[f,f]", rows[i].lo, rows[i].hi) : json_null());
+			json_object_set_new(m, "p", rows[i].compared ? json_real(rows[i].p_up) : json_null());
+			json_object_set_new(m, "judged", json_boolean(rows[i].judged));
 			json_object_set_new(m, "verdict", json_string(verdict(&rows[i])));
 			json_array_append_new(ms_, m);
 		}
@@ -558,32 +725,39 @@ int cmd_check(int argc, char **argv)
 		json_decref(o);
 	} else {
 		size_t k;
-		json_t *fl;
+		json_t *fl, *jk = kinds_json(kinds);
+		char judged[64] = "", vb[32], vc[32];
 
-		printf("rt0trace check: %zu runs of %s against %s (%zu runs), threshold %.0f%%, min delta %.3f ms\n", cur.runs,
-		       s.argv[0], path, base.runs, threshold * 100, ms(min_delta));
+		json_array_foreach(jk, k, fl)
+			snprintf(judged + strlen(judged), sizeof(judged) - strlen(judged), "%s%s", k ? "," : "", json_string_value(fl));
+		json_decref(jk);
+		printf("rt0trace check: %zu runs of %s against %s (%zu runs), judging %s: threshold %.0f%%, min delta %.3f ms, "
+		       "p < %.2f\n", cur.runs, s.argv[0], path, base.runs, judged, threshold * 100, ms(min_delta), RT_BENCH_ALPHA);
 		if (drift > 1)
 			printf("  (machine drift: the Go runtime's bootstrap took %.2fx the baseline's, %.3f -> %.3f ms; a phase must exceed that too)\n",
 			       d.factor, ms(d.base_ns), ms(d.cur_ns));
 		if (first_runs)
 			printf("  (the first %zu runs regressed; these are %zu more, and a phase counts only when both rounds regressed)\n",
 			       first_runs, cur.runs);
-		printf("  %-44s %11s %11s %7s  %-16s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "verdict");
+		printf("  %-44s %11s %11s %7s  %-16s %8s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "p", "verdict");
 		for (size_t i = 0; i < n; i++) {
 			const struct rt_cmp *r = &rows[i];
-			char ci[32] = "-";
+			char ci[32] = "-", p[16] = "-";
 
-			if (r->compared)
+			if (r->compared) {
 				snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->lo, r->hi);
-			printf("  %-44.44s %8.3f ms %8.3f ms %6.2fx  %-16s %s\n", r->name, ms(r->base_ns), ms(r->cur_ns),
-			       r->compared ? r->ratio : 0.0, ci, r->regressed ? "REGRESSED" : verdict(r));
+				snprintf(p, sizeof(p), "%.4f", r->p_up);
+			}
+			printf("  %-44.44s %s %s %6.2fx  %-16s %8s %s\n", r->name, fmt_value(vb, sizeof(vb), r->name, r->base_ns),
+			       fmt_value(vc, sizeof(vc), r->name, r->cur_ns), r->compared ? r->ratio : 0.0, ci, p,
+			       r->judged && r->regressed ? "REGRESSED" : verdict(r));
 		}
 		json_array_foreach(flags, k, fl)
 			printf("flagged: %s\n", json_string_value(fl));
 		if (json_array_size(regressed)) {
 			printf("regressed beyond %.0f%%:", threshold * 100);
 			for (size_t i = 0, m = 0; i < n; i++)
-				if (rows[i].regressed)
+				if (rows[i].judged && rows[i].regressed)
 					printf("%s %s (%+.3f ms, %.2fx)", m++ ? "," : "", rows[i].name, ms(rows[i].cur_ns - rows[i].base_ns),
 					       rows[i].ratio);
 			putchar('\n');

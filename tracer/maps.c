@@ -79,15 +79,17 @@ static void map_entry(const struct rt_map *mp, void *arg)
 	json_array_append_new(arg, m);
 }
 
-/* The process's resident set now (/proc/PID/statm's second field, in pages), as "rss_kb". */
+/* The process's resident set now and its peak since its exec (/proc/PID/status VmRSS and VmHWM: the
+ * peak is the address space's own, which a new image starts afresh, unlike wait4's ru_maxrss, which
+ * also holds the tracer's forked copy before the exec), as "rss_kb" and "hwm_kb". */
 static void rss_kb(json_t *e, pid_t pid)
 {
-	char path[64], buf[128];
-	unsigned long long size, resident;
+	char path[64], buf[4096], *l;
+	unsigned long long v;
 	int fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -95,8 +97,10 @@ static void rss_kb(json_t *e, pid_t pid)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &size, &resident) == 2)
-		json_object_set_new(e, "rss_kb", json_integer((json_int_t)(resident * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024)));
+	if ((l = strstr(buf, "\nVmRSS:")) && sscanf(l + 7, "%llu", &v) == 1)
+		json_object_set_new(e, "rss_kb", json_integer((json_int_t)v));
+	if ((l = strstr(buf, "\nVmHWM:")) && sscanf(l + 7, "%llu", &v) == 1)
+		json_object_set_new(e, "hwm_kb", json_integer((json_int_t)v));
 }
 
 json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)

@@ -990,6 +990,8 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		goto out;
 	}
 	thr_add(&t, pid, pid);
+	/* a task's account starts at zero at its fork, which t0 follows at once */
+	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid };
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);

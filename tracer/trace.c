@@ -70,6 +70,9 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "argv", a);
 	json_object_set_new(h, "binary", binary ? binary : json_null());
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
+	if (t->t0_sched.tid > 0)
+		json_object_set_new(h, "sched", json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns",
+							  (json_int_t)t->t0_sched.cpu_ns, "wait_ns", (json_int_t)t->t0_sched.wait_ns));
 	put_line(t, h, true);
 	json_decref(h);
 	/* From here on the trace is worth reading, even if rt0trace is killed: at its path it goes. */

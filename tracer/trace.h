@@ -33,6 +33,12 @@ struct rt_trace {
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
 			      * as the engine saw it (released from its hold to reaped) */
+	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):
+			      * the header's "sched" {"tid","cpu_ns","wait_ns"}, where the exec phase's
+			      * CPU time and wait begin; tid 0: not known */
+		int tid;
+		uint64_t cpu_ns, wait_ns;
+	} t0_sched;
 	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
 		bool valid;
 		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;

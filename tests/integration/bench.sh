@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# rt0trace bench / check: the spin fixture's package init spins for RT0_SPIN_MS. A baseline at 20 ms;
-# then 10 unchanged reruns must all pass and 10 reruns with a deliberate +30 ms must all fail naming
-# that package's phase; a burst of slow runs in one round only is noise (the confirmation round). Plus the JSON output, the environment flags, and every bad input.
+# rt0trace bench / check: the spin fixture's package init spins for RT0_SPIN_MS (wall clock) and then
+# does RT0_SPIN_WORK_MS of fixed CPU work. A baseline at 20 ms of work; then, with two busy loops of the
+# test's own taking the machine's two CPUs from it, 10 unchanged reruns must all pass and 10 reruns with
+# +30 ms of CPU work must all fail naming that package's phase; a burst of slow runs in one round only is
+# noise (the confirmation round); a baseline without CPU accounts is judged on wall time, flagged; the
+# machine-drift allowance of --metric wall. Plus the JSON output, the environment flags, and every bad
+# input.
 . "$(dirname "$0")/lib/common.bash"
 need_fixture spin
 need_fixture ccrash
@@ -9,102 +13,124 @@ R=$RT0TRACE
 FX=$RT0_FIXTURES
 need_ptrace
 PHASE="init example.com/spin/slow"
+BUSY=()
+trap 'kill "${BUSY[@]}" 2>/dev/null; [ -n "${RT0_KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
-RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/base.json" -- "$FX/spin" > "$TMP/bench.txt" || die "bench exit $?: $(cat "$TMP/bench.txt")"
+RT0_SPIN_WORK_MS=20 "$R" bench -n 10 -o "$TMP/base.json" -- "$FX/spin" > "$TMP/bench.txt" || die "bench exit $?: $(cat "$TMP/bench.txt")"
 jq -e --arg p "$PHASE" '.format == "rt0trace-baseline" and .runs == 10 and
     ([.metrics[] | select(.name == "startup" or .name == $p) | .samples_ns | length] == [10, 10]) and
-    ([.metrics[] | select(.name == $p)][0].median_ns >= 20000000) and
+    ([.metrics[] | select(.name == $p)][0].median_ns >= 15000000) and
     (.environment | .cpus > 0 and (.binary_sha256 | length) == 64 and .build_id != null and .kernel != null)' "$TMP/base.json" >/dev/null \
   || die "baseline: $(jq -c '{runs, env: .environment, m: [.metrics[] | {name, median_ns, n: (.samples_ns | length)}]}' "$TMP/base.json")"
 grep -q "^  $PHASE " "$TMP/bench.txt" || die "bench output lacks the spinning phase: $(cat "$TMP/bench.txt")"
 pass "bench: 10 runs, startup and $PHASE ($(jq -r --arg p "$PHASE" '.metrics[] | select(.name == $p) | .median_ns / 1e6 | floor' "$TMP/base.json") ms) with every sample, environment and build ID"
 
-for i in $(seq 10); do
-  RT0_SPIN_MS=20 "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/same.$i.txt"
-  rc=$?
-  [ "$rc" -eq 0 ] || die "unchanged rerun $i: check exit $rc: $(cat "$TMP/same.$i.txt")"
-  grep -q '^no phase regressed beyond 10%$' "$TMP/same.$i.txt" || die "unchanged rerun $i: $(tail -n 2 "$TMP/same.$i.txt")"
-done
-pass "unchanged reruns: 10 of 10 pass (exit 0)"
+jq -e --arg p "$PHASE" '[.metrics[] | select(.name == "cpu:" + $p or .name == "nowait:" + $p or .name == "cpu:startup"
+    or .name == "run:cpu" or .name == "run:rss_at_main") | .samples_ns // .samples | length] == [10, 10, 10, 10, 10]
+    and ([.metrics[] | select(.name == "run:rss_at_main")][0].unit == "KiB")' "$TMP/base.json" >/dev/null \
+  || die "baseline: no CPU accounts: $(jq -c '[.metrics[] | .name]' "$TMP/base.json")"
+pass "bench: each phase's CPU time (cpu:) and wall less CPU wait (nowait:), the run's resources (run:, KiB and counts)"
 
-for i in $(seq 10); do
-  RT0_SPIN_MS=50 "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/slow.$i.txt"
-  rc=$?
-  [ "$rc" -eq 1 ] || die "+30 ms rerun $i: check exit $rc, want 1: $(cat "$TMP/slow.$i.txt")"
-  grep -q "^regressed beyond 10%:.* $PHASE (+[23][0-9]\.[0-9]* ms" "$TMP/slow.$i.txt" || die "+30 ms rerun $i does not name $PHASE: $(tail -n 1 "$TMP/slow.$i.txt")"
-  grep -q "^  $PHASE .* REGRESSED$" "$TMP/slow.$i.txt" || die "+30 ms rerun $i: the phase row is not marked: $(cat "$TMP/slow.$i.txt")"
-done
-pass "+30 ms in $PHASE: 10 of 10 flagged (exit 1), naming that phase"
-
-# A regression must show twice: a burst of slow runs that lasts only the first round is flagged as noise
-# and passes; without the confirmation round it fails; a burst lasting both rounds fails.
-echo 0 > "$TMP/burst"
-RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
-  "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.txt"
-rc=$?
-[ "$rc" -eq 0 ] && [ "$(cat "$TMP/burst")" = 20 ] || die "a one-round burst: exit $rc after $(cat "$TMP/burst") runs: $(cat "$TMP/burst.txt")"
-grep -q "^flagged: $PHASE looked regressed in the first 10 runs (2\.[0-9]*x, 95% CI \[.*\]) but not in 10 more: noise from the machine" "$TMP/burst.txt" \
-  && grep -q '^  (the first 10 runs regressed; these are 10 more' "$TMP/burst.txt" && grep -q '^no phase regressed beyond 10%$' "$TMP/burst.txt" \
-  || die "a one-round burst: $(cat "$TMP/burst.txt")"
-echo 0 > "$TMP/burst"
-RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
-  "$R" check --json --no-confirm --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.json"
-rc=$?
-[ "$rc" -eq 1 ] && [ "$(cat "$TMP/burst")" = 10 ] && jq -e --arg p "$PHASE" '.rounds == 1 and (.regressed | index($p)) != null and .unconfirmed == []' "$TMP/burst.json" >/dev/null \
-  || die "a one-round burst with --no-confirm: exit $rc after $(cat "$TMP/burst") runs: $(jq -c '{rounds, regressed, unconfirmed}' "$TMP/burst.json")"
-echo 0 > "$TMP/burst"
-RT0_SPIN_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=20 RT0_SPIN_BURST_MS=50 \
-  "$R" check --json --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst2.json"
-rc=$?
-[ "$rc" -eq 1 ] && jq -e --arg p "$PHASE" '.rounds == 2 and (.regressed | index($p)) != null and .unconfirmed == [] and .runs == 10' "$TMP/burst2.json" >/dev/null \
-  || die "a two-round burst: exit $rc: $(jq -c '{rounds, regressed, unconfirmed, flags}' "$TMP/burst2.json")"
-pass "a regression must show in two rounds: a one-round burst passes (flagged as noise), fails with --no-confirm; a two-round one fails"
-
-# Machine drift: a fresh baseline made to look recorded on a quieter day (every phase but the spinning
-# one, whose length is wall-clock time, at 0.6x): the runtime bootstrap's slowdown is allowed for, and an unchanged
-# rerun passes saying so; judged raw (--no-drift) it regresses. A +30 ms init still shows beyond it.
+# Machine drift (--metric wall only, for quiet machines: before the busy loops start, with the 5 ms
+# minimum delta wall time needs between sessions): a fresh baseline made to look recorded on a quieter day (every wall
+# phase but the spinning one, whose length is wall-clock time, at 0.6x): the runtime bootstrap's slowdown
+# is allowed for, and an unchanged rerun passes saying so; judged raw (--no-drift) it regresses. A +30 ms
+# init still shows beyond it.
 RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/now.json" -- "$FX/spin" > /dev/null || die "bench for the drift baseline failed"
-jq --arg p "$PHASE" '.metrics |= map(if .name == $p then . else
+jq --arg p "$PHASE" '.metrics |= map(if .name == $p or (.name | test(":")) then . else
     (.samples_ns |= map(. * 0.6 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.6 | floor) end)' \
   "$TMP/now.json" > "$TMP/quiet.json"
-RT0_SPIN_MS=20 "$R" check --baseline "$TMP/quiet.json" -n 10 -- "$FX/spin" > "$TMP/drift.txt"
+RT0_SPIN_MS=20 "$R" check --metric wall --min-delta 5ms --baseline "$TMP/quiet.json" -n 10 -- "$FX/spin" > "$TMP/drift.txt"
 rc=$?
 [ "$rc" -eq 0 ] && grep -q "^  (machine drift: the Go runtime's bootstrap took [1-9]\.[0-9][0-9]x the baseline's, .* ms; a phase must exceed that too)$" "$TMP/drift.txt" \
   || die "an unchanged rerun against a quieter day's baseline: exit $rc: $(cat "$TMP/drift.txt")"
-RT0_SPIN_MS=20 "$R" check --json --no-drift --no-confirm --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift.json"
+RT0_SPIN_MS=20 "$R" check --metric wall --min-delta 5ms --json --no-drift --no-confirm --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift.json"
 rc=$?
 [ "$rc" -eq 1 ] && jq -e '(.regressed | index("startup")) != null and .drift.applied == false and .drift.factor > 1.1' "$TMP/drift.json" >/dev/null \
   || die "--no-drift against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift.json")"
-RT0_SPIN_MS=50 "$R" check --json --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift-slow.json"
+RT0_SPIN_MS=50 "$R" check --metric wall --min-delta 5ms --json --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift-slow.json"
 rc=$?
 [ "$rc" -eq 1 ] && jq -e --arg p "$PHASE" '(.regressed | index($p)) != null and .drift.applied' "$TMP/drift-slow.json" >/dev/null \
   || die "+30 ms against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift-slow.json")"
 pass "machine drift: the runtime bootstrap's slowdown is allowed for (an unchanged rerun passes; raw it regresses); +30 ms still shows"
 
+# From here on the machine is busy: two loops of our own take both CPUs, for every check that follows
+for _ in 1 2; do
+  (exec yes > /dev/null) &
+  BUSY+=($!)
+done
+for i in $(seq 10); do
+  RT0_SPIN_WORK_MS=20 "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/same.$i.txt"
+  rc=$?
+  [ "$rc" -eq 0 ] || die "unchanged rerun $i, two busy loops: check exit $rc: $(cat "$TMP/same.$i.txt")"
+  grep -q '^no phase regressed beyond 10%$' "$TMP/same.$i.txt" || die "unchanged rerun $i: $(tail -n 2 "$TMP/same.$i.txt")"
+done
+pass "unchanged reruns with two busy loops running: 10 of 10 pass (exit 0)"
+
+for i in $(seq 10); do
+  RT0_SPIN_WORK_MS=50 "$R" check --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/slow.$i.txt"
+  rc=$?
+  [ "$rc" -eq 1 ] || die "+30 ms CPU rerun $i, two busy loops: check exit $rc, want 1: $(cat "$TMP/slow.$i.txt")"
+  grep -q "^regressed beyond 10%:.* cpu:$PHASE (+[2-5][0-9]\.[0-9]* ms" "$TMP/slow.$i.txt" || die "+30 ms CPU rerun $i does not name $PHASE: $(tail -n 1 "$TMP/slow.$i.txt")"
+  grep -q "^  cpu:$PHASE .* REGRESSED$" "$TMP/slow.$i.txt" || die "+30 ms CPU rerun $i: the phase row is not marked: $(cat "$TMP/slow.$i.txt")"
+done
+pass "+30 ms of CPU work in $PHASE, two busy loops running: 10 of 10 flagged (exit 1), naming that phase"
+
+# A regression must show twice: a burst of slow runs that lasts only the first round is flagged as noise
+# and passes; without the confirmation round it fails; a burst lasting both rounds fails.
+echo 0 > "$TMP/burst"
+RT0_SPIN_WORK_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
+  "$R" check --metric cpu --max-runs 10 --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.txt"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(cat "$TMP/burst")" = 20 ] || die "a one-round burst: exit $rc after $(cat "$TMP/burst") runs: $(cat "$TMP/burst.txt")"
+grep -q "^flagged: cpu:$PHASE looked regressed in the first 10 runs ([1-9]\.[0-9]*x, 95% CI \[.*\]) but not in 10 more: noise from the machine" "$TMP/burst.txt" \
+  && grep -q '^  (the first 10 runs regressed; these are 10 more' "$TMP/burst.txt" && grep -q '^no phase regressed beyond 10%$' "$TMP/burst.txt" \
+  || die "a one-round burst: $(cat "$TMP/burst.txt")"
+echo 0 > "$TMP/burst"
+RT0_SPIN_WORK_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=10 RT0_SPIN_BURST_MS=50 \
+  "$R" check --metric cpu --max-runs 10 --json --no-confirm --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst.json"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(cat "$TMP/burst")" = 10 ] && jq -e --arg p "cpu:$PHASE" '.rounds == 1 and (.regressed | index($p)) != null and .unconfirmed == []' "$TMP/burst.json" >/dev/null \
+  || die "a one-round burst with --no-confirm: exit $rc after $(cat "$TMP/burst") runs: $(jq -c '{rounds, regressed, unconfirmed}' "$TMP/burst.json")"
+echo 0 > "$TMP/burst"
+RT0_SPIN_WORK_MS=20 RT0_SPIN_BURST_FILE="$TMP/burst" RT0_SPIN_BURST=20 RT0_SPIN_BURST_MS=50 \
+  "$R" check --metric cpu --max-runs 10 --json --baseline "$TMP/base.json" -n 10 -- "$FX/spin" > "$TMP/burst2.json"
+rc=$?
+[ "$rc" -eq 1 ] && jq -e --arg p "cpu:$PHASE" '.rounds == 2 and (.regressed | index($p)) != null and .unconfirmed == [] and .runs == 10' "$TMP/burst2.json" >/dev/null \
+  || die "a two-round burst: exit $rc: $(jq -c '{rounds, regressed, unconfirmed, flags}' "$TMP/burst2.json")"
+pass "a regression must show in two rounds: a one-round burst passes (flagged as noise), fails with --no-confirm; a two-round one fails"
+
 # JSON output, and a baseline from another binary is flagged
-RT0_SPIN_MS=50 "$R" check --json --baseline "$TMP/base.json" -n 5 -- "$FX/spin" > "$TMP/slow.json"
+RT0_SPIN_WORK_MS=50 "$R" check --json --baseline "$TMP/base.json" -n 5 -- "$FX/spin" > "$TMP/slow.json"
 [ $? -eq 1 ] || die "check --json on the slow run did not exit 1"
-jq -e --arg p "$PHASE" '(.regressed | index($p)) != null and .runs == 5 and .flags == [] and
-    ([.metrics[] | select(.name == $p)][0] | .verdict == "regressed" and .ci95[0] > 1.1 and .ratio > 1.5)' "$TMP/slow.json" >/dev/null \
+jq -e --arg p "cpu:$PHASE" '(.regressed | index($p)) != null and .runs >= 5 and .flags == [] and .judged == ["cpu"] and
+    ([.metrics[] | select(.name == $p)][0] | .verdict == "regressed" and .kind == "cpu" and .judged and .p < 0.01
+     and .ci95[0] > 1.1 and .ratio > 1.5)
+    and ([.metrics[] | select(.name == "run:rss_at_main")][0] | .unit == "KiB" and .judged == false)' "$TMP/slow.json" >/dev/null \
   || die "check --json: $(jq -c '{regressed, flags, m: [.metrics[] | select(.verdict != "ok")]}' "$TMP/slow.json")"
-pass "check --json names the regressed phase with its ratio and 95% CI"
+pass "check --json names the regressed phase with its kind, ratio, 95% CI and p-value"
+jq '.metrics |= map(select(.name | test("^(cpu|nowait):") | not))' "$TMP/base.json" > "$TMP/old.json"
+RT0_SPIN_WORK_MS=20 "$R" check --json --baseline "$TMP/old.json" -n 5 -- "$FX/spin" > "$TMP/old.out"
+jq -e '.judged == ["wall"] and (.flags | map(test("has no CPU accounts")) | any)' "$TMP/old.out" >/dev/null \
+  || die "a baseline without CPU accounts: $(jq -c '{judged, flags}' "$TMP/old.out")"
+pass "a baseline without CPU accounts (an older rt0trace) is judged on wall time, flagged"
 cp "$FX/spin" "$TMP/spin-copy" && printf 'x' >> "$TMP/spin-copy"
-RT0_SPIN_MS=20 "$R" check --baseline "$TMP/base.json" -n 3 -- "$TMP/spin-copy" > "$TMP/other.txt"
+RT0_SPIN_WORK_MS=20 "$R" check --baseline "$TMP/base.json" -n 3 -- "$TMP/spin-copy" > "$TMP/other.txt"
 grep -q '^flagged: the baseline was recorded from another binary' "$TMP/other.txt" || die "another binary not flagged: $(cat "$TMP/other.txt")"
 jq '.environment.hostname = "elsewhere" | .environment.cpus = 64' "$TMP/base.json" > "$TMP/elsewhere.json"
-RT0_SPIN_MS=20 "$R" check --baseline "$TMP/elsewhere.json" -n 3 -- "$FX/spin" > "$TMP/machine.txt"
+RT0_SPIN_WORK_MS=20 "$R" check --baseline "$TMP/elsewhere.json" -n 3 -- "$FX/spin" > "$TMP/machine.txt"
 grep -q '^flagged: the baseline was recorded on another machine (hostname "elsewhere", now .*cpus 64, now' "$TMP/machine.txt" \
   || die "another machine not flagged: $(grep flagged "$TMP/machine.txt")"
 pass "a baseline from another binary or another machine is flagged"
 
 # The eBPF engine: the baseline records it and check takes it from there (a +30 ms init still shows).
 if "$R" run --engine ebpf -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"; then
-  RT0_SPIN_MS=20 "$R" bench --engine ebpf -n 5 -o "$TMP/ebpf.json" -- "$FX/spin" > "$TMP/ebpf.txt" || die "bench --engine ebpf exit $?: $(cat "$TMP/ebpf.txt")"
-  jq -e --arg p "$PHASE" '.engine == "ebpf" and .runs == 5 and ([.metrics[] | select(.name == $p)][0].median_ns >= 20000000)' \
+  RT0_SPIN_WORK_MS=20 "$R" bench --engine ebpf -n 5 -o "$TMP/ebpf.json" -- "$FX/spin" > "$TMP/ebpf.txt" || die "bench --engine ebpf exit $?: $(cat "$TMP/ebpf.txt")"
+  jq -e --arg p "$PHASE" '.engine == "ebpf" and .runs == 5 and ([.metrics[] | select(.name == $p)][0].median_ns >= 15000000)' \
     "$TMP/ebpf.json" >/dev/null || die "ebpf baseline: $(jq -c '{engine, runs, m: [.metrics[] | {name, median_ns}]}' "$TMP/ebpf.json")"
-  RT0_SPIN_MS=50 "$R" check --baseline "$TMP/ebpf.json" -n 5 -- "$FX/spin" > "$TMP/ebpf-slow.txt"
+  RT0_SPIN_WORK_MS=50 "$R" check --baseline "$TMP/ebpf.json" -n 5 -- "$FX/spin" > "$TMP/ebpf-slow.txt"
   rc=$?
-  [ "$rc" -eq 1 ] && grep -q "^regressed beyond 10%:.* $PHASE (+[23][0-9]\.[0-9]* ms" "$TMP/ebpf-slow.txt" \
+  [ "$rc" -eq 1 ] && grep -q "^regressed beyond 10%:.* cpu:$PHASE (+[2-5][0-9]\.[0-9]* ms" "$TMP/ebpf-slow.txt" \
     || die "check of an ebpf baseline (+30 ms): exit $rc: $(tail -n 1 "$TMP/ebpf-slow.txt")"
   pass "bench --engine ebpf records the engine; check uses it and names a +30 ms init (exit 1)"
 else
@@ -123,6 +149,14 @@ expect_error 3 "rt0trace: '$TMP/notbase.json' is not an rt0trace baseline (writt
 expect_exit 2 "check: bad threshold" -- "$R" check --baseline "$TMP/base.json" --threshold lots -- "$FX/spin"
 expect_exit 2 "check: bad --min-delta" -- "$R" check --baseline "$TMP/base.json" --min-delta 3parsecs -- "$FX/spin"
 expect_exit 2 "check: no --baseline" -- "$R" check -- "$FX/spin"
+expect_exit 2 "check: bad --metric" -- "$R" check --baseline "$TMP/base.json" --metric speed -- "$FX/spin"
+expect_exit 2 "check: --max-runs below -n" -- "$R" check --baseline "$TMP/base.json" -n 10 --max-runs 5 -- "$FX/spin"
+head -c 300 "$TMP/base.json" > "$TMP/cut.json"
+expect_exit 3 "check: a truncated baseline" -- "$R" check --baseline "$TMP/cut.json" -- "$FX/spin"
+grep -q "^rt0trace: cannot read the baseline '$TMP/cut.json': " "$TMP/err" || die "truncated baseline: $(cat "$TMP/err")"
+jq '(.metrics[] | select(.name == "run:rss_at_main")) |= (.unit = "ns")' "$TMP/base.json" > "$TMP/unit.json"
+expect_error 3 "rt0trace: '$TMP/unit.json': metric 'run:rss_at_main' is in KiB, not ns" "check: a metric in the wrong unit" \
+  -- "$R" check --baseline "$TMP/unit.json" -- "$FX/spin"
 expect_exit 2 "bench: -n 1" -- "$R" bench -n 1 -o "$TMP/x.json" -- "$FX/spin"
 expect_exit 2 "bench: no -o" -- "$R" bench -- "$FX/spin"
 expect_exit 2 "bench: no PROGRAM" -- "$R" bench -o "$TMP/x.json"

@@ -67,6 +67,7 @@ static void test_bootstrap(void **state)
 static void fill(struct rt_bench *bn, const char *name, const double *v, size_t n)
 {
 	bn->m = realloc(bn->m, (bn->n + 1) * sizeof(*bn->m));
+	memset(&bn->m[bn->n], 0, sizeof(bn->m[bn->n]));
 	bn->m[bn->n].name = strdup(name);
 	bn->m[bn->n].ns = malloc(n * sizeof(double));
 	memcpy(bn->m[bn->n].ns, v, n * sizeof(double));
@@ -100,7 +101,7 @@ static void test_compare(void **state)
 	fill_both(&base, &cur, "faster", fast_b, fast_c);
 	fill(&base, "gone", same_b, 10);
 	fill(&cur, "new", same_c, 2);
-	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, &rows);
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, RT_M_ALL, &rows);
 	assert_int_equal(n, 6);
 	assert_string_equal(rows[0].name, "init slow");
 	assert_true(rows[0].compared && rows[0].regressed && rows[0].ratio > 2.4);
@@ -113,7 +114,7 @@ static void test_compare(void **state)
 	assert_false(rows[5].compared); /* fewer than 3 samples */
 	free(rows);
 	/* a minimum delta of 0 lets the tiny phase count */
-	n = rt_bench_compare(&base, &cur, 0.10, 0, 1, &rows);
+	n = rt_bench_compare(&base, &cur, 0.10, 0, 1, RT_M_ALL, &rows);
 	assert_true(rows[1].regressed);
 	free(rows);
 	rt_bench_release(&base);
@@ -146,15 +147,15 @@ static void test_drift(void **state)
 	assert_false(rt_bench_is_reference("init runtime/debug") || rt_bench_is_reference("exec"));
 	assert_true(rt_bench_drift(&base, &cur, &d));
 	assert_true(fabs(d.factor - 1.4) < 0.01 && fabs(d.base_ns - 12e6) < 0.2e6);
-	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, &rows); /* raw: everything 1.4x is a regression */
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, 1, RT_M_ALL, &rows); /* raw: everything 1.4x is a regression */
 	assert_int_equal(n, 4);
 	assert_true(rows[0].regressed && rows[1].regressed && rows[3].regressed);
 	free(rows);
-	n = rt_bench_compare(&base, &cur, 0.10, 1e6, d.factor, &rows); /* within the drift: only the 2x phase */
+	n = rt_bench_compare(&base, &cur, 0.10, 1e6, d.factor, RT_M_ALL, &rows); /* within the drift: only the 2x phase */
 	assert_true(!rows[0].regressed && !rows[1].regressed && !rows[2].regressed && rows[3].regressed);
 	assert_true(rows[0].ratio > 1.35); /* the ratio shown stays the raw one */
 	free(rows);
-	n = rt_bench_compare(&cur, &base, 0.10, 1e6, 1 / d.factor, &rows); /* a faster machine: as raw */
+	n = rt_bench_compare(&cur, &base, 0.10, 1e6, 1 / d.factor, RT_M_ALL, &rows); /* a faster machine: as raw */
 	assert_true(rows[0].improved && !rows[3].regressed);
 	free(rows);
 	/* no yardstick: a reference metric missing a run, or only on one side */
@@ -183,6 +184,37 @@ static void test_confirm(void **state)
 	assert_true(!again[0].regressed && again[1].regressed && !again[2].regressed && !again[3].regressed);
 }
 
+/* The Mann-Whitney U test against values worked out by hand: the exact permutation distribution for
+ * small samples without ties, the normal approximation with ties. */
+static void test_mann_whitney(void **state)
+{
+	const double lo5[] = { 1, 2, 3, 4, 5 }, hi5[] = { 6, 7, 8, 9, 10 };
+	const double b3[] = { 1, 2, 4 }, c3[] = { 3, 5, 6 };
+	const double same[] = { 7, 7, 7, 7 };
+	double big_b[40], big_c[40];
+
+	(void)state;
+	/* complete separation, 5 and 5: one arrangement of C(10,5) = 252 */
+	assert_float_equal(rt_mann_whitney_greater(lo5, 5, hi5, 5), 1.0 / 252, 1e-12);
+	/* the other way round: every arrangement has U >= 0 */
+	assert_float_equal(rt_mann_whitney_greater(hi5, 5, lo5, 5), 1.0, 1e-12);
+	/* 3 and 3, U = 8: the counts of U = 0..9 are 1 1 2 3 3 3 3 2 1 1 of 20, so P(U >= 8) = 2/20 */
+	assert_float_equal(rt_mann_whitney_greater(b3, 3, c3, 3), 0.1, 1e-12);
+	assert_float_equal(rt_mann_whitney_greater(c3, 3, b3, 3), 19.0 / 20, 1e-12);
+	/* all tied: no evidence either way */
+	assert_true(rt_mann_whitney_greater(same, 4, same, 4) > 0.5);
+	/* empty sides: nothing to test */
+	assert_float_equal(rt_mann_whitney_greater(lo5, 0, hi5, 5), 1.0, 0);
+	/* 40 and 40 (normal approximation: 1600 pairs, but ties force it): a shift of half the spread */
+	for (int i = 0; i < 40; i++) {
+		big_b[i] = (double)(i / 2);      /* ties within each side */
+		big_c[i] = (double)(i / 2) + 10;
+	}
+	assert_true(rt_mann_whitney_greater(big_b, 40, big_c, 40) < 1e-4);
+	assert_true(rt_mann_whitney_greater(big_c, 40, big_b, 40) > 0.999);
+	assert_true(rt_mann_whitney_greater(big_b, 40, big_b, 40) > 0.4);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -191,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_confirm),
+		cmocka_unit_test(test_mann_whitney),
 	};
 
 	return cmocka_run_group_tests_name("report/stats", tests, NULL, NULL);

@@ -260,16 +260,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 		json_array_append_new(phases, p);
 	}
 	json_object_set_new(o, "phases", phases);
-	if (r->rusage.valid) {
-		json_t *ru = json_object();
-
-		json_object_set_new(ru, "utime_ns", json_integer((json_int_t)r->rusage.utime_ns));
-		json_object_set_new(ru, "stime_ns", json_integer((json_int_t)r->rusage.stime_ns));
-		json_object_set_new(ru, "maxrss_kb", json_integer((json_int_t)r->rusage.maxrss_kb));
-		json_object_set_new(ru, "minflt", json_integer((json_int_t)r->rusage.minflt));
-		json_object_set_new(ru, "majflt", json_integer((json_int_t)r->rusage.majflt));
-		json_object_set_new(o, "rusage", ru);
-	}
+	if (r->rusage.valid) /* the footer's, as the engine wrote it (its members were checked) */
+		json_object_set_new(o, "rusage", json_deep_copy(json_object_get(r->trace->footer, "rusage")));
 	if (r->has_rss_main)
 		json_object_set_new(o, "rss_at_main_kb", json_integer((json_int_t)r->rss_main_kb));
 	if (r->has_peak_rss)

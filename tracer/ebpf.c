@@ -709,15 +709,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0)
 			goto out;
 	}
-	{ /* its account as it is released (held on a pipe, it stands still): where the exec phase's begin */
-		struct rt_sched s0;
-		int sfd = -1;
-
-		if (rt_sched_read(&sfd, pid, pid, &s0))
-			t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .cpu_ns = s0.cpu_ns, .wait_ns = s0.wait_ns };
-		if (sfd >= 0)
-			close(sfd);
-	}
+	rt_trace_t0_sched(&t.trace, pid); /* held on a pipe, it stands still: the exec phase's start */
 	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
 		goto out;
 	lr = poll_loop(&t, pid, &wst, &reaped);

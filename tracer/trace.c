@@ -165,6 +165,17 @@ bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s)
 	return true;
 }
 
+void rt_trace_t0_sched(struct rt_trace *t, int pid)
+{
+	struct rt_sched s;
+	int fd = -1;
+
+	if (rt_sched_read(&fd, pid, pid, &s))
+		t->t0_sched = (struct rt_sched_t0){ .tid = pid, .cpu_ns = s.cpu_ns, .wait_ns = s.wait_ns };
+	if (fd >= 0)
+		close(fd);
+}
+
 void rt_event_sched(json_t *e, const struct rt_sched *s)
 {
 	if (!s || !s->valid)

@@ -56,6 +56,8 @@ struct rt_sched {
 /* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
  * time, then the caller's to close). False (and s->valid false) when it cannot be read. */
 bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s);
+/* Reads PID's account into t->t0_sched (for the header's "sched"), when it can be read. */
+void rt_trace_t0_sched(struct rt_trace *t, int pid);
 /* Adds "cpu_ns" and "wait_ns" to an event when `s` is valid. */
 void rt_event_sched(json_t *e, const struct rt_sched *s);
 /* The root's resource use, from wait4's struct rusage, for the footer. */

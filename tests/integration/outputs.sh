@@ -5,7 +5,7 @@
 # output directory is O_EXCL), and a device behind a link is still written (-o /dev/stderr); `run -o -`
 # keeps the program's own output out of the trace stream; a failed run leaves an existing file alone;
 # `inspect` of a FIFO does not block; `build -C` of a missing directory is a missing input (exit 3);
-# SIGINT with --kill-on-exit marks the trace incomplete and exits 130; a set-user-ID program traced
+# a set-user-ID program traced
 # without the privilege to keep its own gets a warning saying so.
 . "$(dirname "$0")/lib/common.bash"
 need_fixture cprog
@@ -113,19 +113,6 @@ expect_error 3 "rt0trace: cannot change to directory '/nonexistent-rt0' (-C): No
   -- "$R" build -C /nonexistent-rt0
 expect_error 3 "rt0trace: cannot change to directory '$TMP/keep.jsonl' (-C): Not a directory" "build -C of a file" \
   -- "$R" build -C "$TMP/keep.jsonl"
-
-# --- SIGINT with --kill-on-exit: killed, the trace incomplete, exit 130 as without it ----------------------
-"$R" run --kill-on-exit -o "$TMP/koe.jsonl" -- /bin/sh -c 'sleep 5; echo survived' > "$TMP/koe.out" 2>&1 &
-rpid=$!
-for _ in $(seq 100); do [ -s "$TMP/koe.jsonl" ] && break; sleep 0.05; done
-sleep 0.3
-kill -INT "$rpid"
-wait "$rpid"
-rc=$?
-[ "$rc" -eq 130 ] || die "--kill-on-exit + SIGINT: exit $rc, want 130"
-tail -n 1 "$TMP/koe.jsonl" | jq -e '.type == "footer" and .complete == false' >/dev/null || die "--kill-on-exit + SIGINT: the footer does not say incomplete"
-! grep -q survived "$TMP/koe.out" || die "--kill-on-exit: the program was not killed"
-pass "--kill-on-exit + SIGINT: the program is killed, the trace is marked incomplete, exit 130"
 
 # --- a set-user-ID program traced by a user who cannot keep its privileges --------------------------------
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then

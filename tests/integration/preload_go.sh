@@ -26,7 +26,7 @@ PTRACE_OK=$([ $? -ne 4 ] && echo 1 || echo 0)
 gobuild() { # OUT CGO_ENABLED [go build args...]
   local out=$1 cgo=$2
   shift 2
-  (cd "$HERE/preload/gonet" && CGO_ENABLED=$cgo "$GO" build -trimpath -o "$TMP/$out" "$@" .) > "$TMP/$out.build" 2>&1 \
+  (cd "$RT0_SRC/tests/fixtures/many" && CGO_ENABLED=$cgo "$GO" build -trimpath -o "$TMP/$out" "$@" .) > "$TMP/$out.build" 2>&1 \
     || die "go build of $out failed: $(tail -3 "$TMP/$out.build")"
 }
 gobuild gonet 1

@@ -104,20 +104,26 @@ engine_checks() {
   jq -s -e 'map(select(.type == "signal" and .name == "TERM")) | length == 1' "$TMP/sig.jsonl" >/dev/null || die "no TERM signal event"
   jq -s -e 'map(select(.type == "exit")) | last | .signal == 15' "$TMP/sig.jsonl" >/dev/null || die "no exit event with signal 15"
 
-  # --- SIGINT to rt0trace: detach, incomplete footer ------------------------------------------------------
-  "$R" run "${ENGINE[@]}" -o "$TMP/int.jsonl" -- /bin/sh -c 'sleep 2; echo done' > "$TMP/int.out" 2>&1 &
-  rpid=$!
-  sleep 0.5
-  kill -INT "$rpid"
-  wait "$rpid"
-  rc=$?
-  [ "$rc" -eq 130 ] || die "SIGINT: rt0trace exited $rc, want 130"
-  tail -n 1 "$TMP/int.jsonl" | jq -e '.type == "footer" and .complete == false' >/dev/null || die "SIGINT: footer is not incomplete"
-  sleep 2
-  grep -q '^done$' "$TMP/int.out" || die "SIGINT: the detached program did not go on"
+  # --- SIGINT to rt0trace: detach (or kill, --kill-on-exit), incomplete footer, exit 130 --------------
+  for koe in "" --kill-on-exit; do
+    "$R" run "${ENGINE[@]}" $koe -o "$TMP/int.jsonl" -- /bin/sh -c 'sleep 2; echo done' > "$TMP/int.out" 2>&1 &
+    rpid=$!
+    sleep 0.5
+    kill -INT "$rpid"
+    wait "$rpid"
+    rc=$?
+    [ "$rc" -eq 130 ] || die "SIGINT ${koe:-(detach)}: rt0trace exited $rc, want 130"
+    tail -n 1 "$TMP/int.jsonl" | jq -e '.type == "footer" and .complete == false' >/dev/null || die "SIGINT ${koe:-(detach)}: footer is not incomplete"
+    sleep 2
+    if [ -z "$koe" ]; then
+      grep -q '^done$' "$TMP/int.out" || die "SIGINT: the detached program did not go on"
+    else
+      ! grep -q '^done$' "$TMP/int.out" || die "SIGINT --kill-on-exit: the program was not killed"
+    fi
+  done
   expect_exit 1 "report of an interrupted trace (a check fails)" -- "$R" report "$TMP/int.jsonl"
   grep -q 'PARTIAL TRACE' "$TMP/out" || die "the report of an interrupted trace does not say it is partial"
-  pass "SIGINT: rt0trace detaches, writes complete:false, exits 130; the program finishes on its own"
+  pass "SIGINT: rt0trace detaches (the program finishes on its own) or, with --kill-on-exit, kills it; complete:false, exit 130 either way"
 
   # --- -p PID: attach to a running process ---------------------------------------------------------------
   need_fixture spin
@@ -169,7 +175,7 @@ many_checks() {
   "$R" report "$TMP/forks.jsonl" > "$TMP/forks.report" || die "200 forks: report exit $?: $(grep '✗' "$TMP/forks.report")"
   pass "200 forks with -f: no hang, 200 forks recorded, every child's status as expected, the report's checks pass"
 
-  GOMAXPROCS=32 timeout 300 "$R" run "${ENGINE[@]}" -o "$TMP/many.jsonl" -- "$FX/many" > "$TMP/many.out" 2>&1
+  RT0_MANY_THREADS=32 GOMAXPROCS=32 timeout 300 "$R" run "${ENGINE[@]}" -o "$TMP/many.jsonl" -- "$FX/many" > "$TMP/many.out" 2>&1
   rc=$?
   [ "$rc" -eq 0 ] && grep -q '^many: 32 threads, GOMAXPROCS 32$' "$TMP/many.out" || die "Go, GOMAXPROCS=32: exit $rc (124: hung), output: $(head -c 300 "$TMP/many.out")"
   n=$(jq -s 'map(select(.type == "clone" and .kind == "thread")) | length' "$TMP/many.jsonl")

@@ -18,6 +18,7 @@
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "report/baseline.h"
+#include "report/benchstat.h"
 #include "report/report.h"
 #include "report/stats.h"
 #include "tracer/cmd.h"
@@ -25,7 +26,8 @@
 #include "tracer/sampling.h"
 
 static const char bench_usage[] =
-	"usage: rt0trace bench [-n N] [--engine ptrace|ebpf|preload] [--show-output] -o BASELINE -- PROGRAM [ARGS...]\n"
+	"usage: rt0trace bench [-n N] [--engine ptrace|ebpf|preload] [--format text|benchstat] [--show-output] -o BASELINE\n"
+	"                     -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and stores its startup latency as a baseline for 'rt0trace\n"
 	"check': for every run, exec -> main.main (main for a C program) and the duration of each phase\n"
@@ -38,6 +40,9 @@ static const char bench_usage[] =
 	"  -n N            runs (default 10, at least 3)\n"
 	"  -o BASELINE     where to write the baseline (JSON; written only when every run reached main)\n"
 	"  --engine E      ptrace (default), ebpf or preload, as for 'rt0trace run'\n"
+	"  --format F      what is printed: text (the table, default) or benchstat (Go benchmark lines of every\n"
+	"                  run, one per phase plus one of the run's resources, for golang.org/x/perf's\n"
+	"                  benchstat: see README)\n"
 	"  --show-output   let the program's stdout and stderr through\n"
 	"  -h, --help      show this help\n"
 	"\n"
@@ -88,6 +93,8 @@ static const char check_usage[] =
 	"  -n N              runs per round (default 10, at least 3)\n"
 	"  --max-runs N      most runs one round may grow to while undecided (default 3 x N)\n"
 	"  --json            print the comparison as JSON\n"
+	"  --format F        text (default) or benchstat: the (last round's) runs as Go benchmark lines\n"
+	"                    instead of the table, as 'bench --format benchstat'; the exit code is the check's\n"
 	"  --no-confirm      one round of runs: a regression in it counts without a second round\n"
 	"  --no-drift        with --metric wall: judge the raw times, no allowance for machine drift\n"
 	"  --engine E        the baseline's engine (default); another one is a usage error\n"
@@ -118,6 +125,15 @@ static int write_baseline(const struct rt_bench *b, const char *out, struct rt_e
 static double ms(double ns)
 {
 	return ns / 1e6;
+}
+
+/* --format text|benchstat */
+static int parse_format(const char *cmd, const char *arg, bool *benchstat)
+{
+	if (strcmp(arg, "text") != 0 && strcmp(arg, "benchstat") != 0)
+		return cmd_usage_error(cmd, "--format wants text or benchstat, not '%s'", arg);
+	*benchstat = strcmp(arg, "benchstat") == 0;
+	return 0;
 }
 
 /* "10%", "10" -> 0.10 */
@@ -156,12 +172,14 @@ int cmd_bench(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "show-output", no_argument, NULL, OPT_SHOW },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sampling s = { .runs = 10 };
 	struct rt_err err = { 0 };
 	struct rt_bench b;
+	bool benchstat = false;
 	const char *out = NULL;
 	int c, rc;
 
@@ -172,6 +190,9 @@ int cmd_bench(int argc, char **argv)
 		} else if (c == 'h') {
 			fputs(bench_usage, stdout);
 			return RT_EXIT_OK;
+		} else if (c == OPT_FORMAT) {
+			if ((rc = parse_format("bench", optarg, &benchstat)) != 0)
+				return rc;
 		} else if ((rc = common_opt("bench", c, &s)) != 1) {
 			if (rc)
 				return rc;
@@ -190,7 +211,10 @@ int cmd_bench(int argc, char **argv)
 	if (sample(&s, &b, &err) != 0)
 		return rt_err_report(&err);
 	rc = write_baseline(&b, out, &err);
-	if (rc == 0) {
+	if (rc == 0 && benchstat) {
+		if (rt_bench_benchstat(stdout, &b) != 0)
+			rc = rt_errf(&err, RT_EXIT_INPUT, "cannot write the benchmark lines: %s", strerror(errno));
+	} else if (rc == 0) {
 		printf("rt0trace bench: %zu runs of %s -> %s\n  %-44s %11s %11s %11s %11s\n", b.runs, s.argv[0], out, "metric",
 		       "median", "MAD", "min", "max");
 		for (size_t i = 0; i < b.n; i++) {
@@ -373,6 +397,7 @@ int cmd_check(int argc, char **argv)
 		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
 		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "show-output", no_argument, NULL, OPT_SHOW },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -386,7 +411,7 @@ int cmd_check(int argc, char **argv)
 	 * sessions here (it is machine load that moves wall time, by up to ~1.45x in the trap-heavy phases);
 	 * 2 ms still keeps a phase of microseconds doubling from counting. */
 	double threshold = 0.10, min_delta = 2e6, drift = 1;
-	bool as_json = false, confirm = true, drift_ok = true;
+	bool as_json = false, confirm = true, drift_ok = true, benchstat = false;
 	unsigned kinds = 0;
 	int max_runs = 0;
 	json_t *flags, *regressed, *unconfirmed;
@@ -419,6 +444,10 @@ int cmd_check(int argc, char **argv)
 			continue;
 		}
 		case OPT_JSON: as_json = true; continue;
+		case OPT_FORMAT:
+			if ((rc = parse_format("check", optarg, &benchstat)) != 0)
+				return rc;
+			continue;
 		case OPT_NO_CONFIRM: confirm = false; continue;
 		case OPT_NO_DRIFT: drift_ok = false; continue;
 		case 'h': fputs(check_usage, stdout); return RT_EXIT_OK;
@@ -433,6 +462,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!path)
 		return cmd_usage_error("check", "missing --baseline FILE");
+	if (as_json && benchstat)
+		return cmd_usage_error("check", "--json and --format benchstat both choose the output: give one");
 	if ((rc = program_args("check", argc, argv, &s)) != 0)
 		return rc;
 	if (!max_runs)
@@ -504,7 +535,9 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].judged && rows[i].regressed)
 			json_array_append_new(regressed, json_string(rows[i].name));
-	if (as_json) {
+	if (benchstat) {
+		rt_bench_benchstat(stdout, &cur); /* a failed write: the fflush below */
+	} else if (as_json) {
 		json_t *o = json_object(), *ms_ = json_array();
 
 		json_object_set_new(o, "baseline", json_string(path));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report/baseline.h"
+#include "report/benchstat.h"
 #include "report/stats.h"
 
 static void test_quantiles(void **state)
@@ -215,6 +216,55 @@ static void test_mann_whitney(void **state)
 	assert_true(rt_mann_whitney_greater(big_b, 40, big_b, 40) > 0.4);
 }
 
+/* report/benchstat: a hand-built bench of 2 runs as Go benchmark lines: configuration, one line per
+ * phase per run with its three measures, a run line, names without spaces, a metric with fewer samples
+ * than runs only on the runs it has. */
+static void test_benchstat(void **state)
+{
+	static const double startup[] = { 30e6, 31e6 }, cstartup[] = { 20e6, 21e6 }, nstartup[] = { 29e6, 30e6 };
+	static const double init[] = { 22214000, 22300000 }, cinit[] = { 21800000, 21900000 }, ninit[] = { 21900000, 22000000 };
+	static const double tab[] = { 5e3 }, rcpu[] = { 25e6, 26e6 }, rss[] = { 2276, 2280 }, flt[] = { 270, 271 };
+	struct rt_bench b;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	rt_bench_init(&b);
+	fill(&b, "startup", startup, 2);
+	fill(&b, "init example.com/spin/slow", init, 2);
+	fill(&b, "cpu:init example.com/spin/slow", cinit, 2);
+	fill(&b, "nowait:init example.com/spin/slow", ninit, 2);
+	fill(&b, "ctor\tx y", tab, 1);
+	fill(&b, "cpu:startup", cstartup, 2);
+	fill(&b, "nowait:startup", nstartup, 2);
+	fill(&b, "run:cpu", rcpu, 2);
+	fill(&b, "run:peak_rss", rss, 2);
+	fill(&b, "run:minflt", flt, 2);
+	b.runs = 2;
+	b.engine = strdup("ptrace");
+	b.env = json_pack("{s:s,s:i,s:s,s:s}", "kernel", "Linux 6.1.0-13-amd64 x86_64", "cpus", 2, "cpu_model", "AMD EPYC\n7B13",
+			  "binary", "/tmp/spin");
+	assert_non_null(f);
+	assert_int_equal(rt_bench_benchstat(f, &b), 0);
+	fclose(f);
+	assert_string_equal(out,
+			    "goos: linux\n"
+			    "goarch: amd64\n"
+			    "pkg: /tmp/spin\n"
+			    "cpu: AMD EPYC?7B13\n"
+			    "engine: ptrace\n"
+			    "BenchmarkStartup-2 1 30000000 wall-ns/op 20000000 cpu-ns/op 29000000 nowait-ns/op\n"
+			    "BenchmarkStartup/init=example.com/spin/slow-2 1 22214000 wall-ns/op 21800000 cpu-ns/op 21900000 nowait-ns/op\n"
+			    "BenchmarkStartup/ctor_x=y-2 1 5000 wall-ns/op\n"
+			    "BenchmarkRun-2 1 25000000 cpu-ns/op 2276 peak-rss-KiB 270 minflt/op\n"
+			    "BenchmarkStartup-2 1 31000000 wall-ns/op 21000000 cpu-ns/op 30000000 nowait-ns/op\n"
+			    "BenchmarkStartup/init=example.com/spin/slow-2 1 22300000 wall-ns/op 21900000 cpu-ns/op 22000000 nowait-ns/op\n"
+			    "BenchmarkRun-2 1 26000000 cpu-ns/op 2280 peak-rss-KiB 271 minflt/op\n");
+	free(out);
+	rt_bench_release(&b);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -224,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_mann_whitney),
+		cmocka_unit_test(test_benchstat),
 	};
 
 	return cmocka_run_group_tests_name("report/stats", tests, NULL, NULL);

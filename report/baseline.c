@@ -78,7 +78,7 @@ const char *rt_metric_unit(const char *name)
 {
 	if (strcmp(name, "run:peak_rss") == 0 || strcmp(name, "run:rss_at_main") == 0)
 		return "KiB";
-	if (strcmp(name, "run:minflt") == 0 || strcmp(name, "run:majflt") == 0)
+	if (strcmp(name, "run:minflt") == 0 || strcmp(name, "run:majflt") == 0 || strcmp(name, "run:mmaps") == 0)
 		return "count";
 	return "ns";
 }
@@ -130,6 +130,15 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 		add(b, "run:cpu", (double)(r->rusage.utime_ns + r->rusage.stime_ns));
 		add(b, "run:minflt", (double)r->rusage.minflt);
 		add(b, "run:majflt", (double)r->rusage.majflt);
+	}
+	if (r->nsyscalls) { /* mmap-family calls (mmap, mmap2, mremap), when the engine records syscalls */
+		double maps = 0;
+
+		for (size_t i = 0; i < r->nstats; i++)
+			if (strcmp(r->stats[i].name, "mmap") == 0 || strcmp(r->stats[i].name, "mmap2") == 0 ||
+			    strcmp(r->stats[i].name, "mremap") == 0)
+				maps += (double)r->stats[i].count;
+		add(b, "run:mmaps", maps);
 	}
 	if (r->has_peak_rss)
 		add(b, "run:peak_rss", (double)r->peak_rss_kb);

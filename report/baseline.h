@@ -9,7 +9,8 @@
  * thread that ran it) and "nowait:<name>" (wall time less the thread's wait for a CPU: the phase as it
  * would have run with a CPU free; sleeps, I/O and lock waits stay in it), "startup" included when
  * every phase before main has one. Per run: "run:cpu" (all threads, user + system), "run:peak_rss" and
- * "run:rss_at_main" (KiB), "run:minflt" and "run:majflt" (page faults).
+ * "run:rss_at_main" (KiB), "run:minflt" and "run:majflt" (page faults), "run:mmaps" (mmap, mmap2 and
+ * mremap calls, when the engine records syscalls).
  *
  * Baseline file (JSON): {"format":"rt0trace-baseline","version":1,"engine","argv":[...],"runs":N,
  * "environment":{"kernel","cpus","cpu_model","hostname","binary","binary_sha256","build_id",

@@ -126,6 +126,12 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 			add(b, "nowait:startup", startup > wait ? startup - wait : 0);
 		}
 	}
+	rt_bench_add_resources(b, r);
+	return 0;
+}
+
+void rt_bench_add_resources(struct rt_bench *b, const struct rt_report *r)
+{
 	if (r->rusage.valid) {
 		add(b, "run:cpu", (double)(r->rusage.utime_ns + r->rusage.stime_ns));
 		add(b, "run:minflt", (double)r->rusage.minflt);
@@ -145,7 +151,6 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 	if (r->has_rss_main)
 		add(b, "run:rss_at_main", (double)r->rss_main_kb);
 	b->runs++;
-	return 0;
 }
 
 json_t *rt_bench_json(const struct rt_bench *b)

@@ -83,6 +83,9 @@ void rt_bench_release(struct rt_bench *b);
 /* Adds one run's samples. RT_EXIT_CHECK when the run never reached main (the message says how it
  * ended); the bench is unchanged then. */
 int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_err *err);
+/* Adds one run's "run:*" samples alone (rt_bench_add_run adds them too): for `compare`, a run of a
+ * binary whose main could not be probed (stripped of its symbols). */
+void rt_bench_add_resources(struct rt_bench *b, const struct rt_report *r);
 const struct rt_metric *rt_bench_metric(const struct rt_bench *b, const char *name);
 
 json_t *rt_bench_json(const struct rt_bench *b);

@@ -10,6 +10,7 @@ static const struct rt_cmd commands[] = {
 	{ "bench", "time a program's startup over N traced runs and store it as a baseline", cmd_bench },
 	{ "build", "build a Go program with the toolchain's own tools (no go command) and a manifest", cmd_build },
 	{ "check", "compare a program's startup, phase by phase, with a baseline from bench", cmd_check },
+	{ "compare", "A/B of two builds: their startup, phases, memory and size side by side, with verdicts", cmd_compare },
 	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
 	{ "report", "render a trace: phases, syscalls per phase, layout, init order, and the checks", cmd_report },
 	{ "run", "trace a program's startup: syscalls, threads, phases, init order, memory layout", cmd_run },

@@ -57,6 +57,22 @@ static json_t *environment(const struct rt_report *r)
 	return env;
 }
 
+/* Whether the tracer planned a probe at main (the header's binary.probes[] with role "main"): not in
+ * a binary stripped of its symbols. */
+static bool main_planned(const json_t *bin)
+{
+	size_t i;
+	const json_t *p;
+
+	json_array_foreach(json_object_get(bin, "probes"), i, p) {
+		const char *role = json_string_value(json_object_get(p, "role"));
+
+		if (role && strcmp(role, "main") == 0)
+			return true;
+	}
+	return false;
+}
+
 int sampling_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_err *err)
 {
 	const char *tmpdir = getenv("TMPDIR");
@@ -96,6 +112,8 @@ int sampling_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_
 		r = rt_report_build(&t, NULL, err); /* the root: never fails */
 		if (!r->complete)
 			rc = rt_errf(err, RT_EXIT_CHECK, "the trace is incomplete (interrupted?)");
+		else if (s->main_optional && !r->main_at && !main_planned(r->bin) && r->exited && r->exit_signal < 0 && !r->crash)
+			rt_bench_add_resources(b, r); /* it ran to its exit; where main began cannot be seen */
 		else
 			rc = rt_bench_add_run(b, r, err);
 		if (rc == 0 && !b->env)

@@ -18,12 +18,16 @@ struct sampling {
 	bool show_output;
 	const struct rt_engine *engine; /* NULL until --engine (check: then the baseline's) */
 	char **argv;
+	/* compare: a run of a binary whose main could not be probed (stripped of its symbols: no main
+	 * probe in the trace's plan) that exits by itself adds its resources (run:*) alone, not an error */
+	bool main_optional;
 };
 
 /* rt_bench_init, then the bench's engine and argv from `s`. */
 void sampling_begin(const struct sampling *s, struct rt_bench *b);
 /* Run `i` (of s->runs): one traced run into a scratch trace, its report added to `b` (the environment
- * taken from the first). RT_EXIT_CHECK, "run I of N: ...", when it never reached main. */
+ * taken from the first). RT_EXIT_CHECK, "run I of N: ...", when it never reached main (but see
+ * main_optional). */
 int sampling_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_err *err);
 /* sampling_begin and s->runs runs; `b` is released on failure. */
 int sample(const struct sampling *s, struct rt_bench *b, struct rt_err *err);

@@ -52,7 +52,7 @@ static const char bench_usage[] =
 static const char check_usage[] =
 	"usage: rt0trace check --baseline BASELINE [--metric KINDS] [--threshold PCT] [--min-delta TIME] [-n N]\n"
 	"                      [--max-runs N] [--json] [--no-confirm] [--no-drift] [--engine ptrace|ebpf|preload]\n"
-	"                      [--show-output] -- PROGRAM [ARGS...]\n"
+	"                      [--format text|benchstat] [--show-output] -- PROGRAM [ARGS...]\n"
 	"\n"
 	"Runs PROGRAM N times under the tracer and compares its startup, phase by phase, with a baseline\n"
 	"from 'rt0trace bench'. Each phase (and exec -> main.main, \"startup\") is measured three ways:\n"

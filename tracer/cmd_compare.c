@@ -39,7 +39,8 @@ static const char compare_usage[] =
 	"the medians differ by more than 2 ms (times only); 'improved' (lower) the other way round;\n"
 	"'undecided' where the effect is that large but p is below 0.25 only (more runs, -n, may decide it);\n"
 	"else 'ok'. A metric only one binary has (a phase of one build) is 'not compared'. The file size is\n"
-	"compared as it is: larger, smaller or same. The table leaves out the nowait: rows (--json has them;\n"
+	"compared as it is: larger, smaller or same. BINARY_A and BINARY_B are files: a name without a '/'\n"
+	"is the current directory's, not looked up in PATH. The table leaves out the nowait: rows (--json has them;\n"
 	"their verdicts are in the summary lines). A binary stripped of its symbols (-ldflags=-s) has no\n"
 	"main to probe: its runs count when they exit by themselves, with their resources alone, and a note\n"
 	"says so. The programs' output goes to /dev/null unless --show-output.\n"
@@ -77,12 +78,13 @@ static double p_of(const struct rt_cmp *c)
 	return c->cur_ns >= c->base_ns ? c->p_up : c->p_down;
 }
 
-/* `path` as the program of `argv`'s copy: { path, args..., NULL } */
+/* { path, args..., NULL }: a BINARY is a file, so a bare name is the current directory's ("./name"),
+ * never looked up in PATH as a program to run is (v[0] is allocated). */
 static char **program_argv(const char *path, char **args, int nargs)
 {
 	char **v = xcalloc((size_t)nargs + 2, sizeof(*v));
 
-	v[0] = (char *)path;
+	v[0] = strchr(path, '/') ? xstrdup(path) : xasprintf("./%s", path);
 	for (int i = 0; i < nargs; i++)
 		v[i + 1] = args[i];
 	return v;
@@ -297,6 +299,8 @@ out:
 	free(rows);
 	rt_bench_release(&a);
 	rt_bench_release(&b);
+	free(sa.argv[0]);
+	free(sb.argv[0]);
 	free(sa.argv);
 	free(sb.argv);
 	return rc;

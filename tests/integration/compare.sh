@@ -120,6 +120,11 @@ jq -e '.size.a != .size.b and ([.metrics[] | select(.name == "startup" or .name 
   || die "static vs cgo: $(jq -c '{size, m: [.metrics[] | select(.name | IN("startup", "run:peak_rss", "run:rss_at_main", "run:mmaps"))]}' "$TMP/cgo.json")"
 pass "static vs cgo-dynamic (os/user): $(jq -r '"mmap calls \([.metrics[] | select(.name == "run:mmaps")][0] | "\(.a_median) -> \(.b_median)")"' "$TMP/cgo.json"), startup and memory compared"
 
+# a bare name is the current directory's file, not a PATH lookup
+(cd "$TMP" && "$R" compare --json -n 3 diamond diamond-sw) > "$TMP/bare.json" || die "compare of bare names: exit $?"
+jq -e '.a == "./diamond" and .b == "./diamond-sw"' "$TMP/bare.json" >/dev/null || die "bare names: $(jq -c '{a, b}' "$TMP/bare.json")"
+pass "bare names are the current directory's files"
+
 # errors
 expect_error 3 "rt0trace: cannot read BINARY_B '$TMP/none': No such file or directory" "a missing binary" -- \
   "$R" compare "$TMP/diamond" "$TMP/none"

@@ -137,7 +137,9 @@ void rt_bench_add_resources(struct rt_bench *b, const struct rt_report *r)
 		add(b, "run:minflt", (double)r->rusage.minflt);
 		add(b, "run:majflt", (double)r->rusage.majflt);
 	}
-	if (r->nsyscalls) { /* mmap-family calls (mmap, mmap2, mremap), when the engine records syscalls */
+	/* mmap-family calls (mmap, mmap2, mremap), where the engine records every syscall (the preload
+	 * engine sees only those made through libc) */
+	if (r->nsyscalls && !(r->engine && strcmp(r->engine, "preload") == 0)) {
 		double maps = 0;
 
 		for (size_t i = 0; i < r->nstats; i++)

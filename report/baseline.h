@@ -10,7 +10,7 @@
  * would have run with a CPU free; sleeps, I/O and lock waits stay in it), "startup" included when
  * every phase before main has one. Per run: "run:cpu" (all threads, user + system), "run:peak_rss" and
  * "run:rss_at_main" (KiB), "run:minflt" and "run:majflt" (page faults), "run:mmaps" (mmap, mmap2 and
- * mremap calls, when the engine records syscalls).
+ * mremap calls, where the engine records every syscall: not the preload engine).
  *
  * Baseline file (JSON): {"format":"rt0trace-baseline","version":1,"engine","argv":[...],"runs":N,
  * "environment":{"kernel","cpus","cpu_model","hostname","binary","binary_sha256","build_id",

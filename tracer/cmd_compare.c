@@ -42,8 +42,8 @@ static const char compare_usage[] =
 	"compared as it is: larger, smaller or same. BINARY_A and BINARY_B are files: a name without a '/'\n"
 	"is the current directory's, not looked up in PATH. The table leaves out the nowait: rows (--json has them;\n"
 	"their verdicts are in the summary lines). A binary stripped of its symbols (-ldflags=-s) has no\n"
-	"main to probe: its runs count when they exit by themselves, with their resources alone, and a note\n"
-	"says so. The programs' output goes to /dev/null unless --show-output.\n"
+	"main to probe (nor has a Go program under --engine preload): its runs count when they exit by\n"
+	"themselves, with their resources alone, and a note says so. The programs' output goes to /dev/null unless --show-output.\n"
 	"\n"
 	"options:\n"
 	"  -n N            runs of each binary (default 10, at least 3)\n"
@@ -127,8 +127,9 @@ static char *no_main_note(const char *side, const struct sampling *s, const stru
 {
 	if (rt_bench_metric(b, "startup"))
 		return NULL;
-	return xasprintf("%s '%s' has no symbol for main (stripped: -ldflags=-s): its startup and phases cannot be "
-			 "measured; its runs' resources are compared", side, s->argv[0]);
+	return xasprintf("%s '%s': main could not be probed (no symbol for it: stripped by -ldflags=-s; or the engine "
+			 "cannot observe it): its startup and phases are not measured, its runs' resources are compared",
+			 side, s->argv[0]);
 }
 
 static void print_json(const struct sampling *sa, const struct sampling *sb, const struct rt_bench *a,

@@ -57,8 +57,9 @@ static json_t *environment(const struct rt_report *r)
 	return env;
 }
 
-/* Whether the tracer planned a probe at main (the header's binary.probes[] with role "main"): not in
- * a binary stripped of its symbols. */
+/* Whether the tracer planned a probe at main that its engine can observe (the header's
+ * binary.probes[] with role "main", not "observable": false): not in a binary stripped of its symbols,
+ * nor a Go program's main.main under the preload engine. */
 static bool main_planned(const json_t *bin)
 {
 	size_t i;
@@ -67,7 +68,7 @@ static bool main_planned(const json_t *bin)
 	json_array_foreach(json_object_get(bin, "probes"), i, p) {
 		const char *role = json_string_value(json_object_get(p, "role"));
 
-		if (role && strcmp(role, "main") == 0)
+		if (role && strcmp(role, "main") == 0 && !json_is_false(json_object_get(p, "observable")))
 			return true;
 	}
 	return false;

@@ -18,8 +18,9 @@ struct sampling {
 	bool show_output;
 	const struct rt_engine *engine; /* NULL until --engine (check: then the baseline's) */
 	char **argv;
-	/* compare: a run of a binary whose main could not be probed (stripped of its symbols: no main
-	 * probe in the trace's plan) that exits by itself adds its resources (run:*) alone, not an error */
+	/* compare: a run of a binary whose main could not be probed (no main probe in the trace's plan:
+	 * stripped of its symbols; or one its engine cannot observe) that exits by itself adds its
+	 * resources (run:*) alone, not an error */
 	bool main_optional;
 };
 

@@ -57,7 +57,7 @@ pass "A vs A: the same binary twice compares every metric and regresses none"
 # default vs -ldflags='-s -w'
 "$R" compare --json -n 5 "$TMP/diamond" "$TMP/diamond-sw" > "$TMP/sw.json" || die "compare -s -w: exit $?: $(cat "$TMP/sw.json")"
 shape "$TMP/sw.json" 5 "-s -w"
-jq -e '.size.a > .size.b and (.notes | length == 1 and (.[0] | startswith("B ") and contains("no symbol for main")))
+jq -e '.size.a > .size.b and (.notes | length == 1 and (.[0] | startswith("B ") and contains("main could not be probed (no symbol for it")))
     and ([.metrics[] | select(.name == "startup")][0] | .a_median > 0 and .b_median == null and .verdict == "not compared")
     and ([.metrics[] | select(.name == "run:peak_rss" or .name == "run:minflt" or .name == "run:mmaps" or .name == "run:cpu")
          | select(.a_median > 0 and .b_median > 0 and (.verdict | IN("ok", "undecided", "regressed", "improved")))] | length == 4)' \
@@ -70,7 +70,7 @@ grep -qE "^  file size +[0-9]+ B +[0-9]+ B +0\.[0-9]+x +- +- smaller$" "$TMP/sw.
 grep -qE "^  run:peak_rss +[0-9]+ KiB +[0-9]+ KiB +[0-9.]+x +\[[0-9.]+, [0-9.]+\] +[0-9.]+ (ok|undecided|regressed|improved)$" "$TMP/sw.txt" \
   || die "text: no peak RSS row with a verdict: $(cat "$TMP/sw.txt")"
 grep -qE "^  startup +[0-9.]+ ms +- +- +- +- not compared$" "$TMP/sw.txt" || die "text: startup row: $(grep startup "$TMP/sw.txt")"
-grep -q "^note: B '$TMP/diamond-sw' has no symbol for main" "$TMP/sw.txt" || die "text: no note on the stripped binary"
+grep -q "^note: B '$TMP/diamond-sw': main could not be probed (no symbol for it: stripped" "$TMP/sw.txt" || die "text: no note on the stripped binary"
 ! grep -q "^  nowait:" "$TMP/sw.txt" || die "text: nowait rows are --json's"
 pass "text: side by side, file size smaller, peak RSS with its verdict, the stripped binary noted"
 

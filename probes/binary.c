@@ -14,6 +14,13 @@ static void read_init_array(struct rt_binary *b)
 
 	if (!s)
 		return;
+	/* its entries are bytes of the file: a section header that gives it none there (SHT_NULL,
+	 * SHT_NOBITS: rt_elf_open checks only the others against the file) says nothing about them */
+	if (s->type == SHT_NULL || s->type == SHT_NOBITS || s->size > e->file_size) {
+		strv_pushf(&b->notes, ".init_array unreadable: its section header (type %u, %llu bytes) has no contents in "
+				      "the file", s->type, (unsigned long long)s->size);
+		return;
+	}
 	n = s->size / e->ptr_size;
 	b->init_array = xcalloc(n, sizeof(*b->init_array));
 	for (size_t i = 0; i < n; i++) {

@@ -706,7 +706,8 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	EXECL_BODY(arg, ap, va_arg(ap, char **), path, 0);
 }
 
-EXPORT void exit(int status)
+/* An exit's record: a[0] the status, a[1] 1 for _exit/_Exit (no exit handler runs), 0 for exit. */
+static void note_exit(int status, uintptr_t caller, int now)
 {
 	if (pl_on()) {
 		struct rt_pl_rec r = { .kind = RT_PL_EXIT };
@@ -715,9 +716,15 @@ EXPORT void exit(int status)
 		r.tid = (int)syscall(SYS_gettid);
 		r.t = now_ns();
 		r.a[0] = (uint64_t)(int64_t)status;
-		r.caller = (uintptr_t)__builtin_return_address(0);
+		r.a[1] = (uint64_t)now;
+		r.caller = caller;
 		pl_send(&r, NULL, 0);
 	}
+}
+
+EXPORT void exit(int status)
+{
+	note_exit(status, (uintptr_t)__builtin_return_address(0), 0);
 	if (REAL(exit))
 		real_exit(status);
 	syscall(SYS_exit_group, status);
@@ -728,17 +735,7 @@ EXPORT void exit(int status)
  * handler runs, and libc's own exit() reaches the system call without coming here. */
 static void __attribute__((noreturn)) exit_now(int status, uintptr_t caller, void (*real)(int))
 {
-	if (pl_on()) {
-		struct rt_pl_rec r = { .kind = RT_PL_EXIT };
-
-		r.pid = (int)syscall(SYS_getpid);
-		r.tid = (int)syscall(SYS_gettid);
-		r.t = now_ns();
-		r.a[0] = (uint64_t)(int64_t)status;
-		r.a[1] = 1;
-		r.caller = caller;
-		pl_send(&r, NULL, 0);
-	}
+	note_exit(status, caller, 1);
 	if (real)
 		real(status);
 	for (;;)

@@ -356,9 +356,8 @@ static int check_round(const struct sampling *s, const struct rt_bench *base, st
 	if (sample(s, cur, err) != 0)
 		return -1;
 	for (;;) {
+		/* machine_drift measures d whether or not it is applied (--no-drift still reports it) */
 		*drift = (kinds & RT_M_WALL) ? machine_drift(base, cur, drift_ok, flags, d) : 1;
-		if ((kinds & RT_M_WALL) && !drift_ok)
-			rt_bench_drift(base, cur, d);
 		*n = rt_bench_compare(base, cur, threshold, min_delta, *drift, kinds, rows);
 		flags = NULL; /* said once */
 		if (!any_undecided(*rows, *n) || (int)cur->runs >= max_runs)
@@ -367,11 +366,9 @@ static int check_round(const struct sampling *s, const struct rt_bench *base, st
 			struct sampling more = *s;
 			struct rt_bench extra;
 
-			if ((int)cur->runs + more.runs > max_runs)
+			if ((int)cur->runs + more.runs > max_runs) /* >= 1: cur->runs < max_runs here */
 				more.runs = max_runs - (int)cur->runs;
-			if (more.runs < 1 || sample(&more, &extra, err) != 0) {
-				if (more.runs < 1)
-					return 0;
+			if (sample(&more, &extra, err) != 0) {
 				free(*rows);
 				*rows = NULL;
 				return -1;

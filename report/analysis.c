@@ -330,6 +330,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	if (!r->program && r->t0 < w.from)
 		w.from = r->t0;
 	r->engine = json_get_str(t->header, "engine");
+	r->syscall_filter = json_get_str(t->header, "syscall_filter");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
 	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
 	r->is_go = bin && json_get_str(bin, "go_version") != NULL;

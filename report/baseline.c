@@ -194,7 +194,7 @@ json_t *rt_bench_json(const struct rt_bench *b)
 
 /* The environment's members that are strings when present (check quotes them in its flags). */
 static const char *const env_strings[] = { "kernel", "cpu_model", "hostname", "binary", "binary_sha256", "build_id",
-					   "go_version" };
+					   "go_version", "syscall_filter" };
 
 /* Fills `b` from the parsed baseline `o`, or says why it cannot (the message may quote `o`'s strings:
  * the caller frees `o` only after the message is made). */

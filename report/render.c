@@ -97,8 +97,9 @@ static int render_text(const struct rt_report *r, FILE *f)
 	fprintf(f, "rt0trace report: %s\n", path ? path : "?");
 	if (r->program)
 		fprintf(f, "  process %lld, from its exec of %s\n", (long long)r->pid, r->program);
-	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls, %.3f ms traced\n", r->engine ? r->engine : "?",
-		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, rt_ms(r->t_end - r->t0));
+	fprintf(f, "  engine %s, %s%s, %" PRIu64 " syscalls%s%s%s, %.3f ms traced\n", r->engine ? r->engine : "?",
+		gov ? "Go " : "not Go", gov ? gov : "", r->nsyscalls, r->syscall_filter ? " (only -e trace=" : "",
+		r->syscall_filter ? r->syscall_filter : "", r->syscall_filter ? ")" : "", rt_ms(r->t_end - r->t0));
 	if (r->trace->cut)
 		fprintf(f, "  PARTIAL TRACE: %s; %s\n", r->trace->cut,
 			r->trace->footer ? "footer present" : "no footer; what follows covers only what was recorded");
@@ -241,6 +242,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(o, "attached", json_boolean(r->attached));
 	json_object_set_new(o, "past_at_attach", json_strv(&r->past));
 	json_object_set_new(o, "engine", json_str_or_null(r->engine));
+	if (r->syscall_filter)
+		json_object_set_new(o, "syscall_filter", json_string(r->syscall_filter));
 	json_object_set_new(o, "binary", r->bin ? json_deep_copy(r->bin) : json_null());
 	json_object_set_new(o, "pid", r->pid >= 0 ? json_integer((json_int_t)r->pid) : json_null());
 	if (r->program)

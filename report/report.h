@@ -137,6 +137,7 @@ struct rt_report {
 	const char *program;       /* the selected exec's path (borrowed), or NULL when the root was taken by default */
 	uint64_t t0, t_end;        /* t0: the header's; t_end: the trace's last moment (with a program: the process's) */
 	const char *engine;
+	const char *syscall_filter; /* the header's "syscall_filter" (-e trace=), or NULL: every syscall */
 	bool complete;
 	uint64_t lost;
 	bool is_go;

@@ -34,7 +34,9 @@ static const char bench_usage[] =
 	"before it (exec, runtime.rt0_go, ..., each package's init), with medians, median absolute\n"
 	"deviations, min/max and every sample, plus the environment (kernel, CPU count and model, host name)\n"
 	"and the binary (path, SHA-256, Go build ID). The program's output goes to /dev/null unless\n"
-	"--show-output.\n"
+	"--show-output. Each run records only the memory syscalls (as 'run -e trace=%memory'; run:mmaps\n"
+	"counts mmap and mremap): under ptrace the program stops for no other syscall, which keeps the\n"
+	"tracer's own cost out of the figures.\n"
 	"\n"
 	"options:\n"
 	"  -n N            runs (default 10, at least 3)\n"
@@ -62,9 +64,10 @@ static const char check_usage[] =
 	"           it would have run with a CPU free; sleeps, I/O and lock waits stay in it\n"
 	"and each run's resources are shown: CPU of all threads, peak RSS, RSS at main, page faults (run:*).\n"
 	"By default check judges cpu (and, with the eBPF and preload engines, nowait), which other work on\n"
-	"the machine barely moves: it takes CPUs away, which is wait, not CPU time. Under ptrace every\n"
-	"syscall stops the program until rt0trace has handled it, and on a busy machine rt0trace waits for a\n"
-	"CPU too: that time is neither CPU nor runqueue wait, so nowait is judged there only when asked.\n"
+	"the machine barely moves: it takes CPUs away, which is wait, not CPU time. Under ptrace each probe\n"
+	"and each memory syscall (the only ones recorded, as in bench) stops the program until rt0trace has\n"
+	"handled it, and on a busy machine rt0trace waits for a CPU too: that time is neither CPU nor\n"
+	"runqueue wait, so nowait is judged there only when asked.\n"
 	"Wall time is for machines known to be quiet.\n"
 	"\n"
 	"Statistics: for each metric, the one-sided Mann-Whitney U test (as benchstat uses: exact for small\n"
@@ -255,6 +258,14 @@ static void flag_env(const json_t *base, const json_t *now, json_t *flags)
 	if (*what)
 		json_array_append_new(flags, json_sprintf("the baseline was recorded on another machine (%s)", what));
 	free(what);
+	if (!json_equal(json_object_get(base, "syscall_filter"), json_object_get(now, "syscall_filter"))) {
+		const char *bf = json_string_value(json_object_get(base, "syscall_filter"));
+		const char *nf = json_string_value(json_object_get(now, "syscall_filter"));
+
+		json_array_append_new(flags, json_sprintf("the baseline's runs recorded %s%s syscalls, these %s%s: under ptrace "
+							  "the program stopped for other syscalls, so its times differ",
+							  bf ? "only the " : "all", bf ? bf : "", nf ? "only the " : "all", nf ? nf : ""));
+	}
 	if (!json_equal(json_object_get(base, "binary_sha256"), json_object_get(now, "binary_sha256"))) {
 		const char *bb = json_string_value(json_object_get(base, "build_id"));
 		const char *nb = json_string_value(json_object_get(now, "build_id"));

@@ -14,8 +14,9 @@
 #include "tracer/engine.h"
 
 static const char run_usage[] =
-	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [--manifest FILE] [--until main|exit]\n"
-	"                    [-f | --no-follow] [--kill-on-exit] [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
+	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [-e trace=SET] [--manifest FILE]\n"
+	"                    [--until main|exit] [-f | --no-follow] [--kill-on-exit] [-v]\n"
+	"                    (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
 	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
@@ -52,6 +53,18 @@ static const char run_usage[] =
 	"                    programs are followed (the environment carries the library) unless --no-follow;\n"
 	"                    no -p, no backtraces\n"
 	"  -o TRACE          write the trace here (default trace.jsonl; '-' for standard output)\n"
+	"  -e trace=SET, --trace SET\n"
+	"                    record only these syscalls, as strace's -e trace=: a comma-separated list of\n"
+	"                    syscall names and classes (%file, %desc, %network, %process, %signal, %memory,\n"
+	"                    %ipc, %creds; the % may be left out), 'all' or 'none', '!' before the list\n"
+	"                    for its complement. Probes, execs, threads, signals and maps are recorded\n"
+	"                    as always. With the ptrace engine the program stops only for those\n"
+	"                    syscalls (a seccomp-BPF filter installed before its exec, as strace's\n"
+	"                    --seccomp-bpf; it also stops for its writes to fd 2, which keep a crash's\n"
+	"                    message). Then, as with strace, forks are followed (silently without -f)\n"
+	"                    and an interrupted rt0trace kills the program instead of detaching, since\n"
+	"                    a program with the filter and no tracer would see those syscalls fail\n"
+	"                    (ENOSYS); not with -p or --until main, where the trace alone is filtered\n"
 	"  --manifest FILE   the manifest of 'rt0trace build' (accepted for the pipeline's flow; the probe\n"
 	"                    addresses are read from the binary itself either way)\n"
 	"  --until main      stop tracing at main.main (main): detach and let the program go on untraced\n"
@@ -106,10 +119,42 @@ static void warn_privileged(const struct rt_engine *engine, const char *name)
 	free(prog);
 }
 
+/* The rest of cmd_run, once its options are read. */
+static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int argc, char **argv)
+{
+	struct rt_err err = { 0 };
+	int status = 0;
+
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind == argc && !o->attach)
+		return cmd_usage_error("run", "missing PROGRAM (rt0trace run [OPTIONS] -- PROGRAM [ARGS...])");
+	if (optind < argc && o->attach)
+		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
+	if (o->follow_forks && o->no_follow)
+		return cmd_usage_error("run", "give either -f or --no-follow, not both");
+	if (engine->run == rt_preload_run && o->attach)
+		return cmd_usage_error("run", "the preload engine cannot attach (-p): LD_PRELOAD takes effect at exec; "
+					      "use --engine ptrace or ebpf");
+	o->argv = optind < argc ? argv + optind : NULL;
+	/* -o -: the trace has standard output to itself; the program's own standard output goes to
+	 * standard error, so `rt0trace run -o - -- prog | rt0trace report -` reads a clean trace. */
+	if (strcmp(o->trace_path, "-") == 0 && !o->attach && rt_outfile_detach_stdout() != 0) {
+		rt_errf(&err, RT_EXIT_ENV, "cannot keep standard output for the trace: %s", strerror(errno));
+		return rt_err_report(&err);
+	}
+	if (o->argv)
+		warn_privileged(engine, o->argv[0]);
+	if (engine->run(o, &status, &err) != 0)
+		return rt_err_report(&err);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "engine", required_argument, NULL, 'e' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "kill-on-exit", no_argument, NULL, 'k' },
@@ -120,14 +165,29 @@ int cmd_run(int argc, char **argv)
 	struct rt_run_opts o = { .trace_path = "trace.jsonl" };
 	struct rt_err err = { 0 };
 	const struct rt_engine *engine = rt_engine_find("ptrace");
-	int c, status = 0;
+	struct rt_sysfilter filter = { 0 };
+	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:fp:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:fp:e:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (!(engine = rt_engine_find(optarg)))
-				return cmd_usage_error("run", "unknown engine '%s' (available: %s)", optarg, rt_engine_names());
+		case 'T':
+			if (filter.expr) {
+				rc = cmd_usage_error("run", "give one syscall set (-e trace=SET or --trace SET)");
+				goto done;
+			}
+			if (rt_sysfilter_parse(&filter, optarg, &err) != 0) {
+				rc = rt_err_report(&err);
+				goto done;
+			}
+			o.syscalls = &filter;
+			break;
+		case 'E':
+			if (!(engine = rt_engine_find(optarg))) {
+				rc = cmd_usage_error("run", "unknown engine '%s' (available: %s)", optarg, rt_engine_names());
+				goto done;
+			}
 			break;
 		case 'v': o.verbose = true; break;
 		case 'o': o.trace_path = optarg; break;
@@ -135,8 +195,10 @@ int cmd_run(int argc, char **argv)
 		case 'u':
 			if (strcmp(optarg, "main") == 0)
 				o.until_main = true;
-			else if (strcmp(optarg, "exit") != 0)
-				return cmd_usage_error("run", "--until takes 'main' or 'exit', not '%s'", optarg);
+			else if (strcmp(optarg, "exit") != 0) {
+				rc = cmd_usage_error("run", "--until takes 'main' or 'exit', not '%s'", optarg);
+				goto done;
+			}
 			break;
 		case 'f': o.follow_forks = true; break;
 		case 'N': o.no_follow = true; break;
@@ -145,39 +207,28 @@ int cmd_run(int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 
-			if (*end || v <= 0)
-				return cmd_usage_error("run", "-p wants a process ID, not '%s'", optarg);
+			if (*end || v <= 0) {
+				rc = cmd_usage_error("run", "-p wants a process ID, not '%s'", optarg);
+				goto done;
+			}
 			o.attach = (pid_t)v;
 			break;
 		}
-		case 'h': fputs(run_usage, stdout); return RT_EXIT_OK;
+		case 'h':
+			fputs(run_usage, stdout);
+			rc = RT_EXIT_OK;
+			goto done;
 		default:
-			if (optopt && strchr("op", optopt))
-				return cmd_usage_error("run", "option '-%c' needs an argument", optopt);
-			return cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+			if (optopt && strchr("ope", optopt)) {
+				rc = cmd_usage_error("run", "option '-%c' needs an argument", optopt);
+				goto done;
+			}
+			rc = cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+			goto done;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (optind == argc && !o.attach)
-		return cmd_usage_error("run", "missing PROGRAM (rt0trace run [OPTIONS] -- PROGRAM [ARGS...])");
-	if (optind < argc && o.attach)
-		return cmd_usage_error("run", "give either -p PID or a PROGRAM, not both");
-	if (o.follow_forks && o.no_follow)
-		return cmd_usage_error("run", "give either -f or --no-follow, not both");
-	if (engine->run == rt_preload_run && o.attach)
-		return cmd_usage_error("run", "the preload engine cannot attach (-p): LD_PRELOAD takes effect at exec; "
-					      "use --engine ptrace or ebpf");
-	o.argv = optind < argc ? argv + optind : NULL;
-	/* -o -: the trace has standard output to itself; the program's own standard output goes to
-	 * standard error, so `rt0trace run -o - -- prog | rt0trace report -` reads a clean trace. */
-	if (strcmp(o.trace_path, "-") == 0 && !o.attach && rt_outfile_detach_stdout() != 0) {
-		rt_errf(&err, RT_EXIT_ENV, "cannot keep standard output for the trace: %s", strerror(errno));
-		return rt_err_report(&err);
-	}
-	if (o.argv)
-		warn_privileged(engine, o.argv[0]);
-	if (engine->run(&o, &status, &err) != 0)
-		return rt_err_report(&err);
-	return status;
+	rc = run_parsed(&o, engine, argc, argv);
+done:
+	rt_sysfilter_release(&filter);
+	return rc;
 }

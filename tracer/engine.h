@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "tracer/sysfilter.h"
 
 struct rt_run_opts {
 	char **argv;            /* PROGRAM ARGS..., NULL-terminated; NULL when attaching */
@@ -20,6 +21,12 @@ struct rt_run_opts {
 	bool no_follow;         /* --no-follow: the preload engine leaves children and exec'd programs alone */
 	bool kill_on_exit;      /* --kill-on-exit: kill the program if rt0trace ends first */
 	bool verbose;           /* -v: the engine's library chatter (libbpf) on stderr */
+	const struct rt_sysfilter *syscalls; /* -e trace=: the syscalls recorded (NULL: all). The ptrace
+					      * engine makes the program stop only for those (seccomp) when
+					      * it starts the program and traces it to its end; it then
+					      * follows every fork (silently without -f: an untraced child
+					      * would find its filtered syscalls failing) and kills, never
+					      * detaches, the program when interrupted */
 };
 
 /* PROGRAM as execvp would find it (a path, or a search of PATH), checked before anything starts;

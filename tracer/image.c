@@ -292,11 +292,23 @@ void rt_spawn_abandon(pid_t pid, int *go)
 	waitpid(pid, NULL, 0);
 }
 
+_Noreturn void rt_prep_failed(int errfd, int e)
+{
+	int code = -e; /* negative: not the exec */
+
+	if (write(errfd, &code, sizeof(code)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
 {
 	int childerr;
 
-	if (read(errfd, &childerr, sizeof(childerr)) == sizeof(childerr))
-		return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
-	return 0;
+	if (read(errfd, &childerr, sizeof(childerr)) != sizeof(childerr))
+		return 0;
+	if (childerr < 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot install the syscall filter (seccomp) in '%s' before its exec: %s",
+			       prog, strerror(-childerr));
+	return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
 }

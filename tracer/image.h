@@ -55,6 +55,9 @@ void rt_proc_argv(pid_t pid, struct strv *argv);
  * gone or running, reads that pipe: -1 with RT_EXIT_INPUT "cannot execute 'PROG': ..." when the exec
  * failed, else 0. */
 _Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd);
+/* The child could not be made ready for its exec (errno `e`; the ptrace engine's seccomp filter): says
+ * so on `errfd` and exits 127; rt_exec_failed then gives RT_EXIT_ENV. */
+_Noreturn void rt_prep_failed(int errfd, int e);
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err);
 /* The program forked and held: the child runs prep(arg) if given (its environment, its fds), waits on
  * a pipe until one byte is written to *go (it exits 127 should *go close first), then runs

@@ -70,6 +70,8 @@ struct proc {
 	bool crashed;           /* a crash event was written: its stderr tail follows at exit */
 	char err_tail[4096];    /* the last bytes the process wrote to fd 2 */
 	size_t err_len;
+	bool silent;            /* followed only so that its seccomp filter has a tracer (a fork, without
+				 * -f): nothing of it is recorded, no probe is planted */
 };
 
 struct thr {
@@ -102,6 +104,9 @@ struct tracer {
 	bool attached;          /* -p: the process was running before we came */
 	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
 	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
+	struct rt_seccomp *seccomp; /* -e trace= as a seccomp program: the program stops only for its
+				     * syscalls (resumed with PTRACE_CONT, PTRACE_SYSCALL from an entry to its
+				     * exit); it must never run on untraced, so no detaching */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -190,9 +195,17 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 
 #define event rt_event_new
 
+static bool silent_pid(struct tracer *t, pid_t pid)
+{
+	struct proc *p = t->seccomp ? proc_find(t, pid) : NULL;
+
+	return p && p->silent;
+}
+
 static void emit(struct tracer *t, json_t *e)
 {
-	if (!t->header_done) { /* nothing is written before the first exec's header */
+	/* nothing is written before the first exec's header, nor of a process followed silently */
+	if (!t->header_done || silent_pid(t, (pid_t)json_integer_value(json_object_get(e, "pid")))) {
 		json_decref(e);
 		return;
 	}
@@ -291,6 +304,8 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	p->last_probe = p->cur_pkg = NULL;
 	p->crashed = false;
 	p->err_len = 0;
+	if (p->silent)
+		return;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = '\0';
@@ -347,7 +362,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	rt_past_release(&ps);
 }
 
-static void resume(struct thr *th, int sig);
+static void resume(struct tracer *t, struct thr *th, int sig);
 
 /* ---- crashes ------------------------------------------------------------------------------------------- */
 
@@ -413,7 +428,7 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 	size_t nours;
 	json_t *e, *bt = json_array();
 
-	if (!t->header_done)
+	if (!t->header_done || (p && p->silent))
 		return;
 	nours = stop_siblings(t, th->pid, th->tid, ours, sizeof(ours) / sizeof(ours[0]));
 	u = rt_unwinder_new(th->pid);
@@ -445,7 +460,7 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 		struct thr *o = thr_find(t, ours[i]);
 
 		if (o)
-			resume(o, 0);
+			resume(t, o, 0);
 	}
 }
 
@@ -573,7 +588,7 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
-	if (t->header_done)
+	if (t->header_done && !silent_pid(t, th->pid))
 		rt_trace_syscall(&t->trace, th->t_enter, th->pid, th->tid, now - th->t_enter, th->nr, rt_syscall_name(th->nr),
 				 th->args, has_ret ? &ret : NULL);
 	th->in_syscall = false;
@@ -585,13 +600,14 @@ static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, (void *)sizeof(si), &si) <= 0)
 		return;
-	if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+	if (si.op == PTRACE_SYSCALL_INFO_ENTRY || si.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+		/* (a seccomp stop is an entry: the same fields, at the same place in the struct) */
 		if (th->in_syscall) /* an entry without its exit (e.g. across exec): keep what we know */
 			emit_syscall(t, th, now, false, 0);
 		th->in_syscall = true;
 		th->t_enter = now;
-		th->nr = si.entry.nr;
-		memcpy(th->args, si.entry.args, sizeof(th->args));
+		th->nr = si.op == PTRACE_SYSCALL_INFO_ENTRY ? si.entry.nr : si.seccomp.nr;
+		memcpy(th->args, si.op == PTRACE_SYSCALL_INFO_ENTRY ? si.entry.args : si.seccomp.args, sizeof(th->args));
 		if (th->args[0] == 2) {
 			struct proc *p = proc_find(t, th->pid);
 
@@ -683,10 +699,13 @@ static void detach_all(struct tracer *t)
 
 /* ---- the loop --------------------------------------------------------------------------------------------- */
 
-static void resume(struct thr *th, int sig)
+/* PTRACE_SYSCALL stops at every syscall's entry and exit; with a seccomp filter the entries come as
+ * seccomp stops, so the thread runs on with PTRACE_CONT, and with PTRACE_SYSCALL only from an entry to
+ * its exit. */
+static void resume(struct tracer *t, struct thr *th, int sig)
 {
 	th->stopped = false;
-	ptrace(PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
+	ptrace(t->seccomp && !th->in_syscall ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
 }
 
 static int trace_loop(struct tracer *t)
@@ -700,7 +719,7 @@ static int trace_loop(struct tracer *t)
 		uint64_t now;
 
 		if (interrupted && !t->detaching) {
-			if (t->o->kill_on_exit) {
+			if (t->o->kill_on_exit || t->seccomp) {
 				kill(t->root, SIGKILL);
 			} else {
 				detach_all(t);
@@ -750,7 +769,7 @@ static int trace_loop(struct tracer *t)
 		th->stopped = true;
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
-		if (sig == (SIGTRAP | 0x80)) {
+		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP)) {
 			on_syscall_stop(t, th, now);
 		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 			unsigned long child = 0;
@@ -765,8 +784,10 @@ static int trace_loop(struct tracer *t)
 			json_object_set_new(e, "kind", json_string(ev == PTRACE_EVENT_CLONE ? "thread" : ev == PTRACE_EVENT_FORK ? "fork" : "vfork"));
 			emit(t, e);
 			if (ev != PTRACE_EVENT_CLONE) {
-				disarm_fork_copy(proc_find(t, th->pid), (pid_t)child);
-				proc_add(t, (pid_t)child);
+				struct proc *parent = proc_find(t, th->pid);
+
+				disarm_fork_copy(parent, (pid_t)child);
+				proc_add(t, (pid_t)child)->silent = !t->o->follow_forks || (parent && parent->silent);
 			}
 		} else if (ev == PTRACE_EVENT_EXEC) {
 			unsigned long former = 0;
@@ -835,7 +856,7 @@ static int trace_loop(struct tracer *t)
 				return 0;
 			}
 		}
-		resume(th, deliver);
+		resume(t, th, deliver);
 	}
 }
 
@@ -907,7 +928,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 	load_image(t, pid, rt_now_ns(), argv.v);
 	strv_release(&argv);
 	for (size_t i = 0; i < t->nthr; i++)
-		resume(t->thr[i], t->thr[i]->pending_sig);
+		resume(t, t->thr[i], t->thr[i]->pending_sig);
 	return 0;
 }
 
@@ -923,7 +944,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	t.o = o;
 	*status = 0;
 	if (o->attach) {
-		if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+		if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
 			return -1;
 		t.root = o->attach;
 		t.attached = true;
@@ -949,7 +970,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	if (!(prog = rt_find_program(o->argv[0], err)))
 		return -1;
-	if (rt_trace_open(&t.trace, o->trace_path, err) != 0) {
+	if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0) {
 		free(prog);
 		return -1;
 	}
@@ -957,6 +978,14 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 	if (o->kill_on_exit)
 		opts |= PTRACE_O_EXITKILL;
+	/* -e trace= to the end: the program stops only for those syscalls (--until main detaches, so there
+	 * the trace writer alone filters). Every fork is followed and the program dies with rt0trace: a
+	 * process with the filter and no tracer would see those syscalls fail with ENOSYS. */
+	if (o->syscalls && !o->until_main) {
+		if (!(t.seccomp = rt_seccomp_build(o->syscalls, true, err)))
+			goto out;
+		opts |= PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;
+	}
 	if (pipe2(errpipe, O_CLOEXEC) != 0) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
 		goto out;
@@ -969,6 +998,12 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	if (pid == 0) {
 		close(errpipe[0]);
 		raise(SIGSTOP); /* wait here until the tracer has seized us */
+		if (t.seccomp) {
+			int e = rt_seccomp_load(t.seccomp);
+
+			if (e)
+				rt_prep_failed(errpipe[1], e);
+		}
 		rt_exec_or_report(prog, o->argv, errpipe[1]);
 	}
 	close(errpipe[1]);
@@ -1060,6 +1095,7 @@ out_nofile:
 	free(t.proc);
 	free(t.thr);
 	free(t.deferred);
+	rt_seccomp_free(t.seccomp);
 	free(prog);
 	return rc;
 }

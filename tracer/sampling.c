@@ -54,6 +54,8 @@ static json_t *environment(const struct rt_report *r)
 	}
 	json_object_set_new(env, "build_id", json_deep_copy(json_object_get(bin, "build_id")));
 	json_object_set_new(env, "go_version", json_deep_copy(json_object_get(bin, "go_version")));
+	if (r->syscall_filter) /* the syscalls recorded: under ptrace, the ones that stopped the program */
+		json_object_set_new(env, "syscall_filter", json_string(r->syscall_filter));
 	return env;
 }
 
@@ -74,11 +76,25 @@ static bool main_planned(const json_t *bin)
 	return false;
 }
 
+/* The syscalls a sampled run records (RT_SYSFILTER_SAMPLING), parsed once; it lives as long as the
+ * process. */
+static const struct rt_sysfilter *sampling_filter(void)
+{
+	static struct rt_sysfilter f;
+	static bool parsed;
+	struct rt_err err = { 0 };
+
+	if (!parsed && rt_sysfilter_parse(&f, RT_SYSFILTER_SAMPLING, &err) != 0)
+		abort(); /* a constant of ours that libseccomp's table resolves */
+	parsed = true;
+	return &f;
+}
+
 int sampling_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_err *err)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char *path = xasprintf("%s/rt0trace-bench-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	struct rt_run_opts o = { .argv = s->argv, .trace_path = path };
+	struct rt_run_opts o = { .argv = s->argv, .trace_path = path, .syscalls = sampling_filter() };
 	struct rt_loaded_trace t;
 	struct rt_report *r;
 	int fd = mkstemp(path), saved[2] = { -1, -1 }, status = 0, rc;

@@ -24,9 +24,10 @@ uint64_t rt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err)
+int rt_trace_open(struct rt_trace *t, const char *path, const struct rt_sysfilter *filter, struct rt_err *err)
 {
 	memset(t, 0, sizeof(*t));
+	t->filter = filter;
 	if (rt_outfile_open(&t->out, path, 0666) != 0)
 		return rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s': %s", path, rt_outfile_error(&t->out, errno));
 	t->f = t->out.f;
@@ -70,6 +71,8 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "argv", a);
 	json_object_set_new(h, "binary", binary ? binary : json_null());
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
+	if (t->filter)
+		json_object_set_new(h, "syscall_filter", json_string(t->filter->expr));
 	if (t->t0_sched.tid > 0)
 		json_object_set_new(h, "sched", json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns",
 							  (json_int_t)t->t0_sched.cpu_ns, "wait_ns", (json_int_t)t->t0_sched.wait_ns));
@@ -84,6 +87,11 @@ void rt_trace_event(struct rt_trace *t, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "type"));
 
+	if (t->filter && type && strcmp(type, "syscall") == 0 &&
+	    !rt_sysfilter_has(t->filter, (uint64_t)json_integer_value(json_object_get(ev, "nr")))) {
+		json_decref(ev);
+		return;
+	}
 	t->events++;
 	/* Syscalls and probes are the bulk: they go out in batches; execs, signals, maps, exits at once. */
 	put_line(t, ev, (type && strcmp(type, "syscall") != 0 && strcmp(type, "probe") != 0) || t->events % 128 == 0);
@@ -95,6 +103,8 @@ void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_
 {
 	char r[32];
 
+	if (!rt_sysfilter_has(t->filter, nr))
+		return;
 	/* `name` comes from libseccomp's table (identifier characters only): no escaping needed. */
 	if (ret)
 		snprintf(r, sizeof(r), "%lld", (long long)*ret);

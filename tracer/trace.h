@@ -22,6 +22,7 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "tracer/sysfilter.h"
 
 #define RT_TRACE_FORMAT "rt0trace-trace"
 #define RT_TRACE_VERSION 1
@@ -31,6 +32,8 @@ struct rt_trace {
 	FILE *f;       /* out.f while open, else NULL */
 	uint64_t events, lost;
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
+	const struct rt_sysfilter *filter; /* -e trace=: only these syscalls are written (NULL: all); the
+					    * header says so ("syscall_filter": the set as given) */
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
 			      * as the engine saw it (released from its hold to reaped) */
 	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):
@@ -64,8 +67,9 @@ void rt_event_sched(json_t *e, const struct rt_sched *s);
 struct rusage;
 void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru);
 
-/* Opens PATH for writing ("-" for standard output; /dev/null works). RT_EXIT_INPUT when it cannot. */
-int rt_trace_open(struct rt_trace *t, const char *path, struct rt_err *err);
+/* Opens PATH for writing ("-" for standard output; /dev/null works), to hold the syscalls `filter` lets
+ * through (NULL: all; the filter must outlive the trace). RT_EXIT_INPUT when it cannot. */
+int rt_trace_open(struct rt_trace *t, const char *path, const struct rt_sysfilter *filter, struct rt_err *err);
 /* Closes without a footer and removes what this open created: for failures before anything was traced.
  * Never touches what existed before (a file, a device such as /dev/null, a FIFO, ...). `path` is unused
  * (the trace knows its path). */
@@ -76,7 +80,8 @@ void rt_trace_discard(struct rt_trace *t, const char *path);
 void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced);
 /* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. */
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
-/* One event line; takes ownership of `ev` (which must have a "type"). */
+/* One event line; takes ownership of `ev` (which must have a "type"). A "syscall" event outside the
+ * filter is dropped. */
 void rt_trace_event(struct rt_trace *t, json_t *ev);
 /* A syscall event, formatted directly (the bulk of every trace; the same shape rt_trace_event would
  * write): {"type":"syscall","t","pid","tid","dur","nr","name","args":[6 hex],"ret"}; ret NULL-able. */

@@ -32,15 +32,16 @@ jq -e --arg p "$PHASE" '[.metrics[] | select(.name == "cpu:" + $p or .name == "n
 pass "bench: each phase's CPU time (cpu:) and wall less CPU wait (nowait:), the run's resources (run:, KiB and counts)"
 
 # Machine drift (--metric wall only): a fresh baseline made to look recorded on a much quieter day
-# (every wall phase but the spinning one, whose length is wall-clock time, at 0.3x). The allowance is
-# computed and said (the runtime's bootstrap took ~3x the baseline's), judged raw (--no-drift) startup
-# regresses, and a spin of 200 instead of 20 ms still shows beyond the allowance. Whether an unchanged
+# (every wall phase but the spinning one, whose length is wall-clock time, at 0.2x). The allowance is
+# computed and said (the runtime's bootstrap took ~5x the baseline's: the test needs > 1.5x, so the
+# machine's load may change 3x between the baseline and the check), judged raw (--no-drift) startup
+# regresses, and a spin of 400 instead of 20 ms (20x) still shows beyond the allowance. Whether an unchanged
 # rerun passes with the allowance depends on how the machine's load moves each wall phase (the unit test
 # test_drift states that rule on fixed samples): wall time is for quiet machines, and this test does not
 # assume one.
 RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/now.json" -- "$FX/spin" > /dev/null || die "bench for the drift baseline failed"
 jq --arg p "$PHASE" '.metrics |= map(if .name == $p or (.name | test(":")) then . else
-    (.samples_ns |= map(. * 0.3 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.3 | floor) end)' \
+    (.samples_ns |= map(. * 0.2 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.2 | floor) end)' \
   "$TMP/now.json" > "$TMP/quiet.json"
 RT0_SPIN_MS=20 "$R" check --metric wall --min-delta 5ms --baseline "$TMP/quiet.json" -n 10 -- "$FX/spin" > "$TMP/drift.txt"
 rc=$?
@@ -50,11 +51,11 @@ RT0_SPIN_MS=20 "$R" check --metric wall --min-delta 5ms --json --no-drift --no-c
 rc=$?
 [ "$rc" -eq 1 ] && jq -e '(.regressed | index("startup")) != null and .drift.applied == false and .drift.factor > 1.5' "$TMP/drift.json" >/dev/null \
   || die "--no-drift against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift.json")"
-RT0_SPIN_MS=200 "$R" check --metric wall --min-delta 5ms --json --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift-slow.json"
+RT0_SPIN_MS=400 "$R" check --metric wall --min-delta 5ms --json --baseline "$TMP/quiet.json" -n 5 -- "$FX/spin" > "$TMP/drift-slow.json"
 rc=$?
 [ "$rc" -eq 1 ] && jq -e --arg p "$PHASE" '(.regressed | index($p)) != null and .drift.applied' "$TMP/drift-slow.json" >/dev/null \
-  || die "+180 ms against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift-slow.json")"
-pass "machine drift (--metric wall): the runtime bootstrap's slowdown is measured and said; raw, startup regresses; +180 ms still shows beyond it"
+  || die "+380 ms against a quieter day's baseline: exit $rc: $(jq -c '{regressed, drift}' "$TMP/drift-slow.json")"
+pass "machine drift (--metric wall): the runtime bootstrap's slowdown is measured and said; raw, startup regresses; +380 ms still shows beyond it"
 
 # From here on the machine is busy: two loops of our own take both CPUs, for every check that follows
 for _ in 1 2; do

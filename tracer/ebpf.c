@@ -667,7 +667,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		goto out;
 	if (setup(&t, err) != 0)
 		goto out;
-	if (rt_trace_open(&t.trace, o->trace_path, err) != 0)
+	if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
 		goto out;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);

@@ -939,7 +939,7 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	t.root = pid;
 	close(sv[1]);
 	sv[1] = -1;
-	if (check_program(&t, prog, err) != 0 || rt_trace_open(&t.trace, o->trace_path, err) != 0)
+	if (check_program(&t, prog, err) != 0 || rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
 		goto out;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);

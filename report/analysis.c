@@ -29,6 +29,8 @@ static void phase_account(struct rt_phase_row *p, const json_t *e)
 		       json_integer_value(wait) >= 0;
 	p->cpu0 = p->has_start ? (uint64_t)json_integer_value(cpu) : 0;
 	p->wait0 = p->has_start ? (uint64_t)json_integer_value(wait) : 0;
+	p->has_stopped0 = p->has_start && json_is_integer(json_object_get(e, "stopped_ns")) && json_get_int(e, "stopped_ns") >= 0;
+	p->stopped0 = p->has_stopped0 ? (uint64_t)json_get_int(e, "stopped_ns") : 0;
 }
 
 static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t start, const json_t *e)
@@ -56,6 +58,15 @@ static void phase_sched(struct rt_report *r)
 			a->sched = true;
 			a->cpu_ns = b->cpu0 - a->cpu0;
 			a->wait_ns = b->wait0 - a->wait0;
+			/* never more than the phase's wall time less its wait: the accounts are the tracer's
+			 * claims, and a compensated figure must not go below zero */
+			if (a->has_stopped0 && b->has_stopped0 && b->stopped0 >= a->stopped0) {
+				uint64_t wall = a->end > a->start ? a->end - a->start : 0;
+				uint64_t room = wall > a->wait_ns ? wall - a->wait_ns : 0;
+
+				a->stops = true;
+				a->stopped_ns = b->stopped0 - a->stopped0 < room ? b->stopped0 - a->stopped0 : room;
+			}
 		}
 	}
 }

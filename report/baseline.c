@@ -103,13 +103,17 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 		return rt_errf(err, RT_EXIT_CHECK, "the trace never reached main");
 	}
 	{
+		/* Wall times are the program's own: without the time the tracer held it stopped (ptrace),
+		 * where the engine says how long that was. */
 		double startup = (double)(r->main_at - r->t0), cpu = 0, wait = 0;
 		bool all = true;
 
+		for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++)
+			startup -= (double)r->phases[i].stopped_ns;
 		add(b, "startup", startup);
 		for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++) {
 			const struct rt_phase_row *p = &r->phases[i];
-			double wall = (double)(p->end - p->start);
+			double wall = (double)(p->end - p->start - p->stopped_ns);
 
 			add(b, p->name, wall);
 			if (!p->sched) {

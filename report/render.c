@@ -111,17 +111,34 @@ static int render_text(const struct rt_report *r, FILE *f)
 	if (r->crash)
 		text_crash(r->crash, f);
 
-	fprintf(f, "\nphases%34s %11s %9s %12s %11s %12s\n", "start", "duration", "syscalls", "in syscalls", "on CPU",
-		"CPU wait");
-	for (size_t i = 0; i < r->nphases; i++) {
-		const struct rt_phase_row *p = &r->phases[i];
+	{
+		uint64_t held = 0;
+		bool stops = false;
 
-		fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms", p->name, rt_ms(p->start - r->t0),
-			rt_ms(p->end - p->start), p->syscalls, rt_ms(p->sys_ns));
-		if (p->sched)
-			fprintf(f, " %8.3f ms %9.3f ms\n", rt_ms(p->cpu_ns), rt_ms(p->wait_ns));
-		else
-			fprintf(f, " %11s %12s\n", "-", "-");
+		for (size_t i = 0; i < r->nphases; i++) {
+			stops |= r->phases[i].stops;
+			held += r->phases[i].stopped_ns;
+		}
+		fprintf(f, "\nphases%34s %11s %9s %12s %11s %12s%s\n", "start", "duration", "syscalls", "in syscalls", "on CPU",
+			"CPU wait", stops ? "  tracer held" : "");
+		for (size_t i = 0; i < r->nphases; i++) {
+			const struct rt_phase_row *p = &r->phases[i];
+
+			fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms", p->name, rt_ms(p->start - r->t0),
+				rt_ms(p->end - p->start - p->stopped_ns), p->syscalls, rt_ms(p->sys_ns));
+			if (p->sched)
+				fprintf(f, " %8.3f ms %9.3f ms", rt_ms(p->cpu_ns), rt_ms(p->wait_ns));
+			else
+				fprintf(f, " %11s %12s", "-", "-");
+			if (p->stops)
+				fprintf(f, " %9.3f ms", rt_ms(p->stopped_ns));
+			else if (stops)
+				fprintf(f, " %12s", "-");
+			fputc('\n', f);
+		}
+		if (stops)
+			fprintf(f, "  (durations leave out the %.3f ms the tracer held the program stopped, column 'tracer held';\n"
+				   "   starts and --format json's dur_ns are as recorded)\n", rt_ms(held));
 	}
 	if (r->rusage.valid || r->has_rss_main || r->has_peak_rss) {
 		fputs("\nresources", f);
@@ -259,6 +276,11 @@ static int render_json(const struct rt_report *r, FILE *f)
 		if (r->phases[i].sched) {
 			json_object_set_new(p, "cpu_ns", json_integer((json_int_t)r->phases[i].cpu_ns));
 			json_object_set_new(p, "wait_ns", json_integer((json_int_t)r->phases[i].wait_ns));
+		}
+		if (r->phases[i].stops) { /* dur_ns stays the raw wall time; net_ns is without the tracer's holds */
+			json_object_set_new(p, "stopped_ns", json_integer((json_int_t)r->phases[i].stopped_ns));
+			json_object_set_new(p, "net_ns", json_integer((json_int_t)(r->phases[i].end - r->phases[i].start -
+										r->phases[i].stopped_ns)));
 		}
 		json_array_append_new(phases, p);
 	}

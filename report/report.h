@@ -79,6 +79,11 @@ struct rt_phase_row {
 	uint64_t cpu0, wait0;
 	bool sched;
 	uint64_t cpu_ns, wait_ns;
+	/* The engine's hold on that thread (events' "stopped_ns", ptrace): at the start, and, with `sched`,
+	 * how long within the phase the tracer kept it stopped: the tracer's part of the phase's wall
+	 * time (`stops` false when the engine gives none). */
+	bool has_stopped0, stops;
+	uint64_t stopped0, stopped_ns;
 };
 
 struct rt_layout_row {

@@ -81,6 +81,8 @@ struct thr {
 	bool stopped;        /* in a ptrace-stop we have not resumed */
 	int pending_sig;     /* a signal to deliver when it is resumed */
 	int schedfd;         /* its /proc/PID/task/TID/schedstat, opened at its first probe; or -1 */
+	uint64_t stop_at;    /* when its current ptrace-stop began (0: not stopped by us) */
+	uint64_t stopped_ns; /* how long we have held it stopped, all stops so far (struct rt_sched) */
 };
 
 struct tracer {
@@ -104,6 +106,8 @@ struct tracer {
 	bool attached;          /* -p: the process was running before we came */
 	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
 	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
+	int selffd;             /* rt0trace's own /proc/thread-self/schedstat: its wait for a CPU after a
+				 * stop woke it is time the program spent stopped before we saw the stop */
 	struct rt_seccomp *seccomp; /* -e trace= as a seccomp program: the program stops only for its
 				     * syscalls (resumed with PTRACE_CONT, PTRACE_SYSCALL from an entry to its
 				     * exit); it must never run on untraced, so no detaching */
@@ -155,6 +159,14 @@ static void thr_del(struct tracer *t, pid_t tid)
 			t->thr[i] = t->thr[--t->nthr];
 			return;
 		}
+}
+
+/* A thread's scheduler account for an event, with the time we held it stopped before this stop. */
+static void thr_sched(struct thr *th, struct rt_sched *s)
+{
+	rt_sched_read(&th->schedfd, th->pid, th->tid, s);
+	s->has_stopped = true;
+	s->stopped_ns = th->stopped_ns;
 }
 
 static struct proc *proc_find(struct tracer *t, pid_t pid)
@@ -349,7 +361,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		struct rt_sched s = { 0 };
 
 		if (th && !attaching)
-			rt_sched_read(&th->schedfd, pid, pid, &s);
+			thr_sched(th, &s);
 		rt_event_sched(e, &s);
 	}
 	json_object_set_new(e, "path", json_string(real));
@@ -405,6 +417,7 @@ static size_t stop_siblings(struct tracer *t, pid_t pid, pid_t self, pid_t *ours
 			continue;
 		if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) == SIGTRAP) {
 			o->stopped = true;
+			o->stop_at = rt_now_ns();
 			ours[n++] = o->tid;
 			continue;
 		}
@@ -567,7 +580,7 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 			json_t *e = rt_probe_event(now, th->pid, th->tid, b->probe);
 			struct rt_sched s;
 
-			rt_sched_read(&th->schedfd, th->pid, th->tid, &s);
+			thr_sched(th, &s);
 			rt_event_sched(e, &s);
 			emit(t, e);
 		}
@@ -704,8 +717,22 @@ static void detach_all(struct tracer *t)
  * its exit. */
 static void resume(struct tracer *t, struct thr *th, int sig)
 {
+	if (th->stop_at) {
+		uint64_t now = rt_now_ns();
+
+		th->stopped_ns += now > th->stop_at ? now - th->stop_at : 0;
+		th->stop_at = 0;
+	}
 	th->stopped = false;
 	ptrace(t->seccomp && !th->in_syscall ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
+}
+
+/* rt0trace's own wait for a CPU so far (ns), from its schedstat; 0 when it cannot be read. */
+static uint64_t self_wait(struct tracer *t)
+{
+	struct rt_sched s;
+
+	return rt_sched_read(&t->selffd, getpid(), (int)gettid(), &s) ? s.wait_ns : 0;
 }
 
 static int trace_loop(struct tracer *t)
@@ -730,16 +757,23 @@ static int trace_loop(struct tracer *t)
 			tid = t->deferred[0].tid;
 			st = t->deferred[0].status;
 			memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
+			now = rt_now_ns();
 		} else {
+			uint64_t before = rt_now_ns(), lag = self_wait(t);
+
 			tid = wait4(-1, &st, __WALL, &ru);
 			have_ru = true;
+			/* The stop woke us; how long we then waited for a CPU, the program spent stopped before we
+			 * could see it: its stop began that much earlier (not before we started waiting). */
+			lag = self_wait(t) - lag;
+			now = rt_now_ns();
+			now = now - before > lag ? now - lag : before;
 		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
 			return 0; /* no child left */
 		}
-		now = rt_now_ns();
 		th = thr_find(t, tid);
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (th && th->in_syscall)
@@ -767,6 +801,7 @@ static int trace_loop(struct tracer *t)
 		if (!th) /* a new thread can report before its parent's clone event */
 			th = thr_add(t, tid, tid);
 		th->stopped = true;
+		th->stop_at = now;
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
 		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP)) {
@@ -942,6 +977,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	pid_t pid;
 
 	t.o = o;
+	t.selffd = -1;
 	*status = 0;
 	if (o->attach) {
 		if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
@@ -1026,7 +1062,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	thr_add(&t, pid, pid);
 	/* a task's account starts at zero at its fork, which t0 follows at once */
-	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid };
+	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .has_stopped = true };
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);
@@ -1096,6 +1132,8 @@ out_nofile:
 	free(t.thr);
 	free(t.deferred);
 	rt_seccomp_free(t.seccomp);
+	if (t.selffd >= 0)
+		close(t.selffd);
 	free(prog);
 	return rc;
 }

@@ -73,9 +73,14 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
 	if (t->filter)
 		json_object_set_new(h, "syscall_filter", json_string(t->filter->expr));
-	if (t->t0_sched.tid > 0)
-		json_object_set_new(h, "sched", json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns",
-							  (json_int_t)t->t0_sched.cpu_ns, "wait_ns", (json_int_t)t->t0_sched.wait_ns));
+	if (t->t0_sched.tid > 0) {
+		json_t *s = json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns", (json_int_t)t->t0_sched.cpu_ns,
+				      "wait_ns", (json_int_t)t->t0_sched.wait_ns);
+
+		if (t->t0_sched.has_stopped)
+			json_object_set_new(s, "stopped_ns", json_integer(0));
+		json_object_set_new(h, "sched", s);
+	}
 	put_line(t, h, true);
 	json_decref(h);
 	/* From here on the trace is worth reading, even if rt0trace is killed: at its path it goes. */
@@ -192,6 +197,8 @@ void rt_event_sched(json_t *e, const struct rt_sched *s)
 		return;
 	json_object_set_new(e, "cpu_ns", json_integer((json_int_t)s->cpu_ns));
 	json_object_set_new(e, "wait_ns", json_integer((json_int_t)s->wait_ns));
+	if (s->has_stopped)
+		json_object_set_new(e, "stopped_ns", json_integer((json_int_t)s->stopped_ns));
 }
 
 void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru)

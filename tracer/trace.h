@@ -37,10 +37,11 @@ struct rt_trace {
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
 			      * as the engine saw it (released from its hold to reaped) */
 	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):
-			      * the header's "sched" {"tid","cpu_ns","wait_ns"}, where the exec phase's
-			      * CPU time and wait begin; tid 0: not known */
+			      * the header's "sched" {"tid","cpu_ns","wait_ns"[,"stopped_ns"]}, where the
+			      * exec phase's CPU time and wait begin; tid 0: not known */
 		int tid;
 		uint64_t cpu_ns, wait_ns;
+		bool has_stopped; /* the engine stops the program (ptrace): "stopped_ns": 0 */
 	} t0_sched;
 	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
 		bool valid;
@@ -55,13 +56,19 @@ struct rt_trace {
 struct rt_sched {
 	bool valid;
 	uint64_t cpu_ns, wait_ns;
+	/* An engine that stops the program to record (ptrace) also says for how long it held this thread
+	 * stopped so far: "stopped_ns", from the moment the thread stopped (as near as the tracer can tell:
+	 * its own wait for a CPU after the stop woke it is counted back) to the moment it was resumed.
+	 * A phase's difference is the tracer's part of its wall time, which the report takes out. */
+	bool has_stopped;
+	uint64_t stopped_ns;
 };
 /* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
  * time, then the caller's to close). False (and s->valid false) when it cannot be read. */
 bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s);
 /* Reads PID's account into t->t0_sched (for the header's "sched"), when it can be read. */
 void rt_trace_t0_sched(struct rt_trace *t, int pid);
-/* Adds "cpu_ns" and "wait_ns" to an event when `s` is valid. */
+/* Adds "cpu_ns" and "wait_ns" (and "stopped_ns" when it has it) to an event when `s` is valid. */
 void rt_event_sched(json_t *e, const struct rt_sched *s);
 /* The root's resource use, from wait4's struct rusage, for the footer. */
 struct rusage;

@@ -1,6 +1,6 @@
 /*
  * bpf/ebpf.h: the records bpf/ebpf.bpf.c puts in its ring buffer and tracer/ebpf.c turns into trace
- * events (DESIGN.md "Trace file"). Shared by both sides, so only fixed-size integer fields. Times are
+ * events (docs/formats.md "Trace file"). Shared by both sides, so only fixed-size integer fields. Times are
  * bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock the trace uses.
  */
 #ifndef RT0_BPF_EBPF_H

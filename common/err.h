@@ -2,7 +2,7 @@
  * The one error convention of rt0trace.
  *
  * A function that can fail returns 0 on success and -1 on failure, after filling the caller's
- * `struct rt_err` with the exit class (DESIGN.md "Exit codes") and one lower-case message of the
+ * `struct rt_err` with the exit class (docs/formats.md "Exit codes") and one lower-case message of the
  * form "what failed: why", naming objects in quotes:  cannot open 'x': No such file or directory.
  * The message never carries the "rt0trace: " prefix; the command line adds it when printing.
  * A NULL `struct rt_err *` is allowed and discards the message.

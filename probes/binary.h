@@ -32,7 +32,7 @@ struct rt_binary {
 int rt_binary_open(struct rt_binary **out, const char *path, struct rt_err *err);
 void rt_binary_free(struct rt_binary *b);
 
-/* The `rt0trace inspect --json` object (DESIGN.md "JSON shapes"); the caller owns the reference. */
+/* The `rt0trace inspect --json` object (docs/formats.md); the caller owns the reference. */
 json_t *rt_binary_json(const struct rt_binary *b);
 /* The "init_order" array of that object: [{"package","functions":[{"symbol","addr"}]}]. */
 json_t *rt_binary_init_order_json(const struct rt_go_info *g);

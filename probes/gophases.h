@@ -1,5 +1,5 @@
 /*
- * probes/gophases: the Go runtime startup phases rt0trace names (DESIGN.md "Go runtime startup"), for
+ * probes/gophases: the Go runtime startup phases rt0trace names (docs/go-toolchain.md), for
  * linux and Go >= 1.21: ELF entry (_rt0_<arch>_linux) -> runtime.rt0_go -> runtime.schedinit ->
  * runtime.main -> runtime package inits -> runtime.gcenable -> package inits -> main.main.
  * Phase boundaries are the first instructions of these functions; assembly ones carry an ABI suffix

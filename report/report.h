@@ -13,7 +13,7 @@
  *  - rt_report_build(): phases (each phase starts at the first hit of its probe and ends where the next
  *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
  *    overall, the observed package-init order against the placed one, the memory layout at main
- *    (each mapping classified), the exit, the crash (rt_report_crash), and the checks of DESIGN.md,
+ *    (each mapping classified), the exit, the crash (rt_report_crash), and the checks of docs/formats.md,
  *    each with its evidence, plus "no crash". It analyses one image of one process: by default the
  *    root's (the first exec or attach, described by the header's `binary`), or the first exec of a
  *    chosen program (described by that exec event's own `binary`, which engines that follow execs into
@@ -101,7 +101,7 @@ struct rt_check {
 	char *detail;
 };
 
-/* Why the program died, from the analysed process's crash events (DESIGN.md "crash"). A fatal signal's
+/* Why the program died, from the analysed process's crash events (docs/formats.md "crash"). A fatal signal's
  * event is taken at its delivery-stop; the Go runtime's fatal path (fatalpanic, fatalthrow,
  * dieFromSignal) at its entry, after the signal (if any) that started it on the same thread. */
 struct rt_crash {

@@ -1,7 +1,7 @@
 /*
  * Subcommands of the rt0trace executable, one file each (tracer/cmd_<name>.c). Each takes the argv that
  * follows its name (argv[0] is the subcommand name), parses it with getopt_long, and returns the process
- * exit code of DESIGN.md: 0 success, 1 check failed, 2 usage, 3 input unusable, 4 environment, 5 build.
+ * exit code of docs/formats.md: 0 success, 1 check failed, 2 usage, 3 input unusable, 4 environment, 5 build.
  */
 #ifndef RT0_TRACER_CMD_H
 #define RT0_TRACER_CMD_H

@@ -34,7 +34,7 @@ static const char build_usage[] =
 	"  -ldflags FLAGS    flags for the Go linker, quoted as go build takes them, e.g. -ldflags='-s -w' or\n"
 	"                    -ldflags='-linkmode external -extldflags -static' (with CC=musl-gcc: a static\n"
 	"                    cgo program); -linkmode external needs CGO_ENABLED=1\n"
-	"  --manifest FILE   write what was built and the symbols the linker placed (DESIGN.md format)\n"
+	"  --manifest FILE   write what was built and the symbols the linker placed (docs/formats.md)\n"
 	"  --goroot DIR      the Go toolchain (default: $GOROOT, /usr/local/go, or the go on PATH's root)\n"
 	"  -h, --help        show this help\n"
 	"\n"

@@ -1,4 +1,4 @@
-/* rt0trace inspect: what a binary's build placed in it, as text or as DESIGN.md's JSON. */
+/* rt0trace inspect: what a binary's build placed in it, as text or as docs/formats.md's JSON. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static const char inspect_usage[] =
 	"Works on any architecture's ELF (amd64, arm64, arm, ...).\n"
 	"\n"
 	"options:\n"
-	"  --json      print one JSON object (shape: DESIGN.md, 'rt0trace inspect --json')\n"
+	"  --json      print one JSON object (shape: docs/formats.md, 'rt0trace inspect --json')\n"
 	"  -h, --help  show this help\n"
 	"\n"
 	"exit codes: 0 printed, 2 usage error, 3 the file is missing, unreadable or not a valid ELF\n";

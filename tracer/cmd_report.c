@@ -31,7 +31,7 @@ static const char report_usage[] =
 	"binary details in the trace.\n"
 	"\n"
 	"options:\n"
-	"  --format F   text (default) or json (shape: DESIGN.md, 'rt0trace report --format json')\n"
+	"  --format F   text (default) or json (shape: docs/formats.md, 'rt0trace report --format json')\n"
 	"               perfetto: Chrome trace JSON for ui.perfetto.dev and chrome://tracing (a track per\n"
 	"               thread, the phases, syscalls as slices, layout changes, probes, crashes)\n"
 	"               html: one self-contained page (inline SVG timeline and layout, no network)\n"

@@ -1,4 +1,4 @@
-/* rt0trace run: trace a program's startup into a trace file (DESIGN.md "Trace file"). */
+/* rt0trace run: trace a program's startup into a trace file (docs/formats.md "Trace file"). */
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>

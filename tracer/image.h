@@ -1,7 +1,7 @@
 /*
  * tracer/image: what every engine learns about a process image it traces, the same way: the load bias
  * of a PIE (from /proc/PID/auxv), what a process attached with -p had already run (from the Go
- * runtime's own state), and the trace's `binary` object (DESIGN.md "Trace file": path, arch, pie,
+ * runtime's own state), and the trace's `binary` object (docs/formats.md "Trace file": path, arch, pie,
  * static, entry, go_version, build_id, plus bias, segments, init_order and the probe plan).
  *
  * Ownership: rt_past_release() frees what rt_past_read() filled; rt_image_binary_json() returns a new

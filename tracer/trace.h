@@ -1,5 +1,5 @@
 /*
- * tracer/trace: the trace writer every engine uses (DESIGN.md "Trace file", format version 1): one JSON
+ * tracer/trace: the trace writer every engine uses (docs/formats.md "Trace file", format version 1): one JSON
  * object per line — a header, events, and a footer {"type":"footer","events":N,"lost":N,"complete":B}.
  * A file without a footer is partial. Execs, signals, maps and exits are flushed at once, syscalls and
  * probes every 128 events, so a trace cut short by a crash of rt0trace still reads up to a recent line.

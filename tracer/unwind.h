@@ -1,6 +1,6 @@
 /*
  * tracer/unwind: backtraces of the threads of a stopped, ptrace-attached process, for the crash
- * events of DESIGN.md. Stepping is libunwind-ptrace's (CFI from .eh_frame, else the frame-pointer
+ * events of docs/formats.md. Stepping is libunwind-ptrace's (CFI from .eh_frame, else the frame-pointer
  * chain); naming is probes/'s: each pc is matched to its mapping in /proc/PID/maps, the mapped file
  * is opened through /proc/PID/root (right inside containers too) and the pc becomes symbol + offset,
  * plus file:line where the file has DWARF (libdw).

@@ -18,6 +18,11 @@ static void add(struct rt_probe_plan *pl, size_t *cap, uint64_t addr, const char
 
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
 {
+	rt_probe_plan_flags(b, 0, out);
+}
+
+void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_probe_plan *out)
+{
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -29,7 +34,7 @@ void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
 			if (ph[i].symbol && ph[i].role != RT_ROLE_MAIN)
 				add(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role);
 		for (size_t i = 0; b->go->init_known && i < b->go->ninit; i++)
-			for (size_t k = 0; k < b->go->init[i].nfns; k++)
+			for (size_t k = 0; k < b->go->init[i].nfns && (k == 0 || (flags & RT_PLAN_INIT_FUNCTIONS)); k++)
 				add(out, &cap, b->go->init[i].fns[k].addr, b->go->init[i].fns[k].symbol, b->go->init[i].package,
 				    RT_ROLE_INIT);
 		for (size_t i = 0; i < n; i++)

@@ -1,8 +1,11 @@
 /*
  * probes/plan: where a tracer should put its one-shot entry probes in a binary, and what each means.
  *  - Go (>= 1.21): the phase catalog (entry stub, runtime.rt0_go, runtime.schedinit, runtime.main,
- *    runtime.gcenable), every init function of the placed init order (role "init", with its package),
- *    main.main (role "main"), and the runtime's fatal path (role "fatal", rt_go_fatal_path).
+ *    runtime.gcenable), the first init function of each package of the placed init order (role "init",
+ *    with its package: where the package's init begins; every init function with
+ *    RT_PLAN_INIT_FUNCTIONS), main.main (role "main"), and the runtime's fatal path (role "fatal",
+ *    rt_go_fatal_path). A probe costs the program time whatever the engine: one a package is what
+ *    the phases need.
  *  - any other ELF: the entry point, each .init_array function (role "init"), and `main` when a symbol
  *    names it.
  * Addresses are link-time; add the load bias for a PIE.
@@ -31,7 +34,9 @@ struct rt_probe_plan {
 	size_t n;
 };
 
+enum { RT_PLAN_INIT_FUNCTIONS = 1 }; /* flags: a probe on every Go init function, not one a package */
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out);
+void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_probe_plan *out);
 void rt_probe_plan_free(struct rt_probe_plan *plan);
 
 /* Where a kernel uprobe for the entry at `addr` fires without single-stepping: on x86-64, an entry that

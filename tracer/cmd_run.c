@@ -15,13 +15,13 @@
 
 static const char run_usage[] =
 	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [-e trace=SET] [--manifest FILE]\n"
-	"                    [--until main|exit] [-f | --no-follow] [--kill-on-exit] [-v]\n"
+	"                    [--until main|exit] [--init-functions] [-f | --no-follow] [--kill-on-exit] [-v]\n"
 	"                    (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall of every\n"
 	"thread (name, arguments, return value, time, duration), thread and process creation, execs,\n"
 	"signals, the moments the startup phases begin (ELF entry, runtime.rt0_go, runtime.schedinit,\n"
-	"runtime.main, each package's init functions in the order they ran, runtime.gcenable, main.main;\n"
+	"runtime.main, each package's init in the order they ran, runtime.gcenable, main.main;\n"
 	"for a C program the entry, each .init_array constructor and main), and /proc/PID/maps at main.main\n"
 	"and at exit. The program's output, signals and exit status are its own; rt0trace exits with the\n"
 	"program's status (128+signal when a signal ended it), as strace does.\n"
@@ -71,6 +71,9 @@ static const char run_usage[] =
 	"  --until exit      trace to the end (default)\n"
 	"  -p PID            attach to a running process (every thread) instead; phases and package inits it\n"
 	"                    had already started are read from the Go runtime's state and reported as past\n"
+	"  --init-functions  a probe on every Go init function (runtime.init.0, .init.1, ...): a crash or the\n"
+	"                    trace then names the function; by default one probe a package, where its init\n"
+	"                    begins (each probe costs the program time; the phases need no more)\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
 	"  --no-follow       (preload) leave children and exec'd programs untraced: forked children are\n"
 	"                    silent and exec'd programs get neither the library nor its variables; with\n"
@@ -159,6 +162,7 @@ int cmd_run(int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ "kill-on-exit", no_argument, NULL, 'k' },
 		{ "no-follow", no_argument, NULL, 'N' },
+		{ "init-functions", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -202,6 +206,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'f': o.follow_forks = true; break;
 		case 'N': o.no_follow = true; break;
+		case 'I': o.init_functions = true; break;
 		case 'k': o.kill_on_exit = true; break;
 		case 'p': {
 			char *end;

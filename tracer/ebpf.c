@@ -298,7 +298,7 @@ static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const ch
 		snprintf(p->err, sizeof(p->err), "%s", err.msg);
 		return;
 	}
-	rt_probe_plan(p->bin, &p->plan);
+	rt_probe_plan_flags(p->bin, t->o->init_functions ? RT_PLAN_INIT_FUNCTIONS : 0, &p->plan);
 	p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
 	p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
 	if (attaching) {

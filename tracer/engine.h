@@ -21,6 +21,7 @@ struct rt_run_opts {
 	bool no_follow;         /* --no-follow: the preload engine leaves children and exec'd programs alone */
 	bool kill_on_exit;      /* --kill-on-exit: kill the program if rt0trace ends first */
 	bool verbose;           /* -v: the engine's library chatter (libbpf) on stderr */
+	bool init_functions;    /* --init-functions: a probe on every Go init function (else one a package) */
 	const struct rt_sysfilter *syscalls; /* -e trace=: the syscalls recorded (NULL: all). The ptrace
 					      * engine makes the program stop only for those (seccomp) when
 					      * it starts the program and traces it to its end; it then

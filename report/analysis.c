@@ -19,6 +19,15 @@ static char *phase_name(const char *sym)
 	return xstrdup(sym);
 }
 
+/* A stop's cost as the tracer measured it and the header says (key): at most 10 ms, or it is not one
+ * (0). */
+static uint64_t stop_cost(const json_t *header, const char *key)
+{
+	const json_t *v = json_object_get(header, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 10000000 ? (uint64_t)json_integer_value(v) : 0;
+}
+
 /* The thread and scheduler account an event carries (probe, exec) as a phase's start. */
 static void phase_account(struct rt_phase_row *p, const json_t *e)
 {
@@ -29,8 +38,13 @@ static void phase_account(struct rt_phase_row *p, const json_t *e)
 		       json_integer_value(wait) >= 0;
 	p->cpu0 = p->has_start ? (uint64_t)json_integer_value(cpu) : 0;
 	p->wait0 = p->has_start ? (uint64_t)json_integer_value(wait) : 0;
-	p->has_stopped0 = p->has_start && json_is_integer(json_object_get(e, "stopped_ns")) && json_get_int(e, "stopped_ns") >= 0;
+	p->has_stopped0 = p->has_start && json_is_integer(json_object_get(e, "stopped_ns")) && json_get_int(e, "stopped_ns") >= 0 &&
+			  json_is_integer(json_object_get(e, "stops")) && json_get_int(e, "stops") >= 0;
 	p->stopped0 = p->has_stopped0 ? (uint64_t)json_get_int(e, "stopped_ns") : 0;
+	p->nstops0 = p->has_stopped0 ? (uint64_t)json_get_int(e, "stops") : 0;
+	/* the syscall stops among them (absent: none) */
+	p->nsys0 = p->has_stopped0 && json_is_integer(json_object_get(e, "syscall_stops")) && json_get_int(e, "syscall_stops") >= 0 &&
+			   (uint64_t)json_get_int(e, "syscall_stops") <= p->nstops0 ? (uint64_t)json_get_int(e, "syscall_stops") : 0;
 }
 
 static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t start, const json_t *e)
@@ -60,12 +74,17 @@ static void phase_sched(struct rt_report *r)
 			a->wait_ns = b->wait0 - a->wait0;
 			/* never more than the phase's wall time less its wait: the accounts are the tracer's
 			 * claims, and a compensated figure must not go below zero */
-			if (a->has_stopped0 && b->has_stopped0 && b->stopped0 >= a->stopped0) {
+			if (a->has_stopped0 && b->has_stopped0 && b->stopped0 >= a->stopped0 && b->nstops0 >= a->nstops0 &&
+			    b->nsys0 >= a->nsys0 && b->nsys0 - a->nsys0 <= b->nstops0 - a->nstops0) {
 				uint64_t wall = a->end > a->start ? a->end - a->start : 0;
 				uint64_t room = wall > a->wait_ns ? wall - a->wait_ns : 0;
+				uint64_t nsys = b->nsys0 - a->nsys0, n = b->nstops0 - a->nstops0 - nsys;
+				double cost = (double)n * (double)r->stop_cost_ns + (double)nsys * (double)r->syscall_stop_cost_ns;
 
 				a->stops = true;
 				a->stopped_ns = b->stopped0 - a->stopped0 < room ? b->stopped0 - a->stopped0 : room;
+				a->stop_cost_ns = cost < (double)room ? (uint64_t)cost : room;
+				a->tracer_ns = a->stopped_ns + a->stop_cost_ns < room ? a->stopped_ns + a->stop_cost_ns : room;
 			}
 		}
 	}
@@ -342,6 +361,8 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		w.from = r->t0;
 	r->engine = json_get_str(t->header, "engine");
 	r->syscall_filter = json_get_str(t->header, "syscall_filter");
+	r->stop_cost_ns = stop_cost(t->header, "stop_cost_ns");
+	r->syscall_stop_cost_ns = stop_cost(t->header, "syscall_stop_cost_ns");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
 	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
 	r->is_go = bin && json_get_str(bin, "go_version") != NULL;

@@ -103,17 +103,17 @@ int rt_bench_add_run(struct rt_bench *b, const struct rt_report *r, struct rt_er
 		return rt_errf(err, RT_EXIT_CHECK, "the trace never reached main");
 	}
 	{
-		/* Wall times are the program's own: without the time the tracer held it stopped (ptrace),
-		 * where the engine says how long that was. */
+		/* Wall times are the program's own: without the tracer's part (ptrace: the time it held the
+		 * program stopped and what each stop cost beyond that), where the engine says. */
 		double startup = (double)(r->main_at - r->t0), cpu = 0, wait = 0;
 		bool all = true;
 
 		for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++)
-			startup -= (double)r->phases[i].stopped_ns;
+			startup -= (double)r->phases[i].tracer_ns;
 		add(b, "startup", startup);
 		for (size_t i = 0; i < r->nphases && r->phases[i].start < r->main_at; i++) {
 			const struct rt_phase_row *p = &r->phases[i];
-			double wall = (double)(p->end - p->start - p->stopped_ns);
+			double wall = (double)(p->end - p->start - p->tracer_ns);
 
 			add(b, p->name, wall);
 			if (!p->sched) {

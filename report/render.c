@@ -117,28 +117,30 @@ static int render_text(const struct rt_report *r, FILE *f)
 
 		for (size_t i = 0; i < r->nphases; i++) {
 			stops |= r->phases[i].stops;
-			held += r->phases[i].stopped_ns;
+			held += r->phases[i].tracer_ns;
 		}
 		fprintf(f, "\nphases%34s %11s %9s %12s %11s %12s%s\n", "start", "duration", "syscalls", "in syscalls", "on CPU",
-			"CPU wait", stops ? "  tracer held" : "");
+			"CPU wait", stops ? "       tracer" : "");
 		for (size_t i = 0; i < r->nphases; i++) {
 			const struct rt_phase_row *p = &r->phases[i];
 
 			fprintf(f, "  %-36.36s %+9.3f ms %8.3f ms %9" PRIu64 " %9.3f ms", p->name, rt_ms(p->start - r->t0),
-				rt_ms(p->end - p->start - p->stopped_ns), p->syscalls, rt_ms(p->sys_ns));
+				rt_ms(p->end - p->start - p->tracer_ns), p->syscalls, rt_ms(p->sys_ns));
 			if (p->sched)
 				fprintf(f, " %8.3f ms %9.3f ms", rt_ms(p->cpu_ns), rt_ms(p->wait_ns));
 			else
 				fprintf(f, " %11s %12s", "-", "-");
 			if (p->stops)
-				fprintf(f, " %9.3f ms", rt_ms(p->stopped_ns));
+				fprintf(f, " %9.3f ms", rt_ms(p->tracer_ns));
 			else if (stops)
 				fprintf(f, " %12s", "-");
 			fputc('\n', f);
 		}
 		if (stops)
-			fprintf(f, "  (durations leave out the %.3f ms the tracer held the program stopped, column 'tracer held';\n"
-				   "   starts and --format json's dur_ns are as recorded)\n", rt_ms(held));
+			fprintf(f, "  (durations leave out the tracer's %.3f ms, column 'tracer': the time it held the program\n"
+				   "   stopped, and beyond that %.1f us a stop, %.1f us a syscall stop, measured at start;\n"
+				   "   starts and --format json's dur_ns are as recorded)\n", rt_ms(held),
+				(double)r->stop_cost_ns / 1e3, (double)r->syscall_stop_cost_ns / 1e3);
 	}
 	if (r->rusage.valid || r->has_rss_main || r->has_peak_rss) {
 		fputs("\nresources", f);
@@ -277,10 +279,11 @@ static int render_json(const struct rt_report *r, FILE *f)
 			json_object_set_new(p, "cpu_ns", json_integer((json_int_t)r->phases[i].cpu_ns));
 			json_object_set_new(p, "wait_ns", json_integer((json_int_t)r->phases[i].wait_ns));
 		}
-		if (r->phases[i].stops) { /* dur_ns stays the raw wall time; net_ns is without the tracer's holds */
+		if (r->phases[i].stops) { /* dur_ns stays the raw wall time; net_ns is without the tracer's part */
 			json_object_set_new(p, "stopped_ns", json_integer((json_int_t)r->phases[i].stopped_ns));
+			json_object_set_new(p, "stop_cost_ns", json_integer((json_int_t)r->phases[i].stop_cost_ns));
 			json_object_set_new(p, "net_ns", json_integer((json_int_t)(r->phases[i].end - r->phases[i].start -
-										r->phases[i].stopped_ns)));
+										r->phases[i].tracer_ns)));
 		}
 		json_array_append_new(phases, p);
 	}

@@ -79,11 +79,14 @@ struct rt_phase_row {
 	uint64_t cpu0, wait0;
 	bool sched;
 	uint64_t cpu_ns, wait_ns;
-	/* The engine's hold on that thread (events' "stopped_ns", ptrace): at the start, and, with `sched`,
-	 * how long within the phase the tracer kept it stopped: the tracer's part of the phase's wall
-	 * time (`stops` false when the engine gives none). */
+	/* The engine's hold on that thread (events' "stopped_ns" and "stops", ptrace): at the start, and,
+	 * with `sched`, how long within the phase the tracer kept it stopped (stopped_ns), what its stops
+	 * cost beyond that (stop_cost_ns: their number times the header's "stop_cost_ns"), and the two
+	 * together, never more than the phase's wall time less its wait: tracer_ns, the tracer's part of
+	 * the phase (`stops` false, all zero, when the engine gives none). */
 	bool has_stopped0, stops;
-	uint64_t stopped0, stopped_ns;
+	uint64_t stopped0, nstops0, nsys0;
+	uint64_t stopped_ns, stop_cost_ns, tracer_ns;
 };
 
 struct rt_layout_row {
@@ -143,6 +146,8 @@ struct rt_report {
 	uint64_t t0, t_end;        /* t0: the header's; t_end: the trace's last moment (with a program: the process's) */
 	const char *engine;
 	const char *syscall_filter; /* the header's "syscall_filter" (-e trace=), or NULL: every syscall */
+	uint64_t stop_cost_ns;      /* the header's "stop_cost_ns" (ptrace), or 0 */
+	uint64_t syscall_stop_cost_ns; /* its "syscall_stop_cost_ns", or 0 */
 	bool complete;
 	uint64_t lost;
 	bool is_go;

@@ -47,6 +47,8 @@
 #define TRACE_OPTIONS                                                                                       \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
+#define CALIB_STOPS 25 /* the calibration's stops of each kind (struct tracer) */
+
 struct bp {
 	uint64_t addr;   /* runtime address */
 	uint64_t link;   /* link-time address (as the binary names it) */
@@ -83,6 +85,9 @@ struct thr {
 	int schedfd;         /* its /proc/PID/task/TID/schedstat, opened at its first probe; or -1 */
 	uint64_t stop_at;    /* when its current ptrace-stop began (0: not stopped by us) */
 	uint64_t stopped_ns; /* how long we have held it stopped, all stops so far (struct rt_sched) */
+	uint64_t stops;      /* how many stops that was, the current one included */
+	uint64_t sys_stops;  /* ... of which at a syscall's entry or exit */
+	uint64_t resumed_at; /* when we last resumed it */
 };
 
 struct tracer {
@@ -106,6 +111,14 @@ struct tracer {
 	bool attached;          /* -p: the process was running before we came */
 	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
 	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
+	/* What a stop costs the program beyond its hold, measured before its exec: the child stops
+	 * CALIB_STOPS times at an int3 and then makes CALIB_STOPS getppid calls (an entry and an exit
+	 * stop each); each time, from our resume to the next stop seen is that cost, one median for
+	 * each kind of stop. */
+	int calib_traps, calib_sys;
+	uint64_t calib[2][2 * CALIB_STOPS];
+	size_t ncalib[2];
+	bool calib_done;        /* the last calibration stop was seen: t0 is set at its resume */
 	int selffd;             /* rt0trace's own /proc/thread-self/schedstat: its wait for a CPU after a
 				 * stop woke it is time the program spent stopped before we saw the stop */
 	struct rt_seccomp *seccomp; /* -e trace= as a seccomp program: the program stops only for its
@@ -167,6 +180,41 @@ static void thr_sched(struct thr *th, struct rt_sched *s)
 	rt_sched_read(&th->schedfd, th->pid, th->tid, s);
 	s->has_stopped = true;
 	s->stopped_ns = th->stopped_ns;
+	s->stops = th->stops;
+	s->sys_stops = th->sys_stops;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t calib_median(uint64_t *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+/* One of the child's calibration stops before its exec (kind 0: an int3, whose SIGTRAP is not
+ * delivered; 1: a getppid entry or exit): the time since we resumed it is one stop's cost beyond its
+ * hold. After the last, the medians are the trace's stop_cost_ns and syscall_stop_cost_ns. */
+static void calibration_stop(struct tracer *t, struct thr *th, uint64_t now, int kind)
+{
+	if (th->resumed_at && now > th->resumed_at && t->ncalib[kind] < 2 * CALIB_STOPS)
+		t->calib[kind][t->ncalib[kind]++] = now - th->resumed_at;
+	if (kind == 0)
+		t->calib_traps--;
+	else
+		t->calib_sys--;
+	if (!t->calib_traps && !t->calib_sys) {
+		t->trace.stop_cost_ns = calib_median(t->calib[0], t->ncalib[0]);
+		t->trace.syscall_stop_cost_ns = calib_median(t->calib[1], t->ncalib[1]);
+		t->calib_done = true;
+	}
 }
 
 static struct proc *proc_find(struct tracer *t, pid_t pid)
@@ -327,7 +375,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		char mem[64];
 
 		p->bias = rt_image_bias(pid, p->bin->elf);
-		rt_probe_plan(p->bin, &p->plan);
+		rt_probe_plan_flags(p->bin, t->o->init_functions ? RT_PLAN_INIT_FUNCTIONS : 0, &p->plan);
 		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
 		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
@@ -722,9 +770,10 @@ static void resume(struct tracer *t, struct thr *th, int sig)
 
 		th->stopped_ns += now > th->stop_at ? now - th->stop_at : 0;
 		th->stop_at = 0;
+		th->resumed_at = now;
 	}
 	th->stopped = false;
-	ptrace(t->seccomp && !th->in_syscall ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
+	ptrace(t->seccomp && !th->in_syscall && !t->calib_sys ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
 }
 
 /* rt0trace's own wait for a CPU so far (ns), from its schedstat; 0 when it cannot be read. */
@@ -802,9 +851,14 @@ static int trace_loop(struct tracer *t)
 			th = thr_add(t, tid, tid);
 		th->stopped = true;
 		th->stop_at = now;
+		th->stops++;
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
+		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP))
+			th->sys_stops++;
 		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP)) {
+			if (t->calib_sys && !t->calib_traps && tid == t->root && !t->header_done)
+				calibration_stop(t, th, now, 1);
 			on_syscall_stop(t, th, now);
 		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 			unsigned long child = 0;
@@ -866,6 +920,8 @@ static int trace_loop(struct tracer *t)
 					continue;
 				}
 			}
+		} else if (sig == SIGTRAP && !ev && t->calib_traps && tid == t->root && !t->header_done) {
+			calibration_stop(t, th, now, 0);
 		} else if (sig == SIGTRAP && on_breakpoint(t, th, now)) {
 			/* ours */
 		} else {
@@ -892,6 +948,17 @@ static int trace_loop(struct tracer *t)
 			}
 		}
 		resume(t, th, deliver);
+		if (t->calib_done && th->tid == t->root) {
+			/* the program's time starts now: its exec is next */
+			struct rt_sched s;
+
+			t->calib_done = false;
+			t->t0 = th->resumed_at;
+			thr_sched(th, &s);
+			t->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .cpu_ns = s.cpu_ns, .wait_ns = s.wait_ns,
+								  .has_stopped = true, .stopped_ns = s.stopped_ns, .stops = s.stops,
+								  .sys_stops = s.sys_stops };
+		}
 	}
 }
 
@@ -1034,6 +1101,10 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	if (pid == 0) {
 		close(errpipe[0]);
 		raise(SIGSTOP); /* wait here until the tracer has seized us */
+		for (int i = 0; i < CALIB_STOPS; i++) /* the tracer measures a stop's cost on these */
+			__asm__ volatile("int3");
+		for (int i = 0; i < CALIB_STOPS; i++)
+			syscall(SYS_getppid);
 		if (t.seccomp) {
 			int e = rt_seccomp_load(t.seccomp);
 
@@ -1063,6 +1134,8 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	thr_add(&t, pid, pid);
 	/* a task's account starts at zero at its fork, which t0 follows at once */
 	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .has_stopped = true };
+	t.calib_traps = CALIB_STOPS;
+	t.calib_sys = 2 * CALIB_STOPS;
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &oi);
 	sigaction(SIGTERM, &sa, &ot);

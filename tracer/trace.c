@@ -77,10 +77,17 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 		json_t *s = json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns", (json_int_t)t->t0_sched.cpu_ns,
 				      "wait_ns", (json_int_t)t->t0_sched.wait_ns);
 
-		if (t->t0_sched.has_stopped)
-			json_object_set_new(s, "stopped_ns", json_integer(0));
+		if (t->t0_sched.has_stopped) {
+			json_object_set_new(s, "stopped_ns", json_integer((json_int_t)t->t0_sched.stopped_ns));
+			json_object_set_new(s, "stops", json_integer((json_int_t)t->t0_sched.stops));
+			json_object_set_new(s, "syscall_stops", json_integer((json_int_t)t->t0_sched.sys_stops));
+		}
 		json_object_set_new(h, "sched", s);
 	}
+	if (t->stop_cost_ns)
+		json_object_set_new(h, "stop_cost_ns", json_integer((json_int_t)t->stop_cost_ns));
+	if (t->syscall_stop_cost_ns)
+		json_object_set_new(h, "syscall_stop_cost_ns", json_integer((json_int_t)t->syscall_stop_cost_ns));
 	put_line(t, h, true);
 	json_decref(h);
 	/* From here on the trace is worth reading, even if rt0trace is killed: at its path it goes. */
@@ -197,8 +204,11 @@ void rt_event_sched(json_t *e, const struct rt_sched *s)
 		return;
 	json_object_set_new(e, "cpu_ns", json_integer((json_int_t)s->cpu_ns));
 	json_object_set_new(e, "wait_ns", json_integer((json_int_t)s->wait_ns));
-	if (s->has_stopped)
+	if (s->has_stopped) {
 		json_object_set_new(e, "stopped_ns", json_integer((json_int_t)s->stopped_ns));
+		json_object_set_new(e, "stops", json_integer((json_int_t)s->stops));
+		json_object_set_new(e, "syscall_stops", json_integer((json_int_t)s->sys_stops));
+	}
 }
 
 void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru)

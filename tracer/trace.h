@@ -41,8 +41,15 @@ struct rt_trace {
 			      * exec phase's CPU time and wait begin; tid 0: not known */
 		int tid;
 		uint64_t cpu_ns, wait_ns;
-		bool has_stopped; /* the engine stops the program (ptrace): "stopped_ns": 0 */
+		bool has_stopped; /* the engine stops the program (ptrace): "stopped_ns" and "stops", the
+				   * hold and the stops so far (struct rt_sched) */
+		uint64_t stopped_ns, stops, sys_stops;
 	} t0_sched;
+	uint64_t stop_cost_ns;         /* when nonzero, the header's "stop_cost_ns": what one stop costs
+					* the program beyond the time it is held (struct rt_sched),
+					* measured at start */
+	uint64_t syscall_stop_cost_ns; /* the same for a stop at a syscall's entry or exit, the header's
+					* "syscall_stop_cost_ns" */
 	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
 		bool valid;
 		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
@@ -62,6 +69,11 @@ struct rt_sched {
 	 * A phase's difference is the tracer's part of its wall time, which the report takes out. */
 	bool has_stopped;
 	uint64_t stopped_ns;
+	/* ... and how many stops that was ("stops", counting the one the event was taken in), of which
+	 * at a syscall's entry or exit ("syscall_stops"): each costs the program some time beyond its hold
+	 * (entering and leaving the stop, waking the tracer), which the header's "stop_cost_ns" and
+	 * "syscall_stop_cost_ns" estimate; the report takes that out too. */
+	uint64_t stops, sys_stops;
 };
 /* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
  * time, then the caller's to close). False (and s->valid false) when it cannot be read. */

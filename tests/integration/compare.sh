@@ -7,6 +7,10 @@
 #                                 this CPU cannot run v3)
 #   static vs cgo-dynamic         CGO_ENABLED=0 vs 1 of a program importing os/user: the dynamic one
 #                                 loads libc (PT_INTERP) and makes more mmap calls
+#   internal vs external linking  that cgo program with -linkmode=internal and =external (the C
+#                                 runtime's .init section only in the external link)
+#   PGO off vs on                 a program with a hot function in its init, -pgo=off vs a CPU profile
+#                                 of it (the build info records -pgo)
 #   A vs A                        the same binary twice: nothing regressed, sizes equal
 # Only verdict shapes and deterministic differences (file size, PT_INTERP, mmap counts) are asserted,
 # never timings. Plus the JSON shape and every error's exit code.
@@ -119,6 +123,71 @@ jq -e '.size.a != .size.b and ([.metrics[] | select(.name == "startup" or .name 
     and ([.metrics[] | select(.name == "run:mmaps")][0] | .b_median > .a_median + 5)' "$TMP/cgo.json" >/dev/null \
   || die "static vs cgo: $(jq -c '{size, m: [.metrics[] | select(.name | IN("startup", "run:peak_rss", "run:rss_at_main", "run:mmaps"))]}' "$TMP/cgo.json")"
 pass "static vs cgo-dynamic (os/user): $(jq -r '"mmap calls \([.metrics[] | select(.name == "run:mmaps")][0] | "\(.a_median) -> \(.b_median)")"' "$TMP/cgo.json"), startup and memory compared"
+
+# internal vs external linking of the cgo program: the external linker (gcc) brings the C runtime's
+# .init and .fini sections, which Go's own linker does not make
+gobuild "$TMP/user" "$TMP/user-int" CGO_ENABLED=1 -ldflags=-linkmode=internal
+gobuild "$TMP/user" "$TMP/user-ext" CGO_ENABLED=1 -ldflags=-linkmode=external
+readelf -SW "$TMP/user-ext" | grep -q ' \.init ' && ! readelf -SW "$TMP/user-int" | grep -q ' \.init ' \
+  || die "the external link has no .init section, or the internal one has one"
+"$R" compare --json -n 5 "$TMP/user-int" "$TMP/user-ext" > "$TMP/link.json" || die "compare internal external: exit $?: $(cat "$TMP/link.json")"
+shape "$TMP/link.json" 5 "internal vs external linking"
+jq -e '.notes == [] and .size.a != .size.b and ([.metrics[] | select(.name == "startup" or .name == "cpu:startup"
+      or .name == "run:peak_rss" or .name == "run:mmaps") | select(.verdict != "not compared")] | length == 4)' "$TMP/link.json" >/dev/null \
+  || die "internal vs external: $(jq -c '{size, notes, m: [.metrics[] | select(.verdict == "not compared") | .name]}' "$TMP/link.json")"
+pass "internal vs external linking (cgo, os/user): $(jq -r '"\(.size.a) -> \(.size.b) bytes"' "$TMP/link.json"), both traced to main, startup and memory compared"
+
+# PGO off vs on: a program whose init calls a hot function, built with -pgo=off and with a CPU profile
+# of that function (go build records -pgo=FILE in the build info)
+mkdir -p "$TMP/pgo"
+cat > "$TMP/pgo/main.go" <<'GO'
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime/pprof"
+)
+
+//go:noinline
+func mix(x uint64) uint64 { return x*6364136223846793005 + 1442695040888963407 }
+
+func hot(n int) uint64 {
+	var s uint64
+	for i := 0; i < n; i++ {
+		s = mix(s ^ uint64(i))
+	}
+	return s
+}
+
+var table = func() uint64 { return hot(200000) }()
+
+func main() {
+	if len(os.Args) > 1 { // write a CPU profile of hot to os.Args[1]
+		f, err := os.Create(os.Args[1])
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			fmt.Println(hot(100000000))
+			pprof.StopCPUProfile()
+		}
+		f.Close()
+		return
+	}
+	fmt.Println(table)
+}
+GO
+printf 'module example.com/pgo\n\ngo 1.21\n' > "$TMP/pgo/go.mod"
+gobuild "$TMP/pgo" "$TMP/pgo-prof"
+"$TMP/pgo-prof" "$TMP/pgo/profile.pgo" >/dev/null || die "the profiling run failed"
+gobuild "$TMP/pgo" "$TMP/pgo-off" -pgo=off
+gobuild "$TMP/pgo" "$TMP/pgo-on" -pgo="$TMP/pgo/profile.pgo"
+"$GO" version -m "$TMP/pgo-on" | grep -q -- '-pgo=' && ! "$GO" version -m "$TMP/pgo-off" | grep -q -- '-pgo=' \
+  || die "the PGO build does not record -pgo in its build info"
+"$R" compare --json -n 5 "$TMP/pgo-off" "$TMP/pgo-on" > "$TMP/pgo.json" || die "compare pgo: exit $?: $(cat "$TMP/pgo.json")"
+shape "$TMP/pgo.json" 5 "PGO off vs on"
+jq -e '.notes == [] and ([.metrics[] | select(.name == "startup" or .name == "init main" or .name == "cpu:init main")
+      | select(.verdict != "not compared")] | length == 3)' "$TMP/pgo.json" >/dev/null \
+  || die "PGO off vs on: $(jq -c '{notes, m: [.metrics[] | select(.name | IN("startup", "init main", "cpu:init main"))]}' "$TMP/pgo.json")"
+pass "PGO off vs on (a hot function in main's init): both traced to main, init main (wall and CPU) compared"
 
 # a bare name is the current directory's file, not a PATH lookup
 (cd "$TMP" && "$R" compare --json -n 3 diamond diamond-sw) > "$TMP/bare.json" || die "compare of bare names: exit $?"

@@ -480,6 +480,11 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 			r->phases[k].end = r->phases[k].start;
 	}
 	phase_sched(r);
+	if (!r->program && t->footer && json_is_integer(json_object_get(t->footer, "instructions")) &&
+	    json_get_int(t->footer, "instructions") >= 0) {
+		r->has_instructions = true;
+		r->instructions = (uint64_t)json_get_int(t->footer, "instructions");
+	}
 	if (!r->program && t->footer && json_is_object(json_object_get(t->footer, "rusage"))) {
 		const json_t *ru = json_object_get(t->footer, "rusage");
 		static const char *const keys[] = { "utime_ns", "stime_ns", "maxrss_kb", "minflt", "majflt" };

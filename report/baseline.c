@@ -78,7 +78,8 @@ const char *rt_metric_unit(const char *name)
 {
 	if (strcmp(name, "run:peak_rss") == 0 || strcmp(name, "run:rss_at_main") == 0)
 		return "KiB";
-	if (strcmp(name, "run:minflt") == 0 || strcmp(name, "run:majflt") == 0 || strcmp(name, "run:mmaps") == 0)
+	if (strcmp(name, "run:minflt") == 0 || strcmp(name, "run:majflt") == 0 || strcmp(name, "run:mmaps") == 0 ||
+	    strcmp(name, "run:instructions") == 0)
 		return "count";
 	return "ns";
 }
@@ -152,6 +153,8 @@ void rt_bench_add_resources(struct rt_bench *b, const struct rt_report *r)
 				maps += (double)r->stats[i].count;
 		add(b, "run:mmaps", maps);
 	}
+	if (r->has_instructions)
+		add(b, "run:instructions", (double)r->instructions);
 	if (r->has_peak_rss)
 		add(b, "run:peak_rss", (double)r->peak_rss_kb);
 	if (r->has_rss_main)
@@ -198,7 +201,7 @@ json_t *rt_bench_json(const struct rt_bench *b)
 
 /* The environment's members that are strings when present (check quotes them in its flags). */
 static const char *const env_strings[] = { "kernel", "cpu_model", "hostname", "binary", "binary_sha256", "build_id",
-					   "go_version", "syscall_filter" };
+					   "go_version", "syscall_filter", "hw_counters" };
 
 /* Fills `b` from the parsed baseline `o`, or says why it cannot (the message may quote `o`'s strings:
  * the caller frees `o` only after the message is made). */

@@ -183,6 +183,8 @@ struct rt_report {
 	} rusage;
 	bool has_rss_main;
 	uint64_t rss_main_kb;
+	bool has_instructions;     /* the footer's "instructions" (hardware counters, where the machine has them) */
+	uint64_t instructions;
 	bool has_peak_rss;         /* the exit snapshot's "hwm_kb": the peak resident set since the exec */
 	uint64_t peak_rss_kb;
 };

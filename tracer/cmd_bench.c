@@ -107,6 +107,16 @@ static const char check_usage[] =
 	"exit codes: 0 no phase regressed; 1 a phase regressed (each is named), or a run never reached main;\n"
 	"2 usage error; 3 the baseline or the program is unusable; 4 the engine cannot work here\n";
 
+/* Where the machine has no instruction counter: say so once, under the title (the environment's
+ * "hw_counters"). */
+static void hw_note(const json_t *env)
+{
+	const char *hw = json_string_value(json_object_get(env, "hw_counters"));
+
+	if (hw && strcmp(hw, "instructions") != 0)
+		printf("  (no instruction counts, run:instructions: %s)\n", strncmp(hw, "none: ", 6) == 0 ? hw + 6 : hw);
+}
+
 /* The baseline, written whole or not at all (common/outfile). */
 static int write_baseline(const struct rt_bench *b, const char *out, struct rt_err *err)
 {
@@ -218,8 +228,9 @@ int cmd_bench(int argc, char **argv)
 		if (rt_bench_benchstat(stdout, &b) != 0)
 			rc = rt_errf(&err, RT_EXIT_INPUT, "cannot write the benchmark lines: %s", strerror(errno));
 	} else if (rc == 0) {
-		printf("rt0trace bench: %zu runs of %s -> %s\n  %-44s %11s %11s %11s %11s\n", b.runs, s.argv[0], out, "metric",
-		       "median", "MAD", "min", "max");
+		printf("rt0trace bench: %zu runs of %s -> %s\n", b.runs, s.argv[0], out);
+		hw_note(b.env);
+		printf("  %-44s %11s %11s %11s %11s\n", "metric", "median", "MAD", "min", "max");
 		for (size_t i = 0; i < b.n; i++) {
 			const struct rt_metric *m = &b.m[i];
 
@@ -598,6 +609,7 @@ int cmd_check(int argc, char **argv)
 		json_decref(jk);
 		printf("rt0trace check: %zu runs of %s against %s (%zu runs), judging %s: threshold %.0f%%, min delta %.3f ms, "
 		       "p < %.2f\n", cur.runs, s.argv[0], path, base.runs, judged, threshold * 100, ms(min_delta), RT_BENCH_ALPHA);
+		hw_note(cur.env);
 		if (drift > 1)
 			printf("  (machine drift: the Go runtime's bootstrap took %.2fx the baseline's, %.3f -> %.3f ms; a phase must exceed that too)\n",
 			       d.factor, ms(d.base_ns), ms(d.cur_ns));

@@ -35,6 +35,7 @@
 #include "common/xalloc.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
+#include "tracer/hwcount.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
 #include "tracer/trace.h"
@@ -119,6 +120,7 @@ struct tracer {
 	uint64_t calib[2][2 * CALIB_STOPS];
 	size_t ncalib[2];
 	bool calib_done;        /* the last calibration stop was seen: t0 is set at its resume */
+	int hwfd;               /* the program's instruction counter (tracer/hwcount.h), or -1 */
 	int selffd;             /* rt0trace's own /proc/thread-self/schedstat: its wait for a CPU after a
 				 * stop woke it is time the program spent stopped before we saw the stop */
 	struct rt_seccomp *seccomp; /* -e trace= as a seccomp program: the program stops only for its
@@ -837,6 +839,8 @@ static int trace_loop(struct tracer *t)
 			if (tid == t->root) {
 				if (have_ru && WIFEXITED(st) | WIFSIGNALED(st))
 					rt_trace_rusage(&t->trace, &ru);
+				if (t->hwfd >= 0 && rt_hw_instructions_read(t->hwfd, &t->trace.instructions) == 0)
+					t->trace.has_instructions = true;
 				t->root_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 				t->root_done = true;
 			}
@@ -1044,7 +1048,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	pid_t pid;
 
 	t.o = o;
-	t.selffd = -1;
+	t.selffd = t.hwfd = -1;
 	*status = 0;
 	if (o->attach) {
 		if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
@@ -1132,6 +1136,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		goto out;
 	}
 	thr_add(&t, pid, pid);
+	t.hwfd = rt_hw_instructions_open(pid); /* counting from its exec; -1 where the machine cannot */
 	/* a task's account starts at zero at its fork, which t0 follows at once */
 	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .has_stopped = true };
 	t.calib_traps = CALIB_STOPS;
@@ -1207,6 +1212,8 @@ out_nofile:
 	rt_seccomp_free(t.seccomp);
 	if (t.selffd >= 0)
 		close(t.selffd);
+	if (t.hwfd >= 0)
+		close(t.hwfd);
 	free(prog);
 	return rc;
 }

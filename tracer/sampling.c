@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "report/report.h"
 #include "tracer/cmd.h"
+#include "tracer/hwcount.h"
 
 /* The machine and the binary a baseline belongs to. */
 static json_t *environment(const struct rt_report *r)
@@ -54,6 +55,14 @@ static json_t *environment(const struct rt_report *r)
 	}
 	json_object_set_new(env, "build_id", json_deep_copy(json_object_get(bin, "build_id")));
 	json_object_set_new(env, "go_version", json_deep_copy(json_object_get(bin, "go_version")));
+	{
+		const char *why = rt_hw_unavailable();
+
+		if (why)
+			json_object_set_new(env, "hw_counters", json_sprintf("none: %s", why));
+		else
+			json_object_set_new(env, "hw_counters", json_string(r->has_instructions ? "instructions" : "instructions, not counted by this engine"));
+	}
 	if (r->syscall_filter) /* the syscalls recorded: under ptrace, the ones that stopped the program */
 		json_object_set_new(env, "syscall_filter", json_string(r->syscall_filter));
 	return env;

@@ -144,6 +144,8 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
 	if (t->program_ns)
 		json_object_set_new(f, "program_ns", json_integer((json_int_t)t->program_ns));
+	if (t->has_instructions)
+		json_object_set_new(f, "instructions", json_integer((json_int_t)t->instructions));
 	if (t->rusage.valid) {
 		json_t *ru = json_object();
 

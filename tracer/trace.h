@@ -54,6 +54,10 @@ struct rt_trace {
 		bool valid;
 		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
 	} rusage;            /* valid: the footer's "rusage" object */
+	bool has_instructions; /* the footer's "instructions": user-space instructions the program (its
+				* threads and children) executed from its exec, where the machine counts
+				* them (tracer/hwcount.h) */
+	uint64_t instructions;
 };
 
 /* A thread's scheduler account, cumulative over its life (the kernel's /proc/PID/task/TID/schedstat:

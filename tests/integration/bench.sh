@@ -31,6 +31,20 @@ jq -e --arg p "$PHASE" '[.metrics[] | select(.name == "cpu:" + $p or .name == "n
   || die "baseline: no CPU accounts: $(jq -c '[.metrics[] | .name]' "$TMP/base.json")"
 pass "bench: each phase's CPU time (cpu:) and wall less CPU wait (nowait:), the run's resources (run:, KiB and counts)"
 
+# hardware instruction counts: measured where the machine has a counter, else said once, never a failure
+hw=$(jq -r '.environment.hw_counters' "$TMP/base.json")
+case $hw in
+  instructions)
+    jq -e '[.metrics[] | select(.name == "run:instructions") | .samples | length] == [10]' "$TMP/base.json" >/dev/null \
+      || die "a machine with an instruction counter, and no run:instructions in the baseline"
+    pass "bench: run:instructions counted (this machine has a hardware instruction counter)" ;;
+  none:*)
+    grep -qF "  (no instruction counts, run:instructions: ${hw#none: })" "$TMP/bench.txt" || die "bench does not say why there are no instruction counts: $(head -3 "$TMP/bench.txt")"
+    jq -e '[.metrics[] | select(.name == "run:instructions")] == []' "$TMP/base.json" >/dev/null || die "run:instructions without a counter"
+    pass "bench: no hardware instruction counter here, said once ('${hw#none: }'), no run:instructions" ;;
+  *) die "the baseline's environment.hw_counters is '$hw'" ;;
+esac
+
 # Machine drift (--metric wall only): a fresh baseline made to look recorded on a much quieter day
 # (every wall phase but the spinning one, whose length is wall-clock time, at 0.2x). The allowance is
 # computed and said (the runtime's bootstrap took ~5x the baseline's: the test needs > 1.5x, so the

@@ -256,10 +256,13 @@ json_t *rt_signal_event(uint64_t t, int pid, int tid, int sig, int code, uint64_
 const char *rt_syscall_name(uint64_t nr)
 {
 	static char *names[1024]; /* resolved once per number, for the life of the process */
+	static __thread char big[32];
 	char *n;
 
-	if (nr >= sizeof(names) / sizeof(names[0]))
-		return "unknown";
+	if (nr >= sizeof(names) / sizeof(names[0])) { /* not a syscall of this machine: its number, as below */
+		snprintf(big, sizeof(big), "syscall_%llu", (unsigned long long)nr);
+		return big;
+	}
 	if (!names[nr]) {
 		n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
 		names[nr] = n ? n : xasprintf("syscall_%llu", (unsigned long long)nr);

@@ -104,14 +104,6 @@ invalid() {
   grep -q 'errors in' "$TMP/validate.err" || die "$*: the validator failed for another reason: $(cat "$TMP/validate.err")"
   pass "$* fails $schema: $(head -1 "$TMP/validate.err")"
 }
-# run_ok CODE WHAT -- CMD...: CMD exits CODE (its stderr in $TMP/err).
-run_ok() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || die "$what: exit $got, want $want: $(head -c 400 "$TMP/err")"
-}
 # types FILE...: the event types of traces, sorted, one line.
 types() { jq -r .type "$@" | sort -u | tr '\n' ' '; }
 

@@ -19,14 +19,20 @@ need_ptrace() {
   [ $? -ne 4 ] || skip "ptrace is not permitted here: $(cat "$TMP/ptrace-probe.err")"
 }
 
-# expect_exit CODE DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $TMP/out, $TMP/err.
-expect_exit() {
+# run_ok CODE DESCRIPTION -- CMD...: runs CMD, stdout/stderr to $TMP/out, $TMP/err; dies unless it
+# exits CODE.
+run_ok() {
   local want=$1 what=$2
   shift 3
   "$@" >"$TMP/out" 2>"$TMP/err"
   local got=$?
   [ "$got" -eq "$want" ] || die "$what: exit $got, want $want; stderr: $(head -c 400 "$TMP/err")"
-  pass "$what (exit $want)"
+}
+
+# expect_exit CODE DESCRIPTION -- CMD...: run_ok, and a check passed.
+expect_exit() {
+  run_ok "$@"
+  pass "$2 (exit $1)"
 }
 
 # expect_error CODE 'stderr line' DESCRIPTION -- CMD...: exit CODE, exactly that one line on stderr, no stdout.

@@ -215,15 +215,18 @@ void rt_proc_argv(pid_t pid, struct strv *argv)
 	free(cmd);
 }
 
-_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
+/* The child's last word on errfd (rt_exec_failed reads it), then its end. */
+static _Noreturn void child_fails(int errfd, int code)
 {
-	int e;
-
-	execv(prog, argv);
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
+	if (write(errfd, &code, sizeof(code)) < 0)
 		_exit(127);
 	_exit(127);
+}
+
+_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
+{
+	execv(prog, argv);
+	child_fails(errfd, errno);
 }
 
 pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
@@ -294,11 +297,7 @@ void rt_spawn_abandon(pid_t pid, int *go)
 
 _Noreturn void rt_prep_failed(int errfd, int e)
 {
-	int code = -e; /* negative: not the exec */
-
-	if (write(errfd, &code, sizeof(code)) < 0)
-		_exit(127);
-	_exit(127);
+	child_fails(errfd, -e); /* negative: not the exec */
 }
 
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)

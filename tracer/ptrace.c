@@ -790,6 +790,7 @@ static int trace_loop(struct tracer *t)
 {
 	for (;;) {
 		int st, sig, ev, deliver = 0;
+		bool sys_stop;
 		struct rusage ru;
 		bool have_ru = false;
 		pid_t tid;
@@ -858,9 +859,10 @@ static int trace_loop(struct tracer *t)
 		th->stops++;
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
-		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP))
-			th->sys_stops++;
-		if (sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP)) {
+		/* a syscall's entry or exit: PTRACE_SYSCALL's stops, or a seccomp filter's entry stop */
+		sys_stop = sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP);
+		th->sys_stops += sys_stop;
+		if (sys_stop) {
 			if (t->calib_sys && !t->calib_traps && tid == t->root && !t->header_done)
 				calibration_stop(t, th, now, 1);
 			on_syscall_stop(t, th, now);

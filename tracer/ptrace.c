@@ -961,9 +961,7 @@ static int trace_loop(struct tracer *t)
 			t->calib_done = false;
 			t->t0 = th->resumed_at;
 			thr_sched(th, &s);
-			t->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .cpu_ns = s.cpu_ns, .wait_ns = s.wait_ns,
-								  .has_stopped = true, .stopped_ns = s.stopped_ns, .stops = s.stops,
-								  .sys_stops = s.sys_stops };
+			t->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
 		}
 	}
 }
@@ -1140,7 +1138,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	thr_add(&t, pid, pid);
 	t.hwfd = rt_hw_instructions_open(pid); /* counting from its exec; -1 where the machine cannot */
 	/* a task's account starts at zero at its fork, which t0 follows at once */
-	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .has_stopped = true };
+	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .s = { .valid = true, .has_stopped = true } };
 	t.calib_traps = CALIB_STOPS;
 	t.calib_sys = 2 * CALIB_STOPS;
 	sa.sa_handler = on_signal;

@@ -74,14 +74,9 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	if (t->filter)
 		json_object_set_new(h, "syscall_filter", json_string(t->filter->expr));
 	if (t->t0_sched.tid > 0) {
-		json_t *s = json_pack("{s:i,s:I,s:I}", "tid", t->t0_sched.tid, "cpu_ns", (json_int_t)t->t0_sched.cpu_ns,
-				      "wait_ns", (json_int_t)t->t0_sched.wait_ns);
+		json_t *s = json_pack("{s:i}", "tid", t->t0_sched.tid);
 
-		if (t->t0_sched.has_stopped) {
-			json_object_set_new(s, "stopped_ns", json_integer((json_int_t)t->t0_sched.stopped_ns));
-			json_object_set_new(s, "stops", json_integer((json_int_t)t->t0_sched.stops));
-			json_object_set_new(s, "syscall_stops", json_integer((json_int_t)t->t0_sched.sys_stops));
-		}
+		rt_event_sched(s, &t->t0_sched.s);
 		json_object_set_new(h, "sched", s);
 	}
 	if (t->stop_cost_ns)
@@ -171,7 +166,7 @@ bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s)
 	unsigned long long cpu, wait;
 	ssize_t n;
 
-	s->valid = false;
+	*s = (struct rt_sched){ 0 }; /* the kernel's account only: no engine's hold */
 	if (*fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
 		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -195,7 +190,7 @@ void rt_trace_t0_sched(struct rt_trace *t, int pid)
 	int fd = -1;
 
 	if (rt_sched_read(&fd, pid, pid, &s))
-		t->t0_sched = (struct rt_sched_t0){ .tid = pid, .cpu_ns = s.cpu_ns, .wait_ns = s.wait_ns };
+		t->t0_sched = (struct rt_sched_t0){ .tid = pid, .s = s };
 	if (fd >= 0)
 		close(fd);
 }

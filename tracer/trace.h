@@ -27,39 +27,6 @@
 #define RT_TRACE_FORMAT "rt0trace-trace"
 #define RT_TRACE_VERSION 1
 
-struct rt_trace {
-	struct rt_outfile out;
-	FILE *f;       /* out.f while open, else NULL */
-	uint64_t events, lost;
-	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
-	const struct rt_sysfilter *filter; /* -e trace=: only these syscalls are written (NULL: all); the
-					    * header says so ("syscall_filter": the set as given) */
-	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
-			      * as the engine saw it (released from its hold to reaped) */
-	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):
-			      * the header's "sched" {"tid","cpu_ns","wait_ns"[,"stopped_ns"]}, where the
-			      * exec phase's CPU time and wait begin; tid 0: not known */
-		int tid;
-		uint64_t cpu_ns, wait_ns;
-		bool has_stopped; /* the engine stops the program (ptrace): "stopped_ns" and "stops", the
-				   * hold and the stops so far (struct rt_sched) */
-		uint64_t stopped_ns, stops, sys_stops;
-	} t0_sched;
-	uint64_t stop_cost_ns;         /* when nonzero, the header's "stop_cost_ns": what one stop costs
-					* the program beyond the time it is held (struct rt_sched),
-					* measured at start */
-	uint64_t syscall_stop_cost_ns; /* the same for a stop at a syscall's entry or exit, the header's
-					* "syscall_stop_cost_ns" */
-	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
-		bool valid;
-		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
-	} rusage;            /* valid: the footer's "rusage" object */
-	bool has_instructions; /* the footer's "instructions": user-space instructions the program (its
-				* threads and children) executed from its exec, where the machine counts
-				* them (tracer/hwcount.h) */
-	uint64_t instructions;
-};
-
 /* A thread's scheduler account, cumulative over its life (the kernel's /proc/PID/task/TID/schedstat:
  * time on a CPU, time runnable on a runqueue waiting for one). Events taken in a thread (probes, execs)
  * carry them as "cpu_ns" and "wait_ns", so a phase's CPU time and its wait for a CPU are differences
@@ -79,8 +46,41 @@ struct rt_sched {
 	 * "syscall_stop_cost_ns" estimate; the report takes that out too. */
 	uint64_t stops, sys_stops;
 };
+
+struct rt_trace {
+	struct rt_outfile out;
+	FILE *f;       /* out.f while open, else NULL */
+	uint64_t events, lost;
+	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
+	const struct rt_sysfilter *filter; /* -e trace=: only these syscalls are written (NULL: all); the
+					    * header says so ("syscall_filter": the set as given) */
+	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
+			      * as the engine saw it (released from its hold to reaped) */
+	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):
+			      * the header's "sched", {"tid"} and the account's members as an event
+			      * carries them (rt_event_sched), where the exec phase's CPU time and wait
+			      * begin; tid 0: not known */
+		int tid;
+		struct rt_sched s;
+	} t0_sched;
+	uint64_t stop_cost_ns;         /* when nonzero, the header's "stop_cost_ns": what one stop costs
+					* the program beyond the time it is held (struct rt_sched),
+					* measured at start */
+	uint64_t syscall_stop_cost_ns; /* the same for a stop at a syscall's entry or exit, the header's
+					* "syscall_stop_cost_ns" */
+	struct rt_rusage {   /* the root process's resource use as wait4 reported it at its reaping */
+		bool valid;
+		uint64_t utime_ns, stime_ns, maxrss_kb, minflt, majflt;
+	} rusage;            /* valid: the footer's "rusage" object */
+	bool has_instructions; /* the footer's "instructions": user-space instructions the program (its
+				* threads and children) executed from its exec, where the machine counts
+				* them (tracer/hwcount.h) */
+	uint64_t instructions;
+};
+
 /* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
- * time, then the caller's to close). False (and s->valid false) when it cannot be read. */
+ * time, then the caller's to close) into *s, whose other members are cleared. False (and s->valid
+ * false) when it cannot be read. */
 bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s);
 /* Reads PID's account into t->t0_sched (for the header's "sched"), when it can be read. */
 void rt_trace_t0_sched(struct rt_trace *t, int pid);

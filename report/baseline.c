@@ -402,11 +402,13 @@ size_t rt_bench_confirm(struct rt_cmp *again, size_t n_again, struct rt_cmp *fir
 		const struct rt_cmp *before = row_named(first, n_first, again[j].name);
 
 		again[j].regressed = again[j].regressed && before && before->regressed;
+		again[j].improved = again[j].improved && before && before->improved;
 	}
 	for (size_t i = 0; i < n_first; i++) {
 		const struct rt_cmp *now = row_named(again, n_again, first[i].name);
 
-		first[i].unconfirmed = first[i].regressed && !(now && now->regressed);
+		first[i].unconfirmed = (first[i].regressed && !(now && now->regressed)) ||
+				       (first[i].improved && !(now && now->improved));
 		dropped += first[i].unconfirmed;
 	}
 	return dropped;

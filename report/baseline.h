@@ -101,7 +101,7 @@ struct rt_cmp {
 	bool judged;               /* of a kind asked for: it can regress the check */
 	bool regressed, improved;  /* for a metric not judged: larger / smaller beyond the same bounds */
 	bool undecided;            /* judged, not regressed, but as large an effect with p < RT_BENCH_UNDECIDED */
-	bool unconfirmed;          /* regressed in a first round the second did not confirm (rt_bench_confirm) */
+	bool unconfirmed;          /* regressed or improved in a first round, not in the second (rt_bench_confirm) */
 };
 
 /* One row per metric of either side, baseline order first. `threshold` is a fraction (0.10); `drift`
@@ -129,8 +129,9 @@ struct rt_drift {
 bool rt_bench_is_reference(const char *metric);
 bool rt_bench_drift(const struct rt_bench *base, const struct rt_bench *cur, struct rt_drift *d);
 
-/* Keeps `again[j].regressed` only where the same-named row of `first` regressed too, and marks each
- * regression of `first` that `again` did not confirm `unconfirmed`; returns how many those are. */
+/* Keeps `again[j].regressed` (and `.improved`) only where the same-named row of `first` regressed
+ * (improved) too, and marks each regression or improvement of `first` that `again` did not confirm
+ * `unconfirmed`; returns how many those are. */
 size_t rt_bench_confirm(struct rt_cmp *again, size_t n_again, struct rt_cmp *first, size_t n_first);
 
 #endif

@@ -536,7 +536,7 @@ int cmd_check(int argc, char **argv)
 		}
 		rt_bench_confirm(rows2, n2, rows, n);
 		for (size_t i = 0; i < n; i++)
-			if (rows[i].judged && rows[i].unconfirmed) {
+			if (rows[i].judged && rows[i].regressed && rows[i].unconfirmed) {
 				json_array_append_new(unconfirmed, json_string(rows[i].name));
 				json_array_append_new(flags, json_sprintf("%s looked regressed in the first %zu runs (%.2fx, 95%% CI [%.2f, %.2f]) "
 									  "but not in %zu more: noise from the machine, not the program",

@@ -3,7 +3,9 @@
  * tracer (A B A B ..., so that a slow stretch of the machine falls on both), N runs each, and puts them
  * side by side: file size, startup and each phase (wall, CPU, wall less CPU wait), the run's resources
  * (CPU, peak RSS, RSS at main, page faults, mmap calls), each with check's statistics (report/baseline.h
- * rt_bench_compare, every kind judged: B against A).
+ * rt_bench_compare, every kind judged: B against A). As in check, a difference must show twice: when
+ * the first round shows one, a second round of as many runs is compared, and only the differences both
+ * rounds show count (rt_bench_confirm).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,8 +25,8 @@
 #define MIN_DELTA_NS 2e6
 
 static const char compare_usage[] =
-	"usage: rt0trace compare [-n N] [--engine ptrace|ebpf|preload] [--json] [--show-output] BINARY_A BINARY_B\n"
-	"                        [-- ARGS...]\n"
+	"usage: rt0trace compare [-n N] [--engine ptrace|ebpf|preload] [--json] [--no-confirm] [--show-output]\n"
+	"                        BINARY_A BINARY_B [-- ARGS...]\n"
 	"\n"
 	"A/B of two builds of one program (go build vs -ldflags='-s -w', GOAMD64=v1 vs v3, static vs cgo, ...):\n"
 	"runs BINARY_A and BINARY_B alternately under the tracer, A B A B ..., N runs each, both with ARGS,\n"
@@ -38,7 +40,10 @@ static const char compare_usage[] =
 	"difference of the medians. B is 'regressed' (higher) where p < 0.01 AND the ratio exceeds 1.10 AND\n"
 	"the medians differ by more than 2 ms (times only); 'improved' (lower) the other way round;\n"
 	"'undecided' where the effect is that large but p is below 0.25 only (more runs, -n, may decide it);\n"
-	"else 'ok'. A metric only one binary has (a phase of one build) is 'not compared'. The file size is\n"
+	"else 'ok'. A difference must show twice: when the N runs each show one (a metric regressed or\n"
+	"improved), N more runs each are compared, the table is theirs, and a metric is regressed (improved)\n"
+	"only where both rounds say so; the others are listed as unconfirmed (on a busy machine one round\n"
+	"in a few dozen shows a difference between two copies of one binary). A metric only one binary has (a phase of one build) is 'not compared'. The file size is\n"
 	"compared as it is: larger, smaller or same. BINARY_A and BINARY_B are files: a name without a '/'\n"
 	"is the current directory's, not looked up in PATH. The table leaves out the nowait: rows (--json has them;\n"
 	"their verdicts are in the summary lines). A binary stripped of its symbols (-ldflags=-s) has no\n"
@@ -49,9 +54,11 @@ static const char compare_usage[] =
 	"options:\n"
 	"  -n N            runs of each binary (default 10, at least 3)\n"
 	"  --engine E      ptrace (default), ebpf or preload, as for 'rt0trace run'\n"
-	"  --json          print {a, b, engine, runs, metrics: [{name, kind, unit, a_median, b_median, ratio,\n"
-	"                  ci95, p, verdict}], size: {a, b}, notes: [...]} (p: the test in the direction the\n"
-	"                  medians moved; a_median/b_median null where that binary lacks the metric)\n"
+	"  --json          print {a, b, engine, runs, rounds, metrics: [{name, kind, unit, a_median, b_median,\n"
+	"                  ratio, ci95, p, verdict}], size: {a, b}, notes: [...], unconfirmed: [names]} (runs:\n"
+	"                  of each binary in each round; p: the test in the direction the medians moved;\n"
+	"                  a_median/b_median null where that binary lacks the metric)\n"
+	"  --no-confirm    one round of runs: a difference in it counts without a second round\n"
 	"  --show-output   let the programs' stdout and stderr through\n"
 	"  -h, --help      show this help\n"
 	"\n"
@@ -103,6 +110,15 @@ static int file_size(const char *which, const char *path, long long *size, struc
 	return 0;
 }
 
+/* Whether a round showed a difference a second round must confirm. */
+static bool any_difference(const struct rt_cmp *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].regressed || rows[i].improved)
+			return true;
+	return false;
+}
+
 /* A B A B ...: run i of each, alternately, into a and b. */
 static int sample_ab(const struct sampling *sa, const struct sampling *sb, struct rt_bench *a, struct rt_bench *b,
 		     struct rt_err *err)
@@ -133,15 +149,29 @@ static char *no_main_note(const char *side, const struct sampling *s, const stru
 			 side, s->argv[0]);
 }
 
-static void print_json(const struct sampling *sa, const struct sampling *sb, const struct rt_bench *a,
-		       const struct rt_bench *b, const struct rt_cmp *rows, size_t n, long long size_a, long long size_b)
+/* What the two rounds (or the one) found. */
+struct outcome {
+	const struct rt_bench *a, *b;   /* the runs the table shows (the second round's, when there was one) */
+	const struct rt_cmp *rows;
+	size_t n;
+	int rounds;
+	const struct rt_cmp *first;     /* the first round's rows when there were two, their unconfirmed marked */
+	size_t n_first;
+};
+
+static void print_json(const struct sampling *sa, const struct sampling *sb, const struct outcome *oc,
+		       long long size_a, long long size_b)
 {
+	const struct rt_bench *a = oc->a, *b = oc->b;
+	const struct rt_cmp *rows = oc->rows;
+	size_t n = oc->n;
 	json_t *o = json_object(), *ms = json_array();
 
 	json_object_set_new(o, "a", json_string(sa->argv[0]));
 	json_object_set_new(o, "b", json_string(sb->argv[0]));
 	json_object_set_new(o, "engine", json_string(sa->engine->name));
 	json_object_set_new(o, "runs", json_integer(sa->runs));
+	json_object_set_new(o, "rounds", json_integer(oc->rounds));
 	json_object_set_new(o, "threshold", json_real(THRESHOLD));
 	json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)MIN_DELTA_NS));
 	json_object_set_new(o, "alpha", json_real(RT_BENCH_ALPHA));
@@ -169,6 +199,14 @@ static void print_json(const struct sampling *sa, const struct sampling *sb, con
 		free(na);
 		free(nb);
 	}
+	{
+		json_t *un = json_array();
+
+		for (size_t i = 0; i < oc->n_first; i++)
+			if (oc->first[i].unconfirmed)
+				json_array_append_new(un, json_string(oc->first[i].name));
+		json_object_set_new(o, "unconfirmed", un);
+	}
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(o);
@@ -186,15 +224,19 @@ static void summary(const struct rt_cmp *rows, size_t n, const char *label, bool
 		putchar('\n');
 }
 
-static void print_text(const struct sampling *sa, const struct sampling *sb, const struct rt_bench *a,
-		       const struct rt_bench *b, const struct rt_cmp *rows, size_t n, long long size_a, long long size_b)
+static void print_text(const struct sampling *sa, const struct sampling *sb, const struct outcome *oc,
+		       long long size_a, long long size_b)
 {
+	const struct rt_bench *a = oc->a, *b = oc->b;
+	const struct rt_cmp *rows = oc->rows;
+	size_t n = oc->n;
 	char va[32], vb[32];
 	bool any = false;
 
-	printf("rt0trace compare: %d runs each, alternately, with --engine %s; B against A: threshold %.0f%%, min delta "
-	       "%.3f ms, p < %.2f\n  A  %s\n  B  %s\n", sa->runs, sa->engine->name, THRESHOLD * 100, MIN_DELTA_NS / 1e6,
-	       RT_BENCH_ALPHA, sa->argv[0], sb->argv[0]);
+	printf("rt0trace compare: %d runs each, alternately, with --engine %s%s; B against A: threshold %.0f%%, min delta "
+	       "%.3f ms, p < %.2f\n  A  %s\n  B  %s\n", sa->runs, sa->engine->name,
+	       oc->rounds > 1 ? " (a second round: the first showed a difference)" : "", THRESHOLD * 100,
+	       MIN_DELTA_NS / 1e6, RT_BENCH_ALPHA, sa->argv[0], sb->argv[0]);
 	printf("  %-44s %11s %11s %7s  %-16s %8s %s\n", "metric", "A", "B", "ratio", "95% CI", "p", "verdict");
 	snprintf(va, sizeof(va), "%9lld B", size_a);
 	snprintf(vb, sizeof(vb), "%9lld B", size_b);
@@ -227,6 +269,10 @@ static void print_text(const struct sampling *sa, const struct sampling *sb, con
 		free(na);
 		free(nb);
 	}
+	for (size_t i = 0; i < oc->n_first; i++)
+		if (oc->first[i].unconfirmed)
+			printf("unconfirmed: %s looked %s in the first %d runs (%.2fx) but not in %d more: noise from the machine\n",
+			       oc->first[i].name, oc->first[i].regressed ? "higher" : "lower", sa->runs, oc->first[i].ratio, sa->runs);
 	summary(rows, n, "B higher than A:", true);
 	summary(rows, n, "B lower than A:", false);
 	if (!any)
@@ -239,18 +285,20 @@ int cmd_compare(int argc, char **argv)
 		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "show-output", no_argument, NULL, OPT_SHOW },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sampling sa = { .runs = 10 }, sb;
 	struct rt_err err = { 0 };
-	struct rt_bench a = { 0 }, b = { 0 };
-	struct rt_cmp *rows = NULL;
+	struct rt_bench a = { 0 }, b = { 0 }, a2 = { 0 }, b2 = { 0 };
+	struct rt_cmp *rows = NULL, *rows2 = NULL;
+	struct outcome oc = { .rounds = 1 };
 	long long size_a = 0, size_b = 0;
-	bool as_json = false;
+	bool as_json = false, confirm = true;
 	char **args = NULL;
 	int c, rc, nargs = 0;
-	size_t n;
+	size_t n, n2;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
@@ -259,6 +307,8 @@ int cmd_compare(int argc, char **argv)
 			return RT_EXIT_OK;
 		} else if (c == OPT_JSON) {
 			as_json = true;
+		} else if (c == OPT_NO_CONFIRM) {
+			confirm = false;
 		} else if ((rc = common_opt("compare", c, &sa)) != 1) {
 			if (rc)
 				return rc;
@@ -290,17 +340,30 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	n = rt_bench_compare(&a, &b, THRESHOLD, MIN_DELTA_NS, 1, RT_M_ALL, &rows);
+	oc = (struct outcome){ .a = &a, .b = &b, .rows = rows, .n = n, .rounds = 1 };
+	if (confirm && any_difference(rows, n)) {
+		if (sample_ab(&sa, &sb, &a2, &b2, &err) != 0) {
+			rc = rt_err_report(&err);
+			goto out;
+		}
+		n2 = rt_bench_compare(&a2, &b2, THRESHOLD, MIN_DELTA_NS, 1, RT_M_ALL, &rows2);
+		rt_bench_confirm(rows2, n2, rows, n);
+		oc = (struct outcome){ .a = &a2, .b = &b2, .rows = rows2, .n = n2, .rounds = 2, .first = rows, .n_first = n };
+	}
 	if (as_json)
-		print_json(&sa, &sb, &a, &b, rows, n, size_a, size_b);
+		print_json(&sa, &sb, &oc, size_a, size_b);
 	else
-		print_text(&sa, &sb, &a, &b, rows, n, size_a, size_b);
+		print_text(&sa, &sb, &oc, size_a, size_b);
 	rc = fflush(stdout) != 0 ? rt_errf(&err, RT_EXIT_INPUT, "cannot write the comparison: %s", strerror(errno)) : 0;
 	if (rc)
 		rc = rt_err_report(&err);
 out:
 	free(rows);
+	free(rows2);
 	rt_bench_release(&a);
 	rt_bench_release(&b);
+	rt_bench_release(&a2);
+	rt_bench_release(&b2);
 	free(sa.argv[0]);
 	free(sb.argv[0]);
 	free(sa.argv);

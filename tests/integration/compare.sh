@@ -35,6 +35,7 @@ gobuild() { # DIR OUT [env/args...]: go build -trimpath in DIR; leading VAR=valu
 
 # the JSON shape every comparison must have
 SHAPE='(.a | type) == "string" and (.b | type) == "string" and .runs == $n and (.size.a | type) == "number"
+  and (.rounds | IN(1, 2)) and (.unconfirmed | type) == "array" and (.rounds == 2 or .unconfirmed == [])
   and (.size.b | type) == "number" and (.notes | type) == "array" and (.metrics | length) > 0 and
   all(.metrics[]; (keys - ["name", "kind", "unit", "a_median", "b_median", "ratio", "ci95", "p", "verdict"]) == []
     and (.kind | IN("wall", "cpu", "nowait", "run")) and (.unit | IN("ns", "KiB", "count"))
@@ -120,9 +121,10 @@ readelf -l "$TMP/user-cgo" | grep -q 'Requesting program interpreter' && ! reade
 shape "$TMP/cgo.json" 5 "static vs cgo"
 jq -e '.size.a != .size.b and ([.metrics[] | select(.name == "startup" or .name == "run:peak_rss" or .name == "run:rss_at_main")
       | select(.verdict != "not compared")] | length == 3)
-    and ([.metrics[] | select(.name == "run:mmaps")][0] | .b_median > .a_median + 5)' "$TMP/cgo.json" >/dev/null \
-  || die "static vs cgo: $(jq -c '{size, m: [.metrics[] | select(.name | IN("startup", "run:peak_rss", "run:rss_at_main", "run:mmaps"))]}' "$TMP/cgo.json")"
-pass "static vs cgo-dynamic (os/user): $(jq -r '"mmap calls \([.metrics[] | select(.name == "run:mmaps")][0] | "\(.a_median) -> \(.b_median)")"' "$TMP/cgo.json"), startup and memory compared"
+    and ([.metrics[] | select(.name == "run:mmaps")][0] | .b_median > .a_median + 5 and .verdict == "regressed")
+    and .rounds == 2 and (.unconfirmed | index("run:mmaps") | not)' "$TMP/cgo.json" >/dev/null \
+  || die "static vs cgo: $(jq -c '{size, rounds, unconfirmed, m: [.metrics[] | select(.name | IN("startup", "run:peak_rss", "run:rss_at_main", "run:mmaps"))]}' "$TMP/cgo.json")"
+pass "static vs cgo-dynamic (os/user), a second round confirming: $(jq -r '"mmap calls \([.metrics[] | select(.name == "run:mmaps")][0] | "\(.a_median) -> \(.b_median)")"' "$TMP/cgo.json"), startup and memory compared"
 
 # internal vs external linking of the cgo program: the external linker (gcc) brings the C runtime's
 # .init and .fini sections, which Go's own linker does not make
@@ -190,9 +192,11 @@ jq -e '.notes == [] and ([.metrics[] | select(.name == "startup" or .name == "in
 pass "PGO off vs on (a hot function in main's init): both traced to main, init main (wall and CPU) compared"
 
 # a bare name is the current directory's file, not a PATH lookup
-(cd "$TMP" && "$R" compare --json -n 3 diamond diamond-sw) > "$TMP/bare.json" || die "compare of bare names: exit $?"
-jq -e '.a == "./diamond" and .b == "./diamond-sw"' "$TMP/bare.json" >/dev/null || die "bare names: $(jq -c '{a, b}' "$TMP/bare.json")"
-pass "bare names are the current directory's files"
+# (and --no-confirm: one round, whatever it shows)
+(cd "$TMP" && "$R" compare --json --no-confirm -n 3 diamond diamond-sw) > "$TMP/bare.json" || die "compare of bare names: exit $?"
+jq -e '.a == "./diamond" and .b == "./diamond-sw" and .rounds == 1 and .unconfirmed == []' "$TMP/bare.json" >/dev/null \
+  || die "bare names, --no-confirm: $(jq -c '{a, b, rounds, unconfirmed}' "$TMP/bare.json")"
+pass "bare names are the current directory's files; --no-confirm runs one round"
 
 # errors
 expect_error 3 "rt0trace: cannot read BINARY_B '$TMP/none': No such file or directory" "a missing binary" -- \

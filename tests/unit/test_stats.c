@@ -171,18 +171,23 @@ static void test_drift(void **state)
 	free(sched_b), free(sched_c), free(rt_b), free(rt_c), free(up_b), free(up_c), free(big_c);
 }
 
-/* A regression counts when both rounds show it; the first round's others are marked unconfirmed. */
+/* A regression (an improvement) counts when both rounds show it; the first round's others are marked
+ * unconfirmed. */
 static void test_confirm(void **state)
 {
-	struct rt_cmp first[3] = { { .name = "startup", .regressed = true }, { .name = "init a", .regressed = true },
-				   { .name = "init b" } };
-	struct rt_cmp again[4] = { { .name = "startup" }, { .name = "init a", .regressed = true },
-				   { .name = "init b", .regressed = true }, { .name = "init new", .regressed = true } };
+	struct rt_cmp first[5] = { { .name = "startup", .regressed = true }, { .name = "init a", .regressed = true },
+				   { .name = "init b" }, { .name = "run:mmaps", .improved = true },
+				   { .name = "run:peak_rss", .improved = true } };
+	struct rt_cmp again[6] = { { .name = "startup" }, { .name = "init a", .regressed = true },
+				   { .name = "init b", .regressed = true }, { .name = "init new", .regressed = true },
+				   { .name = "run:mmaps", .improved = true }, { .name = "run:peak_rss", .regressed = true } };
 
 	(void)state;
-	assert_int_equal(rt_bench_confirm(again, 4, first, 3), 1);
+	assert_int_equal(rt_bench_confirm(again, 6, first, 5), 2);
 	assert_true(first[0].unconfirmed && !first[1].unconfirmed && !first[2].unconfirmed);
+	assert_true(!first[3].unconfirmed && first[4].unconfirmed);
 	assert_true(!again[0].regressed && again[1].regressed && !again[2].regressed && !again[3].regressed);
+	assert_true(again[4].improved && !again[5].regressed && !again[5].improved);
 }
 
 /* The Mann-Whitney U test against values worked out by hand: the exact permutation distribution for

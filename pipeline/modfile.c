@@ -513,10 +513,12 @@ static int directive(struct gb_modfile *mf, const char *verb, const struct mline
 		strv_push(&mf->uses, l->tok[at]);
 		return 0;
 	}
+	if (mf->lax)
+		return 0;
 	return rt_errf(err, RT_EXIT_BUILD, "%s:%d: unknown directive: %s", mf->file, l->line, verb);
 }
 
-int gb_modfile_parse(const char *file, const char *data, size_t len, bool is_work, struct gb_modfile *mf,
+int gb_modfile_parse(const char *file, const char *data, size_t len, int flags, struct gb_modfile *mf,
 		     struct rt_err *err)
 {
 	const char *p = data, *end = data + len;
@@ -525,7 +527,8 @@ int gb_modfile_parse(const char *file, const char *data, size_t len, bool is_wor
 
 	memset(mf, 0, sizeof(*mf));
 	mf->file = xstrdup(file);
-	mf->is_work = is_work;
+	mf->is_work = flags & GB_MODFILE_WORK;
+	mf->lax = flags & GB_MODFILE_LAX;
 	while (p < end && rc == 0) {
 		struct mline l;
 
@@ -560,7 +563,7 @@ int gb_modfile_parse(const char *file, const char *data, size_t len, bool is_wor
 				block = xstrdup(l.tok[0]);
 				block_line = lineno;
 			}
-		} else if (l.quoted[0]) {
+		} else if (l.quoted[0] && !mf->lax) {
 			rc = rt_errf(err, RT_EXIT_BUILD, "%s:%d: unknown directive: %s", file, lineno, l.tok[0]);
 		} else {
 			rc = directive(mf, l.tok[0], &l, 1, false, err);
@@ -570,14 +573,14 @@ int gb_modfile_parse(const char *file, const char *data, size_t len, bool is_wor
 	if (rc == 0 && block)
 		rc = rt_errf(err, RT_EXIT_BUILD, "%s:%d: '%s (' block is never closed", file, block_line, block);
 	free(block);
-	if (rc == 0 && !is_work && !mf->module)
+	if (rc == 0 && !mf->is_work && !mf->module)
 		rc = rt_errf(err, RT_EXIT_BUILD, "%s: no module declaration in go.mod (add 'module path')", file);
 	if (rc != 0)
 		gb_modfile_release(mf);
 	return rc;
 }
 
-int gb_modfile_read(const char *file, bool is_work, struct gb_modfile *mf, struct rt_err *err)
+int gb_modfile_read(const char *file, int flags, struct gb_modfile *mf, struct rt_err *err)
 {
 	char *data = rt_slurp(file);
 	int rc;
@@ -586,7 +589,7 @@ int gb_modfile_read(const char *file, bool is_work, struct gb_modfile *mf, struc
 		memset(mf, 0, sizeof(*mf));
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", file, strerror(errno));
 	}
-	rc = gb_modfile_parse(file, data, strlen(data), is_work, mf, err);
+	rc = gb_modfile_parse(file, data, strlen(data), flags, mf, err);
 	free(data);
 	return rc;
 }

@@ -38,6 +38,7 @@ struct gb_modrepl {
 struct gb_modfile {
 	char *file;                 /* as given, for messages */
 	bool is_work;               /* go.work */
+	bool lax;                   /* GB_MODFILE_LAX */
 	char *module;               /* go.mod: the module path */
 	char *go, *toolchain;       /* "1.22.3", "go1.23.1"; NULL when absent */
 	int go_line;
@@ -52,11 +53,16 @@ struct gb_modfile {
 	struct strv uses;           /* go.work: use directories, as written */
 };
 
+enum {
+	GB_MODFILE_WORK = 1, /* a go.work file */
+	GB_MODFILE_LAX = 2,  /* a dependency's go.mod (modfile.ParseLax): unknown directives are skipped, as
+	                      * a newer Go's go.mod must still be readable by an older one */
+};
 /* Parses `data` (len bytes) read from `file`. Errors are RT_EXIT_BUILD "FILE:LINE: message". */
-int gb_modfile_parse(const char *file, const char *data, size_t len, bool is_work, struct gb_modfile *mf,
+int gb_modfile_parse(const char *file, const char *data, size_t len, int flags, struct gb_modfile *mf,
 		     struct rt_err *err);
 /* Reads and parses `file`; a missing file is an error too. */
-int gb_modfile_read(const char *file, bool is_work, struct gb_modfile *mf, struct rt_err *err);
+int gb_modfile_read(const char *file, int flags, struct gb_modfile *mf, struct rt_err *err);
 void gb_modfile_release(struct gb_modfile *mf);
 
 /* The replacement of path@version: an exact version match first, then a path-wide one; NULL if none. */

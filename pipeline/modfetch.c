@@ -1589,7 +1589,19 @@ int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *ve
 		free(ziphash);
 		goto out;
 	}
-	if (gb_mod_fetch_info(e, path, version, &info, err) != 0 || gb_mod_fetch_zip(e, path, version, want_h1, &zip, err) != 0)
+	/* The .info too when the proxy is asked for the zip anyway (as go mod download leaves it); a cached zip
+	 * is extracted without the proxy. */
+	zip = gb_mod_cache_file(e, path, version, "zip");
+	info = gb_mod_cache_file(e, path, version, "ziphash");
+	if (!exists(zip) || !exists(info)) {
+		free(info);
+		info = NULL;
+		if (gb_mod_fetch_info(e, path, version, &info, err) != 0)
+			goto out;
+	}
+	free(zip);
+	zip = NULL;
+	if (gb_mod_fetch_zip(e, path, version, want_h1, &zip, err) != 0)
 		goto out;
 	if ((lock = lock_version(e, path, version, err)) < 0)
 		goto out;

@@ -83,8 +83,8 @@ int gb_mod_fetch_gomod(const struct gb_modenv *e, const char *path, const char *
 int gb_mod_fetch_zip(const struct gb_modenv *e, const char *path, const char *version, const char *want_h1,
 		     char **zipfile, struct rt_err *err);
 /* $GOMODCACHE/<p>@<v>: the extracted module. When absent, half-extracted (a .partial file, as cmd/go
- * leaves) or without its .ziphash, the .info and the zip are fetched (gb_mod_fetch_zip) and the zip is
- * extracted under the version's lock: the .partial marker is created, the tree written into <dir>.tmp-N
+ * leaves) or without its .ziphash, the zip is fetched (gb_mod_fetch_zip; and the .info, when the proxy is
+ * asked for the zip: a cached zip needs no proxy) and extracted under the version's lock: the .partial marker is created, the tree written into <dir>.tmp-N
  * (files 0444), its directories made 0555 (unless GOFLAGS has -modcacherw), renamed to <dir>, and the
  * marker removed. Returns the malloc'd directory. */
 int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *version, const char *want_h1,

@@ -569,6 +569,14 @@ static void test_fetch(void **state)
 	assert_string_equal(s, H1_FILES);
 	free(s);
 	free(f);
+	/* a cached zip is extracted without the proxy, even with no .info */
+	f = cachefile(&e, "info");
+	unlink(f);
+	free(f);
+	rm_rf(dir);
+	free(dir);
+	assert_int_equal(gb_mod_fetch_dir(&e, MOD, VER, H1_FILES, &dir, &err), 0);
+	assert_int_equal(gb_mod_verify(&e, MOD, VER, &err), 0);
 	/* a tampered zip is caught by verify */
 	f = cachefile(&e, "zip");
 	make_zip(f, files, 3);

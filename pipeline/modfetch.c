@@ -840,21 +840,20 @@ static int write_all(int fd, const void *data, size_t len)
 static int write_atomic(const char *file, const void *data, size_t len, struct rt_err *err)
 {
 	char *tmp;
-	int fd = temp_file(file, &tmp, err);
+	int fd = temp_file(file, &tmp, err), e = 0;
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) != 0 || close(fd) != 0 || rename(tmp, file) != 0) {
-		int e = errno;
-
-		if (fcntl(fd, F_GETFD) >= 0)
-			close(fd);
+	if (write_all(fd, data, len) != 0)
+		e = errno ? errno : EIO;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, file) != 0)
+		e = errno;
+	if (e)
 		unlink(tmp);
-		free(tmp);
-		return rt_errf(err, RT_EXIT_ENV, "cannot write '%s': %s", file, strerror(e));
-	}
 	free(tmp);
-	return 0;
+	return e ? rt_errf(err, RT_EXIT_ENV, "cannot write '%s': %s", file, strerror(e)) : 0;
 }
 
 /* Removes a tree the cache made read-only: directories are made writable on the way down. */
@@ -1568,7 +1567,7 @@ out:
 int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *version, const char *want_h1,
 		     char **dirp, struct rt_err *err)
 {
-	char *dir, *zip = NULL, *info = NULL;
+	char *dir, *zip = NULL, *info = NULL, *zh = NULL;
 	int lock, rc = -1;
 
 	*dirp = NULL;
@@ -1592,13 +1591,9 @@ int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *ve
 	/* The .info too when the proxy is asked for the zip anyway (as go mod download leaves it); a cached zip
 	 * is extracted without the proxy. */
 	zip = gb_mod_cache_file(e, path, version, "zip");
-	info = gb_mod_cache_file(e, path, version, "ziphash");
-	if (!exists(zip) || !exists(info)) {
-		free(info);
-		info = NULL;
-		if (gb_mod_fetch_info(e, path, version, &info, err) != 0)
-			goto out;
-	}
+	zh = gb_mod_cache_file(e, path, version, "ziphash");
+	if ((!exists(zip) || !exists(zh)) && gb_mod_fetch_info(e, path, version, &info, err) != 0)
+		goto out;
 	free(zip);
 	zip = NULL;
 	if (gb_mod_fetch_zip(e, path, version, want_h1, &zip, err) != 0)
@@ -1608,6 +1603,7 @@ int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *ve
 	rc = dir_state(e, path, version, dir) == 0 ? 0 : unzip_locked(e, path, version, zip, dir, err);
 	close(lock);
 out:
+	free(zh);
 	free(info);
 	free(zip);
 	if (rc == 0)

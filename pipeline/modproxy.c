@@ -496,8 +496,8 @@ int gb_proxy_get(const struct gb_modenv *e, const char *path, const char *versio
 		 struct gb_sink *sink, char **from, struct rt_err *err)
 {
 	enum { R_NOTEXIST, R_PROXY } rank = R_NOTEXIST;
-	struct pspec *l;
-	size_t n;
+	struct pspec *l = NULL;
+	size_t n = 0;
 	char *best = NULL, *esc;
 	enum outcome best_o = O_NOTEXIST;
 	int rc = -1;

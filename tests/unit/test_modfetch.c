@@ -641,6 +641,7 @@ static void expect_ok(struct gb_modenv *e)
 	free(f);
 }
 
+static void set_proxy(struct gb_modenv *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_proxy(struct gb_modenv *e, const char *fmt, ...)
 {
 	va_list ap;

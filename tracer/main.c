@@ -12,6 +12,7 @@ static const struct rt_cmd commands[] = {
 	{ "check", "compare a program's startup, phase by phase, with a baseline from bench", cmd_check },
 	{ "compare", "A/B of two builds: their startup, phases, memory and size side by side, with verdicts", cmd_compare },
 	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
+	{ "mod", "download Go modules into the module cache go uses (through GOPROXY), verify them", cmd_mod },
 	{ "report", "render a trace: phases, syscalls per phase, layout, init order, and the checks", cmd_report },
 	{ "run", "trace a program's startup: syscalls, threads, phases, init order, memory layout", cmd_run },
 	{ "tool", "the pack and buildid steps of 'build -n' recipes", cmd_tool },

@@ -97,6 +97,8 @@ struct build {
 	size_t modinfo_len;
 	char *tool_id;           /* identity of compile/asm/link: version and stat of each */
 	struct gb_filehash files; /* source-file hashes remembered across builds */
+	struct gb_modenv modenv; /* GOMODCACHE, GOPROXY, GOFLAGS, ... */
+	bool trimpath;           /* -trimpath, or GOFLAGS's */
 	struct strv tool_env;    /* GOOS, GOARCH, GOAMD64/GOARM/GOARM64, GOROOT[, GOEXPERIMENT] for every tool */
 	struct job *jobs;        /* one per package, same order as g.pkgs, then the link */
 	size_t njobs;
@@ -516,19 +518,24 @@ static void cc_prefix(const struct build *b, const struct gb_pkg *p, const char 
 }
 
 /* cmd/go's -trimpath for C sources: the standard library's root becomes /_/GOROOT, the main module's
- * /_/<module path>, the vendor directory /_/vendor. NULL when the compiler has no prefix map. */
+ * /_/<module path>, a dependency's /_/<path>@<version>, the vendor directory /_/vendor. NULL when the compiler has no prefix map. */
 static char *source_prefix_map(const struct build *b, const struct gb_pkg *p)
 {
 	const char *kind = b->cc.flags[GB_CC_FILE_PREFIX_MAP] ? "file" : "debug";
 	char *to, *out;
 
-	if (!b->cc.flags[GB_CC_DEBUG_PREFIX_MAP])
-		return NULL;
+	if (!b->cc.flags[GB_CC_DEBUG_PREFIX_MAP] || (!b->trimpath && !p->standard))
+		return NULL; /* without -trimpath only GOROOT's sources are rewritten, as go does */
 	if (p->standard || !p->mod)
 		return xasprintf("-f%s-prefix-map=%s=/_/GOROOT", kind, b->cfg.goroot);
-	if (!p->mod->is_main)
+	if (p->mod->vendored)
 		return xasprintf("-f%s-prefix-map=%s/vendor=/_/vendor", kind, b->g.main_mod->dir);
-	to = gb_path_join("/_", p->mod->path);
+	{ /* the module's directory (a replacement's too) becomes its path@version */
+		char *mv = p->mod->version ? xasprintf("%s@%s", p->mod->path, p->mod->version) : xstrdup(p->mod->path);
+
+		to = gb_path_join("/_", mv);
+		free(mv);
+	}
 	out = xasprintf("-f%s-prefix-map=%s=%s", kind, p->mod->dir, to);
 	free(to);
 	return out;
@@ -930,8 +937,13 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	if (p->embeds.n && gb_embed_resolve(p->dir, &p->embeds, &embedcfg, &embed_files, err) != 0)
 		goto out;
 
-	trimarg = xasprintf("%s=>%s;%s=>", p->dir, trim_target(p, &owned), j->objdir);
-	free(owned);
+	/* without -trimpath only the object directory is stripped (the compiler hides GOROOT itself) */
+	if (b->trimpath) {
+		trimarg = xasprintf("%s=>%s;%s=>", p->dir, trim_target(p, &owned), j->objdir);
+		free(owned);
+	} else {
+		trimarg = xasprintf("%s=>", j->objdir);
+	}
 
 	/* compile argv (cmd/go/internal/work/gc.go) */
 	{
@@ -1242,6 +1254,7 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 
 	hput(&h, "rt0trace link 1\n");
 	hput_target(&h, b);
+	hput(&h, "GOROOT=%s\n", b->trimpath ? "" : b->cfg.goroot); /* the linker's environment */
 	/* An external link runs the C compiler as linker. */
 	if (b->need_cc)
 		hput(&h, "cc %s\n", b->cc.id);
@@ -1283,7 +1296,7 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 	for (size_t i = 0; i < argv.n; i++)
 		strv_push(&s->argv, argv.v[i]);
 	/* With -trimpath the linker records no GOROOT (runtime.GOROOT() then reports ""). */
-	strv_push(&s->env, "GOROOT=");
+	strv_pushf(&s->env, "GOROOT=%s", b->trimpath ? "" : b->cfg.goroot);
 	s->cwd = xstrdup(build_dir(b));
 	s = add_step(j, S_BUILDID, exe);
 	j->result = exe;
@@ -1854,6 +1867,74 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+bool gb_valid_mod_mode(const char *s)
+{
+	return strcmp(s, "readonly") == 0 || strcmp(s, "mod") == 0 || strcmp(s, "vendor") == 0;
+}
+
+/* A boolean flag in GOFLAGS: -NAME (true) or -NAME=true|false; *value "true"/"false", or NULL. */
+static int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err)
+{
+	struct strv words = STRV_INIT;
+	size_t n = strlen(name);
+	int rc = 0;
+
+	*value = NULL;
+	if (!goflags || !*goflags)
+		return 0;
+	if (gb_split_quoted(goflags, &words, err) != 0)
+		return rt_err_prefix(err, "GOFLAGS");
+	for (size_t i = 0; i < words.n && rc == 0; i++) {
+		const char *w = words.v[i] + (strncmp(words.v[i], "--", 2) == 0 ? 2 : 1);
+
+		if (strncmp(w, name, n) != 0 || (w[n] != '\0' && w[n] != '='))
+			continue;
+		free(*value);
+		*value = NULL;
+		if (w[n] == '\0' || strcmp(w + n + 1, "true") == 0 || strcmp(w + n + 1, "1") == 0)
+			*value = xstrdup("true");
+		else if (strcmp(w + n + 1, "false") == 0 || strcmp(w + n + 1, "0") == 0)
+			*value = xstrdup("false");
+		else
+			rc = rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid boolean value '%s' for -%s", w + n + 1, name);
+	}
+	strv_release(&words);
+	return rc;
+}
+
+int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err)
+{
+	struct strv words = STRV_INIT;
+	size_t n = strlen(name);
+
+	*value = NULL;
+	if (!goflags || !*goflags)
+		return 0;
+	if (gb_split_quoted(goflags, &words, err) != 0)
+		return rt_err_prefix(err, "GOFLAGS");
+	for (size_t i = 0; i < words.n; i++) {
+		const char *w = words.v[i] + (strncmp(words.v[i], "--", 2) == 0 ? 2 : 1);
+
+		if (words.v[i][0] != '-') {
+			strv_release(&words);
+			free(*value);
+			*value = NULL;
+			return rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: '%s' is not a flag (each entry must start with -)", words.v[i]);
+		}
+		if (strncmp(w, name, n) == 0 && w[n] == '=') {
+			free(*value);
+			*value = xstrdup(w + n + 1);
+		} else if (strcmp(w, name) == 0) {
+			strv_release(&words);
+			free(*value);
+			*value = NULL;
+			return rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -%s needs a value (-%s=...)", name, name);
+		}
+	}
+	strv_release(&words);
+	return 0;
+}
+
 int gb_build(const struct gb_opts *o, struct rt_err *err)
 {
 	struct build b = { 0 };
@@ -1875,15 +1956,52 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		return -1;
 	if (setup_flags(&b, err) != 0)
 		goto out_graph; /* what it set is released there; the graph is still empty */
-	if (gb_load(&b.g, &b.cfg, o->dir ? o->dir : ".", o->pattern, err) != 0)
+	if (!(b.cache = cache_dir(err)))
 		goto out_graph;
-	if (default_output(&b, err) != 0 || !(b.cache = cache_dir(err)))
+	gb_filehash_load(&b.files, b.cache);
+	if (gb_modenv_load(&b.modenv, err) != 0)
+		goto out_graph;
+	if (o->print_cmds || o->dry_run)
+		b.modenv.log = stderr;
+	{
+		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files };
+		char *goflags_mod = NULL;
+
+		if (o->mod) {
+			lo.mod = o->mod;
+		} else if (gb_goflags_value(b.modenv.flags, "mod", &goflags_mod, err) != 0) {
+			goto out_graph;
+		} else if (goflags_mod && !gb_valid_mod_mode(goflags_mod)) {
+			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -mod=%s: want readonly, mod or vendor", goflags_mod);
+			free(goflags_mod);
+			goto out_graph;
+		}
+		if (!lo.mod)
+			lo.mod = goflags_mod;
+		if (o->trimpath >= 0) {
+			b.trimpath = o->trimpath;
+		} else {
+			char *v = NULL;
+
+			if (gb_goflags_bool(b.modenv.flags, "trimpath", &v, err) != 0) {
+				free(goflags_mod);
+				goto out_graph;
+			}
+			b.trimpath = v && strcmp(v, "true") == 0;
+			free(v);
+		}
+		rc = gb_load(&b.g, &b.cfg, &lo, err);
+		free(goflags_mod);
+		if (rc != 0)
+			goto out_graph;
+		rc = -1;
+	}
+	if (default_output(&b, err) != 0)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
-	b.modinfo = gb_modinfo(&b.g, b.godebug, &b.modinfo_len);
+	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
-	gb_filehash_load(&b.files, b.cache);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
 	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
 	if (b.cfg.goamd64)
@@ -1979,8 +2097,9 @@ out_work:
 	free(b.work);
 	free(b.tool_id);
 	strv_release(&b.tool_env);
-	gb_filehash_release(&b.files);
 out_graph:
+	gb_filehash_release(&b.files);
+	gb_modenv_release(&b.modenv);
 	gb_cc_release(&b.cc);
 	strv_release(&b.env_cppflags);
 	strv_release(&b.env_cflags);

@@ -27,6 +27,8 @@ struct gb_opts {
 	const char *goroot;    /* --goroot, or NULL */
 	const char *pattern;   /* PACKAGE (default ".") */
 	const char *ldflags;   /* -ldflags: flags for the link (cmd/go's quoting), or NULL */
+	const char *mod;       /* -mod: readonly, mod or vendor; NULL: GOFLAGS's, else go's choice */
+	int trimpath;          /* -trimpath: 1, 0 (-trimpath=false), or -1 for GOFLAGS's, else off as in go */
 	int jobs;              /* -j (default: CPU count) */
 	bool dry_run;          /* -n: print the shell recipe, run nothing */
 	bool print_cmds;       /* -x: print commands as they run */
@@ -37,6 +39,12 @@ struct gb_opts {
 /* Exit classes: RT_EXIT_ENV (no Go toolchain, cache unusable), RT_EXIT_BUILD (anything about the build
  * itself, tool failures included; the tool's own output was already printed). */
 int gb_build(const struct gb_opts *o, struct rt_err *err);
+
+/* Whether s is a -mod value go build takes: readonly, mod, vendor. */
+bool gb_valid_mod_mode(const char *s);
+/* The value of -NAME=VALUE (or --NAME=VALUE) in GOFLAGS, as cmd/go reads its defaults from it: *value
+ * is malloc'd, or NULL when GOFLAGS does not set it. A -NAME without a value is a usage error. */
+int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err);
 
 /* `rt0trace tool pack r ARCHIVE FILES...` / `rt0trace tool buildid [-w] FILE`: the two steps of the -n
  * recipe that no Go distribution ships a binary for. Returns an exit code. */

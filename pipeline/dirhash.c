@@ -13,6 +13,7 @@
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "pipeline/filehash.h"
 
 struct hfile {
 	char *name;
@@ -128,7 +129,8 @@ static int hash_fd(int fd, uint8_t out[32])
 
 /* Every non-directory below dir/rel (rel "" at the top), as go's filepath.Walk sees them: lstat, so a
  * symbolic link is a file (read through the link, as os.Open does) and is never descended into. */
-static int walk(const char *dir, const char *rel, const char *prefix, struct hlist *l, struct rt_err *err)
+static int walk(const char *dir, const char *rel, const char *prefix, struct gb_filehash *memo, struct hlist *l,
+		struct rt_err *err)
 {
 	char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
 	DIR *d = opendir(path);
@@ -151,9 +153,16 @@ static int walk(const char *dir, const char *rel, const char *prefix, struct hli
 		if (lstat(full, &st) != 0) {
 			rc = rt_errf(err, RT_EXIT_INPUT, "cannot stat '%s': %s", full, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(dir, sub, prefix, l, err);
+			rc = walk(dir, sub, prefix, memo, l, err);
 		} else if (strchr(sub, '\n')) {
 			rc = rt_errf(err, RT_EXIT_INPUT, "'%s': dirhash refuses file names with newlines", full);
+		} else if (memo) {
+			uint8_t sum[32];
+
+			if (gb_filehash(memo, full, sum, err) == 0)
+				hlist_add(l, *prefix ? xasprintf("%s/%s", prefix, sub) : xstrdup(sub), sum);
+			else
+				rc = -1;
 		} else {
 			int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 			uint8_t sum[32];
@@ -177,6 +186,11 @@ static int walk(const char *dir, const char *rel, const char *prefix, struct hli
 
 int gb_h1_dir(const char *dir, const char *prefix, char **h1, struct rt_err *err)
 {
+	return gb_h1_dir_memo(dir, prefix, NULL, h1, err);
+}
+
+int gb_h1_dir_memo(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, struct rt_err *err)
+{
 	struct hlist l = { 0 };
 	struct stat st;
 
@@ -185,7 +199,7 @@ int gb_h1_dir(const char *dir, const char *prefix, char **h1, struct rt_err *err
 		return rt_errf(err, RT_EXIT_INPUT, "cannot hash '%s': %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return rt_errf(err, RT_EXIT_INPUT, "cannot hash '%s': not a directory", dir);
-	if (walk(dir, "", prefix ? prefix : "", &l, err) != 0) {
+	if (walk(dir, "", prefix ? prefix : "", memo, &l, err) != 0) {
 		hlist_release(&l);
 		return -1;
 	}

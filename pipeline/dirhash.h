@@ -22,6 +22,10 @@
  * is an error (RT_EXIT_INPUT). Symbolic links are followed, as go's os.Open does, and counted as files. */
 int gb_h1_dir(const char *dir, const char *prefix, char **h1, struct rt_err *err);
 /* An unreadable or invalid zip, or an entry that does not decompress (CRC, size), is RT_EXIT_INPUT. */
+/* gb_h1_dir with each file's sha256 from the build's stat-keyed memo (pipeline/filehash.h): an
+ * unchanged module directory is stat'ed, not read, on the next build; a changed file is read again. */
+struct gb_filehash;
+int gb_h1_dir_memo(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, struct rt_err *err);
 int gb_h1_zip(const char *zipfile, char **h1, struct rt_err *err);
 char *gb_h1_gomod(const char *data, size_t len);
 

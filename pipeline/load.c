@@ -10,14 +10,19 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "pipeline/gosrc.h"
+#include "pipeline/modfile.h"
 
 #define DEFAULT_GO_MOD_VERSION "1.16" /* cmd/go's gover.DefaultGoModVersion: a go.mod without a go line */
 
 struct loader {
 	struct gb_graph *g;
 	const struct gb_config *cfg;
+	const struct gb_load_opts *o;
+	bool vendor_mode;             /* packages outside the main module come from vendor/ */
+	struct gb_module **graph_mod; /* module mode: the gb_module of each g->mg->mods[i] once used */
 	struct gb_pkg **all; /* every package loaded, unordered */
 	size_t nall, allcap, pkgcap, modcap;
 	struct strv vendor_pkgs;      /* package paths listed in vendor/modules.txt ... */
@@ -56,6 +61,7 @@ static void free_module(struct gb_module *m)
 	free(m->version);
 	free(m->sum);
 	free(m->go);
+	free(m->workdir);
 	strv_release(&m->godebug);
 	free_module(m->replace);
 	free(m);
@@ -69,7 +75,7 @@ static void add_module(struct loader *L, struct gb_module *m)
 
 /* ---- go.mod --------------------------------------------------------------------------------------- */
 
-/* The tokens of a go.mod line with its // comment removed; returns the count (at most max). */
+/* The tokens of a vendor/modules.txt line with its // comment removed; returns the count (at most max). */
 static size_t fields(char *line, char **f, size_t max)
 {
 	size_t n = 0;
@@ -82,50 +88,16 @@ static size_t fields(char *line, char **f, size_t max)
 	return n;
 }
 
-static int parse_go_mod(const char *path, struct gb_module *m, struct rt_err *err)
+/* A main module from its parsed go.mod. */
+static struct gb_module *main_module(const struct gb_modfile *mf, const char *dir)
 {
-	char *src = rt_slurp(path), *save = NULL, *line;
-	bool in_godebug = false, in_block = false;
-	int lineno = 0;
+	struct gb_module *m = new_module(mf->module, dir);
 
-	if (!src)
-		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
-	for (line = strtok_r(src, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[8];
-		size_t n;
-
-		lineno++;
-		n = fields(line, f, 8);
-		if (n == 0)
-			continue;
-		if (in_block) {
-			if (strcmp(f[0], ")") == 0)
-				in_block = in_godebug = false;
-			else if (in_godebug)
-				strv_push(&m->godebug, f[0]);
-			continue;
-		}
-		if (strcmp(f[0], "module") == 0 && n >= 2) {
-			free(m->path);
-			m->path = xstrdup(f[1][0] == '"' ? f[1] + 1 : f[1]);
-			if (m->path[0] && m->path[strlen(m->path) - 1] == '"')
-				m->path[strlen(m->path) - 1] = '\0';
-		} else if (strcmp(f[0], "go") == 0 && n >= 2) {
-			free(m->go);
-			m->go = xstrdup(f[1]);
-		} else if (strcmp(f[0], "godebug") == 0) {
-			if (n >= 2 && strcmp(f[1], "(") == 0)
-				in_block = in_godebug = true;
-			else if (n >= 2)
-				strv_push(&m->godebug, f[1]);
-		} else if (n >= 2 && strcmp(f[n - 1], "(") == 0) {
-			in_block = true; /* require/replace/exclude/retract/tool blocks */
-		}
-	}
-	free(src);
-	if (!m->path || !*m->path)
-		return rt_errf(err, RT_EXIT_BUILD, "%s: no module directive", path);
-	return 0;
+	m->is_main = true;
+	m->go = mf->go ? xstrdup(mf->go) : NULL;
+	for (size_t i = 0; i < mf->godebug.n; i++)
+		strv_push(&m->godebug, mf->godebug.v[i]);
+	return m;
 }
 
 /* vendor/modules.txt: "# path version [=> path [version]]", "## explicit[; go 1.N]", package lines. */
@@ -143,6 +115,7 @@ static void parse_modules_txt(struct loader *L, const char *path, const char *ve
 		if (strncmp(line, "## ", 3) == 0 && cur) {
 			char *go = strstr(line, "; go ");
 
+			cur->explicit_req = cur->explicit_req || strncmp(line, "## explicit", 11) == 0;
 			if (go) {
 				free(cur->go);
 				cur->go = xstrndup(go + 5, strcspn(go + 5, " ;"));
@@ -154,6 +127,7 @@ static void parse_modules_txt(struct loader *L, const char *path, const char *ve
 			if (n < 1)
 				continue;
 			cur = new_module(f[0], NULL);
+			cur->vendored = true;
 			cur->version = n >= 2 && strcmp(f[1], "=>") != 0 ? xstrdup(f[1]) : NULL;
 			for (size_t i = 0; i < n; i++)
 				if (strcmp(f[i], "=>") == 0 && i + 1 < n) {
@@ -199,8 +173,31 @@ static bool first_elem_has_dot(const char *path)
 	return memchr(path, '.', n) != NULL;
 }
 
-/* Resolves `imp`, imported by `from` (NULL for the main package given as an import path). */
-static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp, struct where *w)
+/* The gb_module for a module of the graph: made once, when a package first comes from it. */
+static struct gb_module *graph_module(struct loader *L, struct gb_mod *gm)
+{
+	size_t i = (size_t)(gm - L->g->mg->mods);
+	struct gb_module *m;
+
+	if (L->graph_mod[i])
+		return L->graph_mod[i];
+	m = new_module(gm->path, gm->dir);
+	m->version = xstrdup(gm->version);
+	m->go = gm->go ? xstrdup(gm->go) : NULL;
+	if (gm->rpath) {
+		m->replace = new_module(gm->rpath, NULL);
+		m->replace->version = gm->rversion ? xstrdup(gm->rversion) : NULL;
+		m->replace->sum = gm->sum ? xstrdup(gm->sum) : NULL;
+	} else {
+		m->sum = gm->sum ? xstrdup(gm->sum) : NULL;
+	}
+	add_module(L, m);
+	return L->graph_mod[i] = m;
+}
+
+/* Resolves `imp`, imported by `from` (NULL for the main package given as an import path): 0, -1 when
+ * nothing provides it, -2 on an error (set in err). */
+static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp, struct where *w, struct rt_err *err)
 {
 	const struct gb_config *c = L->cfg;
 	struct gb_module *mm = L->g->main_mod;
@@ -234,13 +231,41 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 		}
 		free(dir);
 	}
-	if (!mm->is_std && under(imp, mm->path)) {
-		w->path = xstrdup(imp);
-		w->dir = xasprintf("%s%s", mm->dir, imp + strlen(mm->path));
-		w->mod = mm;
-		return rt_is_dir(w->dir) ? 0 : -1;
+	if (!mm->is_std) { /* the main module, or the workspace's: the longest path that prefixes imp */
+		struct gb_module *best = NULL;
+
+		for (size_t i = 0; i < L->g->nmods; i++) {
+			struct gb_module *m = L->g->mods[i];
+
+			if (m->is_main && under(imp, m->path) && (!best || strlen(m->path) > strlen(best->path)))
+				best = m;
+		}
+		if (best) {
+			w->path = xstrdup(imp);
+			w->dir = xasprintf("%s%s", best->dir, imp + strlen(best->path));
+			w->mod = best;
+			if (rt_is_dir(w->dir))
+				return 0;
+			if (!L->g->mg) /* in module mode a nested module may still provide it */
+				return -1;
+			free(w->path);
+			free(w->dir);
+			memset(w, 0, sizeof(*w));
+		}
 	}
-	if (!mm->is_std) {
+	if (L->g->mg) {
+		struct gb_mod *gm;
+		char *dir;
+		int found = gb_modgraph_find(L->g->mg, imp, &gm, &dir, err);
+
+		if (found <= 0)
+			return found < 0 ? -2 : -1;
+		w->path = xstrdup(imp);
+		w->dir = dir;
+		w->mod = graph_module(L, gm);
+		return 0;
+	}
+	if (L->vendor_mode) {
 		for (size_t i = 0; i < L->vendor_pkgs.n; i++)
 			if (strcmp(L->vendor_pkgs.v[i], imp) == 0) {
 				w->path = xstrdup(imp);
@@ -490,12 +515,17 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 {
 	struct where w;
 	struct gb_pkg *p;
+	int rc;
 
-	if (resolve(L, from, imp, &w) != 0) {
+	if ((rc = resolve(L, from, imp, &w, err)) != 0) {
 		char *file = NULL;
 
 		free(w.path);
 		free(w.dir);
+		if (rc == -2)
+			return from ? rt_err_prefix(err, "%s", from->path) : -1;
+		if (!from && L->g->mg)
+			return rt_errf(err, RT_EXIT_BUILD, "no required module provides package %s; to add it: go get %s", imp, imp);
 		if (!from)
 			return rt_errf(err, RT_EXIT_BUILD, "cannot find package %s", imp);
 		/* Name the file that imports it (only on this error path, so the files are read again). */
@@ -510,9 +540,13 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 			}
 			free(path);
 		}
-		rt_errf(err, RT_EXIT_BUILD, "%s: package %s is not in the standard library, the main module '%s' or "
-					    "its vendor/ directory",
-			from_file ? from_file : file ? file : from->dir, imp, L->g->main_mod->path);
+		if (L->g->mg)
+			rt_errf(err, RT_EXIT_BUILD, "%s: no required module provides package %s; to add it: go get %s",
+				from_file ? from_file : file ? file : from->dir, imp, imp);
+		else
+			rt_errf(err, RT_EXIT_BUILD, "%s: package %s is not in the standard library, the main module '%s' or "
+						    "its vendor/ directory",
+				from_file ? from_file : file ? file : from->dir, imp, L->g->main_mod->path);
 		free(file);
 		return -1;
 	}
@@ -567,22 +601,207 @@ static int visit(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 
 /* ---- the main module and package ---------------------------------------------------------------- */
 
-static int find_main_module(struct loader *L, const char *pkgdir, struct rt_err *err)
+/* cmd/go's checkVendorConsistency: vendor/modules.txt must say what go.mod says. Every difference is
+ * listed, as go lists them. */
+static int vendor_check(struct loader *L, const struct gb_modfile *mf, const char *dir, struct rt_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool annotated = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < L->g->nmods; i++)
+		annotated = annotated || L->g->mods[i]->explicit_req;
+	if (!annotated && (!mf->go || gb_gover_compare(mf->go, "1.17") < 0))
+		return 0; /* go < 1.17 without "## explicit" annotations: nothing to compare (as go) */
+	for (size_t k = 0; k < mf->nreq; k++) {
+		const struct gb_modreq *r = &mf->req[k];
+		const struct gb_module *v = NULL;
+
+		for (size_t i = 0; i < L->g->nmods && !v; i++)
+			if (L->g->mods[i]->vendored && strcmp(L->g->mods[i]->path, r->path) == 0)
+				v = L->g->mods[i];
+		if (!v || !v->explicit_req)
+			strbuf_addf(&sb, "\n\t%s@%s: is explicitly required in go.mod, but not marked as explicit in vendor/modules.txt",
+				    r->path, r->version);
+		else if (!v->version || strcmp(v->version, r->version) != 0)
+			strbuf_addf(&sb, "\n\t%s@%s: is explicitly required in go.mod, but vendor/modules.txt indicates %s@%s", r->path,
+				    r->version, v->path, v->version ? v->version : "(none)");
+	}
+	for (size_t i = 0; i < L->g->nmods; i++) {
+		const struct gb_module *v = L->g->mods[i];
+		const struct gb_modrepl *r;
+		bool required = false;
+
+		if (!v->vendored)
+			continue;
+		for (size_t k = 0; k < mf->nreq; k++)
+			required = required || (strcmp(mf->req[k].path, v->path) == 0);
+		if (v->explicit_req && !required)
+			strbuf_addf(&sb, "\n\t%s@%s: is marked as explicit in vendor/modules.txt, but not explicitly required in go.mod",
+				    v->path, v->version ? v->version : "");
+		r = gb_modfile_replacement(mf, v->path, v->version);
+		if (r && !v->replace)
+			strbuf_addf(&sb, "\n\t%s@%s: is replaced in go.mod, but not marked as replaced in vendor/modules.txt", v->path,
+				    v->version ? v->version : "");
+		else if (!r && v->replace)
+			strbuf_addf(&sb, "\n\t%s@%s: is marked as replaced in vendor/modules.txt, but not replaced in go.mod", v->path,
+				    v->version ? v->version : "");
+		else if (r && (strcmp(r->new_path, v->replace->path) != 0 ||
+			       strcmp(r->new_version ? r->new_version : "", v->replace->version ? v->replace->version : "") != 0))
+			strbuf_addf(&sb, "\n\t%s@%s: is replaced by %s%s%s in go.mod, but marked as replaced by %s%s%s in vendor/modules.txt",
+				    v->path, v->version ? v->version : "", r->new_path, r->new_version ? "@" : "",
+				    r->new_version ? r->new_version : "", v->replace->path, v->replace->version ? "@" : "",
+				    v->replace->version ? v->replace->version : "");
+	}
+	if (sb.len) {
+		rc = rt_errf(err, RT_EXIT_BUILD, "inconsistent vendoring in %s:%s\n\n\tTo ignore the vendor directory, use "
+						 "-mod=readonly or -mod=mod.\n\tTo sync the vendor directory, run:\n\t\tgo mod vendor",
+			     dir, sb.buf);
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* The go.work that applies: $GOWORK ("off": none), else one in the build directory or a parent. */
+static int find_go_work(const char *cwd, char **out, struct rt_err *err)
+{
+	const char *env = getenv("GOWORK");
+	char *dir;
+
+	*out = NULL;
+	if (env && strcmp(env, "off") == 0)
+		return 0;
+	if (env && *env) {
+		size_t n = strlen(env);
+
+		if (strcmp(env, "go.work") != 0 && (n < 8 || strcmp(env + n - 8, "/go.work") != 0))
+			return rt_errf(err, RT_EXIT_BUILD, "invalid GOWORK: '%s': the file must be named go.work", env);
+		if (!rt_is_file(env))
+			return rt_errf(err, RT_EXIT_BUILD, "GOWORK file '%s' does not exist", env);
+		*out = xstrdup(env);
+		return 0;
+	}
+	for (dir = xstrdup(cwd);;) {
+		char *f = xasprintf("%s/go.work", dir), *slash;
+
+		if (rt_is_file(f)) {
+			*out = f;
+			break;
+		}
+		free(f);
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	return 0;
+}
+
+/* A workspace: each `use`d directory's go.mod is a main module; the package's is g->main_mod. */
+static int load_workspace(struct loader *L, const char *workfile, const char *pkgdir, struct gb_mainmod **mains,
+			  size_t *nmains, struct gb_modfile **work, char **workdir, struct rt_err *err)
+{
+	struct gb_modfile *wf = xcalloc(1, sizeof(*wf));
+	char real[PATH_MAX], *slash;
+
+	if (gb_modfile_read(workfile, GB_MODFILE_WORK, wf, err) != 0) {
+		free(wf);
+		return -1;
+	}
+	*work = wf;
+	*workdir = realpath(workfile, real) ? xstrdup(real) : xstrdup(workfile);
+	if ((slash = strrchr(*workdir, '/')))
+		*slash = '\0';
+	*mains = xcalloc(wf->uses.n + 1, sizeof(**mains));
+	for (size_t i = 0; i < wf->uses.n; i++) {
+		char *d = wf->uses.v[i][0] == '/' ? xstrdup(wf->uses.v[i]) : xasprintf("%s/%s", *workdir, wf->uses.v[i]);
+		char *gomod;
+		struct gb_module *m;
+
+		if (!realpath(d, real)) {
+			rt_errf(err, RT_EXIT_BUILD, "%s: use %s: directory %s does not exist", workfile, wf->uses.v[i], d);
+			free(d);
+			return -1;
+		}
+		free(d);
+		gomod = xasprintf("%s/go.mod", real);
+		if (gb_modfile_read(gomod, 0, &(*mains)[*nmains].mf, err) != 0) {
+			free(gomod);
+			return rt_err_prefix(err, "%s: use %s", workfile, wf->uses.v[i]);
+		}
+		free(gomod);
+		(*mains)[*nmains].dir = xstrdup(real);
+		m = main_module(&(*mains)[*nmains].mf, real);
+		m->workdir = xstrdup(*workdir);
+		(*nmains)++;
+		add_module(L, m);
+		if (under(pkgdir, real) && (!L->g->main_mod || strlen(real) > strlen(L->g->main_mod->dir)))
+			L->g->main_mod = m;
+	}
+	if (!L->g->main_mod)
+		return rt_errf(err, RT_EXIT_BUILD, "directory %s is outside modules listed in go.work (%s)", pkgdir, workfile);
+	/* g->mods starts with the package's main module */
+	for (size_t i = 0; i < L->g->nmods; i++)
+		if (L->g->mods[i] == L->g->main_mod) {
+			memmove(L->g->mods + 1, L->g->mods, i * sizeof(*L->g->mods));
+			L->g->mods[0] = L->g->main_mod;
+		}
+	return 0;
+}
+
+static int find_main_module(struct loader *L, const char *cwd, const char *pkgdir, bool by_path, struct rt_err *err)
 {
 	const struct gb_config *c = L->cfg;
 	char *cmd = xasprintf("%s/src/cmd", c->goroot), *src = xasprintf("%s/src", c->goroot);
-	char *dir = xstrdup(pkgdir), *gomod = NULL;
+	char *dir = xstrdup(pkgdir), *gomod = NULL, *workfile = NULL, *workdir = NULL;
+	struct gb_mainmod *mains = NULL;
+	struct gb_modfile *work = NULL;
+	size_t nmains = 0;
 	struct gb_module *m;
 	int rc = -1;
 
-	if (under(pkgdir, cmd)) {
-		m = new_module("cmd", cmd);
+	if (under(pkgdir, cmd) || under(pkgdir, src)) {
+		struct gb_modfile mf;
+		bool is_cmd = under(pkgdir, cmd);
+
+		m = new_module(is_cmd ? "cmd" : "std", is_cmd ? cmd : src);
 		m->is_std = true;
-		gomod = xasprintf("%s/go.mod", cmd);
-	} else if (under(pkgdir, src)) {
-		m = new_module("std", src);
-		m->is_std = true;
-		gomod = xasprintf("%s/go.mod", src);
+		add_module(L, m);
+		L->g->main_mod = m;
+		gomod = xasprintf("%s/go.mod", m->dir);
+		if (gb_modfile_read(gomod, 0, &mf, err) != 0)
+			goto out;
+		m->go = mf.go ? xstrdup(mf.go) : NULL;
+		gb_modfile_release(&mf);
+		{
+			char *vdir = xasprintf("%s/vendor", m->dir), *txt = xasprintf("%s/modules.txt", vdir);
+
+			parse_modules_txt(L, txt, vdir);
+			free(vdir);
+			free(txt);
+		}
+		/* Std packages that import golang.org/x/... use $GOROOT/src/vendor even when building cmd. */
+		if (is_cmd) {
+			char *stdtxt = xasprintf("%s/src/vendor/modules.txt", c->goroot), *stdv = xasprintf("%s/src/vendor", c->goroot);
+
+			parse_modules_txt(L, stdtxt, stdv);
+			free(stdtxt);
+			free(stdv);
+		}
+		rc = 0;
+		goto out;
+	}
+	if (find_go_work(cwd, &workfile, err) != 0)
+		goto out;
+	if (workfile) {
+		if (L->o->mod && strcmp(L->o->mod, "vendor") == 0) {
+			rt_errf(err, RT_EXIT_BUILD, "-mod=vendor in a workspace (%s) is not supported by rt0trace build: build "
+						    "with GOWORK=off, or without -mod=vendor", workfile);
+			goto out;
+		}
+		if (load_workspace(L, workfile, by_path ? cwd : pkgdir, &mains, &nmains, &work, &workdir, err) != 0)
+			goto out;
 	} else {
 		for (;;) {
 			char *slash;
@@ -600,30 +819,68 @@ static int find_main_module(struct loader *L, const char *pkgdir, struct rt_err 
 			}
 			*slash = '\0';
 		}
-		m = new_module("", dir);
-		m->is_main = true;
-	}
-	add_module(L, m);
-	L->g->main_mod = m;
-	if (parse_go_mod(gomod, m, err) != 0)
-		goto out;
-	{
-		char *vdir = xasprintf("%s/vendor", m->dir), *txt = xasprintf("%s/modules.txt", vdir);
+		mains = xcalloc(1, sizeof(*mains));
+		if (gb_modfile_read(gomod, 0, &mains[0].mf, err) != 0)
+			goto out;
+		mains[0].dir = xstrdup(dir);
+		nmains = 1;
+		m = main_module(&mains[0].mf, dir);
+		add_module(L, m);
+		L->g->main_mod = m;
+		/* cmd/go's vendor mode: asked for, or by default when go.mod says go >= 1.14 and vendor/ exists */
+		{
+			char *vdir = xasprintf("%s/vendor", dir);
+			const char *mode = L->o->mod;
 
-		parse_modules_txt(L, txt, vdir);
-		free(vdir);
-		free(txt);
-		/* Std packages that import golang.org/x/... use $GOROOT/src/vendor even when building cmd. */
-		if (strcmp(m->path, "cmd") == 0) {
-			char *stdtxt = xasprintf("%s/src/vendor/modules.txt", c->goroot), *stdv = xasprintf("%s/src/vendor", c->goroot);
+			L->vendor_mode = mode ? strcmp(mode, "vendor") == 0
+					      : rt_is_dir(vdir) && m->go && gb_gover_compare(m->go, "1.14") >= 0;
+			if (L->vendor_mode) {
+				char *txt = xasprintf("%s/modules.txt", vdir);
 
-			parse_modules_txt(L, stdtxt, stdv);
-			free(stdtxt);
-			free(stdv);
+				parse_modules_txt(L, txt, vdir);
+				free(txt);
+				if (vendor_check(L, &mains[0].mf, dir, err) != 0) {
+					free(vdir);
+					goto out;
+				}
+			}
+			free(vdir);
 		}
+	}
+	if (!L->vendor_mode) {
+		struct gb_modgraph *mg = xcalloc(1, sizeof(*mg));
+
+		if (!L->o->env) {
+			free(mg);
+			rt_errf(err, RT_EXIT_BUILD, "module mode needs the module cache (internal: no module environment)");
+			goto out;
+		}
+		/* the graph takes mains and work over, also when it fails */
+		if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, nmains, work, workdir, err) != 0) {
+			mains = NULL;
+			work = NULL;
+			gb_modgraph_release(mg);
+			free(mg);
+			goto out;
+		}
+		mains = NULL;
+		work = NULL;
+		L->g->mg = mg;
+		L->graph_mod = xcalloc(mg->nmods + 1, sizeof(*L->graph_mod));
 	}
 	rc = 0;
 out:
+	for (size_t i = 0; mains && i < nmains; i++) {
+		gb_modfile_release(&mains[i].mf);
+		free(mains[i].dir);
+	}
+	free(mains);
+	if (work) {
+		gb_modfile_release(work);
+		free(work);
+	}
+	free(workfile);
+	free(workdir);
 	free(cmd);
 	free(src);
 	free(dir);
@@ -631,10 +888,11 @@ out:
 	return rc;
 }
 
-int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, const char *pattern, struct rt_err *err)
+int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_load_opts *o, struct rt_err *err)
 {
 	struct loader L = { 0 };
-	char real[PATH_MAX], *pkgdir = NULL, *imp = NULL;
+	char real[PATH_MAX], *pkgdir = NULL, *imp = NULL, *cwd = NULL;
+	const char *dir = o->dir ? o->dir : ".", *pattern = o->pattern;
 	struct gb_pkg *mainp = NULL;
 	int rc = -1;
 
@@ -642,6 +900,12 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 	g->cfg = cfg;
 	L.g = g;
 	L.cfg = cfg;
+	L.o = o;
+	if (!realpath(dir, real)) {
+		rt_errf(err, RT_EXIT_INPUT, "directory '%s' does not exist", dir);
+		goto out;
+	}
+	cwd = xstrdup(real);
 	if (!pattern || !*pattern)
 		pattern = ".";
 	if (pattern[0] == '.' || pattern[0] == '/') {
@@ -661,15 +925,11 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, co
 			pkgdir = std;
 		} else {
 			free(std);
-			if (!realpath(dir, real)) {
-				rt_errf(err, RT_EXIT_INPUT, "directory '%s' does not exist", dir);
-				goto out;
-			}
-			pkgdir = xstrdup(real);
+			pkgdir = xstrdup(cwd);
 			imp = xstrdup(pattern);
 		}
 	}
-	if (find_main_module(&L, pkgdir, err) != 0)
+	if (find_main_module(&L, cwd, pkgdir, imp != NULL, err) != 0)
 		goto out;
 	if (!imp) {
 		/* The import path of the package directory within its module. */
@@ -722,7 +982,9 @@ out:
 	free(L.all);
 	free(L.stack);
 	free(L.vendor_mod);
+	free(L.graph_mod);
 	strv_release(&L.vendor_pkgs);
+	free(cwd);
 	free(pkgdir);
 	free(imp);
 	return rc;
@@ -736,5 +998,9 @@ void gb_graph_release(struct gb_graph *g)
 	for (size_t i = 0; i < g->nmods; i++)
 		free_module(g->mods[i]);
 	free(g->mods);
+	if (g->mg) {
+		gb_modgraph_release(g->mg);
+		free(g->mg);
+	}
 	memset(g, 0, sizeof(*g));
 }

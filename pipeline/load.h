@@ -6,8 +6,12 @@
  *     $GOROOT/src/vendor/<path> under the import path "vendor/<path>";
  *   - the `cmd` module (GOROOT commands such as cmd/gofmt): $GOROOT/src/cmd/..., its third-party
  *     packages from $GOROOT/src/cmd/vendor under "cmd/vendor/<path>";
- *   - the main module (go.mod's module path) below its directory;
- *   - anything else from the main module's vendor/ directory, listed in vendor/modules.txt.
+ *   - the main module (go.mod's module path) below its directory, or, in a go.work workspace, each
+ *     module the workspace uses;
+ *   - anything else, in vendor mode (-mod=vendor, or go >= 1.14 in go.mod and a vendor/ directory, as
+ *     cmd/go decides it) from vendor/, listed in vendor/modules.txt and checked against go.mod as cmd/go
+ *     checks it ("inconsistent vendoring"); otherwise from the module graph (pipeline/modload.h): the
+ *     module cache, fetched from the module proxy when absent, verified against go.sum.
  * Files are selected by go/build's rules (pipeline/config.h): ignored names, _test files, GOOS/GOARCH
  * suffixes, //go:build and // +build constraints, cgo files only with CGO_ENABLED=1 (then .c, .h, .S and
  * .sx files belong to the package too, and C++, Objective-C, Fortran and SWIG files are refused).
@@ -26,16 +30,22 @@
 #include "common/strv.h"
 #include "pipeline/cgo.h"
 #include "pipeline/config.h"
+#include "pipeline/filehash.h"
+#include "pipeline/modfetch.h"
+#include "pipeline/modload.h"
 
 struct gb_module {
 	char *path;      /* module path: "example.com/x", "cmd", "std" */
 	char *dir;       /* root directory */
 	char *version;   /* NULL for the main module */
 	char *sum;       /* from go.sum when known, else NULL */
+	char *workdir;   /* a workspace's directory (go.work), on its main modules only */
 	char *go;        /* go line / "## explicit; go" annotation: "1.22", or NULL */
 	struct gb_module *replace; /* "=>" target from vendor/modules.txt, or NULL */
 	struct strv godebug;       /* go.mod godebug key=value (main module only) */
 	bool is_main, is_std;
+	bool vendored;   /* from vendor/ */
+	bool explicit_req; /* vendor/modules.txt: "## explicit" */
 };
 
 struct gb_pkg {
@@ -65,17 +75,27 @@ struct gb_pkg {
 
 struct gb_graph {
 	const struct gb_config *cfg;
-	struct gb_module *main_mod;
-	struct gb_module **mods;   /* main first, then vendored modules in modules.txt order */
+	struct gb_module *main_mod;    /* the main module the main package's directory is in */
+	struct gb_modgraph *mg;        /* module mode: the module graph; NULL in vendor mode and for GOROOT */
+	struct gb_module **mods;   /* main first (a workspace's main modules), then the vendored modules in
+	                            * modules.txt order, or the modules of the graph as packages use them */
 	size_t nmods;
 	struct gb_pkg **pkgs;      /* topological order: every package after its imports; main last */
 	size_t npkgs;
 	struct gb_pkg *main;
 };
 
-/* Loads the main package `pattern` ("." or a directory relative to `dir`, or an import path). Errors
- * are RT_EXIT_BUILD with the file that imports a missing package, the cycle of an import cycle, etc. */
-int gb_load(struct gb_graph *g, const struct gb_config *cfg, const char *dir, const char *pattern, struct rt_err *err);
+struct gb_load_opts {
+	const char *dir;              /* where the build runs (-C) */
+	const char *pattern;          /* "." or a directory relative to dir, or an import path */
+	const char *mod;              /* -mod: "readonly", "mod", "vendor", or NULL for go's choice */
+	const struct gb_modenv *env;  /* module cache and proxy (module mode) */
+	struct gb_filehash *memo;     /* hashes of the module cache's files (may be NULL) */
+};
+
+/* Loads the main package. Errors are RT_EXIT_BUILD with the file that imports a missing package, the
+ * cycle of an import cycle, etc.; RT_EXIT_INPUT for a directory that does not exist. */
+int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_load_opts *o, struct rt_err *err);
 void gb_graph_release(struct gb_graph *g);
 
 #endif

@@ -145,12 +145,50 @@ static const unsigned char info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74
 static const unsigned char info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
 					     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
 
+/* runtime/debug.BuildInfo.String's formatMod: "WORD path version sum", or for a replaced module
+ * "WORD path version" then "=> path version sum" and an empty line. Sums are empty in vendor mode;
+ * a version is "(devel)" where there is none (a directory replacement). */
+static void mod_line(struct strbuf *sb, const char *word, const struct gb_module *m)
+{
+	const struct gb_module *r = m->replace;
+
+	if (!r) {
+		strbuf_addf(sb, "%s\t%s\t%s\t%s\n", word, m->path, m->version ? m->version : "(devel)", m->sum ? m->sum : "");
+		return;
+	}
+	strbuf_addf(sb, "%s\t%s\t%s\n=>\t%s\t%s\t%s\n\n", word, m->path, m->version ? m->version : "(devel)", r->path,
+		    r->version ? r->version : "(devel)", r->sum ? r->sum : "");
+}
+
 static int cmp_mod(const void *a, const void *b)
 {
 	return strcmp((*(struct gb_module *const *)a)->path, (*(struct gb_module *const *)b)->path);
 }
 
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
+/* runtime/debug's build setting line: the value Go-quoted when it holds a space, a tab, a quote or a
+ * newline (quoteValue). */
+static void setting(struct strbuf *sb, const char *key, const char *value)
+{
+	if (strpbrk(value, " \t\r\n\"`")) {
+		char *q = gb_go_quote(value, strlen(value));
+
+		strbuf_addf(sb, "build\t%s=%s\n", key, q);
+		free(q);
+	} else {
+		strbuf_addf(sb, "build\t%s=%s\n", key, value);
+	}
+}
+
+/* cmd/go's cfg.Getenv for the cgo flags: the environment's value, "" when unset (go's defaults for
+ * the compiles are not what it records). */
+static const char *cgo_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? v : "";
+}
+
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, size_t *lenp)
 {
 	const struct gb_config *c = g->cfg;
 	const struct gb_module *mm = g->main_mod;
@@ -160,14 +198,18 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
 
 	strbuf_add(&sb, info_start, 16);
 	strbuf_addf(&sb, "path\t%s\n", g->main->path);
-	if (!mm->is_std)
+	/* the main package's module: the main module, or the required module it was named from */
+	if (!mm->is_std && g->main->mod && !g->main->mod->is_main)
+		mod_line(&sb, "mod", g->main->mod);
+	else if (!mm->is_std)
 		strbuf_addf(&sb, "mod\t%s\t(devel)\t\n", mm->path);
-	/* dep lines: the non-main modules that provide a package to this build, sorted by path. */
+	/* dep lines: the other non-main modules that provide a package to this build, sorted by path. */
 	for (size_t i = 0; i < g->npkgs; i++) {
 		struct gb_module *m = g->pkgs[i]->mod;
 		bool seen = false;
 
-		if (!m || m->is_main || m->is_std || g->pkgs[i]->standard)
+		/* (a workspace's other main modules are deps too, at "(devel)") */
+		if (!m || m->is_std || g->pkgs[i]->standard || m == g->main->mod || m == mm)
 			continue;
 		for (size_t k = 0; k < ndeps; k++)
 			seen = seen || deps[k] == m;
@@ -176,26 +218,29 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *lenp)
 	}
 	if (ndeps)
 		qsort(deps, ndeps, sizeof(*deps), cmp_mod);
-	for (size_t i = 0; i < ndeps; i++) {
-		const struct gb_module *r = deps[i]->replace;
-
-		/* runtime/debug.BuildInfo.String: a replaced module's dep line has no sum, and its "=>"
-		 * line is followed by an empty line. Sums are empty in vendor mode. */
-		if (!r) {
-			strbuf_addf(&sb, "dep\t%s\t%s\t%s\n", deps[i]->path, deps[i]->version ? deps[i]->version : "(devel)",
-				deps[i]->sum ? deps[i]->sum : "");
-		} else {
-			strbuf_addf(&sb, "dep\t%s\t%s\n=>\t%s\t%s\t%s\n\n", deps[i]->path,
-				deps[i]->version ? deps[i]->version : "(devel)", r->path, r->version ? r->version : "(devel)",
-				r->sum ? r->sum : "");
-		}
-	}
+	for (size_t i = 0; i < ndeps; i++)
+		mod_line(&sb, "dep", deps[i]);
 	free(deps);
-	strbuf_addf(&sb, "build\t-buildmode=exe\nbuild\t-compiler=gc\nbuild\t-trimpath=true\n");
+	/* cmd/go's setBuildInfo order; -ldflags and the cgo flags only without -trimpath (go.dev/issue/52372:
+	 * they may hold system paths) */
+	strbuf_addf(&sb, "build\t-buildmode=exe\nbuild\t-compiler=gc\n");
+	if (ldflags && *ldflags && !trimpath)
+		setting(&sb, "-ldflags", ldflags);
+	if (trimpath)
+		strbuf_addf(&sb, "build\t-trimpath=true\n");
 	if (godebug && *godebug)
 		strbuf_addf(&sb, "build\tDefaultGODEBUG=%s\n", godebug);
-	strbuf_addf(&sb, "build\tCGO_ENABLED=%d\nbuild\tGOARCH=%s\nbuild\tGOOS=%s\n", c->cgo ? 1 : 0, c->goarch,
-		c->goos);
+	strbuf_addf(&sb, "build\tCGO_ENABLED=%d\n", c->cgo ? 1 : 0);
+	if (c->cgo && !trimpath) {
+		static const char *const names[] = { "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS" };
+
+		for (size_t i = 0; i < 4; i++)
+			setting(&sb, names[i], cgo_env(names[i]));
+	}
+	strbuf_addf(&sb, "build\tGOARCH=%s\n", c->goarch);
+	if (getenv("GOEXPERIMENT") && *getenv("GOEXPERIMENT"))
+		setting(&sb, "GOEXPERIMENT", getenv("GOEXPERIMENT"));
+	strbuf_addf(&sb, "build\tGOOS=%s\n", c->goos);
 	if (c->goamd64)
 		strbuf_addf(&sb, "build\tGOAMD64=%s\n", c->goamd64);
 	if (c->goarm)

@@ -12,14 +12,17 @@
 #ifndef RT0_PIPELINE_MODINFO_H
 #define RT0_PIPELINE_MODINFO_H
 
+#include <stdbool.h>
+
 #include "common/err.h"
 #include "pipeline/load.h"
 
 /* Returns a malloc'd string ("" when nothing differs from the toolchain's defaults). */
 int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err);
 
-/* The BuildInfo text with sentinels (binary bytes; *len receives its length). */
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, size_t *len);
+/* The BuildInfo text with sentinels (binary bytes; *len receives its length). `ldflags` is -ldflags as
+ * given (recorded without -trimpath, as go does), or NULL. */
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, size_t *len);
 
 /* A Go double-quoted string literal for arbitrary bytes (what strconv.Unquote reads back). */
 char *gb_go_quote(const char *s, size_t len);

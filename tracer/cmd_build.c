@@ -12,14 +12,23 @@
 #include "tracer/cmd.h"
 
 static const char build_usage[] =
-	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [-ldflags FLAGS] [--manifest FILE] [--goroot DIR]\n"
-	"                      [PACKAGE]\n"
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [-trimpath] [-mod MODE] [-ldflags FLAGS]\n"
+	"                      [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
 	"\n"
 	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
-	"cmd/gofmt) by running $GOROOT/pkg/tool/<host>/{compile,asm,link} directly, with the standard library\n"
-	"compiled from source: the same commands as 'go build -trimpath', without the go command. Packages come\n"
-	"from the main module (go.mod), its vendor/ directory, and $GOROOT/src. Results are cached by content\n"
-	"(RT0TRACE_CACHE, default ~/.cache/rt0trace), so an unchanged rebuild runs no tool.\n"
+	"cmd/gofmt or one a required module provides) by running $GOROOT/pkg/tool/<host>/{compile,asm,link}\n"
+	"directly, with the standard library compiled from source: the same commands as 'go build' with the\n"
+	"same flags, without the go command. Results are cached by content (RT0TRACE_CACHE, default\n"
+	"~/.cache/rt0trace), so an unchanged rebuild runs no tool.\n"
+	"\n"
+	"Packages come from $GOROOT/src, the main module (the go.mod above PACKAGE; or every module a go.work\n"
+	"workspace uses, GOWORK as go reads it), and, as cmd/go decides: in vendor mode from vendor/ (checked\n"
+	"against go.mod: a stale vendor/ is refused), else from the module graph: minimal version selection\n"
+	"over go.mod's require, replace and exclude and each dependency's go.mod (pruned as go prunes it),\n"
+	"modules read from $GOMODCACHE and fetched into it from $GOPROXY when missing (see 'rt0trace mod\n"
+	"download'), every go.mod and module checked against go.sum, the module cache's files too. go.mod\n"
+	"and go.sum are never changed: a missing go.sum line is an error ('go mod download' or 'go mod tidy'\n"
+	"adds it).\n"
 	"\n"
 	"With CGO_ENABLED=1, packages that import \"C\" go through $GOROOT/pkg/tool/<host>/cgo and the C compiler\n"
 	"($CC, default gcc; $CGO_CPPFLAGS, $CGO_CFLAGS, $CGO_LDFLAGS and #cgo lines, pkg-config included), as\n"
@@ -30,7 +39,11 @@ static const char build_usage[] =
 	"  -o OUT            write the executable to OUT (a directory: OUT/<name>); default ./<name>\n"
 	"  -j N              run up to N tools at once (default: the number of CPUs)\n"
 	"  -n                print the complete build as a shell script and run nothing\n"
-	"  -x                print the commands as they run\n"
+	"  -x                print the commands as they run (and each module fetched)\n"
+	"  -trimpath         remove file system paths from the executable, as go build -trimpath does (the\n"
+	"                    build info then says -trimpath=true and omits -ldflags and the cgo flags)\n"
+	"  -mod MODE         readonly (the default without vendor/), vendor (the default with vendor/ and go\n"
+	"                    >= 1.14 in go.mod), or mod (as readonly: rt0trace never edits go.mod or go.sum)\n"
 	"  -ldflags FLAGS    flags for the Go linker, quoted as go build takes them, e.g. -ldflags='-s -w' or\n"
 	"                    -ldflags='-linkmode external -extldflags -static' (with CC=musl-gcc: a static\n"
 	"                    cgo program); -linkmode external needs CGO_ENABLED=1\n"
@@ -39,10 +52,14 @@ static const char build_usage[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default 0,\n"
-	"unlike go build), CC, CGO_CPPFLAGS, CGO_CFLAGS, CGO_LDFLAGS, PKG_CONFIG, RT0TRACE_CACHE.\n"
-	"exit codes: 0 built, 2 usage error, 4 no Go toolchain, no C compiler (for the target) when cgo needs\n"
-	"one, or unusable cache, 5 the build failed\n"
-	"(the tool's own messages are printed first); nothing is written at OUT unless the build succeeds.\n";
+	"unlike go build), CC, CGO_CPPFLAGS, CGO_CFLAGS, CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath),\n"
+	"GOMODCACHE, GOPATH, GOPROXY, GOPRIVATE, GONOPROXY, GOWORK, GOENV (go env -w settings are read),\n"
+	"RT0TRACE_CACHE.\n"
+	"exit codes: 0 built, 2 usage error, 4 no Go toolchain (or one older than a go.mod's go line), no C\n"
+	"compiler (for the target) when cgo needs one, an unreachable module proxy, or unusable cache, 5 the\n"
+	"build failed: a go.mod or go.sum error, a checksum mismatch, a module or version the proxy does not\n"
+	"have, a compile error (the tool's own messages are printed first); nothing is written at OUT unless\n"
+	"the build succeeds.\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -50,17 +67,19 @@ int cmd_build(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "goroot", required_argument, NULL, 'g' },
 		{ "ldflags", required_argument, NULL, 'l' },
+		{ "mod", required_argument, NULL, 'M' },
+		{ "trimpath", optional_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gb_opts o = { 0 };
+	struct gb_opts o = { .trimpath = -1 };
 	struct rt_err err = { 0 };
 	char self[PATH_MAX];
 	ssize_t n;
 	int c;
 
-	/* go build spells it -ldflags (one dash): among the options, read "-ldflags X" and "-ldflags=X" as
-	 * "--ldflags X" (in a copy of argv with room for the split). */
+	/* go build spells its flags with one dash: among the options, read "-ldflags X" and "-ldflags=X"
+	 * as "--ldflags X", and so for -mod (in a copy of argv with room for the split). */
 	char *av[2 * argc + 1];
 	int ac = 0;
 	bool opts_done = false;
@@ -77,10 +96,27 @@ int cmd_build(int argc, char **argv)
 			av[ac++] = (char *)"--ldflags";
 			if (a[8] == '=')
 				av[ac++] = argv[i] + 9;
+			else if (i + 1 < argc)
+				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
+		} else if (strcmp(a, "-trimpath") == 0 || strncmp(a, "-trimpath=", 10) == 0) {
+			const char *v = a[9] == '=' ? a + 10 : "true";
+
+			if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+				av[ac++] = (char *)"--trimpath";
+			else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+				av[ac++] = (char *)"--trimpath=false";
+			else
+				return cmd_usage_error("build", "invalid boolean value '%s' for -trimpath", v);
+		} else if (strcmp(a, "-mod") == 0 || strncmp(a, "-mod=", 5) == 0) {
+			av[ac++] = (char *)"--mod";
+			if (a[4] == '=')
+				av[ac++] = argv[i] + 5;
+			else if (i + 1 < argc)
+				av[ac++] = argv[++i];
 		} else {
 			av[ac++] = argv[i];
 			if ((strcmp(a, "-C") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--manifest") == 0 ||
-			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0) && i + 1 < argc)
+			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0 || strcmp(a, "--mod") == 0) && i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
 		}
 	}
@@ -106,6 +142,12 @@ int cmd_build(int argc, char **argv)
 		case 'm': o.manifest = optarg; break;
 		case 'g': o.goroot = optarg; break;
 		case 'l': o.ldflags = optarg; break;
+		case 'T': o.trimpath = !optarg || strcmp(optarg, "false") != 0; break; /* "false" only from above */
+		case 'M':
+			if (!gb_valid_mod_mode(optarg))
+				return cmd_usage_error("build", "invalid -mod=%s: want readonly, mod or vendor", optarg);
+			o.mod = optarg;
+			break;
 		case 'h': fputs(build_usage, stdout); return RT_EXIT_OK;
 		case ':': return cmd_usage_error("build", "option '%s' needs an argument", argv[optind - 1]);
 		default:

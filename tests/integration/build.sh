@@ -13,32 +13,8 @@ GO=$GOROOT_/bin/go
 STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
 export RT0TRACE_CACHE=$TMP/cache
 
-ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments)
-  local dir=$1 out=$2
-  shift 2
-  (cd "$dir" && env CGO_ENABLED=0 "$@" GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off \
-     "$GO" build -trimpath ${REF_ARGS[@]+"${REF_ARGS[@]}"} -o "$out" .) || die "reference go build of $dir failed"
-}
-
-mine() { # NAME DIR PACKAGE OUT [env...]: rt0trace build with no go on PATH, execs recorded
-  # (MINE_PATH: the PATH it gets, /nonexistent unless a C compiler must be found; MINE_ARGS: more
-  # rt0trace build arguments)
-  local name=$1 dir=$2 pkg=$3 out=$4
-  shift 4
-  # LeakSanitizer cannot run under ptrace: leaks are checked by the runs below that are not straced.
-  (cd "$dir" && env "$@" PATH="${MINE_PATH:-/nonexistent}" ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/$name.execve" \
-     "$R" build ${MINE_ARGS[@]+"${MINE_ARGS[@]}"} -o "$out" "$pkg") >"$TMP/$name.out" 2>&1 || die "rt0trace build $name failed: $(tail -5 "$TMP/$name.out")"
-  if grep -E 'execve\("[^"]*/go"' "$TMP/$name.execve" >&2; then die "$name: a go binary was executed"; fi
-  grep -q '/compile"' "$TMP/$name.execve" || die "$name: strace saw no compile: the execve check proves nothing"
-}
-
-same() { # NAME REF MINE
-  local f=$TMP/$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)
-  "$RT0_BLANKID" "$2" "$f.ref.blank" && "$RT0_BLANKID" "$3" "$f.mine.blank" || die "$1: blankid failed"
-  cmp "$f.ref.blank" "$f.mine.blank" >&2 || die "$1: not byte-identical to go build once the build IDs are blanked"
-  [ "$("$R" tool buildid "$3" | wc -c)" -eq "$("$R" tool buildid "$2" | wc -c)" ] || die "$1: build ID lengths differ"
-  pass "$1: byte-identical to go build -trimpath ($(stat -c %s "$3") bytes, build IDs blanked); no go executed"
-}
+. "$(dirname "$0")/lib/gobuild.bash"
+export GOFLAGS=-trimpath # rt0trace reads go's GOFLAGS: every build below is -trimpath unless it says otherwise
 
 env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
 for f in diamond asm embed vendored; do
@@ -47,6 +23,16 @@ for f in diamond asm embed vendored; do
   same "$f" "$TMP/$f.ref" "$TMP/$f.mine"
   "$TMP/$f.mine" > "$TMP/$f.run" || die "$f: the built program failed"
 done
+# go build's default (no -trimpath): the directories, GOROOT and -ldflags are in the executable and its
+# build info (the cgo build below adds CGO_CFLAGS & co.)
+MINE_ARGS=(-ldflags=-X=main.unused=1)
+REF_ARGS=(-ldflags=-X=main.unused=1)
+GOFLAGS= TRIM= mine untrimmed "$SRC/tests/fixtures/embed" . "$TMP/untrimmed.mine"
+TRIM= ref "$SRC/tests/fixtures/embed" "$TMP/untrimmed.ref"
+unset MINE_ARGS REF_ARGS
+TRIM= same "embed without -trimpath (-ldflags recorded)" "$TMP/untrimmed.ref" "$TMP/untrimmed.mine"
+grep -qa -- "$SRC/tests/fixtures/embed" "$TMP/untrimmed.mine" || die "untrimmed: the source directory is not in the executable"
+grep -qa $'build\t-ldflags=-X=main.unused=1' "$TMP/untrimmed.mine" || die "untrimmed: -ldflags not in the build info"
 grep -qx 'vendored: HELLO' "$TMP/vendored.run" || die "vendored printed '$(cat "$TMP/vendored.run")'"
 grep -q '^diamond: left=true right=42 order=zbase.var,zbase.init.0,zbase.init.1,left.init.0,right.var,main.init.0$' \
   "$TMP/diamond.run" || die "diamond printed '$(cat "$TMP/diamond.run")'"
@@ -87,6 +73,11 @@ same "cgo (CGO_ENABLED=1: import \"C\", os/user, runtime/cgo, gcc, external link
 cmp -s "$TMP/cgo.ref.run" "$TMP/cgo.run" || die "cgo: printed '$(cat "$TMP/cgo.run")', go build's printed '$(cat "$TMP/cgo.ref.run")'"
 grep -q '^cgo: ctor=1 sum=805 uid0=root order=zlog.init,main.init$' "$TMP/cgo.run" || die "cgo printed '$(cat "$TMP/cgo.run")'"
 readelf -d "$TMP/cgo.mine" | grep -q 'NEEDED.*libc\.so' || die "cgo: not dynamically linked against libc"
+# without -trimpath: the C sources keep their paths, the build info records CGO_CFLAGS & co.
+TRIM= ref "$CG" "$TMP/cgo-untrimmed.ref" CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"
+GOFLAGS= TRIM= MINE_PATH=$CPATH_ mine cgo-untrimmed "$CG" . "$TMP/cgo-untrimmed.mine" CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"
+TRIM= same "cgo without -trimpath (CGO_CFLAGS recorded)" "$TMP/cgo-untrimmed.ref" "$TMP/cgo-untrimmed.mine"
+grep -qa $'build\tCGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"' "$TMP/cgo-untrimmed.mine" || die "untrimmed cgo: CGO_CFLAGS not in the build info"
 pass "cgo: runs, same output as go build's ($(cat "$TMP/cgo.run"))"
 # no-op rebuild: nothing run, not even the compiler to learn what it is
 (cd "$CG" && env CGO_ENABLED=1 PATH=$CPATH_ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/cgonoop.execve" \
@@ -214,7 +205,7 @@ expect_error 5 "rt0trace: no go.mod in '$B/nomod' or any parent directory: rt0tr
   "no go.mod" -- "$R" build -C "$B/nomod" -o "$B/nomod/out" .
 expect_error 5 "rt0trace: package example.com/lib is not a main package (package lib): nothing to link" \
   "not a main package" -- "$R" build -C "$B/lib" -o "$B/lib/out" .
-expect_error 5 "rt0trace: $B/missing/main.go: package example.com/missing/nope is not in the standard library, the main module 'example.com/missing' or its vendor/ directory" \
+expect_error 5 "rt0trace: $B/missing/main.go: no required module provides package example.com/missing/nope; to add it: go get example.com/missing/nope" \
   "missing import, with the importing file" -- "$R" build -C "$B/missing" -o "$B/missing/out" .
 expect_error 5 "rt0trace: import cycle not allowed: example.com/cycle/a -> example.com/cycle/b -> example.com/cycle/a" \
   "import cycle" -- "$R" build -C "$B/cycle" -o "$B/cycle/out" .

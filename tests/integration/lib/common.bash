@@ -6,7 +6,8 @@ set -uo pipefail
 : "${RT0_FIXTURES:?RT0_FIXTURES must point at the built fixtures}"
 TMP=$(mktemp -d /tmp/rt0-it-XXXXXX)
 # RT0_KEEP_TMP=1 keeps the scratch directory for a look after a failure.
-[ -n "${RT0_KEEP_TMP:-}" ] || trap 'rm -rf "$TMP"' EXIT
+# (A module cache in it is read-only, as go and rt0trace leave one: made writable first.)
+[ -n "${RT0_KEEP_TMP:-}" ] || trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 CHECKS=0
 
 pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }

@@ -1,0 +1,86 @@
+/*
+ * pipeline/modload: the module graph of a module-mode build, as cmd/go's modload builds it.
+ *
+ *  - The requirement graph: the main modules' requirements (one main module, or each `use` of a
+ *    go.work workspace), then each required module's go.mod (after the replace directives of the main
+ *    modules or the workspace; excluded versions dropped). A module whose go.mod says go >= 1.17 is
+ *    "pruned": its requirements count, their own go.mod files are not read (Go's graph pruning);
+ *    below a module without it (go < 1.17), everything is read.
+ *  - Minimal version selection: each module path at the highest version anything in the graph
+ *    requires.
+ *  - go.sum: every go.mod read from the module cache must match its "/go.mod" line, every module a
+ *    package is built from its zip hash line; the extracted directory is hashed too (through the
+ *    build's stat-keyed file-hash memo), so a file changed in the cache after its download is caught.
+ *    A missing line or a mismatch is an error naming the module, the file and both hashes.
+ *  - Package lookup: the modules of the build list whose path prefixes the import path; the package
+ *    is the one whose directory holds .go files (and is not inside a nested module); two such modules
+ *    are an ambiguous import, as in cmd/go.
+ * Modules are fetched into $GOMODCACHE from $GOPROXY when absent (pipeline/modfetch.h).
+ *
+ * Ownership: gb_modgraph_load() fills a struct released by gb_modgraph_release().
+ */
+#ifndef RT0_PIPELINE_MODLOAD_H
+#define RT0_PIPELINE_MODLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/err.h"
+#include "pipeline/dirhash.h"
+#include "pipeline/filehash.h"
+#include "pipeline/modfetch.h"
+#include "pipeline/modfile.h"
+
+struct gb_config;
+
+/* A module of the build list. */
+struct gb_mod {
+	char *path, *version;      /* as selected */
+	char *rpath, *rversion;    /* its replacement as written: a module version, or (rversion NULL) a directory */
+	char *rdir;                /* a replacement directory, absolute */
+	char *go;                  /* its go.mod's go line, or NULL */
+	char *dir;                 /* its files (set by gb_modgraph_dir) */
+	char *sum;                 /* go.sum's zip hash of what is built (the replacement's when replaced) */
+	bool have_dir;
+};
+
+/* A main module: its go.mod and directory. */
+struct gb_mainmod {
+	struct gb_modfile mf;
+	char *dir;
+};
+
+struct gb_modgraph {
+	const struct gb_config *cfg;
+	const struct gb_modenv *env;
+	struct gb_filehash *memo;    /* the build's file-hash memo (may be NULL: files are read) */
+	struct gb_mainmod *mains;    /* one, or a workspace's modules in go.work order */
+	size_t nmains;
+	struct gb_modfile *work;     /* go.work, or NULL */
+	char *work_dir;
+	struct gb_gosum *sums;       /* the main modules' go.sum files (and go.work.sum) */
+	size_t nsums;
+	struct gb_mod *mods;         /* the build list without the main modules, sorted by path */
+	size_t nmods;
+};
+
+/* Builds the module graph for the main modules (`mains`, taken over: released with the graph) and
+ * the optional workspace file `work` (taken over too). Errors: RT_EXIT_BUILD for anything about the
+ * modules (a go.mod, go.sum, an unknown version), RT_EXIT_ENV for a Go too old for a go line or an
+ * unreachable proxy. */
+int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
+		     struct gb_filehash *memo, struct gb_mainmod *mains, size_t nmains, struct gb_modfile *work,
+		     const char *work_dir, struct rt_err *err);
+void gb_modgraph_release(struct gb_modgraph *mg);
+
+/* The module of the build list providing package `imp`: 1 and *mod / *pkgdir (malloc'd) when found,
+ * 0 when no module provides it, -1 on an error (an ambiguous import, a fetch or hash failure). */
+int gb_modgraph_find(struct gb_modgraph *mg, const char *imp, struct gb_mod **mod, char **pkgdir, struct rt_err *err);
+
+/* Makes m->dir available: fetched and verified against go.sum (0), or -1 with the error. */
+int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err);
+
+/* The go.sum line for path@version (version "v1/go.mod" for a go.mod), over every go.sum of the build. */
+const char *gb_modgraph_sum(const struct gb_modgraph *mg, const char *path, const char *version);
+
+#endif

@@ -1,0 +1,30 @@
+# Shared by the tests that compare `rt0trace build` with the reference `go build` (tests only: the
+# product never runs go). Needs common.bash, and R, GO, STRACE, TMP and RT0_BLANKID set. Both builds
+# are -trimpath unless TRIM is set to "" (then neither is: go build's default).
+
+ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments)
+  local dir=$1 out=$2
+  shift 2
+  (cd "$dir" && env CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$@" \
+     "$GO" build ${TRIM--trimpath} ${REF_ARGS[@]+"${REF_ARGS[@]}"} -o "$out" .) || die "reference go build of $dir failed"
+}
+
+mine() { # NAME DIR PACKAGE OUT [env...]: rt0trace build with no go on PATH, execs recorded
+  # (MINE_PATH: the PATH it gets, /nonexistent unless a C compiler must be found; MINE_ARGS: more
+  # rt0trace build arguments)
+  local name=$1 dir=$2 pkg=$3 out=$4
+  shift 4
+  # LeakSanitizer cannot run under ptrace: leaks are checked by the runs below that are not straced.
+  (cd "$dir" && env "$@" PATH="${MINE_PATH:-/nonexistent}" ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/$name.execve" \
+     "$R" build ${TRIM--trimpath} ${MINE_ARGS[@]+"${MINE_ARGS[@]}"} -o "$out" "$pkg") >"$TMP/$name.out" 2>&1 || die "rt0trace build $name failed: $(tail -5 "$TMP/$name.out")"
+  if grep -E 'execve\("[^"]*/go"' "$TMP/$name.execve" >&2; then die "$name: a go binary was executed"; fi
+  grep -q '/compile"' "$TMP/$name.execve" || die "$name: strace saw no compile: the execve check proves nothing"
+}
+
+same() { # NAME REF MINE
+  local f=$TMP/$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)
+  "$RT0_BLANKID" "$2" "$f.ref.blank" && "$RT0_BLANKID" "$3" "$f.mine.blank" || die "$1: blankid failed"
+  cmp "$f.ref.blank" "$f.mine.blank" >&2 || die "$1: not byte-identical to go build once the build IDs are blanked"
+  [ "$("$R" tool buildid "$3" | wc -c)" -eq "$("$R" tool buildid "$2" | wc -c)" ] || die "$1: build ID lengths differ"
+  pass "$1: byte-identical to go build ${TRIM--trimpath} ($(stat -c %s "$3") bytes, build IDs blanked); no go executed"
+}

@@ -47,6 +47,38 @@ static bool supported_pair(const char *src, const char *goos, const char *goarch
 	return ok;
 }
 
+/* zosarch.go's distInfo line for the pair says CgoSupported: true (platform.CgoSupported). */
+static bool cgo_supported(const char *src, const char *goos, const char *goarch)
+{
+	char *pair = xasprintf("{\"%s\", \"%s\"}:", goos, goarch);
+	const char *at = strstr(src, pair), *eol = at ? strchr(at, '\n') : NULL;
+	const char *yes = at ? strstr(at, "CgoSupported: true") : NULL;
+
+	free(pair);
+	return yes && (!eol || yes < eol);
+}
+
+/* Whether `cmd` is an executable file in $PATH (exec.LookPath). */
+static bool in_path(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	if (!path || strchr(cmd, '/'))
+		return strchr(cmd, '/') && access(cmd, X_OK) == 0;
+	copy = xstrdup(path);
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = xasprintf("%s/%s", *d ? d : ".", cmd);
+		struct stat st;
+
+		found = stat(f, &st) == 0 && S_ISREG(st.st_mode) && access(f, X_OK) == 0;
+		free(f);
+	}
+	free(copy);
+	return found;
+}
+
 static const char *host_arch(void)
 {
 	struct utsname u;
@@ -302,7 +334,6 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 	if (strcmp(c->goarch, "arm64") == 0)
 		c->goarm64 = env_or("GOARM64", "v8.0", &c->tool_env);
 	cgo = getenv("CGO_ENABLED");
-	c->cgo = cgo && strcmp(cgo, "1") == 0;
 
 	path = xasprintf("%s/src/internal/syslist/syslist.go", c->goroot);
 	src = rt_slurp(path);
@@ -323,6 +354,13 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 		free(path);
 		goto fail;
 	}
+	/* cmd/go's rule: CGO_ENABLED=0|1 as set; else on for a native build of a pair that supports cgo
+	 * when $CC is set or gcc is on PATH (Go >= 1.20), off otherwise (a cross-build) */
+	if (cgo && (strcmp(cgo, "0") == 0 || strcmp(cgo, "1") == 0))
+		c->cgo = cgo[0] == '1';
+	else
+		c->cgo = strcmp(c->goos, c->hostos) == 0 && strcmp(c->goarch, c->hostarch) == 0 &&
+			 cgo_supported(src, c->goos, c->goarch) && ((getenv("CC") && *getenv("CC")) || in_path("gcc"));
 	free(src);
 	free(path);
 	if (strcmp(c->goos, "linux") != 0) {

@@ -46,9 +46,9 @@ case $hw in
 esac
 
 # Machine drift (--metric wall only): a fresh baseline made to look recorded on a much quieter day
-# (every wall phase but the spinning one, whose length is wall-clock time, at 0.2x). The allowance is
-# computed and said (the runtime's bootstrap took ~5x the baseline's: the test needs > 1.5x, so the
-# machine's load may change 3x between the baseline and the check), judged raw (--no-drift) startup
+# (every wall phase but the spinning one, whose length is wall-clock time, at 0.05x). The allowance is
+# computed and said (the runtime's bootstrap took ~20x the baseline's: the test needs > 1.5x, so the
+# machine's load may change 13x between the baseline and the check; a CI run once saw 5x, at 0.2x), judged raw (--no-drift) startup
 # regresses, and a spin lengthened well beyond the allowance (4x the factor D that check measured, at
 # least 20x: the bootstrap's wall time, net of the tracer, is short, and load moves it a lot) still shows
 # beyond it. Whether an unchanged
@@ -57,7 +57,7 @@ esac
 # assume one.
 RT0_SPIN_MS=20 "$R" bench -n 10 -o "$TMP/now.json" -- "$FX/spin" > /dev/null || die "bench for the drift baseline failed"
 jq --arg p "$PHASE" '.metrics |= map(if .name == $p or (.name | test(":")) then . else
-    (.samples_ns |= map(. * 0.2 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.2 | floor) end)' \
+    (.samples_ns |= map(. * 0.05 | floor)) | (.median_ns, .mad_ns, .min_ns, .max_ns) |= (. * 0.05 | floor) end)' \
   "$TMP/now.json" > "$TMP/quiet.json"
 RT0_SPIN_MS=20 "$R" check --metric wall --min-delta 5ms --baseline "$TMP/quiet.json" -n 10 -- "$FX/spin" > "$TMP/drift.txt"
 rc=$?

@@ -15,6 +15,7 @@ export RT0TRACE_CACHE=$TMP/cache
 
 . "$(dirname "$0")/lib/gobuild.bash"
 export GOFLAGS=-trimpath # rt0trace reads go's GOFLAGS: every build below is -trimpath unless it says otherwise
+export CGO_ENABLED=0     # and without cgo unless it says otherwise (its default is go's: on with gcc on PATH)
 
 env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
 for f in diamond asm embed vendored; do
@@ -79,6 +80,15 @@ GOFLAGS= TRIM= MINE_PATH=$CPATH_ mine cgo-untrimmed "$CG" . "$TMP/cgo-untrimmed.
 TRIM= same "cgo without -trimpath (CGO_CFLAGS recorded)" "$TMP/cgo-untrimmed.ref" "$TMP/cgo-untrimmed.mine"
 grep -qa $'build\tCGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"' "$TMP/cgo-untrimmed.mine" || die "untrimmed cgo: CGO_CFLAGS not in the build info"
 pass "cgo: runs, same output as go build's ($(cat "$TMP/cgo.run"))"
+# CGO_ENABLED unset: go's default, on with gcc on PATH (same program as go build's), off without it
+(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$GO" build -trimpath \
+   -o "$TMP/cgodef.ref" .) || die "reference go build of the cgo fixture with CGO_ENABLED unset failed"
+(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ "$R" build -o "$TMP/cgodef.mine" .) >"$TMP/cgodef.out" 2>&1 \
+  || die "rt0trace build with CGO_ENABLED unset failed: $(tail -3 "$TMP/cgodef.out")"
+same "cgo fixture with CGO_ENABLED unset and gcc on PATH (cgo on, as go decides)" "$TMP/cgodef.ref" "$TMP/cgodef.mine"
+(cd "$SRC/tests/fixtures/diamond" && env -u CGO_ENABLED PATH=/nonexistent "$R" build -o "$TMP/nocc" .) >/dev/null 2>&1 \
+  && "$GO" version -m "$TMP/nocc" | grep -q $'\tbuild\tCGO_ENABLED=0$' || die "without a C compiler cgo should default to off"
+pass "CGO_ENABLED unset without gcc on PATH: cgo off (build info CGO_ENABLED=0), as go decides"
 # no-op rebuild: nothing run, not even the compiler to learn what it is
 (cd "$CG" && env CGO_ENABLED=1 PATH=$CPATH_ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/cgonoop.execve" \
   "$R" build -o "$TMP/cgo.noop" .) >"$TMP/cgonoop.out" 2>&1 || die "cgo no-op rebuild failed: $(cat "$TMP/cgonoop.out")"

@@ -99,6 +99,11 @@ struct build {
 	struct gb_filehash files; /* source-file hashes remembered across builds */
 	struct gb_modenv modenv; /* GOMODCACHE, GOPROXY, GOFLAGS, ... */
 	bool trimpath;           /* -trimpath, or GOFLAGS's */
+	char *pgo_file;          /* the PGO profile (-pgo=FILE, or the main package's default.pgo), absolute */
+	char *pgo_hash;          /* its content's sha256, hex */
+	char *pgo_profile;       /* the preprocessed profile every compile gets (-pgoprofile=) */
+	struct step *pgo_steps;  /* -n: the preprofile steps the recipe runs first */
+	size_t npgo_steps;
 	struct strv tool_env;    /* GOOS, GOARCH, GOAMD64/GOARM/GOARM64, GOROOT[, GOEXPERIMENT] for every tool */
 	struct job *jobs;        /* one per package, same order as g.pkgs, then the link */
 	size_t njobs;
@@ -977,6 +982,8 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
 		strv_push(a, "-goversion");
 		strv_push(a, c->version);
+		if (b->pgo_profile)
+			strv_pushf(a, "-pgoprofile=%s", b->pgo_profile);
 		if (goasm.n) {
 			strv_push(a, "-symabis");
 			strv_pushf(a, "%s/symabis", j->objdir);
@@ -1013,6 +1020,8 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	hput(&h, "rt0trace compile 1\n");
 	hput_target(&h, b);
 	hput(&h, "pkg %s dir %s\n", p->path, p->dir);
+	if (b->pgo_hash)
+		hput(&h, "pgo %s\n", b->pgo_hash);
 	hput_argv(&h, b, &j->compile_argv);
 	for (size_t i = 0; i < p->ndeps; i++) {
 		char hex[65];
@@ -1231,6 +1240,10 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 	strv_push(&argv, exe);
 	strv_push(&argv, "-importcfg");
 	strv_pushf(&argv, "%s/importcfg.link", j->objdir);
+	/* GOROOT commands carry their own build ID as cmd/internal/objabi.buildID (cmd/go: for staleness
+	 * checks; no Linux target must link externally without cgo, so it is always set here) */
+	if (b->g.main->standard && strncmp(b->g.main->path, "cmd/", 4) == 0)
+		strv_push(&argv, "@OBJABI@");
 	if (*b->godebug)
 		strv_pushf(&argv, "-X=runtime.godebugDefault=%s", b->godebug);
 	strv_push(&argv, "-buildmode=exe");
@@ -1277,6 +1290,9 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 		if (strcmp(argv.v[i], "@BUILDID@") == 0) {
 			free(argv.v[i]);
 			argv.v[i] = xasprintf("-buildid=%s", j->buildid);
+		} else if (strcmp(argv.v[i], "@OBJABI@") == 0) {
+			free(argv.v[i]);
+			argv.v[i] = xasprintf("-X=cmd/internal/objabi.buildID=%s", j->buildid);
 		}
 	j->compile_argv = argv; /* the manifest's link argv */
 
@@ -1589,6 +1605,8 @@ static int print_recipe(struct build *b, struct rt_err *err)
 		put_word(b, f, eq + 1);
 		fputc('\n', f);
 	}
+	for (size_t i = 0; i < b->npgo_steps; i++)
+		show_step(b, &b->pgo_steps[i], f, true);
 	for (size_t i = 0; i < b->njobs; i++) {
 		struct job *j = &b->jobs[i];
 
@@ -1867,6 +1885,109 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* PGO as cmd/go does it: -pgo=auto (the default) takes the main package's default.pgo when there is one,
+ * -pgo=FILE that file, -pgo=off none. The profile is preprocessed once by $GOROOT/pkg/tool/<host>/preprofile
+ * (cached by the tool and the profile's content) and every package is compiled with -pgoprofile=. */
+static int pgo_setup(struct build *b, const char *mode, struct rt_err *err)
+{
+	struct strbuf h = STRBUF_INIT;
+	struct job pj = { 0 };
+	struct step *st;
+	char *tool, hex[65], *target;
+	uint8_t d[32];
+	struct stat ts;
+	int status, rc = -1;
+
+	if (strcmp(mode, "off") == 0)
+		return 0;
+	if (strcmp(mode, "auto") == 0) {
+		b->pgo_file = xasprintf("%s/default.pgo", b->g.main->dir);
+		if (!rt_is_file(b->pgo_file)) {
+			free(b->pgo_file);
+			b->pgo_file = NULL;
+			return 0;
+		}
+	} else {
+		b->pgo_file = mode[0] == '/' ? xstrdup(mode) : xasprintf("%s/%s", b->cwd, mode);
+		if (!rt_is_file(b->pgo_file))
+			return rt_errf(err, RT_EXIT_BUILD, "-pgo=%s: cannot read the profile '%s': %s", mode, b->pgo_file,
+				       strerror(errno ? errno : ENOENT));
+	}
+	if (gb_filehash(&b->files, b->pgo_file, d, err) != 0)
+		return -1;
+	sha256_hex(d, hex);
+	b->pgo_hash = xstrdup(hex);
+	tool = xasprintf("%s/preprofile", b->cfg.tooldir);
+	if (stat(tool, &ts) != 0) {
+		rc = rt_errf(err, RT_EXIT_ENV, "PGO needs '%s': %s", tool, strerror(errno));
+		free(tool);
+		return rc;
+	}
+	hput(&h, "rt0trace preprofile 1\n%s preprofile %lld:%lld.%09ld:%llu\ninput %s\n", b->cfg.version, (long long)ts.st_size,
+	     (long long)ts.st_mtim.tv_sec, ts.st_mtim.tv_nsec, (unsigned long long)ts.st_ino, hex);
+	finish_action(&pj, &h);
+	if (!b->o->dry_run && cache_lookup(b, &pj, 'p')) {
+		b->pgo_profile = pj.archive;
+		free(tool);
+		return 0;
+	}
+	pj.objdir = xasprintf("%s/pgo", b->work);
+	target = xasprintf("%s/pgo.preprofile", pj.objdir);
+	add_step(&pj, S_MKDIR, pj.objdir);
+	st = add_step(&pj, S_EXEC, NULL);
+	strv_push(&st->argv, tool);
+	strv_push(&st->argv, "-o");
+	strv_push(&st->argv, target);
+	strv_push(&st->argv, "-i");
+	strv_push(&st->argv, b->pgo_file);
+	st->cwd = xstrdup(b->cwd);
+	free(tool);
+	if (b->o->dry_run) { /* the recipe runs them first */
+		b->pgo_steps = pj.steps;
+		b->npgo_steps = pj.nsteps;
+		b->pgo_profile = target;
+		free(pj.objdir);
+		return 0;
+	}
+	for (size_t i = 0; i < pj.nsteps && b->o->print_cmds; i++)
+		show_step(b, &pj.steps[i], stderr, false);
+	if (rt_mkdir_p(pj.objdir) != 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot create '%s': %s", pj.objdir, strerror(errno));
+		goto out;
+	}
+	if (spawn(b, &pj, st, err) != 0)
+		goto out;
+	while (waitpid(pj.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	b->running--;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		print_output(b, &pj);
+		rt_errf(err, RT_EXIT_BUILD, "build failed: preprofile of the PGO profile '%s' %s", b->pgo_file,
+			WIFEXITED(status) ? "failed" : "was killed");
+		goto out;
+	}
+	print_output(b, &pj);
+	if (gb_filehash(&b->files, target, pj.content, err) != 0)
+		goto out;
+	pj.result = target;
+	target = NULL;
+	if (cache_store(b, &pj, 'p', err) != 0)
+		goto out;
+	b->pgo_profile = pj.archive;
+	pj.archive = NULL;
+	rc = 0;
+out:
+	for (size_t i = 0; i < pj.nsteps; i++)
+		step_free(&pj.steps[i]);
+	free(pj.steps);
+	free(pj.objdir);
+	free(pj.outfile);
+	free(pj.result);
+	free(pj.archive);
+	free(target);
+	return rc;
+}
+
 bool gb_valid_mod_mode(const char *s)
 {
 	return strcmp(s, "readonly") == 0 || strcmp(s, "mod") == 0 || strcmp(s, "vendor") == 0;
@@ -2000,7 +2121,7 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
-	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, &b.modinfo_len);
+	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, NULL, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
 	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
@@ -2020,6 +2141,25 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 	b.work = xstrdup(wtmpl);
 	if (setup_cc(&b, err) != 0)
 		goto out_work;
+	{
+		char *goflags_pgo = NULL;
+
+		if (!o->pgo && gb_goflags_value(b.modenv.flags, "pgo", &goflags_pgo, err) != 0)
+			goto out_work;
+		rc = pgo_setup(&b, o->pgo ? o->pgo : goflags_pgo ? goflags_pgo : "auto", err);
+		free(goflags_pgo);
+		if (rc != 0)
+			goto out_work;
+		rc = -1;
+	}
+	/* (the build info names the profile: its file name with -trimpath, else its path) */
+	if (b.pgo_file) {
+		const char *base = strrchr(b.pgo_file, '/');
+
+		free(b.modinfo);
+		b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, b.trimpath && base ? base + 1 : b.pgo_file,
+				       &b.modinfo_len);
+	}
 
 	/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
 	 * link, which shares main's object directory. */
@@ -2098,6 +2238,12 @@ out_work:
 	free(b.tool_id);
 	strv_release(&b.tool_env);
 out_graph:
+	for (size_t i = 0; i < b.npgo_steps; i++)
+		step_free(&b.pgo_steps[i]);
+	free(b.pgo_steps);
+	free(b.pgo_file);
+	free(b.pgo_hash);
+	free(b.pgo_profile);
 	gb_filehash_release(&b.files);
 	gb_modenv_release(&b.modenv);
 	gb_cc_release(&b.cc);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 
 struct kv {
@@ -188,7 +189,8 @@ static const char *cgo_env(const char *name)
 	return v ? v : "";
 }
 
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, size_t *lenp)
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, const char *pgo,
+		 size_t *lenp)
 {
 	const struct gb_config *c = g->cfg;
 	const struct gb_module *mm = g->main_mod;
@@ -222,31 +224,55 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 		mod_line(&sb, "dep", deps[i]);
 	free(deps);
 	/* cmd/go's setBuildInfo order; -ldflags and the cgo flags only without -trimpath (go.dev/issue/52372:
-	 * they may hold system paths) */
-	strbuf_addf(&sb, "build\t-buildmode=exe\nbuild\t-compiler=gc\n");
-	if (ldflags && *ldflags && !trimpath)
-		setting(&sb, "-ldflags", ldflags);
-	if (trimpath)
-		strbuf_addf(&sb, "build\t-trimpath=true\n");
-	if (godebug && *godebug)
-		strbuf_addf(&sb, "build\tDefaultGODEBUG=%s\n", godebug);
-	strbuf_addf(&sb, "build\tCGO_ENABLED=%d\n", c->cgo ? 1 : 0);
-	if (c->cgo && !trimpath) {
-		static const char *const names[] = { "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS" };
+	 * they may hold system paths). With PGO, -pgo is added and the settings are sorted by key, as
+	 * setPGOProfilePath sorts them. */
+	{
+		struct strv keys = STRV_INIT, values = STRV_INIT;
+		char num[8];
 
-		for (size_t i = 0; i < 4; i++)
-			setting(&sb, names[i], cgo_env(names[i]));
+#define SET(k, v) (strv_push(&keys, (k)), strv_push(&values, (v)))
+		SET("-buildmode", "exe");
+		SET("-compiler", "gc");
+		if (ldflags && *ldflags && !trimpath)
+			SET("-ldflags", ldflags);
+		if (trimpath)
+			SET("-trimpath", "true");
+		if (godebug && *godebug)
+			SET("DefaultGODEBUG", godebug);
+		snprintf(num, sizeof(num), "%d", c->cgo ? 1 : 0);
+		SET("CGO_ENABLED", num);
+		if (c->cgo && !trimpath) {
+			static const char *const names[] = { "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS" };
+
+			for (size_t i = 0; i < 4; i++)
+				SET(names[i], cgo_env(names[i]));
+		}
+		SET("GOARCH", c->goarch);
+		if (getenv("GOEXPERIMENT") && *getenv("GOEXPERIMENT"))
+			SET("GOEXPERIMENT", getenv("GOEXPERIMENT"));
+		SET("GOOS", c->goos);
+		if (c->goamd64)
+			SET("GOAMD64", c->goamd64);
+		if (c->goarm)
+			SET("GOARM", c->goarm);
+		if (c->goarm64)
+			SET("GOARM64", c->goarm64);
+		if (pgo)
+			SET("-pgo", pgo);
+#undef SET
+		if (pgo) /* insertion sort by key (a dozen settings, unique keys) */
+			for (size_t i = 1; i < keys.n; i++)
+				for (size_t j = i; j > 0 && strcmp(keys.v[j - 1], keys.v[j]) > 0; j--) {
+					char *t = keys.v[j];
+
+					keys.v[j] = keys.v[j - 1], keys.v[j - 1] = t;
+					t = values.v[j], values.v[j] = values.v[j - 1], values.v[j - 1] = t;
+				}
+		for (size_t i = 0; i < keys.n; i++)
+			setting(&sb, keys.v[i], values.v[i]);
+		strv_release(&keys);
+		strv_release(&values);
 	}
-	strbuf_addf(&sb, "build\tGOARCH=%s\n", c->goarch);
-	if (getenv("GOEXPERIMENT") && *getenv("GOEXPERIMENT"))
-		setting(&sb, "GOEXPERIMENT", getenv("GOEXPERIMENT"));
-	strbuf_addf(&sb, "build\tGOOS=%s\n", c->goos);
-	if (c->goamd64)
-		strbuf_addf(&sb, "build\tGOAMD64=%s\n", c->goamd64);
-	if (c->goarm)
-		strbuf_addf(&sb, "build\tGOARM=%s\n", c->goarm);
-	if (c->goarm64)
-		strbuf_addf(&sb, "build\tGOARM64=%s\n", c->goarm64);
 	strbuf_add(&sb, info_end, 16);
 	return strbuf_detach(&sb, lenp);
 }

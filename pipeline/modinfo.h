@@ -21,8 +21,10 @@
 int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err);
 
 /* The BuildInfo text with sentinels (binary bytes; *len receives its length). `ldflags` is -ldflags as
- * given (recorded without -trimpath, as go does), or NULL. */
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, size_t *len);
+ * given (recorded without -trimpath, as go does), or NULL; `pgo` the -pgo setting (the profile's path,
+ * or its file name with -trimpath), or NULL. */
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, const char *pgo,
+		 size_t *len);
 
 /* A Go double-quoted string literal for arbitrary bytes (what strconv.Unquote reads back). */
 char *gb_go_quote(const char *s, size_t len);

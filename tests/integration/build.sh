@@ -41,6 +41,38 @@ ref "$GOROOT_/src/cmd/gofmt" "$TMP/gofmt.ref"
 mine gofmt "$TMP" cmd/gofmt "$TMP/gofmt.mine"
 same gofmt "$TMP/gofmt.ref" "$TMP/gofmt.mine"
 echo 'package main' | "$TMP/gofmt.mine" >/dev/null || die "the built gofmt does not run"
+# a GOROOT command that imports cmd/internal/objabi carries its build ID there too (-X, as go build links it)
+ref "$GOROOT_/src/cmd/asm" "$TMP/asm.ref"
+mine asm-cmd "$TMP" cmd/asm "$TMP/asm.mine"
+same "cmd/asm (-X=cmd/internal/objabi.buildID)" "$TMP/asm.ref" "$TMP/asm.mine"
+[ "$(grep -aoF -- "$("$R" tool buildid "$TMP/asm.mine")" "$TMP/asm.mine" | wc -l)" -ge 2 ] || die "cmd/asm: its build ID is not in objabi.buildID"
+# PGO: -pgo=auto (the default) takes the main package's default.pgo, -pgo=FILE a profile, -pgo=off none
+PG=$TMP/pgo
+cp -r "$SRC/tests/fixtures/pgo" "$PG"
+(cd "$PG" && env CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local "$GO" build -o "$TMP/pgo-prof" .) || die "go build of the profiler"
+"$TMP/pgo-prof" "$PG/default.pgo" >/dev/null && [ -s "$PG/default.pgo" ] || die "the profiling run wrote no profile"
+ref "$PG" "$TMP/pgo.ref"
+mine pgo "$PG" . "$TMP/pgo.mine"
+same "PGO from default.pgo (-pgo=auto)" "$TMP/pgo.ref" "$TMP/pgo.mine"
+grep -q 'preprofile"' "$TMP/pgo.execve" || die "PGO: strace saw no preprofile run"
+"$GO" version -m "$TMP/pgo.mine" | grep -q $'\tbuild\t-pgo=default.pgo$' || die "PGO: build info: $("$GO" version -m "$TMP/pgo.mine")"
+TRIM= ref "$PG" "$TMP/pgo-untrimmed.ref"
+GOFLAGS= TRIM= mine pgo-untrimmed "$PG" . "$TMP/pgo-untrimmed.mine"
+TRIM= same "PGO without -trimpath (the profile's path recorded, settings sorted)" "$TMP/pgo-untrimmed.ref" "$TMP/pgo-untrimmed.mine"
+REF_ARGS=(-pgo=off) MINE_ARGS=(-pgo=off)
+ref "$PG" "$TMP/pgo-off.ref"
+mine pgo-off "$PG" . "$TMP/pgo-off.mine"
+unset REF_ARGS MINE_ARGS
+same "-pgo=off with a default.pgo present" "$TMP/pgo-off.ref" "$TMP/pgo-off.mine"
+cmp -s "$TMP/pgo-off.mine" "$TMP/pgo.mine" && die "-pgo=off built the same program as PGO"
+mv "$PG/default.pgo" "$TMP/profile.pgo"
+REF_ARGS=(-pgo="$TMP/profile.pgo") MINE_ARGS=(-pgo="$TMP/profile.pgo")
+ref "$PG" "$TMP/pgo-file.ref"
+RT0TRACE_CACHE=$TMP/pgocache mine pgo-file "$PG" . "$TMP/pgo-file.mine" # (a cache of its own: it compiles)
+unset REF_ARGS MINE_ARGS
+same "-pgo=FILE" "$TMP/pgo-file.ref" "$TMP/pgo-file.mine"
+expect_exit 5 "-pgo with a missing profile" -- "$R" build -C "$PG" -pgo="$TMP/none.pgo" -o "$TMP/pgo-none" .
+[ ! -e "$TMP/pgo-none" ] || die "-pgo with a missing profile wrote an output"
 ref "$SRC/tests/fixtures/diamond" "$TMP/arm64.ref" GOARCH=arm64
 mine arm64 "$SRC/tests/fixtures/diamond" . "$TMP/arm64.mine" GOARCH=arm64
 same "diamond linux/arm64" "$TMP/arm64.ref" "$TMP/arm64.mine"

@@ -141,43 +141,7 @@ pass "internal vs external linking (cgo, os/user): $(jq -r '"\(.size.a) -> \(.si
 
 # PGO off vs on: a program whose init calls a hot function, built with -pgo=off and with a CPU profile
 # of that function (go build records -pgo=FILE in the build info)
-mkdir -p "$TMP/pgo"
-cat > "$TMP/pgo/main.go" <<'GO'
-package main
-
-import (
-	"fmt"
-	"os"
-	"runtime/pprof"
-)
-
-//go:noinline
-func mix(x uint64) uint64 { return x*6364136223846793005 + 1442695040888963407 }
-
-func hot(n int) uint64 {
-	var s uint64
-	for i := 0; i < n; i++ {
-		s = mix(s ^ uint64(i))
-	}
-	return s
-}
-
-var table = func() uint64 { return hot(200000) }()
-
-func main() {
-	if len(os.Args) > 1 { // write a CPU profile of hot to os.Args[1]
-		f, err := os.Create(os.Args[1])
-		if err == nil && pprof.StartCPUProfile(f) == nil {
-			fmt.Println(hot(100000000))
-			pprof.StopCPUProfile()
-		}
-		f.Close()
-		return
-	}
-	fmt.Println(table)
-}
-GO
-printf 'module example.com/pgo\n\ngo 1.21\n' > "$TMP/pgo/go.mod"
+cp -r "$SRC/tests/fixtures/pgo" "$TMP/pgo"
 gobuild "$TMP/pgo" "$TMP/pgo-prof"
 "$TMP/pgo-prof" "$TMP/pgo/profile.pgo" >/dev/null || die "the profiling run failed"
 gobuild "$TMP/pgo" "$TMP/pgo-off" -pgo=off

@@ -460,6 +460,8 @@ static void hput_target(struct strbuf *h, const struct build *b)
 	     c->goarch, c->goarm ? c->goarm : "", c->goamd64 ? c->goamd64 : "", c->goarm64 ? c->goarm64 : "", c->cgo);
 	for (size_t i = 0; i < c->tool_tags.n; i++)
 		hput(h, "tag %s\n", c->tool_tags.v[i]);
+	for (size_t i = 0; i < c->build_tags.n; i++)
+		hput(h, "buildtag %s\n", c->build_tags.v[i]);
 	for (size_t i = 0; i < c->tool_env.n; i++)
 		hput(h, "env %s\n", c->tool_env.v[i]);
 }
@@ -2077,6 +2079,7 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		return -1;
 	if (setup_flags(&b, err) != 0)
 		goto out_graph; /* what it set is released there; the graph is still empty */
+
 	if (!(b.cache = cache_dir(err)))
 		goto out_graph;
 	gb_filehash_load(&b.files, b.cache);
@@ -2084,6 +2087,16 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (o->print_cmds || o->dry_run)
 		b.modenv.log = stderr;
+	{ /* -tags, else GOFLAGS's */
+		char *t = NULL;
+
+		if ((!o->tags && gb_goflags_value(b.modenv.flags, "tags", &t, err) != 0) ||
+		    gb_config_set_tags(&b.cfg, o->tags ? o->tags : t, err) != 0) {
+			free(t);
+			goto out_graph;
+		}
+		free(t);
+	}
 	{
 		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files };
 		char *goflags_mod = NULL;

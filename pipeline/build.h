@@ -30,6 +30,7 @@ struct gb_opts {
 	const char *mod;       /* -mod: readonly, mod or vendor; NULL: GOFLAGS's, else go's choice */
 	int trimpath;          /* -trimpath: 1, 0 (-trimpath=false), or -1 for GOFLAGS's, else off as in go */
 	const char *pgo;       /* -pgo: auto, off or a profile; NULL: GOFLAGS's, else auto as in go */
+	const char *tags;      /* -tags: build tags (comma-separated); NULL: GOFLAGS's */
 	int jobs;              /* -j (default: CPU count) */
 	bool dry_run;          /* -n: print the shell recipe, run nothing */
 	bool print_cmds;       /* -x: print commands as they run */

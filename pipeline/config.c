@@ -10,6 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "pipeline/cgo.h"
+
 #include "common/fs.h"
 #include "common/xalloc.h"
 
@@ -377,6 +379,7 @@ fail:
 
 void gb_config_release(struct gb_config *c)
 {
+	strv_release(&c->build_tags);
 	free(c->goroot);
 	free(c->version);
 	free(c->lang);
@@ -399,8 +402,30 @@ void gb_config_release(struct gb_config *c)
 
 /* ---- build tags ------------------------------------------------------------------------------------ */
 
+int gb_config_set_tags(struct gb_config *c, const char *value, struct rt_err *err)
+{
+	strv_release(&c->build_tags);
+	if (!value)
+		return 0;
+	if (strchr(value, ' ') || strchr(value, '\'')) {
+		if (gb_split_quoted(value, &c->build_tags, err) != 0)
+			return rt_err_prefix(err, "-tags");
+		return 0;
+	}
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n)
+			strv_pushn(&c->build_tags, p, n);
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 bool gb_match_tag(const struct gb_config *c, const char *tag)
 {
+	if (strv_has(&c->build_tags, tag))
+		return true;
 	if (c->cgo && strcmp(tag, "cgo") == 0)
 		return true;
 	if (strcmp(tag, c->goos) == 0 || strcmp(tag, c->goarch) == 0 || strcmp(tag, "gc") == 0)

@@ -38,11 +38,16 @@ struct gb_config {
 	struct strv known_os, unix_os, known_arch; /* internal/syslist */
 	struct strv tool_tags;   /* goexperiment.* and arch feature tags (amd64.v1, arm.7, ...) */
 	struct strv experiments; /* enabled GOEXPERIMENTs, lower case */
+	struct strv build_tags;  /* -tags, in the order given */
 };
 
 /* Errors: RT_EXIT_ENV for a missing or broken GOROOT/tools, RT_EXIT_BUILD for an unsupported target. */
 int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *err);
 void gb_config_release(struct gb_config *c);
+
+/* -tags as go build reads it: a comma-separated list (or, the old form, space-separated, quoting as
+ * cmd/go's quoted.Split); empty entries are dropped. RT_EXIT_USAGE for an unbalanced quote. */
+int gb_config_set_tags(struct gb_config *c, const char *value, struct rt_err *err);
 
 /* Whether build tag `tag` is satisfied (go/build's matchTag). */
 bool gb_match_tag(const struct gb_config *c, const char *tag);

@@ -235,6 +235,14 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 		SET("-compiler", "gc");
 		if (ldflags && *ldflags && !trimpath)
 			SET("-ldflags", ldflags);
+		if (c->build_tags.n) {
+			struct strbuf t = STRBUF_INIT;
+
+			for (size_t i = 0; i < c->build_tags.n; i++)
+				strbuf_addf(&t, "%s%s", i ? "," : "", c->build_tags.v[i]);
+			SET("-tags", t.buf);
+			strbuf_release(&t);
+		}
 		if (trimpath)
 			SET("-trimpath", "true");
 		if (godebug && *godebug)

@@ -13,7 +13,7 @@
 
 static const char build_usage[] =
 	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [-trimpath] [-mod MODE] [-pgo PROFILE]\n"
-	"                      [-ldflags FLAGS] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
+	"                      [-tags TAGS] [-ldflags FLAGS] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
 	"\n"
 	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
 	"cmd/gofmt or one a required module provides) by running $GOROOT/pkg/tool/<host>/{compile,asm,link}\n"
@@ -48,6 +48,8 @@ static const char build_usage[] =
 	"                    package's default.pgo when it has one, off none, else a CPU profile file; the\n"
 	"                    profile is preprocessed by $GOROOT/pkg/tool/<host>/preprofile (cached) and every\n"
 	"                    package compiled with it\n"
+	"  -tags TAGS        build tags, comma-separated (the old space-separated form too), as go build\n"
+	"                    takes them; recorded in the build info\n"
 	"  -ldflags FLAGS    flags for the Go linker, quoted as go build takes them, e.g. -ldflags='-s -w' or\n"
 	"                    -ldflags='-linkmode external -extldflags -static' (with CC=musl-gcc: a static\n"
 	"                    cgo program); -linkmode external needs CGO_ENABLED=1\n"
@@ -57,7 +59,7 @@ static const char build_usage[] =
 	"\n"
 	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default as in\n"
 	"go build: 1 for a native build when $CC is set or gcc is on PATH, else 0), CC, CGO_CPPFLAGS, CGO_CFLAGS,\n"
-	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -pgo=),\n"
+	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -pgo=, -tags=),\n"
 	"GOMODCACHE, GOPATH, GOPROXY, GOPRIVATE, GONOPROXY, GOWORK, GOENV (go env -w settings are read),\n"
 	"RT0TRACE_CACHE.\n"
 	"exit codes: 0 built, 2 usage error, 4 no Go toolchain (or one older than a go.mod's go line), no C\n"
@@ -75,6 +77,7 @@ int cmd_build(int argc, char **argv)
 		{ "mod", required_argument, NULL, 'M' },
 		{ "trimpath", optional_argument, NULL, 'T' },
 		{ "pgo", required_argument, NULL, 'P' },
+		{ "tags", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -113,6 +116,12 @@ int cmd_build(int argc, char **argv)
 				av[ac++] = (char *)"--trimpath=false";
 			else
 				return cmd_usage_error("build", "invalid boolean value '%s' for -trimpath", v);
+		} else if (strcmp(a, "-tags") == 0 || strncmp(a, "-tags=", 6) == 0) {
+			av[ac++] = (char *)"--tags";
+			if (a[5] == '=')
+				av[ac++] = argv[i] + 6;
+			else if (i + 1 < argc)
+				av[ac++] = argv[++i];
 		} else if (strcmp(a, "-pgo") == 0 || strncmp(a, "-pgo=", 5) == 0) {
 			av[ac++] = (char *)"--pgo";
 			if (a[4] == '=')
@@ -128,7 +137,8 @@ int cmd_build(int argc, char **argv)
 		} else {
 			av[ac++] = argv[i];
 			if ((strcmp(a, "-C") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--manifest") == 0 ||
-			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0 || strcmp(a, "--mod") == 0 || strcmp(a, "--pgo") == 0) && i + 1 < argc)
+			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0 || strcmp(a, "--mod") == 0 || strcmp(a, "--pgo") == 0 ||
+			     strcmp(a, "--tags") == 0) && i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
 		}
 	}
@@ -155,6 +165,7 @@ int cmd_build(int argc, char **argv)
 		case 'g': o.goroot = optarg; break;
 		case 'l': o.ldflags = optarg; break;
 		case 'T': o.trimpath = !optarg || strcmp(optarg, "false") != 0; break; /* "false" only from above */
+		case 'G': o.tags = optarg; break;
 		case 'P':
 			if (!*optarg)
 				return cmd_usage_error("build", "-pgo wants auto, off or a profile file");

@@ -46,6 +46,23 @@ ref "$GOROOT_/src/cmd/asm" "$TMP/asm.ref"
 mine asm-cmd "$TMP" cmd/asm "$TMP/asm.mine"
 same "cmd/asm (-X=cmd/internal/objabi.buildID)" "$TMP/asm.ref" "$TMP/asm.mine"
 [ "$(grep -aoF -- "$("$R" tool buildid "$TMP/asm.mine")" "$TMP/asm.mine" | wc -l)" -ge 2 ] || die "cmd/asm: its build ID is not in objabi.buildID"
+# -tags: files chosen by the tags, recorded in the build info (GOFLAGS=-tags=... too)
+TG=$TMP/tags
+mkdir -p "$TG"
+printf 'module example.com/tags\n\ngo 1.22\n' > "$TG/go.mod"
+printf '//go:build !fancy\n\npackage main\n\nconst mode = "plain"\n' > "$TG/plain.go"
+printf '//go:build fancy && !extra\n\npackage main\n\nconst mode = "fancy"\n' > "$TG/fancy.go"
+printf '//go:build fancy && extra\n\npackage main\n\nconst mode = "fancy+extra"\n' > "$TG/extra.go"
+printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(mode) }\n' > "$TG/main.go"
+REF_ARGS=(-tags=fancy,extra) MINE_ARGS=(-tags=fancy,extra)
+ref "$TG" "$TMP/tags.ref"
+mine tags "$TG" . "$TMP/tags.mine"
+unset REF_ARGS MINE_ARGS
+same "-tags=fancy,extra" "$TMP/tags.ref" "$TMP/tags.mine"
+[ "$("$TMP/tags.mine")" = "fancy+extra" ] || die "-tags: the program printed '$("$TMP/tags.mine")'"
+GOFLAGS="-trimpath -tags=fancy" "$R" build -C "$TG" -o "$TMP/tags.goflags" . && [ "$("$TMP/tags.goflags")" = "fancy" ] \
+  || die "GOFLAGS=-tags=fancy: '$("$TMP/tags.goflags")'"
+pass "-tags picks the files by their //go:build lines; GOFLAGS=-tags=fancy too"
 # PGO: -pgo=auto (the default) takes the main package's default.pgo, -pgo=FILE a profile, -pgo=off none
 PG=$TMP/pgo
 cp -r "$SRC/tests/fixtures/pgo" "$PG"

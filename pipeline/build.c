@@ -129,6 +129,13 @@ static void step_free(struct step *s)
 	free(s->cwd);
 }
 
+static void steps_free(struct step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		step_free(&steps[i]);
+	free(steps);
+}
+
 static struct step *add_step(struct job *j, enum step_kind k, const char *path)
 {
 	struct step *s;
@@ -1979,9 +1986,7 @@ static int pgo_setup(struct build *b, const char *mode, struct rt_err *err)
 	pj.archive = NULL;
 	rc = 0;
 out:
-	for (size_t i = 0; i < pj.nsteps; i++)
-		step_free(&pj.steps[i]);
-	free(pj.steps);
+	steps_free(pj.steps, pj.nsteps);
 	free(pj.objdir);
 	free(pj.outfile);
 	free(pj.result);
@@ -2225,9 +2230,7 @@ out_work:
 	for (size_t i = 0; i < b.njobs; i++) {
 		struct job *j = &b.jobs[i];
 
-		for (size_t k = 0; k < j->nsteps; k++)
-			step_free(&j->steps[k]);
-		free(j->steps);
+		steps_free(j->steps, j->nsteps);
 		free(j->objdir);
 		free(j->outfile);
 		free(j->users);
@@ -2251,9 +2254,7 @@ out_work:
 	free(b.tool_id);
 	strv_release(&b.tool_env);
 out_graph:
-	for (size_t i = 0; i < b.npgo_steps; i++)
-		step_free(&b.pgo_steps[i]);
-	free(b.pgo_steps);
+	steps_free(b.pgo_steps, b.npgo_steps);
 	free(b.pgo_file);
 	free(b.pgo_hash);
 	free(b.pgo_profile);

@@ -10,6 +10,7 @@
  * rt0trace) remove under the lock.
  */
 #include "pipeline/modfetch.h"
+#include "pipeline/modfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -568,150 +569,18 @@ char *gb_mod_escape_version(const char *version)
 	return escape_string(version);
 }
 
-/* semver, as golang.org/x/mod/semver parses it. */
-struct semver {
-	const char *major, *minor, *patch, *pre, *build;   /* pointers into the version */
-	size_t nmajor, nminor, npatch, npre, nbuild;
-	bool full;   /* all three numbers given */
-};
-
-static bool sv_int(const char **p, const char **num, size_t *n)
-{
-	const char *s = *p;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	while (**p >= '0' && **p <= '9')
-		(*p)++;
-	if (s[0] == '0' && *p - s > 1)
-		return false;
-	*num = s;
-	*n = (size_t)(*p - s);
-	return true;
-}
-
-/* Dot-separated identifiers of [0-9A-Za-z-], none empty; numeric ones without leading zeros when
- * `nums` (prerelease). Stops at `stop` or the end. */
-static bool sv_idents(const char **p, char stop, bool nums)
-{
-	const char *start = *p;
-
-	for (;; (*p)++) {
-		char c = **p;
-
-		if (c == '.' || c == '\0' || c == stop) {
-			size_t n = (size_t)(*p - start);
-			size_t digits = 0;
-
-			if (n == 0)
-				return false;
-			while (digits < n && start[digits] >= '0' && start[digits] <= '9')
-				digits++;
-			if (nums && digits == n && n > 1 && start[0] == '0')
-				return false;
-			if (c != '.')
-				return true;
-			start = *p + 1;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) {
-			return false;
-		}
-	}
-}
-
-static bool semver_parse(const char *v, struct semver *s)
-{
-	const char *p = v + 1, *t;
-
-	memset(s, 0, sizeof(*s));
-	if (v[0] != 'v' || !sv_int(&p, &s->major, &s->nmajor))
-		return false;
-	if (*p == '\0')
-		return true;
-	if (*p++ != '.' || !sv_int(&p, &s->minor, &s->nminor))
-		return false;
-	if (*p == '\0')
-		return true;
-	if (*p++ != '.' || !sv_int(&p, &s->patch, &s->npatch))
-		return false;
-	s->full = true;
-	if (*p == '-') {
-		t = ++p;
-		if (!sv_idents(&p, '+', true))
-			return false;
-		s->pre = t - 1;
-		s->npre = (size_t)(p - s->pre);
-	}
-	if (*p == '+') {
-		t = ++p;
-		if (!sv_idents(&p, '\0', false))
-			return false;
-		s->build = t - 1;
-		s->nbuild = (size_t)(p - s->build);
-	}
-	return *p == '\0';
-}
-
-/* module.CanonicalVersion(v) == v. */
-static bool semver_canonical(const char *v)
-{
-	struct semver s;
-
-	return semver_parse(v, &s) && s.full && (!s.build || (s.nbuild == 13 && strncmp(s.build, "+incompatible", 13) == 0));
-}
-
-static int cmp_num(const char *a, size_t na, const char *b, size_t nb)
-{
-	if (na != nb)
-		return na < nb ? -1 : 1;
-	return strncmp(a, b, na) < 0 ? -1 : strncmp(a, b, na) > 0;
-}
-
-/* semver.Compare for canonical versions (the list file's): numbers, then prerelease identifiers. */
-static int semver_compare(const char *a, const char *b)
-{
-	struct semver x, y;
-	int c;
-
-	semver_parse(a, &x);
-	semver_parse(b, &y);
-	if ((c = cmp_num(x.major, x.nmajor, y.major, y.nmajor)) || (c = cmp_num(x.minor, x.nminor, y.minor, y.nminor)) ||
-	    (c = cmp_num(x.patch, x.npatch, y.patch, y.npatch)))
-		return c;
-	if (!x.pre || !y.pre)
-		return !x.pre && !y.pre ? 0 : !x.pre ? 1 : -1;
-	{
-		const char *p = x.pre + 1, *q = y.pre + 1, *pe = x.pre + x.npre, *qe = y.pre + y.npre;
-
-		while (p < pe && q < qe) {
-			size_t np = strcspn(p, ".+"), nq = strcspn(q, ".+");
-			bool dp = strspn(p, "0123456789") >= np, dq = strspn(q, "0123456789") >= nq;
-
-			if (dp != dq)
-				return dp ? -1 : 1;
-			c = dp ? cmp_num(p, np, q, nq) : strncmp(p, q, np < nq ? np : nq);
-			if (!c && !dp && np != nq)
-				c = np < nq ? -1 : 1;
-			if (c)
-				return c < 0 ? -1 : 1;
-			p += np + (p[np] == '.');
-			q += nq + (q[nq] == '.');
-		}
-		return p < pe ? 1 : q < qe ? -1 : 0;
-	}
-}
-
 int gb_mod_check(const char *path, const char *version, struct rt_err *err)
 {
 	char why[160], major[24];
 	const char *w = check_module_path(path, why, sizeof(why)), *pm;
-	struct semver s;
+	struct gb_semver s;
 	size_t npm;
 
 	if (w)
 		return rt_errf(err, RT_EXIT_BUILD, "malformed module path \"%s\": %s", path, w);
-	if (!semver_parse(version, &s))
+	if (!gb_semver_parse(version, &s))
 		return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: not a semantic version", path, version);
-	if (!semver_canonical(version))
+	if (!gb_semver_canonical(version))
 		return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: not a canonical version (v1.2.3[-pre])", path,
 			       version);
 	/* module.CheckPathMajor. */
@@ -719,7 +588,7 @@ int gb_mod_check(const char *path, const char *version, struct rt_err *err)
 	npm = strlen(pm);
 	if (npm > 9 && pm[0] == '.' && strcmp(pm + npm - 9, "-unstable") == 0)
 		npm -= 9;
-	snprintf(major, sizeof(major), "v%.*s", (int)s.nmajor, s.major);
+	snprintf(major, sizeof(major), "v%.*s", (int)s.lmajor, s.major);
 	if (npm == 3 && strncmp(pm, ".v1", 3) == 0 && strncmp(version, "v0.0.0-", 7) == 0)
 		return 0;
 	if (npm == 0) {
@@ -993,7 +862,7 @@ static void rewrite_version_list(const char *atv)
 			if (l > 4 && strcmp(de->d_name + l - 4, ".mod") == 0) {
 				char *ver = xstrndup(de->d_name, l - 4);
 
-				if (semver_canonical(ver)) {
+				if (gb_semver_canonical(ver)) {
 					v = xgrow(v, &cap, n + 1, sizeof(*v));
 					v[n++] = ver;
 				} else {
@@ -1005,8 +874,8 @@ static void rewrite_version_list(const char *atv)
 	}
 	/* insertion sort: a module has few cached versions */
 	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && (semver_compare(v[j - 1], v[j]) > 0 ||
-					     (semver_compare(v[j - 1], v[j]) == 0 && strcmp(v[j - 1], v[j]) > 0)); j--) {
+		for (size_t j = i; j > 0 && (gb_semver_compare(v[j - 1], v[j]) > 0 ||
+					     (gb_semver_compare(v[j - 1], v[j]) == 0 && strcmp(v[j - 1], v[j]) > 0)); j--) {
 			char *t = v[j];
 
 			v[j] = v[j - 1];

@@ -133,14 +133,6 @@ static int lex_line(const char **p, const char *end, const char *file, int linen
 
 /* ---- versions ---------------------------------------------------------------------------------------- */
 
-/* Parses "vMAJOR[.MINOR[.PATCH]][-PRE][+BUILD]"; fills the numeric parts (as strings, for arbitrary
- * length) and the prerelease. Shorthands (v1, v1.2) are valid only without -PRE/+BUILD, as in semver. */
-struct semver {
-	const char *major, *minor, *patch; /* digits, not NUL-terminated */
-	size_t lmajor, lminor, lpatch;
-	const char *pre;                   /* "-..." or NULL */
-	size_t lpre;
-};
 
 static size_t digits(const char *s)
 {
@@ -185,7 +177,7 @@ static bool ident_ok(const char *s, size_t n, bool numeric_no_leading_zero)
 	return true;
 }
 
-static bool semver_parse(const char *v, struct semver *sv)
+bool gb_semver_parse(const char *v, struct gb_semver *sv)
 {
 	const char *s = v;
 	size_t n;
@@ -213,6 +205,7 @@ static bool semver_parse(const char *v, struct semver *sv)
 	if (!num_ok(s, n))
 		return false;
 	sv->patch = s, sv->lpatch = n, s += n;
+	sv->full = true;
 	if (*s == '-') {
 		const char *b = s + 1;
 
@@ -226,16 +219,25 @@ static bool semver_parse(const char *v, struct semver *sv)
 		n = strlen(s + 1);
 		if (!ident_ok(s + 1, n, false))
 			return false;
+		sv->build = s, sv->lbuild = n + 1;
 		s += n + 1;
 	}
 	return *s == '\0';
 }
 
+bool gb_semver_canonical(const char *v)
+{
+	struct gb_semver sv;
+
+	return gb_semver_parse(v, &sv) && sv.full &&
+	       (!sv.build || (sv.lbuild == 13 && strncmp(sv.build, "+incompatible", 13) == 0));
+}
+
 bool gb_semver_valid(const char *v)
 {
-	struct semver sv;
+	struct gb_semver sv;
 
-	return semver_parse(v, &sv);
+	return gb_semver_parse(v, &sv);
 }
 
 static int cmp_num(const char *a, size_t la, const char *b, size_t lb)
@@ -286,8 +288,8 @@ static int cmp_pre(const char *a, size_t la, const char *b, size_t lb)
 
 int gb_semver_compare(const char *a, const char *b)
 {
-	struct semver x, y;
-	bool vx = semver_parse(a, &x), vy = semver_parse(b, &y);
+	struct gb_semver x, y;
+	bool vx = gb_semver_parse(a, &x), vy = gb_semver_parse(b, &y);
 	int c;
 
 	if (!vx || !vy)

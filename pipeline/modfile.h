@@ -83,7 +83,18 @@ int gb_gosum_read(const char *file, struct gb_gosum *s, struct rt_err *err);
 const char *gb_gosum_lookup(const struct gb_gosum *s, const char *path, const char *version);
 void gb_gosum_release(struct gb_gosum *s);
 
-/* golang.org/x/mod/semver: valid, Compare (an invalid version sorts below every valid one). */
+/* golang.org/x/mod/semver: "vMAJOR[.MINOR[.PATCH]][-PRE][+BUILD]", the numbers as digit strings (of any
+ * length); shorthands (v1, v1.2) only without -PRE/+BUILD. Pointers into the version, not
+ * NUL-terminated; pre and build include their '-' or '+'. */
+struct gb_semver {
+	const char *major, *minor, *patch, *pre, *build;
+	size_t lmajor, lminor, lpatch, lpre, lbuild;
+	bool full;      /* all three numbers given */
+};
+bool gb_semver_parse(const char *v, struct gb_semver *sv);
+/* module.CanonicalVersion(v) == v: all three numbers, no build suffix but +incompatible. */
+bool gb_semver_canonical(const char *v);
+/* valid, Compare (an invalid version sorts below every valid one). */
 bool gb_semver_valid(const char *v);
 int gb_semver_compare(const char *a, const char *b);
 /* go/version's ordering of Go versions without the "go" prefix ("1.21", "1.21rc1", "1.21.0"). */

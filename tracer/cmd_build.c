@@ -68,6 +68,25 @@ static const char build_usage[] =
 	"have, a compile error (the tool's own messages are printed first); nothing is written at OUT unless\n"
 	"the build succeeds.\n";
 
+/* go build's flags with a value, spelled with one dash (-ldflags X, -ldflags=X): read as --NAME X. */
+struct go_flag {
+	const char *name, *long_name;
+};
+
+static const struct go_flag *go_value_flag(const char *arg)
+{
+	static const struct go_flag flags[] = { { "ldflags", "--ldflags" }, { "mod", "--mod" }, { "pgo", "--pgo" },
+						{ "tags", "--tags" } };
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		size_t n = strlen(flags[i].name);
+
+		if (arg[0] == '-' && strncmp(arg + 1, flags[i].name, n) == 0 && (arg[n + 1] == '\0' || arg[n + 1] == '='))
+			return &flags[i];
+	}
+	return NULL;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -88,10 +107,12 @@ int cmd_build(int argc, char **argv)
 	int c;
 
 	/* go build spells its flags with one dash: among the options, read "-ldflags X" and "-ldflags=X"
-	 * as "--ldflags X", and so for -mod (in a copy of argv with room for the split). */
+	 * as "--ldflags X" (go_value_flag), and -trimpath[=BOOL] as --trimpath[=false] (in a copy of argv with
+	 * room for the split). */
 	char *av[2 * argc + 1];
 	int ac = 0;
 	bool opts_done = false;
+	const struct go_flag *go;
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -101,10 +122,12 @@ int cmd_build(int argc, char **argv)
 		} else if (strcmp(a, "--") == 0 || a[0] != '-') {
 			opts_done = true;
 			av[ac++] = argv[i];
-		} else if (strcmp(a, "-ldflags") == 0 || strncmp(a, "-ldflags=", 9) == 0) {
-			av[ac++] = (char *)"--ldflags";
-			if (a[8] == '=')
-				av[ac++] = argv[i] + 9;
+		} else if ((go = go_value_flag(a)) != NULL) {
+			size_t len = strlen(go->name);
+
+			av[ac++] = (char *)go->long_name;
+			if (a[len + 1] == '=')
+				av[ac++] = argv[i] + len + 2;
 			else if (i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
 		} else if (strcmp(a, "-trimpath") == 0 || strncmp(a, "-trimpath=", 10) == 0) {
@@ -116,29 +139,10 @@ int cmd_build(int argc, char **argv)
 				av[ac++] = (char *)"--trimpath=false";
 			else
 				return cmd_usage_error("build", "invalid boolean value '%s' for -trimpath", v);
-		} else if (strcmp(a, "-tags") == 0 || strncmp(a, "-tags=", 6) == 0) {
-			av[ac++] = (char *)"--tags";
-			if (a[5] == '=')
-				av[ac++] = argv[i] + 6;
-			else if (i + 1 < argc)
-				av[ac++] = argv[++i];
-		} else if (strcmp(a, "-pgo") == 0 || strncmp(a, "-pgo=", 5) == 0) {
-			av[ac++] = (char *)"--pgo";
-			if (a[4] == '=')
-				av[ac++] = argv[i] + 5;
-			else if (i + 1 < argc)
-				av[ac++] = argv[++i];
-		} else if (strcmp(a, "-mod") == 0 || strncmp(a, "-mod=", 5) == 0) {
-			av[ac++] = (char *)"--mod";
-			if (a[4] == '=')
-				av[ac++] = argv[i] + 5;
-			else if (i + 1 < argc)
-				av[ac++] = argv[++i];
 		} else {
 			av[ac++] = argv[i];
 			if ((strcmp(a, "-C") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--manifest") == 0 ||
-			     strcmp(a, "--goroot") == 0 || strcmp(a, "--ldflags") == 0 || strcmp(a, "--mod") == 0 || strcmp(a, "--pgo") == 0 ||
-			     strcmp(a, "--tags") == 0) && i + 1 < argc)
+			     strcmp(a, "--goroot") == 0 || (go_value_flag(a + 1) && !strchr(a, '='))) && i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
 		}
 	}

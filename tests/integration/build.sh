@@ -24,16 +24,6 @@ for f in diamond asm embed vendored; do
   same "$f" "$TMP/$f.ref" "$TMP/$f.mine"
   "$TMP/$f.mine" > "$TMP/$f.run" || die "$f: the built program failed"
 done
-# go build's default (no -trimpath): the directories, GOROOT and -ldflags are in the executable and its
-# build info (the cgo build below adds CGO_CFLAGS & co.)
-MINE_ARGS=(-ldflags=-X=main.unused=1)
-REF_ARGS=(-ldflags=-X=main.unused=1)
-GOFLAGS= TRIM= mine untrimmed "$SRC/tests/fixtures/embed" . "$TMP/untrimmed.mine"
-TRIM= ref "$SRC/tests/fixtures/embed" "$TMP/untrimmed.ref"
-unset MINE_ARGS REF_ARGS
-TRIM= same "embed without -trimpath (-ldflags recorded)" "$TMP/untrimmed.ref" "$TMP/untrimmed.mine"
-grep -qa -- "$SRC/tests/fixtures/embed" "$TMP/untrimmed.mine" || die "untrimmed: the source directory is not in the executable"
-grep -qa $'build\t-ldflags=-X=main.unused=1' "$TMP/untrimmed.mine" || die "untrimmed: -ldflags not in the build info"
 grep -qx 'vendored: HELLO' "$TMP/vendored.run" || die "vendored printed '$(cat "$TMP/vendored.run")'"
 grep -q '^diamond: left=true right=42 order=zbase.var,zbase.init.0,zbase.init.1,left.init.0,right.var,main.init.0$' \
   "$TMP/diamond.run" || die "diamond printed '$(cat "$TMP/diamond.run")'"
@@ -41,55 +31,6 @@ ref "$GOROOT_/src/cmd/gofmt" "$TMP/gofmt.ref"
 mine gofmt "$TMP" cmd/gofmt "$TMP/gofmt.mine"
 same gofmt "$TMP/gofmt.ref" "$TMP/gofmt.mine"
 echo 'package main' | "$TMP/gofmt.mine" >/dev/null || die "the built gofmt does not run"
-# a GOROOT command that imports cmd/internal/objabi carries its build ID there too (-X, as go build links it)
-ref "$GOROOT_/src/cmd/asm" "$TMP/asm.ref"
-mine asm-cmd "$TMP" cmd/asm "$TMP/asm.mine"
-same "cmd/asm (-X=cmd/internal/objabi.buildID)" "$TMP/asm.ref" "$TMP/asm.mine"
-[ "$(grep -aoF -- "$("$R" tool buildid "$TMP/asm.mine")" "$TMP/asm.mine" | wc -l)" -ge 2 ] || die "cmd/asm: its build ID is not in objabi.buildID"
-# -tags: files chosen by the tags, recorded in the build info (GOFLAGS=-tags=... too)
-TG=$TMP/tags
-mkdir -p "$TG"
-printf 'module example.com/tags\n\ngo 1.22\n' > "$TG/go.mod"
-printf '//go:build !fancy\n\npackage main\n\nconst mode = "plain"\n' > "$TG/plain.go"
-printf '//go:build fancy && !extra\n\npackage main\n\nconst mode = "fancy"\n' > "$TG/fancy.go"
-printf '//go:build fancy && extra\n\npackage main\n\nconst mode = "fancy+extra"\n' > "$TG/extra.go"
-printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(mode) }\n' > "$TG/main.go"
-REF_ARGS=(-tags=fancy,extra) MINE_ARGS=(-tags=fancy,extra)
-ref "$TG" "$TMP/tags.ref"
-mine tags "$TG" . "$TMP/tags.mine"
-unset REF_ARGS MINE_ARGS
-same "-tags=fancy,extra" "$TMP/tags.ref" "$TMP/tags.mine"
-[ "$("$TMP/tags.mine")" = "fancy+extra" ] || die "-tags: the program printed '$("$TMP/tags.mine")'"
-GOFLAGS="-trimpath -tags=fancy" "$R" build -C "$TG" -o "$TMP/tags.goflags" . && [ "$("$TMP/tags.goflags")" = "fancy" ] \
-  || die "GOFLAGS=-tags=fancy: '$("$TMP/tags.goflags")'"
-pass "-tags picks the files by their //go:build lines; GOFLAGS=-tags=fancy too"
-# PGO: -pgo=auto (the default) takes the main package's default.pgo, -pgo=FILE a profile, -pgo=off none
-PG=$TMP/pgo
-cp -r "$SRC/tests/fixtures/pgo" "$PG"
-(cd "$PG" && env CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local "$GO" build -o "$TMP/pgo-prof" .) || die "go build of the profiler"
-"$TMP/pgo-prof" "$PG/default.pgo" >/dev/null && [ -s "$PG/default.pgo" ] || die "the profiling run wrote no profile"
-ref "$PG" "$TMP/pgo.ref"
-mine pgo "$PG" . "$TMP/pgo.mine"
-same "PGO from default.pgo (-pgo=auto)" "$TMP/pgo.ref" "$TMP/pgo.mine"
-grep -q 'preprofile"' "$TMP/pgo.execve" || die "PGO: strace saw no preprofile run"
-"$GO" version -m "$TMP/pgo.mine" | grep -q $'\tbuild\t-pgo=default.pgo$' || die "PGO: build info: $("$GO" version -m "$TMP/pgo.mine")"
-TRIM= ref "$PG" "$TMP/pgo-untrimmed.ref"
-GOFLAGS= TRIM= mine pgo-untrimmed "$PG" . "$TMP/pgo-untrimmed.mine"
-TRIM= same "PGO without -trimpath (the profile's path recorded, settings sorted)" "$TMP/pgo-untrimmed.ref" "$TMP/pgo-untrimmed.mine"
-REF_ARGS=(-pgo=off) MINE_ARGS=(-pgo=off)
-ref "$PG" "$TMP/pgo-off.ref"
-mine pgo-off "$PG" . "$TMP/pgo-off.mine"
-unset REF_ARGS MINE_ARGS
-same "-pgo=off with a default.pgo present" "$TMP/pgo-off.ref" "$TMP/pgo-off.mine"
-cmp -s "$TMP/pgo-off.mine" "$TMP/pgo.mine" && die "-pgo=off built the same program as PGO"
-mv "$PG/default.pgo" "$TMP/profile.pgo"
-REF_ARGS=(-pgo="$TMP/profile.pgo") MINE_ARGS=(-pgo="$TMP/profile.pgo")
-ref "$PG" "$TMP/pgo-file.ref"
-RT0TRACE_CACHE=$TMP/pgocache mine pgo-file "$PG" . "$TMP/pgo-file.mine" # (a cache of its own: it compiles)
-unset REF_ARGS MINE_ARGS
-same "-pgo=FILE" "$TMP/pgo-file.ref" "$TMP/pgo-file.mine"
-expect_exit 5 "-pgo with a missing profile" -- "$R" build -C "$PG" -pgo="$TMP/none.pgo" -o "$TMP/pgo-none" .
-[ ! -e "$TMP/pgo-none" ] || die "-pgo with a missing profile wrote an output"
 ref "$SRC/tests/fixtures/diamond" "$TMP/arm64.ref" GOARCH=arm64
 mine arm64 "$SRC/tests/fixtures/diamond" . "$TMP/arm64.mine" GOARCH=arm64
 same "diamond linux/arm64" "$TMP/arm64.ref" "$TMP/arm64.mine"
@@ -123,21 +64,7 @@ same "cgo (CGO_ENABLED=1: import \"C\", os/user, runtime/cgo, gcc, external link
 cmp -s "$TMP/cgo.ref.run" "$TMP/cgo.run" || die "cgo: printed '$(cat "$TMP/cgo.run")', go build's printed '$(cat "$TMP/cgo.ref.run")'"
 grep -q '^cgo: ctor=1 sum=805 uid0=root order=zlog.init,main.init$' "$TMP/cgo.run" || die "cgo printed '$(cat "$TMP/cgo.run")'"
 readelf -d "$TMP/cgo.mine" | grep -q 'NEEDED.*libc\.so' || die "cgo: not dynamically linked against libc"
-# without -trimpath: the C sources keep their paths, the build info records CGO_CFLAGS & co.
-TRIM= ref "$CG" "$TMP/cgo-untrimmed.ref" CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"
-GOFLAGS= TRIM= MINE_PATH=$CPATH_ mine cgo-untrimmed "$CG" . "$TMP/cgo-untrimmed.mine" CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"
-TRIM= same "cgo without -trimpath (CGO_CFLAGS recorded)" "$TMP/cgo-untrimmed.ref" "$TMP/cgo-untrimmed.mine"
-grep -qa $'build\tCGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"' "$TMP/cgo-untrimmed.mine" || die "untrimmed cgo: CGO_CFLAGS not in the build info"
 pass "cgo: runs, same output as go build's ($(cat "$TMP/cgo.run"))"
-# CGO_ENABLED unset: go's default, on with gcc on PATH (same program as go build's), off without it
-(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$GO" build -trimpath \
-   -o "$TMP/cgodef.ref" .) || die "reference go build of the cgo fixture with CGO_ENABLED unset failed"
-(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ "$R" build -o "$TMP/cgodef.mine" .) >"$TMP/cgodef.out" 2>&1 \
-  || die "rt0trace build with CGO_ENABLED unset failed: $(tail -3 "$TMP/cgodef.out")"
-same "cgo fixture with CGO_ENABLED unset and gcc on PATH (cgo on, as go decides)" "$TMP/cgodef.ref" "$TMP/cgodef.mine"
-(cd "$SRC/tests/fixtures/diamond" && env -u CGO_ENABLED PATH=/nonexistent "$R" build -o "$TMP/nocc" .) >/dev/null 2>&1 \
-  && "$GO" version -m "$TMP/nocc" | grep -q $'\tbuild\tCGO_ENABLED=0$' || die "without a C compiler cgo should default to off"
-pass "CGO_ENABLED unset without gcc on PATH: cgo off (build info CGO_ENABLED=0), as go decides"
 # no-op rebuild: nothing run, not even the compiler to learn what it is
 (cd "$CG" && env CGO_ENABLED=1 PATH=$CPATH_ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/cgonoop.execve" \
   "$R" build -o "$TMP/cgo.noop" .) >"$TMP/cgonoop.out" 2>&1 || die "cgo no-op rebuild failed: $(cat "$TMP/cgonoop.out")"

@@ -366,6 +366,7 @@ int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const 
 			if (!excluded(mg, r->path, r->version) && enqueue(&w, r->path, r->version, unpruned, err) != 0)
 				goto out;
 		}
+	mg->pruned = !unpruned;
 	/* the build list: every path the graph names, at its selected version */
 	mg->mods = xcalloc(w.nsel + 1, sizeof(*mg->mods));
 	for (size_t i = 0; i < w.nsel; i++) {
@@ -525,18 +526,28 @@ static bool under(const char *path, const char *prefix)
 	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-int gb_modgraph_find(struct gb_modgraph *mg, const char *imp, struct gb_mod **mod, char **pkgdir, struct rt_err *err)
+/* Whether a main module requires path directly (a root of the requirement graph). */
+static bool is_root(const struct gb_modgraph *mg, const char *path)
+{
+	for (size_t i = 0; i < mg->nmains; i++)
+		for (size_t k = 0; k < mg->mains[i].mf.nreq; k++)
+			if (strcmp(mg->mains[i].mf.req[k].path, path) == 0)
+				return true;
+	return false;
+}
+
+/* One pass of the lookup over the build list (only the roots when roots_only): 1 found, 0 not, -1 error. */
+static int find_in(struct gb_modgraph *mg, const char *imp, bool roots_only, struct gb_mod **mod, char **pkgdir,
+		   struct rt_err *err)
 {
 	struct gb_mod *found = NULL;
 	char *found_dir = NULL;
 
-	*mod = NULL;
-	*pkgdir = NULL;
 	for (size_t i = 0; i < mg->nmods; i++) {
 		struct gb_mod *m = &mg->mods[i];
 		char *dir;
 
-		if (!under(imp, m->path))
+		if (!under(imp, m->path) || (roots_only && !is_root(mg, m->path)))
 			continue;
 		if (gb_modgraph_dir(mg, m, err) != 0)
 			return rt_err_prefix(err, "package %s", imp);
@@ -560,4 +571,15 @@ int gb_modgraph_find(struct gb_modgraph *mg, const char *imp, struct gb_mod **mo
 	*mod = found;
 	*pkgdir = found_dir;
 	return 1;
+}
+
+int gb_modgraph_find(struct gb_modgraph *mg, const char *imp, struct gb_mod **mod, char **pkgdir, struct rt_err *err)
+{
+	int rc = 0;
+
+	*mod = NULL;
+	*pkgdir = NULL;
+	if (mg->pruned)
+		rc = find_in(mg, imp, true, mod, pkgdir, err);
+	return rc != 0 ? rc : find_in(mg, imp, false, mod, pkgdir, err);
 }

@@ -12,9 +12,11 @@
  *    package is built from its zip hash line; the extracted directory is hashed too (through the
  *    build's stat-keyed file-hash memo), so a file changed in the cache after its download is caught.
  *    A missing line or a mismatch is an error naming the module, the file and both hashes.
- *  - Package lookup: the modules of the build list whose path prefixes the import path; the package
- *    is the one whose directory holds .go files (and is not inside a nested module); two such modules
- *    are an ambiguous import, as in cmd/go.
+ *  - Package lookup (cmd/go's importFromModules): the modules of the build list whose path prefixes
+ *    the import path; the package is the one whose directory holds .go files (and is not inside a
+ *    nested module); two such modules are an ambiguous import. With a pruned main module the main
+ *    modules' own requirements are tried first, and the whole build list only when none provides the
+ *    package (so a module of the graph that go.sum lists only by its go.mod is never fetched).
  * Modules are fetched into $GOMODCACHE from $GOPROXY when absent (pipeline/modfetch.h).
  *
  * Ownership: gb_modgraph_load() fills a struct released by gb_modgraph_release().
@@ -62,6 +64,8 @@ struct gb_modgraph {
 	size_t nsums;
 	struct gb_mod *mods;         /* the build list without the main modules, sorted by path */
 	size_t nmods;
+	bool pruned;                 /* every main module says go >= 1.17: its go.mod lists each module that
+	                              * provides a package, so those (the roots) are looked in first */
 };
 
 /* Builds the module graph for the main modules (`mains`, taken over: released with the graph) and

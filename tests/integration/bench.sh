@@ -123,7 +123,9 @@ pass "a regression must show in two rounds: a one-round burst passes (flagged as
 # JSON output, and a baseline from another binary is flagged
 RT0_SPIN_WORK_MS=50 "$R" check --json --baseline "$TMP/base.json" -n 5 -- "$FX/spin" > "$TMP/slow.json"
 [ $? -eq 1 ] || die "check --json on the slow run did not exit 1"
-jq -e --arg p "cpu:$PHASE" '(.regressed | index($p)) != null and .runs >= 5 and .flags == [] and .judged == ["cpu", "nowait"] and
+# (flags: none, but a first-round burst of another metric the second round did not confirm, said as noise)
+jq -e --arg p "cpu:$PHASE" '(.regressed | index($p)) != null and .runs >= 5 and all(.flags[]; test("noise from the machine"))
+    and .judged == ["cpu", "nowait"] and
     ([.metrics[] | select(.name == $p)][0] | .verdict == "regressed" and .kind == "cpu" and .judged and .p < 0.01
      and .ci95[0] > 1.1 and .ratio > 1.5)
     and ([.metrics[] | select(.name == "run:rss_at_main")][0] | .unit == "KiB" and .judged == false)' "$TMP/slow.json" >/dev/null \

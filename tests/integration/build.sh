@@ -4,20 +4,8 @@
 # static through musl-gcc); no `go` executed (strace); a no-op rebuild runs no tool; the -n recipe runs
 # (cgo too); the manifest; one clear message and exit 5 for each bad input, 4 without a C compiler.
 . "$(dirname "$0")/lib/common.bash"
-: "${RT0_BLANKID:?}"
-R=$RT0TRACE
-SRC=${RT0_SRC:?}
-GOROOT_=${GOROOT:-/usr/local/go}
-GO=$GOROOT_/bin/go
-[ -x "$GO" ] || skip "no reference go command at '$GO'"
-STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
-export RT0TRACE_CACHE=$TMP/cache
-
 . "$(dirname "$0")/lib/gobuild.bash"
-export GOFLAGS=-trimpath # rt0trace reads go's GOFLAGS: every build below is -trimpath unless it says otherwise
-export CGO_ENABLED=0     # and without cgo unless it says otherwise (its default is go's: on with gcc on PATH)
-
-env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
+gobuild_setup
 for f in diamond asm embed vendored; do
   ref "$SRC/tests/fixtures/$f" "$TMP/$f.ref"
   mine "$f" "$SRC/tests/fixtures/$f" . "$TMP/$f.mine"

@@ -6,20 +6,8 @@
 # (-pgo=auto from default.pgo, -pgo=FILE, -pgo=off), and CGO_ENABLED unset (go's default: on with gcc on
 # PATH, off without).
 . "$(dirname "$0")/lib/common.bash"
-: "${RT0_BLANKID:?}"
-R=$RT0TRACE
-SRC=${RT0_SRC:?}
-GOROOT_=${GOROOT:-/usr/local/go}
-GO=$GOROOT_/bin/go
-[ -x "$GO" ] || skip "no reference go command at '$GO'"
-STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
-export RT0TRACE_CACHE=$TMP/cache
-
 . "$(dirname "$0")/lib/gobuild.bash"
-export GOFLAGS=-trimpath # rt0trace reads go's GOFLAGS: every build below is -trimpath unless it says otherwise
-export CGO_ENABLED=0     # and without cgo unless it says otherwise (its default is go's: on with gcc on PATH)
-
-env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
+gobuild_setup
 
 # go build's default (no -trimpath): the directories, GOROOT and -ldflags are in the executable and its
 # build info (the cgo build below adds CGO_CFLAGS & co.)

@@ -11,13 +11,8 @@
 # The modules are fetched once through the Go module proxy by `go mod download` (the oracle's setup)
 # into the build directory's gomodcache/, kept across runs; without the proxy the test is skipped.
 . "$(dirname "$0")/lib/common.bash"
-: "${RT0_BLANKID:?}"
-R=$RT0TRACE
-SRC=${RT0_SRC:?}
-GO=${GOROOT:-/usr/local/go}/bin/go
-[ -x "$GO" ] || skip "no reference go command at '$GO'"
-STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
 . "$(dirname "$0")/lib/gobuild.bash"
+gobuild_vars
 export RT0TRACE_CACHE=$TMP/cache GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 unset GOWORK GOPROXY GOMODCACHE GOPATH GONOPROXY GOPRIVATE GONOSUMDB
 

@@ -1,6 +1,27 @@
 # Shared by the tests that compare `rt0trace build` with the reference `go build` (tests only: the
-# product never runs go). Needs common.bash, and R, GO, STRACE, TMP and RT0_BLANKID set. Both builds
-# are -trimpath unless TRIM is set to "" (then neither is: go build's default).
+# product never runs go). Needs common.bash. Both builds are -trimpath unless TRIM is set to "" (then
+# neither is: go build's default).
+
+# R, SRC, GOROOT_, GO and STRACE, or skipped saying what is missing.
+gobuild_vars() {
+  : "${RT0_BLANKID:?}"
+  R=$RT0TRACE
+  SRC=${RT0_SRC:?}
+  GOROOT_=${GOROOT:-/usr/local/go}
+  GO=$GOROOT_/bin/go
+  [ -x "$GO" ] || skip "no reference go command at '$GO'"
+  STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+}
+
+# gobuild_vars, a cache of the test's own, and every rt0trace build -trimpath and without cgo unless it
+# says otherwise (rt0trace reads go's GOFLAGS; its CGO_ENABLED default is go's: on with gcc on PATH);
+# no go command reachable with PATH=/nonexistent (what mine runs rt0trace with).
+gobuild_setup() {
+  gobuild_vars
+  export RT0TRACE_CACHE=$TMP/cache GOFLAGS=-trimpath CGO_ENABLED=0
+  env PATH=/nonexistent /bin/bash -c 'command -v go' && die "go is still reachable with PATH=/nonexistent"
+  return 0
+}
 
 ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments)
   local dir=$1 out=$2

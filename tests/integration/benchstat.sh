@@ -27,7 +27,7 @@ RT0_SPIN_WORK_MS=50 "$R" bench -n 5 --format benchstat -o "$TMP/new.json" -- "$F
   || die "bench --format benchstat (50 ms): exit $?"
 for f in old new; do
   # configuration, then only benchmark lines: name without spaces, 1 iteration, value-unit pairs
-  head -n 4 "$TMP/$f.txt" | cut -d: -f1 | tr '\n' ' ' | grep -qx 'goos goarch pkg cpu ' \
+  head -n 4 "$TMP/$f.txt" | cut -d: -f1 | tr '\n' ' ' | grepq -x 'goos goarch pkg cpu ' \
     || die "$f: configuration lines: $(head -n 5 "$TMP/$f.txt")"
   grep -qx "pkg: $FX/spin" "$TMP/$f.txt" || die "$f: pkg is not the binary: $(grep '^pkg' "$TMP/$f.txt")"
   bad=$(grep -v -E '^(goos|goarch|pkg|cpu|engine): ' "$TMP/$f.txt" | grep -v -E '^Benchmark[^ ]+ 1( [0-9]+ [^ ]+)+$' || true)
@@ -54,7 +54,7 @@ rc=$?
 [ "$(grep -c "^Benchmark$ROW 1 " "$TMP/check.txt")" -ge 5 ] && ! grep -q 'regressed beyond' "$TMP/check.txt" \
   || die "check --format benchstat: not benchmark lines of its runs: $(head -n 10 "$TMP/check.txt")"
 "$BS" "$TMP/old.txt" "$TMP/check.txt" > "$TMP/cmp2.txt" 2>&1 || die "benchstat of check's output: $(cat "$TMP/cmp2.txt")"
-awk '/cpu-sec\/op/ {t = 1} t && $1 == row' row="$ROW" "$TMP/cmp2.txt" | grep -qE '\+[0-9.]+% \(p=0\.0' \
+awk '/cpu-sec\/op/ {t = 1} t && $1 == row' row="$ROW" "$TMP/cmp2.txt" | grepq -E '\+[0-9.]+% \(p=0\.0' \
   || die "benchstat of check's output: no difference for $ROW: $(cat "$TMP/cmp2.txt")"
 pass "check --format benchstat: its current runs as benchmark lines (exit 1: the check's verdict), read by benchstat"
 

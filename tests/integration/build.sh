@@ -51,7 +51,7 @@ same "cgo (CGO_ENABLED=1: import \"C\", os/user, runtime/cgo, gcc, external link
 "$TMP/cgo.mine" > "$TMP/cgo.run" || die "cgo: the built program failed"
 cmp -s "$TMP/cgo.ref.run" "$TMP/cgo.run" || die "cgo: printed '$(cat "$TMP/cgo.run")', go build's printed '$(cat "$TMP/cgo.ref.run")'"
 grep -q '^cgo: ctor=1 sum=805 uid0=root order=zlog.init,main.init$' "$TMP/cgo.run" || die "cgo printed '$(cat "$TMP/cgo.run")'"
-readelf -d "$TMP/cgo.mine" | grep -q 'NEEDED.*libc\.so' || die "cgo: not dynamically linked against libc"
+readelf -d "$TMP/cgo.mine" | grepq 'NEEDED.*libc\.so' || die "cgo: not dynamically linked against libc"
 pass "cgo: runs, same output as go build's ($(cat "$TMP/cgo.run"))"
 # no-op rebuild: nothing run, not even the compiler to learn what it is
 (cd "$CG" && env CGO_ENABLED=1 PATH=$CPATH_ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -f -qq -e trace=execve -o "$TMP/cgonoop.execve" \
@@ -75,8 +75,8 @@ if command -v musl-gcc >/dev/null; then
   MINE_PATH=$CPATH_ mine musl "$CG" . "$TMP/musl.mine" CGO_ENABLED=1 CC=musl-gcc
   unset MINE_ARGS
   same "cgo static with musl (CC=musl-gcc -ldflags='-linkmode external -extldflags -static')" "$TMP/musl.ref" "$TMP/musl.mine"
-  file "$TMP/musl.mine" | grep -q 'statically linked' || die "musl: not static: $(file "$TMP/musl.mine")"
-  readelf -l "$TMP/musl.mine" | grep -q INTERP && die "musl: the static program has a program interpreter"
+  file "$TMP/musl.mine" | grepq 'statically linked' || die "musl: not static: $(file "$TMP/musl.mine")"
+  readelf -l "$TMP/musl.mine" | grepq INTERP && die "musl: the static program has a program interpreter"
   "$TMP/musl.mine" > "$TMP/musl.run" || die "musl: the built program failed"
   cmp -s "$TMP/musl.run" "$TMP/cgo.run" || die "musl: printed '$(cat "$TMP/musl.run")'"
   pass "cgo static with musl: statically linked, no interpreter, runs ($(cat "$TMP/musl.run"))"
@@ -124,7 +124,7 @@ sed -i 's/diamond: left/edited: left/' "$TMP/edit/main.go"
 grep -q '/compile .* -p example.com/diamond/left ' "$TMP/edit.x" || die "edit: the edited package was not recompiled"
 grep -q '/compile .* -p main ' "$TMP/edit.x" || die "edit: main was not recompiled"
 grep -q '/compile .* -p runtime ' "$TMP/edit.x" && die "edit: an unchanged package was recompiled"
-"$TMP/edit/out" | grep -q '^edited: left=false ' || die "edit: the output does not show the edits: $("$TMP/edit/out")"
+"$TMP/edit/out" | grepq '^edited: left=false ' || die "edit: the output does not show the edits: $("$TMP/edit/out")"
 pass "edits are rebuilt (the edited package and its importers), nothing else"
 
 # --- -n: a complete, runnable recipe ---------------------------------------------------------------

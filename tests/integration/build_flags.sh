@@ -51,7 +51,7 @@ ref "$PG" "$TMP/pgo.ref"
 mine pgo "$PG" . "$TMP/pgo.mine"
 same "PGO from default.pgo (-pgo=auto)" "$TMP/pgo.ref" "$TMP/pgo.mine"
 grep -q 'preprofile"' "$TMP/pgo.execve" || die "PGO: strace saw no preprofile run"
-"$GO" version -m "$TMP/pgo.mine" | grep -q $'\tbuild\t-pgo=default.pgo$' || die "PGO: build info: $("$GO" version -m "$TMP/pgo.mine")"
+"$GO" version -m "$TMP/pgo.mine" | grepq $'\tbuild\t-pgo=default.pgo$' || die "PGO: build info: $("$GO" version -m "$TMP/pgo.mine")"
 TRIM= ref "$PG" "$TMP/pgo-untrimmed.ref"
 GOFLAGS= TRIM= mine pgo-untrimmed "$PG" . "$TMP/pgo-untrimmed.mine"
 TRIM= same "PGO without -trimpath (the profile's path recorded, settings sorted)" "$TMP/pgo-untrimmed.ref" "$TMP/pgo-untrimmed.mine"
@@ -87,6 +87,6 @@ grep -qa $'build\tCGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"' "$TMP/cgo-untrimmed.min
   || die "rt0trace build with CGO_ENABLED unset failed: $(tail -3 "$TMP/cgodef.out")"
 same "cgo fixture with CGO_ENABLED unset and gcc on PATH (cgo on, as go decides)" "$TMP/cgodef.ref" "$TMP/cgodef.mine"
 (cd "$SRC/tests/fixtures/diamond" && env -u CGO_ENABLED PATH=/nonexistent "$R" build -o "$TMP/nocc" .) >/dev/null 2>&1 \
-  && "$GO" version -m "$TMP/nocc" | grep -q $'\tbuild\tCGO_ENABLED=0$' || die "without a C compiler cgo should default to off"
+  && "$GO" version -m "$TMP/nocc" | grepq $'\tbuild\tCGO_ENABLED=0$' || die "without a C compiler cgo should default to off"
 pass "CGO_ENABLED unset without gcc on PATH: cgo off (build info CGO_ENABLED=0), as go decides"
 finish

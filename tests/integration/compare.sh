@@ -115,7 +115,7 @@ GO
 printf 'module example.com/user\n\ngo 1.21\n' > "$TMP/user/go.mod"
 gobuild "$TMP/user" "$TMP/user-static" CGO_ENABLED=0
 gobuild "$TMP/user" "$TMP/user-cgo" CGO_ENABLED=1
-readelf -l "$TMP/user-cgo" | grep -q 'Requesting program interpreter' && ! readelf -l "$TMP/user-static" | grep -q INTERP \
+readelf -l "$TMP/user-cgo" | grepq 'Requesting program interpreter' && ! readelf -l "$TMP/user-static" | grepq INTERP \
   || die "the cgo build is not dynamic or the static one is not static"
 "$R" compare --json -n 5 "$TMP/user-static" "$TMP/user-cgo" > "$TMP/cgo.json" || die "compare static cgo: exit $?: $(cat "$TMP/cgo.json")"
 shape "$TMP/cgo.json" 5 "static vs cgo"
@@ -130,7 +130,7 @@ pass "static vs cgo-dynamic (os/user), a second round confirming: $(jq -r '"mmap
 # .init and .fini sections, which Go's own linker does not make
 gobuild "$TMP/user" "$TMP/user-int" CGO_ENABLED=1 -ldflags=-linkmode=internal
 gobuild "$TMP/user" "$TMP/user-ext" CGO_ENABLED=1 -ldflags=-linkmode=external
-readelf -SW "$TMP/user-ext" | grep -q ' \.init ' && ! readelf -SW "$TMP/user-int" | grep -q ' \.init ' \
+readelf -SW "$TMP/user-ext" | grepq ' \.init ' && ! readelf -SW "$TMP/user-int" | grepq ' \.init ' \
   || die "the external link has no .init section, or the internal one has one"
 "$R" compare --json -n 5 "$TMP/user-int" "$TMP/user-ext" > "$TMP/link.json" || die "compare internal external: exit $?: $(cat "$TMP/link.json")"
 shape "$TMP/link.json" 5 "internal vs external linking"
@@ -146,7 +146,7 @@ gobuild "$TMP/pgo" "$TMP/pgo-prof"
 "$TMP/pgo-prof" "$TMP/pgo/profile.pgo" >/dev/null || die "the profiling run failed"
 gobuild "$TMP/pgo" "$TMP/pgo-off" -pgo=off
 gobuild "$TMP/pgo" "$TMP/pgo-on" -pgo="$TMP/pgo/profile.pgo"
-"$GO" version -m "$TMP/pgo-on" | grep -q -- '-pgo=' && ! "$GO" version -m "$TMP/pgo-off" | grep -q -- '-pgo=' \
+"$GO" version -m "$TMP/pgo-on" | grepq -- '-pgo=' && ! "$GO" version -m "$TMP/pgo-off" | grepq -- '-pgo=' \
   || die "the PGO build does not record -pgo in its build info"
 "$R" compare --json -n 5 "$TMP/pgo-off" "$TMP/pgo-on" > "$TMP/pgo.json" || die "compare pgo: exit $?: $(cat "$TMP/pgo.json")"
 shape "$TMP/pgo.json" 5 "PGO off vs on"

@@ -69,14 +69,14 @@ chrome broken "$TMP/broken.html"
 rc=$?
 grep -q 'id="rt0-probe"' "$TMP/broken.dom" 2>/dev/null \
   || skip "headless chromium cannot load a page here (exit $rc): $(grep -av -e dbus -e 'unexpected operator' "$TMP/broken.log" | tail -n 2 | tr '\n' ' ')"
-console_lines broken | grep -q 'rt0trace-deliberate-console-error' \
+console_lines broken | grepq 'rt0trace-deliberate-console-error' \
   || die "console detection: the broken page's console.error was not seen in Chromium's log: $(tail -n 5 "$TMP/broken.log")"
-console_lines broken | grep -q 'Uncaught Error: rt0trace-deliberate-throw' \
+console_lines broken | grepq 'Uncaught Error: rt0trace-deliberate-throw' \
   || die "console detection: the broken page's uncaught exception was not seen: $(console_lines broken)"
 pass "console detection fires on a broken page: $(console_lines broken | wc -l) console lines (console.error and an uncaught throw)"
-[ -s "$TMP/broken.netlog" ] && page_requests broken | grep -q '^http://rt0trace-netcheck.invalid/x.png$' \
+[ -s "$TMP/broken.netlog" ] && page_requests broken | grepq '^http://rt0trace-netcheck.invalid/x.png$' \
   || die "network detection: Chromium's net log does not show the broken page's request: $(page_requests broken 2>&1 | head -3)"
-outside_refs "$TMP/broken.html" | grep -q 'rt0trace-netcheck.invalid' \
+outside_refs "$TMP/broken.html" | grepq 'rt0trace-netcheck.invalid' \
   || die "network detection: the source scan misses the broken page's http:// image"
 pass "network detection fires on a broken page (net log and source scan both see its http:// image)"
 

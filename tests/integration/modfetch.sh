@@ -44,7 +44,7 @@ EOF
   die "go mod graph failed: $(cat "$TMP/graph.err")"
 mapfile -t MODS < <(tr ' ' '\n' <"$TMP/graph" | grep @ | grep -v '^go@\|^toolchain@' | sort -u)
 [ "${#MODS[@]}" -ge 6 ] || die "go mod graph named ${#MODS[@]} module versions: ${MODS[*]}"
-printf '%s\n' "${MODS[@]}" | grep -q 'golang.org/x/sys@v0.0.0-' || die "no pseudo-version in the graph: ${MODS[*]}"
+printf '%s\n' "${MODS[@]}" | grepq 'golang.org/x/sys@v0.0.0-' || die "no pseudo-version in the graph: ${MODS[*]}"
 
 secs() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 start=$EPOCHREALTIME

@@ -31,7 +31,7 @@ mine modapp "$APP" . "$TMP/modapp.mine" GOMODCACHE="$MODCACHE" GOPROXY=off
 same "modapp (fatih/color, mattn/*, x/sys from the module cache; ./greet by replace)" "$TMP/modapp.ref" "$TMP/modapp.mine"
 "$TMP/modapp.mine" > "$TMP/modapp.run" || die "modapp: the built program failed"
 printf 'modapp: hello, MODULE MODE\norder: [greet] [main]\n' | cmp -s - "$TMP/modapp.run" || die "modapp printed '$(cat "$TMP/modapp.run")'"
-"$GO" version -m "$TMP/modapp.mine" | grep -q $'\tdep\tgithub.com/fatih/color\tv1.18.0\th1:' \
+"$GO" version -m "$TMP/modapp.mine" | grepq $'\tdep\tgithub.com/fatih/color\tv1.18.0\th1:' \
   || die "build info: $("$GO" version -m "$TMP/modapp.mine")"
 pass "modapp runs; its build info lists the dependencies with their go.sum hashes"
 
@@ -58,7 +58,7 @@ printf 'go 1.22\n\nuse (\n\t./app\n\t./greet2\n)\n' > "$TMP/ws/go.work"
   >"$TMP/ws.log" 2>&1 || die "reference go build in the workspace: $(cat "$TMP/ws.log")"
 mine ws "$TMP/ws/app" . "$TMP/ws.mine" GOMODCACHE="$MODCACHE" GOPROXY=off
 same "a go.work workspace (app and greet2 both main modules)" "$TMP/ws.ref" "$TMP/ws.mine"
-"$TMP/ws.mine" | grep -q '^modapp: hi, MODULE MODE$' || die "workspace: the workspace's greet was not used: $("$TMP/ws.mine")"
+"$TMP/ws.mine" | grepq '^modapp: hi, MODULE MODE$' || die "workspace: the workspace's greet was not used: $("$TMP/ws.mine")"
 pass "workspace: the go.work's module wins over go.mod's replace"
 
 # bad inputs: each one message and exit code, nothing at -o

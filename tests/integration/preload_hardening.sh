@@ -43,7 +43,7 @@ chgrp "$grp" "$TMP/sgid" && chmod g+s "$TMP/sgid" || die "cannot make $TMP/sgid 
 [ -g "$TMP/sgid" ] || die "the setgid bit did not stick on $TMP/sgid"
 if [ "$(stat -c %g "$TMP/sgid")" = "$(id -g)" ]; then skip "group '$grp' is the caller's own: no secure-execution mode"; fi
 # the program itself (untraced): the loader ignores LD_PRELOAD for it, so the library never reports
-LD_PRELOAD=$SHIM LD_DEBUG=libs "$TMP/sgid" 4 2>&1 | grep -q librt0preload && die "the loader loaded LD_PRELOAD into a setgid program: no secure-execution mode here"
+LD_PRELOAD=$SHIM LD_DEBUG=libs "$TMP/sgid" 4 2>&1 | grepq librt0preload && die "the loader loaded LD_PRELOAD into a setgid program: no secure-execution mode here"
 msg="rt0trace: '$TMP/sgid' is setgid (group $grp): the loader runs it in secure-execution mode and ignores LD_PRELOAD, so --engine preload cannot trace it; use --engine ptrace or --engine ebpf"
 expect_exit 4 "a setgid program" -- "$R" run --engine preload -o "$TMP/sgid.jsonl" -- "$TMP/sgid" 4
 [ "$(grep -cxF "$msg" "$TMP/err")" -eq 1 ] || die "a setgid program: stderr '$(cat "$TMP/err")', want once '$msg'"

@@ -1,6 +1,10 @@
 # Shared helpers for integration tests (sourced). Each test script is one CTest test: it prints one line
 # per check, exits 1 on the first failure, 77 with "skipped: <reason>" when it cannot run here.
 set -uo pipefail
+# grep -q for the end of a pipeline: grep -q exits at its first match, and a writer still writing then
+# dies of SIGPIPE, which pipefail turns into a failed check (seen in CI: readelf -SW | grep -q .init).
+# This one reads all its input.
+grepq() { grep "$@" >/dev/null; }
 
 : "${RT0TRACE:?RT0TRACE must point at the rt0trace binary}"
 : "${RT0_FIXTURES:?RT0_FIXTURES must point at the built fixtures}"

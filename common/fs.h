@@ -12,11 +12,18 @@ int rt_read_file(const char *path, char **buf, size_t *len);
 /* The same, as a string, or NULL (errno set) when it cannot be read. */
 char *rt_slurp(const char *path);
 bool rt_is_dir(const char *path);
+/* Whether path is prefix or lies under it, element-wise ("a/b" is under "a", "ab" is not): file paths
+ * and Go import paths alike. */
+bool rt_path_under(const char *path, const char *prefix);
 bool rt_is_file(const char *path);  /* a regular file */
 /* Writes the bytes of the file `from` to `to` (an output file: common/outfile). 0, or -1 with errno. */
 int rt_append_file(FILE *to, const char *from);
 /* Copies a file's bytes into `to` (created with `from`'s mode, or truncated). 0, or -1 with errno set. */
 int rt_copy_file(const char *from, const char *to);
+/* `name` as execvp finds it: a name with a '/' as it is, else the first entry of `search` (a PATH
+ * value, ':'-separated, an empty entry meaning ".") holding it; either way an executable regular file.
+ * A new string, or NULL when there is none (a NULL `search` holds nothing). */
+char *rt_which(const char *name, const char *search);
 /* mkdir -p; returns 0, or -1 with errno set. */
 int rt_mkdir_p(const char *path);
 

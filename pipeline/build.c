@@ -2000,8 +2000,25 @@ bool gb_valid_mod_mode(const char *s)
 	return strcmp(s, "readonly") == 0 || strcmp(s, "mod") == 0 || strcmp(s, "vendor") == 0;
 }
 
-/* A boolean flag in GOFLAGS: -NAME (true) or -NAME=true|false; *value "true"/"false", or NULL. */
-static int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err)
+/* strconv.ParseBool's words: "true"/"false", or NULL. */
+static const char *go_bool(const char *s)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return "true";
+		if (strcmp(s, no[i]) == 0)
+			return "false";
+	}
+	return NULL;
+}
+
+/* The last -NAME in GOFLAGS, as cmd/go reads its defaults: a boolean flag is -NAME (true) or
+ * -NAME=BOOL, *value "true" or "false"; a value flag is -NAME=VALUE. *value is malloc'd, or NULL when
+ * GOFLAGS does not set it. Every entry must be a flag. */
+static int goflags_flag(const char *goflags, const char *name, bool boolean, char **value, struct rt_err *err)
 {
 	struct strv words = STRV_INIT;
 	size_t n = strlen(name);
@@ -2013,54 +2030,37 @@ static int gb_goflags_bool(const char *goflags, const char *name, char **value, 
 	if (gb_split_quoted(goflags, &words, err) != 0)
 		return rt_err_prefix(err, "GOFLAGS");
 	for (size_t i = 0; i < words.n && rc == 0; i++) {
-		const char *w = words.v[i] + (strncmp(words.v[i], "--", 2) == 0 ? 2 : 1);
+		const char *w = words.v[i] + (strncmp(words.v[i], "--", 2) == 0 ? 2 : 1), *b = NULL;
 
-		if (strncmp(w, name, n) != 0 || (w[n] != '\0' && w[n] != '='))
+		if (words.v[i][0] != '-') {
+			rc = rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: '%s' is not a flag (each entry must start with -)", words.v[i]);
+		} else if (strncmp(w, name, n) != 0 || (w[n] != '\0' && w[n] != '=')) {
 			continue;
-		free(*value);
-		*value = NULL;
-		if (w[n] == '\0' || strcmp(w + n + 1, "true") == 0 || strcmp(w + n + 1, "1") == 0)
-			*value = xstrdup("true");
-		else if (strcmp(w + n + 1, "false") == 0 || strcmp(w + n + 1, "0") == 0)
-			*value = xstrdup("false");
-		else
+		} else if (w[n] == '\0' && !boolean) {
+			rc = rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -%s needs a value (-%s=...)", name, name);
+		} else if (boolean && !(b = w[n] ? go_bool(w + n + 1) : "true")) {
 			rc = rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid boolean value '%s' for -%s", w + n + 1, name);
+		} else {
+			free(*value);
+			*value = xstrdup(boolean ? b : w + n + 1);
+		}
 	}
 	strv_release(&words);
+	if (rc != 0) {
+		free(*value);
+		*value = NULL;
+	}
 	return rc;
 }
 
 int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err)
 {
-	struct strv words = STRV_INIT;
-	size_t n = strlen(name);
+	return goflags_flag(goflags, name, false, value, err);
+}
 
-	*value = NULL;
-	if (!goflags || !*goflags)
-		return 0;
-	if (gb_split_quoted(goflags, &words, err) != 0)
-		return rt_err_prefix(err, "GOFLAGS");
-	for (size_t i = 0; i < words.n; i++) {
-		const char *w = words.v[i] + (strncmp(words.v[i], "--", 2) == 0 ? 2 : 1);
-
-		if (words.v[i][0] != '-') {
-			strv_release(&words);
-			free(*value);
-			*value = NULL;
-			return rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: '%s' is not a flag (each entry must start with -)", words.v[i]);
-		}
-		if (strncmp(w, name, n) == 0 && w[n] == '=') {
-			free(*value);
-			*value = xstrdup(w + n + 1);
-		} else if (strcmp(w, name) == 0) {
-			strv_release(&words);
-			free(*value);
-			*value = NULL;
-			return rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -%s needs a value (-%s=...)", name, name);
-		}
-	}
-	strv_release(&words);
-	return 0;
+int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err)
+{
+	return goflags_flag(goflags, name, true, value, err);
 }
 
 int gb_build(const struct gb_opts *o, struct rt_err *err)

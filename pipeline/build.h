@@ -47,6 +47,9 @@ bool gb_valid_mod_mode(const char *s);
 /* The value of -NAME=VALUE (or --NAME=VALUE) in GOFLAGS, as cmd/go reads its defaults from it: *value
  * is malloc'd, or NULL when GOFLAGS does not set it. A -NAME without a value is a usage error. */
 int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err);
+/* The same for a boolean flag: -NAME (true) or -NAME=BOOL (strconv.ParseBool's words); *value is
+ * "true" or "false", or NULL. */
+int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err);
 
 /* `rt0trace tool pack r ARCHIVE FILES...` / `rt0trace tool buildid [-w] FILE`: the two steps of the -n
  * recipe that no Go distribution ships a binary for. Returns an exit code. */

@@ -29,29 +29,6 @@ const char *gb_cc_flag_text(enum gb_cc_flag f)
 	return flag_text[f];
 }
 
-static char *find_on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
-	if (!path)
-		return NULL;
-	copy = xstrdup(path);
-	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
-	return found;
-}
-
 int gb_cc_init(struct gb_cc *cc, struct rt_err *err)
 {
 	const char *env = getenv("CC");
@@ -68,7 +45,7 @@ int gb_cc_init(struct gb_cc *cc, struct rt_err *err)
 		gb_cc_release(cc);
 		return rt_errf(err, RT_EXIT_ENV, "the CC environment variable names no compiler");
 	}
-	cc->path = find_on_path(cc->argv.v[0]);
+	cc->path = rt_which(cc->argv.v[0], getenv("PATH"));
 	return 0;
 }
 

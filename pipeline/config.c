@@ -60,25 +60,13 @@ static bool cgo_supported(const char *src, const char *goos, const char *goarch)
 	return yes && (!eol || yes < eol);
 }
 
-/* Whether `cmd` is an executable file in $PATH (exec.LookPath). */
-static bool in_path(const char *cmd)
+/* Whether go's default C compiler, gcc, is on PATH (cgo's default when CC is unset). */
+static bool has_gcc(void)
 {
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
+	char *gcc = rt_which("gcc", getenv("PATH"));
 
-	if (!path || strchr(cmd, '/'))
-		return strchr(cmd, '/') && access(cmd, X_OK) == 0;
-	copy = xstrdup(path);
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/%s", *d ? d : ".", cmd);
-		struct stat st;
-
-		found = stat(f, &st) == 0 && S_ISREG(st.st_mode) && access(f, X_OK) == 0;
-		free(f);
-	}
-	free(copy);
-	return found;
+	free(gcc);
+	return gcc != NULL;
 }
 
 static const char *host_arch(void)
@@ -108,30 +96,21 @@ static bool usable_goroot(const char *dir)
 	return ok;
 }
 
-/* Two levels above a `go` found on PATH (symlinks resolved), as a path only: it is never run. */
+/* Two levels above the `go` found on PATH (symlinks resolved), as a path only: it is never run. */
 static char *goroot_from_path(void)
 {
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *dir, *found = NULL;
+	char *go = rt_which("go", getenv("PATH")), real[PATH_MAX], *found = NULL;
 
-	if (!path)
-		return NULL;
-	copy = xstrdup(path);
-	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/go", *dir ? dir : "."), real[PATH_MAX];
+	if (go && realpath(go, real)) {
+		char *slash = strrchr(real, '/');
 
-		if (access(cand, X_OK) == 0 && realpath(cand, real)) {
-			char *slash = strrchr(real, '/');
-
-			if (slash && (*slash = '\0', slash = strrchr(real, '/')) != NULL) {
-				*slash = '\0';
-				if (usable_goroot(real))
-					found = xstrdup(real);
-			}
+		if (slash && (*slash = '\0', slash = strrchr(real, '/')) != NULL) {
+			*slash = '\0';
+			if (usable_goroot(real))
+				found = xstrdup(real);
 		}
-		free(cand);
 	}
-	free(copy);
+	free(go);
 	return found;
 }
 
@@ -362,7 +341,7 @@ int gb_config_load(struct gb_config *c, const char *goroot_flag, struct rt_err *
 		c->cgo = cgo[0] == '1';
 	else
 		c->cgo = strcmp(c->goos, c->hostos) == 0 && strcmp(c->goarch, c->hostarch) == 0 &&
-			 cgo_supported(src, c->goos, c->goarch) && ((getenv("CC") && *getenv("CC")) || in_path("gcc"));
+			 cgo_supported(src, c->goos, c->goarch) && ((getenv("CC") && *getenv("CC")) || has_gcc());
 	free(src);
 	free(path);
 	if (strcmp(c->goos, "linux") != 0) {

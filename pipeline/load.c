@@ -159,13 +159,6 @@ struct where {
 	bool standard;
 };
 
-static bool under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static bool first_elem_has_dot(const char *path)
 {
 	size_t n = strcspn(path, "/");
@@ -207,17 +200,17 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 	if (!first_elem_has_dot(imp)) {
 		char *dir = xasprintf("%s/src/%s", c->goroot, imp);
 
-		if (rt_is_dir(dir) && (!under(imp, "cmd") || in_cmd)) {
+		if (rt_is_dir(dir) && (!rt_path_under(imp, "cmd") || in_cmd)) {
 			w->path = xstrdup(imp);
 			w->dir = dir;
 			w->standard = true;
-			w->mod = under(imp, "cmd") ? mm : NULL;
+			w->mod = rt_path_under(imp, "cmd") ? mm : NULL;
 			return 0;
 		}
 		free(dir);
 	}
 	if (from && from->standard) {
-		const char *vroot = under(from->path, "cmd") ? "cmd/vendor" : "vendor";
+		const char *vroot = rt_path_under(from->path, "cmd") ? "cmd/vendor" : "vendor";
 		char *dir = xasprintf("%s/src/%s/%s", c->goroot, vroot, imp);
 
 		if (rt_is_dir(dir)) {
@@ -237,7 +230,7 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 		for (size_t i = 0; i < L->g->nmods; i++) {
 			struct gb_module *m = L->g->mods[i];
 
-			if (m->is_main && under(imp, m->path) && (!best || strlen(m->path) > strlen(best->path)))
+			if (m->is_main && rt_path_under(imp, m->path) && (!best || strlen(m->path) > strlen(best->path)))
 				best = m;
 		}
 		if (best) {
@@ -736,7 +729,7 @@ static int load_workspace(struct loader *L, const char *workfile, const char *pk
 		m->workdir = xstrdup(*workdir);
 		(*nmains)++;
 		add_module(L, m);
-		if (under(pkgdir, real) && (!L->g->main_mod || strlen(real) > strlen(L->g->main_mod->dir)))
+		if (rt_path_under(pkgdir, real) && (!L->g->main_mod || strlen(real) > strlen(L->g->main_mod->dir)))
 			L->g->main_mod = m;
 	}
 	if (!L->g->main_mod)
@@ -761,9 +754,9 @@ static int find_main_module(struct loader *L, const char *cwd, const char *pkgdi
 	struct gb_module *m;
 	int rc = -1;
 
-	if (under(pkgdir, cmd) || under(pkgdir, src)) {
+	if (rt_path_under(pkgdir, cmd) || rt_path_under(pkgdir, src)) {
 		struct gb_modfile mf;
-		bool is_cmd = under(pkgdir, cmd);
+		bool is_cmd = rt_path_under(pkgdir, cmd);
 
 		m = new_module(is_cmd ? "cmd" : "std", is_cmd ? cmd : src);
 		m->is_std = true;

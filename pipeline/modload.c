@@ -190,6 +190,15 @@ static int check_go_line(const struct gb_modgraph *mg, const char *who, const ch
 	return 0;
 }
 
+/* The go.mod of path@version read so far ("path@version"), or NULL. */
+static struct summary *read_summary(const struct walk *w, const char *key)
+{
+	for (size_t i = 0; i < w->nsums; i++)
+		if (strcmp(w->sums[i].key, key) == 0)
+			return &w->sums[i];
+	return NULL;
+}
+
 /* Reads the go.mod of path@version (through its replacement) once. */
 static int summary_of(struct walk *w, const char *path, const char *version, struct summary **out, struct rt_err *err)
 {
@@ -200,12 +209,10 @@ static int summary_of(struct walk *w, const char *path, const char *version, str
 	struct summary s = { 0 };
 	int rc = -1;
 
-	for (size_t i = 0; i < w->nsums; i++)
-		if (strcmp(w->sums[i].key, key) == 0) {
-			*out = &w->sums[i];
-			free(key);
-			return 0;
-		}
+	if ((*out = read_summary(w, key))) {
+		free(key);
+		return 0;
+	}
 	r = replacement(mg, path, version, &base);
 	if (r && !r->new_version) {
 		char *dir = repl_dir(r, base);
@@ -383,10 +390,14 @@ int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const 
 			m->rversion = r->new_version ? xstrdup(r->new_version) : NULL;
 			m->rdir = r->new_version ? NULL : repl_dir(r, base);
 		}
-		for (size_t k = 0; k < w.nsums; k++)
-			if (strncmp(w.sums[k].key, m->path, strlen(m->path)) == 0 && w.sums[k].key[strlen(m->path)] == '@' &&
-			    strcmp(w.sums[k].key + strlen(m->path) + 1, m->version) == 0 && w.sums[k].mf.go)
-				m->go = xstrdup(w.sums[k].mf.go);
+		{
+			char *key = xasprintf("%s@%s", m->path, m->version);
+			const struct summary *sum = read_summary(&w, key);
+
+			if (sum && sum->mf.go)
+				m->go = xstrdup(sum->mf.go);
+			free(key);
+		}
 		mg->nmods++;
 	}
 	qsort(mg->mods, mg->nmods, sizeof(*mg->mods), cmp_mod);
@@ -519,13 +530,6 @@ static bool in_nested_module(const char *moddir, const char *pkgdir)
 	return nested;
 }
 
-static bool under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 /* Whether a main module requires path directly (a root of the requirement graph). */
 static bool is_root(const struct gb_modgraph *mg, const char *path)
 {
@@ -547,7 +551,7 @@ static int find_in(struct gb_modgraph *mg, const char *imp, bool roots_only, str
 		struct gb_mod *m = &mg->mods[i];
 		char *dir;
 
-		if (!under(imp, m->path) || (roots_only && !is_root(mg, m->path)))
+		if (!rt_path_under(imp, m->path) || (roots_only && !is_root(mg, m->path)))
 			continue;
 		if (gb_modgraph_dir(mg, m, err) != 0)
 			return rt_err_prefix(err, "package %s", imp);

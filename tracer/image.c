@@ -186,17 +186,8 @@ char *rt_find_program(const char *prog, struct rt_err *err)
 	}
 	{
 		const char *path = getenv("PATH");
-		char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+		char *found = rt_which(prog, path ? path : "/usr/bin:/bin");
 
-		for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-			char *c = xasprintf("%s/%s", *d ? d : ".", prog);
-
-			if (stat(c, &st) == 0 && S_ISREG(st.st_mode) && access(c, X_OK) == 0)
-				found = c;
-			else
-				free(c);
-		}
-		free(copy);
 		if (!found)
 			rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': not found in PATH", prog);
 		return found;

@@ -19,8 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/err.h"
+#include "common/fs.h"
 #include "common/sha256.h"
 #include "common/xalloc.h"
+#include "pipeline/build.h"
 #include "pipeline/buildid.h"
 #include "pipeline/cgo.h"
 #include "pipeline/config.h"
@@ -607,6 +610,109 @@ static void test_path_join(void **state)
 	}
 }
 
+/* Element-wise prefixes, for import paths and file paths alike. */
+static void test_path_under(void **state)
+{
+	(void)state;
+	assert_true(rt_path_under("cmd", "cmd"));
+	assert_true(rt_path_under("cmd/go", "cmd"));
+	assert_false(rt_path_under("cmdx/go", "cmd"));
+	assert_false(rt_path_under("cm", "cmd"));
+	assert_true(rt_path_under("/a/b/c", "/a/b"));
+	assert_false(rt_path_under("/a/bc", "/a/b"));
+}
+
+/* execvp's and exec.LookPath's search: the first executable regular file; an empty entry is the current
+ * directory; a directory or a file without x is passed over; a name with '/' is not searched. */
+static void test_which(void **state)
+{
+	char tmpl[] = "/tmp/rt0-which-XXXXXX", *dir = mkdtemp(tmpl), *a, *b, *got, *search, cwd[4096];
+
+	(void)state;
+	assert_non_null(dir);
+	a = xasprintf("%s/a", dir);
+	b = xasprintf("%s/b", dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	{
+		char *n = xasprintf("%s/tool", a), *t = xasprintf("%s/tool", b), *d = xasprintf("%s/b/sub", dir);
+
+		write_at(n, "", 0); /* not executable */
+		free(n);
+
+		write_at(t, "#!/bin/sh\n", 0);
+		assert_int_equal(chmod(t, 0755), 0);
+		assert_int_equal(mkdir(d, 0755), 0);
+		free(t);
+		free(d);
+	}
+	search = xasprintf("/nonexistent:%s:%s", a, b);
+	got = rt_which("tool", search);
+	assert_non_null(got);
+	assert_string_equal(got + strlen(b), "/tool");
+	free(got);
+	assert_null(rt_which("sub", search));     /* a directory */
+	assert_null(rt_which("tool", NULL));
+	assert_null(rt_which("tool", a));
+	got = rt_which("/bin/sh", NULL);
+	assert_non_null(got);
+	assert_string_equal(got, "/bin/sh");
+	free(got);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(b), 0);
+	got = rt_which("tool", "/nonexistent::/also-not");
+	assert_non_null(got);
+	assert_string_equal(got, "./tool");
+	free(got);
+	assert_int_equal(chdir(cwd), 0);
+	free(search);
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	free(a);
+	free(b);
+}
+
+/* GOFLAGS as cmd/go reads defaults from it: the last setting wins, --NAME is -NAME, a value flag
+ * needs =VALUE, a boolean takes strconv.ParseBool's words, every entry must be a flag. */
+static void test_goflags(void **state)
+{
+	struct rt_err err = { 0 };
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(gb_goflags_value("-mod=vendor --tags=a,b -mod=mod", "mod", &v, &err), 0);
+	assert_string_equal(v, "mod");
+	free(v);
+	assert_int_equal(gb_goflags_value("--tags=a,b", "tags", &v, &err), 0);
+	assert_string_equal(v, "a,b");
+	free(v);
+	assert_int_equal(gb_goflags_value("-modcacherw -trimpath", "mod", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(gb_goflags_value("", "mod", &v, &err), 0);
+	assert_null(v);
+	assert_int_not_equal(gb_goflags_value("-mod", "mod", &v, &err), 0);
+	assert_null(v);
+	assert_int_not_equal(gb_goflags_value("-mod=vendor tags", "mod", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(gb_goflags_bool("-trimpath", "trimpath", &v, &err), 0);
+	assert_string_equal(v, "true");
+	free(v);
+	assert_int_equal(gb_goflags_bool("-trimpath --trimpath=F", "trimpath", &v, &err), 0);
+	assert_string_equal(v, "false");
+	free(v);
+	assert_int_equal(gb_goflags_bool("-trimpath=TRUE", "trimpath", &v, &err), 0);
+	assert_string_equal(v, "true");
+	free(v);
+	assert_int_not_equal(gb_goflags_bool("-trimpath=yes", "trimpath", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(gb_goflags_bool("-trimpathx", "trimpath", &v, &err), 0);
+	assert_null(v);
+}
+
 /* go/build reads #cgo lines from the doc comment of import "C": the spec's, or the declaration's when
  * it has that one spec; a comment separated by a blank line is no doc comment. */
 static void test_scan_cgo_lines(void **state)
@@ -647,7 +753,8 @@ int main(void)
 		cmocka_unit_test(test_split_quoted),  cmocka_unit_test(test_join_quoted),
 		cmocka_unit_test(test_split_cgo_args), cmocka_unit_test(test_cgo_directive),
 		cmocka_unit_test(test_ldflags),       cmocka_unit_test(test_path_join),
-		cmocka_unit_test(test_scan_cgo_lines),
+		cmocka_unit_test(test_scan_cgo_lines), cmocka_unit_test(test_path_under),
+		cmocka_unit_test(test_which),         cmocka_unit_test(test_goflags),
 	};
 	static const struct CMUnitTest godebug[] = {
 		cmocka_unit_test(test_default_godebug),

@@ -361,9 +361,12 @@ static bool cache_lookup(const struct build *b, struct job *j, char kind)
  * through a planted link or a guessable name. 0, or -1 with errno and `why` (for rt_outfile_error). */
 static int cache_write(const char *path, const char *from, const char *text, struct rt_outfile *o)
 {
+	int wrote;
+
 	if (rt_outfile_open(o, path, 0666) != 0)
 		return -1;
-	if ((from ? rt_append_file(o->f, from) : fputs(text, o->f) == EOF ? -1 : 0) != 0 || rt_outfile_commit(o) != 0) {
+	wrote = from ? rt_append_file(o->f, from) : text && fputs(text, o->f) != EOF ? 0 : -1;
+	if (wrote != 0 || rt_outfile_commit(o) != 0) {
 		int e = errno;
 
 		rt_outfile_discard(o);

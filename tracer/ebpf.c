@@ -660,10 +660,8 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	verbose = o->verbose;
 	if (o->argv && !(prog = rt_find_program(o->argv[0], err)))
 		return -1;
-	/* The program is forked before the BPF objects are loaded: its exec then tears down a small
-	 * address space, not the tracer's (the kernel's BTF alone is megabytes), which would be the
-	 * program's time. */
-	if (!o->attach && (pid = rt_spawn_held(prog, o->argv, NULL, NULL, &gofd, &errfd, err)) < 0)
+	if (!o->attach && (pid = rt_spawn(prog, o->argv, &(struct rt_spawn){ .filter_fd = -1, .hold = true }, &gofd, &errfd,
+					 err)) < 0)
 		goto out;
 	if (setup(&t, err) != 0)
 		goto out;

@@ -2,7 +2,9 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "tracer/engine.h"
+#include "tracer/exec_helper.h"
 #include "tracer/trace.h"
 
 uint64_t rt_image_bias(pid_t pid, const struct rt_elf *e)
@@ -206,62 +209,106 @@ void rt_proc_argv(pid_t pid, struct strv *argv)
 	free(cmd);
 }
 
-/* The child's last word on errfd (rt_exec_failed reads it), then its end. */
-static _Noreturn void child_fails(int errfd, int code)
+int rt_find_helper(const char *rel, const char *env, const char *what, char *out, size_t size, struct rt_err *err)
 {
-	if (write(errfd, &code, sizeof(code)) < 0)
-		_exit(127);
-	_exit(127);
+	const char *v = getenv(env);
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (v && *v) {
+		if (!realpath(v, out) || access(out, R_OK) != 0)
+			return rt_errf(err, RT_EXIT_ENV, "cannot use the %s '%s' ($%s): %s", what, v, env, strerror(errno));
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot find the %s: /proc/self/exe: %s", what, strerror(errno));
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	if ((size_t)snprintf(out, size, "%s/%s", self, rel) >= size || access(out, R_OK) != 0)
+		return rt_errf(err, RT_EXIT_ENV, "the %s was not found at '%s/%s' (build it, or set $%s)", what, self, rel, env);
+	return 0;
 }
 
-_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd)
+pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, int *go, int *errfd, struct rt_err *err)
 {
-	execv(prog, argv);
-	child_fails(errfd, errno);
-}
-
-pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
-		    struct rt_err *err)
-{
-	int gp[2], ep[2];
-	pid_t pid;
+	char helper[PATH_MAX];
+	int gp[2] = { -1, -1 }, ep[2] = { -1, -1 }, rc;
+	struct strv av = STRV_INIT;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, dfl;
+	pid_t pid = -1;
+	extern char **environ;
 
 	*go = *errfd = -1;
-	if (pipe2(gp, O_CLOEXEC) != 0) {
+	if (rt_find_helper("libexec/" RT_EXEC_HELPER, RT_EXEC_HELPER_ENV, "program starter", helper, sizeof(helper), err) != 0)
+		return -1;
+	if (pipe2(ep, O_CLOEXEC) != 0 || (sp->hold && pipe2(gp, O_CLOEXEC) != 0)) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
-		return -1;
+		goto out;
 	}
-	if (pipe2(ep, O_CLOEXEC) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
-		close(gp[0]);
-		close(gp[1]);
-		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	strv_push(&av, helper);
+	/* each fd of the helper's: the same number, not close-on-exec there (dup2 onto itself) */
+	strv_push(&av, "-e");
+	strv_pushf(&av, "%d", ep[1]);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], ep[1]);
+	if (sp->stop)
+		strv_push(&av, "-s");
+	if (sp->calibrate > 0) {
+		strv_push(&av, "-c");
+		strv_pushf(&av, "%d", sp->calibrate);
 	}
-	pid = fork();
-	if (pid == 0) {
-		char c;
-
-		close(gp[1]);
-		close(ep[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if (prep)
-			prep(arg);
-		/* held here until released (EOF: the tracer gave up) */
-		if (read(gp[0], &c, 1) != 1)
-			_exit(127);
-		rt_exec_or_report(prog, argv, ep[1]);
+	if (sp->filter_fd >= 0) {
+		strv_push(&av, "-f");
+		strv_pushf(&av, "%d", sp->filter_fd);
+		posix_spawn_file_actions_adddup2(&fa, sp->filter_fd, sp->filter_fd);
 	}
-	close(gp[0]);
-	close(ep[1]);
-	if (pid < 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
-		close(gp[1]);
-		close(ep[0]);
-		return -1;
+	if (sp->hold) {
+		strv_push(&av, "-h");
+		strv_pushf(&av, "%d", gp[0]);
+		posix_spawn_file_actions_adddup2(&fa, gp[0], gp[0]);
 	}
-	*go = gp[1];
+	for (size_t i = 0; i < sp->nkeep; i++)
+		posix_spawn_file_actions_adddup2(&fa, sp->keep[i], sp->keep[i]);
+	strv_push(&av, "--");
+	strv_push(&av, prog);
+	for (size_t i = 0; argv[i]; i++)
+		strv_push(&av, argv[i]);
+	/* the program starts with no signal blocked, and SIGINT and SIGTERM as the system has them (ours
+	 * are caught while it runs) */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&pid, helper, &fa, &at, av.v, sp->env ? sp->env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc != 0) {
+		pid = -1;
+		rt_errf(err, RT_EXIT_ENV, "cannot start the program starter '%s': %s", helper, strerror(rc));
+		goto out;
+	}
 	*errfd = ep[0];
+	ep[0] = -1;
+	if (sp->hold) {
+		*go = gp[1];
+		gp[1] = -1;
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (ep[i] >= 0)
+			close(ep[i]);
+		if (gp[i] >= 0)
+			close(gp[i]);
+	}
+	strv_release(&av);
 	return pid;
 }
 
@@ -286,19 +333,17 @@ void rt_spawn_abandon(pid_t pid, int *go)
 	waitpid(pid, NULL, 0);
 }
 
-_Noreturn void rt_prep_failed(int errfd, int e)
-{
-	child_fails(errfd, -e); /* negative: not the exec */
-}
-
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
 {
-	int childerr;
+	int msg[2];
 
-	if (read(errfd, &childerr, sizeof(childerr)) != sizeof(childerr))
+	if (read(errfd, msg, sizeof(msg)) != sizeof(msg))
 		return 0;
-	if (childerr < 0)
+	if (msg[0] == RT_EXEC_FILTER)
 		return rt_errf(err, RT_EXIT_ENV, "cannot install the syscall filter (seccomp) in '%s' before its exec: %s",
-			       prog, strerror(-childerr));
-	return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(childerr));
+			       prog, strerror(msg[1]));
+	if (msg[0] == RT_EXEC_SETUP)
+		return rt_errf(err, RT_EXIT_ENV, "the program starter (" RT_EXEC_HELPER ") could not get '%s' ready: %s "
+						 "(is it from another rt0trace build?)", prog, strerror(msg[1]));
+	return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(msg[1]));
 }

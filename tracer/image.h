@@ -50,22 +50,31 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 /* A running process's argv, from /proc/PID/cmdline (empty when it cannot be read): for -p. */
 void rt_proc_argv(pid_t pid, struct strv *argv);
 
-/* A program's start, as both engines do it: the child, once released, execs `prog` and, should that
- * fail, writes errno to `errfd` (a close-on-exec pipe) and exits 127; the parent, once the child is
- * gone or running, reads that pipe: -1 with RT_EXIT_INPUT "cannot execute 'PROG': ..." when the exec
- * failed, else 0. */
-_Noreturn void rt_exec_or_report(const char *prog, char *const *argv, int errfd);
-/* The child could not be made ready for its exec (errno `e`; the ptrace engine's seccomp filter): says
- * so on `errfd` and exits 127; rt_exec_failed then gives RT_EXIT_ENV. */
-_Noreturn void rt_prep_failed(int errfd, int e);
+/* The path of a helper shipped with rt0trace: $ENV when set, else REL next to the rt0trace binary
+ * (the build's layout). 0, or -1 with RT_EXIT_ENV naming WHAT. */
+int rt_find_helper(const char *rel, const char *env, const char *what, char *out, size_t size, struct rt_err *err);
+
+/* The program's start, one for every engine: rt0exec (tracer/exec_helper.c, at libexec/ next to the
+ * binary, or $RT0_EXEC_HELPER) spawned with posix_spawn, which gets it ready as `sp` says and execs
+ * `prog` with `argv`. Nothing of rt0trace's address space is copied, so the program's exec never tears
+ * it down (that was the program's time, growing with rt0trace's memory). *errfd is a close-on-exec pipe
+ * that rt_exec_failed reads once the program runs or is gone; with sp->hold, *go is the pipe
+ * rt_spawn_release writes (else -1). Both are the caller's to close. The pid, or -1 with RT_EXIT_ENV. */
+#define RT_EXEC_HELPER "rt0exec"
+#define RT_EXEC_HELPER_ENV "RT0_EXEC_HELPER"
+struct rt_spawn {
+	bool stop;           /* it stops itself (SIGSTOP) first: the ptrace engine seizes it then */
+	int calibrate;       /* then N breakpoint stops and N getppid calls (under ptrace only) */
+	int filter_fd;       /* then installs this seccomp-BPF program (rt_seccomp_export), or -1 */
+	bool hold;           /* then waits for rt_spawn_release */
+	const int *keep;     /* fds the program inherits (others of ours are close-on-exec) */
+	size_t nkeep;
+	char *const *env;    /* the program's environment; NULL: ours */
+};
+pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, int *go, int *errfd, struct rt_err *err);
+/* After the program exec'd or ended: -1 with RT_EXIT_INPUT "cannot execute 'PROG': ..." when its exec
+ * failed, RT_EXIT_ENV when it could not be made ready (the seccomp filter), else 0. */
 int rt_exec_failed(int errfd, const char *prog, struct rt_err *err);
-/* The program forked and held: the child runs prep(arg) if given (its environment, its fds), waits on
- * a pipe until one byte is written to *go (it exits 127 should *go close first), then runs
- * rt_exec_or_report with *errfd's pipe. Both fds are the caller's to close (close-on-exec). The pid,
- * or -1 with RT_EXIT_ENV. Fork early: the program's exec tears down the address space the child got,
- * and that is the program's time. */
-pid_t rt_spawn_held(const char *prog, char *const *argv, void (*prep)(void *), void *arg, int *go, int *errfd,
-		    struct rt_err *err);
 /* Lets it go: *t0 = now (the program's start), one byte written, *go closed and set to -1. 0, or -1
  * with RT_EXIT_ENV (then *go is left for the caller to close). */
 int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err);

@@ -732,26 +732,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 /* librt0preload.so: $RT0_PRELOAD_LIB, else probes/preload/ beside the rt0trace binary (the build tree). */
 static int find_shim(char *out, size_t size, struct rt_err *err)
 {
-	const char *env = getenv(SHIM_ENV);
-	char self[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (env && *env) {
-		if (!realpath(env, out) || access(out, R_OK) != 0)
-			return rt_errf(err, RT_EXIT_ENV, "cannot use the preload library '%s' ($%s): %s", env, SHIM_ENV,
-				       strerror(errno));
-		return 0;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return rt_errf(err, RT_EXIT_ENV, "cannot find the preload library: /proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	*slash = '\0';
-	if ((size_t)snprintf(out, size, "%s/probes/preload/" SHIM_NAME, self) >= size || access(out, R_OK) != 0)
-		return rt_errf(err, RT_EXIT_ENV, "the preload library was not found at '%s/probes/preload/" SHIM_NAME
-						 "' (build it, or set $%s)", self, SHIM_ENV);
-	return 0;
+	return rt_find_helper("probes/preload/" SHIM_NAME, SHIM_ENV, "preload library", out, size, err);
 }
 
 /* A setuid/setgid program whose exec changes the effective ids (the kernel sets AT_SECURE) runs in the
@@ -860,38 +841,26 @@ static void decode_all(struct ptracer *t, const struct strbuf *raw)
 	}
 }
 
-static void set_env(const char *shim, int wfd, int lfd, unsigned flags)
+/* The program's environment: ours, with the library first in LD_PRELOAD and RT_PL_ENV naming its two
+ * fds (they survive its exec; everything else of ours is close-on-exec). */
+static void program_env(struct strv *env, const char *shim, int wfd, int lfd, unsigned flags)
 {
+	extern char **environ;
 	struct stat sw, sl;
-	char v[192];
 	const char *pre = getenv("LD_PRELOAD");
-	char *both;
+	size_t nv = strlen(RT_PL_ENV);
 
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && !(strncmp(*e, RT_PL_ENV, nv) == 0 && (*e)[nv] == '='))
+			strv_push(env, *e);
 	fstat(wfd, &sw);
 	fstat(lfd, &sl);
-	snprintf(v, sizeof(v), "%d:%d:%llu:%llu:%d:%llu:%llu:%u", RT_PL_VERSION, wfd, (unsigned long long)sw.st_dev,
-		 (unsigned long long)sw.st_ino, lfd, (unsigned long long)sl.st_dev, (unsigned long long)sl.st_ino, flags);
-	setenv(RT_PL_ENV, v, 1);
-	both = pre && *pre ? xasprintf("%s:%s", shim, pre) : xstrdup(shim);
-	setenv("LD_PRELOAD", both, 1);
-	free(both);
-}
-
-struct child_prep {
-	const char *shim;
-	int wfd, lfd;
-	unsigned flags;
-};
-
-/* In the held child: the program's two fds survive its exec (everything else of ours is
- * close-on-exec), and its environment names them and the library. */
-static void prep_child(void *arg)
-{
-	const struct child_prep *c = arg;
-
-	fcntl(c->wfd, F_SETFD, 0);
-	fcntl(c->lfd, F_SETFD, 0);
-	set_env(c->shim, c->wfd, c->lfd, c->flags);
+	strv_pushf(env, "%s=%d:%d:%llu:%llu:%d:%llu:%llu:%u", RT_PL_ENV, RT_PL_VERSION, wfd, (unsigned long long)sw.st_dev,
+		   (unsigned long long)sw.st_ino, lfd, (unsigned long long)sl.st_dev, (unsigned long long)sl.st_ino, flags);
+	if (pre && *pre)
+		strv_pushf(env, "LD_PRELOAD=%s:%s", shim, pre);
+	else
+		strv_pushf(env, "LD_PRELOAD=%s", shim);
 }
 
 int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
@@ -900,7 +869,7 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	struct sigaction sa = { 0 }, oi, ot;
 	char shim[PATH_MAX], *prog = NULL;
 	int sv[2] = { -1, -1 }, errfd = -1, gofd = -1, lfd = -1, wst = 0, rc = -1, pidfd = -1;
-	struct child_prep cp;
+	struct strv env = STRV_INIT;
 	bool reaped = false, eof = false, signals_set = false;
 	struct strbuf raw = STRBUF_INIT;
 	uint64_t t_reaped = 0;
@@ -931,11 +900,16 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
 		goto out;
 	}
-	/* Forked before the program file is read: its exec then tears down a small address space (see
-	 * rt_spawn_held). */
-	cp = (struct child_prep){ shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0 };
-	if ((pid = rt_spawn_held(prog, o->argv, prep_child, &cp, &gofd, &errfd, err)) < 0)
-		goto out;
+	{
+		int keep[2] = { sv[1], lfd };
+
+		program_env(&env, shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0);
+		pid = rt_spawn(prog, o->argv, &(struct rt_spawn){ .filter_fd = -1, .hold = true, .keep = keep, .nkeep = 2, .env = env.v },
+			       &gofd, &errfd, err);
+		strv_release(&env);
+		if (pid < 0)
+			goto out;
+	}
 	t.root = pid;
 	close(sv[1]);
 	sv[1] = -1;

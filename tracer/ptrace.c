@@ -953,15 +953,20 @@ static int trace_loop(struct tracer *t)
 				return 0;
 			}
 		}
-		resume(t, th, deliver);
 		if (t->calib_done && th->tid == t->root) {
-			/* the program's time starts now: its exec is next */
+			/* The program's time starts at this resume: its exec is next. Its account is read
+			 * while it is still stopped (read after the resume, what it ran before we read would
+			 * be lost from the exec's), its holds after. */
 			struct rt_sched s;
 
+			thr_sched(th, &s);
+			resume(t, th, deliver);
+			s.stopped_ns = th->stopped_ns;
 			t->calib_done = false;
 			t->t0 = th->resumed_at;
-			thr_sched(th, &s);
 			t->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
+		} else {
+			resume(t, th, deliver);
 		}
 	}
 }
@@ -1044,7 +1049,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	struct sigaction sa = { 0 }, oi, ot;
 	unsigned long opts = TRACE_OPTIONS;
 	char *prog = NULL;
-	int errpipe[2], st, rc = -1;
+	int errfd = -1, gofd = -1, st, rc = -1;
 	pid_t pid;
 
 	t.o = o;
@@ -1093,36 +1098,24 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 			goto out;
 		opts |= PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;
 	}
-	if (pipe2(errpipe, O_CLOEXEC) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		close(errpipe[0]);
-		raise(SIGSTOP); /* wait here until the tracer has seized us */
-		for (int i = 0; i < CALIB_STOPS; i++) /* the tracer measures a stop's cost on these */
-			__asm__ volatile("int3");
-		for (int i = 0; i < CALIB_STOPS; i++)
-			syscall(SYS_getppid);
-		if (t.seccomp) {
-			int e = rt_seccomp_load(t.seccomp);
+	{
+		/* it stops itself to be seized, then makes the calibration stops and installs the filter */
+		struct rt_spawn sp = { .stop = true, .calibrate = CALIB_STOPS, .filter_fd = -1 };
 
-			if (e)
-				rt_prep_failed(errpipe[1], e);
-		}
-		rt_exec_or_report(prog, o->argv, errpipe[1]);
+		if (t.seccomp && (sp.filter_fd = rt_seccomp_export(t.seccomp, err)) < 0)
+			goto out;
+		pid = rt_spawn(prog, o->argv, &sp, &gofd, &errfd, err);
+		if (sp.filter_fd >= 0)
+			close(sp.filter_fd);
+		if (pid < 0)
+			goto out;
 	}
-	close(errpipe[1]);
 	t.root = pid;
 	t.t0 = rt_now_ns();
 	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
-		rt_errf(err, RT_EXIT_ENV, "the program did not stop before exec");
-		close(errpipe[0]);
+		if (rt_exec_failed(errfd, prog, err) == 0)
+			rt_errf(err, RT_EXIT_ENV, "the program did not stop before exec");
+		close(errfd);
 		goto out;
 	}
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) != 0) {
@@ -1130,7 +1123,7 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		close(errpipe[0]);
+		close(errfd);
 		rt_errf(err, RT_EXIT_ENV, "ptrace is not permitted here: %s (see kernel.yama.ptrace_scope, seccomp, "
 					  "or run as root; --engine ebpf traces from outside)", strerror(e));
 		goto out;
@@ -1148,12 +1141,12 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	rc = finish_loop(&t);
 	sigaction(SIGINT, &oi, NULL);
 	sigaction(SIGTERM, &ot, NULL);
-	if (rt_exec_failed(errpipe[0], prog, err) != 0) {
-		close(errpipe[0]);
+	if (rt_exec_failed(errfd, prog, err) != 0) {
+		close(errfd);
 		rc = -1;
 		goto out;
 	}
-	close(errpipe[0]);
+	close(errfd);
 traced:
 	if (!t.header_done) /* no exec happened */
 		rt_trace_header(&t.trace, "ptrace", o->argv, json_null(), t.t0);

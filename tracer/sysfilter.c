@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -220,15 +221,17 @@ struct rt_seccomp *rt_seccomp_build(const struct rt_sysfilter *f, bool stderr_wr
 	return s;
 }
 
-int rt_seccomp_load(struct rt_seccomp *s)
+int rt_seccomp_export(struct rt_seccomp *s, struct rt_err *err)
 {
-	int rc = seccomp_load(s->ctx);
+	int fd = memfd_create("rt0trace-seccomp", MFD_CLOEXEC), rc;
 
-	if (rc == -EACCES || rc == -EPERM) { /* no CAP_SYS_ADMIN: the kernel wants no_new_privs */
-		seccomp_attr_set(s->ctx, SCMP_FLTATR_CTL_NNP, 1);
-		rc = seccomp_load(s->ctx);
+	if (fd < 0)
+		return rt_errf(err, RT_EXIT_ENV, "cannot create a memfd for the seccomp filter: %s", strerror(errno));
+	if ((rc = seccomp_export_bpf(s->ctx, fd)) != 0) {
+		close(fd);
+		return rt_errf(err, RT_EXIT_ENV, "cannot export the seccomp filter (libseccomp): %s", strerror(-rc));
 	}
-	return rc < 0 ? -rc : 0;
+	return fd;
 }
 
 void rt_seccomp_free(struct rt_seccomp *s)

@@ -35,13 +35,14 @@ bool rt_sysfilter_has(const struct rt_sysfilter *f, uint64_t nr);
 
 /* The seccomp-BPF program of a filter for the ptrace engine (SECCOMP_RET_TRACE for the set, and for
  * write/writev to fd 2 when `stderr_writes`: the crash's message; SECCOMP_RET_ALLOW for the rest),
- * built in the tracer before it forks; the child loads it just before its exec. Opaque; NULL with
+ * built in the tracer; rt0exec loads it just before the exec (rt_spawn). Opaque; NULL with
  * RT_EXIT_ENV when libseccomp cannot build it. */
 struct rt_seccomp;
 struct rt_seccomp *rt_seccomp_build(const struct rt_sysfilter *f, bool stderr_writes, struct rt_err *err);
-/* In the child: loads it, first without no_new_privs (which needs CAP_SYS_ADMIN), else with it (then a
- * set-user-ID program gains nothing at exec). 0, or a positive errno. */
-int rt_seccomp_load(struct rt_seccomp *s);
+/* The BPF program as a close-on-exec memfd (struct sock_filter, its whole size) for rt_spawn's
+ * filter_fd: rt0exec loads it first without no_new_privs (which needs CAP_SYS_ADMIN), else with it
+ * (then a set-user-ID program gains nothing at exec). The fd, or -1 with RT_EXIT_ENV. */
+int rt_seccomp_export(struct rt_seccomp *s, struct rt_err *err);
 void rt_seccomp_free(struct rt_seccomp *s);
 
 /* The named sets that bench, check and compare use: "memory" (what the run:mmaps count needs). */

@@ -11,6 +11,7 @@
 
 ENGINE=(--engine ebpf)
 engine_checks
+start_checks
 
 # --- the main.main snapshot says how it was taken -------------------------------------------------------
 jq -s -e 'map(select(.type == "maps")) | length == 1 and .[0].at == "main.main" and .[0].how == "stopped"' \

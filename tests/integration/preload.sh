@@ -193,4 +193,8 @@ expect_exit 2 "-f with --no-follow" -- "$R" run --engine preload -f --no-follow 
 RT0_PRELOAD_LIB=$TMP/none.so expect_exit 4 "the preload library missing" -- "$R" run --engine preload -o "$TMP/nolib.jsonl" -- "$FX/cprog"
 grep -q "^rt0trace: cannot use the preload library '$TMP/none.so'" "$TMP/err" || die "missing library message: $(cat "$TMP/err")"
 [ ! -e "$TMP/nolib.jsonl" ] || die "a trace file was left although nothing was traced"
+. "$(dirname "$0")/lib/engine_checks.bash"
+ENGINE=(--engine preload)
+start_checks
+
 finish

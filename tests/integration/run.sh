@@ -9,6 +9,7 @@ need_ptrace
 
 ENGINE=(--engine ptrace)
 engine_checks
+start_checks
 
 # --- bad inputs ------------------------------------------------------------------------------------------
 expect_error 3 "rt0trace: cannot execute '$TMP/nope': No such file or directory" "missing program" -- "$R" run -o "$TMP/x.jsonl" -- "$TMP/nope"

@@ -183,3 +183,28 @@ many_checks() {
   "$R" report "$TMP/many.jsonl" > "$TMP/many.report" || die "Go, GOMAXPROCS=32: report exit $?: $(grep '✗' "$TMP/many.report")"
   pass "Go with GOMAXPROCS=32 and 32 goroutines locked to threads: no hang, $n threads recorded, the report's checks pass"
 }
+
+# How every engine starts the program (rt_spawn through libexec/rt0exec): argv[0] and the environment
+# as given; no descriptor of rt0trace's left in the program but the engine's own (the preload engine's
+# two, named in RT0_PRELOAD); an exec that fails is exit 3 with the kernel's reason and no trace; a
+# missing starter is exit 4. Needs ENGINE.
+start_checks() {
+  local fds want
+  RT0_START_CHECK=yes "$R" run "${ENGINE[@]}" -o "$TMP/start.jsonl" -- /bin/sh -c \
+    'echo "$0 $RT0_START_CHECK"; echo "${RT0_PRELOAD:-}"; ls /proc/$$/fd' > "$TMP/start.out" 2>&1 \
+    || die "start: exit $?: $(cat "$TMP/start.out")"
+  [ "$(sed -n 1p "$TMP/start.out")" = "/bin/sh yes" ] || die "start: argv[0] or the environment changed: $(sed -n 1p "$TMP/start.out")"
+  # what the program gets untraced (this shell's open descriptors), plus the preload engine's two
+  # (version:WFD:dev:ino:LFD:... in RT0_PRELOAD)
+  fds=$(tail -n +3 "$TMP/start.out" | sort -n | tr '\n' ' ')
+  want=$( { /bin/sh -c 'ls /proc/$$/fd'; [ "${ENGINE[1]}" != preload ] || sed -n 2p "$TMP/start.out" | cut -d: -f2,5 | tr : '\n'; } \
+    | sort -n | tr '\n' ' ')
+  [ "$fds" = "$want" ] || die "start: the program's descriptors are '$fds', want '$want'"
+  printf '\x7fELF-not-really' > "$TMP/badexec" && chmod 755 "$TMP/badexec"
+  expect_error 3 "rt0trace: cannot execute '$TMP/badexec': Exec format error" "start: an exec that fails" -- \
+    "$R" run "${ENGINE[@]}" -o "$TMP/bad.jsonl" -- "$TMP/badexec"
+  [ ! -e "$TMP/bad.jsonl" ] || die "start: a trace file was left for a program whose exec failed"
+  RT0_EXEC_HELPER=$TMP/no-rt0exec expect_error 4 "rt0trace: cannot use the program starter '$TMP/no-rt0exec' (\$RT0_EXEC_HELPER): No such file or directory" \
+    "start: a missing starter" -- "$R" run "${ENGINE[@]}" -o "$TMP/bad.jsonl" -- /bin/true
+  pass "start (rt0exec): argv[0], environment and descriptors as given; a failed exec exit 3, a missing starter exit 4"
+}

@@ -237,8 +237,6 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 	int gp[2] = { -1, -1 }, ep[2] = { -1, -1 }, rc;
 	struct strv av = STRV_INIT;
 	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
 	pid_t pid = -1;
 	extern char **environ;
 
@@ -250,7 +248,6 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
 	strv_push(&av, helper);
 	/* each fd of the helper's: the same number, not close-on-exec there (dup2 onto itself) */
 	strv_push(&av, "-e");
@@ -278,18 +275,10 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 	strv_push(&av, prog);
 	for (size_t i = 0; argv[i]; i++)
 		strv_push(&av, argv[i]);
-	/* the program starts with no signal blocked, and SIGINT and SIGTERM as the system has them (ours
-	 * are caught while it runs) */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&pid, helper, &fa, &at, av.v, sp->env ? sp->env : environ);
+	/* signal dispositions and mask as rt0trace got them, as the program would untraced (ours are set
+	 * after this, and a caught signal is default after an exec anyway) */
+	rc = posix_spawn(&pid, helper, &fa, NULL, av.v, sp->env ? sp->env : environ);
 	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
 	if (rc != 0) {
 		pid = -1;
 		rt_errf(err, RT_EXIT_ENV, "cannot start the program starter '%s': %s", helper, strerror(rc));

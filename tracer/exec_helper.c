@@ -11,8 +11,8 @@
  * In this order: -s stops itself with SIGSTOP (the ptrace engine seizes it then); -c N makes N
  * breakpoint stops and then N getppid calls, which the ptrace engine times as the cost of a stop;
  * -f FD installs the seccomp-BPF program read from FD (struct sock_filter, as libseccomp exports it),
- * with no_new_privs only when the kernel asks for it; -h FD waits until one byte can be read from FD
- * (exits 127 on EOF: rt0trace gave up). Then it execs PROG with ARGV0 ARGS... and the environment it
+ * with no_new_privs only when the kernel asks for it; -h FD says it is ready on -e's FD
+ * (RT_EXEC_READY) and waits until one byte can be read from FD (exits 127 on EOF: rt0trace gave up). Then it execs PROG with ARGV0 ARGS... and the environment it
  * was given. A failure is written on -e's FD as two ints, the step (enum rt_exec_step) and its errno
  * (rt_exec_failed reads them), and the exit status is 127. Every FD but the -e one is closed
  * before the exec; the -e one is close-on-exec, so an EOF there means the exec happened.
@@ -118,9 +118,10 @@ int main(int argc, char **argv)
 		close(filter);
 	}
 	if (hold >= 0) {
+		int ready[2] = { RT_EXEC_READY, 0 };
 		char c;
 
-		if (read(hold, &c, 1) != 1)
+		if (write(errfd, ready, sizeof(ready)) != sizeof(ready) || read(hold, &c, 1) != 1)
 			_exit(127);
 		close(hold);
 	}

@@ -7,6 +7,7 @@ enum rt_exec_step {
 	RT_EXEC_EXEC = 0,   /* the program's exec */
 	RT_EXEC_FILTER = 1, /* installing the seccomp filter */
 	RT_EXEC_SETUP = 2,  /* its own arguments and descriptors (a mismatch with rt0trace) */
+	RT_EXEC_READY = 3,  /* not a failure: -h, it is about to wait for its release (errno 0) */
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -231,6 +232,36 @@ int rt_find_helper(const char *rel, const char *env, const char *what, char *out
 	return 0;
 }
 
+static int exec_message(const int msg[2], const char *prog, struct rt_err *err);
+
+/* rt0exec says it is ready; then it is let sleep on its pipe, where its account stands still (what it
+ * ran before is not the program's). 0, or -1 with its failure. */
+static int held(pid_t pid, int errfd, const char *prog, struct rt_err *err)
+{
+	char path[64], *stat;
+	int msg[2];
+
+	if (read(errfd, msg, sizeof(msg)) != sizeof(msg))
+		return rt_errf(err, RT_EXIT_ENV, "the program starter (" RT_EXEC_HELPER ") ended before '%s' was ready", prog);
+	if (msg[0] != RT_EXEC_READY)
+		return exec_message(msg, prog, err);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 100000; i++) { /* a few microseconds: from its write to its read */
+		const char *st = NULL;
+		bool asleep;
+
+		if (!(stat = rt_slurp(path)))
+			break;
+		st = strrchr(stat, ')');
+		asleep = st && st[1] == ' ' && st[2] == 'S';
+		free(stat);
+		if (asleep)
+			break;
+		sched_yield();
+	}
+	return 0;
+}
+
 pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, int *go, int *errfd, struct rt_err *err)
 {
 	char helper[PATH_MAX];
@@ -284,6 +315,12 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 		rt_errf(err, RT_EXIT_ENV, "cannot start the program starter '%s': %s", helper, strerror(rc));
 		goto out;
 	}
+	if (sp->hold && held(pid, ep[0], prog, err) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+		goto out;
+	}
 	*errfd = ep[0];
 	ep[0] = -1;
 	if (sp->hold) {
@@ -322,12 +359,8 @@ void rt_spawn_abandon(pid_t pid, int *go)
 	waitpid(pid, NULL, 0);
 }
 
-int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
+static int exec_message(const int msg[2], const char *prog, struct rt_err *err)
 {
-	int msg[2];
-
-	if (read(errfd, msg, sizeof(msg)) != sizeof(msg))
-		return 0;
 	if (msg[0] == RT_EXEC_FILTER)
 		return rt_errf(err, RT_EXIT_ENV, "cannot install the syscall filter (seccomp) in '%s' before its exec: %s",
 			       prog, strerror(msg[1]));
@@ -335,4 +368,13 @@ int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
 		return rt_errf(err, RT_EXIT_ENV, "the program starter (" RT_EXEC_HELPER ") could not get '%s' ready: %s "
 						 "(is it from another rt0trace build?)", prog, strerror(msg[1]));
 	return rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': %s", prog, strerror(msg[1]));
+}
+
+int rt_exec_failed(int errfd, const char *prog, struct rt_err *err)
+{
+	int msg[2];
+
+	if (read(errfd, msg, sizeof(msg)) != sizeof(msg))
+		return 0;
+	return exec_message(msg, prog, err);
 }

@@ -30,6 +30,7 @@
 #include "pipeline/filehash.h"
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
+#include "pipeline/ppflag.h"
 #include "probes/binary.h"
 #include "probes/gophases.h"
 
@@ -62,6 +63,8 @@ struct job {
 	size_t nsteps, stepcap, next;
 	pid_t pid;
 	char *outfile;           /* the running tool's captured stdout+stderr */
+	struct strbuf shown;     /* what its tools printed (shown), cached with it and shown again on a
+				  * cache hit, as go does (-gcflags=-S listings, -m diagnostics) */
 	size_t waiting;          /* imports not yet built */
 	struct job **users;
 	size_t nusers, usercap;
@@ -116,7 +119,9 @@ struct build {
 	struct gb_cc cc;         /* $CC (also the -extld of every link) */
 	bool need_cc;            /* some package uses cgo */
 	struct strv env_cppflags, env_cflags, env_ldflags; /* $CGO_CPPFLAGS, $CGO_CFLAGS, $CGO_LDFLAGS or defaults */
-	struct strv ldflags;     /* -ldflags, split */
+	struct strv ldflags;     /* the main package's -ldflags, split (the link's) */
+	struct gb_ppflag gcflags, asmflags, ldflags_pp; /* the settings of each (pipeline/ppflag.h) */
+	struct gb_modinfo_flags mflags; /* what the build info records of them */
 	char *cwd;               /* -C DIR (default "."), absolute */
 };
 
@@ -337,7 +342,7 @@ static bool cache_lookup(const struct build *b, struct job *j, char kind)
 	bool ok = false;
 
 	_Static_assert(sizeof(j->buildid) == 84, "the fscanf width below is sizeof(buildid) - 1");
-	if (f && fscanf(f, "%64s %83s", hex, id) == 2 && access(out, R_OK) == 0 && strlen(hex) == 64) {
+	if (f && !b->o->rebuild_all && fscanf(f, "%64s %83s", hex, id) == 2 && access(out, R_OK) == 0 && strlen(hex) == 64) {
 		for (int i = 0; i < 32; i++) {
 			unsigned v;
 
@@ -477,6 +482,12 @@ static void hput_target(struct strbuf *h, const struct build *b)
 }
 
 /* ---- cgo: the commands for a package that imports "C" -------------------------------------------- */
+
+/* The package as the per-package flags see it. */
+static struct gb_ppkg ppkg(const struct build *b, const struct gb_pkg *p)
+{
+	return (struct gb_ppkg){ p->path, p->dir, p->standard, p == b->g.main };
+}
 
 static void push_all(struct strv *dst, const struct strv *src)
 {
@@ -1004,6 +1015,12 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		if (n > 1)
 			strv_push(a, ncpu);
 		free(ncpu);
+		{
+			struct gb_ppkg pk = ppkg(b, p);
+			const struct strv *gc = gb_ppflag_for(&b->gcflags, b->cwd, &pk);
+
+			push_all(a, gc);
+		}
 		strv_push(a, "-nolocalimports");
 		strv_push(a, "-importcfg");
 		strv_pushf(a, "%s/importcfg", j->objdir);
@@ -1137,6 +1154,11 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		strv_pushf(&base, "GOOS_%s", c->goos);
 		strv_push(&base, "-D");
 		strv_pushf(&base, "GOARCH_%s", c->goarch);
+		{
+			struct gb_ppkg pk = ppkg(b, p);
+
+			push_all(&base, gb_ppflag_for(&b->asmflags, b->cwd, &pk));
+		}
 		if (c->goamd64) {
 			strv_push(&base, "-D");
 			strv_pushf(&base, "GOAMD64_%s", c->goamd64);
@@ -1391,7 +1413,7 @@ static int spawn(struct build *b, struct job *j, struct step *s, struct rt_err *
 	return 0;
 }
 
-static void print_output(const struct build *b, const struct job *j)
+static void print_output(const struct build *b, struct job *j)
 {
 	FILE *f = j->outfile ? fopen(j->outfile, "r") : NULL;
 	char buf[4096];
@@ -1406,8 +1428,20 @@ static void print_output(const struct build *b, const struct job *j)
 			header = true;
 		}
 		fwrite(buf, 1, n, stderr);
+		strbuf_add(&j->shown, buf, n);
 	}
 	fclose(f);
+}
+
+/* A cached job's output, shown again (go replays a cached action's output too). */
+static void replay_output(const struct build *b, const struct job *j)
+{
+	char *path = cache_path(b, j->action, 'o'), *text = rt_slurp(path);
+
+	if (text && *text)
+		fprintf(stderr, "# %s\n%s", job_name(b, j), text);
+	free(text);
+	free(path);
 }
 
 /* Runs in-process steps and starts the next tool; returns 1 when a tool is running, 0 when the job
@@ -1471,8 +1505,27 @@ static int start_job(struct build *b, struct job *j, struct rt_err *err)
 
 static int finish_job(struct build *b, struct job *j, struct rt_err *err)
 {
-	if (!j->cached && cache_store(b, j, j->p ? 'a' : 'x', err) != 0)
-		return -1;
+	if (j->cached) {
+		replay_output(b, j);
+	} else {
+		/* the output first: the content ID file, written last, says the entry is complete */
+		char *out = j->shown.len ? cache_path(b, j->action, 'o') : NULL;
+		struct rt_outfile o = { 0 };
+
+		if (out) {
+			*strrchr(out, '/') = '\0';
+			rt_mkdir_p(out); /* cache_write says why when it still fails */
+			out[strlen(out)] = '/';
+		}
+		if (out && cache_write(out, NULL, j->shown.buf, &o) != 0) {
+			rt_errf(err, RT_EXIT_ENV, "cannot write the build cache '%s': %s", out, rt_outfile_error(&o, errno));
+			free(out);
+			return -1;
+		}
+		free(out);
+		if (cache_store(b, j, j->p ? 'a' : 'x', err) != 0)
+			return -1;
+	}
 	j->done = true;
 	b->done++;
 	if (b->tty) {
@@ -1746,7 +1799,7 @@ static int write_manifest(struct build *b, struct rt_err *err)
 	json_object_set_new(link, "argv", argv_json(b, &b->jobs[b->njobs - 1].compile_argv));
 	json_object_set_new(link, "output", json_string(b->out));
 	json_object_set_new(link, "build_id", json_string(b->jobs[b->njobs - 1].buildid));
-	if (b->o->ldflags)
+	if (b->ldflags_pp.n)
 		json_object_set_new(link, "ldflags", json_strv(&b->ldflags));
 	json_object_set_new(m, "link", link);
 
@@ -1836,7 +1889,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
-/* -ldflags, $CC and the $CGO_*FLAGS, split as cmd/go splits them. */
+/* $CC and the $CGO_*FLAGS, split as cmd/go splits them. */
 static int setup_flags(struct build *b, struct rt_err *err)
 {
 	static const struct { const char *name, *def; size_t off; } env[] = {
@@ -1844,7 +1897,6 @@ static int setup_flags(struct build *b, struct rt_err *err)
 		{ "CGO_CFLAGS", "-O2 -g", offsetof(struct build, env_cflags) },
 		{ "CGO_LDFLAGS", "-O2 -g", offsetof(struct build, env_ldflags) },
 	};
-	bool set;
 	char *joined;
 
 	{
@@ -1867,8 +1919,42 @@ static int setup_flags(struct build *b, struct rt_err *err)
 			return -1;
 		}
 	}
-	if (b->o->ldflags && gb_split_ldflags(b->o->ldflags, &b->ldflags, err) != 0)
-		return -1;
+	return 0;
+}
+
+/* -gcflags, -asmflags, -ldflags: GOFLAGS's settings, then the command line's (pipeline/ppflag.h). */
+static int setup_ppflags(struct build *b, struct rt_err *err)
+{
+	static const char *const names[] = { "gcflags", "asmflags", "ldflags" };
+	struct gb_ppflag *flags[] = { &b->gcflags, &b->asmflags, &b->ldflags_pp };
+	const char *const *given[] = { b->o->gcflags, b->o->asmflags, b->o->ldflags };
+	const size_t ngiven[] = { b->o->ngcflags, b->o->nasmflags, b->o->nldflags };
+
+	for (size_t k = 0; k < 3; k++) {
+		struct strv env = STRV_INIT;
+		int rc = gb_goflags_values(b->modenv.flags, names[k], &env, err);
+
+		for (size_t i = 0; rc == 0 && i < env.n; i++)
+			if ((rc = gb_ppflag_set(flags[k], names[k], env.v[i], err)) != 0)
+				rt_err_prefix(err, "GOFLAGS");
+		strv_release(&env);
+		for (size_t i = 0; rc == 0 && i < ngiven[k]; i++)
+			rc = gb_ppflag_set(flags[k], names[k], given[k][i], err);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The link's -ldflags, those for the main package; whether they ask for external linking. */
+static int main_ldflags(struct build *b, const struct gb_ppkg *main, struct rt_err *err)
+{
+	const struct strv *f = gb_ppflag_for(&b->ldflags_pp, b->cwd, main);
+	bool set;
+
+	strv_release(&b->ldflags);
+	for (size_t i = 0; i < f->n; i++)
+		strv_push(&b->ldflags, f->v[i]);
 	b->cfg.link_external = gb_ldflags_external(&b->ldflags, &set);
 	if (b->cfg.link_external && !b->cfg.cgo)
 		return rt_errf(err, RT_EXIT_BUILD, "-ldflags ask for -linkmode external, which needs cgo: set CGO_ENABLED=1");
@@ -1994,6 +2080,7 @@ out:
 	free(pj.outfile);
 	free(pj.result);
 	free(pj.archive);
+	strbuf_release(&pj.shown);
 	free(target);
 	return rc;
 }
@@ -2018,10 +2105,12 @@ static const char *go_bool(const char *s)
 	return NULL;
 }
 
-/* The last -NAME in GOFLAGS, as cmd/go reads its defaults: a boolean flag is -NAME (true) or
+/* The last -NAME in GOFLAGS (every one, in order, into `all` when not NULL), as cmd/go reads its
+ * defaults: a boolean flag is -NAME (true) or
  * -NAME=BOOL, *value "true" or "false"; a value flag is -NAME=VALUE. *value is malloc'd, or NULL when
  * GOFLAGS does not set it. Every entry must be a flag. */
-static int goflags_flag(const char *goflags, const char *name, bool boolean, char **value, struct rt_err *err)
+static int goflags_flag(const char *goflags, const char *name, bool boolean, char **value, struct strv *all,
+			struct rt_err *err)
 {
 	struct strv words = STRV_INIT;
 	size_t n = strlen(name);
@@ -2046,6 +2135,8 @@ static int goflags_flag(const char *goflags, const char *name, bool boolean, cha
 		} else {
 			free(*value);
 			*value = xstrdup(boolean ? b : w + n + 1);
+			if (all)
+				strv_push(all, *value);
 		}
 	}
 	strv_release(&words);
@@ -2058,12 +2149,21 @@ static int goflags_flag(const char *goflags, const char *name, bool boolean, cha
 
 int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err)
 {
-	return goflags_flag(goflags, name, false, value, err);
+	return goflags_flag(goflags, name, false, value, NULL, err);
+}
+
+int gb_goflags_values(const char *goflags, const char *name, struct strv *values, struct rt_err *err)
+{
+	char *last = NULL;
+	int rc = goflags_flag(goflags, name, false, &last, values, err);
+
+	free(last);
+	return rc;
 }
 
 int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err)
 {
-	return goflags_flag(goflags, name, true, value, err);
+	return goflags_flag(goflags, name, true, value, NULL, err);
 }
 
 int gb_build(const struct gb_opts *o, struct rt_err *err)
@@ -2132,7 +2232,32 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 			b.trimpath = v && strcmp(v, "true") == 0;
 			free(v);
 		}
-		rc = gb_load(&b.g, &b.cfg, &lo, err);
+		if (setup_ppflags(&b, err) != 0) {
+			free(goflags_mod);
+			goto out_graph;
+		}
+		{
+			/* -ldflags decide whether runtime/cgo is linked in (-linkmode external), before the
+			 * main package is loaded: matched against PACKAGE as given, then against the main
+			 * package; loaded again in the rare case that changes the link mode */
+			char *dir = gb_path_join(b.cwd, o->pattern);
+			size_t elem = strcspn(o->pattern, "/");
+			struct gb_ppkg guess = { o->pattern, dir, !memchr(o->pattern, '.', elem), true };
+			bool ext;
+
+			rc = main_ldflags(&b, &guess, err);
+			free(dir);
+			ext = b.cfg.link_external;
+			if (rc == 0 && (rc = gb_load(&b.g, &b.cfg, &lo, err)) == 0) {
+				struct gb_ppkg real = ppkg(&b, b.g.main);
+
+				if ((rc = main_ldflags(&b, &real, err)) == 0 && b.cfg.link_external != ext) {
+					gb_graph_release(&b.g);
+					memset(&b.g, 0, sizeof(b.g));
+					rc = gb_load(&b.g, &b.cfg, &lo, err);
+				}
+			}
+		}
 		free(goflags_mod);
 		if (rc != 0)
 			goto out_graph;
@@ -2142,7 +2267,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
-	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, NULL, &b.modinfo_len);
+	b.mflags = (struct gb_modinfo_flags){ b.asmflags.n ? b.asmflags.raw : NULL, b.gcflags.raw, b.ldflags_pp.raw, NULL };
+	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
 	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
@@ -2160,6 +2286,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	}
 	b.work = xstrdup(wtmpl);
+	if (o->keep_work)
+		fprintf(stderr, "WORK=%s\n", b.work);
 	if (setup_cc(&b, err) != 0)
 		goto out_work;
 	{
@@ -2178,8 +2306,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		const char *base = strrchr(b.pgo_file, '/');
 
 		free(b.modinfo);
-		b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, o->ldflags, b.trimpath && base ? base + 1 : b.pgo_file,
-				       &b.modinfo_len);
+		b.mflags.pgo = b.trimpath && base ? base + 1 : b.pgo_file;
+		b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	}
 
 	/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
@@ -2229,7 +2357,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 	if (rc == 0 && o->manifest)
 		rc = write_manifest(&b, err);
 out_work:
-	remove_tree(b.work);
+	if (!o->keep_work)
+		remove_tree(b.work);
 	for (size_t i = 0; i < b.njobs; i++) {
 		struct job *j = &b.jobs[i];
 
@@ -2237,6 +2366,7 @@ out_work:
 		free(j->objdir);
 		free(j->outfile);
 		free(j->users);
+		strbuf_release(&j->shown);
 		free(j->archive);
 		if (j->result != j->archive)
 			free(j->result);
@@ -2268,6 +2398,9 @@ out_graph:
 	strv_release(&b.env_cflags);
 	strv_release(&b.env_ldflags);
 	strv_release(&b.ldflags);
+	gb_ppflag_release(&b.gcflags);
+	gb_ppflag_release(&b.asmflags);
+	gb_ppflag_release(&b.ldflags_pp);
 	free(b.cwd);
 	free(b.modinfo);
 	free(b.godebug);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "common/err.h"
+#include "common/strv.h"
 
 struct gb_opts {
 	const char *dir;       /* -C: where to run (default ".") */
@@ -26,12 +27,17 @@ struct gb_opts {
 	const char *manifest;  /* --manifest FILE, or NULL */
 	const char *goroot;    /* --goroot, or NULL */
 	const char *pattern;   /* PACKAGE (default ".") */
-	const char *ldflags;   /* -ldflags: flags for the link (cmd/go's quoting), or NULL */
+	/* each -gcflags, -asmflags and -ldflags given, in order: [PATTERN=]FLAGS (pipeline/ppflag.h), taken
+	 * after GOFLAGS's */
+	const char *const *gcflags, *const *asmflags, *const *ldflags;
+	size_t ngcflags, nasmflags, nldflags;
 	const char *mod;       /* -mod: readonly, mod or vendor; NULL: GOFLAGS's, else go's choice */
 	int trimpath;          /* -trimpath: 1, 0 (-trimpath=false), or -1 for GOFLAGS's, else off as in go */
 	const char *pgo;       /* -pgo: auto, off or a profile; NULL: GOFLAGS's, else auto as in go */
 	const char *tags;      /* -tags: build tags (comma-separated); NULL: GOFLAGS's */
 	int jobs;              /* -j (default: CPU count) */
+	bool rebuild_all;      /* -a: no cached result is used (results are cached again) */
+	bool keep_work;        /* -work: WORK=<dir> on stderr, the directory kept */
 	bool dry_run;          /* -n: print the shell recipe, run nothing */
 	bool print_cmds;       /* -x: print commands as they run */
 	bool progress;         /* a progress line on stderr (when it is a terminal) */
@@ -50,6 +56,8 @@ int gb_goflags_value(const char *goflags, const char *name, char **value, struct
 /* The same for a boolean flag: -NAME (true) or -NAME=BOOL (strconv.ParseBool's words); *value is
  * "true" or "false", or NULL. */
 int gb_goflags_bool(const char *goflags, const char *name, char **value, struct rt_err *err);
+/* Every -NAME=VALUE in GOFLAGS, in order, appended to `values` (a per-package flag: each one counts). */
+int gb_goflags_values(const char *goflags, const char *name, struct strv *values, struct rt_err *err);
 
 /* `rt0trace tool pack r ARCHIVE FILES...` / `rt0trace tool buildid [-w] FILE`: the two steps of the -n
  * recipe that no Go distribution ships a binary for. Returns an exit code. */

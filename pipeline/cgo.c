@@ -340,16 +340,3 @@ bool gb_ldflags_external(const struct strv *ldflags, bool *set)
 	return false;
 }
 
-int gb_split_ldflags(const char *value, struct strv *out, struct rt_err *err)
-{
-	while (quoted_space(*value))
-		value++;
-	if (!*value)
-		return 0;
-	if (*value != '-')
-		return rt_errf(err, RT_EXIT_USAGE, "-ldflags '%s': package patterns (PATTERN=FLAGS) are not supported; "
-						   "the flags apply to the link", value);
-	if (gb_split_quoted(value, out, err) != 0)
-		return rt_err_prefix(err, "-ldflags");
-	return 0;
-}

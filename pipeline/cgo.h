@@ -45,11 +45,6 @@ int gb_split_cgo_args(const char *s, struct strv *out);
 int gb_cgo_directive(const struct gb_config *c, const char *file, const char *line, const char *srcdir,
 		     struct gb_cgo_flags *f, struct rt_err *err);
 
-/* The value of -ldflags as go build takes it for the main package: surrounding space ignored, "" for
- * no flags, else split with gb_split_quoted. The "PATTERN=FLAGS" form (a value not starting with '-')
- * is refused (RT_EXIT_USAGE): rt0trace applies -ldflags to the link only. */
-int gb_split_ldflags(const char *value, struct strv *out, struct rt_err *err);
-
 /* Whether `ldflags` (split) ask for -linkmode external; *set tells whether they name a link mode. */
 bool gb_ldflags_external(const struct strv *ldflags, bool *set);
 

@@ -189,7 +189,7 @@ static const char *cgo_env(const char *name)
 	return v ? v : "";
 }
 
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, const char *pgo,
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const struct gb_modinfo_flags *f,
 		 size_t *lenp)
 {
 	const struct gb_config *c = g->cfg;
@@ -231,10 +231,14 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 		char num[8];
 
 #define SET(k, v) (strv_push(&keys, (k)), strv_push(&values, (v)))
+		if (f->asmflags)
+			SET("-asmflags", f->asmflags);
 		SET("-buildmode", "exe");
 		SET("-compiler", "gc");
-		if (ldflags && *ldflags && !trimpath)
-			SET("-ldflags", ldflags);
+		if (f->gcflags && *f->gcflags)
+			SET("-gcflags", f->gcflags);
+		if (f->ldflags && *f->ldflags && !trimpath)
+			SET("-ldflags", f->ldflags);
 		if (c->build_tags.n) {
 			struct strbuf t = STRBUF_INIT;
 
@@ -265,10 +269,10 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 			SET("GOARM", c->goarm);
 		if (c->goarm64)
 			SET("GOARM64", c->goarm64);
-		if (pgo)
-			SET("-pgo", pgo);
+		if (f->pgo)
+			SET("-pgo", f->pgo);
 #undef SET
-		if (pgo) /* insertion sort by key (a dozen settings, unique keys) */
+		if (f->pgo) /* insertion sort by key (a dozen settings, unique keys) */
 			for (size_t i = 1; i < keys.n; i++)
 				for (size_t j = i; j > 0 && strcmp(keys.v[j - 1], keys.v[j]) > 0; j--) {
 					char *t = keys.v[j];

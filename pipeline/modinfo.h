@@ -20,10 +20,14 @@
 /* Returns a malloc'd string ("" when nothing differs from the toolchain's defaults). */
 int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err);
 
-/* The BuildInfo text with sentinels (binary bytes; *len receives its length). `ldflags` is -ldflags as
- * given (recorded without -trimpath, as go does), or NULL; `pgo` the -pgo setting (the profile's path,
- * or its file name with -trimpath), or NULL. */
-char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const char *ldflags, const char *pgo,
+/* The build settings from flags: each -asmflags, -gcflags and -ldflags as last given (-asmflags recorded
+ * when given at all, -gcflags when not empty, -ldflags when not empty and without -trimpath, as go
+ * does), or NULL; `pgo` the -pgo setting (the profile's path, or its file name with -trimpath), or NULL. */
+struct gb_modinfo_flags {
+	const char *asmflags, *gcflags, *ldflags, *pgo;
+};
+/* The BuildInfo text with sentinels (binary bytes; *len receives its length). */
+char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const struct gb_modinfo_flags *f,
 		 size_t *len);
 
 /* A Go double-quoted string literal for arbitrary bytes (what strconv.Unquote reads back). */

@@ -12,8 +12,9 @@
 #include "tracer/cmd.h"
 
 static const char build_usage[] =
-	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-n] [-x] [-trimpath] [-mod MODE] [-pgo PROFILE]\n"
-	"                      [-tags TAGS] [-ldflags FLAGS] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-a] [-n] [-x] [-work] [-trimpath] [-mod MODE]\n"
+	"                      [-pgo PROFILE] [-tags TAGS] [-gcflags [PATTERN=]FLAGS] [-asmflags [PATTERN=]FLAGS]\n"
+	"                      [-ldflags [PATTERN=]FLAGS] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
 	"\n"
 	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
 	"cmd/gofmt or one a required module provides) by running $GOROOT/pkg/tool/<host>/{compile,asm,link}\n"
@@ -40,6 +41,8 @@ static const char build_usage[] =
 	"  -j N              run up to N tools at once (default: the number of CPUs)\n"
 	"  -n                print the complete build as a shell script and run nothing\n"
 	"  -x                print the commands as they run (and each module fetched)\n"
+	"  -a                rebuild every package and relink, cached or not (the results are cached again)\n"
+	"  -work             print the work directory's name (WORK=...) on stderr and keep it when done\n"
 	"  -trimpath         remove file system paths from the executable, as go build -trimpath does (the\n"
 	"                    build info then says -trimpath=true and omits -ldflags and the cgo flags)\n"
 	"  -mod MODE         readonly (the default without vendor/), vendor (the default with vendor/ and go\n"
@@ -50,16 +53,25 @@ static const char build_usage[] =
 	"                    package compiled with it\n"
 	"  -tags TAGS        build tags, comma-separated (the old space-separated form too), as go build\n"
 	"                    takes them; recorded in the build info\n"
-	"  -ldflags FLAGS    flags for the Go linker, quoted as go build takes them, e.g. -ldflags='-s -w' or\n"
-	"                    -ldflags='-linkmode external -extldflags -static' (with CC=musl-gcc: a static\n"
-	"                    cgo program); -linkmode external needs CGO_ENABLED=1\n"
+	"  -gcflags [PATTERN=]FLAGS\n"
+	"                    flags for the Go compiler, as go build takes them: without PATTERN for PACKAGE,\n"
+	"                    else for the packages PATTERN matches (all, std, cmd, an import path with ...,\n"
+	"                    ./relative/...); repeatable, the last matching one wins, GOFLAGS's first;\n"
+	"                    what the compiler prints (-gcflags=-S listings, -m) is shown, also when cached\n"
+	"  -asmflags [PATTERN=]FLAGS\n"
+	"                    flags for the assembler, the same way\n"
+	"  -ldflags [PATTERN=]FLAGS\n"
+	"                    flags for the Go linker, the same way (those for PACKAGE count), e.g.\n"
+	"                    -ldflags='-s -w' or -ldflags='-linkmode external -extldflags -static' (with\n"
+	"                    CC=musl-gcc: a static cgo program); -linkmode external needs CGO_ENABLED=1\n"
 	"  --manifest FILE   write what was built and the symbols the linker placed (docs/formats.md)\n"
 	"  --goroot DIR      the Go toolchain (default: $GOROOT, /usr/local/go, or the go on PATH's root)\n"
 	"  -h, --help        show this help\n"
 	"\n"
 	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default as in\n"
 	"go build: 1 for a native build when $CC is set or gcc is on PATH, else 0), CC, CGO_CPPFLAGS, CGO_CFLAGS,\n"
-	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -pgo=, -tags=),\n"
+	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -pgo=, -tags=,\n"
+	"-gcflags=, -asmflags=, -ldflags=),\n"
 	"GOMODCACHE, GOPATH, GOPROXY, GOPRIVATE, GONOPROXY, GOWORK, GOENV (go env -w settings are read),\n"
 	"RT0TRACE_CACHE.\n"
 	"exit codes: 0 built, 2 usage error, 4 no Go toolchain (or one older than a go.mod's go line), no C\n"
@@ -75,7 +87,8 @@ struct go_flag {
 
 static const struct go_flag *go_value_flag(const char *arg)
 {
-	static const struct go_flag flags[] = { { "ldflags", "--ldflags" }, { "mod", "--mod" }, { "pgo", "--pgo" },
+	static const struct go_flag flags[] = { { "ldflags", "--ldflags" }, { "gcflags", "--gcflags" },
+						{ "asmflags", "--asmflags" }, { "mod", "--mod" }, { "pgo", "--pgo" },
 						{ "tags", "--tags" } };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -93,10 +106,13 @@ int cmd_build(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "goroot", required_argument, NULL, 'g' },
 		{ "ldflags", required_argument, NULL, 'l' },
+		{ "gcflags", required_argument, NULL, 'c' },
+		{ "asmflags", required_argument, NULL, 'A' },
 		{ "mod", required_argument, NULL, 'M' },
 		{ "trimpath", optional_argument, NULL, 'T' },
 		{ "pgo", required_argument, NULL, 'P' },
 		{ "tags", required_argument, NULL, 'G' },
+		{ "work", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +126,7 @@ int cmd_build(int argc, char **argv)
 	 * as "--ldflags X" (go_value_flag), and -trimpath[=BOOL] as --trimpath[=false] (in a copy of argv with
 	 * room for the split). */
 	char *av[2 * argc + 1];
+	const char *ldv[argc + 1], *gcv[argc + 1], *asmv[argc + 1]; /* the values, in argv */
 	int ac = 0;
 	bool opts_done = false;
 	const struct go_flag *go;
@@ -130,6 +147,8 @@ int cmd_build(int argc, char **argv)
 				av[ac++] = argv[i] + len + 2;
 			else if (i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
+		} else if (strcmp(a, "-work") == 0) {
+			av[ac++] = (char *)"--work";
 		} else if (strcmp(a, "-trimpath") == 0 || strncmp(a, "-trimpath=", 10) == 0) {
 			const char *v = a[9] == '=' ? a + 10 : "true";
 
@@ -150,7 +169,10 @@ int cmd_build(int argc, char **argv)
 	argc = ac;
 	argv = av;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+C:o:j:nxh", opts, NULL)) != -1) {
+	o.ldflags = ldv;
+	o.gcflags = gcv;
+	o.asmflags = asmv;
+	while ((c = getopt_long(argc, argv, "+C:o:j:anxh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C': o.dir = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -163,11 +185,15 @@ int cmd_build(int argc, char **argv)
 			o.jobs = (int)v;
 			break;
 		}
+		case 'a': o.rebuild_all = true; break;
+		case 'W': o.keep_work = true; break;
 		case 'n': o.dry_run = true; break;
 		case 'x': o.print_cmds = true; break;
 		case 'm': o.manifest = optarg; break;
 		case 'g': o.goroot = optarg; break;
-		case 'l': o.ldflags = optarg; break;
+		case 'l': ldv[o.nldflags++] = optarg; break;
+		case 'c': gcv[o.ngcflags++] = optarg; break;
+		case 'A': asmv[o.nasmflags++] = optarg; break;
 		case 'T': o.trimpath = !optarg || strcmp(optarg, "false") != 0; break; /* "false" only from above */
 		case 'G': o.tags = optarg; break;
 		case 'P':

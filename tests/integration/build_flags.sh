@@ -4,7 +4,7 @@
 # -n, the manifest and bad inputs): go build's default without -trimpath (paths, -ldflags and the cgo
 # flags recorded), a GOROOT command carrying its build ID in cmd/internal/objabi, -tags, PGO
 # (-pgo=auto from default.pgo, -pgo=FILE, -pgo=off), and CGO_ENABLED unset (go's default: on with gcc on
-# PATH, off without).
+# PATH, off without), -gcflags/-asmflags/-ldflags with package patterns, -gcflags=-S, -a and -work.
 . "$(dirname "$0")/lib/common.bash"
 . "$(dirname "$0")/lib/gobuild.bash"
 gobuild_setup
@@ -89,4 +89,40 @@ same "cgo fixture with CGO_ENABLED unset and gcc on PATH (cgo on, as go decides)
 (cd "$SRC/tests/fixtures/diamond" && env -u CGO_ENABLED PATH=/nonexistent "$R" build -o "$TMP/nocc" .) >/dev/null 2>&1 \
   && "$GO" version -m "$TMP/nocc" | grepq $'\tbuild\tCGO_ENABLED=0$' || die "without a C compiler cgo should default to off"
 pass "CGO_ENABLED unset without gcc on PATH: cgo off (build info CGO_ENABLED=0), as go decides"
+# -gcflags, -asmflags, -ldflags with package patterns (all=, an import path, GOFLAGS's too): the same
+# bytes as go build with the same ones, the build info recording them as go does
+D=$SRC/tests/fixtures/diamond
+MINE_ARGS=("-gcflags=all=-N -l" -asmflags=all=-D=RT0X "-ldflags=all=-s -w")
+REF_ARGS=("${MINE_ARGS[@]}")
+ref "$D" "$TMP/ppf.ref"
+mine ppf "$D" . "$TMP/ppf.mine"
+unset MINE_ARGS REF_ARGS
+same "-gcflags='all=-N -l' -asmflags=all=-D=RT0X -ldflags='all=-s -w'" "$TMP/ppf.ref" "$TMP/ppf.mine"
+"$GO" version -m "$TMP/ppf.mine" | grepq $'\tbuild\t-gcflags="all=-N -l"$' || die "-gcflags not in the build info: $("$GO" version -m "$TMP/ppf.mine")"
+ref "$D" "$TMP/ppg.ref" GOFLAGS="-buildvcs=false -gcflags=example.com/diamond/left=-N"
+mine ppg "$D" . "$TMP/ppg.mine" GOFLAGS="-trimpath -gcflags=example.com/diamond/left=-N"
+same "GOFLAGS=-gcflags=example.com/diamond/left=-N (one package by its import path)" "$TMP/ppg.ref" "$TMP/ppg.mine"
+# -gcflags=-S: the listing on stderr as go build prints it, and again from the cache as go replays it
+(cd "$D" && GOFLAGS=-buildvcs=false GOTOOLCHAIN=local "$GO" build -trimpath -gcflags=-S -o "$TMP/lst.ref" . 2>"$TMP/lst.ref.err") \
+  || die "reference go build -gcflags=-S failed"
+for round in built cached; do
+  (cd "$D" && env PATH=/nonexistent "$R" build -gcflags=-S -o "$TMP/lst.mine" . 2>"$TMP/lst.$round.err") || die "-gcflags=-S ($round) failed"
+  cmp -s "$TMP/lst.ref.err" "$TMP/lst.$round.err" || die "-gcflags=-S ($round): stderr differs from go build's: $(diff "$TMP/lst.ref.err" "$TMP/lst.$round.err" | head -n 5)"
+done
+grepq 'TEXT.*main\.main' "$TMP/lst.cached.err" || die "-gcflags=-S: no listing of main.main"
+pass "-gcflags=-S: the listing on stderr as go build prints it ($(wc -l < "$TMP/lst.ref.err") lines), and again from the cache"
+expect_error 2 "rt0trace: invalid value 'all' for -gcflags: missing =<value> in <pattern>=<value>" "-gcflags=all (no flags)" -- \
+  "$R" build -gcflags=all -o "$TMP/none" "$D"
+[ ! -e "$TMP/none" ] || die "-gcflags=all: an output was written"
+
+# -a: every package compiled again though all are cached (-x shows runtime's compile), the same bytes;
+# -work: WORK=<dir> first on stderr, the directory kept
+(cd "$SRC/tests/fixtures/diamond" && "$R" build -o "$TMP/all1" . && "$R" build -a -x -work -o "$TMP/all2" .) \
+  >/dev/null 2>"$TMP/all.err" || die "-a -work: $(tail -n 3 "$TMP/all.err")"
+grepq -- '/compile .* -p runtime ' "$TMP/all.err" || die "-a: runtime was not compiled again"
+cmp -s "$TMP/all1" "$TMP/all2" || die "-a: another executable than the cached build's"
+W=$(sed -n '1s/^WORK=//p' "$TMP/all.err")
+[ -n "$W" ] && [ -d "$W/b001" ] || die "-work: no WORK= line first, or its directory is gone: $(head -n 1 "$TMP/all.err")"
+rm -rf "$W"
+pass "-a: every package compiled again, the same executable; -work: WORK= printed and kept"
 finish

@@ -31,6 +31,7 @@
 #include "pipeline/gosrc.h"
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
+#include "pipeline/ppflag.h"
 
 /* linux/amd64, GOAMD64=v1, no cgo, Go 1.26, as go/build sees it. */
 static void linux_amd64(struct gb_config *c)
@@ -568,30 +569,72 @@ static void test_cgo_directive(void **state)
 static void test_ldflags(void **state)
 {
 	struct strv v = STRV_INIT;
-	struct rt_err err = { 0 };
 	bool set;
 
 	(void)state;
-	assert_int_equal(gb_split_ldflags("  ", &v, &err), 0);
-	assert_int_equal(v.n, 0);
 	assert_false(gb_ldflags_external(&v, &set));
 	assert_false(set);
-	assert_int_equal(gb_split_ldflags(" -linkmode external -extldflags '-static -s' -w", &v, &err), 0);
-	ASSERT_STRV(&v, "-linkmode", "external", "-extldflags", "-static -s", "-w");
+	strv_push(&v, "-linkmode");
+	strv_push(&v, "external");
+	strv_push(&v, "-w");
 	assert_true(gb_ldflags_external(&v, &set));
 	assert_true(set);
 	strv_push(&v, "-linkmode=internal"); /* the last one wins */
 	assert_false(gb_ldflags_external(&v, &set));
 	assert_true(set);
 	strv_release(&v);
-	assert_int_equal(gb_split_ldflags("-linkmode=external", &v, &err), 0);
+	strv_push(&v, "-linkmode=external");
 	assert_true(gb_ldflags_external(&v, &set));
 	strv_release(&v);
-	assert_int_equal(gb_split_ldflags("main=-s", &v, &err), -1);
+}
+
+/* cmd/go's per-package flags (load/flag.go, load/search.go, cmd/internal/pkgpattern): the last matching
+ * setting wins, no pattern is the command line's packages, "" clears them, quoting as quoted.Split. */
+static void test_ppflag(void **state)
+{
+	struct gb_ppflag f = { 0 };
+	struct rt_err err = { 0 };
+	const struct gb_ppkg mainp = { "example.com/app", "/src/app", false, true },
+			     dep = { "example.com/app/internal/x", "/src/app/internal/x", false, false },
+			     rt = { "runtime", "/go/src/runtime", true, false },
+			     vend = { "example.com/app/vendor/v", "/src/app/vendor/v", false, false };
+
+	(void)state;
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", " -N  '-d=a b' ", &err), 0);
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &mainp), "-N", "-d=a b");
+	assert_int_equal(gb_ppflag_for(&f, "/src/app", &dep)->n, 0);
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "all=-l", &err), 0);
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &mainp), "-l");
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &rt), "-l");
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "std=-B", &err), 0);
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &rt), "-B");
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &dep), "-l");
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "./internal/...=-m", &err), 0);
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &dep), "-m");
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &mainp), "-l");
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "example.com/app/...=-S", &err), 0);
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &mainp), "-S");
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &dep), "-S");
+	ASSERT_STRV(gb_ppflag_for(&f, "/src/app", &vend), "-l"); /* "..." does not reach into vendor/ */
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "", &err), 0);
+	assert_int_equal(gb_ppflag_for(&f, "/src/app", &mainp)->n, 0);
+	assert_string_equal(f.raw, "");
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "all", &err), -1);
+	assert_string_equal(err.msg, "invalid value 'all' for -gcflags: missing =<value> in <pattern>=<value>");
 	assert_int_equal(err.exit, RT_EXIT_USAGE);
-	assert_int_equal(gb_split_ldflags("-X 'a", &v, &err), -1);
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "=-N", &err), -1);
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "'all'=-N", &err), -1);
+	assert_int_equal(gb_ppflag_set(&f, "gcflags", "all=-N 'x", &err), -1);
 	assert_int_equal(err.exit, RT_EXIT_USAGE);
-	strv_release(&v);
+	gb_ppflag_release(&f);
+	assert_true(gb_pkgpattern_match("net/...", "net"));
+	assert_true(gb_pkgpattern_match("net/...", "net/http"));
+	assert_false(gb_pkgpattern_match("net/...", "netx"));
+	assert_true(gb_pkgpattern_match("...", "a/b"));
+	assert_false(gb_pkgpattern_match("...", "a/vendor/b"));
+	assert_true(gb_pkgpattern_match("a/vendor/...", "a/vendor/b"));
+	assert_true(gb_pkgpattern_match("x...y", "x/a/y"));
+	assert_false(gb_pkgpattern_match("x...y", "x/a/yz"));
 }
 
 static void test_path_join(void **state)
@@ -755,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_ldflags),       cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_scan_cgo_lines), cmocka_unit_test(test_path_under),
 		cmocka_unit_test(test_which),         cmocka_unit_test(test_goflags),
+		cmocka_unit_test(test_ppflag),
 	};
 	static const struct CMUnitTest godebug[] = {
 		cmocka_unit_test(test_default_godebug),

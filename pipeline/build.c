@@ -122,6 +122,7 @@ struct build {
 	struct strv ldflags;     /* the main package's -ldflags, split (the link's) */
 	struct gb_ppflag gcflags, asmflags, ldflags_pp; /* the settings of each (pipeline/ppflag.h) */
 	struct gb_modinfo_flags mflags; /* what the build info records of them */
+	bool pie;                /* -buildmode=pie: every package compiled and assembled -shared */
 	char *cwd;               /* -C DIR (default "."), absolute */
 };
 
@@ -1001,6 +1002,10 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 			strv_push(a, "-std");
 		if (complete)
 			strv_push(a, "-complete");
+		if (b->pie) { /* cmd/go's InstallSuffix for a codegen flag */
+			strv_push(a, "-installsuffix");
+			strv_push(a, "shared");
+		}
 		strv_push(a, "-buildid");
 		strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
 		strv_push(a, "-goversion");
@@ -1019,6 +1024,8 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 			struct gb_ppkg pk = ppkg(b, p);
 			const struct strv *gc = gb_ppflag_for(&b->gcflags, b->cwd, &pk);
 
+			if (b->pie) /* cmd/go's forced codegen flag, before the user's */
+				strv_push(a, "-shared");
 			push_all(a, gc);
 		}
 		strv_push(a, "-nolocalimports");
@@ -1157,6 +1164,8 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		{
 			struct gb_ppkg pk = ppkg(b, p);
 
+			if (b->pie)
+				strv_push(&base, "-shared");
 			push_all(&base, gb_ppflag_for(&b->asmflags, b->cwd, &pk));
 		}
 		if (c->goamd64) {
@@ -1274,13 +1283,17 @@ static int plan_link(struct build *b, struct job *j, struct rt_err *err)
 	strv_push(&argv, exe);
 	strv_push(&argv, "-importcfg");
 	strv_pushf(&argv, "%s/importcfg.link", j->objdir);
+	if (b->pie) {
+		strv_push(&argv, "-installsuffix");
+		strv_push(&argv, "shared");
+	}
 	/* GOROOT commands carry their own build ID as cmd/internal/objabi.buildID (cmd/go: for staleness
 	 * checks; no Linux target must link externally without cgo, so it is always set here) */
 	if (b->g.main->standard && strncmp(b->g.main->path, "cmd/", 4) == 0)
 		strv_push(&argv, "@OBJABI@");
 	if (*b->godebug)
 		strv_pushf(&argv, "-X=runtime.godebugDefault=%s", b->godebug);
-	strv_push(&argv, "-buildmode=exe");
+	strv_push(&argv, b->pie ? "-buildmode=pie" : "-buildmode=exe");
 	strv_push(&argv, "@BUILDID@");
 	/* -ldflags, then -extld=$CC unless they name a linker (cmd/go's setextld). */
 	push_all(&argv, &b->ldflags);
@@ -2085,6 +2098,11 @@ out:
 	return rc;
 }
 
+bool gb_valid_buildmode(const char *s)
+{
+	return strcmp(s, "default") == 0 || strcmp(s, "exe") == 0 || strcmp(s, "pie") == 0;
+}
+
 bool gb_valid_mod_mode(const char *s)
 {
 	return strcmp(s, "readonly") == 0 || strcmp(s, "mod") == 0 || strcmp(s, "vendor") == 0;
@@ -2195,6 +2213,21 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (o->print_cmds || o->dry_run)
 		b.modenv.log = stderr;
+	{ /* -buildmode, else GOFLAGS's (default: exe, as on linux) */
+		char *m = NULL;
+		const char *mode;
+
+		if (!o->buildmode && gb_goflags_value(b.modenv.flags, "buildmode", &m, err) != 0)
+			goto out_graph;
+		mode = o->buildmode ? o->buildmode : m ? m : "default";
+		if (!gb_valid_buildmode(mode)) {
+			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -buildmode=%s: rt0trace builds exe and pie (default: exe)", mode);
+			free(m);
+			goto out_graph;
+		}
+		b.pie = strcmp(mode, "pie") == 0;
+		free(m);
+	}
 	{ /* -tags, else GOFLAGS's */
 		char *t = NULL;
 
@@ -2267,7 +2300,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
-	b.mflags = (struct gb_modinfo_flags){ b.asmflags.n ? b.asmflags.raw : NULL, b.gcflags.raw, b.ldflags_pp.raw, NULL };
+	b.mflags = (struct gb_modinfo_flags){ b.asmflags.n ? b.asmflags.raw : NULL, b.gcflags.raw, b.ldflags_pp.raw, NULL,
+					      b.pie ? "pie" : "exe" };
 	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);

@@ -35,6 +35,7 @@ struct gb_opts {
 	int trimpath;          /* -trimpath: 1, 0 (-trimpath=false), or -1 for GOFLAGS's, else off as in go */
 	const char *pgo;       /* -pgo: auto, off or a profile; NULL: GOFLAGS's, else auto as in go */
 	const char *tags;      /* -tags: build tags (comma-separated); NULL: GOFLAGS's */
+	const char *buildmode; /* -buildmode: exe, pie or default (exe on linux); NULL: GOFLAGS's */
 	int jobs;              /* -j (default: CPU count) */
 	bool rebuild_all;      /* -a: no cached result is used (results are cached again) */
 	bool keep_work;        /* -work: WORK=<dir> on stderr, the directory kept */
@@ -48,6 +49,8 @@ struct gb_opts {
  * itself, tool failures included; the tool's own output was already printed). */
 int gb_build(const struct gb_opts *o, struct rt_err *err);
 
+/* Whether s is a -buildmode rt0trace builds: default, exe, pie. */
+bool gb_valid_buildmode(const char *s);
 /* Whether s is a -mod value go build takes: readonly, mod, vendor. */
 bool gb_valid_mod_mode(const char *s);
 /* The value of -NAME=VALUE (or --NAME=VALUE) in GOFLAGS, as cmd/go reads its defaults from it: *value

@@ -233,7 +233,7 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 #define SET(k, v) (strv_push(&keys, (k)), strv_push(&values, (v)))
 		if (f->asmflags)
 			SET("-asmflags", f->asmflags);
-		SET("-buildmode", "exe");
+		SET("-buildmode", f->buildmode ? f->buildmode : "exe");
 		SET("-compiler", "gc");
 		if (f->gcflags && *f->gcflags)
 			SET("-gcflags", f->gcflags);

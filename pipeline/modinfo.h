@@ -25,6 +25,7 @@ int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
  * does), or NULL; `pgo` the -pgo setting (the profile's path, or its file name with -trimpath), or NULL. */
 struct gb_modinfo_flags {
 	const char *asmflags, *gcflags, *ldflags, *pgo;
+	const char *buildmode; /* "exe" (NULL too) or "pie" */
 };
 /* The BuildInfo text with sentinels (binary bytes; *len receives its length). */
 char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const struct gb_modinfo_flags *f,

@@ -12,9 +12,10 @@
 #include "tracer/cmd.h"
 
 static const char build_usage[] =
-	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-a] [-n] [-x] [-work] [-trimpath] [-mod MODE]\n"
-	"                      [-pgo PROFILE] [-tags TAGS] [-gcflags [PATTERN=]FLAGS] [-asmflags [PATTERN=]FLAGS]\n"
-	"                      [-ldflags [PATTERN=]FLAGS] [--manifest FILE] [--goroot DIR] [PACKAGE]\n"
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-a] [-n] [-x] [-work] [-trimpath] [-buildmode MODE]\n"
+	"                      [-mod MODE] [-pgo PROFILE] [-tags TAGS] [-gcflags [PATTERN=]FLAGS]\n"
+	"                      [-asmflags [PATTERN=]FLAGS] [-ldflags [PATTERN=]FLAGS] [--manifest FILE]\n"
+	"                      [--goroot DIR] [PACKAGE]\n"
 	"\n"
 	"Builds the Go main package PACKAGE (a directory such as '.', the default, or an import path such as\n"
 	"cmd/gofmt or one a required module provides) by running $GOROOT/pkg/tool/<host>/{compile,asm,link}\n"
@@ -45,6 +46,9 @@ static const char build_usage[] =
 	"  -work             print the work directory's name (WORK=...) on stderr and keep it when done\n"
 	"  -trimpath         remove file system paths from the executable, as go build -trimpath does (the\n"
 	"                    build info then says -trimpath=true and omits -ldflags and the cgo flags)\n"
+	"  -buildmode MODE   exe (the default, as go's default on linux) or pie: a position-independent\n"
+	"                    executable, every package compiled and assembled -shared; recorded in the\n"
+	"                    build info\n"
 	"  -mod MODE         readonly (the default without vendor/), vendor (the default with vendor/ and go\n"
 	"                    >= 1.14 in go.mod), or mod (as readonly: rt0trace never edits go.mod or go.sum)\n"
 	"  -pgo PROFILE      profile-guided optimization as go build: auto (the default) uses the main\n"
@@ -70,7 +74,7 @@ static const char build_usage[] =
 	"\n"
 	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default as in\n"
 	"go build: 1 for a native build when $CC is set or gcc is on PATH, else 0), CC, CGO_CPPFLAGS, CGO_CFLAGS,\n"
-	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -pgo=, -tags=,\n"
+	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -buildmode=, -pgo=, -tags=,\n"
 	"-gcflags=, -asmflags=, -ldflags=),\n"
 	"GOMODCACHE, GOPATH, GOPROXY, GOPRIVATE, GONOPROXY, GOWORK, GOENV (go env -w settings are read),\n"
 	"RT0TRACE_CACHE.\n"
@@ -88,7 +92,8 @@ struct go_flag {
 static const struct go_flag *go_value_flag(const char *arg)
 {
 	static const struct go_flag flags[] = { { "ldflags", "--ldflags" }, { "gcflags", "--gcflags" },
-						{ "asmflags", "--asmflags" }, { "mod", "--mod" }, { "pgo", "--pgo" },
+						{ "asmflags", "--asmflags" }, { "buildmode", "--buildmode" },
+						{ "mod", "--mod" }, { "pgo", "--pgo" },
 						{ "tags", "--tags" } };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -108,6 +113,7 @@ int cmd_build(int argc, char **argv)
 		{ "ldflags", required_argument, NULL, 'l' },
 		{ "gcflags", required_argument, NULL, 'c' },
 		{ "asmflags", required_argument, NULL, 'A' },
+		{ "buildmode", required_argument, NULL, 'B' },
 		{ "mod", required_argument, NULL, 'M' },
 		{ "trimpath", optional_argument, NULL, 'T' },
 		{ "pgo", required_argument, NULL, 'P' },
@@ -200,6 +206,12 @@ int cmd_build(int argc, char **argv)
 			if (!*optarg)
 				return cmd_usage_error("build", "-pgo wants auto, off or a profile file");
 			o.pgo = optarg;
+			break;
+		case 'B':
+			if (!gb_valid_buildmode(optarg))
+				return cmd_usage_error("build", "-buildmode=%s: rt0trace builds exe and pie (default: exe, as go on linux)",
+						       optarg);
+			o.buildmode = optarg;
 			break;
 		case 'M':
 			if (!gb_valid_mod_mode(optarg))

@@ -205,8 +205,8 @@ expect_error 4 "rt0trace: cgo for linux/arm64 needs a C compiler for that target
   "cgo cross-build without CC" -- env CGO_ENABLED=1 GOARCH=arm64 "$R" build -C "$B/cgo" -o "$B/cgo/out" .
 expect_error 5 "rt0trace: -ldflags ask for -linkmode external, which needs cgo: set CGO_ENABLED=1" \
   "-linkmode external without cgo" -- env CGO_ENABLED=0 "$R" build -C "$B/ok" -ldflags='-linkmode external' -o "$B/ok/out" .
-expect_error 2 "rt0trace: -ldflags 'main=-s': package patterns (PATTERN=FLAGS) are not supported; the flags apply to the link" \
-  "-ldflags with a package pattern" -- "$R" build -C "$B/ok" -ldflags 'main=-s' -o "$B/ok/out" .
+expect_error 2 "rt0trace: invalid value '=-s' for -ldflags: missing <pattern> in <pattern>=<value>" \
+  "-ldflags with an empty package pattern" -- "$R" build -C "$B/ok" -ldflags '=-s' -o "$B/ok/out" .
 expect_exit 0 "the cgo package builds once the C is fixed" -- env CGO_ENABLED=1 PATH=$CPATH_ "$R" build -C "$B/cgo" -o "$B/cgo/good" .
 [ "$("$B/cgo/good" 2>&1)" = 4 ] || die "the fixed cgo program printed '$("$B/cgo/good" 2>&1)'"
 for d in nomod lib missing cycle syntax cgo ok; do [ ! -e "$B/$d/out" ] || die "$d: something was written at -o"; done

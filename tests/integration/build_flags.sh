@@ -4,7 +4,7 @@
 # -n, the manifest and bad inputs): go build's default without -trimpath (paths, -ldflags and the cgo
 # flags recorded), a GOROOT command carrying its build ID in cmd/internal/objabi, -tags, PGO
 # (-pgo=auto from default.pgo, -pgo=FILE, -pgo=off), and CGO_ENABLED unset (go's default: on with gcc on
-# PATH, off without), -gcflags/-asmflags/-ldflags with package patterns, -gcflags=-S, -a and -work.
+# PATH, off without), -gcflags/-asmflags/-ldflags with package patterns, -gcflags=-S, -buildmode=pie, -a and -work.
 . "$(dirname "$0")/lib/common.bash"
 . "$(dirname "$0")/lib/gobuild.bash"
 gobuild_setup
@@ -114,6 +114,19 @@ pass "-gcflags=-S: the listing on stderr as go build prints it ($(wc -l < "$TMP/
 expect_error 2 "rt0trace: invalid value 'all' for -gcflags: missing =<value> in <pattern>=<value>" "-gcflags=all (no flags)" -- \
   "$R" build -gcflags=all -o "$TMP/none" "$D"
 [ ! -e "$TMP/none" ] || die "-gcflags=all: an output was written"
+
+# -buildmode=pie: every package compiled and assembled -shared, linked -buildmode=pie (also with cgo)
+MINE_ARGS=(-buildmode=pie)
+REF_ARGS=(-buildmode=pie)
+ref "$SRC/tests/fixtures/cgo" "$TMP/pie.ref" CGO_ENABLED=1
+MINE_PATH=$CPATH_ mine pie "$SRC/tests/fixtures/cgo" . "$TMP/pie.mine" CGO_ENABLED=1
+unset MINE_ARGS REF_ARGS
+same "-buildmode=pie (the cgo fixture)" "$TMP/pie.ref" "$TMP/pie.mine"
+readelf -h "$TMP/pie.mine" | grepq 'Type: *DYN' && "$GO" version -m "$TMP/pie.mine" | grepq $'\tbuild\t-buildmode=pie$' \
+  || die "-buildmode=pie: not a DYN executable, or the build info does not say pie"
+expect_exit 2 "-buildmode=c-shared" -- "$R" build -buildmode=c-shared -o "$TMP/none" "$D"
+[ "$(head -n 1 "$TMP/err")" = "rt0trace build: -buildmode=c-shared: rt0trace builds exe and pie (default: exe, as go on linux)" ] \
+  || die "-buildmode=c-shared: $(cat "$TMP/err")"
 
 # -a: every package compiled again though all are cached (-x shows runtime's compile), the same bytes;
 # -work: WORK=<dir> first on stderr, the directory kept

@@ -24,5 +24,8 @@ int cmd_mod(int argc, char **argv);
 
 /* Prints "rt0trace <cmd>: <msg>" plus a pointer to --help on stderr; returns RT_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt's '?' for an option it does not know: the letter (also inside a cluster such as -Zq, where
+ * argv[optind - 1] is still the word before), else the long option's word. Returns RT_EXIT_USAGE. */
+int cmd_unknown_option(const char *cmd, char **argv);
 
 #endif

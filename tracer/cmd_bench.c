@@ -210,7 +210,7 @@ int cmd_bench(int argc, char **argv)
 		} else if (optopt && strchr("no", optopt)) {
 			return cmd_usage_error("bench", "option '-%c' needs an argument", optopt);
 		} else {
-			return cmd_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+			return cmd_unknown_option("bench", argv);
 		}
 	}
 	if (!out)
@@ -475,7 +475,7 @@ int cmd_check(int argc, char **argv)
 			return rc;
 		if (optopt == 'n')
 			return cmd_usage_error("check", "option '-n' needs an argument");
-		return cmd_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		return cmd_unknown_option("check", argv);
 	}
 	if (!path)
 		return cmd_usage_error("check", "missing --baseline FILE");

@@ -223,7 +223,7 @@ int cmd_build(int argc, char **argv)
 		default:
 			if (optopt && strchr("Coj", optopt))
 				return cmd_usage_error("build", "option '-%c' needs an argument", optopt);
-			return cmd_usage_error("build", "unknown option '%s'", argv[optind - 1]);
+			return cmd_unknown_option("build", argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -315,7 +315,7 @@ int cmd_compare(int argc, char **argv)
 		} else if (optopt == 'n') {
 			return cmd_usage_error("compare", "option '-n' needs an argument");
 		} else {
-			return cmd_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+			return cmd_unknown_option("compare", argv);
 		}
 	}
 	if (argc - optind < 2 || strcmp(argv[optind], "--") == 0 || strcmp(argv[optind + 1], "--") == 0)

@@ -106,7 +106,7 @@ int cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'h': fputs(inspect_usage, stdout); return RT_EXIT_OK;
-		default: return cmd_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_unknown_option("inspect", argv);
 		}
 	}
 	if (optind == argc)

@@ -149,7 +149,7 @@ static int mod_download(int argc, char **argv)
 		case 'x': trace = true; break;
 		case 'j': json = true; break;
 		case 'h': fputs(mod_usage, stdout); return RT_EXIT_OK;
-		default: return cmd_usage_error("mod download", "unknown option '%s'", argv[optind - 1]);
+		default: return cmd_unknown_option("mod download", argv);
 		}
 	}
 	if (optind == argc)

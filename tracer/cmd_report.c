@@ -80,7 +80,7 @@ int cmd_report(int argc, char **argv)
 				return cmd_usage_error("report", "option '-o' needs an argument");
 			if (optopt == OPT_PROGRAM)
 				return cmd_usage_error("report", "option '--program' needs an argument");
-			return cmd_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+			return cmd_unknown_option("report", argv);
 		}
 	}
 	if (argc - optind != 1)

@@ -228,7 +228,7 @@ int cmd_run(int argc, char **argv)
 				rc = cmd_usage_error("run", "option '-%c' needs an argument", optopt);
 				goto done;
 			}
-			rc = cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+			rc = cmd_unknown_option("run", argv);
 			goto done;
 		}
 	}

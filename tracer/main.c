@@ -1,5 +1,6 @@
 /* rt0trace: explain a program's startup, from its first instruction to main. Subcommand dispatch. */
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,13 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'rt0trace %s --help'.\n", cmd);
 	return RT_EXIT_USAGE;
+}
+
+int cmd_unknown_option(const char *cmd, char **argv)
+{
+	if (optopt)
+		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 int main(int argc, char **argv)

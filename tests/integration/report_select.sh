@@ -122,4 +122,6 @@ expect_error 3 "rt0trace: the trace has no binary details for 'diamond' (traced 
   "--program diamond, its exec without binary" -- "$R" report --program diamond "$TMP/nobinary.jsonl"
 expect_exit 2 "--program without NAME" -- "$R" report --program
 grep -q "option '--program' needs an argument" "$TMP/err" || die "--program without NAME: $(cat "$TMP/err")"
+expect_exit 2 "an unknown letter inside a cluster of options" -- "$R" report -Zq "$TMP/nobinary.jsonl"
+[ "$(head -n 1 "$TMP/err")" = "rt0trace report: unknown option '-Z'" ] || die "-Zq: $(head -n 1 "$TMP/err")"
 finish

@@ -31,6 +31,7 @@
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
 #include "pipeline/ppflag.h"
+#include "pipeline/vcs.h"
 #include "probes/binary.h"
 #include "probes/gophases.h"
 
@@ -123,6 +124,7 @@ struct build {
 	struct gb_ppflag gcflags, asmflags, ldflags_pp; /* the settings of each (pipeline/ppflag.h) */
 	struct gb_modinfo_flags mflags; /* what the build info records of them */
 	bool pie;                /* -buildmode=pie: every package compiled and assembled -shared */
+	struct gb_vcs vcs;       /* -buildvcs */
 	char *cwd;               /* -C DIR (default "."), absolute */
 };
 
@@ -2165,6 +2167,11 @@ static int goflags_flag(const char *goflags, const char *name, bool boolean, cha
 	return rc;
 }
 
+const char *gb_buildvcs_mode(const char *s)
+{
+	return strcmp(s, "auto") == 0 ? "auto" : go_bool(s);
+}
+
 int gb_goflags_value(const char *goflags, const char *name, char **value, struct rt_err *err)
 {
 	return goflags_flag(goflags, name, false, value, NULL, err);
@@ -2300,8 +2307,26 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
+	{ /* -buildvcs, else GOFLAGS's, else auto: for a main package of a main module */
+		char *m = NULL;
+		const char *mode;
+		const struct gb_module *mm = b.g.main_mod;
+
+		if (!o->buildvcs && gb_goflags_value(b.modenv.flags, "buildvcs", &m, err) != 0)
+			goto out_graph;
+		mode = gb_buildvcs_mode(o->buildvcs ? o->buildvcs : m ? m : "auto");
+		if (!mode) {
+			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -buildvcs=%s: want auto, true or false", m);
+			free(m);
+			goto out_graph;
+		}
+		free(m);
+		if (mm && !mm->is_std && !b.g.main->standard && (!b.g.main->mod || b.g.main->mod->is_main) &&
+		    gb_vcs_stamp(mode, b.cwd, mm->path, mm->dir, b.g.main->dir, &b.vcs, err) != 0)
+			goto out_graph;
+	}
 	b.mflags = (struct gb_modinfo_flags){ b.asmflags.n ? b.asmflags.raw : NULL, b.gcflags.raw, b.ldflags_pp.raw, NULL,
-					      b.pie ? "pie" : "exe" };
+					      b.pie ? "pie" : "exe", &b.vcs };
 	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	b.tool_id = tool_identity(&b.cfg);
 	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
@@ -2435,6 +2460,7 @@ out_graph:
 	gb_ppflag_release(&b.gcflags);
 	gb_ppflag_release(&b.asmflags);
 	gb_ppflag_release(&b.ldflags_pp);
+	gb_vcs_release(&b.vcs);
 	free(b.cwd);
 	free(b.modinfo);
 	free(b.godebug);

@@ -36,6 +36,7 @@ struct gb_opts {
 	const char *pgo;       /* -pgo: auto, off or a profile; NULL: GOFLAGS's, else auto as in go */
 	const char *tags;      /* -tags: build tags (comma-separated); NULL: GOFLAGS's */
 	const char *buildmode; /* -buildmode: exe, pie or default (exe on linux); NULL: GOFLAGS's */
+	const char *buildvcs;  /* -buildvcs: auto, true or false; NULL: GOFLAGS's, else auto (pipeline/vcs.h) */
 	int jobs;              /* -j (default: CPU count) */
 	bool rebuild_all;      /* -a: no cached result is used (results are cached again) */
 	bool keep_work;        /* -work: WORK=<dir> on stderr, the directory kept */
@@ -49,6 +50,9 @@ struct gb_opts {
  * itself, tool failures included; the tool's own output was already printed). */
 int gb_build(const struct gb_opts *o, struct rt_err *err);
 
+/* -buildvcs's value as go reads it (auto, or strconv.ParseBool's words), as "auto", "true" or
+ * "false"; NULL when it is none of them. */
+const char *gb_buildvcs_mode(const char *s);
 /* Whether s is a -buildmode rt0trace builds: default, exe, pie. */
 bool gb_valid_buildmode(const char *s);
 /* Whether s is a -mod value go build takes: readonly, mod, vendor. */

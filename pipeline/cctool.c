@@ -60,7 +60,8 @@ void gb_cc_release(struct gb_cc *cc)
 	memset(cc, 0, sizeof(*cc));
 }
 
-int gb_run_capture(char *const *argv, const char *cwd, const struct strv *env, char **out, int *status)
+static int run_capture(char *const *argv, const char *cwd, const struct strv *env, bool with_stderr, char **out,
+		       int *status)
 {
 	posix_spawn_file_actions_t fa;
 	struct strbuf sb = STRBUF_INIT;
@@ -91,7 +92,10 @@ int gb_run_capture(char *const *argv, const char *cwd, const struct strv *env, c
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	if (with_stderr)
+		posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
@@ -119,6 +123,16 @@ int gb_run_capture(char *const *argv, const char *cwd, const struct strv *env, c
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	*out = strbuf_detach(&sb, NULL);
 	return 0;
+}
+
+int gb_run_capture(char *const *argv, const char *cwd, const struct strv *env, char **out, int *status)
+{
+	return run_capture(argv, cwd, env, true, out, status);
+}
+
+int gb_run_stdout(char *const *argv, const char *cwd, char **out, int *status)
+{
+	return run_capture(argv, cwd, NULL, false, out, status);
 }
 
 /* cmd/go's gccSupportsFlag: the flag is supported unless the compiler complains about it. */

@@ -57,5 +57,7 @@ const char *gb_cc_flag_text(enum gb_cc_flag f);
  * *out gets stdout+stderr (caller frees), *status the exit status (-1 when killed). -1 when it cannot
  * be started. */
 int gb_run_capture(char *const *argv, const char *cwd, const struct strv *env, char **out, int *status);
+/* The same with stdout only (stderr to /dev/null) and our environment. */
+int gb_run_stdout(char *const *argv, const char *cwd, char **out, int *status);
 
 #endif

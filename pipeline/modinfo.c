@@ -204,7 +204,7 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 	if (!mm->is_std && g->main->mod && !g->main->mod->is_main)
 		mod_line(&sb, "mod", g->main->mod);
 	else if (!mm->is_std)
-		strbuf_addf(&sb, "mod\t%s\t(devel)\t\n", mm->path);
+		strbuf_addf(&sb, "mod\t%s\t%s\t\n", mm->path, f->vcs && f->vcs->version ? f->vcs->version : "(devel)");
 	/* dep lines: the other non-main modules that provide a package to this build, sorted by path. */
 	for (size_t i = 0; i < g->npkgs; i++) {
 		struct gb_module *m = g->pkgs[i]->mod;
@@ -269,6 +269,14 @@ char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, c
 			SET("GOARM", c->goarm);
 		if (c->goarm64)
 			SET("GOARM64", c->goarm64);
+		if (f->vcs && f->vcs->stamped) {
+			SET("vcs", "git");
+			if (f->vcs->revision)
+				SET("vcs.revision", f->vcs->revision);
+			if (f->vcs->time)
+				SET("vcs.time", f->vcs->time);
+			SET("vcs.modified", f->vcs->modified ? "true" : "false");
+		}
 		if (f->pgo)
 			SET("-pgo", f->pgo);
 #undef SET

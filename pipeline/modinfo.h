@@ -16,6 +16,7 @@
 
 #include "common/err.h"
 #include "pipeline/load.h"
+#include "pipeline/vcs.h"
 
 /* Returns a malloc'd string ("" when nothing differs from the toolchain's defaults). */
 int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err);
@@ -26,6 +27,7 @@ int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
 struct gb_modinfo_flags {
 	const char *asmflags, *gcflags, *ldflags, *pgo;
 	const char *buildmode; /* "exe" (NULL too) or "pie" */
+	const struct gb_vcs *vcs; /* -buildvcs's settings and the main module's version, or NULL */
 };
 /* The BuildInfo text with sentinels (binary bytes; *len receives its length). */
 char *gb_modinfo(const struct gb_graph *g, const char *godebug, bool trimpath, const struct gb_modinfo_flags *f,

@@ -12,8 +12,8 @@
 #include "tracer/cmd.h"
 
 static const char build_usage[] =
-	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-a] [-n] [-x] [-work] [-trimpath] [-buildmode MODE]\n"
-	"                      [-mod MODE] [-pgo PROFILE] [-tags TAGS] [-gcflags [PATTERN=]FLAGS]\n"
+	"usage: rt0trace build [-C DIR] [-o OUT] [-j N] [-a] [-n] [-x] [-work] [-trimpath] [-buildvcs]\n"
+	"                      [-buildmode MODE] [-mod MODE] [-pgo PROFILE] [-tags TAGS] [-gcflags [PATTERN=]FLAGS]\n"
 	"                      [-asmflags [PATTERN=]FLAGS] [-ldflags [PATTERN=]FLAGS] [--manifest FILE]\n"
 	"                      [--goroot DIR] [PACKAGE]\n"
 	"\n"
@@ -46,6 +46,11 @@ static const char build_usage[] =
 	"  -work             print the work directory's name (WORK=...) on stderr and keep it when done\n"
 	"  -trimpath         remove file system paths from the executable, as go build -trimpath does (the\n"
 	"                    build info then says -trimpath=true and omits -ldflags and the cgo flags)\n"
+	"  -buildvcs[=auto|true|false]\n"
+	"                    stamp the git revision, its time and whether the checkout is modified (and the\n"
+	"                    main module's version from its tags) into the build info, as go build does;\n"
+	"                    auto, the default, stamps when the main module is in a git checkout and git is\n"
+	"                    on PATH\n"
 	"  -buildmode MODE   exe (the default, as go's default on linux) or pie: a position-independent\n"
 	"                    executable, every package compiled and assembled -shared; recorded in the\n"
 	"                    build info\n"
@@ -74,7 +79,7 @@ static const char build_usage[] =
 	"\n"
 	"environment: GOOS (linux), GOARCH, GOARM, GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED (default as in\n"
 	"go build: 1 for a native build when $CC is set or gcc is on PATH, else 0), CC, CGO_CPPFLAGS, CGO_CFLAGS,\n"
-	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -buildmode=, -pgo=, -tags=,\n"
+	"CGO_LDFLAGS, PKG_CONFIG, GOFLAGS (-mod=, -trimpath, -buildvcs=, -buildmode=, -pgo=, -tags=,\n"
 	"-gcflags=, -asmflags=, -ldflags=),\n"
 	"GOMODCACHE, GOPATH, GOPROXY, GOPRIVATE, GONOPROXY, GOWORK, GOENV (go env -w settings are read),\n"
 	"RT0TRACE_CACHE.\n"
@@ -114,6 +119,7 @@ int cmd_build(int argc, char **argv)
 		{ "gcflags", required_argument, NULL, 'c' },
 		{ "asmflags", required_argument, NULL, 'A' },
 		{ "buildmode", required_argument, NULL, 'B' },
+		{ "buildvcs", required_argument, NULL, 'v' },
 		{ "mod", required_argument, NULL, 'M' },
 		{ "trimpath", optional_argument, NULL, 'T' },
 		{ "pgo", required_argument, NULL, 'P' },
@@ -153,6 +159,11 @@ int cmd_build(int argc, char **argv)
 				av[ac++] = argv[i] + len + 2;
 			else if (i + 1 < argc)
 				av[ac++] = argv[++i]; /* its argument, whatever it looks like */
+		} else if (strcmp(a, "-buildvcs") == 0) {
+			av[ac++] = (char *)"--buildvcs=true";
+		} else if (strncmp(a, "-buildvcs=", 10) == 0) {
+			av[ac++] = (char *)"--buildvcs";
+			av[ac++] = argv[i] + 10;
 		} else if (strcmp(a, "-work") == 0) {
 			av[ac++] = (char *)"--work";
 		} else if (strcmp(a, "-trimpath") == 0 || strncmp(a, "-trimpath=", 10) == 0) {
@@ -206,6 +217,10 @@ int cmd_build(int argc, char **argv)
 			if (!*optarg)
 				return cmd_usage_error("build", "-pgo wants auto, off or a profile file");
 			o.pgo = optarg;
+			break;
+		case 'v':
+			if (!(o.buildvcs = gb_buildvcs_mode(optarg)))
+				return cmd_usage_error("build", "invalid -buildvcs=%s: want auto, true or false", optarg);
 			break;
 		case 'B':
 			if (!gb_valid_buildmode(optarg))

@@ -4,7 +4,7 @@
 # -n, the manifest and bad inputs): go build's default without -trimpath (paths, -ldflags and the cgo
 # flags recorded), a GOROOT command carrying its build ID in cmd/internal/objabi, -tags, PGO
 # (-pgo=auto from default.pgo, -pgo=FILE, -pgo=off), and CGO_ENABLED unset (go's default: on with gcc on
-# PATH, off without), -gcflags/-asmflags/-ldflags with package patterns, -gcflags=-S, -buildmode=pie, -a and -work.
+# PATH, off without), -gcflags/-asmflags/-ldflags with package patterns, -gcflags=-S, -buildmode=pie, -buildvcs, -a and -work.
 . "$(dirname "$0")/lib/common.bash"
 . "$(dirname "$0")/lib/gobuild.bash"
 gobuild_setup
@@ -83,7 +83,7 @@ grep -qa $'build\tCGO_CFLAGS="-O2 -g -DRT0_UNTRIMMED=1"' "$TMP/cgo-untrimmed.min
 # CGO_ENABLED unset: go's default, on with gcc on PATH (same program as go build's), off without it
 (cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$GO" build -trimpath \
    -o "$TMP/cgodef.ref" .) || die "reference go build of the cgo fixture with CGO_ENABLED unset failed"
-(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ "$R" build -o "$TMP/cgodef.mine" .) >"$TMP/cgodef.out" 2>&1 \
+(cd "$CG" && env -u CGO_ENABLED PATH=$CPATH_ "$R" build -buildvcs=false -o "$TMP/cgodef.mine" .) >"$TMP/cgodef.out" 2>&1 \
   || die "rt0trace build with CGO_ENABLED unset failed: $(tail -3 "$TMP/cgodef.out")"
 same "cgo fixture with CGO_ENABLED unset and gcc on PATH (cgo on, as go decides)" "$TMP/cgodef.ref" "$TMP/cgodef.mine"
 (cd "$SRC/tests/fixtures/diamond" && env -u CGO_ENABLED PATH=/nonexistent "$R" build -o "$TMP/nocc" .) >/dev/null 2>&1 \
@@ -127,6 +127,47 @@ readelf -h "$TMP/pie.mine" | grepq 'Type: *DYN' && "$GO" version -m "$TMP/pie.mi
 expect_exit 2 "-buildmode=c-shared" -- "$R" build -buildmode=c-shared -o "$TMP/none" "$D"
 [ "$(head -n 1 "$TMP/err")" = "rt0trace build: -buildmode=c-shared: rt0trace builds exe and pie (default: exe, as go on linux)" ] \
   || die "-buildmode=c-shared: $(cat "$TMP/err")"
+
+# -buildvcs (auto, go's default): a git checkout's revision, time and state, and the main module's
+# version from its tags (a pseudo-version after a tag, +dirty, a module in a subdirectory with its own
+# tag prefix), as go build stamps them; two kinds of VCS are an error
+command -v git >/dev/null || skip "git is not installed (scripts/setup installs it)"
+{
+  V=$TMP/vcs
+  mkdir -p "$V/sub"
+  printf 'module example.com/vcs\n\ngo 1.22\n' > "$V/go.mod"
+  printf 'module example.com/vcs/sub\n\ngo 1.22\n' > "$V/sub/go.mod"
+  printf 'package main\n\nfunc main() { println("vcs") }\n' | tee "$V/main.go" > "$V/sub/main.go"
+  vgit() { (cd "$V" && GIT_COMMITTER_DATE=$1 GIT_AUTHOR_DATE=$1 git -c user.name=rt0 -c user.email=rt0@example.com "${@:2}") >/dev/null || die "git ${*:2} failed"; }
+  vgit 2026-01-02T03:04:05Z init -q
+  vgit 2026-01-02T03:04:05Z add -A
+  vgit 2026-01-02T03:04:05Z commit -qm one
+  vgit 2026-01-02T03:04:05Z tag v1.2.3
+  vgit 2026-01-02T03:04:05Z tag sub/v0.4.0
+  echo two > "$V/README"
+  vgit 2026-01-03T03:04:05Z add README
+  vgit 2026-01-03T03:04:05Z commit -qm two
+  vstamp() { # NAME DIR WANT: go build and rt0trace build in DIR, the same bytes, the version WANT
+    ref "$2" "$TMP/$1.ref" GOFLAGS=-buildvcs=auto PATH="$CPATH_"
+    MINE_VCS= MINE_CACHED=1 MINE_PATH=$CPATH_ mine "$1" "$2" . "$TMP/$1.mine" GOFLAGS="-trimpath -buildvcs=auto"
+    same "-buildvcs: $1" "$TMP/$1.ref" "$TMP/$1.mine"
+    [ "$("$GO" version -m "$TMP/$1.mine" | awk '$1 == "mod" {print $3}')" = "$3" ] \
+      && "$GO" version -m "$TMP/$1.mine" | grepq $'\tbuild\tvcs.time=2026-01-03T03:04:05Z$' \
+      || die "-buildvcs: $1: $("$GO" version -m "$TMP/$1.mine" | grep -E 'mod|vcs')"
+  }
+  vstamp vcs-pseudo "$V" "v1.2.4-0.20260103030405-$(cd "$V" && git rev-parse --short=12 HEAD)"
+  vstamp vcs-sub "$V/sub" "v0.4.1-0.20260103030405-$(cd "$V" && git rev-parse --short=12 HEAD)"
+  echo dirty >> "$V/README"
+  vstamp vcs-dirty "$V" "v1.2.4-0.20260103030405-$(cd "$V" && git rev-parse --short=12 HEAD)+dirty"
+  (cd "$V" && git checkout -q README)
+  vgit 2026-01-03T03:04:05Z tag v1.3.0
+  vstamp vcs-tagged "$V" v1.3.0
+  mkdir "$V/sub/.hg"
+  expect_exit 5 "-buildvcs with git and hg on one path" -- env GOFLAGS=-buildvcs=auto PATH="$CPATH_" "$R" build -C "$V/sub" -o "$TMP/none" .
+  grepq 'error obtaining VCS status: multiple VCS detected: hg in ".*/sub", and git in ".*/vcs"' "$TMP/err" \
+    || die "-buildvcs, two kinds of VCS: $(cat "$TMP/err")"
+  [ ! -e "$TMP/none" ] || die "-buildvcs, two kinds of VCS: an output was written"
+}
 
 # -a: every package compiled again though all are cached (-x shows runtime's compile), the same bytes;
 # -work: WORK=<dir> first on stderr, the directory kept

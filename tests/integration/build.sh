@@ -86,7 +86,7 @@ else
 fi
 
 # -n for cgo: the recipe alone, run by sh, builds the same program
-(cd "$CG" && CGO_ENABLED=1 RT0TRACE_CACHE=$TMP/cgoncache "$R" build -n -o "$TMP/cgo.n" .) > "$TMP/cgorecipe.sh" || die "cgo build -n failed"
+(cd "$CG" && CGO_ENABLED=1 RT0TRACE_CACHE=$TMP/cgoncache "$R" build -buildvcs=false -n -o "$TMP/cgo.n" .) > "$TMP/cgorecipe.sh" || die "cgo build -n failed"
 [ -z "$(ls -A "$TMP/cgoncache" 2>/dev/null)" ] || die "cgo -n wrote to the cache"
 grep -q '/cgo -objdir ' "$TMP/cgorecipe.sh" && grep -q '/cgo -dynpackage ' "$TMP/cgorecipe.sh" \
   && grep -q '^TERM=dumb gcc .* -c _cgo_export.c$' "$TMP/cgorecipe.sh" || die "the cgo recipe lacks the cgo/gcc steps"
@@ -129,7 +129,7 @@ grep -q '/compile .* -p runtime ' "$TMP/edit.x" && die "edit: an unchanged packa
 pass "edits are rebuilt (the edited package and its importers), nothing else"
 
 # --- -n: a complete, runnable recipe ---------------------------------------------------------------
-RT0TRACE_CACHE=$TMP/ncache "$R" build -n -o "$TMP/diamond.n" . > "$TMP/recipe.sh" || die "build -n failed"
+RT0TRACE_CACHE=$TMP/ncache "$R" build -buildvcs=false -n -o "$TMP/diamond.n" . > "$TMP/recipe.sh" || die "build -n failed"
 [ ! -e "$TMP/diamond.n" ] || die "-n wrote the output"
 [ -z "$(ls -A "$TMP/ncache" 2>/dev/null)" ] || die "-n wrote to the cache"
 [ "$(grep -c '/compile -o' "$TMP/recipe.sh")" -gt 40 ] || die "the recipe does not compile the standard library"

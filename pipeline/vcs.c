@@ -165,14 +165,23 @@ static bool pseudo_like(const char *v)
 	return dash && strlen(dash + 1) == 12 && dash - v > 15 && is_digits(dash - 14, 14);
 }
 
-char *gb_pseudo_version(const char *major, const char *base, long long unix_time, const char *rev12)
+/* A commit time (Unix seconds) in UTC into buf[32]: RFC 3339 (vcs.time), else a pseudo-version's
+ * yyyymmddhhmmss. */
+static const char *utc(long long unix_time, bool rfc3339, char buf[32])
 {
-	char ts[32];
 	time_t tt = (time_t)unix_time;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
+	strftime(buf, 32, rfc3339 ? "%Y-%m-%dT%H:%M:%SZ" : "%Y%m%d%H%M%S", &tm);
+	return buf;
+}
+
+char *gb_pseudo_version(const char *major, const char *base, long long unix_time, const char *rev12)
+{
+	char ts[32];
+
+	utc(unix_time, false, ts);
 	if (!*major)
 		major = "v0";
 	if (!base || !*base)
@@ -334,7 +343,7 @@ int gb_vcs_stamp(const char *mode, const char *cwd, const char *modpath, const c
 				goto out;
 			}
 		} else {
-			char *colon = strchr(out, ':');
+			char *colon = strchr(out, ':'), buf[32];
 			long long when;
 
 			if (!colon || colon - out != 40 || sscanf(colon + 1, "%lld", &when) != 1) {
@@ -343,15 +352,7 @@ int gb_vcs_stamp(const char *mode, const char *cwd, const char *modpath, const c
 				goto out;
 			}
 			v->revision = xstrndup(out, 40);
-			{
-				time_t tt = (time_t)when;
-				struct tm tm;
-				char buf[32];
-
-				gmtime_r(&tt, &tm);
-				strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-				v->time = xstrdup(buf);
-			}
+			v->time = xstrdup(utc(when, true, buf));
 			v->version = module_version(repo, modpath, v->revision, when, v->modified, err);
 			if (!v->version && err->exit)
 				goto out;

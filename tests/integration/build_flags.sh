@@ -124,6 +124,8 @@ unset MINE_ARGS REF_ARGS
 same "-buildmode=pie (the cgo fixture)" "$TMP/pie.ref" "$TMP/pie.mine"
 readelf -h "$TMP/pie.mine" | grepq 'Type: *DYN' && "$GO" version -m "$TMP/pie.mine" | grepq $'\tbuild\t-buildmode=pie$' \
   || die "-buildmode=pie: not a DYN executable, or the build info does not say pie"
+expect_exit 2 "-buildvcs=maybe" -- "$R" build -buildvcs=maybe -o "$TMP/none" "$D"
+[ "$(head -n 1 "$TMP/err")" = "rt0trace build: invalid -buildvcs=maybe: want auto, true or false" ] || die "-buildvcs=maybe: $(cat "$TMP/err")"
 expect_exit 2 "-buildmode=c-shared" -- "$R" build -buildmode=c-shared -o "$TMP/none" "$D"
 [ "$(head -n 1 "$TMP/err")" = "rt0trace build: -buildmode=c-shared: rt0trace builds exe and pie (default: exe, as go on linux)" ] \
   || die "-buildmode=c-shared: $(cat "$TMP/err")"

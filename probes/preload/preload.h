@@ -52,8 +52,8 @@ enum rt_pl_kind {
 			    * address; t its entry, dur its run */
 	RT_PL_MAIN,        /* main entered (the function __libc_start_main was given): a[0] its address */
 	RT_PL_SYSCALL,     /* an interposed mmap/munmap/mprotect/mremap: nr, a[0..5], ret, dur, caller */
-	RT_PL_CLONE,       /* a thread made by pthread_create started: tid = the creating thread, a[0] the new
-			    * thread's tid, t the pthread_create call; sent by the new thread */
+	RT_PL_CLONE,       /* pthread_create made a thread: tid = the creating thread, a[0] the new thread's
+			    * tid (0: unknown), t the call; sent by the creating thread as the call returns */
 	RT_PL_FORK,        /* fork() returned in the parent: ret = child pid (or -errno), dur; a[0] = 1 for
 			    * posix_spawn/posix_spawnp (ret -error number; payload: the path) */
 	RT_PL_EXEC,        /* an exec-family call: nr = SYS_execve/SYS_execveat, ret -errno when it returned

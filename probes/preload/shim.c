@@ -309,68 +309,37 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	return p;
 }
 
-/* ---- threads: the new thread reports its own tid (a fixed pool carries the start routine) ---------- */
+/* ---- threads: recorded by the creating thread as pthread_create returns ---------------------------
+ * The new thread's tid is read back from its CPU-time clock id: the kernel encodes a thread's clock as
+ * (~tid << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED (6), and glibc and musl both build it from the tid
+ * that clone(CLONE_PARENT_SETTID) stored before pthread_create returned. So a thread that never runs
+ * before the program exits (a busy machine) is still recorded, with its tid. */
 
-#define PL_THREADS 256
-
-static struct pl_thr {
-	int used;
-	void *(*fn)(void *);
-	void *arg;
-	int ptid;
-	uint64_t t;
-	uintptr_t caller;
-} pl_thr[PL_THREADS];
-
-static void *pl_thread_start(void *p)
+static int pthread_tid(pthread_t th)
 {
-	struct pl_thr *s = p;
-	void *(*fn)(void *) = s->fn;
-	void *arg = s->arg;
-	struct rt_pl_rec r = { .kind = RT_PL_CLONE };
+	clockid_t cid;
 
-	r.tid = s->ptid;
-	r.t = s->t;
-	r.caller = s->caller;
-	__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
-	r.a[0] = (uint64_t)cur_tid();
-	pl_send(&r, NULL, 0);
-	return fn(arg);
+	if (pthread_getcpuclockid(th, &cid) != 0 || (cid & 7) != 6)
+		return 0;
+	return ~(cid >> 3);
 }
 
 EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
-	struct pl_thr *s = NULL;
+	struct rt_pl_rec r = { .kind = RT_PL_CLONE };
 	int rc;
 
 	if (!REAL(pthread_create))
 		return EAGAIN;
 	if (!pl_on())
 		return real_pthread_create(th, attr, fn, arg);
-	for (int i = 0; i < PL_THREADS && !s; i++) {
-		int zero = 0;
-
-		if (__atomic_compare_exchange_n(&pl_thr[i].used, &zero, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			s = &pl_thr[i];
+	r.t = now_ns();
+	r.caller = (uintptr_t)__builtin_return_address(0);
+	rc = real_pthread_create(th, attr, fn, arg);
+	if (rc == 0) {
+		r.a[0] = (uint64_t)pthread_tid(*th);
+		pl_send(&r, NULL, 0);
 	}
-	if (!s) { /* every slot in flight: the thread runs unwrapped, and its tid is not known */
-		struct rt_pl_rec r = { .kind = RT_PL_CLONE };
-
-		r.t = now_ns();
-		r.caller = (uintptr_t)__builtin_return_address(0);
-		rc = real_pthread_create(th, attr, fn, arg);
-		if (rc == 0)
-			pl_send(&r, NULL, 0);
-		return rc;
-	}
-	s->fn = fn;
-	s->arg = arg;
-	s->ptid = cur_tid();
-	s->t = now_ns();
-	s->caller = (uintptr_t)__builtin_return_address(0);
-	rc = real_pthread_create(th, attr, pl_thread_start, s);
-	if (rc != 0)
-		__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
 	return rc;
 }
 

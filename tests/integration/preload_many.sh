@@ -29,14 +29,17 @@ run_many() { # NAME RUN-OPTIONS... -- PROGRAM ARGS...: traced, output and status
 }
 
 # --- 64 threads: each one a clone carrying its own tid --------------------------------------------------
-run_many threads -- "$FX/cmany" threads 64
+CMANY_TIDS=$TMP/threads.tids run_many threads -- "$FX/cmany" threads 64
 [ "$(cat "$TMP/threads.traced")" = "threads 64" ] || die "64 threads: output $(cat "$TMP/threads.traced")"
 jq -s -e '(.[0].binary.path) as $bin | (map(select(.type == "exec"))[0].pid) as $root
           | map(select(.type == "clone" and .kind == "thread")) as $c
           | ($c | length) == 64 and ($c | all(.pid == $root and .child != null and .child != $root))
             and ($c | map(.child) | unique | length) == 64' "$TMP/threads.jsonl" >/dev/null \
   || die "64 threads: $(jq -s -c '[.[] | select(.type == "clone") | {pid, child}]' "$TMP/threads.jsonl")"
-pass "64 threads: no hang; 64 thread clones, each with its own tid; report exits 0 with no ✗"
+# the tids are the threads' own (gettid in each thread, written by cmany)
+diff <(sort -n "$TMP/threads.tids") <(jq 'select(.type == "clone") | .child' "$TMP/threads.jsonl" | sort -n) >&2 \
+  || die "64 threads: the clones' tids are not the ones the threads got from gettid"
+pass "64 threads: no hang; 64 thread clones, each with the tid the thread itself got; report exits 0 with no ✗"
 
 # --- 200 children, followed: each forked, each exit with its own status ------------------------------------
 run_many forks -- "$FX/cmany" forks 200

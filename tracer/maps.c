@@ -2,12 +2,14 @@
 #include "tracer/maps.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "tracer/trace.h"
 
@@ -81,14 +83,15 @@ static void map_entry(const struct rt_map *mp, void *arg)
 
 /* The process's resident set now and its peak since its exec (/proc/PID/status VmRSS and VmHWM: the
  * peak is the address space's own, which a new image starts afresh, unlike wait4's ru_maxrss, which
- * also holds the tracer's forked copy before the exec), as "rss_kb" and "hwm_kb". */
-static void rss_kb(json_t *e, pid_t pid)
+ * also holds the tracer's forked copy before the exec); -1 each when it cannot be read. */
+static void rss_read(pid_t pid, long long *rss, long long *hwm)
 {
 	char path[64], buf[4096], *l;
 	unsigned long long v;
 	int fd;
 	ssize_t n;
 
+	*rss = *hwm = -1;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
@@ -98,24 +101,41 @@ static void rss_kb(json_t *e, pid_t pid)
 		return;
 	buf[n] = '\0';
 	if ((l = strstr(buf, "\nVmRSS:")) && sscanf(l + 7, "%llu", &v) == 1)
-		json_object_set_new(e, "rss_kb", json_integer((json_int_t)v));
+		*rss = (long long)v;
 	if ((l = strstr(buf, "\nVmHWM:")) && sscanf(l + 7, "%llu", &v) == 1)
-		json_object_set_new(e, "hwm_kb", json_integer((json_int_t)v));
+		*hwm = (long long)v;
+}
+
+int rt_maps_take(pid_t pid, struct rt_maps_raw *raw)
+{
+	char path[64];
+
+	*raw = (struct rt_maps_raw){ .pid = pid };
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (rt_read_file(path, &raw->text, &raw->len) != 0)
+		return -1;
+	rss_read(pid, &raw->rss_kb, &raw->hwm_kb);
+	return 0;
+}
+
+json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t)
+{
+	json_t *e = rt_maps_event_text(raw->text, raw->len, raw->pid, at, t);
+
+	if (raw->rss_kb >= 0)
+		json_object_set_new(e, "rss_kb", json_integer((json_int_t)raw->rss_kb));
+	if (raw->hwm_kb >= 0)
+		json_object_set_new(e, "hwm_kb", json_integer((json_int_t)raw->hwm_kb));
+	free(raw->text);
+	raw->text = NULL;
+	return e;
 }
 
 json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)
 {
-	json_t *e, *entries = json_array();
+	struct rt_maps_raw raw;
 
-	if (rt_maps_read(pid, map_entry, entries) != 0) {
-		json_decref(entries);
-		return NULL;
-	}
-	e = rt_event_new("maps", t, pid, 0);
-	json_object_set_new(e, "at", json_string(at));
-	json_object_set_new(e, "entries", entries);
-	rss_kb(e, pid);
-	return e;
+	return rt_maps_take(pid, &raw) == 0 ? rt_maps_raw_event(&raw, at, t) : NULL;
 }
 
 json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t)

@@ -22,6 +22,17 @@ void rt_maps_parse(const char *text, size_t len, void (*fn)(const struct rt_map 
  * maps cannot be read (the process is gone). */
 struct json_t;
 struct json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t);
+/* The same in two steps: the layout's text (and resident set) read while the process is held, the event
+ * built from it after it was let go. rt_maps_take returns -1 when the maps cannot be read;
+ * rt_maps_raw_event releases the text. */
+struct rt_maps_raw {
+	int pid;
+	char *text;
+	size_t len;
+	long long rss_kb, hwm_kb; /* -1: not read */
+};
+int rt_maps_take(pid_t pid, struct rt_maps_raw *raw);
+struct json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t);
 /* A "maps" event from such a text, taken at time t. */
 struct json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t);
 

@@ -124,10 +124,77 @@ struct tracer {
 	int hwfd;               /* the program's instruction counter (tracer/hwcount.h), or -1 */
 	int selffd;             /* rt0trace's own /proc/thread-self/schedstat: its wait for a CPU after a
 				 * stop woke it is time the program spent stopped before we saw the stop */
+	struct rt_binary *pre;  /* the program's binary, read before it was started: its exec then holds
+				 * it only for the probes to be planted, if it is the same file */
+	uint64_t self_wait;     /* rt0trace's wait for a CPU so far, as last read */
+	uint64_t self_at;       /* when it was read (0: never) */
+	/* The stop being handled, as wait4 gave it: its wait for a CPU after the stop woke rt0trace is read
+	 * after the resume (settle_lag), and what the stop dated is moved back by it then. */
+	struct { bool open; pid_t tid; uint64_t before, now; } lag;
 	struct rt_seccomp *seccomp; /* -e trace= as a seccomp program: the program stops only for its
 				     * syscalls (resumed with PTRACE_CONT, PTRACE_SYSCALL from an entry to its
 				     * exit); it must never run on untraced, so no detaching */
+	/* What a stop leaves to write waits for the resume (the program does not wait for rt0trace's
+	 * formatting), and is written in order in the same turn of the loop, before the next stop. */
+	bool held;              /* a stop is being handled: writing waits */
+	struct later *later;
+	size_t nlater, latercap;
+	json_t *header_bin;     /* the header, when the first exec's stop made it */
+	char *const *header_argv;
+	bool header_later;
 };
+
+/* One thing to write after the resume: an event, a syscall, or a layout read at the stop. */
+struct later {
+	json_t *e;
+	struct later_sys { uint64_t t, dur, nr; int pid, tid; uint64_t args[6]; int64_t ret; bool has_ret; } *sys;
+	struct rt_maps_raw maps;
+	char *at;
+	uint64_t t;
+};
+
+static struct later *later_add(struct tracer *t)
+{
+	t->later = xgrow(t->later, &t->latercap, t->nlater + 1, sizeof(*t->later));
+	t->later[t->nlater] = (struct later){ 0 };
+	return &t->later[t->nlater++];
+}
+
+static struct thr *thr_find(struct tracer *t, pid_t tid);
+static uint64_t settle_lag(struct tracer *t);
+
+/* Writes what the last stop left, the header first. */
+static void flush_later(struct tracer *t)
+{
+	settle_lag(t);
+	t->held = false;
+	if (t->header_later) {
+		rt_trace_header(&t->trace, "ptrace", t->header_argv, t->header_bin, t->t0);
+		t->header_bin = NULL;
+		t->header_later = false;
+	}
+	for (size_t i = 0; i < t->nlater; i++) {
+		struct later *l = &t->later[i];
+
+		if (l->sys) {
+			rt_trace_syscall(&t->trace, l->sys->t, l->sys->pid, l->sys->tid, l->sys->dur, l->sys->nr,
+					 rt_syscall_name(l->sys->nr), l->sys->args, l->sys->has_ret ? &l->sys->ret : NULL);
+			free(l->sys);
+		} else if (l->e) {
+			rt_trace_event(&t->trace, l->e);
+		} else {
+			rt_trace_event(&t->trace, rt_maps_raw_event(&l->maps, l->at, l->t));
+			free(l->at);
+		}
+	}
+	t->nlater = 0;
+}
+
+/* A reading of rt0trace's own wait for a CPU (a /proc read, ~1 us, in every stop's hold) stays the
+ * baseline for the next wait for a stop when it is younger than this. rt0trace is preempted for a
+ * scheduler slice (0.75 ms and more) or not at all, and a window this short holds no slice: the wait it
+ * may hide is below this bound, and the /proc read is made once per stop instead of twice. */
+#define SELF_FRESH_NS 50000
 
 /* After a hold this long (reading an image at an exec, a layout snapshot), rt0trace gives up the rest of
  * its time slice before the resume: having used the CPU that long, it would likely be preempted right
@@ -279,16 +346,29 @@ static void emit(struct tracer *t, json_t *e)
 		json_decref(e);
 		return;
 	}
-	rt_trace_event(&t->trace, e);
+	if (t->held)
+		later_add(t)->e = e;
+	else
+		rt_trace_event(&t->trace, e);
 }
 
-/* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). */
+/* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). Held, only the text is read
+ * now. */
 static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t now)
 {
-	json_t *e = rt_maps_event(pid, at, now);
+	struct rt_maps_raw raw;
+	struct later *l;
 
-	if (e)
-		emit(t, e);
+	if (!t->header_done || silent_pid(t, pid) || rt_maps_take(pid, &raw) != 0)
+		return;
+	if (!t->held) {
+		rt_trace_event(&t->trace, rt_maps_raw_event(&raw, at, now));
+		return;
+	}
+	l = later_add(t);
+	l->maps = raw;
+	l->at = xstrdup(at);
+	l->t = now;
 }
 
 /* ---- memory and breakpoints ------------------------------------------------------------------------- */
@@ -355,9 +435,19 @@ static bool read32(void *arg, uint64_t addr, uint32_t *out)
 	return errno == 0;
 }
 
-/* After an exec (or at attach): read the image (through /proc/PID/exe, not the path the program used),
- * plan and arm its probes — at attach only those not already past. The root's first image writes the
- * trace header. */
+/* The file PATH names is the one open on FD, unchanged since (same inode, size and modification). */
+static bool same_file(const char *path, int fd)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+	       a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+/* After an exec (or at attach): read the image (through /proc/PID/exe, not the path the program used;
+ * the root's first, when it is the file read before the start, is not read again), plan and arm its
+ * probes — at attach only those not already past. The root's first image writes the trace header. */
+
 static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *argv)
 {
 	struct proc *p = proc_add(t, pid);
@@ -379,8 +469,14 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = '\0';
-	if (rt_binary_open(&p->bin, exe, &err) != 0)
+	if (t->pre && pid == t->root && same_file(exe, t->pre->elf->fd)) {
+		p->bin = t->pre;
+		t->pre = NULL;
+	} else if (rt_binary_open(&p->bin, exe, &err) != 0) {
 		p->bin = NULL;
+	}
+	rt_binary_free(t->pre); /* the first exec decides */
+	t->pre = NULL;
 	if (p->bin) {
 		char mem[64];
 
@@ -409,7 +505,13 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	}
 	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, err.msg, &ps, attaching);
 	if (!t->header_done && pid == t->root) {
-		rt_trace_header(&t->trace, "ptrace", argv, bin, t->t0);
+		if (t->held) {
+			t->header_argv = argv;
+			t->header_bin = bin;
+			t->header_later = true;
+		} else {
+			rt_trace_header(&t->trace, "ptrace", argv, bin, t->t0);
+		}
 		t->header_done = true;
 		bin = NULL;
 	}
@@ -659,9 +761,16 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
-	if (t->header_done && !silent_pid(t, th->pid))
-		rt_trace_syscall(&t->trace, th->t_enter, th->pid, th->tid, now - th->t_enter, th->nr, rt_syscall_name(th->nr),
-				 th->args, has_ret ? &ret : NULL);
+	if (t->header_done && !silent_pid(t, th->pid) && rt_sysfilter_has(t->trace.filter, th->nr)) {
+		struct later_sys ls = { th->t_enter, now - th->t_enter, th->nr, th->pid, th->tid, { 0 }, ret, has_ret };
+
+		memcpy(ls.args, th->args, sizeof(ls.args));
+		if (t->held)
+			*(later_add(t)->sys = xmalloc(sizeof(ls))) = ls;
+		else
+			rt_trace_syscall(&t->trace, ls.t, ls.pid, ls.tid, ls.dur, ls.nr, rt_syscall_name(ls.nr), ls.args,
+					 has_ret ? &ret : NULL);
+	}
 	th->in_syscall = false;
 }
 
@@ -775,8 +884,10 @@ static void detach_all(struct tracer *t)
  * its exit. */
 static void resume(struct tracer *t, struct thr *th, int sig)
 {
-	if (th->stop_at && rt_now_ns() - th->stop_at > YIELD_AFTER_NS)
+	if (th->stop_at && rt_now_ns() - th->stop_at > YIELD_AFTER_NS) {
+		settle_lag(t); /* the yield's wait is the hold's, not the wake's */
 		sched_yield();
+	}
 	if (th->stop_at) {
 		uint64_t now = rt_now_ns();
 
@@ -788,12 +899,57 @@ static void resume(struct tracer *t, struct thr *th, int sig)
 	ptrace(t->seccomp && !th->in_syscall && !t->calib_sys ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, NULL, (void *)(long)sig);
 }
 
+/* The stop wait4 gave woke rt0trace; how long rt0trace then waited for a CPU, the program spent stopped
+ * before rt0trace could see it: the stop began that much earlier (not before rt0trace began to wait).
+ * Read after the resume, off the hold (a /proc read in every hold cost the sample program 0.5 ms of
+ * its 8): what the stop dated at wait4's return is moved back here — the events it left to write, the
+ * thread's syscall entry, and its hold (stopped_ns). A wait for a CPU between the resume and this read
+ * would count too, but never more than the time rt0trace waited for the stop; a long hold (the yield
+ * in resume) is settled before its resume. */
+static uint64_t self_wait(struct tracer *t);
+static uint64_t settle_lag(struct tracer *t)
+{
+	uint64_t w, lag, raw = t->lag.now;
+	struct thr *th;
+
+	if (!t->lag.open)
+		return 0;
+	t->lag.open = false;
+	w = self_wait(t);
+	t->self_at = rt_now_ns();
+	lag = w > t->self_wait ? w - t->self_wait : 0;
+	t->self_wait = w;
+	if (lag > raw - t->lag.before)
+		lag = raw - t->lag.before;
+	if (!lag)
+		return 0;
+	for (size_t i = 0; i < t->nlater; i++) {
+		struct later *l = &t->later[i];
+
+		if (l->sys && l->sys->t + l->sys->dur == raw)
+			l->sys->dur -= l->sys->dur > lag ? lag : l->sys->dur;
+		else if (l->e && (uint64_t)json_integer_value(json_object_get(l->e, "t")) == raw)
+			json_object_set_new(l->e, "t", json_integer((json_int_t)(raw - lag)));
+		else if (!l->sys && !l->e && l->t == raw)
+			l->t = raw - lag;
+	}
+	if ((th = thr_find(t, t->lag.tid)) != NULL) {
+		if (th->stop_at == raw)
+			th->stop_at = raw - lag;
+		else if (th->resumed_at >= raw)
+			th->stopped_ns += lag;
+		if (th->in_syscall && th->t_enter == raw)
+			th->t_enter = raw - lag;
+	}
+	return lag;
+}
+
 /* rt0trace's own wait for a CPU so far (ns), from its schedstat; 0 when it cannot be read. */
 static uint64_t self_wait(struct tracer *t)
 {
 	struct rt_sched s;
 
-	return rt_sched_read(&t->selffd, getpid(), (int)gettid(), &s) ? s.wait_ns : 0;
+	return rt_sched_read(&t->selffd, t->selffd < 0 ? getpid() : 0, t->selffd < 0 ? (int)gettid() : 0, &s) ? s.wait_ns : 0;
 }
 
 static int trace_loop(struct tracer *t)
@@ -806,6 +962,8 @@ static int trace_loop(struct tracer *t)
 		pid_t tid;
 		struct thr *th;
 		uint64_t now;
+
+		flush_later(t); /* what a stop left that no resume flushed (an exit, a stop kept) */
 
 		if (interrupted && !t->detaching) {
 			if (t->o->kill_on_exit || t->seccomp) {
@@ -821,21 +979,27 @@ static int trace_loop(struct tracer *t)
 			memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
 			now = rt_now_ns();
 		} else {
-			uint64_t before = rt_now_ns(), lag = self_wait(t);
+			uint64_t before = rt_now_ns();
 
+			if (!t->self_at || before - t->self_at > SELF_FRESH_NS)
+				t->self_wait = self_wait(t);
 			tid = wait4(-1, &st, __WALL, &ru);
 			have_ru = true;
-			/* The stop woke us; how long we then waited for a CPU, the program spent stopped before we
-			 * could see it: its stop began that much earlier (not before we started waiting). */
-			lag = self_wait(t) - lag;
 			now = rt_now_ns();
-			now = now - before > lag ? now - lag : before;
+			t->lag.open = tid > 0;
+			t->lag.tid = tid;
+			t->lag.before = before;
+			t->lag.now = now;
+			/* Before the exec (the calibration) the stop's time is used at once: settled now. */
+			if (!t->header_done)
+				now -= settle_lag(t);
 		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
 			return 0; /* no child left */
 		}
+		t->held = true;
 		th = thr_find(t, tid);
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (th && th->in_syscall)
@@ -978,6 +1142,7 @@ static int trace_loop(struct tracer *t)
 		} else {
 			resume(t, th, deliver);
 		}
+		flush_later(t);
 	}
 }
 
@@ -987,6 +1152,8 @@ static int trace_loop(struct tracer *t)
 static int finish_loop(struct tracer *t)
 {
 	int rc = trace_loop(t);
+
+	flush_later(t);
 
 	return rc == 0 && interrupted && !t->o->until_main ? 1 : rc;
 }
@@ -1092,7 +1259,15 @@ int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	}
 	if (!(prog = rt_find_program(o->argv[0], err)))
 		return -1;
+	{
+		struct rt_err ignored = { 0 };
+
+		/* read now, off the program's clock; its exec checks that it is still the same file */
+		if (rt_binary_open(&t.pre, prog, &ignored) != 0)
+			t.pre = NULL;
+	}
 	if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0) {
+		rt_binary_free(t.pre);
 		free(prog);
 		return -1;
 	}
@@ -1213,6 +1388,9 @@ out_nofile:
 	free(t.thr);
 	free(t.deferred);
 	rt_seccomp_free(t.seccomp);
+	rt_binary_free(t.pre);
+	free(t.later);
+	json_decref(t.header_bin);
 	if (t.selffd >= 0)
 		close(t.selffd);
 	if (t.hwfd >= 0)

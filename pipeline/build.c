@@ -2508,16 +2508,32 @@ static char *read_build_id(const char *path, struct rt_err *err)
 	return xstrndup(p + 10, (size_t)(q - p - 10));
 }
 
+static const char tool_usage[] = "usage: rt0trace tool pack r ARCHIVE FILE...\n"
+				 "       rt0trace tool buildid [-w] FILE\n";
+
 int gb_tool_main(int argc, char **argv)
 {
 	struct rt_err err = { 0 };
 
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s\n"
+		       "The steps of 'rt0trace build -n' recipes that go runs as 'go tool pack' and 'go tool buildid':\n"
+		       "  pack r ARCHIVE FILE...  append each FILE to the Go archive ARCHIVE, as 'go tool pack r'\n"
+		       "  buildid FILE            print FILE's Go build ID\n\n"
+		       "options:\n"
+		       "  -w          (buildid) rewrite FILE's build ID to the one its content gives, as 'go tool buildid -w'\n"
+		       "  -h, --help  show this help\n\n"
+		       "exit codes: 0 done, 2 usage error, 3 (buildid) FILE cannot be opened or has no Go build ID,\n"
+		       "            5 a file cannot be read or written, or its build ID cannot be rewritten\n",
+		       tool_usage);
+		return 0;
+	}
 	if (argc >= 4 && strcmp(argv[1], "pack") == 0 && strcmp(argv[2], "r") == 0) {
 		if (gb_pack_append(argv[3], argv + 4, (size_t)(argc - 4), &err) != 0)
 			return rt_err_report(&err);
 		return 0;
 	}
-	if ((argc == 3 || argc == 4) && strcmp(argv[1], "buildid") == 0) {
+	if ((argc == 3 || (argc == 4 && strcmp(argv[2], "-w") == 0)) && strcmp(argv[1], "buildid") == 0) {
 		bool write = argc == 4 && strcmp(argv[2], "-w") == 0;
 		const char *file = argv[argc - 1];
 		char *id = read_build_id(file, &err), newid[256];
@@ -2533,6 +2549,6 @@ int gb_tool_main(int argc, char **argv)
 		free(id);
 		return 0;
 	}
-	fprintf(stderr, "usage: rt0trace tool pack r ARCHIVE FILE...\n       rt0trace tool buildid [-w] FILE\n");
+	fputs(tool_usage, stderr);
 	return RT_EXIT_USAGE;
 }

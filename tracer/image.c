@@ -210,7 +210,8 @@ void rt_proc_argv(pid_t pid, struct strv *argv)
 	free(cmd);
 }
 
-int rt_find_helper(const char *rel, const char *env, const char *what, char *out, size_t size, struct rt_err *err)
+int rt_find_helper(const char *built, const char *installed, const char *env, const char *what, char *out, size_t size,
+		   struct rt_err *err)
 {
 	const char *v = getenv(env);
 	char self[PATH_MAX], *slash;
@@ -227,9 +228,12 @@ int rt_find_helper(const char *rel, const char *env, const char *what, char *out
 	self[n] = '\0';
 	slash = strrchr(self, '/');
 	*slash = '\0';
-	if ((size_t)snprintf(out, size, "%s/%s", self, rel) >= size || access(out, R_OK) != 0)
-		return rt_errf(err, RT_EXIT_ENV, "the %s was not found at '%s/%s' (build it, or set $%s)", what, self, rel, env);
-	return 0;
+	if ((size_t)snprintf(out, size, "%s/%s", self, built) < size && access(out, R_OK) == 0)
+		return 0;
+	if ((size_t)snprintf(out, size, "%s/%s", self, installed) < size && access(out, R_OK) == 0)
+		return 0;
+	return rt_errf(err, RT_EXIT_ENV, "the %s was not found at '%s/%s' nor at '%s/%s' (build or install it, or set $%s)",
+		       what, self, installed, self, built, env);
 }
 
 static int exec_message(const int msg[2], const char *prog, struct rt_err *err);
@@ -272,7 +276,8 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 	extern char **environ;
 
 	*go = *errfd = -1;
-	if (rt_find_helper("libexec/" RT_EXEC_HELPER, RT_EXEC_HELPER_ENV, "program starter", helper, sizeof(helper), err) != 0)
+	if (rt_find_helper("libexec/" RT_EXEC_HELPER, RT0_INSTALL_LIBEXEC "/" RT_EXEC_HELPER, RT_EXEC_HELPER_ENV,
+			   "program starter", helper, sizeof(helper), err) != 0)
 		return -1;
 	if (pipe2(ep, O_CLOEXEC) != 0 || (sp->hold && pipe2(gp, O_CLOEXEC) != 0)) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));

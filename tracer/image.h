@@ -50,9 +50,18 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 /* A running process's argv, from /proc/PID/cmdline (empty when it cannot be read): for -p. */
 void rt_proc_argv(pid_t pid, struct strv *argv);
 
-/* The path of a helper shipped with rt0trace: $ENV when set, else REL next to the rt0trace binary
- * (the build's layout). 0, or -1 with RT_EXIT_ENV naming WHAT. */
-int rt_find_helper(const char *rel, const char *env, const char *what, char *out, size_t size, struct rt_err *err);
+/* The path of a helper shipped with rt0trace: $ENV when set, else BUILT relative to the rt0trace
+ * binary's directory (the build tree's layout), else INSTALLED relative to it (`cmake --install`'s
+ * layout: RT0_INSTALL_LIBEXEC or RT0_INSTALL_LIB, set by CMake from the install directories, then the
+ * name). 0, or -1 with RT_EXIT_ENV naming WHAT. */
+int rt_find_helper(const char *built, const char *installed, const char *env, const char *what, char *out, size_t size,
+		   struct rt_err *err);
+#ifndef RT0_INSTALL_LIBEXEC
+#define RT0_INSTALL_LIBEXEC "../libexec/rt0trace" /* relative to the installed binary's directory */
+#endif
+#ifndef RT0_INSTALL_LIB
+#define RT0_INSTALL_LIB "../lib/rt0trace"
+#endif
 
 /* The program's start, one for every engine: rt0exec (tracer/exec_helper.c, at libexec/ next to the
  * binary, or $RT0_EXEC_HELPER) spawned with posix_spawn, which gets it ready as `sp` says and execs

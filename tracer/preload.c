@@ -729,10 +729,12 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 
 /* ---- running ---------------------------------------------------------------------------------------- */
 
-/* librt0preload.so: $RT0_PRELOAD_LIB, else probes/preload/ beside the rt0trace binary (the build tree). */
+/* librt0preload.so: $RT0_PRELOAD_LIB, else probes/preload/ beside the rt0trace binary (the build tree),
+ * else the installed library directory. */
 static int find_shim(char *out, size_t size, struct rt_err *err)
 {
-	return rt_find_helper("probes/preload/" SHIM_NAME, SHIM_ENV, "preload library", out, size, err);
+	return rt_find_helper("probes/preload/" SHIM_NAME, RT0_INSTALL_LIB "/" SHIM_NAME, SHIM_ENV, "preload library", out,
+			      size, err);
 }
 
 /* A setuid/setgid program whose exec changes the effective ids (the kernel sets AT_SECURE) runs in the

@@ -10,35 +10,54 @@ need_fixture cprog
 R=$RT0TRACE
 FX=$RT0_FIXTURES
 STRACE=$(command -v strace) || skip "strace is not installed (scripts/setup installs it)"
+
+# traced_program_matches NAME PROGRAM ARGS...: stdout+stderr and exit status equal traced (ENGINE, trace
+# in $TMP/NAME.jsonl) and untraced. Run in the current directory.
+traced_program_matches() {
+  local name=$1 prog=$2
+  shift 2
+  "$prog" "$@" > "$TMP/$name.plain" 2>&1 </dev/null
+  local want=$?
+  "$R" run "${ENGINE[@]}" -o "$TMP/$name.jsonl" -- "$prog" "$@" > "$TMP/$name.traced" 2>&1 </dev/null
+  local got=$?
+  [ "$got" -eq "$want" ] || die "$name: traced exit $got, untraced $want"
+  diff -u "$TMP/$name.plain" "$TMP/$name.traced" >&2 || die "$name: traced output differs from untraced"
+}
+traced_matches_untraced() { # NAME ARGS...: the fixture NAME, as traced_program_matches
+  local name=$1
+  shift
+  traced_program_matches "$name" "$FX/$name" "$@"
+}
+
+# go_program_checks NAME PROGRAM ARGS...: a Go program traced by ENGINE runs as untraced, its report's 8
+# checks pass (complete, nothing lost, observed init order == the placed one), the observed order equals
+# its own GODEBUG=inittrace=1, and main.main's snapshot has the text where the ELF puts it (+ the load
+# bias). Leaves $TMP/NAME.report.json and $TMP/NAME.observed; the caller says what passed.
+go_program_checks() {
+  local f=$1 prog=$2
+  shift 2
+  traced_program_matches "$f" "$prog" "$@"
+  "$R" report --format json -o "$TMP/$f.report.json" "$TMP/$f.jsonl" || die "$f: report exit $? (a check failed): $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/$f.report.json")"
+  jq -e '.complete and .lost == 0 and .init_order.match and (.checks|length) == 8 and (.checks|all(.ok))' "$TMP/$f.report.json" >/dev/null \
+    || die "$f: report: $(jq -c '{complete, lost, init: .init_order.match, checks}' "$TMP/$f.report.json")"
+  jq -r '.init_order.observed[]' "$TMP/$f.report.json" > "$TMP/$f.observed"
+  inittrace_order "$prog" "$@" > "$TMP/$f.inittrace"
+  diff -u "$TMP/$f.inittrace" "$TMP/$f.observed" >&2 || die "$f: observed init order differs from GODEBUG=inittrace=1"
+  # main.main's snapshot: the text segment where the ELF puts it, plus the load bias
+  local vaddr bias want got
+  vaddr=$(jq -r '.binary.segments[] | select(.flags == "r-x") | .vaddr' "$TMP/$f.report.json")
+  bias=$(jq -r '.binary.bias' "$TMP/$f.report.json")
+  want=$(printf '0x%x' $(( (vaddr + bias) & ~0xfff )))
+  got=$(jq -r '.layout_at as $at | [.layout[] | select(.kind == "text")][0].start + " " + $at' "$TMP/$f.report.json")
+  [ "$got" = "$want main.main" ] || die "$f: text at main.main is '$got', the ELF says $want"
+}
+
 engine_checks() {
   TIMING='^(futex|nanosleep|clock_nanosleep|sched_yield|restart_syscall|epoll_pwait|epoll_wait|tgkill|getpid|gettid|rt_sigreturn|madvise|sigaltstack|rt_sigprocmask|clone|clone3|mmap|munmap|mprotect)$'
 
-  traced_matches_untraced() { # NAME ARGS...: stdout and status equal traced and untraced
-    local name=$1
-    shift
-    "$FX/$name" "$@" > "$TMP/$name.plain" 2>&1
-    local want=$?
-    "$R" run "${ENGINE[@]}" -o "$TMP/$name.jsonl" -- "$FX/$name" "$@" > "$TMP/$name.traced" 2>&1
-    local got=$?
-    [ "$got" -eq "$want" ] || die "$name: traced exit $got, untraced $want"
-    diff -u "$TMP/$name.plain" "$TMP/$name.traced" >&2 || die "$name: traced output differs from untraced"
-  }
-
   for f in diamond asm embed vendored goinit diamond-pie cgo; do
     need_fixture "$f"
-    traced_matches_untraced "$f"
-    "$R" report --format json -o "$TMP/$f.report.json" "$TMP/$f.jsonl" || die "$f: report exit $? (a check failed): $(jq -c '[.checks[]|select(.ok|not)]' "$TMP/$f.report.json")"
-    jq -e '.complete and .lost == 0 and .init_order.match and (.checks|length) == 8 and (.checks|all(.ok))' "$TMP/$f.report.json" >/dev/null \
-      || die "$f: report: $(jq -c '{complete, lost, init: .init_order.match, checks}' "$TMP/$f.report.json")"
-    jq -r '.init_order.observed[]' "$TMP/$f.report.json" > "$TMP/$f.observed"
-    inittrace_order "$FX/$f" > "$TMP/$f.inittrace"
-    diff -u "$TMP/$f.inittrace" "$TMP/$f.observed" >&2 || die "$f: observed init order differs from GODEBUG=inittrace=1"
-    # main.main's snapshot: the text segment where the ELF puts it, plus the load bias
-    vaddr=$(jq -r '.binary.segments[] | select(.flags == "r-x") | .vaddr' "$TMP/$f.report.json")
-    bias=$(jq -r '.binary.bias' "$TMP/$f.report.json")
-    want=$(printf '0x%x' $(( (vaddr + bias) & ~0xfff )))
-    got=$(jq -r '.layout_at as $at | [.layout[] | select(.kind == "text")][0].start + " " + $at' "$TMP/$f.report.json")
-    [ "$got" = "$want main.main" ] || die "$f: text at main.main is '$got', the ELF says $want"
+    go_program_checks "$f" "$FX/$f"
     pass "$f: output and status as untraced; all 8 checks pass; observed = placed = inittrace ($(wc -l < "$TMP/$f.observed") packages)"
   done
   # --- each phase's CPU time and wait for a CPU (the thread's scheduler account at its probes) -----------

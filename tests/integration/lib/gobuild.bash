@@ -23,11 +23,15 @@ gobuild_setup() {
   return 0
 }
 
-ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments)
+ref() { # DIR OUT [env...]: the reference build (REF_ARGS: more go build arguments; REF_PKG: the
+  # package, '.' unless set; REF_CGO=default: CGO_ENABLED left unset, go's default, instead of 0)
   local dir=$1 out=$2
   shift 2
-  (cd "$dir" && env CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$@" \
-     "$GO" build ${TRIM--trimpath} ${REF_ARGS[@]+"${REF_ARGS[@]}"} -o "$out" .) || die "reference go build of $dir failed"
+  local cgo=(CGO_ENABLED=0)
+  [ "${REF_CGO-}" != default ] || cgo=(-u CGO_ENABLED)
+  (cd "$dir" && env "${cgo[@]}" GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOWORK=off "$@" \
+     "$GO" build ${TRIM--trimpath} ${REF_ARGS[@]+"${REF_ARGS[@]}"} -o "$out" "${REF_PKG:-.}") >"$TMP/ref.log" 2>&1 \
+    || die "reference go build of ${REF_PKG:-.} in $dir failed: $(tail -5 "$TMP/ref.log")"
 }
 
 mine() { # NAME DIR PACKAGE OUT [env...]: rt0trace build with no go on PATH, execs recorded

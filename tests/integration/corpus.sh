@@ -21,7 +21,6 @@
 #               amalgamation through gcc, external link; build tags: go-sqlite3's sqlite_* and
 #               libsqlite3 files are constrained by custom tags, left out by default]
 #   yq          github.com/mikefarah/yq/v4@v4.54.3                  [medium, ~300 packages]
-#   yaegi       github.com/traefik/yaegi/cmd/yaegi@v0.16.1          [//go:embed; large generated code]
 #   task        github.com/go-task/task/v3/cmd/task@v3.54.0         [large: ~900 packages, 75 MB;
 #                                                                    //go:embed in six packages]
 #   umoci       github.com/opencontainers/umoci@v0.6.0 ./cmd/umoci  [the module's own directory as the
@@ -113,7 +112,6 @@ setup_wrapper actionlint github.com/rhysd/actionlint v1.7.12 github.com/rhysd/ac
 setup_wrapper wazero github.com/tetratelabs/wazero v1.12.0 github.com/tetratelabs/wazero/cmd/wazero
 setup_wrapper sqlite github.com/mattn/go-sqlite3 v1.14.53 github.com/mattn/go-sqlite3/_example/simple
 setup_wrapper yq github.com/mikefarah/yq/v4 v4.54.3 github.com/mikefarah/yq/v4
-setup_wrapper yaegi github.com/traefik/yaegi v0.16.1 github.com/traefik/yaegi/cmd/yaegi
 setup_wrapper task github.com/go-task/task/v3 v3.54.0 github.com/go-task/task/v3/cmd/task
 setup_main umoci github.com/opencontainers/umoci v0.6.0
 setup_workspace workspace mvdan.cc/sh/v3 v3.14.1 mvdan.cc/editorconfig v0.3.0
@@ -211,7 +209,6 @@ run_entry sqlite e_sqlite
 run_entry umoci e_umoci
 run_entry workspace e_workspace
 run_entry yq wrapped yq --version
-run_entry yaegi wrapped yaegi version
 run_entry task wrapped task --version
 run_entry compile e_compile
 

@@ -12,27 +12,29 @@
 #   shfmt       mvdan.cc/sh/v3/cmd/shfmt@v3.14.1                    [small; also fetched once from an
 #                                                                    empty GOMODCACHE via file:// proxy]
 #   tomll       github.com/pelletier/go-toml/v2/cmd/tomll@v2.4.3    [small, no dependency]
+#   tomlv       github.com/BurntSushi/toml/cmd/tomlv@v1.6.0         [small; -h exits 1, traced too]
 #   gxz         github.com/ulikunitz/xz/cmd/gxz@v0.5.17             [small]
 #   age         filippo.io/age/cmd/age@v1.3.2                       [crypto assembly, x/crypto]
 #   bbolt       go.etcd.io/bbolt/cmd/bbolt@v1.5.0
 #   actionlint  github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
-#   wazero      github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 #   sqlite      github.com/mattn/go-sqlite3/_example/simple@v1.14.53 [cgo dependency: the SQLite
-#               amalgamation through gcc, external link; build tags: go-sqlite3's sqlite_* and
-#               libsqlite3 files are constrained by custom tags, left out by default]
-#   yq          github.com/mikefarah/yq/v4@v4.54.3                  [medium, ~300 packages]
-#   task        github.com/go-task/task/v3/cmd/task@v3.54.0         [large: ~900 packages, 75 MB;
-#                                                                    //go:embed in six packages]
+#               amalgamation through gcc, external link; build tags: -tags sqlite_math_functions,
+#               sqlite_column_metadata (go-sqlite3's files for them add #cgo CFLAGS)]
+#   yq          github.com/mikefarah/yq/v4@v4.54.3                  [large: ~300 packages, 27 modules, 21 MB]
 #   umoci       github.com/opencontainers/umoci@v0.6.0 ./cmd/umoci  [the module's own directory as the
 #               main module: its go.mod's replace directive (vbatts/go-mtree => cyphar/go-mtree); //go:embed]
 #   workspace   mvdan.cc/sh/v3 ./cmd/shfmt in a go.work with mvdan.cc/editorconfig@v0.3.0 [go.work]
-#   compile     $GOROOT/src/cmd/compile                             [PGO: its default.pgo, -pgo=auto]
+#   compile     $GOROOT/src/cmd/compile                             [PGO: its default.pgo, -pgo=auto; 33 MB]
+# With RT0_CORPUS_ALL=1, also (left out by default for the time a cold build of them takes on a busy
+# 2-core machine: with an empty rt0trace cache ~10 and ~3 minutes):
+#   task        github.com/go-task/task/v3/cmd/task@v3.54.0         [largest: ~900 packages, 124
+#                                                                    modules, 75 MB; //go:embed x6]
+#   wazero      github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 # Each third-party main is built by import path from a small wrapper module the test writes (go.mod
 # requiring the module at its version, a tools.go blank import, go.sum from `go mod tidy`), or from
 # the module's directory copied out of the module cache. Not yet in rt0trace build, so not used (the
-# entries are built the way that works today): -tags (go-sqlite3's tags; note GOFLAGS=-tags is
-# ignored, not refused), pkg@version (go install style: the wrapper modules stand in), -buildvcs (go
-# gets GOFLAGS=-buildvcs=false), -gcflags/-asmflags, -buildmode=pie.
+# entries are built the way that works today): pkg@version (go install style: the wrapper modules
+# stand in), -buildvcs (go gets GOFLAGS=-buildvcs=false), -gcflags/-asmflags, -buildmode=pie.
 #
 # The modules are fetched once through the Go module proxy by the oracle's setup (go mod tidy / go mod
 # download) into the build directory's gomodcache/ (shared with modules.sh), the wrapper modules and
@@ -105,35 +107,40 @@ setup_workspace() { # NAME MODULE VERSION MODULE2 VERSION2: $CORPUS/NAME/go.work
 
 setup_wrapper shfmt mvdan.cc/sh/v3 v3.14.1 mvdan.cc/sh/v3/cmd/shfmt
 setup_wrapper tomll github.com/pelletier/go-toml/v2 v2.4.3 github.com/pelletier/go-toml/v2/cmd/tomll
+setup_wrapper tomlv github.com/BurntSushi/toml v1.6.0 github.com/BurntSushi/toml/cmd/tomlv
 setup_wrapper gxz github.com/ulikunitz/xz v0.5.17 github.com/ulikunitz/xz/cmd/gxz
 setup_wrapper age filippo.io/age v1.3.2 filippo.io/age/cmd/age
 setup_wrapper bbolt go.etcd.io/bbolt v1.5.0 go.etcd.io/bbolt/cmd/bbolt
 setup_wrapper actionlint github.com/rhysd/actionlint v1.7.12 github.com/rhysd/actionlint/cmd/actionlint
-setup_wrapper wazero github.com/tetratelabs/wazero v1.12.0 github.com/tetratelabs/wazero/cmd/wazero
 setup_wrapper sqlite github.com/mattn/go-sqlite3 v1.14.53 github.com/mattn/go-sqlite3/_example/simple
 setup_wrapper yq github.com/mikefarah/yq/v4 v4.54.3 github.com/mikefarah/yq/v4
-setup_wrapper task github.com/go-task/task/v3 v3.54.0 github.com/go-task/task/v3/cmd/task
 setup_main umoci github.com/opencontainers/umoci v0.6.0
 setup_workspace workspace mvdan.cc/sh/v3 v3.14.1 mvdan.cc/editorconfig v0.3.0
+if [ -n "${RT0_CORPUS_ALL-}" ]; then
+  setup_wrapper wazero github.com/tetratelabs/wazero v1.12.0 github.com/tetratelabs/wazero/cmd/wazero
+  setup_wrapper task github.com/go-task/task/v3 v3.54.0 github.com/go-task/task/v3/cmd/task
+fi
 export GOPROXY=off # from here on, no network: everything comes from the module cache
 
 # --- one entry ----------------------------------------------------------------------------------------
 # entry NAME DIR PACKAGE ARGS...: go build and rt0trace build of PACKAGE in DIR, untrimmed and
 # -trimpath, compared; the rt0trace-built program (untrimmed) traced with ARGS. ENTRY_ENV: more
-# environment for both builds (an array). Leaves $TMP/NAME/{ref,mine,ref-trim,mine-trim,manifest.json}.
+# environment for both builds, ENTRY_FLAGS: more flags for both (arrays). Leaves
+# $TMP/NAME/{ref,mine,ref-trim,mine-trim,manifest.json}.
 entry() {
   local name=$1 dir=$2 pkg=$3 o=$TMP/$1
   shift 3
   mkdir -p "$o/run" "$o/home"
-  MINE_ARGS=(--manifest "$o/manifest.json")
+  REF_ARGS=(${ENTRY_FLAGS[@]+"${ENTRY_FLAGS[@]}"})
+  MINE_ARGS=(--manifest "$o/manifest.json" ${ENTRY_FLAGS[@]+"${ENTRY_FLAGS[@]}"})
   REF_PKG=$pkg REF_CGO=default TRIM= ref "$dir" "$o/ref" ${ENTRY_ENV[@]+"${ENTRY_ENV[@]}"}
   MINE_CACHED=1 MINE_PATH=$CPATH_ TRIM= mine "$name" "$dir" "$pkg" "$o/mine" ${ENTRY_ENV[@]+"${ENTRY_ENV[@]}"}
   TRIM= same "$name: go build (default flags)" "$o/ref" "$o/mine"
-  MINE_ARGS=()
+  MINE_ARGS=(${ENTRY_FLAGS[@]+"${ENTRY_FLAGS[@]}"})
   REF_PKG=$pkg REF_CGO=default ref "$dir" "$o/ref-trim" ${ENTRY_ENV[@]+"${ENTRY_ENV[@]}"}
   MINE_CACHED=1 MINE_PATH=$CPATH_ mine "$name-trim" "$dir" "$pkg" "$o/mine-trim" ${ENTRY_ENV[@]+"${ENTRY_ENV[@]}"}
   same "$name: go build -trimpath" "$o/ref-trim" "$o/mine-trim"
-  unset MINE_ARGS
+  unset MINE_ARGS REF_ARGS
   # traced: runs as untraced, the report's checks pass, observed == placed == inittrace; == the manifest's
   (cd "$o/run" && HOME=$o/home XDG_CONFIG_HOME=$o/home go_program_checks "$name" "$o/mine" "$@")
   [ $? -eq 0 ] || exit 1
@@ -178,7 +185,10 @@ e_shfmt() {
   chmod -R u+w "$new"
 }
 e_sqlite() {
+  ENTRY_FLAGS=(-tags sqlite_math_functions,sqlite_column_metadata)
   wrapped sqlite
+  unset ENTRY_FLAGS
+  buildinfo_has sqlite "$TMP/sqlite/mine" $'\tbuild\t-tags=sqlite_math_functions,sqlite_column_metadata$' "-tags"
   buildinfo_has sqlite "$TMP/sqlite/mine" $'\tbuild\tCGO_ENABLED=1$' "CGO_ENABLED=1 (go's default with gcc on PATH)"
   readelf -d "$TMP/sqlite/mine" | grep -q 'NEEDED.*libc\.so' || die "sqlite: not dynamically linked against libc"
   [ "$(wc -l < "$TMP/sqlite.plain")" -ge 100 ] || die "sqlite: the program printed $(wc -l < "$TMP/sqlite.plain") lines: $(head -3 "$TMP/sqlite.plain")"
@@ -200,17 +210,20 @@ e_compile() {
 
 run_entry shfmt e_shfmt
 run_entry tomll wrapped tomll -h
+run_entry tomlv wrapped tomlv -h
 run_entry gxz wrapped gxz --version
 run_entry age wrapped age --version
 run_entry bbolt wrapped bbolt version
 run_entry actionlint wrapped actionlint -version
-run_entry wazero wrapped wazero version
 run_entry sqlite e_sqlite
 run_entry umoci e_umoci
 run_entry workspace e_workspace
 run_entry yq wrapped yq --version
-run_entry task wrapped task --version
 run_entry compile e_compile
+if [ -n "${RT0_CORPUS_ALL-}" ]; then
+  run_entry wazero wrapped wazero version
+  run_entry task wrapped task --version
+fi
 
 [ ${#FAILED[@]} -eq 0 ] || die "${#FAILED[@]} corpus entries failed: ${FAILED[*]}"
 finish

@@ -12,7 +12,8 @@
 #   shfmt       mvdan.cc/sh/v3/cmd/shfmt@v3.14.1                    [small; also fetched once from an
 #                                                                    empty GOMODCACHE via file:// proxy]
 #   tomll       github.com/pelletier/go-toml/v2/cmd/tomll@v2.4.3    [small, no dependency]
-#   tomlv       github.com/BurntSushi/toml/cmd/tomlv@v1.6.0         [small; -h exits 1, traced too]
+#   tomlv       github.com/BurntSushi/toml/cmd/tomlv@v1.6.0         [small; validates a TOML file (its
+#                                                                    -h exits in init, before main)]
 #   gxz         github.com/ulikunitz/xz/cmd/gxz@v0.5.17             [small]
 #   age         filippo.io/age/cmd/age@v1.3.2                       [crypto assembly, x/crypto]
 #   bbolt       go.etcd.io/bbolt/cmd/bbolt@v1.5.0
@@ -184,6 +185,11 @@ e_shfmt() {
   [ -d "$new/mvdan.cc/sh/v3@v3.14.1" ] && [ -d "$new/mvdan.cc/editorconfig@v0.3.0" ] || die "shfmt: the modules were not extracted into the empty cache"
   chmod -R u+w "$new"
 }
+e_tomlv() {
+  mkdir -p "$TMP/tomlv/run"
+  printf '[corpus]\nname = "tomlv"\nentries = [1, 2, 3]\n' > "$TMP/tomlv/run/sample.toml"
+  wrapped tomlv -types sample.toml
+}
 e_sqlite() {
   ENTRY_FLAGS=(-tags sqlite_math_functions,sqlite_column_metadata)
   wrapped sqlite
@@ -210,7 +216,7 @@ e_compile() {
 
 run_entry shfmt e_shfmt
 run_entry tomll wrapped tomll -h
-run_entry tomlv wrapped tomlv -h
+run_entry tomlv e_tomlv
 run_entry gxz wrapped gxz --version
 run_entry age wrapped age --version
 run_entry bbolt wrapped bbolt version

@@ -44,13 +44,9 @@
 # An entry that fails does not stop the others: each runs on its own, and the test fails at the end
 # naming every entry that failed.
 . "$(dirname "$0")/lib/common.bash"
-: "${RT0_BLANKID:?}"
-SRC=${RT0_SRC:?}
-GOROOT_=${GOROOT:-/usr/local/go}
-GO=$GOROOT_/bin/go
-[ -x "$GO" ] || skip "no reference go command at '$GO'"
-. "$(dirname "$0")/lib/engine_checks.bash" # R, FX, STRACE; go_program_checks
 . "$(dirname "$0")/lib/gobuild.bash"
+gobuild_vars # R, SRC, GOROOT_, GO, STRACE (its own environment below: not gobuild_setup's)
+. "$(dirname "$0")/lib/engine_checks.bash" # FX; go_program_checks
 need_ptrace
 ENGINE=(--engine ptrace)
 

@@ -51,7 +51,13 @@ expect_error() {
   pass "$what: '$line'"
 }
 
-# The packages a Go program reports with GODEBUG=inittrace=1, one per line.
-inittrace_order() { GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null </dev/null | awk '$1 == "init" && $3 ~ /^@/ {print $2}'; }
+# The packages a Go program reports with GODEBUG=inittrace=1, one per line. The runtime prints each as
+# its symbols' prefix, where the linker escapes a '.' (and '%', '"', spaces, non-ASCII) of the path's
+# last element as %xx (cmd/internal/objabi.PathToPrefix: "gopkg.in/yaml%2ev3"); decoded back to the
+# import path, as rt0trace reports it (import paths never hold a '%').
+inittrace_order() {
+  GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null </dev/null | awk '$1 == "init" && $3 ~ /^@/ {print $2}' \
+    | perl -pe 's/%([0-9a-fA-F]{2})/chr(hex($1))/ge'
+}
 
 finish() { echo "$CHECKS checks passed"; exit 0; }

@@ -123,6 +123,11 @@ int gb_pack_append(const char *archive, char *const *files, size_t nfiles, struc
 
 	if (!out)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot open archive '%s': %s", archive, strerror(errno));
+	/* a new (or empty) archive gets its signature first, as go tool pack r makes one */
+	if (fseek(out, 0, SEEK_END) != 0 || (ftell(out) == 0 && fputs("!<arch>\n", out) == EOF)) {
+		fclose(out);
+		return rt_errf(err, RT_EXIT_BUILD, "cannot write archive '%s': %s", archive, strerror(errno));
+	}
 	for (size_t i = 0; i < nfiles; i++) {
 		const char *base = strrchr(files[i], '/');
 		uint8_t *data;

@@ -38,9 +38,9 @@
 # stand in), -buildvcs (go gets GOFLAGS=-buildvcs=false), -gcflags/-asmflags, -buildmode=pie.
 #
 # The modules are fetched once through the Go module proxy by the oracle's setup (go mod tidy / go mod
-# download) into the build directory's gomodcache/ (shared with modules.sh), the wrapper modules and
-# copies live in corpus/ and rt0trace's cache in corpus-cache/ there, all kept across runs; every
-# comparison runs with GOPROXY=off. Without the proxy (and nothing fetched yet) the test is skipped.
+# download) into the test cache's gomodcache/ (common.bash: kept across runs and clones; shared with
+# modules.sh), the wrapper modules and copies live in corpus/ and rt0trace's build cache in corpus-cache/
+# there (go's is its own, ~/.cache/go-build); every comparison runs with GOPROXY=off. Without the proxy (and nothing fetched yet) the test is skipped.
 # An entry that fails does not stop the others: each runs on its own, and the test fails at the end
 # naming every entry that failed.
 . "$(dirname "$0")/lib/common.bash"
@@ -50,11 +50,10 @@ gobuild_vars # R, SRC, GOROOT_, GO, STRACE (its own environment below: not gobui
 need_ptrace
 ENGINE=(--engine ptrace)
 
-BD=$(cd "$RT0_FIXTURES/.." && pwd)
-MODCACHE=$BD/gomodcache
-CORPUS=$BD/corpus
+MODCACHE=$TEST_CACHE/gomodcache
+CORPUS=$TEST_CACHE/corpus
 mkdir -p "$CORPUS"
-export RT0TRACE_CACHE=$BD/corpus-cache GOMODCACHE=$MODCACHE GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+export RT0TRACE_CACHE=$TEST_CACHE/corpus-cache GOMODCACHE=$MODCACHE GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 unset GOWORK GOPROXY GOPATH GONOPROXY GOPRIVATE GONOSUMDB CGO_ENABLED GOOS GOARCH GOAMD64 GOEXPERIMENT \
   CC CGO_CFLAGS CGO_CPPFLAGS CGO_LDFLAGS CGO_CXXFLAGS
 # rt0trace's PATH: the C tools (go's default CGO_ENABLED is on with gcc on PATH), no go command

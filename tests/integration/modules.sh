@@ -9,14 +9,14 @@
 #     version, GOPROXY=off, an unreachable proxy, a go.mod syntax error, a go line newer than GOROOT's,
 #     a stale vendor/ directory: one message each, the documented exit code, nothing written at -o.
 # The modules are fetched once through the Go module proxy by `go mod download` (the oracle's setup)
-# into the build directory's gomodcache/, kept across runs; without the proxy the test is skipped.
+# into the test cache's gomodcache/ (common.bash), kept across runs; without the proxy the test is skipped.
 . "$(dirname "$0")/lib/common.bash"
 . "$(dirname "$0")/lib/gobuild.bash"
 gobuild_vars
 export RT0TRACE_CACHE=$TMP/cache GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 unset GOWORK GOPROXY GOMODCACHE GOPATH GONOPROXY GOPRIVATE GONOSUMDB
 
-MODCACHE=$(cd "$RT0_FIXTURES/.." && pwd)/gomodcache
+MODCACHE=$TEST_CACHE/gomodcache
 APP=$SRC/tests/fixtures/modapp
 if [ ! -e "$MODCACHE/.modapp-ready" ]; then
   (cd "$APP" && GOMODCACHE=$MODCACHE GOWORK=off timeout 300 "$GO" mod download -x) >"$TMP/download.log" 2>&1 \

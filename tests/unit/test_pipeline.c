@@ -303,6 +303,14 @@ static void test_pack(void **state)
 	assert_int_equal(n, 8 + 60 + 4);
 	assert_memory_equal(buf + 8, "a_very_long_obje0           0     0     644     3         `\n", 60);
 	assert_memory_equal(buf + 68, "abc\n", 4);
+	/* an archive that does not exist yet is made with its signature, as go tool pack r makes one */
+	unlink(a);
+	assert_int_equal(gb_pack_append(a, members, 1, &err), 0);
+	f = fopen(a, "r");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(n, 8 + 60 + 4);
+	assert_memory_equal(buf, "!<arch>\n", 8);
 	unlink(a);
 	unlink(o);
 	rmdir(dir);

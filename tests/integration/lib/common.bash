@@ -14,6 +14,11 @@ TMP=$(mktemp -d /tmp/rt0-it-XXXXXX)
 [ -n "${RT0_KEEP_TMP:-}" ] || trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 CHECKS=0
 
+# What tests fetch or build once and reuse across runs and clones (modules from the proxy, the corpus and
+# its build cache): $RT0_TEST_CACHE, else rt0trace-tests/ in the user's cache directory.
+TEST_CACHE=${RT0_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rt0trace-tests}
+mkdir -p "$TEST_CACHE" || { echo "FAIL cannot create the test cache '$TEST_CACHE'" >&2; exit 1; }
+
 pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
 die() { echo "FAIL $*" >&2; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }

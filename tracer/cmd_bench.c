@@ -44,7 +44,7 @@ static const char bench_usage[] =
 	"  --engine E      ptrace (default), ebpf or preload, as for 'rt0trace run'\n"
 	"  --format F      what is printed: text (the table, default) or benchstat (Go benchmark lines of every\n"
 	"                  run, one per phase plus one of the run's resources, for golang.org/x/perf's\n"
-	"                  benchstat: see README)\n"
+	"                  benchstat: see man rt0trace-bench)\n"
 	"  --show-output   let the program's stdout and stderr through\n"
 	"  -h, --help      show this help\n"
 	"\n"

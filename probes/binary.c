@@ -1,5 +1,7 @@
 #include "probes/binary.h"
 
+#include "probes/gopcln.h"
+
 #include <elf.h>
 #include <stdlib.h>
 
@@ -46,6 +48,19 @@ int rt_binary_open(struct rt_binary **out, const char *path, struct rt_err *err)
 	if (rt_elf_open(&b->elf, path, err) != 0) {
 		free(b);
 		return -1;
+	}
+	if (!b->elf->has_symtab) { /* stripped: a Go binary's functions are still named in its pclntab */
+		struct rt_gopcln *t = rt_gopcln_open(b->elf);
+
+		if (t) {
+			struct rt_elf_sym *fs;
+			size_t n = rt_gopcln_funcs(t, &fs);
+			char note[160];
+
+			snprintf(note, sizeof(note), "no .symtab: the binary is stripped; its %zu functions are named from the Go pclntab", n);
+			rt_elf_add_funcs(b->elf, fs, n, note);
+			rt_gopcln_free(t);
+		}
 	}
 	for (size_t i = 0; i < b->elf->notes.n; i++)
 		strv_push(&b->notes, b->elf->notes.v[i]);

@@ -427,6 +427,29 @@ void rt_elf_free(struct rt_elf *e)
 	free(e);
 }
 
+void rt_elf_add_funcs(struct rt_elf *e, struct rt_elf_sym *syms, size_t n, const char *note)
+{
+	if (!n) {
+		free(syms);
+		return;
+	}
+	e->syms = xrealloc(e->syms, (e->nsyms + n) * sizeof(*e->syms));
+	memcpy(e->syms + e->nsyms, syms, n * sizeof(*syms));
+	e->nsyms += n;
+	free(syms);
+	qsort(e->syms, e->nsyms, sizeof(*e->syms), cmp_sym_addr);
+	free(e->by_name);
+	index_names(e);
+	e->syms_from_go = true;
+	for (size_t i = 0; i < e->notes.n; i++)
+		if (strncmp(e->notes.v[i], "no symbol table:", 16) == 0) {
+			free(e->notes.v[i]);
+			e->notes.v[i] = xstrdup(note);
+			return;
+		}
+	strv_push(&e->notes, note);
+}
+
 const struct rt_elf_sec *rt_elf_section(const struct rt_elf *e, const char *name)
 {
 	for (size_t i = 0; i < e->nsecs; i++)

@@ -66,6 +66,7 @@ struct rt_elf {
 	uint32_t *by_name;   /* open-addressing hash of names: index into syms + 1, 0 = empty */
 	size_t name_slots;   /* a power of two, at least twice nsyms */
 	bool has_symtab;     /* false for a stripped binary */
+	bool syms_from_go;   /* stripped Go: the functions were named from the pclntab (rt_elf_add_funcs) */
 
 	/* RELATIVE dynamic relocations (offset -> addend), sorted by offset: a PIE's pointers. */
 	struct rt_elf_rel { uint64_t offset, addend; bool rela; } *rels;
@@ -79,6 +80,11 @@ struct rt_elf {
  * truncated ELF, malformed headers (RT_EXIT_INPUT). */
 int rt_elf_open(struct rt_elf **out, const char *path, struct rt_err *err);
 void rt_elf_free(struct rt_elf *e);
+
+/* Adds function symbols (names pointing into the mapped file) to a binary without a symbol table, as
+ * the Go pclntab names them: sorted and indexed with the others; `note` replaces the note that no
+ * address can be named. Takes `syms` over. */
+void rt_elf_add_funcs(struct rt_elf *e, struct rt_elf_sym *syms, size_t n, const char *note);
 
 /* The section called `name`, or NULL. */
 const struct rt_elf_sec *rt_elf_section(const struct rt_elf *e, const char *name);

@@ -120,6 +120,28 @@ bool rt_gopcln_func(const struct rt_gopcln *t, uint64_t pc, struct rt_gofunc *f)
 	return true;
 }
 
+size_t rt_gopcln_funcs(const struct rt_gopcln *t, struct rt_elf_sym **out)
+{
+	const unsigned char *end = t->base + t->size;
+	size_t n = 0;
+
+	*out = xcalloc(t->nfunc ? t->nfunc : 1, sizeof(**out));
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		const unsigned char *fn = t->ftab + u32(t, t->ftab + i * 8 + 4);
+		uint32_t entry = u32(t, t->ftab + i * 8), next = u32(t, t->ftab + (i + 1) * 8), nameoff;
+		const char *name;
+
+		if (fn + 8 > end || fn < t->base)
+			continue;
+		nameoff = u32(t, fn + 4);
+		name = (const char *)t->funcnames + nameoff;
+		if (t->funcnames + nameoff >= end || !memchr(name, '\0', (size_t)(end - (const unsigned char *)name)) || !*name)
+			continue;
+		(*out)[n++] = (struct rt_elf_sym){ name, t->text + entry, next > entry ? next - entry : 0, STT_FUNC };
+	}
+	return n;
+}
+
 static bool uvarint(const unsigned char **p, const unsigned char *end, uint32_t *v)
 {
 	uint32_t r = 0;

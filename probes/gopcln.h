@@ -37,6 +37,10 @@ struct rt_gofunc {
 struct rt_gopcln *rt_gopcln_open(const struct rt_elf *e);
 void rt_gopcln_free(struct rt_gopcln *t);
 
+/* Every function of the table, in address order, as symbols (name into the mapped file, entry, size
+ * up to the next one, STT_FUNC) into *out (malloc'd); their number. */
+size_t rt_gopcln_funcs(const struct rt_gopcln *t, struct rt_elf_sym **out);
+
 /* The function holding link-time address `pc`; false when no Go function does. */
 bool rt_gopcln_func(const struct rt_gopcln *t, uint64_t pc, struct rt_gofunc *f);
 

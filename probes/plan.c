@@ -1,6 +1,7 @@
 #include "probes/plan.h"
 
 #include <elf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,55 @@ static void add(struct rt_probe_plan *pl, size_t *cap, uint64_t addr, const char
 		if (pl->p[i].addr == addr)
 			return; /* one probe an address: the first meaning wins */
 	pl->p = xgrow(pl->p, cap, pl->n + 1, sizeof(*pl->p));
-	pl->p[pl->n++] = (struct rt_probe){ addr, xstrdup(sym ? sym : "?"), pkg ? xstrdup(pkg) : NULL, role };
+	pl->p[pl->n++] = (struct rt_probe){ addr, xstrdup(sym ? sym : "?"), pkg ? xstrdup(pkg) : NULL, role, false };
+}
+
+/* The package of a Go init function's symbol, "PKG.init" or "PKG.init.N" (malloc'd, the linker's %xx
+ * escapes of the last path element decoded), or NULL for another name. */
+static char *init_fn_package(const char *name)
+{
+	size_t n = strlen(name), k = n;
+	char *pkg;
+
+	while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
+		k--;
+	if (k < n && k > 0 && name[k - 1] == '.') /* ".N" */
+		k--;
+	else
+		k = n;
+	if (k < 6 || strncmp(name + k - 5, ".init", 5) != 0)
+		return NULL;
+	pkg = xstrndup(name, k - 5);
+	for (char *r = pkg, *w = pkg; ; r++, w++) { /* %2e -> . (and any other %xx) */
+		unsigned v;
+
+		if (r[0] == '%' && sscanf(r + 1, "%2x", &v) == 1 && r[1] && r[2]) {
+			*w = (char)v;
+			r += 2;
+		} else if (!(*w = *r)) {
+			break;
+		}
+	}
+	return pkg;
+}
+
+/* A stripped Go binary has no inittasks symbols, so no placed order and no first function of each
+ * package: every init function the pclntab names is probed; the first hit of a package begins it. */
+static void plan_named_inits(const struct rt_binary *b, struct rt_probe_plan *out, size_t *cap)
+{
+	for (size_t i = 0; i < b->elf->nsyms; i++) {
+		const struct rt_elf_sym *s = &b->elf->syms[i];
+		char *pkg = s->type == STT_FUNC ? init_fn_package(s->name) : NULL;
+
+		if (pkg && !strpbrk(pkg, "(*[")) { /* not a method named init */
+			size_t n = out->n;
+
+			add(out, cap, s->addr, s->name, pkg, RT_ROLE_INIT);
+			if (out->n > n)
+				out->p[n].unplaced = true;
+		}
+		free(pkg);
+	}
 }
 
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
@@ -37,6 +86,8 @@ void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_pr
 			for (size_t k = 0; k < b->go->init[i].nfns && (k == 0 || (flags & RT_PLAN_INIT_FUNCTIONS)); k++)
 				add(out, &cap, b->go->init[i].fns[k].addr, b->go->init[i].fns[k].symbol, b->go->init[i].package,
 				    RT_ROLE_INIT);
+		if (!b->go->init_known && b->elf->syms_from_go)
+			plan_named_inits(b, out, &cap);
 		for (size_t i = 0; i < n; i++)
 			if (ph[i].symbol && ph[i].role == RT_ROLE_MAIN)
 				add(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role);

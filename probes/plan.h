@@ -27,6 +27,8 @@ struct rt_probe {
 	char *symbol;        /* owned copy */
 	char *package;       /* Go init: the package; else NULL (owned) */
 	enum rt_phase_role role;
+	bool unplaced;       /* Go init of a stripped binary: one of its package's init functions, named by
+			      * the pclntab; the placed order is not known */
 };
 
 struct rt_probe_plan {

@@ -192,14 +192,15 @@ static int render_text(const struct rt_report *r, FILE *f)
 		size_t n = r->observed.n > r->placed.n ? r->observed.n : r->placed.n;
 
 		fprintf(f, "\ninit order (%s%s%s)\n  %4s  %-40s %s\n",
-			r->init_unobserved ? "not observed by the " : r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
+			r->placed_unknown && !r->placed.n ? "observed; the placed order is unknown: the binary is stripped"
+			: r->init_unobserved ? "not observed by the " : r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
 			r->init_unobserved ? (r->engine ? r->engine : "?") : "", r->init_unobserved ? " engine" : "", "#",
 			"observed", "placed");
 		for (size_t i = 0; i < n; i++) {
 			const char *o = i < r->observed.n ? r->observed.v[i] : "-", *p = i < r->placed.n ? r->placed.v[i] : "-";
 
 			fprintf(f, "  %4zu  %-40s %s%s\n", i + 1, o, p,
-				strv_has(&r->unobserved, p) ? "   (not observed)" : strcmp(o, p) ? "   <-- differs" : "");
+				strv_has(&r->unobserved, p) ? "   (not observed)" : strcmp(o, p) && r->placed.n ? "   <-- differs" : "");
 		}
 	}
 
@@ -299,6 +300,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(io, "match", json_boolean(r->init_match));
 	if (r->init_unobserved)
 		json_object_set_new(io, "not_observed", json_true());
+	if (r->placed_unknown && !r->placed.n)
+		json_object_set_new(io, "placed_unknown", json_true());
 	json_object_set_new(o, "not_observed", json_strv(&r->unobserved));
 	json_object_set_new(o, "init_order", io);
 	for (size_t i = 0; i < r->nchecks; i++) {

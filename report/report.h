@@ -165,6 +165,8 @@ struct rt_report {
 	struct strv unobserved;    /* planned phases and packages the engine says it cannot observe (the
 				    * header's probes with "observable": false): not expected, said so */
 	bool init_unobserved;      /* no package init was observable: the init-order check is "not observed" */
+	bool placed_unknown;       /* the inits were probed in no known order (a stripped Go binary's, probes
+				    * with "placed": false): observed only, no init-order check */
 	const char *layout_at;     /* the probe the layout snapshot was taken at, or NULL */
 	struct rt_layout_row *layout;
 	size_t nlayout;

@@ -37,7 +37,7 @@ static void print_text(const struct rt_binary *b)
 		printf(" (interpreter %s)", e->interp);
 	putchar('\n');
 	printf("  entry     0x%llx %s\n", (unsigned long long)e->entry, b->entry_sym ? b->entry_sym->name : "(no symbol)");
-	printf("  symbols   %zu%s\n", e->nsyms, e->has_symtab ? "" : " (dynamic only: stripped)");
+	printf("  symbols   %zu%s\n", e->nsyms, e->has_symtab ? "" : e->syms_from_go ? " (functions from the Go pclntab: stripped)" : " (dynamic only: stripped)");
 
 	printf("\nsegments\n  %-13s %-18s %-10s %s\n", "TYPE", "VADDR", "MEMSZ", "FLAGS");
 	for (size_t i = 0; i < e->nsegs; i++)

@@ -152,6 +152,8 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 			json_object_set_new(pr, "role", json_string(rt_phase_role_name(plan->p[i].role)));
 			if (plan->p[i].package)
 				json_object_set_new(pr, "package", json_string(plan->p[i].package));
+			if (plan->p[i].unplaced)
+				json_object_set_new(pr, "placed", json_false());
 			if (rt_past_probe(ps, &plan->p[i], attaching))
 				json_object_set_new(pr, "past", json_true());
 			json_array_append_new(probes, pr);

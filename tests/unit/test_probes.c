@@ -369,11 +369,25 @@ static void test_cross(void **state)
 
 static void test_stripped(void **state)
 {
-	struct rt_binary *b = open_fixture("diamond-stripped");
+	struct rt_binary *b = open_fixture("diamond-stripped"), *full = open_fixture("diamond");
+	static const char *const fns[] = { "_rt0_amd64_linux", "runtime.rt0_go", "runtime.main", "main.main",
+					   "example.com/diamond/zbase.init.0", "main.init.0" };
 
 	(void)state;
 	assert_false(b->elf->has_symtab);
-	assert_null(b->entry_sym);
+	/* its functions are named from the pclntab, at the addresses the unstripped link gives them */
+	assert_true(b->elf->syms_from_go);
+	assert_non_null(b->entry_sym);
+	assert_string_equal(b->entry_sym->name, "_rt0_amd64_linux");
+	for (size_t i = 0; i < sizeof(fns) / sizeof(*fns); i++) {
+		const struct rt_elf_sym *s = rt_elf_sym_by_name(b->elf, fns[i]), *f = rt_elf_sym_by_name(full->elf, fns[i]);
+
+		assert_non_null(s);
+		assert_non_null(f);
+		assert_int_equal(s->addr, f->addr);
+		assert_int_equal(s->type, 2 /* STT_FUNC */);
+	}
+	rt_binary_free(full);
 	assert_non_null(b->go);
 	assert_non_null(b->go->version); /* .go.buildinfo survives stripping */
 	assert_false(b->go->init_known);

@@ -119,14 +119,26 @@ out:
 
 int gb_pack_append(const char *archive, char *const *files, size_t nfiles, struct rt_err *err)
 {
-	FILE *out = fopen(archive, "ab");
+	FILE *out = fopen(archive, "a+b");
+	char sig[8];
 
 	if (!out)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot open archive '%s': %s", archive, strerror(errno));
-	/* a new (or empty) archive gets its signature first, as go tool pack r makes one */
-	if (fseek(out, 0, SEEK_END) != 0 || (ftell(out) == 0 && fputs("!<arch>\n", out) == EOF)) {
+	/* a new (or empty) archive gets its signature first, as go tool pack r makes one; an existing
+	 * file must be an archive */
+	if (fseek(out, 0, SEEK_END) != 0) {
 		fclose(out);
-		return rt_errf(err, RT_EXIT_BUILD, "cannot write archive '%s': %s", archive, strerror(errno));
+		return rt_errf(err, RT_EXIT_BUILD, "cannot read archive '%s': %s", archive, strerror(errno));
+	}
+	if (ftell(out) == 0) {
+		if (fputs("!<arch>\n", out) == EOF) {
+			fclose(out);
+			return rt_errf(err, RT_EXIT_BUILD, "cannot write archive '%s': %s", archive, strerror(errno));
+		}
+	} else if (fseek(out, 0, SEEK_SET) != 0 || fread(sig, 1, 8, out) != 8 || memcmp(sig, "!<arch>\n", 8) != 0 ||
+		   fseek(out, 0, SEEK_END) != 0) { /* (a read and a write need a seek between them) */
+		fclose(out);
+		return rt_errf(err, RT_EXIT_BUILD, "'%s' is not an archive (no !<arch> signature)", archive);
 	}
 	for (size_t i = 0; i < nfiles; i++) {
 		const char *base = strrchr(files[i], '/');

@@ -311,6 +311,16 @@ static void test_pack(void **state)
 	fclose(f);
 	assert_int_equal(n, 8 + 60 + 4);
 	assert_memory_equal(buf, "!<arch>\n", 8);
+	/* a file that is not an archive is refused, untouched */
+	f = fopen(a, "w");
+	fputs("not an archive", f);
+	fclose(f);
+	assert_int_equal(gb_pack_append(a, members, 1, &err), -1);
+	assert_int_equal(err.exit, RT_EXIT_BUILD);
+	f = fopen(a, "r");
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(n, 14);
 	unlink(a);
 	unlink(o);
 	rmdir(dir);

@@ -188,19 +188,23 @@ static int render_text(const struct rt_report *r, FILE *f)
 				r->layout[i].perms, r->layout[i].kind, r->layout[i].path ? r->layout[i].path : "");
 	}
 
-	if (r->observed.n || r->placed.n) {
+	if (r->placed_unknown && !r->placed.n && r->observed.n) {
+		fprintf(f, "\ninit order (observed; the placed order is unknown: the binary is stripped)\n  %4s  %s\n", "#",
+			"observed");
+		for (size_t i = 0; i < r->observed.n; i++)
+			fprintf(f, "  %4zu  %s\n", i + 1, r->observed.v[i]);
+	} else if (r->observed.n || r->placed.n) {
 		size_t n = r->observed.n > r->placed.n ? r->observed.n : r->placed.n;
 
 		fprintf(f, "\ninit order (%s%s%s)\n  %4s  %-40s %s\n",
-			r->placed_unknown && !r->placed.n ? "observed; the placed order is unknown: the binary is stripped"
-			: r->init_unobserved ? "not observed by the " : r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
+			r->init_unobserved ? "not observed by the " : r->init_match ? "observed = placed" : "OBSERVED DIFFERS FROM PLACED",
 			r->init_unobserved ? (r->engine ? r->engine : "?") : "", r->init_unobserved ? " engine" : "", "#",
 			"observed", "placed");
 		for (size_t i = 0; i < n; i++) {
 			const char *o = i < r->observed.n ? r->observed.v[i] : "-", *p = i < r->placed.n ? r->placed.v[i] : "-";
 
 			fprintf(f, "  %4zu  %-40s %s%s\n", i + 1, o, p,
-				strv_has(&r->unobserved, p) ? "   (not observed)" : strcmp(o, p) && r->placed.n ? "   <-- differs" : "");
+				strv_has(&r->unobserved, p) ? "   (not observed)" : strcmp(o, p) ? "   <-- differs" : "");
 		}
 	}
 

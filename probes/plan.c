@@ -1,7 +1,6 @@
 #include "probes/plan.h"
 
 #include <elf.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +21,6 @@ static void add(struct rt_probe_plan *pl, size_t *cap, uint64_t addr, const char
 static char *init_fn_package(const char *name)
 {
 	size_t n = strlen(name), k = n;
-	char *pkg;
 
 	while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
 		k--;
@@ -32,18 +30,7 @@ static char *init_fn_package(const char *name)
 		k = n;
 	if (k < 6 || strncmp(name + k - 5, ".init", 5) != 0)
 		return NULL;
-	pkg = xstrndup(name, k - 5);
-	for (char *r = pkg, *w = pkg; ; r++, w++) { /* %2e -> . (and any other %xx) */
-		unsigned v;
-
-		if (r[0] == '%' && sscanf(r + 1, "%2x", &v) == 1 && r[1] && r[2]) {
-			*w = (char)v;
-			r += 2;
-		} else if (!(*w = *r)) {
-			break;
-		}
-	}
-	return pkg;
+	return rt_go_unescape_path(name, k - 5);
 }
 
 /* A stripped Go binary has no inittasks symbols, so no placed order and no first function of each

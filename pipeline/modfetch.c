@@ -472,9 +472,7 @@ static const char *check_path(const char *path, enum path_kind kind, char *why, 
 	return NULL;
 }
 
-/* module.SplitPathVersion: the /vN (or gopkg.in's .vN) suffix in *major (a pointer into path, "" when
- * none); false when the suffix is malformed (/v1, /v0N, dots). */
-static bool split_path_version(const char *path, const char **major)
+bool gb_mod_split_path_version(const char *path, const char **major)
 {
 	size_t n = strlen(path), i = n;
 	bool dot = false;
@@ -523,7 +521,7 @@ static const char *check_module_path(const char *path, char *why, size_t whylen)
 			return why;
 		}
 	}
-	if (!split_path_version(path, &major))
+	if (!gb_mod_split_path_version(path, &major))
 		return "invalid version";
 	return NULL;
 }
@@ -569,12 +567,33 @@ char *gb_mod_escape_version(const char *version)
 	return escape_string(version);
 }
 
+/* the length of a path suffix as module.CheckPathMajor reads it: gopkg.in's "-unstable" left out */
+static size_t path_major_len(const char *pm)
+{
+	size_t npm = strlen(pm);
+
+	return npm > 9 && pm[0] == '.' && strcmp(pm + npm - 9, "-unstable") == 0 ? npm - 9 : npm;
+}
+
+bool gb_mod_match_path_major(const char *version, const char *pm)
+{
+	struct gb_semver s;
+	size_t npm = path_major_len(pm);
+
+	if (!gb_semver_parse(version, &s))
+		return false;
+	if (npm == 3 && strncmp(pm, ".v1", 3) == 0 && strncmp(version, "v0.0.0-", 7) == 0)
+		return true;
+	if (npm == 0)
+		return (s.lmajor == 1 && (s.major[0] == '0' || s.major[0] == '1')) || s.build;
+	return npm == s.lmajor + 2 && pm[1] == 'v' && strncmp(pm + 2, s.major, s.lmajor) == 0;
+}
+
 int gb_mod_check(const char *path, const char *version, struct rt_err *err)
 {
 	char why[160], major[24];
 	const char *w = check_module_path(path, why, sizeof(why)), *pm;
 	struct gb_semver s;
-	size_t npm;
 
 	if (w)
 		return rt_errf(err, RT_EXIT_BUILD, "malformed module path \"%s\": %s", path, w);
@@ -584,22 +603,14 @@ int gb_mod_check(const char *path, const char *version, struct rt_err *err)
 		return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: not a canonical version (v1.2.3[-pre])", path,
 			       version);
 	/* module.CheckPathMajor. */
-	split_path_version(path, &pm);
-	npm = strlen(pm);
-	if (npm > 9 && pm[0] == '.' && strcmp(pm + npm - 9, "-unstable") == 0)
-		npm -= 9;
+	gb_mod_split_path_version(path, &pm);
+	if (gb_mod_match_path_major(version, pm))
+		return 0;
 	snprintf(major, sizeof(major), "v%.*s", (int)s.lmajor, s.major);
-	if (npm == 3 && strncmp(pm, ".v1", 3) == 0 && strncmp(version, "v0.0.0-", 7) == 0)
-		return 0;
-	if (npm == 0) {
-		if (strcmp(major, "v0") == 0 || strcmp(major, "v1") == 0 || s.build)
-			return 0;
+	if (!*pm)
 		return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: should be v0 or v1, not %s", path, version, major);
-	}
-	if (npm - 1 == strlen(major) && strncmp(pm + 1, major, npm - 1) == 0)
-		return 0;
-	return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: should be %.*s, not %s", path, version, (int)npm - 1,
-		       pm + 1, major);
+	return rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid version: should be %.*s, not %s", path, version,
+		       (int)path_major_len(pm) - 1, pm + 1, major);
 }
 
 /* ---- cache paths ---------------------------------------------------------------------------------- */

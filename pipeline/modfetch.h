@@ -59,6 +59,11 @@ bool gb_mod_match_patterns(const char *globs, const char *path);
 char *gb_mod_escape_path(const char *path);
 /* module.EscapeVersion: "v1.0.0-RC1" -> "v1.0.0-!r!c1"; NULL for a version that is no valid file name. */
 char *gb_mod_escape_version(const char *version);
+/* module.SplitPathVersion: the /vN (or gopkg.in's .vN[-unstable]) suffix of `path` in *major (a
+ * pointer into path, "" when none); false when the suffix is malformed (/v1, /v0N, dots). */
+bool gb_mod_split_path_version(const char *path, const char **major);
+/* module.MatchPathMajor: whether `version`'s major version fits a path's suffix `pm` (as above). */
+bool gb_mod_match_path_major(const char *version, const char *pm);
 /* Whether path@version can be in the cache: a valid module path, a canonical semantic version
  * (v1.2.3[-pre][+incompatible]) whose major version fits the path (module.Check). RT_EXIT_BUILD with
  * go's reason otherwise. */

@@ -12,6 +12,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "pipeline/cctool.h"
+#include "pipeline/modfetch.h"
 #include "pipeline/modfile.h"
 
 /* internal/vcs's vcsList, in its order, with each one's root names */
@@ -104,37 +105,13 @@ static bool is_digits(const char *s, size_t n)
 	return n > 0;
 }
 
-/* module.SplitPathVersion's major suffix of a module path ("/v2"), or "" (gopkg.in's ".vN" too). */
+/* module.SplitPathVersion's major suffix of a module path ("/v2", gopkg.in's ".v2"), "" when it has
+ * none or a malformed one */
 static const char *path_major(const char *path)
 {
-	const char *slash = strrchr(path, '/'), *dot;
+	const char *pm;
 
-	if (strncmp(path, "gopkg.in/", 9) == 0 && (dot = strrchr(path, '.')) && dot > slash && dot[1] == 'v' &&
-	    is_digits(dot + 2, strlen(dot + 2)))
-		return dot;
-	if (slash && slash[1] == 'v' && is_digits(slash + 2, strlen(slash + 2)) && slash[2] != '0' &&
-	    !(slash[2] == '1' && slash[3] == '\0'))
-		return slash;
-	return "";
-}
-
-/* semver.Major of a valid version ("v2") into buf */
-static void major_of(const char *v, char *buf, size_t n)
-{
-	size_t k = strcspn(v + 1, ".-+") + 1;
-
-	snprintf(buf, n, "%.*s", (int)k, v);
-}
-
-/* module.MatchPathMajor for a canonical version v */
-static bool match_major(const char *v, const char *pm)
-{
-	char m[32];
-
-	major_of(v, m, sizeof(m));
-	if (!*pm)
-		return strcmp(m, "v0") == 0 || strcmp(m, "v1") == 0;
-	return strcmp(m, pm + 1) == 0;
+	return gb_mod_split_path_version(path, &pm) ? pm : "";
 }
 
 /* modfetch's tagToVersion: the tag's canonical version without the prefix, "" when it is none;
@@ -222,7 +199,7 @@ static void best_tag(const char *lines, const char *prefix, const char *pm, bool
 		if (strncmp(t, "refs/tags/", 10) == 0)
 			t += 10;
 		if (tag_version(t, prefix, v, sizeof(v), &exact) && (exact || !exact_only) && !pseudo_like(t + strlen(prefix)) &&
-		    match_major(v, pm) && (!*best || gb_semver_compare(v, best) > 0))
+		    gb_mod_match_path_major(v, pm) && (!*best || gb_semver_compare(v, best) > 0))
 			snprintf(best, n, "%s", v);
 		free(tag);
 		l = e ? e + 1 : NULL;

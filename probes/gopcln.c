@@ -85,11 +85,19 @@ static uint32_t u32(const struct rt_gopcln *t, const unsigned char *p)
 	return (uint32_t)rt_elf_decode(t->e, p, 4);
 }
 
+/* The name of the function whose _func record is at fn (its nameoff at +4): a string inside the table,
+ * or NULL when the offset or the string runs past it. */
+static const char *func_name(const struct rt_gopcln *t, const unsigned char *fn)
+{
+	const unsigned char *end = t->base + t->size, *name = t->funcnames + u32(t, fn + 4);
+
+	return name < end && memchr(name, '\0', (size_t)(end - name)) ? (const char *)name : NULL;
+}
+
 bool rt_gopcln_func(const struct rt_gopcln *t, uint64_t pc, struct rt_gofunc *f)
 {
 	size_t lo = 0, hi;
 	const unsigned char *fn, *end = t->base + t->size;
-	uint32_t nameoff;
 
 	if (!t || t->nfunc == 0 || pc < t->text)
 		return false;
@@ -109,8 +117,9 @@ bool rt_gopcln_func(const struct rt_gopcln *t, uint64_t pc, struct rt_gofunc *f)
 	if (fn + 44 > end)
 		return false;
 	f->entry = t->text + u32(t, fn);
-	nameoff = u32(t, fn + 4);
-	f->name = t->funcnames + nameoff < end ? (const char *)t->funcnames + nameoff : "?";
+	f->name = func_name(t, fn);
+	if (!f->name)
+		f->name = "?";
 	f->pcsp = u32(t, fn + 16);
 	f->top = f->spwrite = false;
 	if (t->v120) {
@@ -128,16 +137,11 @@ size_t rt_gopcln_funcs(const struct rt_gopcln *t, struct rt_elf_sym **out)
 	*out = xcalloc(t->nfunc ? t->nfunc : 1, sizeof(**out));
 	for (uint64_t i = 0; i < t->nfunc; i++) {
 		const unsigned char *fn = t->ftab + u32(t, t->ftab + i * 8 + 4);
-		uint32_t entry = u32(t, t->ftab + i * 8), next = u32(t, t->ftab + (i + 1) * 8), nameoff;
-		const char *name;
+		uint32_t entry = u32(t, t->ftab + i * 8), next = u32(t, t->ftab + (i + 1) * 8);
+		const char *name = fn >= t->base && fn + 8 <= end ? func_name(t, fn) : NULL;
 
-		if (fn + 8 > end || fn < t->base)
-			continue;
-		nameoff = u32(t, fn + 4);
-		name = (const char *)t->funcnames + nameoff;
-		if (t->funcnames + nameoff >= end || !memchr(name, '\0', (size_t)(end - (const unsigned char *)name)) || !*name)
-			continue;
-		(*out)[n++] = (struct rt_elf_sym){ name, t->text + entry, next > entry ? next - entry : 0, STT_FUNC };
+		if (name && *name)
+			(*out)[n++] = (struct rt_elf_sym){ name, t->text + entry, next > entry ? next - entry : 0, STT_FUNC };
 	}
 	return n;
 }

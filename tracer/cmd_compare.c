@@ -144,8 +144,8 @@ static char *no_main_note(const char *side, const struct sampling *s, const stru
 {
 	if (rt_bench_metric(b, "startup"))
 		return NULL;
-	return xasprintf("%s '%s': main could not be probed (no symbol for it: stripped by -ldflags=-s; or the engine "
-			 "cannot observe it): its startup and phases are not measured, its runs' resources are compared",
+	return xasprintf("%s '%s': main could not be probed (no symbol names it: a stripped binary that is not Go; or the "
+			 "engine cannot observe it): its startup and phases are not measured, its runs' resources are compared",
 			 side, s->argv[0]);
 }
 

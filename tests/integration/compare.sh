@@ -71,6 +71,19 @@ jq -e '.size.a > .size.b and (.notes | length == 0)
   || die "-s -w: $(jq -c '{size, notes, m: [.metrics[] | select(.name | startswith("run:") or . == "startup")]}' "$TMP/sw.json")"
 pass "default vs -ldflags='-s -w': $(jq -r '"\(.size.a) -> \(.size.b) bytes"' "$TMP/sw.json"), the run's resources, startup and each package's init compared with verdicts (the stripped build's functions named from its pclntab)"
 
+# a stripped C program has no symbol for main (unlike a stripped Go one): compared on its runs'
+# resources only, with the note
+if command -v strip >/dev/null && [ -x "$RT0_FIXTURES/cprog" ]; then
+  strip -o "$TMP/cprog-stripped" "$RT0_FIXTURES/cprog" || die "cannot strip cprog"
+  "$R" compare --json -n 3 "$RT0_FIXTURES/cprog" "$TMP/cprog-stripped" > "$TMP/cs.json" || die "compare cprog stripped: exit $?"
+  jq -e --arg b "$TMP/cprog-stripped" '(.notes == ["B '\''\($b)'\'': main could not be probed (no symbol names it: a stripped binary that is not Go; or the engine cannot observe it): its startup and phases are not measured, its runs'\'' resources are compared"])
+         and ([.metrics[] | select(.name == "startup")][0] | .a_median > 0 and .b_median == null and .verdict == "not compared")' \
+    "$TMP/cs.json" >/dev/null || die "stripped C program: $(jq -c '{notes, m: [.metrics[] | select(.name == "startup")]}' "$TMP/cs.json")"
+  pass "a stripped C program (no main symbol): startup not compared, the note says why"
+else
+  echo "no strip or no cprog fixture: the stripped C program's note left out"
+fi
+
 "$R" compare -n 3 "$TMP/diamond" "$TMP/diamond-sw" > "$TMP/sw.txt" || die "compare (text): exit $?"
 grep -qE "^  file size +[0-9]+ B +[0-9]+ B +0\.[0-9]+x +- +- smaller$" "$TMP/sw.txt" || die "text: no file size row: $(cat "$TMP/sw.txt")"
 grep -qE "^  run:peak_rss +[0-9]+ KiB +[0-9]+ KiB +[0-9.]+x +\[[0-9.]+, [0-9.]+\] +[0-9.]+ (ok|undecided|regressed|improved)$" "$TMP/sw.txt" \

@@ -2220,6 +2220,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		goto out_graph;
 	if (o->print_cmds || o->dry_run)
 		b.modenv.log = stderr;
+	if (o->pattern && strchr(o->pattern, '@') && o->pattern[0] != '.' && o->pattern[0] != '/')
+		b.modenv.sum_source = "the checksum database"; /* PKG@VERSION has no go.sum (pipeline/load.h) */
 	{ /* -buildmode, else GOFLAGS's (default: exe, as on linux) */
 		char *m = NULL;
 		const char *mode;

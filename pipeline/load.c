@@ -849,7 +849,7 @@ static int find_main_module(struct loader *L, const char *cwd, const char *pkgdi
 			goto out;
 		}
 		/* the graph takes mains and work over, also when it fails */
-		if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, nmains, work, workdir, err) != 0) {
+		if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, nmains, work, workdir, false, err) != 0) {
 			mains = NULL;
 			work = NULL;
 			gb_modgraph_release(mg);
@@ -881,11 +881,95 @@ out:
 	return rc;
 }
 
+/* go install PKG@QUERY's module (cmd/go's PackagesAndErrorsOutsideModule): no go.mod of the user's is
+ * read; the module that provides PKG at QUERY is the one requirement of a stand-in main module
+ * ("command-line-arguments", at the running Go's version, so its graph is pruned as go prunes it), and
+ * every hash comes from the checksum database. The providing module is the longest prefix of PKG the
+ * proxy has at QUERY, and its go.mod must not hold replace or exclude directives. */
+static int find_outside_module(struct loader *L, const char *cwd, const char *pkg, const char *query, struct rt_err *err)
+{
+	const struct gb_config *c = L->cfg;
+	char *cand = xstrdup(pkg), *version = NULL, *gomod = NULL, *data = NULL;
+	struct rt_err first = { 0 };
+	struct gb_mainmod *mains;
+	struct gb_modgraph *mg;
+	struct gb_modfile mf;
+	struct gb_module *m;
+	int rc = -1;
+
+	if (!L->o->env)
+		return rt_errf(err, RT_EXIT_BUILD, "module mode needs the module cache (internal: no module environment)");
+	for (;;) {
+		struct rt_err e2 = { 0 };
+		char *slash;
+
+		if (gb_mod_query(L->o->env, cand, query, &version, &e2) == 0)
+			break;
+		if (e2.exit != RT_EXIT_BUILD) { /* the proxy cannot be reached: no use asking it again */
+			*err = e2;
+			goto out;
+		}
+		if (!first.exit)
+			first = e2;
+		if (!(slash = strrchr(cand, '/'))) {
+			*err = first;
+			rt_err_prefix(err, "%s@%s: no module provides it (the longest module path tried first)", pkg, query);
+			goto out;
+		}
+		*slash = '\0';
+	}
+	/* the stand-in main module, which requires cand@version */
+	mains = xcalloc(1, sizeof(*mains));
+	mains[0].mf.file = xstrdup("command-line-arguments");
+	mains[0].mf.module = xstrdup("command-line-arguments");
+	mains[0].mf.go = xstrdup(c->version + (strncmp(c->version, "go", 2) == 0 ? 2 : 0));
+	mains[0].mf.req = xcalloc(1, sizeof(*mains[0].mf.req));
+	mains[0].mf.req[0].path = xstrdup(cand);
+	mains[0].mf.req[0].version = xstrdup(version);
+	mains[0].mf.nreq = 1;
+	mains[0].dir = xstrdup(cwd);
+	m = main_module(&mains[0].mf, cwd);
+	add_module(L, m);
+	L->g->main_mod = m;
+	L->g->outside = true;
+	mg = xcalloc(1, sizeof(*mg));
+	if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, 1, NULL, NULL, true, err) != 0) {
+		gb_modgraph_release(mg);
+		free(mg);
+		goto out;
+	}
+	L->g->mg = mg;
+	L->graph_mod = xcalloc(mg->nmods + 1, sizeof(*L->graph_mod));
+	/* its go.mod (verified as the graph was read) must mean the same with it as the main module */
+	if (gb_mod_fetch_gomod(L->o->env, cand, version, NULL, &gomod, err) != 0)
+		goto out;
+	if (!(data = rt_slurp(gomod))) {
+		rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", gomod, strerror(errno));
+		goto out;
+	}
+	if (gb_modfile_parse(gomod, data, strlen(data), GB_MODFILE_LAX, &mf, err) != 0)
+		goto out;
+	if (mf.nrepl || mf.nexcl)
+		rt_errf(err, RT_EXIT_BUILD, "%s@%s (in %s@%s):\n\tThe go.mod file for the module providing named packages contains one or\n"
+					    "\tmore %s directives. It must not contain directives that would cause\n"
+					    "\tit to be interpreted differently than if it were the main module.",
+			pkg, query, cand, version, mf.nrepl ? "replace" : "exclude");
+	else
+		rc = 0;
+	gb_modfile_release(&mf);
+out:
+	free(cand);
+	free(version);
+	free(gomod);
+	free(data);
+	return rc;
+}
+
 int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_load_opts *o, struct rt_err *err)
 {
 	struct loader L = { 0 };
 	char real[PATH_MAX], *pkgdir = NULL, *imp = NULL, *cwd = NULL;
-	const char *dir = o->dir ? o->dir : ".", *pattern = o->pattern;
+	const char *dir = o->dir ? o->dir : ".", *pattern = o->pattern, *at;
 	struct gb_pkg *mainp = NULL;
 	int rc = -1;
 
@@ -901,7 +985,33 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_loa
 	cwd = xstrdup(real);
 	if (!pattern || !*pattern)
 		pattern = ".";
-	if (pattern[0] == '.' || pattern[0] == '/') {
+	if ((at = strchr(pattern, '@')) && pattern[0] != '.' && pattern[0] != '/') {
+		/* PKG@QUERY, as go install and go run take it */
+		imp = xstrndup(pattern, (size_t)(at - pattern));
+		if (!at[1]) {
+			rt_errf(err, RT_EXIT_INPUT, "%s: version must not be empty", pattern);
+			goto out;
+		}
+		if (strcmp(at + 1, "latest") != 0 && !gb_semver_canonical(at + 1)) {
+			rt_errf(err, RT_EXIT_INPUT, "%s: rt0trace builds PKG@vX.Y.Z (a canonical version) or PKG@latest; "
+						    "version queries, branches and revisions need the go command", pattern);
+			goto out;
+		}
+		{
+			char *std = xasprintf("%s/src/%s", cfg->goroot, imp);
+			bool is_std = !first_elem_has_dot(imp) && rt_is_dir(std);
+
+			free(std);
+			if (is_std || strstr(imp, "...") || strstr(imp, "//") || strstr(imp, "/./") || strstr(imp, "/../") ||
+			    imp[strlen(imp) - 1] == '/' || strchr(imp, '\\')) {
+				rt_errf(err, RT_EXIT_INPUT, "%s: argument must %s", pattern,
+					is_std ? "not be a package in the standard library" : "be a clean package path, without '...'");
+				goto out;
+			}
+		}
+		if (find_outside_module(&L, cwd, imp, at + 1, err) != 0)
+			goto out;
+	} else if (pattern[0] == '.' || pattern[0] == '/') {
 		char *p = pattern[0] == '/' ? xstrdup(pattern) : xasprintf("%s/%s", dir, pattern);
 
 		if (!realpath(p, real) || !rt_is_dir(real)) {
@@ -922,7 +1032,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_loa
 			imp = xstrdup(pattern);
 		}
 	}
-	if (find_main_module(&L, cwd, pkgdir, imp != NULL, err) != 0)
+	if (!g->outside && find_main_module(&L, cwd, pkgdir, imp != NULL, err) != 0)
 		goto out;
 	if (!imp) {
 		/* The import path of the package directory within its module. */
@@ -936,6 +1046,11 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_loa
 	}
 	if (load_pkg(&L, NULL, NULL, imp, &mainp, err) != 0)
 		goto out;
+	if (g->outside && (!mainp->mod || mainp->mod->is_main || strcmp(mainp->mod->path, g->mg->mains[0].mf.req[0].path) != 0)) {
+		rt_errf(err, RT_EXIT_BUILD, "package %s provided by module %s\n\tAll packages must be provided by the same module (%s@%s).",
+			imp, mainp->mod ? mainp->mod->path : "std", g->mg->mains[0].mf.req[0].path, g->mg->mains[0].mf.req[0].version);
+		goto out;
+	}
 	if (strcmp(mainp->name, "main") != 0) {
 		rt_errf(err, RT_EXIT_BUILD, "package %s is not a main package (package %s): nothing to link", imp,
 			mainp->name);

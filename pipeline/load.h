@@ -83,11 +83,13 @@ struct gb_graph {
 	struct gb_pkg **pkgs;      /* topological order: every package after its imports; main last */
 	size_t npkgs;
 	struct gb_pkg *main;
+	bool outside;              /* PKG@VERSION: main_mod is go's stand-in "command-line-arguments" module,
+	                            * the main package's module a requirement of it */
 };
 
 struct gb_load_opts {
 	const char *dir;              /* where the build runs (-C) */
-	const char *pattern;          /* "." or a directory relative to dir, or an import path */
+	const char *pattern;          /* "." or a directory relative to dir, an import path, or PKG@VERSION */
 	const char *mod;              /* -mod: "readonly", "mod", "vendor", or NULL for go's choice */
 	const struct gb_modenv *env;  /* module cache and proxy (module mode) */
 	struct gb_filehash *memo;     /* hashes of the module cache's files (may be NULL) */

@@ -119,12 +119,15 @@ int gb_modenv_load(struct gb_modenv *e, struct rt_err *err)
 		e->modcache = xstrdup(v);
 	else if (gopath && *gopath)
 		e->modcache = xasprintf("%s/pkg/mod", gopath);
+	if (gopath && gopath[0] == '/')
+		e->sumdb_dir = xasprintf("%s/pkg/sumdb", gopath);
 	free(gopath);
 	private_ = go_getenv(&m, "GOPRIVATE");
 	e->proxy = dup_or(go_getenv(&m, "GOPROXY"), "https://proxy.golang.org,direct");
 	e->noproxy = dup_or(go_getenv(&m, "GONOPROXY"), private_ ? private_ : "");
 	e->nosumdb = dup_or(go_getenv(&m, "GONOSUMDB"), private_ ? private_ : "");
 	e->insecure = dup_or(go_getenv(&m, "GOINSECURE"), "");
+	e->sumdb = dup_or(go_getenv(&m, "GOSUMDB"), "sum.golang.org");
 	e->flags = dup_or(go_getenv(&m, "GOFLAGS"), "");
 	e->conn = gb_proxy_conn_new();
 	for (size_t i = 0; i < m.n; i++) {
@@ -147,6 +150,8 @@ void gb_modenv_release(struct gb_modenv *e)
 	free(e->proxy);
 	free(e->noproxy);
 	free(e->nosumdb);
+	free(e->sumdb);
+	free(e->sumdb_dir);
 	free(e->insecure);
 	free(e->flags);
 	gb_proxy_conn_release(e->conn);
@@ -668,7 +673,7 @@ static unsigned rand9(void)
 	return v % 1000000000u;
 }
 
-static int mkdir_all(const char *dir, struct rt_err *err)
+int gb_mkdir_all(const char *dir, struct rt_err *err)
 {
 	if (rt_mkdir_p(dir) != 0)
 		return rt_errf(err, RT_EXIT_ENV, "cannot create '%s' in the module cache: %s", dir, strerror(errno));
@@ -717,7 +722,7 @@ static int write_all(int fd, const void *data, size_t len)
 
 /* A temporary file renamed over `file` once written and closed: a reader sees the old file or the new
  * one, never part of it. */
-static int write_atomic(const char *file, const void *data, size_t len, struct rt_err *err)
+int gb_write_atomic(const char *file, const void *data, size_t len, struct rt_err *err)
 {
 	char *tmp;
 	int fd = temp_file(file, &tmp, err), e = 0;
@@ -802,7 +807,7 @@ static int lock_version(const struct gb_modenv *e, const char *path, const char 
 	char *file = gb_mod_cache_file(e, path, version, "lock"), *dir = dir_of(file);
 	int fd = -1;
 
-	if (mkdir_all(dir, err) == 0) {
+	if (gb_mkdir_all(dir, err) == 0) {
 		fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 		if (fd < 0)
 			rt_errf(err, RT_EXIT_ENV, "cannot open lock file '%s': %s", file, strerror(errno));
@@ -821,7 +826,7 @@ static int lock_version(const struct gb_modenv *e, const char *path, const char 
 
 /* Reads a file as lockedfile.Read does: under a shared flock, so a writer that locks it (cmd/go's
  * .ziphash and list writers) is never seen half-way. NULL with errno set when it cannot be read. */
-static char *read_locked(const char *file, size_t *len)
+char *gb_read_locked(const char *file, size_t *len)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct strbuf sb = STRBUF_INIT;
@@ -1099,7 +1104,7 @@ int gb_mod_fetch_info(const struct gb_modenv *e, const char *path, const char *v
 		rc = rt_errf(err, RT_EXIT_BUILD, "%s@%s: invalid response from proxy '%s': %s", path, version, from, why);
 	} else {
 		dir = dir_of(f);
-		rc = mkdir_all(dir, err) == 0 ? write_atomic(f, js, strlen(js), err) : -1;
+		rc = gb_mkdir_all(dir, err) == 0 ? gb_write_atomic(f, js, strlen(js), err) : -1;
 		free(dir);
 	}
 	free(js);
@@ -1112,25 +1117,31 @@ int gb_mod_fetch_info(const struct gb_modenv *e, const char *path, const char *v
 	return rc;
 }
 
+/* Where want_h1 hashes come from, for messages. */
+static const char *sum_src(const struct gb_modenv *e)
+{
+	return e->sum_source ? e->sum_source : "go.sum";
+}
+
 /* ---- .mod ------------------------------------------------------------------------------------------- */
 
 static int gomod_sum_check(const char *path, const char *version, const char *data, size_t len, const char *want,
-			   const char *where, struct rt_err *err)
+			   const char *src, const char *where, struct rt_err *err)
 {
 	char *h = gb_h1_gomod(data, len);
 	int rc = 0;
 
 	if (want && strcmp(h, want) != 0)
 		rc = rt_errf(err, RT_EXIT_BUILD,
-			     "verifying %s@%s/go.mod: checksum mismatch: %s has %s, go.sum has %s (SECURITY ERROR: "
-			     "the go.mod is not the one go.sum recorded)",
-			     path, version, where, h, want);
+			     "verifying %s@%s/go.mod: checksum mismatch: %s has %s, %s has %s (SECURITY ERROR: "
+			     "the go.mod is not the one %s recorded)",
+			     path, version, where, h, src, want, src);
 	free(h);
 	return rc;
 }
 
 /* The cached .mod, or -1 (err unset) when it is absent or one of vgo's old generated ones. */
-static int read_cached_gomod(const char *f, const char *path, const char *version, const char *want,
+static int read_cached_gomod(const char *f, const char *path, const char *version, const char *want, const char *src,
 			     struct rt_err *err, bool *found)
 {
 	char *data;
@@ -1145,7 +1156,7 @@ static int read_cached_gomod(const char *f, const char *path, const char *versio
 		return 0;
 	}
 	*found = true;
-	rc = gomod_sum_check(path, version, data, len, want, f, err);
+	rc = gomod_sum_check(path, version, data, len, want, src, f, err);
 	free(data);
 	return rc;
 }
@@ -1162,20 +1173,20 @@ int gb_mod_fetch_gomod(const struct gb_modenv *e, const char *path, const char *
 	if (check_mod(path, version, err) != 0)
 		return -1;
 	f = gb_mod_cache_file(e, path, version, "mod");
-	rc = read_cached_gomod(f, path, version, want_h1, err, &found);
+	rc = read_cached_gomod(f, path, version, want_h1, sum_src(e), err, &found);
 	if (rc == 0 && !found) {
 		if ((lock = lock_version(e, path, version, err)) < 0) {
 			rc = -1;
 		} else {
 			/* Another process may have written it while we waited for the lock. */
-			rc = read_cached_gomod(f, path, version, want_h1, err, &found);
+			rc = read_cached_gomod(f, path, version, want_h1, sum_src(e), err, &found);
 			if (rc == 0 && !found) {
 				dir = dir_of(f);
 				rc = fetch_body(e, path, version, "mod", &body, &from, err);
 				if (rc == 0)
-					rc = gomod_sum_check(path, version, body.buf ? body.buf : "", body.len, want_h1, from, err);
+					rc = gomod_sum_check(path, version, body.buf ? body.buf : "", body.len, want_h1, sum_src(e), from, err);
 				if (rc == 0)
-					rc = write_atomic(f, body.buf ? body.buf : "", body.len, err);
+					rc = gb_write_atomic(f, body.buf ? body.buf : "", body.len, err);
 				if (rc == 0)
 					rewrite_version_list(dir);
 				free(dir);
@@ -1197,7 +1208,7 @@ int gb_mod_fetch_gomod(const struct gb_modenv *e, const char *path, const char *
 static char *read_sum(const char *ziphash)
 {
 	size_t len;
-	char *data = read_locked(ziphash, &len), *s, *e;
+	char *data = gb_read_locked(ziphash, &len), *s, *e;
 
 	if (!data)
 		return NULL;
@@ -1223,17 +1234,17 @@ char *gb_mod_cached_sum(const struct gb_modenv *e, const char *path, const char 
 }
 
 static int sum_mismatch(const char *path, const char *version, const char *where, const char *got, const char *want,
-			struct rt_err *err)
+			const char *src, struct rt_err *err)
 {
 	return rt_errf(err, RT_EXIT_BUILD,
-		       "verifying %s@%s: checksum mismatch: %s has %s, go.sum has %s (SECURITY ERROR: the module is not "
-		       "the one go.sum recorded)",
-		       path, version, where, got, want);
+		       "verifying %s@%s: checksum mismatch: %s has %s, %s has %s (SECURITY ERROR: the module is not "
+		       "the one %s recorded)",
+		       path, version, where, got, src, want, src);
 }
 
 /* hashZip: h1 of the zip, checked against want, written to the .ziphash. */
 static int hash_zip(const char *path, const char *version, const char *zipfile, const char *where, const char *ziphash,
-		    const char *want, struct rt_err *err)
+		    const char *src, const char *want, struct rt_err *err)
 {
 	char *h1;
 	int rc;
@@ -1244,24 +1255,24 @@ static int hash_zip(const char *path, const char *version, const char *zipfile, 
 		return rt_err_prefix(err, "%s@%s", path, version);
 	}
 	if (want && strcmp(h1, want) != 0)
-		rc = sum_mismatch(path, version, where, h1, want, err);
+		rc = sum_mismatch(path, version, where, h1, want, src, err);
 	else
-		rc = write_atomic(ziphash, h1, strlen(h1), err);
+		rc = gb_write_atomic(ziphash, h1, strlen(h1), err);
 	free(h1);
 	return rc;
 }
 
 /* Both files are there: the .ziphash is compared with want (checkMod); a damaged one is recomputed. */
 static int check_cached_zip(const char *path, const char *version, const char *zipfile, const char *ziphash,
-			    const char *want, struct rt_err *err)
+			    const char *src, const char *want, struct rt_err *err)
 {
 	char *sum = read_sum(ziphash);
 	int rc = 0;
 
 	if (!sum)
-		return hash_zip(path, version, zipfile, zipfile, ziphash, want, err);
+		return hash_zip(path, version, zipfile, zipfile, ziphash, src, want, err);
 	if (want && strcmp(sum, want) != 0)
-		rc = sum_mismatch(path, version, ziphash, sum, want, err);
+		rc = sum_mismatch(path, version, ziphash, sum, want, src, err);
 	free(sum);
 	return rc;
 }
@@ -1284,7 +1295,7 @@ static int download_zip(const struct gb_modenv *e, const char *path, const char 
 		rt_errf(err, RT_EXIT_ENV, "cannot write '%s': %s", tmp, strerror(errno));
 	} else if (gb_modzip_unzip(tmp, path, version, NULL, err) != 0) {
 		rt_err_prefix(err, "%s@%s: invalid module zip from '%s'", path, version, from);
-	} else if (hash_zip(path, version, tmp, from, ziphash, want, err) == 0) {
+	} else if (hash_zip(path, version, tmp, from, ziphash, sum_src(e), want, err) == 0) {
 		/* the .ziphash first, then the zip, as cmd/go: a zip never stands without its hash */
 		if (rename(tmp, zipfile) == 0) {
 			rc = 0;
@@ -1313,7 +1324,7 @@ int gb_mod_fetch_zip(const struct gb_modenv *e, const char *path, const char *ve
 	zip = gb_mod_cache_file(e, path, version, "zip");
 	ziphash = gb_mod_cache_file(e, path, version, "ziphash");
 	if (exists(zip) && exists(ziphash)) {
-		rc = check_cached_zip(path, version, zip, ziphash, want_h1, err);
+		rc = check_cached_zip(path, version, zip, ziphash, sum_src(e), want_h1, err);
 		goto out;
 	}
 	if ((lock = lock_version(e, path, version, err)) < 0) {
@@ -1322,12 +1333,12 @@ int gb_mod_fetch_zip(const struct gb_modenv *e, const char *path, const char *ve
 	}
 	dir = dir_of(zip);
 	if (exists(zip) && exists(ziphash)) {
-		rc = check_cached_zip(path, version, zip, ziphash, want_h1, err);
+		rc = check_cached_zip(path, version, zip, ziphash, sum_src(e), want_h1, err);
 	} else {
 		/* Temporary zips of interrupted downloads: "<v>.zip<N>.tmp" (cmd/go's name, and ours). */
 		remove_leftovers(dir, base_of(zip), ".tmp");
 		if (exists(zip)) /* the .ziphash was lost: hash the zip again, without downloading */
-			rc = hash_zip(path, version, zip, zip, ziphash, want_h1, err);
+			rc = hash_zip(path, version, zip, zip, ziphash, sum_src(e), want_h1, err);
 		else
 			rc = download_zip(e, path, version, zip, ziphash, want_h1, err);
 	}
@@ -1392,7 +1403,7 @@ static int unzip_locked(const struct gb_modenv *e, const char *path, const char 
 		rt_errf(err, RT_EXIT_ENV, "cannot remove the half-extracted '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	if (mkdir_all(parent, err) != 0)
+	if (gb_mkdir_all(parent, err) != 0)
 		goto out;
 	{
 		int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -1461,7 +1472,7 @@ int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *ve
 		if (!sum)
 			rc = rt_errf(err, RT_EXIT_BUILD, "%s@%s: damaged hash file '%s'", path, version, ziphash);
 		else if (want_h1 && strcmp(sum, want_h1) != 0)
-			rc = sum_mismatch(path, version, ziphash, sum, want_h1, err);
+			rc = sum_mismatch(path, version, ziphash, sum, want_h1, sum_src(e), err);
 		else
 			rc = 0;
 		free(sum);
@@ -1549,5 +1560,75 @@ out:
 	free(dir);
 	free(ziphash);
 	free(zip);
+	return rc;
+}
+
+/* ---- version queries ------------------------------------------------------------------------------- */
+
+int gb_mod_query(const struct gb_modenv *e, const char *path, const char *query, char **version, struct rt_err *err)
+{
+	struct strbuf body = STRBUF_INIT;
+	struct gb_sink sink = { -1, &body, GB_MAX_GOMOD };
+	char *from = NULL, *best = NULL, *save = NULL;
+	int rc = -1;
+
+	*version = NULL;
+	if (strcmp(query, "latest") != 0) {
+		char *f;
+
+		if (gb_mod_fetch_info(e, path, query, &f, err) != 0)
+			return -1;
+		free(f);
+		*version = xstrdup(query);
+		return 0;
+	}
+	/* cmd/go's "latest" without a main module: the highest release the proxy lists, else its highest
+	 * pre-release, else what @latest answers (a pseudo-version, for a module with no tags) */
+	if (gb_proxy_get(e, path, "latest", "@v/list", &sink, &from, err) != 0)
+		goto out;
+	for (int pass = 0; pass < 2 && !best; pass++) {
+		char *copy = xstrdup(body.buf ? body.buf : "");
+
+		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			struct gb_semver sv;
+
+			l[strcspn(l, " \t\r")] = '\0';
+			if (!gb_semver_canonical(l) || !gb_semver_parse(l, &sv) || (pass == 0 && sv.lpre))
+				continue;
+			if (!best || gb_semver_compare(l, best) > 0) {
+				free(best);
+				best = xstrdup(l);
+			}
+		}
+		free(copy);
+	}
+	if (!best) {
+		json_t *j;
+		json_error_t je;
+		const char *v;
+
+		free(from);
+		from = NULL;
+		body.len = 0;
+		if (gb_proxy_get(e, path, "latest", "@latest", &sink, &from, err) != 0)
+			goto out;
+		j = json_loadb(body.buf ? body.buf : "", body.len, 0, &je);
+		v = json_string_value(json_object_get(j, "Version"));
+		if (v && gb_semver_canonical(v))
+			best = xstrdup(v);
+		json_decref(j);
+		if (!best) {
+			rt_errf(err, RT_EXIT_BUILD, "%s@latest: invalid response from proxy '%s': no canonical Version", path, from);
+			goto out;
+		}
+	}
+	rc = gb_mod_check(path, best, err);
+	if (rc == 0)
+		*version = best;
+	else
+		free(best);
+out:
+	free(from);
+	strbuf_release(&body);
 	return rc;
 }

@@ -41,9 +41,14 @@ struct gb_modenv {
 	char *proxy;      /* GOPROXY, default "https://proxy.golang.org,direct" */
 	char *noproxy;    /* GONOPROXY, default GOPRIVATE */
 	char *nosumdb;    /* GONOSUMDB, default GOPRIVATE (kept for the loader) */
+	char *sumdb;      /* GOSUMDB, default "sum.golang.org" (pipeline/sumdb.h) */
+	char *sumdb_dir;  /* where the newest signed log of each database is kept: GOPATH's first entry +
+	                   * "/pkg/sumdb", else $HOME/go/pkg/sumdb (cmd/go's cfg.SumdbDir); NULL when none */
 	char *insecure;   /* GOINSECURE (kept: it only concerns direct fetches, which rt0trace refuses) */
 	char *flags;      /* GOFLAGS (kept for the caller: -mod=..., -trimpath, ...; -modcacherw is honoured) */
 	FILE *log;        /* not from the environment: where -x's "# get URL" lines go; NULL for none */
+	const char *sum_source; /* not from the environment: where want_h1 hashes come from, for messages
+	                         * ("go.sum" when NULL; the checksum database's name for PKG@VERSION) */
 	struct gb_modconn *conn;  /* private: the proxy connection, reused across fetches */
 };
 /* RT_EXIT_ENV when no module cache can be named or GOMODCACHE is relative (go refuses it too). */
@@ -94,6 +99,12 @@ int gb_mod_fetch_zip(const struct gb_modenv *e, const char *path, const char *ve
  * marker removed. Returns the malloc'd directory. */
 int gb_mod_fetch_dir(const struct gb_modenv *e, const char *path, const char *version, const char *want_h1,
 		     char **dir, struct rt_err *err);
+
+/* The version `query` selects for module path, as go install PKG@QUERY does without a main module: a
+ * canonical version must exist at the proxy (its .info is fetched); "latest" is the highest release
+ * the proxy lists, else its highest pre-release, else its @latest answer. Retractions are not applied.
+ * *version is malloc'd. RT_EXIT_BUILD when the proxy does not have it, RT_EXIT_ENV when unreachable. */
+int gb_mod_query(const struct gb_modenv *e, const char *path, const char *query, char **version, struct rt_err *err);
 
 /* `go mod verify` for one module: the zip's and the extracted directory's h1 (those present) against the
  * .ziphash. RT_EXIT_BUILD naming what was modified; RT_EXIT_INPUT when nothing is in the cache. */

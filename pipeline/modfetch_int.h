@@ -30,6 +30,15 @@ size_t gb_utf8_decode(const char *s, size_t n, uint32_t *r);
 bool gb_rune_is_letter(uint32_t r);
 uint32_t gb_rune_fold(uint32_t r);
 
+/* rt_mkdir_p with the error set (RT_EXIT_ENV). */
+int gb_mkdir_all(const char *dir, struct rt_err *err);
+/* A temporary file in file's directory (cmd/go's <base><random>.tmp), renamed over `file` once written
+ * and closed: a reader sees the old file or the new one, never part of it. RT_EXIT_ENV on failure. */
+int gb_write_atomic(const char *file, const void *data, size_t len, struct rt_err *err);
+/* Reads a file as lockedfile.Read does: under a shared flock, so a writer that locks it is never seen
+ * half-way. NUL-terminated; NULL with errno set when it cannot be read. */
+char *gb_read_locked(const char *file, size_t *len);
+
 /* ---- modproxy.c ---------------------------------------------------------------------------------- */
 
 /* Where a fetched body goes: a file descriptor (fd >= 0: written from its current offset, truncated
@@ -46,6 +55,14 @@ struct gb_sink {
  * URL that answered. Errors are prefixed "path@version: ". */
 int gb_proxy_get(const struct gb_modenv *e, const char *path, const char *version, const char *file,
 		 struct gb_sink *sink, char **from, struct rt_err *err);
+/* GETs one URL (file://, http://, https://, as GOPROXY entries are read) into sink: GB_GET_OK,
+ * GB_GET_NOTEXIST (404, 410, a missing file; err set too), or -1 with err set (RT_EXIT_ENV when it cannot
+ * be reached, RT_EXIT_BUILD for another 4xx). */
+enum { GB_GET_OK = 0, GB_GET_NOTEXIST = 1 };
+int gb_url_get(const struct gb_modenv *e, const char *url, struct gb_sink *sink, struct rt_err *err);
+/* Where the checksum database NAME is read, as cmd/go's dbClient.initBase decides it: "<proxy>/sumdb/NAME"
+ * for the first GOPROXY entry whose <proxy>/sumdb/NAME/supported answers, else https://NAME. */
+int gb_sumdb_base(const struct gb_modenv *e, const char *name, char **base, struct rt_err *err);
 /* The connection of a gb_modenv: libcurl is started on the first http(s) fetch only. */
 struct gb_modconn *gb_proxy_conn_new(void);
 void gb_proxy_conn_release(struct gb_modconn *c);

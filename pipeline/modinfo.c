@@ -86,7 +86,8 @@ int gb_default_godebug(const struct gb_graph *g, char **out, struct rt_err *err)
 	const struct gb_module *mm = g->main_mod;
 	struct kv *over = NULL, *m = NULL;
 	size_t nover = 0, capover = 0, n = 0, cap = 0;
-	const char *gover = mm->go ? mm->go : "1.16";
+	/* go install PKG@VERSION: the go line of the module providing the main package */
+	const char *gover = g->outside && g->main->mod && g->main->mod->go ? g->main->mod->go : mm->go ? mm->go : "1.16";
 	struct strbuf sb = STRBUF_INIT;
 	char *base = NULL;
 	int minor, rc = -1;

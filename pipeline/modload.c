@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "common/xalloc.h"
 #include "pipeline/config.h"
+#include "pipeline/sumdb.h"
 
 /* cmd/go's gover.ExplicitIndirectVersion: from this go version on, a go.mod lists every module that
  * provides a package, and its dependencies' graphs are pruned. */
@@ -136,6 +137,22 @@ const char *gb_modgraph_sum(const struct gb_modgraph *mg, const char *path, cons
 	return NULL;
 }
 
+int gb_modgraph_want_sum(struct gb_modgraph *mg, const char *path, const char *version, const char **want,
+			 struct rt_err *err)
+{
+	char *h1;
+
+	*want = gb_modgraph_sum(mg, path, version);
+	if (*want || !mg->outside || !mg->sumdb || gb_mod_match_patterns(mg->env->nosumdb, path))
+		return 0;
+	if (gb_sumdb_lookup(mg->sumdb, path, version, &h1, err) != 0)
+		return -1;
+	mg->dbsums = xgrow(mg->dbsums, &mg->dbsumcap, mg->ndbsums + 1, sizeof(*mg->dbsums));
+	mg->dbsums[mg->ndbsums++] = h1;
+	*want = h1;
+	return 0;
+}
+
 static const char *first_sum_file(const struct gb_modgraph *mg)
 {
 	return mg->nsums ? mg->sums[0].file : "go.sum";
@@ -145,14 +162,19 @@ static const char *first_sum_file(const struct gb_modgraph *mg)
 static int verified_gomod(struct gb_modgraph *mg, const char *path, const char *version, char **data, struct rt_err *err)
 {
 	char *file = NULL, *key = xasprintf("%s/go.mod", version), *got = NULL;
-	const char *want = gb_modgraph_sum(mg, path, key);
+	const char *want = NULL;
 	int rc = -1;
 
 	*data = NULL;
-	/* fetched first, as go does: an unknown version is the proxy's "not found", not a go.sum matter */
+	/* fetched first, as go does: an unknown version is the proxy's "not found", not a go.sum matter
+	 * (outside a module the checksum database is asked first: a version it does not have is not fetched) */
+	if (mg->outside && gb_modgraph_want_sum(mg, path, key, &want, err) != 0)
+		goto out;
+	if (!mg->outside)
+		want = gb_modgraph_sum(mg, path, key);
 	if (gb_mod_fetch_gomod(mg->env, path, version, want, &file, err) != 0)
 		goto out;
-	if (!want) {
+	if (!want && !mg->outside) {
 		rt_errf(err, RT_EXIT_BUILD, "missing go.sum entry for go.mod file of %s@%s (not in %s); to add it: go mod download %s",
 			path, version, first_sum_file(mg), path);
 		goto out;
@@ -162,10 +184,10 @@ static int verified_gomod(struct gb_modgraph *mg, const char *path, const char *
 		goto out;
 	}
 	got = gb_h1_gomod(*data, strlen(*data));
-	if (strcmp(got, want) != 0) {
+	if (want && strcmp(got, want) != 0) {
 		rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s/go.mod: checksum mismatch\n\tdownloaded: %s (%s)\n\tgo.sum:     %s (%s)\n"
 					    "SECURITY ERROR: the go.mod in the module cache is not the one go.sum recorded",
-			path, version, got, file, want, first_sum_file(mg));
+			path, version, got, file, want, mg->outside ? gb_sumdb_name(mg->sumdb) : first_sum_file(mg));
 		free(*data);
 		*data = NULL;
 		goto out;
@@ -318,9 +340,9 @@ static int cmp_mod(const void *a, const void *b)
 
 static int read_sums(struct gb_modgraph *mg, struct rt_err *err)
 {
-	size_t n = mg->nmains + (mg->work ? 1 : 0);
+	size_t n = mg->outside ? 0 : mg->nmains + (mg->work ? 1 : 0);
 
-	mg->sums = xcalloc(n, sizeof(*mg->sums));
+	mg->sums = xcalloc(n + 1, sizeof(*mg->sums));
 	for (size_t i = 0; i < n; i++) {
 		char *file = i < mg->nmains ? xasprintf("%s/go.sum", mg->mains[i].dir) : xasprintf("%s/go.work.sum", mg->work_dir);
 		int rc = gb_gosum_read(file, &mg->sums[mg->nsums], err);
@@ -335,7 +357,7 @@ static int read_sums(struct gb_modgraph *mg, struct rt_err *err)
 
 int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
 		     struct gb_filehash *memo, struct gb_mainmod *mains, size_t nmains, struct gb_modfile *work,
-		     const char *work_dir, struct rt_err *err)
+		     const char *work_dir, bool outside, struct rt_err *err)
 {
 	struct walk w = { .mg = mg };
 	bool unpruned = false;
@@ -349,6 +371,9 @@ int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const 
 	mg->nmains = nmains;
 	mg->work = work;
 	mg->work_dir = work_dir ? xstrdup(work_dir) : NULL;
+	mg->outside = outside;
+	if (outside && gb_sumdb_open(env, &mg->sumdb, err) != 0)
+		goto out;
 	if (read_sums(mg, err) != 0)
 		goto out;
 	if (work && check_go_line(mg, work->file, work->go, err) != 0)
@@ -437,10 +462,44 @@ void gb_modgraph_release(struct gb_modgraph *mg)
 	for (size_t i = 0; i < mg->nsums; i++)
 		gb_gosum_release(&mg->sums[i]);
 	free(mg->sums);
+	gb_sumdb_close(mg->sumdb);
+	for (size_t i = 0; i < mg->ndbsums; i++)
+		free(mg->dbsums[i]);
+	free(mg->dbsums);
 	memset(mg, 0, sizeof(*mg));
 }
 
 /* ---- module directories ------------------------------------------------------------------------------ */
+
+/* m's go line when the graph did not read its go.mod (below a pruned module): read now, as cmd/go reads
+ * the go.mod of every module a package comes from (its go line is the packages' -lang). */
+static int go_line_of(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err)
+{
+	char *data = NULL, *file;
+	struct gb_modfile mf;
+	int rc;
+
+	if (m->go)
+		return 0;
+	if (m->rdir) {
+		file = xasprintf("%s/go.mod", m->rdir);
+		data = rt_slurp(file); /* a replacement directory without a go.mod has no go line */
+	} else {
+		file = xasprintf("%s@%s/go.mod", m->rpath ? m->rpath : m->path, m->rpath ? m->rversion : m->version);
+		if (verified_gomod(mg, m->rpath ? m->rpath : m->path, m->rpath ? m->rversion : m->version, &data, err) != 0) {
+			free(file);
+			return -1;
+		}
+	}
+	rc = data ? gb_modfile_parse(file, data, strlen(data), GB_MODFILE_LAX, &mf, err) : 0;
+	if (data && rc == 0) {
+		m->go = mf.go ? xstrdup(mf.go) : NULL;
+		gb_modfile_release(&mf);
+	}
+	free(data);
+	free(file);
+	return rc;
+}
 
 int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err)
 {
@@ -451,6 +510,8 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 
 	if (m->have_dir)
 		return 0;
+	if (go_line_of(mg, m, err) != 0)
+		return -1;
 	if (m->rdir) { /* a directory: the user's files, not the cache's */
 		if (!rt_is_dir(m->rdir))
 			return rt_errf(err, RT_EXIT_BUILD, "%s@%s: replacement directory %s does not exist", m->path, m->version,
@@ -459,11 +520,18 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 		m->have_dir = true;
 		return 0;
 	}
-	if (!(want = gb_modgraph_sum(mg, mp, mv)))
+	if (gb_modgraph_want_sum(mg, mp, mv, &want, err) != 0)
+		return -1;
+	if (!want && !mg->outside)
 		return rt_errf(err, RT_EXIT_BUILD, "missing go.sum entry for module %s@%s (not in %s); to add it: go mod download %s",
 			       mp, mv, first_sum_file(mg), mp);
 	if (gb_mod_fetch_dir(mg->env, mp, mv, want, &m->dir, err) != 0)
 		return -1;
+	if (!want) { /* outside a module, not checked (GOSUMDB=off, GONOSUMDB): what was downloaded */
+		m->sum = gb_mod_cached_sum(mg->env, mp, mv);
+		m->have_dir = true;
+		return 0;
+	}
 	/* The cache's files now, against go.sum: a file changed after the download shows here. */
 	prefix = xasprintf("%s@%s", mp, mv);
 	rc = gb_h1_dir_memo(m->dir, prefix, mg->memo, &got, err);
@@ -474,7 +542,7 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 		rc = rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s: checksum mismatch\n\tmodule cache: %s (%s)\n\tgo.sum:       %s (%s)\n"
 						 "SECURITY ERROR: a file in the module cache changed since it was downloaded "
 						 "(remove %s and build again to fetch it anew)",
-			     mp, mv, got, m->dir, want, first_sum_file(mg), m->dir);
+			     mp, mv, got, m->dir, want, mg->outside ? gb_sumdb_name(mg->sumdb) : first_sum_file(mg), m->dir);
 		free(got);
 		return rc;
 	}

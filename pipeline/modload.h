@@ -66,15 +66,22 @@ struct gb_modgraph {
 	size_t nmods;
 	bool pruned;                 /* every main module says go >= 1.17: its go.mod lists each module that
 	                              * provides a package, so those (the roots) are looked in first */
+	bool outside;                /* PKG@VERSION (go install's "outside a module"): no go.sum; each hash comes
+	                              * from the checksum database, or what is downloaded is taken as it is
+	                              * when GOSUMDB=off or GONOSUMDB/GOPRIVATE names the module, as in go */
+	struct gb_sumdb *sumdb;      /* outside: the checksum database (NULL when GOSUMDB=off) */
+	char **dbsums;               /* outside: hashes read from it, owned */
+	size_t ndbsums, dbsumcap;
 };
 
 /* Builds the module graph for the main modules (`mains`, taken over: released with the graph) and
- * the optional workspace file `work` (taken over too). Errors: RT_EXIT_BUILD for anything about the
+ * the optional workspace file `work` (taken over too). `outside`: the one main module is go install's
+ * stand-in for PKG@VERSION (no directory, no go.sum; see gb_modgraph.outside). Errors: RT_EXIT_BUILD for anything about the
  * modules (a go.mod, go.sum, an unknown version), RT_EXIT_ENV for a Go too old for a go line or an
  * unreachable proxy. */
 int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
 		     struct gb_filehash *memo, struct gb_mainmod *mains, size_t nmains, struct gb_modfile *work,
-		     const char *work_dir, struct rt_err *err);
+		     const char *work_dir, bool outside, struct rt_err *err);
 void gb_modgraph_release(struct gb_modgraph *mg);
 
 /* The module of the build list providing package `imp`: 1 and *mod / *pkgdir (malloc'd) when found,
@@ -86,5 +93,9 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 
 /* The go.sum line for path@version (version "v1/go.mod" for a go.mod), over every go.sum of the build. */
 const char *gb_modgraph_sum(const struct gb_modgraph *mg, const char *path, const char *version);
+/* The hash path@version must have: go.sum's (NULL when it has none), or outside a module the checksum
+ * database's (NULL when it is not consulted for path: the download is taken as it is). */
+int gb_modgraph_want_sum(struct gb_modgraph *mg, const char *path, const char *version, const char **want,
+			 struct rt_err *err);
 
 #endif

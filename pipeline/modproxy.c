@@ -575,3 +575,72 @@ out:
 	free_list(l, n);
 	return rc;
 }
+
+/* ---- the checksum database's URLs ------------------------------------------------------------------ */
+
+int gb_url_get(const struct gb_modenv *e, const char *url, struct gb_sink *sink, struct rt_err *err)
+{
+	char *shown = redact(url), *msg = NULL;
+	enum outcome o;
+	int rc;
+
+	if (scheme_is(url, "file")) {
+		/* get_file joins a base and a relative name: split at the last '/' */
+		const char *slash = strrchr(url + 7, '/');
+		char *base = xstrndup(url, (size_t)(slash - url));
+
+		o = get_file(base, slash + 1, shown, sink, &msg);
+		free(base);
+	} else {
+		o = get_http(e, url, shown, sink, &msg);
+	}
+	switch (o) {
+	case O_OK: rc = GB_GET_OK; break;
+	case O_NOTEXIST: rc = GB_GET_NOTEXIST; break;
+	default: rc = -1; break;
+	}
+	if (o != O_OK)
+		rt_errf(err, o == O_FAIL_ENV ? RT_EXIT_ENV : RT_EXIT_BUILD, "%s", msg);
+	free(msg);
+	free(shown);
+	return rc;
+}
+
+int gb_sumdb_base(const struct gb_modenv *e, const char *name, char **base, struct rt_err *err)
+{
+	struct pspec *l = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*base = NULL;
+	if (parse_list(e->proxy, &l, &n, err) != 0)
+		return -1;
+	/* cmd/go's dbClient.initBase: the first proxy that says it proxies the database; a proxy that does
+	 * not have it (404, 410) falls through, as does any error after '|'; "direct" and "off" end the
+	 * list: the database is then reached at https://NAME. */
+	for (size_t i = 0; i < n && !*base; i++) {
+		struct strbuf ignored = STRBUF_INIT;
+		struct gb_sink sink = { .fd = -1, .buf = &ignored, .limit = 1 << 16 };
+		struct rt_err e2 = { 0 };
+		char *url;
+		int got;
+
+		if (l[i].kind != P_URL)
+			break;
+		url = xasprintf("%s/sumdb/%s/supported", l[i].url, name);
+		got = gb_url_get(e, url, &sink, &e2);
+		free(url);
+		strbuf_release(&ignored);
+		if (got == GB_GET_OK) {
+			*base = xasprintf("%s/sumdb/%s", l[i].url, name);
+		} else if (got != GB_GET_NOTEXIST && !l[i].fall_on_error) {
+			*err = e2;
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && !*base)
+		*base = xasprintf("https://%s", name);
+	free_list(l, n);
+	return rc;
+}

@@ -899,21 +899,25 @@ static int find_outside_module(struct loader *L, const char *cwd, const char *pk
 
 	if (!L->o->env)
 		return rt_errf(err, RT_EXIT_BUILD, "module mode needs the module cache (internal: no module environment)");
-	for (;;) {
+	/* the longest prefix of pkg the proxy has at query; the error told is that of the longest prefix
+	 * that can have such a version (a version's major must fit the path's /vN) */
+	for (bool fits_seen = false;;) {
 		struct rt_err e2 = { 0 };
+		bool fits = strcmp(query, "latest") == 0 || gb_mod_check(cand, query, &e2) == 0;
 		char *slash;
 
-		if (gb_mod_query(L->o->env, cand, query, &version, &e2) == 0)
+		if (fits && gb_mod_query(L->o->env, cand, query, &version, &e2) == 0)
 			break;
 		if (e2.exit != RT_EXIT_BUILD) { /* the proxy cannot be reached: no use asking it again */
 			*err = e2;
 			goto out;
 		}
-		if (!first.exit)
+		if (!first.exit || (fits && !fits_seen))
 			first = e2;
+		fits_seen = fits_seen || fits;
 		if (!(slash = strrchr(cand, '/'))) {
 			*err = first;
-			rt_err_prefix(err, "%s@%s: no module provides it (the longest module path tried first)", pkg, query);
+			rt_err_prefix(err, "%s@%s: no module provides this package at this version", pkg, query);
 			goto out;
 		}
 		*slash = '\0';
@@ -989,11 +993,11 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_loa
 		/* PKG@QUERY, as go install and go run take it */
 		imp = xstrndup(pattern, (size_t)(at - pattern));
 		if (!at[1]) {
-			rt_errf(err, RT_EXIT_INPUT, "%s: version must not be empty", pattern);
+			rt_errf(err, RT_EXIT_USAGE, "%s: version must not be empty", pattern);
 			goto out;
 		}
 		if (strcmp(at + 1, "latest") != 0 && !gb_semver_canonical(at + 1)) {
-			rt_errf(err, RT_EXIT_INPUT, "%s: rt0trace builds PKG@vX.Y.Z (a canonical version) or PKG@latest; "
+			rt_errf(err, RT_EXIT_USAGE, "%s: rt0trace builds PKG@vX.Y.Z (a canonical version) or PKG@latest; "
 						    "version queries, branches and revisions need the go command", pattern);
 			goto out;
 		}
@@ -1004,7 +1008,7 @@ int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_loa
 			free(std);
 			if (is_std || strstr(imp, "...") || strstr(imp, "//") || strstr(imp, "/./") || strstr(imp, "/../") ||
 			    imp[strlen(imp) - 1] == '/' || strchr(imp, '\\')) {
-				rt_errf(err, RT_EXIT_INPUT, "%s: argument must %s", pattern,
+				rt_errf(err, RT_EXIT_USAGE, "%s: argument must %s", pattern,
 					is_std ? "not be a package in the standard library" : "be a clean package path, without '...'");
 				goto out;
 			}

@@ -306,11 +306,13 @@ static const uint8_t *get_tile(struct gb_sumdb *db, int level, int64_t index, in
 	for (size_t i = 0; i < db->ntiles; i++)
 		if (db->tiles[i].level == level && db->tiles[i].index == index && db->tiles[i].width >= width)
 			return db->tiles[i].data;
-	for (int w = TILE_W; !data; w = width) {
+	/* a tile holds the same first hashes at every width (the log only grows): the full tile, else this
+	 * width or any wider partial one cached (what proves is what the root check says) */
+	for (int k = 0; k <= TILE_W - width && !data; k++) {
+		int w = k == 0 ? TILE_W : width + k - 1;
 		char *rel = tile_path(level, index, w), *file = xasprintf("%s/%s", db->cache, rel);
 
-		data = gb_read_locked(file, &len);
-		if (data && len != (size_t)w * 32) {
+		if ((data = gb_read_locked(file, &len)) && len != (size_t)w * 32) {
 			free(data);
 			data = NULL;
 		}
@@ -318,8 +320,6 @@ static const uint8_t *get_tile(struct gb_sumdb *db, int level, int64_t index, in
 			t.width = w;
 		free(rel);
 		free(file);
-		if (w == width)
-			break;
 	}
 	if (!data) {
 		struct strbuf sb = STRBUF_INIT;

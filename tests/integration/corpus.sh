@@ -33,9 +33,10 @@
 #   wazero      github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
 # Each third-party main is built by import path from a small wrapper module the test writes (go.mod
 # requiring the module at its version, a tools.go blank import, go.sum from `go mod tidy`), or from
-# the module's directory copied out of the module cache. Not yet in rt0trace build, so not used (the
-# entries are built the way that works today): pkg@version (go install style: the wrapper modules
-# stand in), -buildvcs (go gets GOFLAGS=-buildvcs=false), -gcflags/-asmflags, -buildmode=pie.
+# the module's directory copied out of the module cache (a main package from a required module: what
+# a `tool` directive builds). PKG@VERSION (go install's form, no go.sum, the checksum database) is
+# tested on its own in pkgversion.sh; -buildvcs, -gcflags/-asmflags and -buildmode=pie in
+# build_flags.sh (go gets GOFLAGS=-buildvcs=false here).
 #
 # The modules are fetched once through the Go module proxy by the oracle's setup (go mod tidy / go mod
 # download) into the test cache's gomodcache/ (common.bash: kept across runs and clones; shared with

@@ -849,7 +849,7 @@ static int find_main_module(struct loader *L, const char *cwd, const char *pkgdi
 			goto out;
 		}
 		/* the graph takes mains and work over, also when it fails */
-		if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, nmains, work, workdir, false, err) != 0) {
+		if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, nmains, work, workdir, 0, err) != 0) {
 			mains = NULL;
 			work = NULL;
 			gb_modgraph_release(mg);
@@ -877,6 +877,89 @@ out:
 	free(cmd);
 	free(src);
 	free(dir);
+	free(gomod);
+	return rc;
+}
+
+int gb_mod_download_targets(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
+			    const char *dir, struct gb_modtarget **out, size_t *n, struct rt_err *err)
+{
+	char *d = NULL, *gomod = NULL, *work = NULL, real[PATH_MAX];
+	struct gb_mainmod *mains = NULL;
+	size_t cap = 0;
+	bool all;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	memset(mg, 0, sizeof(*mg));
+	if (!realpath(dir, real))
+		return rt_errf(err, RT_EXIT_INPUT, "directory '%s' does not exist", dir);
+	if (find_go_work(real, &work, err) != 0)
+		return -1;
+	if (work) {
+		rc = rt_errf(err, RT_EXIT_USAGE, "%s: rt0trace mod download without arguments reads one module, not a "
+						 "workspace (GOWORK=off reads the module of this directory)", work);
+		free(work);
+		return rc;
+	}
+	for (d = xstrdup(real);;) {
+		char *slash;
+
+		free(gomod);
+		gomod = xasprintf("%s/go.mod", d);
+		if (rt_is_file(gomod))
+			break;
+		if (!(slash = strrchr(d, '/')) || slash == d) {
+			rt_errf(err, RT_EXIT_USAGE, "no modules specified, and no go.mod in '%s' or any parent directory", real);
+			goto out;
+		}
+		*slash = '\0';
+	}
+	mains = xcalloc(1, sizeof(*mains));
+	if (gb_modfile_read(gomod, 0, &mains[0].mf, err) != 0) {
+		gb_modfile_release(&mains[0].mf);
+		free(mains);
+		goto out;
+	}
+	mains[0].dir = xstrdup(d);
+	/* go >= 1.17: the main module's requirements (its go.mod lists every module that provides a
+	 * package, at the selected version); below, every module of the build list ("all") */
+	all = !mains[0].mf.go || gb_gover_compare(mains[0].mf.go, "1.17") < 0;
+	if (gb_modgraph_load(mg, cfg, env, NULL, mains, 1, NULL, NULL, GB_MODGRAPH_SUMDB, err) != 0)
+		goto out;
+	for (size_t i = 0; i < mg->nmods; i++) {
+		struct gb_mod *m = &mg->mods[i];
+		const char *p = m->rpath ? m->rpath : m->path, *v = m->rpath ? m->rversion : m->version;
+		struct gb_modtarget *t;
+		bool req = all;
+		char *key;
+
+		for (size_t k = 0; !req && k < mg->mains[0].mf.nreq; k++)
+			req = strcmp(mg->mains[0].mf.req[k].path, m->path) == 0;
+		if (!req || !v) /* a directory replacement has nothing to download */
+			continue;
+		*out = xgrow(*out, &cap, *n + 1, sizeof(**out));
+		t = &(*out)[(*n)++];
+		memset(t, 0, sizeof(*t));
+		t->path = p;
+		t->version = v;
+		key = xasprintf("%s/go.mod", v);
+		rc = gb_modgraph_want_sum(mg, p, key, &t->mod_h1, err);
+		free(key);
+		if (rc != 0 || gb_modgraph_want_sum(mg, p, v, &t->zip_h1, err) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	free(d);
 	free(gomod);
 	return rc;
 }
@@ -937,7 +1020,7 @@ static int find_outside_module(struct loader *L, const char *cwd, const char *pk
 	L->g->main_mod = m;
 	L->g->outside = true;
 	mg = xcalloc(1, sizeof(*mg));
-	if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, 1, NULL, NULL, true, err) != 0) {
+	if (gb_modgraph_load(mg, c, L->o->env, L->o->memo, mains, 1, NULL, NULL, GB_MODGRAPH_OUTSIDE, err) != 0) {
 		gb_modgraph_release(mg);
 		free(mg);
 		goto out;

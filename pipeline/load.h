@@ -100,4 +100,17 @@ struct gb_load_opts {
 int gb_load(struct gb_graph *g, const struct gb_config *cfg, const struct gb_load_opts *o, struct rt_err *err);
 void gb_graph_release(struct gb_graph *g);
 
+/* What `go mod download` fetches with no arguments in the module of directory dir (go.mod there or in a
+ * parent; a go.work is refused): the modules its go.mod requires when it says go >= 1.17, else every
+ * module of the build list; each at its selected version, through its replacement (a directory
+ * replacement has nothing to fetch), with the hashes it must have: go.sum's, else the checksum
+ * database's (NULL: GOSUMDB=off or GONOSUMDB). The strings point into mg, loaded here and released by
+ * the caller with gb_modgraph_release(); *out is malloc'd. */
+struct gb_modtarget {
+	const char *path, *version;
+	const char *mod_h1, *zip_h1;
+};
+int gb_mod_download_targets(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
+			    const char *dir, struct gb_modtarget **out, size_t *n, struct rt_err *err);
+
 #endif

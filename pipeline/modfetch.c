@@ -1167,32 +1167,25 @@ int gb_mod_fetch_gomod(const struct gb_modenv *e, const char *path, const char *
 	struct strbuf body = STRBUF_INIT;
 	char *f, *dir, *from = NULL;
 	bool found = false;
-	int lock, rc;
+	int rc;
 
 	*file = NULL;
 	if (check_mod(path, version, err) != 0)
 		return -1;
 	f = gb_mod_cache_file(e, path, version, "mod");
 	rc = read_cached_gomod(f, path, version, want_h1, sum_src(e), err, &found);
+	/* as cmd/go's GoMod: no version lock (it would leave a <v>.lock go does not make): the file is
+	 * written whole under a temporary name and renamed, so two writers at once leave one good copy */
 	if (rc == 0 && !found) {
-		if ((lock = lock_version(e, path, version, err)) < 0) {
-			rc = -1;
-		} else {
-			/* Another process may have written it while we waited for the lock. */
-			rc = read_cached_gomod(f, path, version, want_h1, sum_src(e), err, &found);
-			if (rc == 0 && !found) {
-				dir = dir_of(f);
-				rc = fetch_body(e, path, version, "mod", &body, &from, err);
-				if (rc == 0)
-					rc = gomod_sum_check(path, version, body.buf ? body.buf : "", body.len, want_h1, sum_src(e), from, err);
-				if (rc == 0)
-					rc = gb_write_atomic(f, body.buf ? body.buf : "", body.len, err);
-				if (rc == 0)
-					rewrite_version_list(dir);
-				free(dir);
-			}
-			close(lock);
-		}
+		dir = dir_of(f);
+		rc = fetch_body(e, path, version, "mod", &body, &from, err);
+		if (rc == 0)
+			rc = gomod_sum_check(path, version, body.buf ? body.buf : "", body.len, want_h1, sum_src(e), from, err);
+		if (rc == 0)
+			rc = gb_mkdir_all(dir, err) == 0 ? gb_write_atomic(f, body.buf ? body.buf : "", body.len, err) : -1;
+		if (rc == 0)
+			rewrite_version_list(dir);
+		free(dir);
 	}
 	if (rc == 0)
 		*file = f;

@@ -82,7 +82,7 @@ char *gb_mod_cache_dir(const struct gb_modenv *e, const char *path, const char *
 /* <v>.info, fetched from GOPROXY when absent. Returns the malloc'd file path. */
 int gb_mod_fetch_info(const struct gb_modenv *e, const char *path, const char *version, char **file,
 		      struct rt_err *err);
-/* <v>.mod, fetched from GOPROXY when absent (under the version's lock). want_h1: go.sum's "/go.mod" hash,
+/* <v>.mod, fetched from GOPROXY when absent (written whole and renamed, with no lock, as go). want_h1: go.sum's "/go.mod" hash,
  * checked against the cached or downloaded file (a mismatch writes nothing and stops); NULL: not checked. */
 int gb_mod_fetch_gomod(const struct gb_modenv *e, const char *path, const char *version, const char *want_h1,
 		       char **file, struct rt_err *err);

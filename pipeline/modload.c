@@ -143,7 +143,7 @@ int gb_modgraph_want_sum(struct gb_modgraph *mg, const char *path, const char *v
 	char *h1;
 
 	*want = gb_modgraph_sum(mg, path, version);
-	if (*want || !mg->outside || !mg->sumdb || gb_mod_match_patterns(mg->env->nosumdb, path))
+	if (*want || !mg->use_sumdb || !mg->sumdb || gb_mod_match_patterns(mg->env->nosumdb, path))
 		return 0;
 	if (gb_sumdb_lookup(mg->sumdb, path, version, &h1, err) != 0)
 		return -1;
@@ -158,6 +158,12 @@ static const char *first_sum_file(const struct gb_modgraph *mg)
 	return mg->nsums ? mg->sums[0].file : "go.sum";
 }
 
+/* Where the hash want_sum gave for path@version came from, for messages. */
+static const char *want_source(const struct gb_modgraph *mg, const char *path, const char *version)
+{
+	return gb_modgraph_sum(mg, path, version) || !mg->sumdb ? first_sum_file(mg) : gb_sumdb_name(mg->sumdb);
+}
+
 /* A go.mod from the module cache, checked against go.sum. */
 static int verified_gomod(struct gb_modgraph *mg, const char *path, const char *version, char **data, struct rt_err *err)
 {
@@ -168,13 +174,13 @@ static int verified_gomod(struct gb_modgraph *mg, const char *path, const char *
 	*data = NULL;
 	/* fetched first, as go does: an unknown version is the proxy's "not found", not a go.sum matter
 	 * (outside a module the checksum database is asked first: a version it does not have is not fetched) */
-	if (mg->outside && gb_modgraph_want_sum(mg, path, key, &want, err) != 0)
+	if (mg->use_sumdb && gb_modgraph_want_sum(mg, path, key, &want, err) != 0)
 		goto out;
-	if (!mg->outside)
+	if (!mg->use_sumdb)
 		want = gb_modgraph_sum(mg, path, key);
 	if (gb_mod_fetch_gomod(mg->env, path, version, want, &file, err) != 0)
 		goto out;
-	if (!want && !mg->outside) {
+	if (!want && !mg->use_sumdb) {
 		rt_errf(err, RT_EXIT_BUILD, "missing go.sum entry for go.mod file of %s@%s (not in %s); to add it: go mod download %s",
 			path, version, first_sum_file(mg), path);
 		goto out;
@@ -187,7 +193,7 @@ static int verified_gomod(struct gb_modgraph *mg, const char *path, const char *
 	if (want && strcmp(got, want) != 0) {
 		rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s/go.mod: checksum mismatch\n\tdownloaded: %s (%s)\n\tgo.sum:     %s (%s)\n"
 					    "SECURITY ERROR: the go.mod in the module cache is not the one go.sum recorded",
-			path, version, got, file, want, mg->outside ? gb_sumdb_name(mg->sumdb) : first_sum_file(mg));
+			path, version, got, file, want, want_source(mg, path, key));
 		free(*data);
 		*data = NULL;
 		goto out;
@@ -357,7 +363,7 @@ static int read_sums(struct gb_modgraph *mg, struct rt_err *err)
 
 int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
 		     struct gb_filehash *memo, struct gb_mainmod *mains, size_t nmains, struct gb_modfile *work,
-		     const char *work_dir, bool outside, struct rt_err *err)
+		     const char *work_dir, int flags, struct rt_err *err)
 {
 	struct walk w = { .mg = mg };
 	bool unpruned = false;
@@ -371,8 +377,9 @@ int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const 
 	mg->nmains = nmains;
 	mg->work = work;
 	mg->work_dir = work_dir ? xstrdup(work_dir) : NULL;
-	mg->outside = outside;
-	if (outside && gb_sumdb_open(env, &mg->sumdb, err) != 0)
+	mg->outside = flags & GB_MODGRAPH_OUTSIDE;
+	mg->use_sumdb = flags & (GB_MODGRAPH_OUTSIDE | GB_MODGRAPH_SUMDB);
+	if (mg->use_sumdb && gb_sumdb_open(env, &mg->sumdb, err) != 0)
 		goto out;
 	if (read_sums(mg, err) != 0)
 		goto out;
@@ -522,12 +529,12 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 	}
 	if (gb_modgraph_want_sum(mg, mp, mv, &want, err) != 0)
 		return -1;
-	if (!want && !mg->outside)
+	if (!want && !mg->use_sumdb)
 		return rt_errf(err, RT_EXIT_BUILD, "missing go.sum entry for module %s@%s (not in %s); to add it: go mod download %s",
 			       mp, mv, first_sum_file(mg), mp);
 	if (gb_mod_fetch_dir(mg->env, mp, mv, want, &m->dir, err) != 0)
 		return -1;
-	if (!want) { /* outside a module, not checked (GOSUMDB=off, GONOSUMDB): what was downloaded */
+	if (!want) { /* not checked (GOSUMDB=off, GONOSUMDB): what was downloaded */
 		m->sum = gb_mod_cached_sum(mg->env, mp, mv);
 		m->have_dir = true;
 		return 0;
@@ -542,7 +549,7 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 		rc = rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s: checksum mismatch\n\tmodule cache: %s (%s)\n\tgo.sum:       %s (%s)\n"
 						 "SECURITY ERROR: a file in the module cache changed since it was downloaded "
 						 "(remove %s and build again to fetch it anew)",
-			     mp, mv, got, m->dir, want, mg->outside ? gb_sumdb_name(mg->sumdb) : first_sum_file(mg), m->dir);
+			     mp, mv, got, m->dir, want, want_source(mg, mp, mv), m->dir);
 		free(got);
 		return rc;
 	}

@@ -66,22 +66,26 @@ struct gb_modgraph {
 	size_t nmods;
 	bool pruned;                 /* every main module says go >= 1.17: its go.mod lists each module that
 	                              * provides a package, so those (the roots) are looked in first */
-	bool outside;                /* PKG@VERSION (go install's "outside a module"): no go.sum; each hash comes
-	                              * from the checksum database, or what is downloaded is taken as it is
-	                              * when GOSUMDB=off or GONOSUMDB/GOPRIVATE names the module, as in go */
-	struct gb_sumdb *sumdb;      /* outside: the checksum database (NULL when GOSUMDB=off) */
-	char **dbsums;               /* outside: hashes read from it, owned */
+	bool outside;                /* PKG@VERSION (go install's "outside a module"): no go.sum */
+	bool use_sumdb;              /* a hash go.sum lacks comes from the checksum database (PKG@VERSION, and
+	                              * `mod download` as go's), or what is downloaded is taken as it is when
+	                              * GOSUMDB=off or GONOSUMDB/GOPRIVATE names the module, as in go */
+	struct gb_sumdb *sumdb;      /* use_sumdb: the checksum database (NULL when GOSUMDB=off) */
+	char **dbsums;               /* use_sumdb: hashes read from it, owned */
 	size_t ndbsums, dbsumcap;
 };
 
+enum {
+	GB_MODGRAPH_OUTSIDE = 1,  /* the one main module is go install's stand-in for PKG@VERSION (no go.sum) */
+	GB_MODGRAPH_SUMDB = 2,    /* hashes go.sum lacks come from the checksum database (implied by OUTSIDE) */
+};
 /* Builds the module graph for the main modules (`mains`, taken over: released with the graph) and
- * the optional workspace file `work` (taken over too). `outside`: the one main module is go install's
- * stand-in for PKG@VERSION (no directory, no go.sum; see gb_modgraph.outside). Errors: RT_EXIT_BUILD for anything about the
+ * the optional workspace file `work` (taken over too); flags: GB_MODGRAPH_*. Errors: RT_EXIT_BUILD for anything about the
  * modules (a go.mod, go.sum, an unknown version), RT_EXIT_ENV for a Go too old for a go line or an
  * unreachable proxy. */
 int gb_modgraph_load(struct gb_modgraph *mg, const struct gb_config *cfg, const struct gb_modenv *env,
 		     struct gb_filehash *memo, struct gb_mainmod *mains, size_t nmains, struct gb_modfile *work,
-		     const char *work_dir, bool outside, struct rt_err *err);
+		     const char *work_dir, int flags, struct rt_err *err);
 void gb_modgraph_release(struct gb_modgraph *mg);
 
 /* The module of the build list providing package `imp`: 1 and *mod / *pkgdir (malloc'd) when found,
@@ -93,8 +97,8 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 
 /* The go.sum line for path@version (version "v1/go.mod" for a go.mod), over every go.sum of the build. */
 const char *gb_modgraph_sum(const struct gb_modgraph *mg, const char *path, const char *version);
-/* The hash path@version must have: go.sum's (NULL when it has none), or outside a module the checksum
- * database's (NULL when it is not consulted for path: the download is taken as it is). */
+/* The hash path@version must have: go.sum's, else with use_sumdb the checksum database's; NULL when
+ * neither gives one (without use_sumdb: a missing go.sum line; with it: the download is taken as it is). */
 int gb_modgraph_want_sum(struct gb_modgraph *mg, const char *path, const char *version, const char **want,
 			 struct rt_err *err);
 

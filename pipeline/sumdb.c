@@ -622,9 +622,10 @@ int gb_sumdb_open(const struct gb_modenv *e, struct gb_sumdb **out, struct rt_er
 		while (n > 1 && f2[n - 1] == '/')
 			n--;
 		if (strncmp(f2, "https://", 8) != 0 && strncmp(f2, "http://", 7) != 0 && strncmp(f2, "file://", 7) != 0) {
+			rt_errf(err, RT_EXIT_ENV, "invalid GOSUMDB URL: '%s' (want https://, http:// or file://)", f2);
 			free(spec);
 			gb_sumdb_close(db);
-			return rt_errf(err, RT_EXIT_ENV, "invalid GOSUMDB URL: '%s' (want https://, http:// or file://)", f2);
+			return -1;
 		}
 		db->url = xstrndup(f2, n);
 	}

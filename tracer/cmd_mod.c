@@ -10,12 +10,14 @@
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "pipeline/config.h"
 #include "pipeline/dirhash.h"
+#include "pipeline/load.h"
 #include "pipeline/modfetch.h"
 #include "tracer/cmd.h"
 
 static const char mod_usage[] =
-	"usage: rt0trace mod download [-x] [-json] MODULE@VERSION...\n"
+	"usage: rt0trace mod download [-x] [-json] [MODULE@VERSION...]\n"
 	"       rt0trace mod verify MODULE@VERSION...\n"
 	"\n"
 	"download fetches each module version into the Go module cache, as 'go mod download' does and in the\n"
@@ -26,7 +28,10 @@ static const char mod_usage[] =
 	"control, so reaching \"direct\" (or a module matching GONOPROXY/GOPRIVATE) is an error. It prints one\n"
 	"line 'path version dir' per module, or with -json go's object (Path, Version, Info, GoMod, Zip, Dir,\n"
 	"Sum, GoModSum). VERSION must be a canonical semantic version such as v1.2.3: no queries (latest,\n"
-	"branches, commits) are resolved.\n"
+	"branches, commits) are resolved. With no MODULE@VERSION, as go: the modules the go.mod of this\n"
+	"directory (or a parent) requires when it says go >= 1.17, else every module of its build list,\n"
+	"each at the version the module graph selects (replacements followed), checked against go.sum, or\n"
+	"the Go checksum database ($GOSUMDB) for what go.sum lacks (go.mod and go.sum are never edited).\n"
 	"\n"
 	"verify checks, as 'go mod verify' does, that each module's cached zip and extracted directory still\n"
 	"hash to the h1: recorded in its .ziphash when it was downloaded, and prints 'all modules verified'.\n"
@@ -37,11 +42,13 @@ static const char mod_usage[] =
 	"  -h, --help  show this help\n"
 	"\n"
 	"environment (and go's env file, 'go env -w'): GOMODCACHE, GOPATH, GOPROXY, GONOPROXY, GOPRIVATE,\n"
+	"GOSUMDB, GONOSUMDB, GOWORK, GOROOT (the Go whose version a go line may not exceed),\n"
 	"GOFLAGS (-modcacherw leaves the extracted directories writable), http_proxy, https_proxy, no_proxy.\n"
-	"exit codes: 0 done, 2 usage error (no or malformed MODULE@VERSION), 3 verify: not in the cache,\n"
+	"exit codes: 0 done, 2 usage error (a malformed MODULE@VERSION, no go.mod), 3 verify: not in the cache,\n"
 	"4 no usable module cache, a bad GOPROXY or a proxy that cannot be reached (DNS, connection, TLS,\n"
 	"timeout, 5xx), 5 the proxy does not have it (its message is shown), GOPROXY=off, \"direct\" reached,\n"
-	"an invalid zip, or (verify) a modified zip or directory. Nothing half-written is left in the cache.\n";
+	"an invalid zip, a checksum mismatch, a go.mod error, or (verify) a modified zip or directory.\n"
+	"Nothing half-written or unverified is left in the cache.\n";
 
 /* "path@version" checked as the cache wants it; a usage error otherwise. */
 static int split_arg(const char *cmd, const char *arg, char **path, char **version)
@@ -76,7 +83,9 @@ static void json_member(struct strbuf *sb, const char *key, const char *val, boo
 	*first = false;
 }
 
-static int download(const struct gb_modenv *e, const char *path, const char *version, bool json, struct rt_err *err)
+/* want_mod, want_zip: the hashes they must have (NULL: not checked) */
+static int download(const struct gb_modenv *e, const char *path, const char *version, const char *want_mod,
+		    const char *want_zip, bool json, struct rt_err *err)
 {
 	char *info = NULL, *gomod = NULL, *zip = NULL, *dir = NULL, *sum = NULL, *gomodsum = NULL, *data;
 	size_t len;
@@ -84,17 +93,17 @@ static int download(const struct gb_modenv *e, const char *path, const char *ver
 
 	rc = gb_mod_fetch_info(e, path, version, &info, err);
 	if (rc == 0)
-		rc = gb_mod_fetch_gomod(e, path, version, NULL, &gomod, err);
+		rc = gb_mod_fetch_gomod(e, path, version, want_mod, &gomod, err);
 	if (rc == 0 && rt_read_file(gomod, &data, &len) == 0) {
 		gomodsum = gb_h1_gomod(data, len);
 		free(data);
 	}
 	if (rc == 0)
-		rc = gb_mod_fetch_zip(e, path, version, NULL, &zip, err);
+		rc = gb_mod_fetch_zip(e, path, version, want_zip, &zip, err);
 	if (rc == 0)
 		sum = gb_mod_cached_sum(e, path, version);
 	if (rc == 0)
-		rc = gb_mod_fetch_dir(e, path, version, NULL, &dir, err);
+		rc = gb_mod_fetch_dir(e, path, version, want_zip, &dir, err);
 	if (json) {
 		struct strbuf sb = STRBUF_INIT;
 		bool first = true;
@@ -126,6 +135,37 @@ static int download(const struct gb_modenv *e, const char *path, const char *ver
 	return rc;
 }
 
+/* go mod download with no arguments: the main module's modules (pipeline/load.h) */
+static int download_main_module(bool json, bool trace)
+{
+	struct gb_config cfg;
+	struct gb_modenv e;
+	struct gb_modgraph mg;
+	struct gb_modtarget *t = NULL;
+	struct rt_err err = { 0 };
+	size_t n = 0;
+	int rc = RT_EXIT_OK;
+
+	if (gb_config_load(&cfg, NULL, &err) != 0)
+		return rt_err_report(&err);
+	if (gb_modenv_load(&e, &err) != 0) {
+		gb_config_release(&cfg);
+		return rt_err_report(&err);
+	}
+	e.log = trace ? stderr : NULL;
+	e.sum_source = "go.sum or the checksum database";
+	if (gb_mod_download_targets(&mg, &cfg, &e, ".", &t, &n, &err) != 0)
+		rc = rt_err_report(&err);
+	for (size_t i = 0; i < n && rc == RT_EXIT_OK; i++)
+		if (download(&e, t[i].path, t[i].version, t[i].mod_h1, t[i].zip_h1, json, &err) != 0)
+			rc = rt_err_report(&err);
+	free(t);
+	gb_modgraph_release(&mg);
+	gb_modenv_release(&e);
+	gb_config_release(&cfg);
+	return rc;
+}
+
 static int mod_download(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -153,7 +193,7 @@ static int mod_download(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		return cmd_usage_error("mod download", "MODULE@VERSION is needed (such as github.com/fatih/color@v1.18.0)");
+		return download_main_module(json, trace);
 	for (int i = optind; i < argc; i++) {
 		char *p, *v;
 
@@ -169,7 +209,7 @@ static int mod_download(int argc, char **argv)
 		char *p, *v;
 
 		split_arg("mod download", argv[i], &p, &v);
-		if (download(&e, p, v, json, &err) != 0)
+		if (download(&e, p, v, NULL, NULL, json, &err) != 0)
 			rc = rt_err_report(&err);
 		free(p);
 		free(v);

@@ -7,7 +7,10 @@
 # against rt0trace's cache with the network off; go and rt0trace filling one cache at once; a tampered
 # extracted file caught by `rt0trace mod verify`, and a .partial redo; cached modules need no proxy; bad
 # inputs: unknown version (5, the proxy's own message, as go prints it), GOPROXY=off (5, go's message),
-# "direct" (5), an unreachable proxy (4), bad MODULE@VERSION (2). Skips when the proxy cannot be reached.
+# "direct" (5), an unreachable proxy (4), bad MODULE@VERSION (2). With no arguments, as go mod download:
+# the module's requirements (go >= 1.17) or its build list (below), the same JSON and cache as go's;
+# without go.sum through the checksum database; a wrong go.sum line (5); no go.mod, a go.work (2).
+# Skips when the proxy cannot be reached.
 . "$(dirname "$0")/lib/common.bash"
 R=$RT0TRACE
 GO=${GOROOT:-/usr/local/go}/bin/go
@@ -118,6 +121,53 @@ for f in info mod zip ziphash; do
 done
 pass "go and rt0trace downloading $S into one cache at once: both succeed, the result verifies"
 
+# --- no arguments: the main module's modules, as go mod download ------------------------------------------
+# go >= 1.17: the go.mod's requirements at their selected versions (and the graph's go.mod files); below
+# 1.17 the whole build list. go runs on a copy (it may add go.sum lines; rt0trace never edits go.sum).
+# copymod NAME [GO_LINE]: $TMP/NAME, a copy of the test module (with its go.sum) at that go line,
+# requiring fatih/color only (its requirements are the rest of the build list)
+copymod() {
+  rm -rf "$TMP/$1"; cp -r "$TMP/w" "$TMP/$1"
+  printf 'module example.com/rt0test\n\ngo %s\n\nrequire github.com/fatih/color v1.18.0\n' "${2:-1.22}" >"$TMP/$1/go.mod"
+}
+declare -A NA_WANT=([1.22]=1 [1.16]=4)
+for gl in 1.22 1.16; do
+  copymod "na-go-$gl" "$gl"; copymod "na-rt-$gl" "$gl"
+  (cd "$TMP/na-go-$gl" && GOFLAGS=-mod=mod GOMODCACHE=$TMP/na-go-c$gl "$GO" mod download -json) >"$TMP/na-go.json" 2>"$TMP/na-go.err" ||
+    die "go mod download (no arguments, go $gl) failed: $(cat "$TMP/na-go.err")"
+  (cd "$TMP/na-rt-$gl" && GOMODCACHE=$TMP/na-rt-c$gl "$R" mod download -json) >"$TMP/na-rt.json" 2>"$TMP/na-rt.err" ||
+    die "rt0trace mod download (no arguments, go $gl) failed: $(cat "$TMP/na-rt.err")"
+  diff <(sed "s#$TMP/na-rt-c$gl/#CACHE/#g" "$TMP/na-rt.json") <(sed "s#$TMP/na-go-c$gl/#CACHE/#g" "$TMP/na-go.json") >&2 ||
+    die "no arguments, go $gl: the -json output differs from go's"
+  # (go's cache/lock guards its edits of go.sum, which rt0trace does not make)
+  diff <(listing "$TMP/na-rt-c$gl" | grep -v '^cache/lock ') <(listing "$TMP/na-go-c$gl" | grep -v '^cache/lock ') >&2 ||
+    die "no arguments, go $gl: the caches hold different files"
+  diff -r -x sumdb -x lock "$TMP/na-rt-c$gl" "$TMP/na-go-c$gl" >&2 || die "no arguments, go $gl: the caches' contents differ"
+  cmp -s "$TMP/w/go.sum" "$TMP/na-rt-$gl/go.sum" || die "rt0trace changed go.sum"
+  [ "$(jq -s length "$TMP/na-rt.json")" -eq "${NA_WANT[$gl]}" ] || die "no arguments, go $gl: $(jq -s length "$TMP/na-rt.json") modules, want ${NA_WANT[$gl]}"
+  pass "mod download with no arguments, go $gl: ${NA_WANT[$gl]} module(s); the same JSON and the same cache as go mod download"
+done
+# without go.sum the hashes come from the checksum database (through the proxy), as go's do
+copymod na-nosum && rm "$TMP/na-nosum/go.sum"
+(cd "$TMP/na-nosum" && GOMODCACHE=$TMP/na-nosum-c "$R" mod download) >"$TMP/out" 2>"$TMP/err" ||
+  die "no go.sum: $(cat "$TMP/err")"
+diff <(listing "$TMP/na-nosum-c" | grep -v '^cache/lock ') <(listing "$TMP/na-go-c1.22" | grep -v '^cache/lock ') >&2 ||
+  die "no go.sum: not the same modules as with it"
+[ -n "$(ls "$TMP/na-nosum-c/cache/download/sumdb/sum.golang.org/lookup")" ] || die "no go.sum: no checksum database lookup cached"
+[ ! -e "$TMP/na-nosum/go.sum" ] || die "no go.sum: one was written"
+pass "mod download with no arguments and no go.sum: each hash from the checksum database, the same modules"
+copymod na-bad && sed -i 's#^github.com/fatih/color v1.18.0 h1:.*#github.com/fatih/color v1.18.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=#' "$TMP/na-bad/go.sum"
+(cd "$TMP/na-bad" && GOMODCACHE=$TMP/na-bad-c "$R" mod download) >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 5 ] || die "a wrong go.sum line: exit $?, want 5: $(cat "$TMP/err")"
+grepq -F "verifying github.com/fatih/color@v1.18.0: checksum mismatch" "$TMP/err" || die "a wrong go.sum line: $(cat "$TMP/err")"
+[ ! -e "$TMP/na-bad-c/github.com/fatih/color@v1.18.0" ] || die "a wrong go.sum line: the module was extracted"
+pass "no arguments, a wrong go.sum line: exit 5, '$(head -n 1 "$TMP/err" | cut -c1-160)'"
+(cd "$TMP/empty" && expect_exit 2 "no arguments and no go.mod" -- "$R" mod download)
+grepq -F "no go.mod in" "$TMP/err" || die "no go.mod: $(cat "$TMP/err")"
+copymod na-work && printf 'go 1.22\n\nuse .\n' >"$TMP/na-work/go.work"
+(cd "$TMP/na-work" && expect_exit 2 "no arguments in a workspace" -- "$R" mod download)
+grepq -F "not a workspace" "$TMP/err" || die "a workspace: $(cat "$TMP/err")"
+
 # --- bad inputs ---------------------------------------------------------------------------------------
 U=github.com/fatih/color@v1.99.0
 (cd "$TMP/empty" && GOMODCACHE=$TMP/go2 "$GO" mod download -json "$U") >"$TMP/go.bad.json" 2>/dev/null
@@ -144,8 +194,6 @@ expect_exit 2 "a non-canonical version" -- "$R" mod download github.com/fatih/co
 expect_exit 2 "an invalid module path" -- "$R" mod download Github.com/fatih/color@v1.18.0
 grep -q 'malformed module path' "$TMP/err" || die "bad path: $(cat "$TMP/err")"
 expect_exit 2 "a major version that does not fit the path" -- "$R" mod download github.com/fatih/color@v2.0.0
-expect_exit 2 "no arguments" -- "$R" mod download
-grep -q 'MODULE@VERSION is needed' "$TMP/err" || die "no arguments: $(cat "$TMP/err")"
 expect_exit 2 "unknown subcommand" -- "$R" mod tidy
 expect_exit 0 "--help" -- "$R" mod download --help
 grep -q '^usage: rt0trace mod download' "$TMP/out" || die "--help: $(head -2 "$TMP/out")"

@@ -831,7 +831,7 @@ static void test_lock(void **state)
 	}
 	assert_int_equal(read(pipefd[0], &c, 1), 1);
 	t0 = now_s();
-	assert_int_equal(gb_mod_fetch_gomod(&e, MOD, VER, NULL, &f, &err), 0);
+	assert_int_equal(gb_mod_fetch_zip(&e, MOD, VER, NULL, &f, &err), 0);
 	if (now_s() - t0 < 0.3)
 		fail_msg("the fetch did not wait for the lock (%.3fs)", now_s() - t0);
 	free(f);

@@ -184,3 +184,20 @@ void sha256_hex(const uint8_t h[32], char out[65])
 	}
 	out[64] = '\0';
 }
+
+static int nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+bool sha256_from_hex(const char *s, uint8_t out[32])
+{
+	for (int i = 0; i < 32; i++) {
+		int hi = nibble(s[2 * i]), lo = hi < 0 ? -1 : nibble(s[2 * i + 1]);
+
+		if (lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}

@@ -97,6 +97,7 @@ struct build {
 	char *work;              /* the real $WORK */
 	char *cache;
 	char *godebug;
+	char *records;           /* $CACHE/modverified: verified module directories (pipeline/modload.h) */
 	char *modinfo;
 	size_t modinfo_len;
 	char *tool_id;           /* identity of compile/asm/link: version and stat of each */
@@ -420,12 +421,17 @@ out:
 
 /* The text an action ID hashes: one "key value" line per input. */
 #define hput strbuf_addf
-static int hput_file(struct build *b, struct strbuf *h, const char *label, const char *path, struct rt_err *err)
+/* p: the package the file belongs to (a file of a module from the module cache is checked against what the
+ * module verified to: pipeline/modload.h), or NULL */
+static int hput_file(struct build *b, struct strbuf *h, const struct gb_pkg *p, const char *label, const char *path,
+		     struct rt_err *err)
 {
 	uint8_t d[32];
 	char hex[65];
 
 	if (gb_filehash(&b->files, path, d, err) != 0)
+		return -1;
+	if (p && p->mod && p->mod->gm && b->g.mg && gb_modgraph_check_file(b->g.mg, p->mod->gm, path, d, err) != 0)
 		return -1;
 	sha256_hex(d, hex);
 	hput(h, "%s %s %s\n", label, strrchr(path, '/') + 1, hex);
@@ -980,8 +986,11 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 	{
 		struct strv *a = &j->compile_argv;
 		char *ncpu;
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		static long n; /* one read of /sys/devices/system/cpu/online, not one a package */
 		bool complete = !ext;
+
+		if (!n)
+			n = sysconf(_SC_NPROCESSORS_ONLN);
 
 		/* go build lets the compiler know these std packages have assembly-like bodies elsewhere. */
 		if (p->standard) {
@@ -1082,7 +1091,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 			const char *arg = j->cc_argvs[j->ncc - 1].v[k];
 			size_t n = strlen(arg);
 
-			if (n > 5 && strcmp(arg + n - 5, ".syso") == 0 && hput_file(b, &h, "syso", arg, err) != 0) {
+			if (n > 5 && strcmp(arg + n - 5, ".syso") == 0 && hput_file(b, &h, p, "syso", arg, err) != 0) {
 				strbuf_release(&h);
 				goto out_trim;
 			}
@@ -1094,7 +1103,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
 			for (size_t k = 0; k < lists[l]->n; k++) {
 				char *path = xasprintf("%s/%s", p->dir, lists[l]->v[k]);
-				int r = hput_file(b, &h, "file", path, err);
+				int r = hput_file(b, &h, p, "file", path, err);
 
 				free(path);
 				if (r != 0) {
@@ -1108,7 +1117,7 @@ static int plan_package(struct build *b, struct job *j, struct rt_err *err)
 		int r;
 
 		hput(&h, "embed %s\n", embed_files.v[i]);
-		r = hput_file(b, &h, "embedfile", path, err);
+		r = hput_file(b, &h, p, "embedfile", path, err);
 		free(path);
 		if (r != 0) {
 			strbuf_release(&h);
@@ -2248,7 +2257,8 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		free(t);
 	}
 	{
-		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files };
+		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files,
+					   .record_dir = (b.records = xasprintf("%s/modverified", b.cache)) };
 		char *goflags_mod = NULL;
 
 		if (o->mod) {
@@ -2466,6 +2476,7 @@ out_graph:
 	free(b.cwd);
 	free(b.modinfo);
 	free(b.godebug);
+	free(b.records);
 	free(b.cache);
 	free(b.out);
 	gb_graph_release(&b.g);

@@ -68,27 +68,40 @@ static char *base64(const uint8_t *p, size_t n)
 	return out;
 }
 
-/* Hash1 over the list (sorted here). The names were checked for newlines by the callers. */
-static char *hash1(struct hlist *l)
+/* Hash1's input over the list (sorted here): one "<hex sha256>  <name>\n" line per file. The names were
+ * checked for newlines by the callers. */
+static char *hash1_lines(struct hlist *l, size_t *len)
 {
-	struct sha256 h;
-	uint8_t sum[32];
-	char hex[65], *b64, *out;
+	struct strbuf sb = STRBUF_INIT;
+	char hex[65];
 
 	qsort(l->f, l->n, sizeof(*l->f), cmp_hfile);
-	sha256_init(&h);
 	for (size_t i = 0; i < l->n; i++) {
 		sha256_hex(l->f[i].sum, hex);
-		sha256_update(&h, hex, 64);
-		sha256_update(&h, "  ", 2);
-		sha256_update(&h, l->f[i].name, strlen(l->f[i].name));
-		sha256_update(&h, "\n", 1);
+		strbuf_addf(&sb, "%s  %s\n", hex, l->f[i].name);
 	}
-	sha256_final(&h, sum);
+	return strbuf_detach(&sb, len);
+}
+
+char *gb_h1_of_lines(const char *lines, size_t len)
+{
+	uint8_t sum[32];
+	char *b64, *out;
+
+	sha256(lines, len, sum);
 	b64 = base64(sum, sizeof(sum));
 	out = xasprintf("h1:%s", b64);
 	free(b64);
 	return out;
+}
+
+static char *hash1(struct hlist *l)
+{
+	size_t len;
+	char *lines = hash1_lines(l, &len), *h1 = gb_h1_of_lines(lines ? lines : "", len);
+
+	free(lines);
+	return h1;
 }
 
 char *gb_h1_gomod(const char *data, size_t len)
@@ -150,7 +163,9 @@ static int walk(const char *dir, const char *rel, const char *prefix, struct gb_
 			continue;
 		sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
 		full = xasprintf("%s/%s", dir, sub);
-		if (lstat(full, &st) != 0) {
+		/* the directory entry's type when the file system gives it (no lstat: a module has many files) */
+		st.st_mode = de->d_type == DT_DIR ? S_IFDIR : S_IFREG;
+		if (de->d_type != DT_DIR && de->d_type != DT_REG && de->d_type != DT_LNK && lstat(full, &st) != 0) {
 			rc = rt_errf(err, RT_EXIT_INPUT, "cannot stat '%s': %s", full, strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = walk(dir, sub, prefix, memo, l, err);
@@ -191,6 +206,12 @@ int gb_h1_dir(const char *dir, const char *prefix, char **h1, struct rt_err *err
 
 int gb_h1_dir_memo(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, struct rt_err *err)
 {
+	return gb_h1_dir_lines(dir, prefix, memo, h1, NULL, err);
+}
+
+int gb_h1_dir_lines(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, char **lines,
+		    struct rt_err *err)
+{
 	struct hlist l = { 0 };
 	struct stat st;
 
@@ -203,7 +224,16 @@ int gb_h1_dir_memo(const char *dir, const char *prefix, struct gb_filehash *memo
 		hlist_release(&l);
 		return -1;
 	}
-	*h1 = hash1(&l);
+	if (lines) {
+		size_t len;
+
+		*lines = hash1_lines(&l, &len);
+		if (!*lines)
+			*lines = xstrdup("");
+		*h1 = gb_h1_of_lines(*lines, len);
+	} else {
+		*h1 = hash1(&l);
+	}
 	hlist_release(&l);
 	return 0;
 }

@@ -26,6 +26,12 @@ int gb_h1_dir(const char *dir, const char *prefix, char **h1, struct rt_err *err
  * unchanged module directory is stat'ed, not read, on the next build; a changed file is read again. */
 struct gb_filehash;
 int gb_h1_dir_memo(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, struct rt_err *err);
+/* The same, with Hash1's input in *lines (malloc'd; may be NULL): one "<hex sha256>  <prefix>/<name>\n"
+ * line per file, sorted by name. */
+int gb_h1_dir_lines(const char *dir, const char *prefix, struct gb_filehash *memo, char **h1, char **lines,
+		    struct rt_err *err);
+/* Hash1 of such lines: "h1:" and the base64 of their sha256. */
+char *gb_h1_of_lines(const char *lines, size_t len);
 int gb_h1_zip(const char *zipfile, char **h1, struct rt_err *err);
 char *gb_h1_gomod(const char *data, size_t len);
 

@@ -20,41 +20,50 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct gb_filehash_entry *)a)->path, ((const struct gb_filehash_entry *)b)->path);
 }
 
-static bool parse_hex(const char *s, uint8_t out[32])
+/* A decimal number and the one space after it; NULL when there is none. */
+static char *parse_num(char *p, unsigned long long *v)
 {
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
+	char *end;
 
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return false;
-		out[i] = (uint8_t)v;
-	}
-	return true;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return errno || *end != ' ' ? NULL : end + 1;
 }
 
 void gb_filehash_load(struct gb_filehash *m, const char *cache_dir)
 {
-	char *text, *save = NULL;
+	char *line, *nl;
 	size_t cap = 0;
+	bool sorted = true;
 
 	memset(m, 0, sizeof(*m));
 	m->file = xasprintf("%s/filehashes", cache_dir);
-	if (rt_read_file(m->file, &text, NULL) != 0)
+	/* the entries' paths point into the text, kept until release: no copy a line */
+	if (rt_read_file(m->file, &m->text, NULL) != 0)
 		return;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = m->text; *line; line = nl + 1) {
 		struct gb_filehash_entry e;
-		int n = 0;
+		unsigned long long size, mt;
+		char *p;
 
-		if (strlen(line) < 66 || !parse_hex(line, e.hash) ||
-		    sscanf(line + 64, " %lld %lld %llu %n", &e.size, &e.mtime_ns, &e.ino, &n) != 3 || !n)
+		if (!(nl = strchr(line, '\n')))
+			break; /* a torn last line */
+		*nl = '\0';
+		if (strlen(line) < 66 || line[64] != ' ' || !sha256_from_hex(line, e.hash) || !(p = parse_num(line + 65, &size)) ||
+		    !(p = parse_num(p, &mt)) || !(p = parse_num(p, &e.ino)) || !*p)
 			continue; /* a damaged line only costs a re-hash */
-		e.path = xstrdup(line + 64 + n);
+		e.size = (long long)size;
+		e.mtime_ns = (long long)mt;
+		e.path = p;
 		m->e = xgrow(m->e, &cap, m->n + 1, sizeof(*m->e));
+		if (m->n && strcmp(m->e[m->n - 1].path, p) >= 0)
+			sorted = false;
 		m->e[m->n++] = e;
 	}
-	free(text);
-	if (m->n)
-		qsort(m->e, m->n, sizeof(*m->e), cmp_entry); /* written sorted; sorting again guards against edits */
+	if (!sorted) /* written sorted; an edited file is sorted here */
+		qsort(m->e, m->n, sizeof(*m->e), cmp_entry);
 }
 
 static long long now_ns(void)
@@ -65,7 +74,66 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+static uint32_t path_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* This run's answer for path (a slot index into m->slots either way: the hit's, or where to add). */
+static struct gb_filehash_entry *seen_lookup(struct gb_filehash *m, const char *path, size_t *slot)
+{
+	if (!m->nslots)
+		return NULL;
+	for (*slot = path_hash(path) & (m->nslots - 1); m->slots[*slot]; *slot = (*slot + 1) & (m->nslots - 1))
+		if (strcmp(m->seen[m->slots[*slot] - 1].path, path) == 0)
+			return &m->seen[m->slots[*slot] - 1];
+	return NULL;
+}
+
+static void seen_add(struct gb_filehash *m, const char *path, const uint8_t hash[32])
+{
+	size_t slot = 0;
+
+	if ((m->nseen + 1) * 2 > m->nslots) { /* at most half full: re-index into twice the slots */
+		m->nslots = m->nslots ? m->nslots * 2 : 4096;
+		free(m->slots);
+		m->slots = xcalloc(m->nslots, sizeof(*m->slots));
+		for (size_t i = 0; i < m->nseen; i++) {
+			for (slot = path_hash(m->seen[i].path) & (m->nslots - 1); m->slots[slot]; slot = (slot + 1) & (m->nslots - 1))
+				;
+			m->slots[slot] = (uint32_t)(i + 1);
+		}
+	}
+	if (seen_lookup(m, path, &slot))
+		return;
+	m->seen = xgrow(m->seen, &m->seencap, m->nseen + 1, sizeof(*m->seen));
+	m->seen[m->nseen] = (struct gb_filehash_entry){ .path = xstrdup(path) };
+	memcpy(m->seen[m->nseen].hash, hash, 32);
+	m->slots[slot] = (uint32_t)++m->nseen;
+}
+
+static int filehash_stat(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err);
+
 int gb_filehash(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err)
+{
+	size_t slot = 0;
+	struct gb_filehash_entry *s = seen_lookup(m, path, &slot);
+
+	if (s) {
+		memcpy(out, s->hash, 32);
+		return 0;
+	}
+	if (filehash_stat(m, path, out, err) != 0)
+		return -1;
+	seen_add(m, path, out);
+	return 0;
+}
+
+static int filehash_stat(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err)
 {
 	struct gb_filehash_entry key = { .path = (char *)path }, *hit;
 	struct stat st;
@@ -133,10 +201,13 @@ void gb_filehash_save(struct gb_filehash *m)
 
 void gb_filehash_release(struct gb_filehash *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		free(m->e[i].path);
+	free(m->text);
 	for (size_t i = 0; i < m->nadded; i++)
 		free(m->added[i].path);
+	for (size_t i = 0; i < m->nseen; i++)
+		free(m->seen[i].path);
+	free(m->seen);
+	free(m->slots);
 	free(m->e);
 	free(m->added);
 	free(m->file);

@@ -4,6 +4,9 @@
  * of reading them. An entry whose mtime is within 2 seconds of when it was hashed is "racy" (the file
  * may change again within the same timestamp) and is never remembered.
  *
+ * Within one build a file is stat'ed once: what gb_filehash returned is kept by path for the rest of the
+ * run (a file changed during a build is go's race too: it stats and reads each file once).
+ *
  * Stored in $CACHE/filehashes, one "hex size mtime_ns inode path" line per file, sorted by path,
  * replaced atomically. Ownership: gb_filehash_load() fills a struct released by gb_filehash_release().
  */
@@ -25,10 +28,15 @@ struct gb_filehash_entry {
 
 struct gb_filehash {
 	char *file;                        /* $CACHE/filehashes */
+	char *text;                        /* its contents, which e's paths point into */
 	struct gb_filehash_entry *e;       /* sorted by path */
 	size_t n;
 	struct gb_filehash_entry *added;   /* new this build, unsorted */
 	size_t nadded, addcap;
+	struct gb_filehash_entry *seen;    /* this run's answers (path and hash) ... */
+	size_t nseen, seencap;
+	uint32_t *slots;                   /* ... indexed by path (open addressing, a power of two) */
+	size_t nslots;
 };
 
 /* A missing or unreadable memo file is an empty memo, never an error. */

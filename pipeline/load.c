@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,21 @@ struct loader {
 	size_t vcap;
 	struct gb_pkg **stack;        /* the import chain being walked, for cycle messages */
 	size_t depth, stackcap;
+	struct resolved *rmemo;       /* what each import path resolved to (resolve_memo) ... */
+	size_t nrmemo, rmemocap;
+	uint32_t *rindex;             /* ... and an open-addressing index over it (RINDEX slots) */
 };
+
+/* One resolution of an import path by importers of one kind (resolve depends on nothing else). */
+struct resolved {
+	char *imp;
+	int kind;     /* 0: a non-standard importer (or none), 1: std, 2: cmd (their vendor roots differ) */
+	int rc;
+	char *path, *dir;
+	struct gb_module *mod;
+	bool standard;
+};
+#define RINDEX 8192
 
 
 
@@ -175,6 +190,7 @@ static struct gb_module *graph_module(struct loader *L, struct gb_mod *gm)
 	if (L->graph_mod[i])
 		return L->graph_mod[i];
 	m = new_module(gm->path, gm->dir);
+	m->gm = gm;
 	m->version = xstrdup(gm->version);
 	m->go = gm->go ? xstrdup(gm->go) : NULL;
 	if (gm->rpath) {
@@ -270,6 +286,46 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 	return -1;
 }
 
+static uint32_t str_hash(const char *s, int kind)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* resolve, once per import path and kind of importer: a package imported by many is looked up (its
+ * directory stat'ed, the module graph searched) once. Errors (rc -2) are not kept. */
+static int resolve_memo(struct loader *L, const struct gb_pkg *from, const char *imp, struct where *w, struct rt_err *err)
+{
+	int kind = !from || !from->standard ? 0 : rt_path_under(from->path, "cmd") ? 2 : 1, rc;
+	uint32_t slot;
+	struct resolved *r;
+
+	if (!L->rindex)
+		L->rindex = xcalloc(RINDEX, sizeof(*L->rindex));
+	for (slot = str_hash(imp, kind) % RINDEX; L->rindex[slot]; slot = (slot + 1) % RINDEX) {
+		r = &L->rmemo[L->rindex[slot] - 1];
+		if (r->kind == kind && strcmp(r->imp, imp) == 0) {
+			w->path = r->path ? xstrdup(r->path) : NULL;
+			w->dir = r->dir ? xstrdup(r->dir) : NULL;
+			w->mod = r->mod;
+			w->standard = r->standard;
+			return r->rc;
+		}
+	}
+	rc = resolve(L, from, imp, w, err);
+	if (rc == -2 || L->nrmemo >= RINDEX / 2) /* half full at most: probes stay short */
+		return rc;
+	L->rmemo = xgrow(L->rmemo, &L->rmemocap, L->nrmemo + 1, sizeof(*L->rmemo));
+	r = &L->rmemo[L->nrmemo++];
+	*r = (struct resolved){ xstrdup(imp), kind, rc, w->path ? xstrdup(w->path) : NULL, w->dir ? xstrdup(w->dir) : NULL,
+				w->mod, w->standard };
+	L->rindex[slot] = (uint32_t)L->nrmemo;
+	return rc;
+}
+
 /* ---- one package ---------------------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)
@@ -296,6 +352,16 @@ static int constraints_hold(const struct gb_config *c, const char *file, const s
 	return 0;
 }
 
+/* Names with a one-character mark at the end, in the order of the names alone. */
+static int cmp_marked(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x) - 1, ny = strlen(y) - 1;
+	int c = memcmp(x, y, nx < ny ? nx : ny);
+
+	return c ? c : (nx > ny) - (nx < ny);
+}
+
 static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 {
 	const struct gb_config *c = L->cfg;
@@ -308,21 +374,28 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 
 	if (!d)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read directory '%s': %s", p->dir, strerror(errno));
-	while ((de = readdir(d)) != NULL)
-		strv_push(&names, de->d_name);
+	/* a name is kept with a mark: '+' a regular file by its directory entry, '?' to be stat'ed (a
+	 * symbolic link, or a file system that does not say), '-' not a regular file */
+	while ((de = readdir(d)) != NULL) {
+		char mark = de->d_type == DT_REG ? '+' : de->d_type == DT_LNK || de->d_type == DT_UNKNOWN ? '?' : '-';
+
+		if (mark != '-')
+			strv_pushf(&names, "%s%c", de->d_name, mark);
+	}
 	closedir(d);
 	if (names.n)
-		qsort(names.v, names.n, sizeof(char *), cmp_str);
+		qsort(names.v, names.n, sizeof(char *), cmp_marked);
 	for (size_t i = 0; i < names.n; i++) {
-		const char *n = names.v[i];
+		char *n = names.v[i], mark = n[strlen(n) - 1];
 		char *full;
 		struct gosrc src;
 		bool ok;
 
+		n[strlen(n) - 1] = '\0';
 		if (n[0] == '.' || n[0] == '_')
 			continue;
 		full = xasprintf("%s/%s", p->dir, n);
-		if (!rt_is_file(full) || !gb_good_os_arch_file(c, n)) {
+		if ((mark == '?' && !rt_is_file(full)) || !gb_good_os_arch_file(c, n)) {
 			free(full);
 			continue;
 		}
@@ -510,7 +583,7 @@ static int load_pkg(struct loader *L, const struct gb_pkg *from, const char *fro
 	struct gb_pkg *p;
 	int rc;
 
-	if ((rc = resolve(L, from, imp, &w, err)) != 0) {
+	if ((rc = resolve_memo(L, from, imp, &w, err)) != 0) {
 		char *file = NULL;
 
 		free(w.path);
@@ -858,6 +931,7 @@ static int find_main_module(struct loader *L, const char *cwd, const char *pkgdi
 		}
 		mains = NULL;
 		work = NULL;
+		mg->record_dir = L->o->record_dir;
 		L->g->mg = mg;
 		L->graph_mod = xcalloc(mg->nmods + 1, sizeof(*L->graph_mod));
 	}
@@ -1025,6 +1099,7 @@ static int find_outside_module(struct loader *L, const char *cwd, const char *pk
 		free(mg);
 		goto out;
 	}
+	mg->record_dir = L->o->record_dir;
 	L->g->mg = mg;
 	L->graph_mod = xcalloc(mg->nmods + 1, sizeof(*L->graph_mod));
 	/* its go.mod (verified as the graph was read) must mean the same with it as the main module */
@@ -1174,6 +1249,13 @@ out:
 				free_pkg(L.all[i]);
 		gb_graph_release(g);
 	}
+	for (size_t i = 0; i < L.nrmemo; i++) {
+		free(L.rmemo[i].imp);
+		free(L.rmemo[i].path);
+		free(L.rmemo[i].dir);
+	}
+	free(L.rmemo);
+	free(L.rindex);
 	free(L.all);
 	free(L.stack);
 	free(L.vendor_mod);

@@ -42,6 +42,7 @@ struct gb_module {
 	char *workdir;   /* a workspace's directory (go.work), on its main modules only */
 	char *go;        /* go line / "## explicit; go" annotation: "1.22", or NULL */
 	struct gb_module *replace; /* "=>" target from vendor/modules.txt, or NULL */
+	const struct gb_mod *gm;   /* module mode: the module of the graph it is (its verified files), or NULL */
 	struct strv godebug;       /* go.mod godebug key=value (main module only) */
 	bool is_main, is_std;
 	bool vendored;   /* from vendor/ */
@@ -93,6 +94,7 @@ struct gb_load_opts {
 	const char *mod;              /* -mod: "readonly", "mod", "vendor", or NULL for go's choice */
 	const struct gb_modenv *env;  /* module cache and proxy (module mode) */
 	struct gb_filehash *memo;     /* hashes of the module cache's files (may be NULL) */
+	const char *record_dir;       /* where verified module directories are recorded (gb_modgraph.record_dir) */
 };
 
 /* Loads the main package. Errors are RT_EXIT_BUILD with the file that imports a missing package, the

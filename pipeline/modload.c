@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/fs.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/config.h"
 #include "pipeline/sumdb.h"
@@ -454,6 +456,8 @@ void gb_modgraph_release(struct gb_modgraph *mg)
 
 		free(m->path), free(m->version), free(m->rpath), free(m->rversion), free(m->rdir), free(m->go), free(m->dir);
 		free(m->sum);
+		free(m->vlines);
+		free(m->vfiles);
 	}
 	free(mg->mods);
 	for (size_t i = 0; i < mg->nmains; i++) {
@@ -508,11 +512,146 @@ static int go_line_of(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *e
 	return rc;
 }
 
+/* ---- verified directories ---------------------------------------------------------------------------- */
+
+static char *record_file(const struct gb_modgraph *mg, const char *dir)
+{
+	uint8_t d[32];
+	char hex[65];
+
+	sha256(dir, strlen(dir), d);
+	sha256_hex(d, hex);
+	return xasprintf("%s/%s", mg->record_dir, hex);
+}
+
+/* m->vfiles from m->vlines ("<hex>  <name>\n" lines, sorted by name); false when malformed. */
+static bool parse_lines(struct gb_mod *m)
+{
+	size_t cap = 0;
+
+	for (char *l = m->vlines; *l;) {
+		char *nl = strchr(l, '\n');
+		struct gb_modsum f;
+
+		if (!nl || nl - l < 67 || l[64] != ' ' || l[65] != ' ')
+			return false;
+		if (!sha256_from_hex(l, f.sum))
+			return false;
+		f.name = l + 66;
+		f.len = (size_t)(nl - f.name);
+		m->vfiles = xgrow(m->vfiles, &cap, m->nvfiles + 1, sizeof(*m->vfiles));
+		m->vfiles[m->nvfiles++] = f;
+		l = nl + 1;
+	}
+	return true;
+}
+
+/* m verified before (its record's lines hash to want): 0, with m->vlines and m->vfiles set. */
+static int load_record(struct gb_modgraph *mg, struct gb_mod *m, const char *want)
+{
+	char *file, *data, *h1;
+	size_t len;
+	int rc = -1;
+
+	if (!mg->record_dir)
+		return -1;
+	file = record_file(mg, m->dir);
+	if (rt_read_file(file, &data, &len) == 0) {
+		h1 = gb_h1_of_lines(data, len);
+		if (strcmp(h1, want) == 0) {
+			m->vlines = data;
+			data = NULL;
+			if (parse_lines(m)) {
+				rc = 0;
+			} else {
+				free(m->vfiles);
+				free(m->vlines);
+				m->vfiles = NULL;
+				m->vlines = NULL;
+				m->nvfiles = 0;
+			}
+		}
+		free(h1);
+		free(data);
+	}
+	free(file);
+	return rc;
+}
+
+/* Keeps a verified directory's lines (taken over), in m and in the record (best effort: a record that
+ * cannot be written only means the whole directory is hashed again next time). */
+static void keep_record(struct gb_modgraph *mg, struct gb_mod *m, char *lines)
+{
+	m->vlines = lines;
+	if (!parse_lines(m)) {
+		free(m->vfiles);
+		m->vfiles = NULL;
+		m->nvfiles = 0;
+		return;
+	}
+	if (mg->record_dir && rt_mkdir_p(mg->record_dir) == 0) {
+		char *file = record_file(mg, m->dir), *tmp = xasprintf("%s.tmp%d", file, (int)getpid());
+		FILE *f = fopen(tmp, "w");
+
+		if (f && fputs(lines, f) >= 0 && fclose(f) == 0) {
+			if (rename(tmp, file) != 0)
+				unlink(tmp);
+		} else {
+			if (f)
+				fclose(f);
+			unlink(tmp);
+		}
+		free(tmp);
+		free(file);
+	}
+}
+
+static int cmp_modsum(const void *key, const void *elem)
+{
+	const struct gb_modsum *k = key, *e = elem;
+	size_t n = k->len < e->len ? k->len : e->len;
+	int c = memcmp(k->name, e->name, n);
+
+	return c ? c : (k->len > e->len) - (k->len < e->len);
+}
+
+int gb_modgraph_check_file(const struct gb_modgraph *mg, const struct gb_mod *m, const char *path, const uint8_t sum[32],
+			   struct rt_err *err)
+{
+	const char *mp = m->rpath ? m->rpath : m->path, *mv = m->rpath ? m->rversion : m->version;
+	size_t dl = m->dir ? strlen(m->dir) : 0;
+	struct gb_modsum key, *hit;
+	char *name;
+	int rc = 0;
+
+	if (!m->vfiles || strncmp(path, m->dir, dl) != 0 || path[dl] != '/')
+		return 0;
+	name = xasprintf("%s@%s/%s", mp, mv, path + dl + 1);
+	key.name = name;
+	key.len = strlen(name);
+	hit = bsearch(&key, m->vfiles, m->nvfiles, sizeof(*m->vfiles), cmp_modsum);
+	if (!hit || memcmp(hit->sum, sum, 32) != 0) {
+		char *file = mg->record_dir ? record_file(mg, m->dir) : NULL;
+
+		rc = rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s: checksum mismatch: %s %s (SECURITY ERROR: a file in the "
+						 "module cache changed since it was downloaded; remove %s and build again to "
+						 "fetch it anew)",
+			     mp, mv, path, hit ? "does not hash as when the module was verified against go.sum"
+					       : "was not in the module when it was verified against go.sum",
+			     m->dir);
+		if (file)
+			unlink(file);
+		free(file);
+	}
+	free(name);
+	return rc;
+}
+
 int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err)
 {
 	const char *mp = m->rpath ? m->rpath : m->path, *mv = m->rpath ? m->rversion : m->version;
 	const char *want;
-	char *prefix, *got = NULL;
+	char *prefix, *got = NULL, *lines = NULL;
 	int rc;
 
 	if (m->have_dir)
@@ -539,9 +678,16 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 		m->have_dir = true;
 		return 0;
 	}
-	/* The cache's files now, against go.sum: a file changed after the download shows here. */
+	/* The cache's files now, against go.sum: a file changed after the download shows here. Once a
+	 * directory has verified, its Hash1 lines are kept: later builds check the files they use. */
 	prefix = xasprintf("%s@%s", mp, mv);
-	rc = gb_h1_dir_memo(m->dir, prefix, mg->memo, &got, err);
+	if (load_record(mg, m, want) == 0) {
+		free(prefix);
+		m->sum = xstrdup(want);
+		m->have_dir = true;
+		return 0;
+	}
+	rc = gb_h1_dir_lines(m->dir, prefix, mg->memo, &got, &lines, err);
 	free(prefix);
 	if (rc != 0)
 		return -1;
@@ -551,9 +697,11 @@ int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err
 						 "(remove %s and build again to fetch it anew)",
 			     mp, mv, got, m->dir, want, want_source(mg, mp, mv), m->dir);
 		free(got);
+		free(lines);
 		return rc;
 	}
 	free(got);
+	keep_record(mg, m, lines);
 	m->sum = xstrdup(want);
 	m->have_dir = true;
 	return 0;

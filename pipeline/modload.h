@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "pipeline/dirhash.h"
@@ -44,6 +45,16 @@ struct gb_mod {
 	char *dir;                 /* its files (set by gb_modgraph_dir) */
 	char *sum;                 /* go.sum's zip hash of what is built (the replacement's when replaced) */
 	bool have_dir;
+	char *vlines;              /* the Hash1 lines (pipeline/dirhash.h) its directory was verified to against
+	                            * go.sum, NULL when not verified (a directory replacement, GOSUMDB=off) */
+	struct gb_modsum *vfiles;  /* parsed from them: each file's name (into vlines) and sha256, by name */
+	size_t nvfiles;
+};
+
+struct gb_modsum {
+	const char *name;          /* "path@version/rel" */
+	size_t len;
+	uint8_t sum[32];
 };
 
 /* A main module: its go.mod and directory. */
@@ -71,6 +82,9 @@ struct gb_modgraph {
 	                              * `mod download` as go's), or what is downloaded is taken as it is when
 	                              * GOSUMDB=off or GONOSUMDB/GOPRIVATE names the module, as in go */
 	struct gb_sumdb *sumdb;      /* use_sumdb: the checksum database (NULL when GOSUMDB=off) */
+	const char *record_dir;      /* where a verified module directory's Hash1 lines are kept (one file per
+	                              * directory, named by its path's sha256), so it is verified once; NULL:
+	                              * every build hashes every file of every module it uses */
 	char **dbsums;               /* use_sumdb: hashes read from it, owned */
 	size_t ndbsums, dbsumcap;
 };
@@ -92,8 +106,17 @@ void gb_modgraph_release(struct gb_modgraph *mg);
  * 0 when no module provides it, -1 on an error (an ambiguous import, a fetch or hash failure). */
 int gb_modgraph_find(struct gb_modgraph *mg, const char *imp, struct gb_mod **mod, char **pkgdir, struct rt_err *err);
 
-/* Makes m->dir available: fetched and verified against go.sum (0), or -1 with the error. */
+/* Makes m->dir available: fetched and verified against go.sum (0), or -1 with the error. The whole
+ * directory is hashed the first time (a file added, removed or changed in the cache is caught); its
+ * Hash1 lines are then kept in record_dir, and later builds check each file they use against them
+ * (gb_modgraph_check_file), as go trusts its cache between `go mod verify` runs but a changed file that a
+ * build would read is still caught. */
 int gb_modgraph_dir(struct gb_modgraph *mg, struct gb_mod *m, struct rt_err *err);
+/* That file `path` (under m->dir) hashes to `sum` as when m was verified: 0, else RT_EXIT_BUILD naming
+ * the file (and m's record is dropped, so the next build hashes the whole directory again). 0 when m
+ * was not verified. */
+int gb_modgraph_check_file(const struct gb_modgraph *mg, const struct gb_mod *m, const char *path, const uint8_t sum[32],
+			   struct rt_err *err);
 
 /* The go.sum line for path@version (version "v1/go.mod" for a go.mod), over every go.sum of the build. */
 const char *gb_modgraph_sum(const struct gb_modgraph *mg, const char *path, const char *version);

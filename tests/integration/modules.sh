@@ -91,6 +91,14 @@ f=$NEW/github.com/fatih/color@v1.18.0/color.go
 chmod u+w "$f" "$(dirname "$f")" && echo '// tampered' >> "$f" && chmod a-w "$f"
 bad 5 "a file in the module cache changed since it was downloaded" "a file changed in the module cache" "$APP" \
   GOMODCACHE="$NEW" GOPROXY=off
+# a module directory is hashed whole the first time a build uses it (later builds check the files they
+# read): a cache not verified before, with a file changed that no build reads, is refused too
+cp -r "$NEW" "$TMP/newcache2" && chmod -R u+w "$TMP/newcache2"
+f=$TMP/newcache2/github.com/fatih/color@v1.18.0/color_test.go
+[ -f "$f" ] || die "no $f to change"
+echo '// tampered' >> "$f"
+bad 5 "module cache: h1:" "a changed file no build reads, in a module directory not verified before" "$APP" \
+  GOMODCACHE="$TMP/newcache2" GOPROXY=off
 mkapp unknown
 sed -i 's#github.com/fatih/color v1.18.0#github.com/fatih/color v1.99.0#' "$TMP/unknown/go.mod"
 bad 5 "github.com/fatih/color@v1.99.0" "an unknown module version" "$TMP/unknown" GOMODCACHE="$TMP/empty1" GOPROXY="$PROXY"

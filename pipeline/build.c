@@ -98,6 +98,7 @@ struct build {
 	char *cache;
 	char *godebug;
 	char *records;           /* $CACHE/modverified: verified module directories (pipeline/modload.h) */
+	char *scans;             /* $CACHE/scans: what each package directory's files hold (pipeline/scanmemo.h) */
 	char *modinfo;
 	size_t modinfo_len;
 	char *tool_id;           /* identity of compile/asm/link: version and stat of each */
@@ -2257,8 +2258,10 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		free(t);
 	}
 	{
+		/* (-n writes nothing into the cache: no records are kept) */
 		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files,
-					   .record_dir = (b.records = xasprintf("%s/modverified", b.cache)) };
+					   .record_dir = o->dry_run ? NULL : (b.records = xasprintf("%s/modverified", b.cache)),
+					   .scan_dir = o->dry_run ? NULL : (b.scans = xasprintf("%s/scans", b.cache)) };
 		char *goflags_mod = NULL;
 
 		if (o->mod) {
@@ -2477,6 +2480,7 @@ out_graph:
 	free(b.modinfo);
 	free(b.godebug);
 	free(b.records);
+	free(b.scans);
 	free(b.cache);
 	free(b.out);
 	gb_graph_release(&b.g);

@@ -118,6 +118,19 @@ static void seen_add(struct gb_filehash *m, const char *path, const uint8_t hash
 
 static int filehash_stat(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err);
 
+void gb_filehash_seed(struct gb_filehash *m, const char *path, const struct stat *st)
+{
+	struct gb_filehash_entry key = { .path = (char *)path }, *hit;
+	long long mt = (long long)st->st_mtim.tv_sec * 1000000000ll + st->st_mtim.tv_nsec;
+	size_t slot = 0;
+
+	if (!m || seen_lookup(m, path, &slot))
+		return;
+	hit = m->n ? bsearch(&key, m->e, m->n, sizeof(*m->e), cmp_entry) : NULL;
+	if (hit && hit->size == (long long)st->st_size && hit->mtime_ns == mt && hit->ino == (unsigned long long)st->st_ino)
+		seen_add(m, path, hit->hash);
+}
+
 int gb_filehash(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err)
 {
 	size_t slot = 0;

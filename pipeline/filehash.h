@@ -43,6 +43,10 @@ struct gb_filehash {
 void gb_filehash_load(struct gb_filehash *m, const char *cache_dir);
 /* sha256 of `path`'s contents, from the memo when its stat identity is unchanged. */
 int gb_filehash(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err);
+/* A stat the caller made of path: when the memo holds that identity, its hash is this run's answer
+ * (gb_filehash then needs no stat of its own). */
+struct stat;
+void gb_filehash_seed(struct gb_filehash *m, const char *path, const struct stat *st);
 /* Writes the memo back when this build added entries (best effort: a failure only costs speed). */
 void gb_filehash_save(struct gb_filehash *m);
 void gb_filehash_release(struct gb_filehash *m);

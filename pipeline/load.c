@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "pipeline/scanmemo.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "pipeline/gosrc.h"
@@ -369,11 +370,14 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 	struct dirent *de;
 	struct strv names = STRV_INIT, big_s = STRV_INIT, cfiles = STRV_INIT, hfiles = STRV_INIT;
 	char *first_name_file = NULL, *first_c = NULL, *first_other = NULL;
+	struct gb_scanmemo *sm;
+	struct stat fst;
 	int rc = -1;
 	bool saw_go = false;
 
 	if (!d)
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read directory '%s': %s", p->dir, strerror(errno));
+	sm = gb_scanmemo_open(L->o->scan_dir, p->dir);
 	/* a name is kept with a mark: '+' a regular file by its directory entry, '?' to be stat'ed (a
 	 * symbolic link, or a file system that does not say), '-' not a regular file */
 	while ((de = readdir(d)) != NULL) {
@@ -401,12 +405,13 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 		}
 		if (has_suffix(n, ".go")) {
 			saw_go = true;
-			if (has_suffix(n, "_test.go") || gosrc_scan(full, &src, err) != 0) {
+			if (has_suffix(n, "_test.go") || gb_scanmemo_scan(sm, n, false, &src, &fst, err) != 0) {
 				free(full);
 				if (has_suffix(n, "_test.go"))
 					continue;
 				goto out;
 			}
+			gb_filehash_seed(L->o->memo, full, &fst); /* its hash, without another stat */
 			if (constraints_hold(c, full, &src, &ok, err) != 0) {
 				gosrc_release(&src);
 				free(full);
@@ -448,7 +453,8 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 		} else if (has_suffix(n, ".s") || has_suffix(n, ".S") || has_suffix(n, ".sx")) {
 			/* .S and .sx are preprocessed by the C compiler: only cgo packages build them. A .s
 			 * file whose constraint cannot be read is dropped without an error, as go/build does. */
-			if (gosrc_scan_header(full, &src, err) == 0) {
+			if (gb_scanmemo_scan(sm, n, true, &src, &fst, err) == 0) {
+				gb_filehash_seed(L->o->memo, full, &fst);
 				if (constraints_hold(c, full, &src, &ok, err) == 0 && ok)
 					strv_push(has_suffix(n, ".s") ? &p->sfiles : &big_s, n);
 				gosrc_release(&src);
@@ -460,7 +466,8 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 			   has_suffix(n, ".m") || has_suffix(n, ".f") || has_suffix(n, ".F") || has_suffix(n, ".f90") ||
 			   has_suffix(n, ".swig") || has_suffix(n, ".swigcxx")) {
 			/* C sources only build with cgo, checked once the Go files are known. */
-			if (gosrc_scan_header(full, &src, err) == 0) {
+			if (gb_scanmemo_scan(sm, n, true, &src, &fst, err) == 0) {
+				gb_filehash_seed(L->o->memo, full, &fst);
 				if (constraints_hold(c, full, &src, &ok, err) == 0 && ok) {
 					if (has_suffix(n, ".c"))
 						strv_push(&cfiles, n);
@@ -518,6 +525,7 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 	}
 	rc = 0;
 out:
+	gb_scanmemo_close(sm);
 	free(first_name_file);
 	free(first_c);
 	free(first_other);

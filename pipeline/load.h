@@ -95,6 +95,8 @@ struct gb_load_opts {
 	const struct gb_modenv *env;  /* module cache and proxy (module mode) */
 	struct gb_filehash *memo;     /* hashes of the module cache's files (may be NULL) */
 	const char *record_dir;       /* where verified module directories are recorded (gb_modgraph.record_dir) */
+	const char *scan_dir;         /* where each package directory's scans are remembered (pipeline/scanmemo.h),
+	                               * NULL: every file is read */
 };
 
 /* Loads the main package. Errors are RT_EXIT_BUILD with the file that imports a missing package, the

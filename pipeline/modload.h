@@ -10,7 +10,8 @@
  *    requires.
  *  - go.sum: every go.mod read from the module cache must match its "/go.mod" line, every module a
  *    package is built from its zip hash line; the extracted directory is hashed too (through the
- *    build's stat-keyed file-hash memo), so a file changed in the cache after its download is caught.
+ *    build's stat-keyed file-hash memo) the first time, and later the files a build reads are checked
+ *    against that (gb_modgraph_dir), so a file changed in the cache after its download is caught.
  *    A missing line or a mismatch is an error naming the module, the file and both hashes.
  *  - Package lookup (cmd/go's importFromModules): the modules of the build list whose path prefixes
  *    the import path; the package is the one whose directory holds .go files (and is not inside a

@@ -32,6 +32,7 @@
 #include "pipeline/load.h"
 #include "pipeline/modinfo.h"
 #include "pipeline/ppflag.h"
+#include "pipeline/scanmemo.h"
 
 /* linux/amd64, GOAMD64=v1, no cgo, Go 1.26, as go/build sees it. */
 static void linux_amd64(struct gb_config *c)
@@ -372,6 +373,121 @@ static void write_at(const char *path, const char *text, time_t mtime)
 	fputs(text, f);
 	fclose(f);
 	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* The scan memo answers from its record while a file's stat identity holds (shown by changing the
+ * content behind an unchanged identity), scans again when it changes, never remembers a racy file or a
+ * failed scan, and keeps only the files asked for in the last run. */
+static void test_scanmemo(void **state)
+{
+	char dir[] = "/tmp/rt0-sm-XXXXXX", *memo, *a, *b, *s, *bad;
+	struct gb_scanmemo *sm;
+	struct gosrc g;
+	struct stat st, st2;
+	struct rt_err err = { 0 };
+	time_t old = time(NULL) - 100;
+	struct timespec ts[2] = { { old, 0 }, { old, 0 } };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memo = xasprintf("%s/memo", dir);
+	a = xasprintf("%s/a.go", dir);
+	b = xasprintf("%s/b.go", dir);
+	s = xasprintf("%s/x.s", dir);
+	bad = xasprintf("%s/bad.go", dir);
+	write_at(a, "//go:build linux\n\npackage a\n\nimport (\n\t_ \"embed\"\n\t\"os\"\n)\n\n//go:embed x.txt\nvar x string\n", old);
+	write_at(b, "package a\n\nimport \"io\"\n", time(NULL)); /* racy */
+	write_at(s, "//go:build amd64\n\nTEXT ·f(SB),0,$0\n", old);
+	write_at(bad, "no package clause here\n", old);
+
+	sm = gb_scanmemo_open(memo, dir);
+	assert_int_equal(gb_scanmemo_scan(sm, "a.go", false, &g, &st, &err), 0);
+	assert_string_equal(g.package, "a");
+	assert_int_equal(g.imports.n, 2);
+	assert_string_equal(g.go_build, "linux");
+	assert_int_equal(g.embeds.n, 1);
+	gosrc_release(&g);
+	assert_int_equal(gb_scanmemo_scan(sm, "b.go", false, &g, &st, &err), 0);
+	gosrc_release(&g);
+	assert_int_equal(gb_scanmemo_scan(sm, "x.s", true, &g, &st, &err), 0);
+	assert_string_equal(g.go_build, "amd64");
+	gosrc_release(&g);
+	assert_int_equal(gb_scanmemo_scan(sm, "bad.go", false, &g, &st, &err), -1);
+	gb_scanmemo_close(sm);
+
+	/* a.go's content changed behind the same size, mtime and inode ("os" -> "io"): the record answers */
+	assert_int_equal(stat(a, &st), 0);
+	{
+		char *text = rt_slurp(a), *at = strstr(text, "\"os\"");
+		FILE *f = fopen(a, "r+");
+
+		assert_non_null(at);
+		assert_non_null(f);
+		assert_int_equal(fseek(f, at - text, SEEK_SET), 0);
+		fputs("\"io\"", f);
+		fclose(f);
+		free(text);
+	}
+	assert_int_equal(utimensat(AT_FDCWD, a, ts, 0), 0);
+	assert_int_equal(stat(a, &st2), 0);
+	assert_int_equal(st.st_size, st2.st_size);
+	assert_int_equal(st.st_ino, st2.st_ino);
+	sm = gb_scanmemo_open(memo, dir);
+	assert_int_equal(gb_scanmemo_scan(sm, "a.go", false, &g, &st, &err), 0);
+	assert_true(strv_has(&g.imports, "os")); /* the record's, not the file's */
+	assert_false(strv_has(&g.imports, "io"));
+	gosrc_release(&g);
+	gb_scanmemo_close(sm);
+	/* now its mtime moves: scanned again */
+	ts[0].tv_sec = ts[1].tv_sec = old + 1;
+	assert_int_equal(utimensat(AT_FDCWD, a, ts, 0), 0);
+	write_at(a, "package a\n\nimport \"fmt\"\n", old + 1);
+	sm = gb_scanmemo_open(memo, dir);
+	assert_int_equal(gb_scanmemo_scan(sm, "a.go", false, &g, &st, &err), 0);
+	assert_int_equal(g.imports.n, 1);
+	assert_null(g.go_build);
+	gosrc_release(&g);
+	gb_scanmemo_close(sm);
+	/* only a.go was asked for in the last run: the record holds it alone (b.go was racy, bad.go failed) */
+	{
+		char *text = NULL, *rec;
+		assert_int_equal(rt_mkdir_p(memo), 0);
+		{
+			uint8_t d[32];
+			char hex[65];
+
+			sha256(dir, strlen(dir), d);
+			sha256_hex(d, hex);
+			rec = xasprintf("%s/%s", memo, hex);
+		}
+		text = rt_slurp(rec);
+		assert_non_null(text);
+		assert_non_null(strstr(text, "F a.go "));
+		assert_null(strstr(text, "F b.go "));
+		assert_null(strstr(text, "F bad.go "));
+		assert_null(strstr(text, "F x.s "));
+		/* a damaged record is an empty one */
+		{
+			FILE *f = fopen(rec, "w");
+
+			fputs("F a.go 1 2\ngarbage\n", f);
+			fclose(f);
+		}
+		sm = gb_scanmemo_open(memo, dir);
+		assert_int_equal(gb_scanmemo_scan(sm, "a.go", false, &g, &st, &err), 0);
+		assert_int_equal(g.imports.n, 1);
+		gosrc_release(&g);
+		gb_scanmemo_close(sm);
+		free(text);
+		free(rec);
+	}
+	free(memo), free(a), free(b), free(s), free(bad);
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
 }
 
 /* The memo reuses a hash only while the stat identity holds, and never remembers a racy file. */
@@ -814,7 +930,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),    cmocka_unit_test(test_scan_header),
 		cmocka_unit_test(test_scan_imports),  cmocka_unit_test(test_scan_embed),
 		cmocka_unit_test(test_hash_to_string), cmocka_unit_test(test_go_quote),
-		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_filehash_memo),
+		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_filehash_memo), cmocka_unit_test(test_scanmemo),
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_buildid_rewrite),
 		cmocka_unit_test(test_split_quoted),  cmocka_unit_test(test_join_quoted),
 		cmocka_unit_test(test_split_cgo_args), cmocka_unit_test(test_cgo_directive),

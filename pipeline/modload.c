@@ -535,8 +535,7 @@ static bool parse_lines(struct gb_mod *m)
 
 		if (!nl || nl - l < 67 || l[64] != ' ' || l[65] != ' ')
 			return false;
-		if (!sha256_from_hex(l, f.sum))
-			return false;
+		f.hex = l;
 		f.name = l + 66;
 		f.len = (size_t)(nl - f.name);
 		m->vfiles = xgrow(m->vfiles, &cap, m->nvfiles + 1, sizeof(*m->vfiles));
@@ -621,6 +620,7 @@ int gb_modgraph_check_file(const struct gb_modgraph *mg, const struct gb_mod *m,
 	const char *mp = m->rpath ? m->rpath : m->path, *mv = m->rpath ? m->rversion : m->version;
 	size_t dl = m->dir ? strlen(m->dir) : 0;
 	struct gb_modsum key, *hit;
+	uint8_t want[32];
 	char *name;
 	int rc = 0;
 
@@ -630,7 +630,7 @@ int gb_modgraph_check_file(const struct gb_modgraph *mg, const struct gb_mod *m,
 	key.name = name;
 	key.len = strlen(name);
 	hit = bsearch(&key, m->vfiles, m->nvfiles, sizeof(*m->vfiles), cmp_modsum);
-	if (!hit || memcmp(hit->sum, sum, 32) != 0) {
+	if (!hit || !sha256_from_hex(hit->hex, want) || memcmp(want, sum, 32) != 0) {
 		char *file = mg->record_dir ? record_file(mg, m->dir) : NULL;
 
 		rc = rt_errf(err, RT_EXIT_BUILD, "verifying %s@%s: checksum mismatch: %s %s (SECURITY ERROR: a file in the "

@@ -55,7 +55,7 @@ struct gb_mod {
 struct gb_modsum {
 	const char *name;          /* "path@version/rel" */
 	size_t len;
-	uint8_t sum[32];
+	const char *hex;           /* its sha256, 64 hex digits (decoded when a file is checked) */
 };
 
 /* A main module: its go.mod and directory. */

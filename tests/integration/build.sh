@@ -127,6 +127,18 @@ grep -q '/compile .* -p main ' "$TMP/edit.x" || die "edit: main was not recompil
 grep -q '/compile .* -p runtime ' "$TMP/edit.x" && die "edit: an unchanged package was recompiled"
 "$TMP/edit/out" | grepq '^edited: left=false ' || die "edit: the output does not show the edits: $("$TMP/edit/out")"
 pass "edits are rebuilt (the edited package and its importers), nothing else"
+# an output that is already this build's is left as it is and its mtime moved on (go build's touch); a
+# changed one is written anew
+o=$TMP/edit/out
+ino=$(stat -c %i "$o")
+touch -d '-1 hour' "$o"
+m0=$(stat -c %Y "$o")
+"$R" build -C "$TMP/edit" -o "$o" . 2>"$TMP/edit.err" || die "up-to-date rebuild failed: $(cat "$TMP/edit.err")"
+[ "$(stat -c %i "$o")" = "$ino" ] && [ "$(stat -c %Y "$o")" -gt "$m0" ] || die "the up-to-date output was replaced or not touched"
+cp "$o" "$TMP/out.good" && printf x >> "$o"
+"$R" build -C "$TMP/edit" -o "$o" . 2>"$TMP/edit.err" || die "rebuild over a changed output failed: $(cat "$TMP/edit.err")"
+cmp -s "$o" "$TMP/out.good" || die "a changed output was not written anew"
+pass "an up-to-date output is touched, not rewritten (same inode); a changed one is written anew"
 
 # --- -n: a complete, runnable recipe ---------------------------------------------------------------
 RT0TRACE_CACHE=$TMP/ncache "$R" build -buildvcs=false -n -o "$TMP/diamond.n" . > "$TMP/recipe.sh" || die "build -n failed"

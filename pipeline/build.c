@@ -347,13 +347,8 @@ static bool cache_lookup(const struct build *b, struct job *j, char kind)
 	bool ok = false;
 
 	_Static_assert(sizeof(j->buildid) == 84, "the fscanf width below is sizeof(buildid) - 1");
-	if (f && !b->o->rebuild_all && fscanf(f, "%64s %83s", hex, id) == 2 && access(out, R_OK) == 0 && strlen(hex) == 64) {
-		for (int i = 0; i < 32; i++) {
-			unsigned v;
-
-			sscanf(hex + 2 * i, "%2x", &v);
-			j->content[i] = (uint8_t)v;
-		}
+	if (f && !b->o->rebuild_all && fscanf(f, "%64s %83s", hex, id) == 2 && access(out, R_OK) == 0 && strlen(hex) == 64 &&
+	    sha256_from_hex(hex, j->content)) {
 		strcpy(j->buildid, id);
 		free(j->archive);
 		j->archive = out;
@@ -2145,6 +2140,8 @@ static int pgo_setup(struct build *b, const char *mode, struct rt_err *err)
 		goto out;
 	pj.result = target;
 	target = NULL;
+	/* the cache's record is "content buildid": a profile has no build ID, its action ID stands in */
+	snprintf(pj.buildid, sizeof(pj.buildid), "%s", pj.action_id);
 	if (cache_store(b, &pj, 'p', err) != 0)
 		goto out;
 	b->pgo_profile = pj.archive;

@@ -1592,15 +1592,24 @@ static int run_all(struct build *b, struct rt_err *err)
 	if (jobs < 1)
 		jobs = 1;
 	/* Critical-path heights, users before their imports (the link is last, packages in dependency
-	 * order): a package's weight is its file count. */
+	 * order): a package's weight is its file count, and for its C files their size (one unit per 10 KiB,
+	 * about a Go file's: an amalgamation such as SQLite's is the longest job of a build and must start
+	 * first). */
 	for (size_t i = b->njobs; i-- > 0;) {
 		struct job *j = &b->jobs[i];
-		size_t up = 0;
+		size_t up = 0, weight = j->p ? j->p->gofiles.n + j->p->cgofiles.n + j->p->sfiles.n : 0;
 
 		for (size_t k = 0; k < j->nusers; k++)
 			if (j->users[k]->height > up)
 				up = j->users[k]->height;
-		j->height = up + 1 + (j->p ? j->p->gofiles.n + j->p->sfiles.n : 0);
+		for (size_t k = 0; j->p && k < j->p->cfiles.n; k++) {
+			char *c = xasprintf("%s/%s", j->p->dir, j->p->cfiles.v[k]);
+			struct stat cs;
+
+			weight += 1 + (stat(c, &cs) == 0 ? (size_t)cs.st_size / 10240 : 0);
+			free(c);
+		}
+		j->height = up + 1 + weight;
 	}
 	b->ready = xcalloc(b->njobs, sizeof(*b->ready));
 	for (size_t i = 0; i < b->njobs; i++)

@@ -74,6 +74,11 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+bool gb_filehash_racy(long long mtime_ns)
+{
+	return now_ns() - mtime_ns <= RACY_NS;
+}
+
 static uint32_t path_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -166,7 +171,7 @@ static int filehash_stat(struct gb_filehash *m, const char *path, uint8_t out[32
 		return rt_errf(err, RT_EXIT_BUILD, "cannot read '%s': %s", path, strerror(errno));
 	gb_sha256(buf, len, out);
 	free(buf);
-	if (now_ns() - mt > RACY_NS && (long long)len == (long long)st.st_size) {
+	if (!gb_filehash_racy(mt) && (long long)len == (long long)st.st_size) {
 		struct gb_filehash_entry *e;
 
 		m->added = xgrow(m->added, &m->addcap, m->nadded + 1, sizeof(*m->added));

@@ -43,6 +43,9 @@ struct gb_filehash {
 void gb_filehash_load(struct gb_filehash *m, const char *cache_dir);
 /* sha256 of `path`'s contents, from the memo when its stat identity is unchanged. */
 int gb_filehash(struct gb_filehash *m, const char *path, uint8_t out[32], struct rt_err *err);
+/* Whether a file whose mtime is mtime_ns may still change within the same timestamp (modified within 2
+ * seconds of now): what is read of it is not remembered (here, and by pipeline/scanmemo). */
+bool gb_filehash_racy(long long mtime_ns);
 /* A stat the caller made of path: when the memo holds that identity, its hash is this run's answer
  * (gb_filehash then needs no stat of its own). */
 struct stat;

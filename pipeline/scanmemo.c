@@ -5,15 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-
-#define RACY_NS 2000000000ll
+#include "pipeline/filehash.h"
 
 struct entry {
 	char *name;
@@ -146,14 +144,6 @@ static bool strv_one_line(const struct strv *v)
 	return true;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 int gb_scanmemo_scan(struct gb_scanmemo *sm, const char *name, bool header, struct gosrc *out, struct stat *st,
 		     struct rt_err *err)
 {
@@ -181,7 +171,7 @@ int gb_scanmemo_scan(struct gb_scanmemo *sm, const char *name, bool header, stru
 	}
 	rc = header ? gosrc_scan_header(path, out, err) : gosrc_scan(path, out, err);
 	free(path);
-	if (rc != 0 || !sm->file || strchr(name, ' ') || strlen(name) >= 4096 || now_ns() - mt <= RACY_NS || !one_line(out->package) ||
+	if (rc != 0 || !sm->file || strchr(name, ' ') || strlen(name) >= 4096 || gb_filehash_racy(mt) || !one_line(out->package) ||
 	    !one_line(out->go_build) || !strv_one_line(&out->imports) || !strv_one_line(&out->cgo_lines) ||
 	    !strv_one_line(&out->plus_build) || !strv_one_line(&out->embeds) || !strv_one_line(&out->go_debug))
 		return rc;

@@ -8,8 +8,8 @@
  * "F name size mtime_ns inode g|h" (a full scan or the constraint header only) and then its fields, one a
  * line: "P package", "N line", "I import", "C" (import "C"), "X #cgo line", "G //go:build expression",
  * "B +build line", "E embed pattern", "D go:debug", ended by ".". A damaged record is an empty one; a
- * file whose mtime is within 2 seconds of the scan (racy, as in pipeline/filehash) or whose fields hold
- * a newline is scanned every time. A failed scan is never remembered.
+ * file whose mtime is within 2 seconds of the scan (racy: gb_filehash_racy) or whose fields hold a
+ * newline is scanned every time. A failed scan is never remembered.
  *
  * Ownership: gb_scanmemo_open() returns a record released by gb_scanmemo_close(). Not thread-safe.
  */

@@ -1733,49 +1733,32 @@ static int print_recipe(struct build *b, struct rt_err *err)
 
 /* ---- output and manifest ------------------------------------------------------------------------- */
 
-/* The Go build ID note ("Go\0\0", type 4) of an ELF executable, looked for in its first 16 KiB (where
- * the linker puts its notes); "" when not found. */
-static void go_note_id(const char *path, char id[256], off_t *size)
+/* The Go build ID of the executable at path (a regular file, not a link) and its size; NULL when none. */
+static char *exe_build_id(const char *path, uint64_t *size)
 {
-	unsigned char buf[16384];
+	struct rt_elf *e;
 	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *id;
 
-	id[0] = '\0';
-	*size = -1;
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (n = read(fd, buf, sizeof(buf))) > 16) {
-		*size = st.st_size;
-		for (ssize_t i = 0; i + 16 <= n; i += 4) {
-			uint32_t namesz, descsz, type;
-
-			memcpy(&namesz, buf + i, 4);
-			memcpy(&descsz, buf + i + 4, 4);
-			memcpy(&type, buf + i + 8, 4);
-			if (namesz == 4 && type == 4 && descsz > 0 && descsz < 256 && memcmp(buf + i + 12, "Go\0\0", 4) == 0 &&
-			    i + 16 + (ssize_t)descsz <= n) {
-				memcpy(id, buf + i + 16, descsz);
-				id[descsz] = '\0';
-				break;
-			}
-		}
-	}
-	close(fd);
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || rt_elf_open(&e, path, NULL) != 0)
+		return NULL;
+	id = rt_go_build_id(e);
+	*size = e->file_size;
+	rt_elf_free(e);
+	return id;
 }
 
-/* Whether the file at `to` (a regular file, not a link) is the executable at `from`. */
+/* Whether the file at `to` is the executable at `from`: the same size and Go build ID (whose last part
+ * is the hash of the content). */
 static bool same_binary(const char *from, const char *to)
 {
-	char a[256], b[256];
-	off_t na, nb;
+	uint64_t na = 0, nb = 0;
+	char *b = exe_build_id(to, &nb), *a = b ? exe_build_id(from, &na) : NULL;
+	bool same = a && na == nb && strcmp(a, b) == 0;
 
-	go_note_id(to, b, &nb);
-	if (!b[0])
-		return false;
-	go_note_id(from, a, &na);
-	return a[0] && na == nb && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same;
 }
 
 static int install(struct build *b, struct rt_err *err)
@@ -2556,14 +2539,8 @@ static char *read_build_id(const char *path, struct rt_err *err)
 	size_t n;
 
 	if (rt_elf_open(&e, path, NULL) == 0) {
-		struct rt_go_info *g = NULL;
-		struct strv notes = STRV_INIT;
-		char *id = NULL;
+		char *id = rt_go_build_id(e);
 
-		if (rt_go_read(e, &g, &notes, NULL) == 0 && g && g->build_id)
-			id = xstrdup(g->build_id);
-		rt_go_free(g);
-		strv_release(&notes);
 		rt_elf_free(e);
 		if (!id)
 			rt_errf(err, RT_EXIT_INPUT, "'%s' has no Go build ID", path);

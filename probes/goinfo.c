@@ -51,7 +51,7 @@ char *rt_go_unescape_path(const char *s, size_t n)
 
 /* ---- build ID note ---------------------------------------------------------------------------- */
 
-static char *find_build_id(const struct rt_elf *e)
+char *rt_go_build_id(const struct rt_elf *e)
 {
 	for (size_t i = 0; i < e->nsecs; i++) {
 		const struct rt_elf_sec *s = &e->secs[i];
@@ -422,7 +422,7 @@ int rt_go_read(const struct rt_elf *e, struct rt_go_info **out, struct strv *not
 		return 0;
 	g = xcalloc(1, sizeof(*g));
 	g->minor = -1;
-	g->build_id = find_build_id(e);
+	g->build_id = rt_go_build_id(e);
 	if (!g->build_id)
 		strv_push(notes, "no Go build ID: the .note.go.buildid note is missing");
 	read_buildinfo(e, g, notes);

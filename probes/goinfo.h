@@ -66,6 +66,8 @@ struct rt_go_info {
  * cannot be read are explained in `notes`; only internal failures return -1. */
 int rt_go_read(const struct rt_elf *e, struct rt_go_info **out, struct strv *notes, struct rt_err *err);
 void rt_go_free(struct rt_go_info *g);
+/* The Go build ID of `e` (its .note.go.buildid note) alone, malloc'd; NULL when it has none. */
+char *rt_go_build_id(const struct rt_elf *e);
 
 /* Parses the minor version from "go1.N[.P]" (also inside "devel go1.N-..."); -1 if none. */
 int rt_go_minor(const char *version);

@@ -824,6 +824,22 @@ static int load_workspace(struct loader *L, const char *workfile, const char *pk
 	return 0;
 }
 
+/* The go.mod of directory dir or its nearest parent that has one (dir is cut to that directory), or
+ * NULL when there is none. */
+static char *find_gomod(char *dir)
+{
+	for (;;) {
+		char *gomod = xasprintf("%s/go.mod", dir), *slash;
+
+		if (rt_is_file(gomod))
+			return gomod;
+		free(gomod);
+		if (!(slash = strrchr(dir, '/')) || slash == dir)
+			return NULL;
+		*slash = '\0';
+	}
+}
+
 static int find_main_module(struct loader *L, const char *cwd, const char *pkgdir, bool by_path, struct rt_err *err)
 {
 	const struct gb_config *c = L->cfg;
@@ -877,21 +893,11 @@ static int find_main_module(struct loader *L, const char *cwd, const char *pkgdi
 		if (load_workspace(L, workfile, by_path ? cwd : pkgdir, &mains, &nmains, &work, &workdir, err) != 0)
 			goto out;
 	} else {
-		for (;;) {
-			char *slash;
-
-			free(gomod);
-			gomod = xasprintf("%s/go.mod", dir);
-			if (rt_is_file(gomod))
-				break;
-			slash = strrchr(dir, '/');
-			if (!slash || slash == dir) {
-				rt_errf(err, RT_EXIT_BUILD, "no go.mod in '%s' or any parent directory: rt0trace build "
-							    "builds module-mode packages (create one with 'go mod init')",
-					pkgdir);
-				goto out;
-			}
-			*slash = '\0';
+		if (!(gomod = find_gomod(dir))) {
+			rt_errf(err, RT_EXIT_BUILD, "no go.mod in '%s' or any parent directory: rt0trace build "
+						    "builds module-mode packages (create one with 'go mod init')",
+				pkgdir);
+			goto out;
 		}
 		mains = xcalloc(1, sizeof(*mains));
 		if (gb_modfile_read(gomod, 0, &mains[0].mf, err) != 0)
@@ -985,18 +991,10 @@ int gb_mod_download_targets(struct gb_modgraph *mg, const struct gb_config *cfg,
 		free(work);
 		return rc;
 	}
-	for (d = xstrdup(real);;) {
-		char *slash;
-
-		free(gomod);
-		gomod = xasprintf("%s/go.mod", d);
-		if (rt_is_file(gomod))
-			break;
-		if (!(slash = strrchr(d, '/')) || slash == d) {
-			rt_errf(err, RT_EXIT_USAGE, "no modules specified, and no go.mod in '%s' or any parent directory", real);
-			goto out;
-		}
-		*slash = '\0';
+	d = xstrdup(real);
+	if (!(gomod = find_gomod(d))) {
+		rt_errf(err, RT_EXIT_USAGE, "no modules specified, and no go.mod in '%s' or any parent directory", real);
+		goto out;
 	}
 	mains = xcalloc(1, sizeof(*mains));
 	if (gb_modfile_read(gomod, 0, &mains[0].mf, err) != 0) {

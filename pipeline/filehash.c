@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/outfile.h"
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
@@ -186,8 +187,7 @@ void gb_filehash_save(struct gb_filehash *m)
 {
 	struct gb_filehash_entry *all;
 	size_t n = 0;
-	char *tmp;
-	FILE *f;
+	struct rt_outfile o = { 0 };
 
 	if (!m->nadded || !m->file)
 		return;
@@ -200,20 +200,17 @@ void gb_filehash_save(struct gb_filehash *m)
 		if (!bsearch(&m->e[i], all, m->nadded, sizeof(*all), cmp_entry))
 			all[n++] = m->e[i];
 	qsort(all, n, sizeof(*all), cmp_entry);
-	tmp = xasprintf("%s.tmp%d", m->file, (int)getpid());
-	f = fopen(tmp, "w");
-	if (f) {
+	if (rt_outfile_open(&o, m->file, 0666) == 0) {
 		char hex[65];
 		bool ok = true;
 
 		for (size_t i = 0; i < n && ok; i++) {
 			sha256_hex(all[i].hash, hex);
-			ok = fprintf(f, "%s %lld %lld %llu %s\n", hex, all[i].size, all[i].mtime_ns, all[i].ino, all[i].path) > 0;
+			ok = fprintf(o.f, "%s %lld %lld %llu %s\n", hex, all[i].size, all[i].mtime_ns, all[i].ino, all[i].path) > 0;
 		}
-		if (fclose(f) != 0 || !ok || rename(tmp, m->file) != 0)
-			unlink(tmp);
+		if (!ok || rt_outfile_commit(&o) != 0)
+			rt_outfile_discard(&o);
 	}
-	free(tmp);
 	free(all);
 }
 

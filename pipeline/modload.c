@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fs.h"
+#include "common/outfile.h"
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "pipeline/config.h"
@@ -589,18 +590,11 @@ static void keep_record(struct gb_modgraph *mg, struct gb_mod *m, char *lines)
 		return;
 	}
 	if (mg->record_dir && rt_mkdir_p(mg->record_dir) == 0) {
-		char *file = record_file(mg, m->dir), *tmp = xasprintf("%s.tmp%d", file, (int)getpid());
-		FILE *f = fopen(tmp, "w");
+		char *file = record_file(mg, m->dir);
+		struct rt_outfile o = { 0 };
 
-		if (f && fputs(lines, f) >= 0 && fclose(f) == 0) {
-			if (rename(tmp, file) != 0)
-				unlink(tmp);
-		} else {
-			if (f)
-				fclose(f);
-			unlink(tmp);
-		}
-		free(tmp);
+		if (rt_outfile_open(&o, file, 0666) == 0 && (fputs(lines, o.f) < 0 || rt_outfile_commit(&o) != 0))
+			rt_outfile_discard(&o);
 		free(file);
 	}
 }

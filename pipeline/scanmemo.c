@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/fs.h"
+#include "common/outfile.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -205,8 +205,8 @@ void gb_scanmemo_close(struct gb_scanmemo *sm)
 		return;
 	if (sm->dirty && sm->file) {
 		struct strbuf sb = STRBUF_INIT;
-		char *tmp = xasprintf("%s.tmp%d", sm->file, (int)getpid()), *dir = xstrdup(sm->file);
-		FILE *f;
+		struct rt_outfile o = { 0 };
+		char *dir = xstrdup(sm->file);
 
 		for (size_t i = 0; i < sm->n; i++) {
 			const struct entry *e = &sm->e[i];
@@ -230,13 +230,10 @@ void gb_scanmemo_close(struct gb_scanmemo *sm)
 		}
 		*strrchr(dir, '/') = '\0';
 		/* best effort: a record that cannot be written only costs the next build a scan */
-		if (rt_mkdir_p(dir) == 0 && (f = fopen(tmp, "w"))) {
-			bool ok = fwrite(sb.buf ? sb.buf : "", 1, sb.len, f) == sb.len;
-
-			if (fclose(f) != 0 || !ok || rename(tmp, sm->file) != 0)
-				unlink(tmp);
+		if (rt_mkdir_p(dir) == 0 && rt_outfile_open(&o, sm->file, 0666) == 0) {
+			if (fwrite(sb.buf ? sb.buf : "", 1, sb.len, o.f) != sb.len || rt_outfile_commit(&o) != 0)
+				rt_outfile_discard(&o);
 		}
-		free(tmp);
 		free(dir);
 		strbuf_release(&sb);
 	}

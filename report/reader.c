@@ -7,9 +7,6 @@
 #include "common/xalloc.h"
 #include "report/report.h"
 
-#define TRACE_FORMAT "rt0trace-trace"
-#define TRACE_VERSION 1
-
 /* Integer members an analysis computes with, and the values that make sense for them. An absent member
  * is fine (engines write what they know); a present one of another type or out of range is not. */
 struct num_rule {
@@ -136,19 +133,19 @@ int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *er
 			const char *fmt = json_string_value(json_object_get(o, "format"));
 			json_t *vv = json_object_get(o, "version");
 
-			if (strcmp(type, "header") != 0 || !fmt || strcmp(fmt, TRACE_FORMAT) != 0) {
+			if (strcmp(type, "header") != 0 || !fmt || strcmp(fmt, RT_TRACE_FORMAT) != 0) {
 				rt_errf(err, RT_EXIT_INPUT, "'%s' line %zu: not an rt0trace trace (the first line must be "
 							    "its header)", path, lineno);
 				json_decref(o);
 				goto out;
 			}
-			if (!json_is_integer(vv) || json_integer_value(vv) != TRACE_VERSION) {
+			if (!json_is_integer(vv) || json_integer_value(vv) != RT_TRACE_VERSION) {
 				if (json_is_integer(vv))
 					rt_errf(err, RT_EXIT_INPUT, "'%s': trace format version %" JSON_INTEGER_FORMAT "; this "
-								    "rt0trace reads version %d", path, json_integer_value(vv), TRACE_VERSION);
+								    "rt0trace reads version %d", path, json_integer_value(vv), RT_TRACE_VERSION);
 				else
 					rt_errf(err, RT_EXIT_INPUT, "'%s': the trace header has no format version; this "
-								    "rt0trace reads version %d", path, TRACE_VERSION);
+								    "rt0trace reads version %d", path, RT_TRACE_VERSION);
 				json_decref(o);
 				goto out;
 			}

@@ -32,6 +32,7 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "common/tracefmt.h"
 #include "common/strv.h"
 
 struct rt_loaded_trace {
@@ -47,9 +48,6 @@ struct rt_loaded_trace {
 	size_t cut_line;
 	uint64_t cut_byte;
 };
-
-/* The longest span a trace may cover from its t0 (2^56 ns, about 2.3 years): times beyond are nonsense. */
-#define RT_TRACE_MAX_NS (1ull << 56)
 
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
 void rt_trace_unload(struct rt_loaded_trace *t);

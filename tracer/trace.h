@@ -22,10 +22,8 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "common/tracefmt.h"
 #include "tracer/sysfilter.h"
-
-#define RT_TRACE_FORMAT "rt0trace-trace"
-#define RT_TRACE_VERSION 1
 
 /* A thread's scheduler account, cumulative over its life (the kernel's /proc/PID/task/TID/schedstat:
  * time on a CPU, time runnable on a runqueue waiting for one). Events taken in a thread (probes, execs)

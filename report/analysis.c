@@ -100,7 +100,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 static void stat_add(struct rt_sysstat **v, size_t *n, size_t *cap, const char *name, uint64_t dur)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i].name, name) == 0) {
+		if ((*v)[i].name == name || strcmp((*v)[i].name, name) == 0) {
 			(*v)[i].count++;
 			(*v)[i].time_ns = sat_add((*v)[i].time_ns, dur);
 			return;
@@ -226,20 +226,18 @@ struct window {
 	const json_t *next;  /* the exec that ends it (until), or NULL */
 };
 
-static bool in_window(const struct window *w, const json_t *e)
+static bool in_window(const struct window *w, const struct rt_event *e)
 {
-	uint64_t t = (uint64_t)json_get_int(e, "t");
-
-	if (json_get_int(e, "pid") != w->pid)
+	if (e->pid != w->pid)
 		return false;
-	if (json_type_is(e, "exit") || json_type_is(e, "crash") || json_type_is(e, "stderr"))
+	if (e->type == RT_ET_EXIT || e->type == RT_ET_CRASH || e->type == RT_ET_STDERR)
 		return true;
-	return t >= w->from && t < w->until;
+	return e->t >= w->from && e->t < w->until;
 }
 
-static bool is_exec(const json_t *e)
+static bool is_exec(const struct rt_event *e)
 {
-	return json_type_is(e, "exec") || json_type_is(e, "attach");
+	return e->type == RT_ET_EXEC || e->type == RT_ET_ATTACH;
 }
 
 /* `diamond` names /tmp/b/rootfs/diamond: inside a container the path is rarely the one the user typed. */
@@ -258,10 +256,10 @@ static int no_such_program(const struct rt_loaded_trace *t, const char *program,
 	int rc;
 
 	for (size_t k = 0; k < t->nev; k++) {
-		const char *path = json_get_str(t->ev[k], "path");
+		const char *path = json_get_str(t->ev[k].obj, "path");
 		char *n;
 
-		if (!is_exec(t->ev[k]) || !path || strv_has(&seen, path))
+		if (!is_exec(&t->ev[k]) || !path || strv_has(&seen, path))
 			continue;
 		n = xasprintf("%s%s%s", list, seen.n ? ", " : "", path);
 		free(list);
@@ -283,9 +281,9 @@ static int select_image(struct rt_report *r, const char *program, struct window 
 	size_t first = t->nev, sel = t->nev;
 
 	for (size_t k = 0; k < t->nev && sel == t->nev; k++) {
-		const char *path = json_get_str(t->ev[k], "path");
+		const char *path = json_get_str(t->ev[k].obj, "path");
 
-		if (!is_exec(t->ev[k]))
+		if (!is_exec(&t->ev[k]))
 			continue;
 		if (first == t->nev)
 			first = k;
@@ -299,18 +297,18 @@ static int select_image(struct rt_report *r, const char *program, struct window 
 		return program ? no_such_program(t, program, err) : 0;
 	/* the root's first image is described once, in the header; later execs carry their own */
 	if (sel != first)
-		r->bin = json_object_get(t->ev[sel], "binary");
+		r->bin = json_object_get(t->ev[sel].obj, "binary");
 	if (program && !json_is_object(r->bin))
 		return rt_errf(err, RT_EXIT_INPUT, "the trace has no binary details for '%s' (traced by an engine that "
 						   "does not record them)", program);
-	r->pid = json_get_int(t->ev[sel], "pid");
-	r->program = program ? json_get_str(t->ev[sel], "path") : NULL;
+	r->pid = t->ev[sel].pid;
+	r->program = program ? json_get_str(t->ev[sel].obj, "path") : NULL;
 	w->pid = r->pid;
-	w->from = (uint64_t)json_get_int(t->ev[sel], "t");
+	w->from = t->ev[sel].t;
 	for (size_t k = sel + 1; k < t->nev; k++)
-		if (json_type_is(t->ev[k], "exec") && json_get_int(t->ev[k], "pid") == r->pid) {
-			w->until = (uint64_t)json_get_int(t->ev[k], "t");
-			w->next = t->ev[k];
+		if (t->ev[k].type == RT_ET_EXEC && t->ev[k].pid == r->pid) {
+			w->until = t->ev[k].t;
+			w->next = t->ev[k].obj;
 			break;
 		}
 	return 0;
@@ -386,15 +384,16 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0,
 		  r->program || r->attached ? NULL : json_object_get(t->header, "sched"));
 	for (size_t k = 0; k < t->nev; k++) {
-		const json_t *e = t->ev[k];
-		uint64_t te = (uint64_t)json_get_int(e, "t") + (uint64_t)json_get_int(e, "dur");
-		bool mine = in_window(&w, e);
+		const struct rt_event *ev = &t->ev[k];
+		const json_t *e = ev->obj;
+		uint64_t te = ev->t + ev->dur;
+		bool mine = in_window(&w, ev);
 
 		if (te > r->t_end && (mine || !narrow))
 			r->t_end = te;
-		if (!mine)
+		if (!mine || !e)
 			continue;
-		if (json_type_is(e, "probe")) {
+		if (ev->type == RT_ET_PROBE) {
 			const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
 
 			if (!role || !sym || strcmp(role, "fatal") == 0)
@@ -405,7 +404,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				const char *key = pkg ? pkg : sym;
 
 				if (!cur_pkg || strcmp(cur_pkg, key) != 0) {
-					add_phase(r, &phcap, xasprintf("init %s", key), (uint64_t)json_get_int(e, "t"), e);
+					add_phase(r, &phcap, xasprintf("init %s", key), ev->t, e);
 					cur_pkg = key;
 					if (!strv_has(&r->observed, key))
 						strv_push(&r->observed, key);
@@ -414,12 +413,12 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				char *n = phase_name(sym);
 
 				if (strcmp(role, "main") == 0 && !r->main_at)
-					r->main_at = (uint64_t)json_get_int(e, "t");
+					r->main_at = ev->t;
 				strv_push(&phase_probes, n);
-				add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"), e);
+				add_phase(r, &phcap, n, ev->t, e);
 				cur_pkg = NULL;
 			}
-		} else if (json_type_is(e, "mark")) {
+		} else if (ev->type == RT_ET_MARK) {
 			/* the preload engine's library constructors: one phase per object, in the order they ran
 			 * (a C program's own .init_array functions are probes, above) */
 			const char *what = json_get_str(e, "what"), *obj = json_get_str(e, "object");
@@ -429,14 +428,13 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 				char *n = xasprintf("constructors %s", base);
 
 				if (strcmp(r->phases[r->nphases - 1].name, n) != 0) {
-					add_phase(r, &phcap, n, (uint64_t)json_get_int(e, "t"), e);
+					add_phase(r, &phcap, n, ev->t, e);
 					cur_pkg = NULL;
 				} else {
 					free(n);
 				}
 			}
-		} else if ((json_type_is(e, "exec") || json_type_is(e, "attach")) && r->nphases == 1 &&
-			   json_get_int(e, "pid") == r->pid) {
+		} else if (is_exec(ev) && r->nphases == 1 && ev->pid == r->pid) {
 			/* The exec phase's CPU time counts from the exec: before it, the CPU is the tracer's forked
 			 * copy's (and the kernel's teardown of that copy's address space, which under ASan is
 			 * large), not the program's. Its wait counts from t0 (the header's account) when known. */
@@ -449,7 +447,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 							     .has_start = ex.has_start, .cpu0 = ex.cpu0, .wait0 = ex.wait0 };
 			else if (ex.has_start && ex.tid == p0->tid && ex.cpu0 >= p0->cpu0)
 				p0->cpu0 = ex.cpu0;
-		} else if (json_type_is(e, "maps")) {
+		} else if (ev->type == RT_ET_MAPS) {
 			const char *at = json_get_str(e, "at");
 
 			if (at && strcmp(at, "exit") == 0) {
@@ -465,7 +463,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 					r->rss_main_kb = (uint64_t)json_get_int(e, "rss_kb");
 				}
 			}
-		} else if (json_type_is(e, "exit")) {
+		} else if (ev->type == RT_ET_EXIT) {
 			r->exited = true;
 			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)json_get_int(e, "status") : -1;
 			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)json_get_int(e, "signal") : -1;
@@ -506,12 +504,12 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	 * syscall of the trace, as it always has (earlier reports stay comparable); a selected program's
 	 * phases are its own, so only its syscalls count. */
 	for (size_t k = 0; k < t->nev; k++) {
-		const json_t *e = t->ev[k];
-		uint64_t ts = (uint64_t)json_get_int(e, "t"), dur = (uint64_t)json_get_int(e, "dur");
-		const char *name = json_get_str(e, "name");
+		const struct rt_event *e = &t->ev[k];
+		uint64_t ts = e->t, dur = e->dur;
+		const char *name = e->name;
 		size_t lo = 0, hi = r->nphases;
 
-		if (!json_type_is(e, "syscall") || !name || (narrow && !in_window(&w, e)))
+		if (e->type != RT_ET_SYSCALL || !name || (narrow && !in_window(&w, e)))
 			continue;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;

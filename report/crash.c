@@ -92,10 +92,10 @@ static const json_t *last_crash_signal(const struct rt_report *r, int signo)
 	const json_t *sig = NULL;
 
 	for (size_t k = 0; k < r->trace->nev; k++) {
-		const json_t *e = r->trace->ev[k];
+		const json_t *e = r->trace->ev[k].obj;
 		int s = (int)json_get_int(e, "signo");
 
-		if (json_type_is(e, "signal") && json_get_int(e, "pid") == r->pid &&
+		if (r->trace->ev[k].type == RT_ET_SIGNAL && r->trace->ev[k].pid == r->pid &&
 		    (signo > 0 ? s == signo : rt_signal_is_crash(s)))
 			sig = e;
 	}
@@ -144,12 +144,13 @@ void rt_report_crash(struct rt_report *r)
 		if (json_get_str(p, "role") && strcmp(json_get_str(p, "role"), "fatal") == 0)
 			fatal_probes = true;
 	for (size_t k = 0; k < t->nev; k++) {
-		const json_t *e = t->ev[k];
+		const json_t *e = t->ev[k].obj;
+		enum rt_et type = t->ev[k].type;
 
 		/* crash and stderr events are the process's whatever image wrote them (see struct rt_report) */
-		if (json_get_int(e, "pid") != r->pid)
+		if (t->ev[k].pid != r->pid)
 			continue;
-		if (json_type_is(e, "crash")) {
+		if (type == RT_ET_CRASH) {
 			const char *kind = json_get_str(e, "kind");
 
 			if (kind && strcmp(kind, "go-fatal") == 0) {
@@ -158,9 +159,9 @@ void rt_report_crash(struct rt_report *r)
 			} else if (!fatal) {
 				sig = e; /* the last fatal signal before the runtime's fatal path, if any */
 			}
-		} else if (json_type_is(e, "stderr")) {
+		} else if (type == RT_ET_STDERR) {
 			tail = json_get_str(e, "tail");
-		} else if (json_type_is(e, "exit")) {
+		} else if (type == RT_ET_EXIT) {
 			exit_ev = e;
 		}
 	}

@@ -36,9 +36,13 @@ struct pf_ev {
 	char ph;            /* 'X' or 'i' */
 	char scope;         /* instants: 't', 'p' or 'g' */
 	const char *cat;
-	char *name;         /* owned */
+	char *name;         /* owned; NULL for a compact syscall's slice (its name is sys->name) */
 	json_t *args;       /* owned, or NULL */
 	size_t seq;         /* emission order: ties in ts keep it */
+	/* A compact syscall (no JSON object in the trace) whose args are written from it at output:
+	 * `sys_args` 's' for its slice's, 'l' for its layout instant's, 0 for none. */
+	const struct rt_event *sys;
+	char sys_args;
 };
 
 struct pf_thread {
@@ -95,7 +99,7 @@ static void add(struct pf *p, char ph, char scope, int64_t pid, int64_t tid, uin
 	}
 	p->ev = xgrow(p->ev, &p->evcap, p->nev + 1, sizeof(*p->ev));
 	e = &p->ev[p->nev];
-	*e = (struct pf_ev){ pid, tid, t - p->r->t0, dur, ph, scope, cat, name, args, p->nev };
+	*e = (struct pf_ev){ pid, tid, t - p->r->t0, dur, ph, scope, cat, name, args, p->nev, NULL, 0 };
 	p->nev++;
 	if (tid != PHASES_TID)
 		thread_seen(p, pid, tid);
@@ -149,6 +153,52 @@ static bool layout_syscall(const char *name)
 	return false;
 }
 
+static void put_str(FILE *f, const char *s);
+
+/* A failed call (-4095..-1) did not change the layout. */
+static bool call_failed(bool ret_known, int64_t ret)
+{
+	return ret_known && ret < 0 && ret >= -4095;
+}
+
+/* A syscall read compactly: its args are written from the event itself at output (put_sys_args). */
+static void compact_syscall_ev(struct pf *p, const struct rt_event *e, int64_t pid, int64_t tid)
+{
+	add(p, 'X', 0, pid, tid, e->t, e->dur, "syscall", NULL, NULL);
+	p->ev[p->nev - 1].sys = e;
+	p->ev[p->nev - 1].sys_args = 's';
+	if (layout_syscall(e->name) && !call_failed(e->ret_known, e->ret)) {
+		/* at the return: that is when the layout changed */
+		add(p, 'i', 't', pid, tid, e->t + e->dur, 0, "layout", xasprintf("layout: %s", e->name), NULL);
+		p->ev[p->nev - 1].sys = e;
+		p->ev[p->nev - 1].sys_args = 'l';
+	}
+}
+
+/* The args of a compact syscall's slice or layout instant, as syscall_ev makes them from a JSON event. */
+static void put_sys_args(FILE *f, const struct rt_event *e, char form)
+{
+	char ret[24] = "null";
+
+	if (e->ret_known)
+		snprintf(ret, sizeof(ret), "%" PRId64, e->ret);
+	if (form == 's')
+		fprintf(f, "{\"ret\":%s,\"args\":[", ret);
+	else {
+		fputs("{\"syscall\":", f);
+		put_str(f, e->name);
+		fputs(",\"args\":[", f);
+	}
+	for (unsigned i = 0; i < e->nargs; i++)
+		fprintf(f, "%s\"0x%" PRIx64 "\"", i ? "," : "", e->args[i]);
+	if (form == 's')
+		fputs("]}", f);
+	else if (e->ret_known && e->ret >= 0)
+		fprintf(f, "],\"ret\":%s,\"ret_hex\":\"0x%" PRIx64 "\"}", ret, (uint64_t)e->ret);
+	else
+		fprintf(f, "],\"ret\":%s}", ret);
+}
+
 static void syscall_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, uint64_t t)
 {
 	const char *name = json_get_str(e, "name");
@@ -164,10 +214,7 @@ static void syscall_ev(struct pf *p, const json_t *e, int64_t pid, int64_t tid, 
 	json_object_set_new(args, "args", sargs ? json_incref(sargs) : json_array());
 	add(p, 'X', 0, pid, tid, t, dur, "syscall", xstrdup(name), args);
 	if (layout_syscall(name)) {
-		/* -4095..-1 is a failed call: the layout did not change */
-		bool failed = json_is_integer(ret) && json_integer_value(ret) < 0 && json_integer_value(ret) >= -4095;
-
-		if (!failed) {
+		if (!call_failed(json_is_integer(ret), json_integer_value(ret))) {
 			args = json_object();
 			json_object_set_new(args, "syscall", json_string(name));
 			json_object_set_new(args, "args", sargs ? json_incref(sargs) : json_array());
@@ -249,24 +296,27 @@ static void events(struct pf *p)
 	const struct rt_loaded_trace *t = p->r->trace;
 
 	for (size_t k = 0; k < t->nev; k++) {
-		const json_t *e = t->ev[k];
-		bool has_pid = json_is_integer(json_object_get(e, "pid"));
-		int64_t pid = has_pid ? json_get_int(e, "pid") : p->root;
-		int64_t tid = json_is_integer(json_object_get(e, "tid")) ? json_get_int(e, "tid") : pid;
-		uint64_t ts = (uint64_t)json_get_int(e, "t");
+		const struct rt_event *ev = &t->ev[k];
+		const json_t *e = ev->obj;
+		bool has_pid = ev->has_pid;
+		int64_t pid = has_pid ? ev->pid : p->root;
+		int64_t tid = ev->has_tid ? ev->tid : pid;
+		uint64_t ts = ev->t;
 		json_t *args;
 
-		if (json_type_is(e, "syscall")) {
+		if (ev->type == RT_ET_SYSCALL && !e) {
+			compact_syscall_ev(p, ev, pid, tid);
+		} else if (ev->type == RT_ET_SYSCALL) {
 			syscall_ev(p, e, pid, tid, ts);
-		} else if (json_type_is(e, "probe")) {
+		} else if (ev->type == RT_ET_PROBE) {
 			args = json_object();
 			set_if(args, "addr", json_object_get(e, "addr"));
 			set_if(args, "role", json_object_get(e, "role"));
 			set_if(args, "package", json_object_get(e, "package"));
 			add(p, 'i', 't', pid, tid, ts, 0, "probe", xstrdup(json_get_str(e, "symbol") ? json_get_str(e, "symbol") : "probe"), args);
-		} else if (json_type_is(e, "maps")) {
+		} else if (ev->type == RT_ET_MAPS) {
 			maps_ev(p, e, pid, ts);
-		} else if (json_type_is(e, "clone")) {
+		} else if (ev->type == RT_ET_CLONE) {
 			int64_t child = json_get_int(e, "child");
 			const char *kind = json_get_str(e, "kind");
 			bool thread = kind && strcmp(kind, "thread") == 0;
@@ -284,26 +334,26 @@ static void events(struct pf *p)
 				if (!thread && !(np = proc_get(p, child))->path)
 					np->path = parent;
 			}
-		} else if (json_type_is(e, "exec") || json_type_is(e, "attach")) {
+		} else if (ev->type == RT_ET_EXEC || ev->type == RT_ET_ATTACH) {
 			args = json_object();
 			set_if(args, "path", json_object_get(e, "path"));
 			set_if(args, "threads", json_object_get(e, "threads"));
 			add(p, 'i', 't', pid, tid, ts, 0, "process", xstrdup(json_get_str(e, "type")), args);
 			if (json_get_str(e, "path"))
 				proc_get(p, pid)->path = json_get_str(e, "path");
-		} else if (json_type_is(e, "signal")) {
+		} else if (ev->type == RT_ET_SIGNAL) {
 			args = json_object();
 			set_if(args, "signo", json_object_get(e, "signo"));
 			set_if(args, "code", json_object_get(e, "code"));
 			set_if(args, "addr", json_object_get(e, "addr"));
 			add(p, 'i', 't', pid, tid, ts, 0, "signal", sig_name(json_get_str(e, "name"), json_get_int(e, "signo")), args);
-		} else if (json_type_is(e, "crash")) {
+		} else if (ev->type == RT_ET_CRASH) {
 			crash_ev(p, e, pid, tid, ts);
-		} else if (json_type_is(e, "stderr")) {
+		} else if (ev->type == RT_ET_STDERR) {
 			args = json_object();
 			set_if(args, "tail", json_object_get(e, "tail"));
 			add(p, 'i', 'p', pid, pid, ts, 0, "process", xstrdup("stderr tail"), args);
-		} else if (json_type_is(e, "exit")) {
+		} else if (ev->type == RT_ET_EXIT) {
 			args = json_object();
 			set_if(args, "status", json_object_get(e, "status"));
 			set_if(args, "signal", json_object_get(e, "signal"));
@@ -461,8 +511,8 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 	/* the analysed process (the root, or the selected program's); in a trace without exec or attach,
 	 * the first process seen */
 	for (size_t k = 0; k < t->nev && p.root < 0; k++)
-		if (json_is_integer(json_object_get(t->ev[k], "pid")))
-			p.root = json_get_int(t->ev[k], "pid");
+		if (t->ev[k].has_pid)
+			p.root = t->ev[k].pid;
 	if (p.root < 0)
 		p.root = 0;
 	thread_seen(&p, p.root, p.root);
@@ -479,7 +529,7 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 
 		fprintf(f, "%s\n{\"name\":", first ? "" : ",");
 		first = false;
-		put_str(f, e->name);
+		put_str(f, e->name ? e->name : e->sys->name);
 		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", e->cat, e->ph, e->pid,
 			e->tid);
 		put_us(f, e->ts);
@@ -489,7 +539,10 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 		} else {
 			fprintf(f, ",\"s\":\"%c\"", e->scope);
 		}
-		if (e->args) {
+		if (e->sys_args) {
+			fputs(",\"args\":", f);
+			put_sys_args(f, e->sys, e->sys_args);
+		} else if (e->args) {
 			fputs(",\"args\":", f);
 			if (json_dumpf(e->args, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
 				rc = -1;

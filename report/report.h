@@ -2,14 +2,14 @@
  * report/: reads a trace (the one reader every report path uses), analyses it, renders it. Never
  * touches a live process.
  *
- *  - rt_trace_load(): trace.jsonl -> events, validating the header (format, version) and each line's
- *    JSON; a missing footer is not an error: the trace is partial and every report says so. A last line
+ *  - rt_trace_load(): trace.jsonl -> compact events (struct rt_event), line by line, validating the
+ *    header (format, version) and each line's JSON; a missing footer is not an error: the trace is partial and every report says so. A last line
  *    cut mid-write (no newline, not JSON) is dropped and the trace flagged partial (`cut`). Numbers a
  *    report computes with must make sense: "t" (and the header's "t0") an integer >= 0 and no earlier
  *    than t0, "dur" >= 0, pids and tids >= 0, an exit status 0..255, signal numbers 1..64, within
  *    RT_TRACE_MAX_NS of t0; any other line is rejected (exit 3, naming the line and the field).
  *    Every other member may be absent or of another type: the analyses and renderers read them through
- *    json_get_str() & co. and treat such a member as absent. 
+ *    json_get_str() & co. and treat such a member as absent.
  *  - rt_report_build(): phases (each phase starts at the first hit of its probe and ends where the next
  *    begins; every syscall belongs to the phase running when it started), syscall totals per phase and
  *    overall, the observed package-init order against the placed one, the memory layout at main
@@ -35,10 +35,33 @@
 #include "common/tracefmt.h"
 #include "common/strv.h"
 
+/* The register arguments a syscall event carries ("args"). */
+#define RT_SYSCALL_ARGS 6
+
+/* One event of a loaded trace. Every event has its compact fields; a syscall of the shape every engine
+ * writes has nothing else (obj NULL), and any other event is also kept whole (obj) for the members only
+ * some analyses read. The reader has validated what the compact fields hold (see rt_trace_load). */
+struct rt_event {
+	uint64_t t;             /* "t", absolute ns */
+	uint64_t dur;           /* "dur"; 0 when absent or null */
+	int32_t pid, tid;       /* 0 when absent or null (has_pid, has_tid false) */
+	uint8_t type;           /* enum rt_et */
+	bool has_pid, has_tid;
+	/* syscall events: */
+	bool ret_known;         /* "ret" is an integer (else null or absent: the call never returned) */
+	uint8_t nargs;          /* compact events: how many of args[] the event had */
+	const char *name;       /* "name", or NULL when absent or not a string (borrowed from the trace) */
+	int64_t nr, ret;        /* "nr"; "ret" when ret_known */
+	uint64_t args[RT_SYSCALL_ARGS]; /* compact events only: the register values of "args" */
+	json_t *obj;            /* the event's JSON object; NULL for a compact syscall */
+};
+
+struct rt_names;
+
 struct rt_loaded_trace {
 	char *path;
 	json_t *header;
-	json_t **ev;      /* events in file order (the header and footer excluded) */
+	struct rt_event *ev; /* events in file order (the header and footer excluded) */
 	size_t nev;
 	json_t *footer;   /* NULL when the trace is partial */
 	/* A trace whose last line was cut (the tracer died mid-write): what was dropped, in words ("cut
@@ -47,6 +70,7 @@ struct rt_loaded_trace {
 	char *cut;
 	size_t cut_line;
 	uint64_t cut_byte;
+	struct rt_names *names; /* the syscall names compact events point at, each kept once */
 };
 
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);

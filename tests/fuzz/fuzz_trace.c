@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		rt_report_free(r);
 		for (size_t k = 0; k < t.nev && !prog; k++)
-			if (json_type_is(t.ev[k], "exec"))
-				prog = json_get_str(t.ev[k], "path");
+			if (t.ev[k].type == RT_ET_EXEC)
+				prog = json_get_str(t.ev[k].obj, "path");
 		if (prog && *prog) {
 			struct rt_err e3 = { 0 };
 

@@ -100,6 +100,18 @@ bad huge-dur "{\"type\":\"syscall\",\"t\":$t0,\"pid\":1,\"dur\":9223372036854775
 bad status "{\"type\":\"exit\",\"t\":$t0,\"pid\":1,\"status\":300}" 'exit event: "status" 300 is not an exit status (0..255)'
 bad signo "{\"type\":\"signal\",\"t\":$t0,\"pid\":1,\"signo\":0}" 'signal event: "signo" 0 is not a signal number (1..64)'
 bad pid "{\"type\":\"exec\",\"t\":$t0,\"pid\":-1}" 'exec event: "pid" -1 is not a process id'
+# the same numbers in a syscall line of the engines' own shape (the reader's fast path) are refused alike
+sys() { # t pid tid dur [ret]
+  echo "{\"type\":\"syscall\",\"t\":$1,\"pid\":$2,\"tid\":$3,\"dur\":$4,\"nr\":12,\"name\":\"brk\",\"args\":[\"0x0\",\"0x1\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"],\"ret\":${5:-0}}"
+}
+bad full-neg-t "$(sys 5 1 1 0)" "syscall event: time \"t\" 5 is before the header's t0 $t0"
+bad full-neg-dur "$(sys $((t0 + 10)) 1 1 -3)" 'syscall event: "dur" -3 is not a duration'
+bad full-huge-dur "$(sys $t0 1 1 9223372036854775807)" 'syscall event: "dur" 9223372036854775807 is not a duration'
+bad full-pid "$(sys $t0 2147483648 1 0)" 'syscall event: "pid" 2147483648 is not a process id'
+bad full-tid "$(sys $t0 1 -1 0)" 'syscall event: "tid" -1 is not a thread id'
+bad full-float-t "$(sys $t0.5 1 1 0)" 'syscall event: time "t" is not an integer'
+bad full-dup "$(sys $t0 1 1 0 | sed 's/"nr":12,/"nr":12,"nr":13,/')" "not a JSON object: duplicate object key near '\"nr\"'"
+bad full-big "$(sys $t0 1 1 0 99999999999999999999)" 'not a JSON object: too big integer near '"'"'99999999999999999999'"'"''
 { echo '{"type":"header","format":"rt0trace-trace","version":1,"t0":-7}'; } > "$TMP/neg-t0.jsonl"
 expect_error 3 "rt0trace: '$TMP/neg-t0.jsonl' line 1: the header's \"t0\" is not a time (an integer >= 0)" "negative t0" -- "$R" report "$TMP/neg-t0.jsonl"
 

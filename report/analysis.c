@@ -331,146 +331,177 @@ static void unobserved_list(const struct rt_report *r, bool inits, char *out, si
 	}
 }
 
-struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
-{
-	struct rt_report *r = xcalloc(1, sizeof(*r));
+/* What the analysis carries from one stage to the next while it builds a report. */
+struct an {
+	struct rt_report *r;
+	const struct rt_loaded_trace *t;
 	const json_t *bin;
-	size_t phcap = 0, stcap = 0, chcap = 0, laycap = 0;
-	const json_t *main_maps = NULL, *exit_maps = NULL, *first_probe = NULL;
-	struct strv phase_probes = STRV_INIT, expected_phases = STRV_INIT, placed_obs = STRV_INIT;
-	const char *cur_pkg = NULL;
 	struct window w;
-	bool narrow;
-	size_t i;
-	json_t *p;
+	bool narrow;               /* only the analysed image's events count (see rt_report_build) */
+	size_t phcap, stcap, chcap, laycap;
+	const json_t *main_maps, *exit_maps, *first_probe;
+	struct strv phase_probes, expected_phases, placed_obs;
+};
 
-	r->trace = t;
-	if (select_image(r, program, &w, err) != 0) {
-		free(r);
-		return NULL;
-	}
-	bin = r->bin;
-	/* Only the analysed image's own events count when it is not the whole trace: a selected program, or
-	 * a root that execs another program (whose phases would otherwise run on as the root's). */
-	narrow = r->program || w.next;
+/* The header's and footer's facts, and the note on a root that execs another program. */
+static void take_header(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const struct rt_loaded_trace *t = a->t;
+
 	r->t0 = (uint64_t)json_get_int(t->header, "t0");
 	/* the root's window opens at t0, where its exec phase does: the execve that loaded it came first */
-	if (!r->program && r->t0 < w.from)
-		w.from = r->t0;
+	if (!r->program && r->t0 < a->w.from)
+		a->w.from = r->t0;
 	r->engine = json_get_str(t->header, "engine");
 	r->syscall_filter = json_get_str(t->header, "syscall_filter");
 	r->stop_cost_ns = stop_cost(t->header, "stop_cost_ns");
 	r->syscall_stop_cost_ns = stop_cost(t->header, "syscall_stop_cost_ns");
 	r->complete = t->footer && json_is_true(json_object_get(t->footer, "complete"));
 	r->lost = t->footer ? (uint64_t)json_get_int(t->footer, "lost") : 0;
-	r->is_go = bin && json_get_str(bin, "go_version") != NULL;
+	r->is_go = a->bin && json_get_str(a->bin, "go_version") != NULL;
 	r->exit_status = r->exit_signal = -1;
-	r->t_end = r->program ? w.from : r->t0;
+	r->t_end = r->program ? a->w.from : r->t0;
 	if (!t->footer)
 		strv_push(&r->notes, "the trace has no footer: it is partial (the tracer stopped before the end)");
-	if (w.next) {
-		const char *next = json_get_str(w.next, "path");
+	if (a->w.next) {
+		const char *next = json_get_str(a->w.next, "path");
 		const char *base = next && strrchr(next, '/') ? strrchr(next, '/') + 1 : next;
+		const char *bpath = json_get_str(a->bin, "path");
 
 		strv_pushf(&r->notes, "process %lld exec'd %s at %+.3f ms: this report covers %s until then; "
 				      "'rt0trace report --program %s' reports %s", (long long)r->pid, next ? next : "another program",
-			   rt_ms(w.until - r->t0), r->program ? r->program : json_get_str(bin, "path") ? json_get_str(bin, "path") : "the first program",
+			   rt_ms(a->w.until - r->t0), r->program ? r->program : bpath ? bpath : "the first program",
 			   base && *base ? base : "NAME", next ? "that program" : "the program it names");
 	}
+	r->attached = json_is_true(json_object_get(a->bin, "attached"));
+}
 
-	r->attached = json_is_true(json_object_get(bin, "attached"));
+/* A probe hit: a package's init begins (the first hit of its package), or a phase. */
+static void on_probe(struct an *a, const struct rt_event *ev, const char **cur_pkg)
+{
+	struct rt_report *r = a->r;
+	const json_t *e = ev->obj;
+	const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
+
+	if (!role || !sym || strcmp(role, "fatal") == 0)
+		return;
+	if (!a->first_probe)
+		a->first_probe = e;
+	if (strcmp(role, "init") == 0) {
+		const char *key = pkg ? pkg : sym;
+
+		if (!*cur_pkg || strcmp(*cur_pkg, key) != 0) {
+			add_phase(r, &a->phcap, xasprintf("init %s", key), ev->t, e);
+			*cur_pkg = key;
+			if (!strv_has(&r->observed, key))
+				strv_push(&r->observed, key);
+		}
+	} else {
+		char *n = phase_name(sym);
+
+		if (strcmp(role, "main") == 0 && !r->main_at)
+			r->main_at = ev->t;
+		strv_push(&a->phase_probes, n);
+		add_phase(r, &a->phcap, n, ev->t, e);
+		*cur_pkg = NULL;
+	}
+}
+
+/* The preload engine's library constructors: one phase per object, in the order they ran (a C
+ * program's own .init_array functions are probes). */
+static void on_mark(struct an *a, const struct rt_event *ev, const char **cur_pkg)
+{
+	struct rt_report *r = a->r;
+	const char *what = json_get_str(ev->obj, "what"), *obj = json_get_str(ev->obj, "object");
+	const char *base;
+	char *n;
+
+	if (!what || !obj || strcmp(what, "constructor") != 0)
+		return;
+	base = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
+	n = xasprintf("constructors %s", base);
+	if (strcmp(r->phases[r->nphases - 1].name, n) != 0) {
+		add_phase(r, &a->phcap, n, ev->t, ev->obj);
+		*cur_pkg = NULL;
+	} else {
+		free(n);
+	}
+}
+
+/* The exec (or attach) that loaded the image: the exec phase's CPU time counts from it. Before it, the
+ * CPU is the tracer's forked copy's (and the kernel's teardown of that copy's address space, which under
+ * ASan is large), not the program's. Its wait counts from t0 (the header's account) when known. */
+static void on_exec(struct an *a, const struct rt_event *ev)
+{
+	struct rt_phase_row *p0 = &a->r->phases[0], ex;
+
+	memset(&ex, 0, sizeof(ex));
+	phase_account(&ex, ev->obj);
+	if (!p0->has_start)
+		*p0 = (struct rt_phase_row){ .name = p0->name, .start = p0->start, .tid = ex.tid, .has_start = ex.has_start,
+					     .cpu0 = ex.cpu0, .wait0 = ex.wait0 };
+	else if (ex.has_start && ex.tid == p0->tid && ex.cpu0 >= p0->cpu0)
+		p0->cpu0 = ex.cpu0;
+}
+
+/* A layout snapshot: the first before the exit is the one at main; the exit's gives the peak RSS. */
+static void on_maps(struct an *a, const json_t *e)
+{
+	struct rt_report *r = a->r;
+	const char *at = json_get_str(e, "at");
+
+	if (at && strcmp(at, "exit") == 0) {
+		a->exit_maps = e;
+		if (json_is_integer(json_object_get(e, "hwm_kb")) && json_get_int(e, "hwm_kb") >= 0) {
+			r->has_peak_rss = true;
+			r->peak_rss_kb = (uint64_t)json_get_int(e, "hwm_kb");
+		}
+	} else if (!a->main_maps) {
+		a->main_maps = e;
+		if (json_is_integer(json_object_get(e, "rss_kb")) && json_get_int(e, "rss_kb") >= 0) {
+			r->has_rss_main = true;
+			r->rss_main_kb = (uint64_t)json_get_int(e, "rss_kb");
+		}
+	}
+}
+
+/* The phases, from the analysed process's events in file order, and the end of the trace. */
+static void take_phases(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const struct rt_loaded_trace *t = a->t;
+	const char *cur_pkg = NULL;
+
 	/* the root's startup is timed from the header's t0 (when the tracer started it); a program found
 	 * later in the trace from its exec */
-	add_phase(r, &phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? w.from : r->t0,
+	add_phase(r, &a->phcap, xstrdup(r->attached ? "attach" : "exec"), r->program ? a->w.from : r->t0,
 		  r->program || r->attached ? NULL : json_object_get(t->header, "sched"));
 	for (size_t k = 0; k < t->nev; k++) {
 		const struct rt_event *ev = &t->ev[k];
-		const json_t *e = ev->obj;
 		uint64_t te = ev->t + ev->dur;
-		bool mine = in_window(&w, ev);
+		bool mine = in_window(&a->w, ev);
 
-		if (te > r->t_end && (mine || !narrow))
+		if (te > r->t_end && (mine || !a->narrow))
 			r->t_end = te;
-		if (!mine || !e)
+		if (!mine || !ev->obj)
 			continue;
-		if (ev->type == RT_ET_PROBE) {
-			const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
-
-			if (!role || !sym || strcmp(role, "fatal") == 0)
-				continue;
-			if (!first_probe)
-				first_probe = e;
-			if (strcmp(role, "init") == 0) {
-				const char *key = pkg ? pkg : sym;
-
-				if (!cur_pkg || strcmp(cur_pkg, key) != 0) {
-					add_phase(r, &phcap, xasprintf("init %s", key), ev->t, e);
-					cur_pkg = key;
-					if (!strv_has(&r->observed, key))
-						strv_push(&r->observed, key);
-				}
-			} else {
-				char *n = phase_name(sym);
-
-				if (strcmp(role, "main") == 0 && !r->main_at)
-					r->main_at = ev->t;
-				strv_push(&phase_probes, n);
-				add_phase(r, &phcap, n, ev->t, e);
-				cur_pkg = NULL;
-			}
-		} else if (ev->type == RT_ET_MARK) {
-			/* the preload engine's library constructors: one phase per object, in the order they ran
-			 * (a C program's own .init_array functions are probes, above) */
-			const char *what = json_get_str(e, "what"), *obj = json_get_str(e, "object");
-
-			if (what && obj && strcmp(what, "constructor") == 0) {
-				const char *base = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
-				char *n = xasprintf("constructors %s", base);
-
-				if (strcmp(r->phases[r->nphases - 1].name, n) != 0) {
-					add_phase(r, &phcap, n, ev->t, e);
-					cur_pkg = NULL;
-				} else {
-					free(n);
-				}
-			}
-		} else if (is_exec(ev) && r->nphases == 1 && ev->pid == r->pid) {
-			/* The exec phase's CPU time counts from the exec: before it, the CPU is the tracer's forked
-			 * copy's (and the kernel's teardown of that copy's address space, which under ASan is
-			 * large), not the program's. Its wait counts from t0 (the header's account) when known. */
-			struct rt_phase_row *p0 = &r->phases[0], ex;
-
-			memset(&ex, 0, sizeof(ex));
-			phase_account(&ex, e);
-			if (!p0->has_start)
-				*p0 = (struct rt_phase_row){ .name = p0->name, .start = p0->start, .tid = ex.tid,
-							     .has_start = ex.has_start, .cpu0 = ex.cpu0, .wait0 = ex.wait0 };
-			else if (ex.has_start && ex.tid == p0->tid && ex.cpu0 >= p0->cpu0)
-				p0->cpu0 = ex.cpu0;
-		} else if (ev->type == RT_ET_MAPS) {
-			const char *at = json_get_str(e, "at");
-
-			if (at && strcmp(at, "exit") == 0) {
-				exit_maps = e;
-				if (json_is_integer(json_object_get(e, "hwm_kb")) && json_get_int(e, "hwm_kb") >= 0) {
-					r->has_peak_rss = true;
-					r->peak_rss_kb = (uint64_t)json_get_int(e, "hwm_kb");
-				}
-			} else if (!main_maps) {
-				main_maps = e;
-				if (json_is_integer(json_object_get(e, "rss_kb")) && json_get_int(e, "rss_kb") >= 0) {
-					r->has_rss_main = true;
-					r->rss_main_kb = (uint64_t)json_get_int(e, "rss_kb");
-				}
-			}
-		} else if (ev->type == RT_ET_EXIT) {
+		if (ev->type == RT_ET_PROBE)
+			on_probe(a, ev, &cur_pkg);
+		else if (ev->type == RT_ET_MARK)
+			on_mark(a, ev, &cur_pkg);
+		else if (is_exec(ev) && r->nphases == 1 && ev->pid == r->pid)
+			on_exec(a, ev);
+		else if (ev->type == RT_ET_MAPS)
+			on_maps(a, ev->obj);
+		else if (ev->type == RT_ET_EXIT) {
 			r->exited = true;
-			r->exit_status = json_is_integer(json_object_get(e, "status")) ? (int)json_get_int(e, "status") : -1;
-			r->exit_signal = json_is_integer(json_object_get(e, "signal")) ? (int)json_get_int(e, "signal") : -1;
+			r->exit_status = json_is_integer(json_object_get(ev->obj, "status")) ? (int)json_get_int(ev->obj, "status") : -1;
+			r->exit_signal = json_is_integer(json_object_get(ev->obj, "signal")) ? (int)json_get_int(ev->obj, "signal") : -1;
 		}
 	}
-	if (w.next && r->t_end > w.until)
-		r->t_end = w.until; /* its exit comes later, in the next program */
+	if (a->w.next && r->t_end > a->w.until)
+		r->t_end = a->w.until; /* its exit comes later, in the next program */
 	/* events of different threads are not written in time order: a phase never ends before it starts */
 	for (size_t k = 0; k < r->nphases; k++) {
 		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
@@ -478,244 +509,308 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 			r->phases[k].end = r->phases[k].start;
 	}
 	phase_sched(r);
-	if (!r->program && t->footer && json_is_integer(json_object_get(t->footer, "instructions")) &&
-	    json_get_int(t->footer, "instructions") >= 0) {
+}
+
+/* The footer's account of the root: instructions and resource use (the root's report only). */
+static void take_footer(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const json_t *footer = a->t->footer, *ru;
+	static const char *const keys[] = { "utime_ns", "stime_ns", "maxrss_kb", "minflt", "majflt" };
+	uint64_t *dst[] = { &r->rusage.utime_ns, &r->rusage.stime_ns, &r->rusage.maxrss_kb, &r->rusage.minflt,
+			    &r->rusage.majflt };
+
+	if (r->program || !footer)
+		return;
+	if (json_is_integer(json_object_get(footer, "instructions")) && json_get_int(footer, "instructions") >= 0) {
 		r->has_instructions = true;
-		r->instructions = (uint64_t)json_get_int(t->footer, "instructions");
+		r->instructions = (uint64_t)json_get_int(footer, "instructions");
 	}
-	if (!r->program && t->footer && json_is_object(json_object_get(t->footer, "rusage"))) {
-		const json_t *ru = json_object_get(t->footer, "rusage");
-		static const char *const keys[] = { "utime_ns", "stime_ns", "maxrss_kb", "minflt", "majflt" };
-		uint64_t *dst[] = { &r->rusage.utime_ns, &r->rusage.stime_ns, &r->rusage.maxrss_kb, &r->rusage.minflt,
-				    &r->rusage.majflt };
+	if (!json_is_object(ru = json_object_get(footer, "rusage")))
+		return;
+	r->rusage.valid = true;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const json_t *v = json_object_get(ru, keys[k]);
 
-		r->rusage.valid = true;
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			const json_t *v = json_object_get(ru, keys[k]);
-
-			if (!json_is_integer(v) || json_integer_value(v) < 0)
-				r->rusage.valid = false;
-			else
-				*dst[k] = (uint64_t)json_integer_value(v);
-		}
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			r->rusage.valid = false;
+		else
+			*dst[k] = (uint64_t)json_integer_value(v);
 	}
+}
 
-	/* syscalls: each belongs to the phase running when it started. The root's report counts every
-	 * syscall of the trace, as it always has (earlier reports stay comparable); a selected program's
-	 * phases are its own, so only its syscalls count. */
-	for (size_t k = 0; k < t->nev; k++) {
-		const struct rt_event *e = &t->ev[k];
-		uint64_t ts = e->t, dur = e->dur;
-		const char *name = e->name;
+/* Syscalls: each belongs to the phase running when it started. The root's report counts every syscall
+ * of the trace, as it always has (earlier reports stay comparable); a selected program's phases are its
+ * own, so only its syscalls count. */
+static void count_syscalls(struct an *a)
+{
+	struct rt_report *r = a->r;
+
+	for (size_t k = 0; k < a->t->nev; k++) {
+		const struct rt_event *e = &a->t->ev[k];
 		size_t lo = 0, hi = r->nphases;
 
-		if (e->type != RT_ET_SYSCALL || !name || (narrow && !in_window(&w, e)))
+		if (e->type != RT_ET_SYSCALL || !e->name || (a->narrow && !in_window(&a->w, e)))
 			continue;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
 
-			if (r->phases[mid].start <= ts)
+			if (r->phases[mid].start <= e->t)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		r->phases[lo].syscalls++;
-		r->phases[lo].sys_ns = sat_add(r->phases[lo].sys_ns, dur);
-		stat_add(&r->phases[lo].stats, &r->phases[lo].nstats, &r->phases[lo].statcap, name, dur);
-		stat_add(&r->stats, &r->nstats, &stcap, name, dur);
+		r->phases[lo].sys_ns = sat_add(r->phases[lo].sys_ns, e->dur);
+		stat_add(&r->phases[lo].stats, &r->phases[lo].nstats, &r->phases[lo].statcap, e->name, e->dur);
+		stat_add(&r->stats, &r->nstats, &a->stcap, e->name, e->dur);
 		r->nsyscalls++;
 	}
 	if (r->nstats)
 		qsort(r->stats, r->nstats, sizeof(*r->stats), rt_sysstat_cmp);
+}
 
-	/* placed order and expected phases, from the probes the tracer planned (less those already past
-	 * when it attached) */
-	json_array_foreach(json_object_get(bin, "probes"), i, p) {
-		const char *role = json_get_str(p, "role"), *key = json_get_str(p, "package") ? json_get_str(p, "package") : json_get_str(p, "symbol");
+/* One planned probe: a package in the placed order or a phase expected, unless the engine cannot see
+ * it (said so) or it was already past at attach. */
+static void plan_probe(struct an *a, const json_t *p)
+{
+	struct rt_report *r = a->r;
+	const char *role = json_get_str(p, "role"), *sym = json_get_str(p, "symbol");
+	const char *key = json_get_str(p, "package") ? json_get_str(p, "package") : sym;
+	bool init;
+	char *n;
 
-		if (!role || !key || strcmp(role, "fatal") == 0)
-			continue;
-		if (strcmp(role, "init") != 0 && !json_get_str(p, "symbol"))
-			continue; /* a phase is named by its symbol */
-		if (json_is_false(json_object_get(p, "observable"))) {
-			/* the engine cannot see it: not expected, and said so (a package stays in the placed
-			 * order, which is what the binary says) */
-			char *n = strcmp(role, "init") == 0 ? xstrdup(key) : phase_name(json_get_str(p, "symbol"));
-
-			if (!strv_has(&r->unobserved, n))
-				strv_push(&r->unobserved, n);
-			if (strcmp(role, "init") == 0 && !strv_has(&r->placed, key))
-				strv_push(&r->placed, key);
-			free(n);
-			continue;
-		}
-		if (json_is_true(json_object_get(p, "past"))) {
-			r->npast++;
-			if (strcmp(role, "init") == 0 && !strv_has(&r->past, key))
-				strv_push(&r->past, key);
-			else if (strcmp(role, "init") != 0) {
-				char *n = phase_name(json_get_str(p, "symbol"));
-
-				strv_push(&r->past, n);
-				free(n);
-			}
-			continue;
-		}
-		if (strcmp(role, "init") == 0) {
-			if (json_is_false(json_object_get(p, "placed")))
-				r->placed_unknown = true; /* a stripped binary's: probed, in no known order */
-			else if (!strv_has(&r->placed, key))
-				strv_push(&r->placed, key);
-		} else {
-			char *n = phase_name(json_get_str(p, "symbol"));
-
-			strv_push(&expected_phases, n);
-			free(n);
-		}
+	if (!role || !key || strcmp(role, "fatal") == 0)
+		return;
+	init = strcmp(role, "init") == 0;
+	if (!init && !sym)
+		return; /* a phase is named by its symbol */
+	if (json_is_false(json_object_get(p, "observable"))) {
+		/* the engine cannot see it: not expected, and said so (a package stays in the placed order,
+		 * which is what the binary says) */
+		n = init ? xstrdup(key) : phase_name(sym);
+		if (!strv_has(&r->unobserved, n))
+			strv_push(&r->unobserved, n);
+		if (init && !strv_has(&r->placed, key))
+			strv_push(&r->placed, key);
+		free(n);
+		return;
 	}
+	if (json_is_true(json_object_get(p, "past"))) {
+		r->npast++;
+		if (init && !strv_has(&r->past, key)) {
+			strv_push(&r->past, key);
+		} else if (!init) {
+			n = phase_name(sym);
+			strv_push(&r->past, n);
+			free(n);
+		}
+		return;
+	}
+	if (init) {
+		if (json_is_false(json_object_get(p, "placed")))
+			r->placed_unknown = true; /* a stripped binary's: probed, in no known order */
+		else if (!strv_has(&r->placed, key))
+			strv_push(&r->placed, key);
+	} else {
+		n = phase_name(sym);
+		strv_push(&a->expected_phases, n);
+		free(n);
+	}
+}
+
+/* The placed order and the expected phases, from the probes the tracer planned (less those already past
+ * when it attached), and whether the observed order matches. */
+static void take_plan(struct an *a)
+{
+	struct rt_report *r = a->r;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(json_object_get(a->bin, "probes"), i, p)
+		plan_probe(a, p);
 	/* the placed packages the engine could observe */
 	for (size_t k = 0; k < r->placed.n; k++)
 		if (!strv_has(&r->unobserved, r->placed.v[k]))
-			strv_push(&placed_obs, r->placed.v[k]);
-	r->init_unobserved = r->placed.n && !placed_obs.n && !r->observed.n;
-	r->init_match = !r->init_unobserved && r->observed.n == placed_obs.n;
+			strv_push(&a->placed_obs, r->placed.v[k]);
+	r->init_unobserved = r->placed.n && !a->placed_obs.n && !r->observed.n;
+	r->init_match = !r->init_unobserved && r->observed.n == a->placed_obs.n;
 	for (size_t k = 0; r->init_match && k < r->observed.n; k++)
-		r->init_match = strcmp(r->observed.v[k], placed_obs.v[k]) == 0;
+		r->init_match = strcmp(r->observed.v[k], a->placed_obs.v[k]) == 0;
+}
 
-	/* layout at main (else at exit) */
-	{
-		const json_t *m = main_maps ? main_maps : exit_maps;
-		json_t *entry;
+/* The layout at main (else at exit), each mapping classified. */
+static void take_layout(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const json_t *m = a->main_maps ? a->main_maps : a->exit_maps;
+	json_t *entry;
+	size_t i;
 
-		if (m) {
-			r->layout_at = json_get_str(m, "at");
-			json_array_foreach(json_object_get(m, "entries"), i, entry) {
-				struct rt_layout_row row;
-				bool inbin;
-				const char *perms = json_get_str(entry, "perms");
+	if (!m)
+		return;
+	r->layout_at = json_get_str(m, "at");
+	json_array_foreach(json_object_get(m, "entries"), i, entry) {
+		struct rt_layout_row row;
+		bool inbin;
+		const char *perms = json_get_str(entry, "perms");
 
-				row.start = json_get_hex(entry, "start");
-				row.end = json_get_hex(entry, "end");
-				snprintf(row.perms, sizeof(row.perms), "%s", perms ? perms : "----");
-				row.kind = classify(bin, entry, &inbin);
-				row.path = json_get_str(entry, "path");
-				r->layout = xgrow(r->layout, &laycap, r->nlayout + 1, sizeof(*r->layout));
-				r->layout[r->nlayout++] = row;
-			}
-		}
+		row.start = json_get_hex(entry, "start");
+		row.end = json_get_hex(entry, "end");
+		snprintf(row.perms, sizeof(row.perms), "%s", perms ? perms : "----");
+		row.kind = classify(a->bin, entry, &inbin);
+		row.path = json_get_str(entry, "path");
+		r->layout = xgrow(r->layout, &a->laycap, r->nlayout + 1, sizeof(*r->layout));
+		r->layout[r->nlayout++] = row;
 	}
+}
 
-	/* ---- checks ---- */
-	{
-		uint64_t entry = json_get_hex(bin, "entry"), bias = json_get_hex(bin, "bias");
-		const char *esym = json_get_str(bin, "entry_symbol");
+/* The note of an attached trace: which probes were already past. */
+static void note_attached(struct an *a)
+{
+	struct rt_report *r = a->r;
+	char *list = xstrdup("");
 
-		if (r->attached)
-			add_check(r, &chcap, "entry", true, "attached to a running process: the entry (%s) was already past",
-				  esym ? esym : "unnamed");
-		else if (!first_probe)
-			add_check(r, &chcap, "entry", false, "no probe was hit: the program never reached its entry (%s)",
-				  esym ? esym : "no entry symbol");
-		else
-			add_check(r, &chcap, "entry",
-				  strcmp(json_get_str(first_probe, "role"), "entry") == 0 && json_get_hex(first_probe, "addr") == entry,
-				  "first instruction observed: %s at %s; the ELF entry %#" PRIx64 " is %s (load bias %#" PRIx64 ")",
-				  json_get_str(first_probe, "symbol"), json_get_str(first_probe, "addr") ? json_get_str(first_probe, "addr") : "?", entry, esym ? esym : "unnamed", bias);
-	}
-	{
-		char seen[512] = "", want[512] = "", unobs[600] = "";
-		bool ok = phase_probes.n == expected_phases.n;
-
-		for (size_t k = 0; k < expected_phases.n; k++) {
-			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", k ? " > " : "", expected_phases.v[k]);
-			if (ok && strcmp(expected_phases.v[k], phase_probes.v[k]) != 0)
-				ok = false;
-		}
-		for (size_t k = 0; k < phase_probes.n; k++)
-			snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", k ? " > " : "", phase_probes.v[k]);
-		unobserved_list(r, false, unobs, sizeof(unobs));
-		add_check(r, &chcap, "phases in order", ok, ok ? "%s%s%s" : "observed %s; placed %s%s", seen, ok ? "" : want,
-			  unobs);
-	}
-	if (r->init_unobserved) {
-		add_check(r, &chcap, "init order", false, "not observed by the %s engine: %zu packages placed, none of their "
-							  "init functions makes a call it can see", r->engine ? r->engine : "?",
-			  r->placed.n);
-		r->checks[r->nchecks - 1].unobserved = true;
-	} else if (r->placed_unknown && !r->placed.n) {
-		/* no placed order to compare with: no check (the init order section says why) */
-	} else if (placed_obs.n || r->observed.n) {
-		size_t k = 0;
-		char unobs[600] = "";
-
-		unobserved_list(r, true, unobs, sizeof(unobs));
-		while (k < r->observed.n && k < placed_obs.n && strcmp(r->observed.v[k], placed_obs.v[k]) == 0)
-			k++;
-		if (r->init_match)
-			add_check(r, &chcap, "init order", true, "%zu packages ran in the placed order%s", r->observed.n, unobs);
-		else
-			add_check(r, &chcap, "init order", false, "#%zu: observed %s, placed %s (%zu observed, %zu placed)%s",
-				  k + 1, k < r->observed.n ? r->observed.v[k] : "nothing", k < placed_obs.n ? placed_obs.v[k] : "nothing",
-				  r->observed.n, placed_obs.n, unobs);
-	}
-	if (r->nlayout) {
-		const json_t *segs = json_object_get(bin, "segments");
-		uint64_t bias = json_get_hex(bin, "bias");
-		char detail[1024] = "";
-		bool ok = true;
-		json_t *s;
-
-		json_array_foreach(segs, i, s) {
-			uint64_t va = (json_get_hex(s, "vaddr") + bias) & ~0xfffull;
-			bool found = false;
-
-			for (size_t k = 0; k < r->nlayout; k++)
-				if (r->layout[k].start <= va && va < r->layout[k].end &&
-				    (strcmp(r->layout[k].kind, "text") == 0 || strcmp(r->layout[k].kind, "rodata") == 0 ||
-				     strcmp(r->layout[k].kind, "data") == 0 || strcmp(r->layout[k].kind, "bss") == 0))
-					found = true;
-			ok = ok && found;
-			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %#" PRIx64 "%s",
-				 i ? ", " : "", json_get_str(s, "flags") ? json_get_str(s, "flags") : "?", va, found ? "" : " (missing)");
-		}
-		add_check(r, &chcap, "layout", ok, "LOAD segments at %s (bias %#" PRIx64 ") in the %s snapshot", detail, bias,
-			  r->layout_at ? r->layout_at : "?");
-		if (r->is_go) {
-			const struct rt_layout_row *arena = find_arena(r);
-			const char *arch = json_get_str(bin, "arch"), *gov = json_get_str(bin, "go_version");
-			int minor = gov && strncmp(gov, "go1.", 4) == 0 ? atoi(gov + 4) : 0;
-			/* Go 1.26 randomizes the heap base on 64-bit (goexperiment.randomizedheapbase64). */
-			bool randomized = minor >= 26;
-
-			if (!arena)
-				add_check(r, &chcap, "go heap arena", false, "no 64 MiB-aligned arena reservation in the %s snapshot",
-					  r->layout_at ? r->layout_at : "?");
-			else if (randomized || fixed_hint(arch, arena->start))
-				add_check(r, &chcap, "go heap arena", true, "arena at %#" PRIx64 " (%s)", arena->start,
-					  randomized ? "64 MiB-aligned at the randomized heap base of Go >= 1.26"
-						     : "the runtime's first hint");
-			else
-				add_check(r, &chcap, "go heap arena", false, "arena at %#" PRIx64 " is not at a runtime hint "
-									      "(i<<40 | %s<<32)", arena->start,
-					  arch && strcmp(arch, "arm64") == 0 ? "0x40" : "0xc0");
-		}
-	}
-	if (r->attached) {
-		char *list = xstrdup("");
-
-		for (size_t k = 0; k < r->past.n; k++) {
-			char *n = xasprintf("%s%s%s", list, k ? ", " : "", r->past.v[k]);
-
-			free(list);
-			list = n;
-		}
-		strv_pushf(&r->notes, "attached to a running process: %zu probes were already past (%s)", r->npast, list);
+	if (!r->attached) {
 		free(list);
+		return;
 	}
-	rt_report_crash(r);
-	if (r->crash) {
-		const struct rt_crash *c = r->crash;
+	for (size_t k = 0; k < r->past.n; k++) {
+		char *n = xasprintf("%s%s%s", list, k ? ", " : "", r->past.v[k]);
 
+		free(list);
+		list = n;
+	}
+	strv_pushf(&r->notes, "attached to a running process: %zu probes were already past (%s)", r->npast, list);
+	free(list);
+}
+
+/* ---- the checks (docs/formats.md), in the order a report lists them ---------------------------------- */
+
+static void check_entry(struct an *a)
+{
+	struct rt_report *r = a->r;
+	uint64_t entry = json_get_hex(a->bin, "entry"), bias = json_get_hex(a->bin, "bias");
+	const char *esym = json_get_str(a->bin, "entry_symbol");
+	const json_t *fp = a->first_probe;
+
+	if (r->attached)
+		add_check(r, &a->chcap, "entry", true, "attached to a running process: the entry (%s) was already past",
+			  esym ? esym : "unnamed");
+	else if (!fp)
+		add_check(r, &a->chcap, "entry", false, "no probe was hit: the program never reached its entry (%s)",
+			  esym ? esym : "no entry symbol");
+	else
+		add_check(r, &a->chcap, "entry", strcmp(json_get_str(fp, "role"), "entry") == 0 && json_get_hex(fp, "addr") == entry,
+			  "first instruction observed: %s at %s; the ELF entry %#" PRIx64 " is %s (load bias %#" PRIx64 ")",
+			  json_get_str(fp, "symbol"), json_get_str(fp, "addr") ? json_get_str(fp, "addr") : "?", entry,
+			  esym ? esym : "unnamed", bias);
+}
+
+static void check_phases(struct an *a)
+{
+	char seen[512] = "", want[512] = "", unobs[600] = "";
+	const struct strv *exp = &a->expected_phases, *got = &a->phase_probes;
+	bool ok = got->n == exp->n;
+
+	for (size_t k = 0; k < exp->n; k++) {
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", k ? " > " : "", exp->v[k]);
+		if (ok && strcmp(exp->v[k], got->v[k]) != 0)
+			ok = false;
+	}
+	for (size_t k = 0; k < got->n; k++)
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", k ? " > " : "", got->v[k]);
+	unobserved_list(a->r, false, unobs, sizeof(unobs));
+	add_check(a->r, &a->chcap, "phases in order", ok, ok ? "%s%s%s" : "observed %s; placed %s%s", seen, ok ? "" : want,
+		  unobs);
+}
+
+static void check_init_order(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const struct strv *placed = &a->placed_obs;
+	size_t k = 0;
+	char unobs[600] = "";
+
+	if (r->init_unobserved) {
+		add_check(r, &a->chcap, "init order", false, "not observed by the %s engine: %zu packages placed, none of "
+							     "their init functions makes a call it can see",
+			  r->engine ? r->engine : "?", r->placed.n);
+		r->checks[r->nchecks - 1].unobserved = true;
+		return;
+	}
+	/* a stripped binary's inits with no placed order to compare with: no check (the init order
+	 * section says why) */
+	if ((r->placed_unknown && !r->placed.n) || (!placed->n && !r->observed.n))
+		return;
+	unobserved_list(r, true, unobs, sizeof(unobs));
+	while (k < r->observed.n && k < placed->n && strcmp(r->observed.v[k], placed->v[k]) == 0)
+		k++;
+	if (r->init_match)
+		add_check(r, &a->chcap, "init order", true, "%zu packages ran in the placed order%s", r->observed.n, unobs);
+	else
+		add_check(r, &a->chcap, "init order", false, "#%zu: observed %s, placed %s (%zu observed, %zu placed)%s", k + 1,
+			  k < r->observed.n ? r->observed.v[k] : "nothing", k < placed->n ? placed->v[k] : "nothing",
+			  r->observed.n, placed->n, unobs);
+}
+
+/* Every LOAD segment of the binary inside a mapping of the snapshot classified as the binary's. */
+static void check_layout(struct an *a)
+{
+	struct rt_report *r = a->r;
+	uint64_t bias = json_get_hex(a->bin, "bias");
+	char detail[1024] = "";
+	bool ok = true;
+	size_t i;
+	json_t *s;
+
+	if (!r->nlayout)
+		return;
+	json_array_foreach(json_object_get(a->bin, "segments"), i, s) {
+		uint64_t va = (json_get_hex(s, "vaddr") + bias) & ~0xfffull;
+		bool found = false;
+
+		for (size_t k = 0; k < r->nlayout; k++)
+			if (r->layout[k].start <= va && va < r->layout[k].end &&
+			    (strcmp(r->layout[k].kind, "text") == 0 || strcmp(r->layout[k].kind, "rodata") == 0 ||
+			     strcmp(r->layout[k].kind, "data") == 0 || strcmp(r->layout[k].kind, "bss") == 0))
+				found = true;
+		ok = ok && found;
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s %#" PRIx64 "%s", i ? ", " : "",
+			 json_get_str(s, "flags") ? json_get_str(s, "flags") : "?", va, found ? "" : " (missing)");
+	}
+	add_check(r, &a->chcap, "layout", ok, "LOAD segments at %s (bias %#" PRIx64 ") in the %s snapshot", detail, bias,
+		  r->layout_at ? r->layout_at : "?");
+}
+
+static void check_go_arena(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const struct rt_layout_row *arena;
+	const char *arch = json_get_str(a->bin, "arch"), *gov = json_get_str(a->bin, "go_version");
+	int minor = gov && strncmp(gov, "go1.", 4) == 0 ? atoi(gov + 4) : 0;
+	/* Go 1.26 randomizes the heap base on 64-bit (goexperiment.randomizedheapbase64). */
+	bool randomized = minor >= 26;
+
+	if (!r->nlayout || !r->is_go)
+		return;
+	if (!(arena = find_arena(r)))
+		add_check(r, &a->chcap, "go heap arena", false, "no 64 MiB-aligned arena reservation in the %s snapshot",
+			  r->layout_at ? r->layout_at : "?");
+	else if (randomized || fixed_hint(arch, arena->start))
+		add_check(r, &a->chcap, "go heap arena", true, "arena at %#" PRIx64 " (%s)", arena->start,
+			  randomized ? "64 MiB-aligned at the randomized heap base of Go >= 1.26" : "the runtime's first hint");
+	else
+		add_check(r, &a->chcap, "go heap arena", false, "arena at %#" PRIx64 " is not at a runtime hint (i<<40 | %s<<32)",
+			  arena->start, arch && strcmp(arch, "arm64") == 0 ? "0x40" : "0xc0");
+}
+
+static void check_crash(struct an *a)
+{
+	struct rt_report *r = a->r;
+	const struct rt_crash *c = r->crash;
+
+	if (c) {
 		char thread[32] = "", then[40] = "";
 
 		if (c->tid > 0)
@@ -723,12 +818,12 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		if (!c->killed)
 			snprintf(then, sizeof(then), ", then exit status %d", r->exit_status);
 		if (c->derived)
-			add_check(r, &chcap, "no crash", false, "%s%s in %s%s%s%s (%sthe %s engine wrote no crash event: "
-								"no backtrace)", c->killed ? "killed by " : "", c->signal,
+			add_check(r, &a->chcap, "no crash", false, "%s%s in %s%s%s%s (%sthe %s engine wrote no crash event: "
+								   "no backtrace)", c->killed ? "killed by " : "", c->signal,
 				  c->phase ? c->phase : "?", c->package ? ", package " : "", c->package ? c->package : "",
 				  then, thread, r->engine ? r->engine : "?");
 		else
-			add_check(r, &chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
+			add_check(r, &a->chcap, "no crash", false, "%s%s%s in %s%s%s", c->signal ? c->signal : "panic",
 				  c->function ? " in " : "", c->function ? c->function : "", c->phase ? c->phase : "?",
 				  c->package ? ", package " : "", c->package ? c->package : "");
 	} else if (r->exited && r->exit_signal >= 0) {
@@ -736,32 +831,75 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 		 * the program did not end by itself either, so whether it would have is not known */
 		const char *abbrev = sigabbrev_np(r->exit_signal);
 
-		add_check(r, &chcap, "no crash", false, "not observed: killed by %s%s (signal %d, not a crash signal) "
-							"before it ended by itself", abbrev ? "SIG" : "signal ",
+		add_check(r, &a->chcap, "no crash", false, "not observed: killed by %s%s (signal %d, not a crash signal) "
+							   "before it ended by itself", abbrev ? "SIG" : "signal ",
 			  abbrev ? abbrev : "", r->exit_signal);
 		r->checks[r->nchecks - 1].unobserved = true;
 	} else if (r->exited && r->exit_status == 2 && r->is_go && !rt_engine_writes_crashes(r)) {
 		/* the Go runtime ends a program that panics or throws with status 2; this engine cannot tell */
-		add_check(r, &chcap, "no crash", false, "not observed: exited with status 2, the Go runtime's status for a "
-							"panic or a fatal error, and the %s engine does not watch the runtime's "
-							"fatal path", r->engine);
+		add_check(r, &a->chcap, "no crash", false, "not observed: exited with status 2, the Go runtime's status for a "
+							   "panic or a fatal error, and the %s engine does not watch the runtime's "
+							   "fatal path", r->engine);
 		r->checks[r->nchecks - 1].unobserved = true;
 	} else if (r->exited) {
-		add_check(r, &chcap, "no crash", true, "exited with status %d", r->exit_status);
+		add_check(r, &a->chcap, "no crash", true, "exited with status %d", r->exit_status);
 	} else {
-		add_check(r, &chcap, "no crash", true, "no fatal signal and no Go fatal path seen");
+		add_check(r, &a->chcap, "no crash", true, "no fatal signal and no Go fatal path seen");
 	}
-	add_check(r, &chcap, "no lost events", r->lost == 0, "%" PRIu64 " events lost", r->lost);
+}
+
+static void check_lost(struct an *a)
+{
+	add_check(a->r, &a->chcap, "no lost events", a->r->lost == 0, "%" PRIu64 " events lost", a->r->lost);
+}
+
+static void check_complete(struct an *a)
+{
+	const struct rt_loaded_trace *t = a->t;
+	bool done = a->r->complete;
+
 	if (t->cut)
-		add_check(r, &chcap, "trace complete", false, "no footer: %s (%zu events read)", t->cut, t->nev);
+		add_check(a->r, &a->chcap, "trace complete", false, "no footer: %s (%zu events read)", t->cut, t->nev);
 	else
-		add_check(r, &chcap, "trace complete", r->complete,
-			  r->complete ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)" : "no footer (%zu events read)",
+		add_check(a->r, &a->chcap, "trace complete", done,
+			  done ? "footer present: %zu events" : t->footer ? "the tracer stopped early (footer says incomplete; %zu events)"
+								   : "no footer (%zu events read)",
 			  t->nev);
-	strv_release(&phase_probes);
-	strv_release(&expected_phases);
-	strv_release(&placed_obs);
-	return r;
+}
+
+/* Each adds its check(s) to the report, or none where it does not apply. */
+static void (*const checks[])(struct an *) = {
+	check_entry, check_phases, check_init_order, check_layout, check_go_arena, check_crash, check_lost, check_complete,
+};
+
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
+{
+	struct an a = { .r = xcalloc(1, sizeof(*a.r)), .t = t, .phase_probes = STRV_INIT, .expected_phases = STRV_INIT,
+			.placed_obs = STRV_INIT };
+
+	a.r->trace = t;
+	if (select_image(a.r, program, &a.w, err) != 0) {
+		free(a.r);
+		return NULL;
+	}
+	a.bin = a.r->bin;
+	/* Only the analysed image's own events count when it is not the whole trace: a selected program, or
+	 * a root that execs another program (whose phases would otherwise run on as the root's). */
+	a.narrow = a.r->program || a.w.next;
+	take_header(&a);
+	take_phases(&a);
+	take_footer(&a);
+	count_syscalls(&a);
+	take_plan(&a);
+	take_layout(&a);
+	note_attached(&a);
+	rt_report_crash(a.r);
+	for (size_t k = 0; k < sizeof(checks) / sizeof(checks[0]); k++)
+		checks[k](&a);
+	strv_release(&a.phase_probes);
+	strv_release(&a.expected_phases);
+	strv_release(&a.placed_obs);
+	return a.r;
 }
 
 bool rt_report_all_ok(const struct rt_report *r)

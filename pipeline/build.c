@@ -6,7 +6,6 @@
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "common/json.h"
 #include "common/strbuf.h"
 #include "common/sha256.h"
+#include "common/spawn.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 #include "pipeline/cctool.h"
@@ -34,8 +34,6 @@
 #include "pipeline/vcs.h"
 #include "probes/binary.h"
 #include "probes/gophases.h"
-
-extern char **environ;
 
 /* ---- steps ---------------------------------------------------------------------------------------- */
 
@@ -1382,53 +1380,25 @@ static const char *job_name(const struct build *b, const struct job *j)
 
 static int spawn(struct build *b, struct job *j, struct step *s, struct rt_err *err)
 {
-	posix_spawn_file_actions_t fa;
-	char **envp;
-	size_t n = 0, k;
-	int rc;
+	/* the step's own variables, then the tools' (GOOS, GOARCH, ...) that it does not set, over ours */
+	const char **add = xcalloc(s->env.n + b->tool_env.n + 1, sizeof(*add));
 
-	for (char **e = environ; *e; e++)
-		n++;
-	envp = xcalloc(n + s->env.n + b->tool_env.n + 1, sizeof(*envp));
-	k = 0;
-	for (char **e = environ; *e; e++) {
-		bool overridden = false;
-
-		for (size_t i = 0; i < s->env.n + b->tool_env.n; i++) {
-			const char *kv = i < s->env.n ? s->env.v[i] : b->tool_env.v[i - s->env.n];
-			size_t kl = (size_t)(strchr(kv, '=') - kv) + 1;
-
-			if (strncmp(*e, kv, kl) == 0)
-				overridden = true;
-		}
-		if (!overridden)
-			envp[k++] = *e;
-	}
 	for (size_t i = 0; i < s->env.n; i++)
-		envp[k++] = s->env.v[i];
-	for (size_t i = 0; i < b->tool_env.n; i++) {
-		bool overridden = false;
-
-		for (size_t e = 0; e < s->env.n; e++)
-			overridden = overridden || strncmp(s->env.v[e], b->tool_env.v[i],
-							   (size_t)(strchr(s->env.v[e], '=') - s->env.v[e]) + 1) == 0;
-		if (!overridden)
-			envp[k++] = b->tool_env.v[i];
-	}
+		add[i] = s->env.v[i];
+	for (size_t i = 0; i < b->tool_env.n; i++)
+		add[s->env.n + i] = b->tool_env.v[i];
 	free(j->outfile);
 	j->outfile = xasprintf("%s/.tool-output", j->objdir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, j->outfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (s->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
 	/* A tool from $GOROOT has a path; the C compiler may be a name to find on PATH. */
-	rc = (strchr(s->argv.v[0], '/') ? posix_spawn : posix_spawnp)(&j->pid, s->argv.v[0], &fa, NULL, s->argv.v, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	if (rc != 0)
-		return rt_errf(err, RT_EXIT_ENV, "cannot run '%s': %s", s->argv.v[0], strerror(rc));
+	j->pid = rt_command_start(&(struct rt_command){
+		.argv = s->argv.v, .env_add = add, .nenv_add = s->env.n + b->tool_env.n, .cwd = s->cwd,
+		.out = { .kind = RT_REDIR_PATH, .path = j->outfile, .flags = O_WRONLY | O_CREAT | O_TRUNC, .mode = 0644 },
+		.err = { .kind = RT_REDIR_FD, .fd = 1 }, .in = { .kind = RT_REDIR_NULL } });
+	free(add);
+	if (j->pid < 0) {
+		j->pid = 0;
+		return rt_errf(err, RT_EXIT_ENV, "cannot run '%s': %s", s->argv.v[0], strerror(errno));
+	}
 	b->running++;
 	return 0;
 }
@@ -2118,8 +2088,7 @@ static int pgo_setup(struct build *b, const char *mode, struct rt_err *err)
 	}
 	if (spawn(b, &pj, st, err) != 0)
 		goto out;
-	while (waitpid(pj.pid, &status, 0) < 0 && errno == EINTR)
-		;
+	rt_command_wait(pj.pid, &status);
 	b->running--;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		print_output(b, &pj);

@@ -184,14 +184,102 @@ static struct strv *add_cc(struct job *j, const char *cwd)
  * j->dyn_argv; j->cgo_objs receives what goes into the archive. `gccs` are the assembly files for gcc.
  * The -frandom-seed values are "@SEED@" (per file) and "@ACTION@" until the action ID is known.
  */
-int gb_plan_cgo(struct build *b, struct job *j, const struct strv *gccs, struct rt_err *err)
+/* cmd/go's runCgo: the cgo command, into j->cgo_argv (the -ldflags it is given make the step set
+ * CGO_LDFLAGS= too). */
+static void cgo_tool_argv(const struct build *b, struct job *j, const struct strv *cppflags, const struct strv *cflags,
+			  const struct strv *ldflags, bool std_cgo)
+{
+	const struct gb_pkg *p = j->p;
+	struct strv *a = &j->cgo_argv;
+
+	strv_pushf(a, "%s/cgo", b->cfg.tooldir);
+	strv_push(a, "-objdir");
+	strv_pushf(a, "%s/", j->objdir);
+	strv_push(a, "-importpath");
+	strv_push(a, p->path);
+	if (std_cgo)
+		strv_push(a, "-import_runtime_cgo=false");
+	if (p->standard && (std_cgo || strcmp(p->path, "runtime/race") == 0 || strcmp(p->path, "runtime/msan") == 0 ||
+			    strcmp(p->path, "runtime/asan") == 0))
+		strv_push(a, "-import_syscall=false");
+	j->cgo_ldflags = ldflags->n > 0;
+	if (ldflags->n) {
+		struct strbuf q = STRBUF_INIT;
+
+		strbuf_adds(&q, "-ldflags=");
+		for (size_t i = 0; i < ldflags->n; i++) {
+			char *one = gb_go_quote(ldflags->v[i], strlen(ldflags->v[i]));
+
+			strbuf_addf(&q, "%s%s", i ? " " : "", one);
+			free(one);
+		}
+		strv_push(a, q.buf);
+		strbuf_release(&q);
+	}
+	strv_push(a, "--");
+	gb_push_all(a, cppflags);
+	gb_push_all(a, cflags);
+	for (size_t i = 0; i < p->cgofiles.n; i++)
+		strv_pushf(a, "%s/%s", p->dir, p->cgofiles.v[i]);
+}
+
+/* The dynamic-import link of _cgo_.o, run where the build runs (with the .syso files of the package and
+ * its imports), and the cgo -dynimport run on it, into j->cc_argvs and j->dyn_argv. */
+static void dynimport_argvs(const struct build *b, struct job *j, struct strv *ldflags, bool std_cgo)
 {
 	const struct gb_config *c = &b->cfg;
+	const struct gb_pkg *p = j->p;
+	struct strv sysos = STRV_INIT, *a;
+	bool *seen;
+
+	seen = xcalloc(b->g.npkgs, sizeof(*seen));
+	gather_syso(p, seen, &sysos);
+	free(seen);
+	if (sysos.n)
+		qsort(sysos.v, sysos.n, sizeof(char *), cmp_strp);
+	if (strcmp(c->goarch, "arm") == 0) {
+		/* cmd/go links _cgo_.o as PIE on linux/arm, without -static then */
+		if (!strv_has(ldflags, "-no-pie"))
+			strv_push(ldflags, "-pie");
+		if (strv_has(ldflags, "-pie") && strv_has(ldflags, "-static")) {
+			struct strv kept = STRV_INIT;
+
+			for (size_t i = 0; i < ldflags->n; i++)
+				if (strcmp(ldflags->v[i], "-static") != 0)
+					strv_push(&kept, ldflags->v[i]);
+			strv_release(ldflags);
+			*ldflags = kept;
+		}
+	}
+	a = add_cc(j, gb_build_dir(b));
+	cc_prefix(b, p, j->objdir, a);
+	strv_push(a, "-o");
+	strv_pushf(a, "%s/_cgo_.o", j->objdir);
+	strv_pushf(a, "%s/_cgo_main.o", j->objdir);
+	gb_push_all(a, &j->cgo_objs);
+	gb_push_all(a, &sysos);
+	gb_push_all(a, ldflags);
+
+	a = &j->dyn_argv;
+	strv_pushf(a, "%s/cgo", c->tooldir);
+	strv_push(a, "-dynpackage");
+	strv_push(a, p->name);
+	strv_push(a, "-dynimport");
+	strv_pushf(a, "%s/_cgo_.o", j->objdir);
+	strv_push(a, "-dynout");
+	strv_pushf(a, "%s/_cgo_import.go", j->objdir);
+	if (std_cgo)
+		strv_push(a, "-dynlinker");
+	strv_release(&sysos);
+}
+
+int gb_plan_cgo(struct build *b, struct job *j, const struct strv *gccs, struct rt_err *err)
+{
 	struct gb_pkg *p = j->p;
-	struct strv cppflags = STRV_INIT, cflags = STRV_INIT, ldflags = STRV_INIT, srcs = STRV_INIT, sysos = STRV_INIT;
+	struct strv cppflags = STRV_INIT, cflags = STRV_INIT, ldflags = STRV_INIT, srcs = STRV_INIT;
 	struct strv pc_cflags = STRV_INIT, pc_libs = STRV_INIT;
 	char *objdir_slash = xasprintf("%s/", j->objdir), *pmap = NULL;
-	bool std_cgo = p->standard && strcmp(p->path, "runtime/cgo") == 0, *seen;
+	bool std_cgo = p->standard && strcmp(p->path, "runtime/cgo") == 0;
 	struct strv *a;
 	int rc = -1;
 
@@ -213,36 +301,8 @@ int gb_plan_cgo(struct build *b, struct job *j, const struct strv *gccs, struct 
 		if (strncmp(cflags.v[i], "-flto", 5) == 0 || strncmp(cflags.v[i], "-fplugin", 8) == 0)
 			j->preferlinkext = true;
 
-	a = &j->cgo_argv;
-	strv_pushf(a, "%s/cgo", c->tooldir);
-	strv_push(a, "-objdir");
-	strv_push(a, objdir_slash);
-	strv_push(a, "-importpath");
-	strv_push(a, p->path);
-	if (std_cgo)
-		strv_push(a, "-import_runtime_cgo=false");
-	if (p->standard && (std_cgo || strcmp(p->path, "runtime/race") == 0 || strcmp(p->path, "runtime/msan") == 0 ||
-			    strcmp(p->path, "runtime/asan") == 0))
-		strv_push(a, "-import_syscall=false");
-	j->cgo_ldflags = ldflags.n > 0;
-	if (ldflags.n) {
-		struct strbuf q = STRBUF_INIT;
+	cgo_tool_argv(b, j, &cppflags, &cflags, &ldflags, std_cgo);
 
-		strbuf_adds(&q, "-ldflags=");
-		for (size_t i = 0; i < ldflags.n; i++) {
-			char *one = gb_go_quote(ldflags.v[i], strlen(ldflags.v[i]));
-
-			strbuf_addf(&q, "%s%s", i ? " " : "", one);
-			free(one);
-		}
-		strv_push(a, q.buf);
-		strbuf_release(&q);
-	}
-	strv_push(a, "--");
-	gb_push_all(a, &cppflags);
-	gb_push_all(a, &cflags);
-	for (size_t i = 0; i < p->cgofiles.n; i++)
-		strv_pushf(a, "%s/%s", p->dir, p->cgofiles.v[i]);
 
 	/* The C compiles in cmd/go's order: _cgo_export.c, the .cgo2.c files, assembly, C. */
 	strv_pushf(&srcs, "%s/_cgo_export.c", j->objdir);
@@ -290,57 +350,44 @@ int gb_plan_cgo(struct build *b, struct job *j, const struct strv *gccs, struct 
 	}
 	j->ncc_src = srcs.n;
 
-	/* The dynamic-import link, run where the build runs. */
-	seen = xcalloc(b->g.npkgs, sizeof(*seen));
-	gather_syso(p, seen, &sysos);
-	free(seen);
-	if (sysos.n)
-		qsort(sysos.v, sysos.n, sizeof(char *), cmp_strp);
-	if (strcmp(c->goarch, "arm") == 0) {
-		/* cmd/go links _cgo_.o as PIE on linux/arm, without -static then */
-		if (!strv_has(&ldflags, "-no-pie"))
-			strv_push(&ldflags, "-pie");
-		if (strv_has(&ldflags, "-pie") && strv_has(&ldflags, "-static")) {
-			struct strv kept = STRV_INIT;
-
-			for (size_t i = 0; i < ldflags.n; i++)
-				if (strcmp(ldflags.v[i], "-static") != 0)
-					strv_push(&kept, ldflags.v[i]);
-			strv_release(&ldflags);
-			ldflags = kept;
-		}
-	}
-	a = add_cc(j, gb_build_dir(b));
-	cc_prefix(b, p, j->objdir, a);
-	strv_push(a, "-o");
-	strv_pushf(a, "%s/_cgo_.o", j->objdir);
-	strv_pushf(a, "%s/_cgo_main.o", j->objdir);
-	gb_push_all(a, &j->cgo_objs);
-	gb_push_all(a, &sysos);
-	gb_push_all(a, &ldflags);
-
-	a = &j->dyn_argv;
-	strv_pushf(a, "%s/cgo", c->tooldir);
-	strv_push(a, "-dynpackage");
-	strv_push(a, p->name);
-	strv_push(a, "-dynimport");
-	strv_pushf(a, "%s/_cgo_.o", j->objdir);
-	strv_push(a, "-dynout");
-	strv_pushf(a, "%s/_cgo_import.go", j->objdir);
-	if (std_cgo)
-		strv_push(a, "-dynlinker");
+	dynimport_argvs(b, j, &ldflags, std_cgo);
 	rc = 0;
 out:
 	strv_release(&cppflags);
 	strv_release(&cflags);
 	strv_release(&ldflags);
 	strv_release(&srcs);
-	strv_release(&sysos);
 	strv_release(&pc_cflags);
 	strv_release(&pc_libs);
 	free(objdir_slash);
 	free(pmap);
 	return rc;
+}
+
+/* Environment the C compiler and linker read (hashed into cgo packages' action IDs). */
+static const char *const cc_env[] = { "CPATH", "C_INCLUDE_PATH", "LIBRARY_PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX",
+				      "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR", NULL };
+
+/* The C side of a cgo package's action ID: the compiler's identity, every C command (flags from the
+ * environment, #cgo lines and pkg-config included), the environment gcc reads, and the .syso files the
+ * dynamic-import link takes (the C sources and headers are hashed with the package's other files). */
+int gb_hput_cgo(struct build *b, const struct job *j, struct strbuf *h, struct rt_err *err)
+{
+	hput(h, "cc %s\n", b->cc.id);
+	gb_hput_argv(h, b, &j->cgo_argv);
+	for (size_t k = 0; k < j->ncc; k++)
+		gb_hput_argv(h, b, &j->cc_argvs[k]);
+	gb_hput_argv(h, b, &j->dyn_argv);
+	for (const char *const *e = cc_env; *e; e++)
+		hput(h, "ccenv %s=%s\n", *e, getenv(*e) ? getenv(*e) : "");
+	for (size_t k = 0; k < j->cc_argvs[j->ncc - 1].n; k++) {
+		const char *arg = j->cc_argvs[j->ncc - 1].v[k];
+		size_t n = strlen(arg);
+
+		if (n > 5 && strcmp(arg + n - 5, ".syso") == 0 && gb_hput_file(b, h, j->p, "syso", arg, err) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The values a C compile's -frandom-seed takes: like cmd/go, derived from the action ID (per file). */

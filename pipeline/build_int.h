@@ -157,6 +157,8 @@ int gb_plan_link(struct build *b, struct job *j, struct rt_err *err);
 int gb_plan_cgo(struct build *b, struct job *j, const struct strv *gccs, struct rt_err *err);
 /* The -frandom-seed values, once j's action ID is known. */
 void gb_fill_seeds(struct job *j);
+/* The lines of a cgo package's action ID for its C side. */
+int gb_hput_cgo(struct build *b, const struct job *j, struct strbuf *h, struct rt_err *err);
 /* The steps of the cgo part, up to _cgo_import.go. */
 void gb_add_cgo_steps(struct build *b, struct job *j);
 

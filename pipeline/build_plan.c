@@ -94,10 +94,6 @@ static const char *trim_target(const struct gb_pkg *p, char **owned)
 	return p->path;
 }
 
-/* Environment the C compiler and linker read (hashed into cgo packages' action IDs). */
-static const char *const cc_env[] = { "CPATH", "C_INCLUDE_PATH", "LIBRARY_PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX",
-				      "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR", NULL };
-
 /* The compile step; for a cgo package two, for either outcome of the dynamic-import link (without it,
  * no _cgo_import.go). */
 static void add_compile_steps(struct build *b, struct job *j)
@@ -116,16 +112,263 @@ static void add_compile_steps(struct build *b, struct job *j)
 	s->argv.v[s->argv.n] = NULL;
 }
 
-int gb_plan_package(struct build *b, struct job *j, struct rt_err *err)
+/* The compile command (cmd/go/internal/work/gc.go), into j->compile_argv; its -buildid is "@BUILDID@"
+ * until the action ID is known. */
+static void plan_compile_argv(const struct build *b, struct job *j, const struct strv *goasm, const char *trimarg,
+			      bool embedcfg)
 {
 	const struct gb_config *c = &b->cfg;
-	struct gb_pkg *p = j->p;
+	const struct gb_pkg *p = j->p;
+	bool cgo = p->cgofiles.n > 0, ext = p->sfiles.n || p->sysofiles.n || cgo;
+	struct strv *a = &j->compile_argv;
+	char *ncpu;
+	static long n; /* one read of /sys/devices/system/cpu/online, not one a package */
+	bool complete = !ext;
+
+	if (!n)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* go build lets the compiler know these std packages have assembly-like bodies elsewhere. */
+	if (p->standard) {
+		static const char *const partial[] = { "bytes", "internal/poll", "net", "os", "runtime/metrics",
+						       "runtime/pprof", "runtime/trace", "sync", "syscall", "time" };
+
+		for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
+			if (strcmp(p->path, partial[i]) == 0)
+				complete = false;
+	}
+	strv_pushf(a, "%s/compile", c->tooldir);
+	strv_push(a, "-o");
+	strv_pushf(a, "%s/_pkg_.a", j->objdir);
+	strv_push(a, "-trimpath");
+	strv_push(a, trimarg);
+	strv_push(a, "-p");
+	strv_push(a, strcmp(p->name, "main") == 0 ? "main" : p->path);
+	strv_pushf(a, "-lang=%s", p->lang);
+	if (p->standard)
+		strv_push(a, "-std");
+	if (complete)
+		strv_push(a, "-complete");
+	if (b->pie) { /* cmd/go's InstallSuffix for a codegen flag */
+		strv_push(a, "-installsuffix");
+		strv_push(a, "shared");
+	}
+	strv_push(a, "-buildid");
+	strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
+	strv_push(a, "-goversion");
+	strv_push(a, c->version);
+	if (b->pgo_profile)
+		strv_pushf(a, "-pgoprofile=%s", b->pgo_profile);
+	if (goasm->n) {
+		strv_push(a, "-symabis");
+		strv_pushf(a, "%s/symabis", j->objdir);
+	}
+	ncpu = xasprintf("-c=%ld", n > 4 ? 4 : n);
+	if (n > 1)
+		strv_push(a, ncpu);
+	free(ncpu);
+	{
+		struct gb_ppkg pk = gb_ppkg_of(b, p);
+		const struct strv *gc = gb_ppflag_for(&b->gcflags, b->cwd, &pk);
+
+		if (b->pie) /* cmd/go's forced codegen flag, before the user's */
+			strv_push(a, "-shared");
+		gb_push_all(a, gc);
+	}
+	strv_push(a, "-nolocalimports");
+	strv_push(a, "-importcfg");
+	strv_pushf(a, "%s/importcfg", j->objdir);
+	if (embedcfg) {
+		strv_push(a, "-embedcfg");
+		strv_pushf(a, "%s/embedcfg", j->objdir);
+	}
+	strv_push(a, "-pack");
+	if (goasm->n) {
+		strv_push(a, "-asmhdr");
+		strv_pushf(a, "%s/go_asm.h", j->objdir);
+	}
+	for (size_t i = 0; i < p->gofiles.n; i++)
+		strv_pushf(a, "%s/%s", p->dir, p->gofiles.v[i]);
+	if (cgo) {
+		strv_pushf(a, "%s/_cgo_gotypes.go", j->objdir);
+		for (size_t i = 0; i < p->cgofiles.n; i++)
+			strv_pushf(a, "%s/%.*s.cgo1.go", j->objdir, (int)(strlen(p->cgofiles.v[i]) - 3), p->cgofiles.v[i]);
+		strv_pushf(a, "%s/_cgo_import.go", j->objdir);
+	}
+}
+
+/* j's action ID: everything that decides the archive's content (the compile command, the imports'
+ * content IDs, every source and embedded file; for cgo, the C side). */
+static int package_action(struct build *b, struct job *j, const struct strv *embed_files, struct rt_err *err)
+{
+	const struct gb_pkg *p = j->p;
 	struct strbuf h = STRBUF_INIT;
+
+	hput(&h, "rt0trace compile 1\n");
+	gb_hput_target(&h, b);
+	hput(&h, "pkg %s dir %s\n", p->path, p->dir);
+	if (b->pgo_hash)
+		hput(&h, "pgo %s\n", b->pgo_hash);
+	gb_hput_argv(&h, b, &j->compile_argv);
+	for (size_t i = 0; i < p->ndeps; i++) {
+		char hex[65];
+
+		sha256_hex(b->jobs[p->deps[i]->index].content, hex);
+		hput(&h, "import %s %s %s\n", p->imports.v[i], p->deps[i]->path, hex);
+	}
+	if (p->cgofiles.n && gb_hput_cgo(b, j, &h, err) != 0)
+		goto fail;
+	{
+		const struct strv *lists[] = { &p->gofiles, &p->sfiles, &p->sysofiles, &p->cgofiles, &p->cfiles, &p->hfiles };
+
+		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+			for (size_t k = 0; k < lists[l]->n; k++) {
+				char *path = xasprintf("%s/%s", p->dir, lists[l]->v[k]);
+				int r = gb_hput_file(b, &h, p, "file", path, err);
+
+				free(path);
+				if (r != 0)
+					goto fail;
+			}
+	}
+	for (size_t i = 0; i < embed_files->n; i++) {
+		char *path = xasprintf("%s/%s", p->dir, embed_files->v[i]);
+		int r;
+
+		hput(&h, "embed %s\n", embed_files->v[i]);
+		r = gb_hput_file(b, &h, p, "embedfile", path, err);
+		free(path);
+		if (r != 0)
+			goto fail;
+	}
+	gb_finish_action(j, &h);
+	return 0;
+fail:
+	strbuf_release(&h);
+	return -1;
+}
+
+/* With Go assembly: go_asm.h, the symabis, the compile, then each .s file's asm; the objects into `objs`,
+ * each asm command into j->asm_argvs. */
+static void add_asm_steps(struct build *b, struct job *j, const struct strv *goasm, const char *trimarg,
+			  struct strv *objs)
+{
+	const struct gb_config *c = &b->cfg;
+	const struct gb_pkg *p = j->p;
+	struct strv base = STRV_INIT;
+	struct step *s;
+
+	s = gb_add_step(j, S_WRITE, NULL);
+	s->path = xasprintf("%s/go_asm.h", j->objdir);
+	s->data = xstrdup("");
+	strv_pushf(&base, "%s/asm", c->tooldir);
+	strv_push(&base, "-p");
+	strv_push(&base, strcmp(p->name, "main") == 0 ? "main" : p->path);
+	strv_push(&base, "-trimpath");
+	strv_push(&base, trimarg);
+	strv_push(&base, "-I");
+	strv_pushf(&base, "%s/", j->objdir);
+	strv_push(&base, "-I");
+	strv_pushf(&base, "%s/pkg/include", c->goroot);
+	strv_push(&base, "-D");
+	strv_pushf(&base, "GOOS_%s", c->goos);
+	strv_push(&base, "-D");
+	strv_pushf(&base, "GOARCH_%s", c->goarch);
+	{
+		struct gb_ppkg pk = gb_ppkg_of(b, p);
+
+		if (b->pie)
+			strv_push(&base, "-shared");
+		gb_push_all(&base, gb_ppflag_for(&b->asmflags, b->cwd, &pk));
+	}
+	if (c->goamd64) {
+		strv_push(&base, "-D");
+		strv_pushf(&base, "GOAMD64_%s", c->goamd64);
+	}
+	if (c->goarm) {
+		/* cmd/go's asmArgs: GOARM_7 implies GOARM_6 and GOARM_5 */
+		for (int v = c->goarm[0] - '0'; v >= 5; v--) {
+			strv_push(&base, "-D");
+			strv_pushf(&base, "GOARM_%d", v);
+		}
+	}
+	if (c->goarm64 && (strstr(c->goarm64, ",lse") || strcmp(c->goarm64, "v8.1") >= 0)) {
+		strv_push(&base, "-D");
+		strv_push(&base, "GOARM64_LSE");
+	}
+	s = gb_add_step(j, S_EXEC, NULL);
+	for (size_t i = 0; i < base.n; i++)
+		strv_push(&s->argv, base.v[i]);
+	strv_push(&s->argv, "-gensymabis");
+	strv_push(&s->argv, "-o");
+	strv_pushf(&s->argv, "%s/symabis", j->objdir);
+	for (size_t i = 0; i < goasm->n; i++)
+		strv_pushf(&s->argv, "./%s", goasm->v[i]);
+	s->cwd = xstrdup(p->dir);
+	add_compile_steps(b, j);
+	for (size_t k = 0; k < goasm->n; k++) {
+		char *o = xasprintf("%s/%.*s.o", j->objdir, (int)(strlen(goasm->v[k]) - 2), goasm->v[k]);
+		char *joined;
+
+		s = gb_add_step(j, S_EXEC, NULL);
+		for (size_t i = 0; i < base.n; i++)
+			strv_push(&s->argv, base.v[i]);
+		strv_push(&s->argv, "-o");
+		strv_push(&s->argv, o);
+		strv_pushf(&s->argv, "./%s", goasm->v[k]);
+		s->cwd = xstrdup(p->dir);
+		strv_push(objs, o);
+		joined = xstrdup("");
+		for (size_t i = 0; i < s->argv.n; i++) {
+			char *n = xasprintf("%s%s%s", joined, i ? "\t" : "", s->argv.v[i]);
+
+			free(joined);
+			joined = n;
+		}
+		strv_push(&j->asm_argvs, joined);
+		free(joined);
+		free(o);
+	}
+	strv_release(&base);
+}
+
+/* The archive gets the Go assembly objects, then the C ones, then the .syso files; when the
+ * dynamic-import link failed, the "dynimportfail" marker after the C objects. */
+static void add_pack_steps(struct job *j, struct strv *objs)
+{
+	const struct gb_pkg *p = j->p;
+	bool cgo = p->cgofiles.n > 0;
+	struct step *s;
+
+	gb_push_all(objs, &j->cgo_objs);
+	for (int variant = 0; variant < (cgo ? 2 : 1); variant++) {
+		size_t n = objs->n;
+
+		if (variant == 1)
+			strv_pushf(objs, "%s/dynimportfail", j->objdir);
+		for (size_t i = 0; i < p->sysofiles.n; i++)
+			strv_pushf(objs, "%s/%s", p->dir, p->sysofiles.v[i]);
+		if (objs->n) {
+			s = gb_add_step(j, S_PACK, NULL);
+			s->path = xasprintf("%s/_pkg_.a", j->objdir);
+			for (size_t i = 0; i < objs->n; i++)
+				strv_push(&s->argv, objs->v[i]);
+			s->cond = !cgo ? C_ALWAYS : variant ? C_DYN_FAIL : C_DYN_OK;
+		}
+		while (objs->n > n)
+			free(objs->v[--objs->n]);
+		if (objs->v)
+			objs->v[objs->n] = NULL;
+	}
+}
+
+int gb_plan_package(struct build *b, struct job *j, struct rt_err *err)
+{
+	struct gb_pkg *p = j->p;
 	struct strv embed_files = STRV_INIT, objs = STRV_INIT, goasm = STRV_INIT, gccs = STRV_INIT;
 	struct strbuf icfg = STRBUF_INIT;
 	char *embedcfg = NULL, *trimarg, *owned;
 	bool cgo = p->cgofiles.n > 0;
-	bool ext = p->sfiles.n || p->sysofiles.n || cgo;
 	struct step *s;
 	int rc = -1;
 
@@ -157,149 +400,12 @@ int gb_plan_package(struct build *b, struct job *j, struct rt_err *err)
 		trimarg = xasprintf("%s=>", j->objdir);
 	}
 
-	/* compile argv (cmd/go/internal/work/gc.go) */
-	{
-		struct strv *a = &j->compile_argv;
-		char *ncpu;
-		static long n; /* one read of /sys/devices/system/cpu/online, not one a package */
-		bool complete = !ext;
-
-		if (!n)
-			n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		/* go build lets the compiler know these std packages have assembly-like bodies elsewhere. */
-		if (p->standard) {
-			static const char *const partial[] = { "bytes", "internal/poll", "net", "os", "runtime/metrics",
-							       "runtime/pprof", "runtime/trace", "sync", "syscall", "time" };
-
-			for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
-				if (strcmp(p->path, partial[i]) == 0)
-					complete = false;
-		}
-		strv_pushf(a, "%s/compile", c->tooldir);
-		strv_push(a, "-o");
-		strv_pushf(a, "%s/_pkg_.a", j->objdir);
-		strv_push(a, "-trimpath");
-		strv_push(a, trimarg);
-		strv_push(a, "-p");
-		strv_push(a, strcmp(p->name, "main") == 0 ? "main" : p->path);
-		strv_pushf(a, "-lang=%s", p->lang);
-		if (p->standard)
-			strv_push(a, "-std");
-		if (complete)
-			strv_push(a, "-complete");
-		if (b->pie) { /* cmd/go's InstallSuffix for a codegen flag */
-			strv_push(a, "-installsuffix");
-			strv_push(a, "shared");
-		}
-		strv_push(a, "-buildid");
-		strv_push(a, "@BUILDID@"); /* filled once the action ID is known */
-		strv_push(a, "-goversion");
-		strv_push(a, c->version);
-		if (b->pgo_profile)
-			strv_pushf(a, "-pgoprofile=%s", b->pgo_profile);
-		if (goasm.n) {
-			strv_push(a, "-symabis");
-			strv_pushf(a, "%s/symabis", j->objdir);
-		}
-		ncpu = xasprintf("-c=%ld", n > 4 ? 4 : n);
-		if (n > 1)
-			strv_push(a, ncpu);
-		free(ncpu);
-		{
-			struct gb_ppkg pk = gb_ppkg_of(b, p);
-			const struct strv *gc = gb_ppflag_for(&b->gcflags, b->cwd, &pk);
-
-			if (b->pie) /* cmd/go's forced codegen flag, before the user's */
-				strv_push(a, "-shared");
-			gb_push_all(a, gc);
-		}
-		strv_push(a, "-nolocalimports");
-		strv_push(a, "-importcfg");
-		strv_pushf(a, "%s/importcfg", j->objdir);
-		if (embedcfg) {
-			strv_push(a, "-embedcfg");
-			strv_pushf(a, "%s/embedcfg", j->objdir);
-		}
-		strv_push(a, "-pack");
-		if (goasm.n) {
-			strv_push(a, "-asmhdr");
-			strv_pushf(a, "%s/go_asm.h", j->objdir);
-		}
-		for (size_t i = 0; i < p->gofiles.n; i++)
-			strv_pushf(a, "%s/%s", p->dir, p->gofiles.v[i]);
-		if (cgo) {
-			strv_pushf(a, "%s/_cgo_gotypes.go", j->objdir);
-			for (size_t i = 0; i < p->cgofiles.n; i++)
-				strv_pushf(a, "%s/%.*s.cgo1.go", j->objdir, (int)(strlen(p->cgofiles.v[i]) - 3), p->cgofiles.v[i]);
-			strv_pushf(a, "%s/_cgo_import.go", j->objdir);
-		}
-	}
+	plan_compile_argv(b, j, &goasm, trimarg, embedcfg != NULL);
 	if (cgo && gb_plan_cgo(b, j, &gccs, err) != 0)
 		goto out_trim;
 
-	/* the action ID: everything that decides the archive's content */
-	hput(&h, "rt0trace compile 1\n");
-	gb_hput_target(&h, b);
-	hput(&h, "pkg %s dir %s\n", p->path, p->dir);
-	if (b->pgo_hash)
-		hput(&h, "pgo %s\n", b->pgo_hash);
-	gb_hput_argv(&h, b, &j->compile_argv);
-	for (size_t i = 0; i < p->ndeps; i++) {
-		char hex[65];
-
-		sha256_hex(b->jobs[p->deps[i]->index].content, hex);
-		hput(&h, "import %s %s %s\n", p->imports.v[i], p->deps[i]->path, hex);
-	}
-	if (cgo) {
-		/* The C side: the compiler's identity, every C command (flags from the environment, #cgo
-		 * lines and pkg-config included), the environment gcc reads, and (below) the C sources,
-		 * headers and the .syso files the dynamic-import link takes. */
-		hput(&h, "cc %s\n", b->cc.id);
-		gb_hput_argv(&h, b, &j->cgo_argv);
-		for (size_t k = 0; k < j->ncc; k++)
-			gb_hput_argv(&h, b, &j->cc_argvs[k]);
-		gb_hput_argv(&h, b, &j->dyn_argv);
-		for (const char *const *e = cc_env; *e; e++)
-			hput(&h, "ccenv %s=%s\n", *e, getenv(*e) ? getenv(*e) : "");
-		for (size_t k = 0; k < j->cc_argvs[j->ncc - 1].n; k++) {
-			const char *arg = j->cc_argvs[j->ncc - 1].v[k];
-			size_t n = strlen(arg);
-
-			if (n > 5 && strcmp(arg + n - 5, ".syso") == 0 && gb_hput_file(b, &h, p, "syso", arg, err) != 0) {
-				strbuf_release(&h);
-				goto out_trim;
-			}
-		}
-	}
-	{
-		const struct strv *lists[] = { &p->gofiles, &p->sfiles, &p->sysofiles, &p->cgofiles, &p->cfiles, &p->hfiles };
-
-		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
-			for (size_t k = 0; k < lists[l]->n; k++) {
-				char *path = xasprintf("%s/%s", p->dir, lists[l]->v[k]);
-				int r = gb_hput_file(b, &h, p, "file", path, err);
-
-				free(path);
-				if (r != 0) {
-					strbuf_release(&h);
-					goto out_trim;
-				}
-			}
-	}
-	for (size_t i = 0; i < embed_files.n; i++) {
-		char *path = xasprintf("%s/%s", p->dir, embed_files.v[i]);
-		int r;
-
-		hput(&h, "embed %s\n", embed_files.v[i]);
-		r = gb_hput_file(b, &h, p, "embedfile", path, err);
-		free(path);
-		if (r != 0) {
-			strbuf_release(&h);
-			goto out_trim;
-		}
-	}
-	gb_finish_action(j, &h);
+	if (package_action(b, j, &embed_files, err) != 0)
+		goto out_trim;
 	snprintf(j->buildid, sizeof(j->buildid), "%s/%s", j->action_id, j->action_id);
 	gb_fill_seeds(j);
 	for (size_t i = 0; i < j->compile_argv.n; i++)
@@ -328,106 +434,11 @@ int gb_plan_package(struct build *b, struct job *j, struct rt_err *err)
 		s->len = strlen(embedcfg);
 		embedcfg = NULL;
 	}
-	if (goasm.n) {
-		struct strv base = STRV_INIT;
-
-		s = gb_add_step(j, S_WRITE, NULL);
-		s->path = xasprintf("%s/go_asm.h", j->objdir);
-		s->data = xstrdup("");
-		strv_pushf(&base, "%s/asm", c->tooldir);
-		strv_push(&base, "-p");
-		strv_push(&base, strcmp(p->name, "main") == 0 ? "main" : p->path);
-		strv_push(&base, "-trimpath");
-		strv_push(&base, trimarg);
-		strv_push(&base, "-I");
-		strv_pushf(&base, "%s/", j->objdir);
-		strv_push(&base, "-I");
-		strv_pushf(&base, "%s/pkg/include", c->goroot);
-		strv_push(&base, "-D");
-		strv_pushf(&base, "GOOS_%s", c->goos);
-		strv_push(&base, "-D");
-		strv_pushf(&base, "GOARCH_%s", c->goarch);
-		{
-			struct gb_ppkg pk = gb_ppkg_of(b, p);
-
-			if (b->pie)
-				strv_push(&base, "-shared");
-			gb_push_all(&base, gb_ppflag_for(&b->asmflags, b->cwd, &pk));
-		}
-		if (c->goamd64) {
-			strv_push(&base, "-D");
-			strv_pushf(&base, "GOAMD64_%s", c->goamd64);
-		}
-		if (c->goarm) {
-			/* cmd/go's asmArgs: GOARM_7 implies GOARM_6 and GOARM_5 */
-			for (int v = c->goarm[0] - '0'; v >= 5; v--) {
-				strv_push(&base, "-D");
-				strv_pushf(&base, "GOARM_%d", v);
-			}
-		}
-		if (c->goarm64 && (strstr(c->goarm64, ",lse") || strcmp(c->goarm64, "v8.1") >= 0)) {
-			strv_push(&base, "-D");
-			strv_push(&base, "GOARM64_LSE");
-		}
-		s = gb_add_step(j, S_EXEC, NULL);
-		for (size_t i = 0; i < base.n; i++)
-			strv_push(&s->argv, base.v[i]);
-		strv_push(&s->argv, "-gensymabis");
-		strv_push(&s->argv, "-o");
-		strv_pushf(&s->argv, "%s/symabis", j->objdir);
-		for (size_t i = 0; i < goasm.n; i++)
-			strv_pushf(&s->argv, "./%s", goasm.v[i]);
-		s->cwd = xstrdup(p->dir);
+	if (goasm.n)
+		add_asm_steps(b, j, &goasm, trimarg, &objs);
+	else
 		add_compile_steps(b, j);
-		for (size_t k = 0; k < goasm.n; k++) {
-			char *o = xasprintf("%s/%.*s.o", j->objdir, (int)(strlen(goasm.v[k]) - 2), goasm.v[k]);
-			char *joined;
-
-			s = gb_add_step(j, S_EXEC, NULL);
-			for (size_t i = 0; i < base.n; i++)
-				strv_push(&s->argv, base.v[i]);
-			strv_push(&s->argv, "-o");
-			strv_push(&s->argv, o);
-			strv_pushf(&s->argv, "./%s", goasm.v[k]);
-			s->cwd = xstrdup(p->dir);
-			strv_push(&objs, o);
-			joined = xstrdup("");
-			for (size_t i = 0; i < s->argv.n; i++) {
-				char *n = xasprintf("%s%s%s", joined, i ? "\t" : "", s->argv.v[i]);
-
-				free(joined);
-				joined = n;
-			}
-			strv_push(&j->asm_argvs, joined);
-			free(joined);
-			free(o);
-		}
-		strv_release(&base);
-	} else {
-		add_compile_steps(b, j);
-	}
-	/* The archive gets the Go assembly objects, then the C ones, then the .syso files; when the
-	 * dynamic-import link failed, the "dynimportfail" marker after the C objects. */
-	gb_push_all(&objs, &j->cgo_objs);
-	for (int variant = 0; variant < (cgo ? 2 : 1); variant++) {
-		size_t n = objs.n;
-
-		if (variant == 1)
-			strv_pushf(&objs, "%s/dynimportfail", j->objdir);
-		for (size_t i = 0; i < p->sysofiles.n; i++)
-			strv_pushf(&objs, "%s/%s", p->dir, p->sysofiles.v[i]);
-		if (objs.n) {
-			s = gb_add_step(j, S_PACK, NULL);
-			s->path = xasprintf("%s/_pkg_.a", j->objdir);
-			for (size_t i = 0; i < objs.n; i++)
-				strv_push(&s->argv, objs.v[i]);
-			s->cond = !cgo ? C_ALWAYS : variant ? C_DYN_FAIL : C_DYN_OK;
-		}
-		while (objs.n > n)
-			free(objs.v[--objs.n]);
-		if (objs.v)
-			objs.v[objs.n] = NULL;
-	}
+	add_pack_steps(j, &objs);
 	s = gb_add_step(j, S_BUILDID, NULL);
 	s->path = xasprintf("%s/_pkg_.a", j->objdir);
 	j->result = xasprintf("%s/_pkg_.a", j->objdir);

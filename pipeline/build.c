@@ -159,6 +159,203 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* -buildmode and -tags, else GOFLAGS's. */
+static int setup_mode(struct build *b, struct rt_err *err)
+{
+	const struct gb_opts *o = b->o;
+
+	{ /* -buildmode, else GOFLAGS's (default: exe, as on linux) */
+		char *m = NULL;
+		const char *mode;
+
+		if (!o->buildmode && gb_goflags_value(b->modenv.flags, "buildmode", &m, err) != 0)
+			return -1;
+		mode = o->buildmode ? o->buildmode : m ? m : "default";
+		if (!gb_valid_buildmode(mode)) {
+			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -buildmode=%s: rt0trace builds exe and pie (default: exe)", mode);
+			free(m);
+			return -1;
+		}
+		b->pie = strcmp(mode, "pie") == 0;
+		free(m);
+	}
+	{ /* -tags, else GOFLAGS's */
+		char *t = NULL;
+
+		if ((!o->tags && gb_goflags_value(b->modenv.flags, "tags", &t, err) != 0) ||
+		    gb_config_set_tags(&b->cfg, o->tags ? o->tags : t, err) != 0) {
+			free(t);
+			return -1;
+		}
+		free(t);
+	}
+	return 0;
+}
+
+/* The package graph, with -mod, -trimpath, -gcflags, -asmflags and -ldflags (each else GOFLAGS's). */
+static int load_graph(struct build *b, struct rt_err *err)
+{
+	const struct gb_opts *o = b->o;
+	/* (-n writes nothing into the cache: no records are kept) */
+	struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b->modenv, .memo = &b->files,
+				   .record_dir = o->dry_run ? NULL : (b->records = xasprintf("%s/modverified", b->cache)),
+				   .scan_dir = o->dry_run ? NULL : (b->scans = xasprintf("%s/scans", b->cache)) };
+	char *goflags_mod = NULL;
+	int rc;
+
+	if (o->mod) {
+		lo.mod = o->mod;
+	} else if (gb_goflags_value(b->modenv.flags, "mod", &goflags_mod, err) != 0) {
+		return -1;
+	} else if (goflags_mod && !gb_valid_mod_mode(goflags_mod)) {
+		rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -mod=%s: want readonly, mod or vendor", goflags_mod);
+		free(goflags_mod);
+		return -1;
+	}
+	if (!lo.mod)
+		lo.mod = goflags_mod;
+	if (o->trimpath >= 0) {
+		b->trimpath = o->trimpath;
+	} else {
+		char *v = NULL;
+
+		if (gb_goflags_bool(b->modenv.flags, "trimpath", &v, err) != 0) {
+			free(goflags_mod);
+			return -1;
+		}
+		b->trimpath = v && strcmp(v, "true") == 0;
+		free(v);
+	}
+	if (setup_ppflags(b, err) != 0) {
+		free(goflags_mod);
+		return -1;
+	}
+	{
+		/* -ldflags decide whether runtime/cgo is linked in (-linkmode external), before the
+		 * main package is loaded: matched against PACKAGE as given, then against the main
+		 * package; loaded again in the rare case that changes the link mode */
+		char *dir = gb_path_join(b->cwd, o->pattern);
+		size_t elem = strcspn(o->pattern, "/");
+		struct gb_ppkg guess = { o->pattern, dir, !memchr(o->pattern, '.', elem), true };
+		bool ext;
+
+		rc = main_ldflags(b, &guess, err);
+		free(dir);
+		ext = b->cfg.link_external;
+		if (rc == 0 && (rc = gb_load(&b->g, &b->cfg, &lo, err)) == 0) {
+			struct gb_ppkg real = gb_ppkg_of(b, b->g.main);
+
+			if ((rc = main_ldflags(b, &real, err)) == 0 && b->cfg.link_external != ext) {
+				gb_graph_release(&b->g);
+				memset(&b->g, 0, sizeof(b->g));
+				rc = gb_load(&b->g, &b->cfg, &lo, err);
+			}
+		}
+	}
+	free(goflags_mod);
+	return rc;
+}
+
+/* -buildvcs, else GOFLAGS's, else auto: for a main package of a main module */
+static int setup_vcs(struct build *b, struct rt_err *err)
+{
+	const struct gb_opts *o = b->o;
+	char *m = NULL;
+	const char *mode;
+	const struct gb_module *mm = b->g.main_mod;
+
+	if (!o->buildvcs && gb_goflags_value(b->modenv.flags, "buildvcs", &m, err) != 0)
+		return -1;
+	mode = gb_buildvcs_mode(o->buildvcs ? o->buildvcs : m ? m : "auto");
+	if (!mode) {
+		rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -buildvcs=%s: want auto, true or false", m);
+		free(m);
+		return -1;
+	}
+	free(m);
+	if (mm && !mm->is_std && !b->g.main->standard && (!b->g.main->mod || b->g.main->mod->is_main) &&
+	    gb_vcs_stamp(mode, b->cwd, mm->path, mm->dir, b->g.main->dir, &b->vcs, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* GOOS, GOARCH, GOAMD64/GOARM/GOARM64, GOROOT[, GOEXPERIMENT]: every tool's environment. */
+static void setup_tool_env(struct build *b)
+{
+	strv_pushf(&b->tool_env, "GOOS=%s", b->cfg.goos);
+	strv_pushf(&b->tool_env, "GOARCH=%s", b->cfg.goarch);
+	if (b->cfg.goamd64)
+		strv_pushf(&b->tool_env, "GOAMD64=%s", b->cfg.goamd64);
+	if (b->cfg.goarm)
+		strv_pushf(&b->tool_env, "GOARM=%s", b->cfg.goarm);
+	if (b->cfg.goarm64)
+		strv_pushf(&b->tool_env, "GOARM64=%s", b->cfg.goarm64);
+	strv_pushf(&b->tool_env, "GOROOT=%s", b->cfg.goroot);
+	if (getenv("GOEXPERIMENT"))
+		strv_pushf(&b->tool_env, "GOEXPERIMENT=%s", getenv("GOEXPERIMENT"));
+}
+
+/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
+ * link, which shares main's object directory. */
+static void make_jobs(struct build *b)
+{
+	b->njobs = b->g.npkgs + 1;
+	b->jobs = xcalloc(b->njobs, sizeof(*b->jobs));
+	for (size_t i = 0; i < b->g.npkgs; i++) {
+		struct job *j = &b->jobs[i];
+
+		j->p = b->g.pkgs[i];
+		j->objdir = xasprintf("%s/b%03zu", b->work, b->g.npkgs - i);
+		j->waiting = j->p->ndeps;
+		for (size_t k = 0; k < j->p->ndeps; k++) {
+			struct job *d = &b->jobs[j->p->deps[k]->index];
+
+			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
+			d->users[d->nusers++] = j;
+		}
+	}
+	{
+		struct job *l = &b->jobs[b->njobs - 1];
+
+		l->objdir = xasprintf("%s/b001", b->work);
+		l->waiting = b->g.npkgs;
+		for (size_t i = 0; i < b->g.npkgs; i++) {
+			struct job *d = &b->jobs[i];
+
+			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
+			d->users[d->nusers++] = l;
+		}
+	}
+}
+
+static void release_jobs(struct build *b)
+{
+	for (size_t i = 0; i < b->njobs; i++) {
+		struct job *j = &b->jobs[i];
+
+		gb_steps_free(j->steps, j->nsteps);
+		free(j->objdir);
+		free(j->outfile);
+		free(j->users);
+		strbuf_release(&j->shown);
+		free(j->archive);
+		if (j->result != j->archive)
+			free(j->result);
+		strv_release(&j->compile_argv);
+		strv_release(&j->asm_argvs);
+		strv_release(&j->cgo_argv);
+		strv_release(&j->dyn_argv);
+		strv_release(&j->cgo_objs);
+		for (size_t k = 0; k < j->ncc; k++) {
+			strv_release(&j->cc_argvs[k]);
+			free(j->cc_cwds[k]);
+		}
+		free(j->cc_argvs);
+		free(j->cc_cwds);
+	}
+	free(b->jobs);
+}
+
 int gb_build(const struct gb_opts *o, struct rt_err *err)
 {
 	struct build b = { 0 };
@@ -189,129 +386,21 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		b.modenv.log = stderr;
 	if (o->pattern && strchr(o->pattern, '@') && o->pattern[0] != '.' && o->pattern[0] != '/')
 		b.modenv.sum_source = "the checksum database"; /* PKG@VERSION has no go.sum (pipeline/load.h) */
-	{ /* -buildmode, else GOFLAGS's (default: exe, as on linux) */
-		char *m = NULL;
-		const char *mode;
-
-		if (!o->buildmode && gb_goflags_value(b.modenv.flags, "buildmode", &m, err) != 0)
-			goto out_graph;
-		mode = o->buildmode ? o->buildmode : m ? m : "default";
-		if (!gb_valid_buildmode(mode)) {
-			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: -buildmode=%s: rt0trace builds exe and pie (default: exe)", mode);
-			free(m);
-			goto out_graph;
-		}
-		b.pie = strcmp(mode, "pie") == 0;
-		free(m);
-	}
-	{ /* -tags, else GOFLAGS's */
-		char *t = NULL;
-
-		if ((!o->tags && gb_goflags_value(b.modenv.flags, "tags", &t, err) != 0) ||
-		    gb_config_set_tags(&b.cfg, o->tags ? o->tags : t, err) != 0) {
-			free(t);
-			goto out_graph;
-		}
-		free(t);
-	}
-	{
-		/* (-n writes nothing into the cache: no records are kept) */
-		struct gb_load_opts lo = { .dir = o->dir ? o->dir : ".", .pattern = o->pattern, .env = &b.modenv, .memo = &b.files,
-					   .record_dir = o->dry_run ? NULL : (b.records = xasprintf("%s/modverified", b.cache)),
-					   .scan_dir = o->dry_run ? NULL : (b.scans = xasprintf("%s/scans", b.cache)) };
-		char *goflags_mod = NULL;
-
-		if (o->mod) {
-			lo.mod = o->mod;
-		} else if (gb_goflags_value(b.modenv.flags, "mod", &goflags_mod, err) != 0) {
-			goto out_graph;
-		} else if (goflags_mod && !gb_valid_mod_mode(goflags_mod)) {
-			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -mod=%s: want readonly, mod or vendor", goflags_mod);
-			free(goflags_mod);
-			goto out_graph;
-		}
-		if (!lo.mod)
-			lo.mod = goflags_mod;
-		if (o->trimpath >= 0) {
-			b.trimpath = o->trimpath;
-		} else {
-			char *v = NULL;
-
-			if (gb_goflags_bool(b.modenv.flags, "trimpath", &v, err) != 0) {
-				free(goflags_mod);
-				goto out_graph;
-			}
-			b.trimpath = v && strcmp(v, "true") == 0;
-			free(v);
-		}
-		if (setup_ppflags(&b, err) != 0) {
-			free(goflags_mod);
-			goto out_graph;
-		}
-		{
-			/* -ldflags decide whether runtime/cgo is linked in (-linkmode external), before the
-			 * main package is loaded: matched against PACKAGE as given, then against the main
-			 * package; loaded again in the rare case that changes the link mode */
-			char *dir = gb_path_join(b.cwd, o->pattern);
-			size_t elem = strcspn(o->pattern, "/");
-			struct gb_ppkg guess = { o->pattern, dir, !memchr(o->pattern, '.', elem), true };
-			bool ext;
-
-			rc = main_ldflags(&b, &guess, err);
-			free(dir);
-			ext = b.cfg.link_external;
-			if (rc == 0 && (rc = gb_load(&b.g, &b.cfg, &lo, err)) == 0) {
-				struct gb_ppkg real = gb_ppkg_of(&b, b.g.main);
-
-				if ((rc = main_ldflags(&b, &real, err)) == 0 && b.cfg.link_external != ext) {
-					gb_graph_release(&b.g);
-					memset(&b.g, 0, sizeof(b.g));
-					rc = gb_load(&b.g, &b.cfg, &lo, err);
-				}
-			}
-		}
-		free(goflags_mod);
-		if (rc != 0)
-			goto out_graph;
-		rc = -1;
-	}
+	if (setup_mode(&b, err) != 0)
+		goto out_graph;
+	if (load_graph(&b, err) != 0)
+		goto out_graph;
 	if (default_output(&b, err) != 0)
 		goto out_graph;
 	if (gb_default_godebug(&b.g, &b.godebug, err) != 0)
 		goto out_graph;
-	{ /* -buildvcs, else GOFLAGS's, else auto: for a main package of a main module */
-		char *m = NULL;
-		const char *mode;
-		const struct gb_module *mm = b.g.main_mod;
-
-		if (!o->buildvcs && gb_goflags_value(b.modenv.flags, "buildvcs", &m, err) != 0)
-			goto out_graph;
-		mode = gb_buildvcs_mode(o->buildvcs ? o->buildvcs : m ? m : "auto");
-		if (!mode) {
-			rt_errf(err, RT_EXIT_USAGE, "GOFLAGS: invalid -buildvcs=%s: want auto, true or false", m);
-			free(m);
-			goto out_graph;
-		}
-		free(m);
-		if (mm && !mm->is_std && !b.g.main->standard && (!b.g.main->mod || b.g.main->mod->is_main) &&
-		    gb_vcs_stamp(mode, b.cwd, mm->path, mm->dir, b.g.main->dir, &b.vcs, err) != 0)
-			goto out_graph;
-	}
+	if (setup_vcs(&b, err) != 0)
+		goto out_graph;
 	b.mflags = (struct gb_modinfo_flags){ b.asmflags.n ? b.asmflags.raw : NULL, b.gcflags.raw, b.ldflags_pp.raw, NULL,
 					      b.pie ? "pie" : "exe", &b.vcs };
 	b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	b.tool_id = gb_tool_identity(&b.cfg);
-	strv_pushf(&b.tool_env, "GOOS=%s", b.cfg.goos);
-	strv_pushf(&b.tool_env, "GOARCH=%s", b.cfg.goarch);
-	if (b.cfg.goamd64)
-		strv_pushf(&b.tool_env, "GOAMD64=%s", b.cfg.goamd64);
-	if (b.cfg.goarm)
-		strv_pushf(&b.tool_env, "GOARM=%s", b.cfg.goarm);
-	if (b.cfg.goarm64)
-		strv_pushf(&b.tool_env, "GOARM64=%s", b.cfg.goarm64);
-	strv_pushf(&b.tool_env, "GOROOT=%s", b.cfg.goroot);
-	if (getenv("GOEXPERIMENT"))
-		strv_pushf(&b.tool_env, "GOEXPERIMENT=%s", getenv("GOEXPERIMENT"));
+	setup_tool_env(&b);
 	if (!mkdtemp(wtmpl)) {
 		rt_errf(err, RT_EXIT_ENV, "cannot create a work directory in /tmp: %s", strerror(errno));
 		goto out_graph;
@@ -341,35 +430,7 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 		b.modinfo = gb_modinfo(&b.g, b.godebug, b.trimpath, &b.mflags, &b.modinfo_len);
 	}
 
-	/* One job per package (same index as g.pkgs), numbered b001 for main as go build does, then the
-	 * link, which shares main's object directory. */
-	b.njobs = b.g.npkgs + 1;
-	b.jobs = xcalloc(b.njobs, sizeof(*b.jobs));
-	for (size_t i = 0; i < b.g.npkgs; i++) {
-		struct job *j = &b.jobs[i];
-
-		j->p = b.g.pkgs[i];
-		j->objdir = xasprintf("%s/b%03zu", b.work, b.g.npkgs - i);
-		j->waiting = j->p->ndeps;
-		for (size_t k = 0; k < j->p->ndeps; k++) {
-			struct job *d = &b.jobs[j->p->deps[k]->index];
-
-			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
-			d->users[d->nusers++] = j;
-		}
-	}
-	{
-		struct job *l = &b.jobs[b.njobs - 1];
-
-		l->objdir = xasprintf("%s/b001", b.work);
-		l->waiting = b.g.npkgs;
-		for (size_t i = 0; i < b.g.npkgs; i++) {
-			struct job *d = &b.jobs[i];
-
-			d->users = xgrow(d->users, &d->usercap, d->nusers + 1, sizeof(*d->users));
-			d->users[d->nusers++] = l;
-		}
-	}
+	make_jobs(&b);
 
 	if (o->dry_run) {
 		rc = gb_print_recipe(&b, err);
@@ -385,30 +446,7 @@ int gb_build(const struct gb_opts *o, struct rt_err *err)
 out_work:
 	if (!o->keep_work)
 		remove_tree(b.work);
-	for (size_t i = 0; i < b.njobs; i++) {
-		struct job *j = &b.jobs[i];
-
-		gb_steps_free(j->steps, j->nsteps);
-		free(j->objdir);
-		free(j->outfile);
-		free(j->users);
-		strbuf_release(&j->shown);
-		free(j->archive);
-		if (j->result != j->archive)
-			free(j->result);
-		strv_release(&j->compile_argv);
-		strv_release(&j->asm_argvs);
-		strv_release(&j->cgo_argv);
-		strv_release(&j->dyn_argv);
-		strv_release(&j->cgo_objs);
-		for (size_t k = 0; k < j->ncc; k++) {
-			strv_release(&j->cc_argvs[k]);
-			free(j->cc_cwds[k]);
-		}
-		free(j->cc_argvs);
-		free(j->cc_cwds);
-	}
-	free(b.jobs);
+	release_jobs(&b);
 	free(b.work);
 	free(b.tool_id);
 	strv_release(&b.tool_env);

@@ -367,6 +367,15 @@ static void test_buildid_rewrite(void **state)
 	unlink(path);
 }
 
+/* rm -rf dir */
+static void remove_dir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 static void write_at(const char *path, const char *text, time_t mtime)
 {
 	FILE *f = fopen(path, "w");
@@ -485,12 +494,7 @@ static void test_scanmemo(void **state)
 		free(rec);
 	}
 	free(memo), free(a), free(b), free(s), free(bad);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	remove_dir(dir);
 }
 
 /* The memo reuses a hash only while the stat identity holds, and never remembers a racy file. */
@@ -851,12 +855,7 @@ static void test_which(void **state)
 	free(got);
 	assert_int_equal(chdir(cwd), 0);
 	free(search);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	remove_dir(dir);
 	free(a);
 	free(b);
 }
@@ -935,12 +934,7 @@ static void test_path_lookup(void **state)
 	else
 		unsetenv("PATH");
 	free(old);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	remove_dir(dir);
 	free(tool);
 	free(noexec);
 	free(sub);

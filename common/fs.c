@@ -146,27 +146,3 @@ bool rt_path_under(const char *path, const char *prefix)
 
 	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
-
-static bool executable_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-char *rt_which(const char *name, const char *search)
-{
-	if (strchr(name, '/'))
-		return executable_file(name) ? xstrdup(name) : NULL;
-	for (const char *dir = search; dir; ) {
-		const char *colon = strchr(dir, ':');
-		int len = colon ? (int)(colon - dir) : (int)strlen(dir);
-		char *cand = len ? xasprintf("%.*s/%s", len, dir, name) : xasprintf("./%s", name);
-
-		if (executable_file(cand))
-			return cand;
-		free(cand);
-		dir = colon ? colon + 1 : NULL;
-	}
-	return NULL;
-}

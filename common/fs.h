@@ -20,10 +20,6 @@ bool rt_is_file(const char *path);  /* a regular file */
 int rt_append_file(FILE *to, const char *from);
 /* Copies a file's bytes into `to` (created with `from`'s mode, or truncated). 0, or -1 with errno set. */
 int rt_copy_file(const char *from, const char *to);
-/* `name` as execvp finds it: a name with a '/' as it is, else the first entry of `search` (a PATH
- * value, ':'-separated, an empty entry meaning ".") holding it; either way an executable regular file.
- * A new string, or NULL when there is none (a NULL `search` holds nothing). */
-char *rt_which(const char *name, const char *search);
 /* mkdir -p; returns 0, or -1 with errno set. */
 int rt_mkdir_p(const char *path);
 

@@ -66,8 +66,4 @@ int gb_goflags_bool(const char *goflags, const char *name, char **value, struct 
 /* Every -NAME=VALUE in GOFLAGS, in order, appended to `values` (a per-package flag: each one counts). */
 int gb_goflags_values(const char *goflags, const char *name, struct strv *values, struct rt_err *err);
 
-/* `rt0trace tool pack r ARCHIVE FILES...` / `rt0trace tool buildid [-w] FILE`: the two steps of the -n
- * recipe that no Go distribution ships a binary for. Returns an exit code. */
-int gb_tool_main(int argc, char **argv);
-
 #endif

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +12,10 @@
 
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "common/spawn.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "pipeline/cgo.h"
-
-extern char **environ;
 
 static const char *const flag_text[GB_CC_NFLAGS] = {
 	"-fno-caret-diagnostics", "-Qunused-arguments", "-Wl,--no-gc-sections", "-fdebug-prefix-map=a=b",
@@ -45,7 +43,7 @@ int gb_cc_init(struct gb_cc *cc, struct rt_err *err)
 		gb_cc_release(cc);
 		return rt_errf(err, RT_EXIT_ENV, "the CC environment variable names no compiler");
 	}
-	cc->path = rt_which(cc->argv.v[0], getenv("PATH"));
+	cc->path = rt_path_lookup(cc->argv.v[0]);
 	return 0;
 }
 
@@ -63,49 +61,27 @@ void gb_cc_release(struct gb_cc *cc)
 static int run_capture(char *const *argv, const char *cwd, const struct strv *env, bool with_stderr, char **out,
 		       int *status)
 {
-	posix_spawn_file_actions_t fa;
 	struct strbuf sb = STRBUF_INIT;
-	char **envp, buf[4096];
-	size_t n = 0, k = 0;
-	int fds[2], rc, st;
+	char buf[4096];
+	int fds[2], st;
 	pid_t pid;
 	ssize_t r;
 
 	*out = NULL;
 	*status = -1;
-	for (char **e = environ; *e; e++)
-		n++;
-	envp = xcalloc(n + (env ? env->n : 0) + 1, sizeof(*envp));
-	for (char **e = environ; *e; e++) {
-		bool overridden = false;
-
-		for (size_t i = 0; env && i < env->n; i++)
-			overridden = overridden || strncmp(*e, env->v[i], (size_t)(strchr(env->v[i], '=') - env->v[i]) + 1) == 0;
-		if (!overridden)
-			envp[k++] = *e;
-	}
-	for (size_t i = 0; env && i < env->n; i++)
-		envp[k++] = env->v[i];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		free(envp);
+	if (pipe2(fds, O_CLOEXEC) != 0)
 		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	if (with_stderr)
-		posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
+	pid = rt_command_start(&(struct rt_command){
+		.argv = argv, .env_add = env ? (const char *const *)env->v : NULL, .nenv_add = env ? env->n : 0, .cwd = cwd,
+		.out = { .kind = RT_REDIR_FD, .fd = fds[1] },
+		.err = { .kind = with_stderr ? RT_REDIR_FD : RT_REDIR_NULL, .fd = fds[1] },
+		.in = { .kind = RT_REDIR_NULL } });
 	close(fds[1]);
-	if (rc != 0) {
+	if (pid < 0) {
+		int e = errno;
+
 		close(fds[0]);
-		errno = rc;
+		errno = e;
 		return -1;
 	}
 	while ((r = read(fds[0], buf, sizeof(buf))) != 0) {
@@ -117,9 +93,7 @@ static int run_capture(char *const *argv, const char *cwd, const struct strv *en
 		strbuf_add(&sb, buf, (size_t)r);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			break;
+	rt_command_wait(pid, &st);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	*out = strbuf_detach(&sb, NULL);
 	return 0;

@@ -13,6 +13,7 @@
 #include "pipeline/cgo.h"
 
 #include "common/fs.h"
+#include "common/spawn.h"
 #include "common/xalloc.h"
 
 
@@ -63,7 +64,7 @@ static bool cgo_supported(const char *src, const char *goos, const char *goarch)
 /* Whether go's default C compiler, gcc, is on PATH (cgo's default when CC is unset). */
 static bool has_gcc(void)
 {
-	char *gcc = rt_which("gcc", getenv("PATH"));
+	char *gcc = rt_path_lookup("gcc");
 
 	free(gcc);
 	return gcc != NULL;
@@ -99,7 +100,7 @@ static bool usable_goroot(const char *dir)
 /* Two levels above the `go` found on PATH (symlinks resolved), as a path only: it is never run. */
 static char *goroot_from_path(void)
 {
-	char *go = rt_which("go", getenv("PATH")), real[PATH_MAX], *found = NULL;
+	char *go = rt_path_lookup("go"), real[PATH_MAX], *found = NULL;
 
 	if (go && realpath(go, real)) {
 		char *slash = strrchr(real, '/');

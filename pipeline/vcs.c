@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/fs.h"
+#include "common/spawn.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "pipeline/cctool.h"
@@ -274,7 +275,7 @@ int gb_vcs_stamp(const char *mode, const char *cwd, const char *modpath, const c
 		return 0; /* no repository, or not the module's */
 	}
 	if (!is_true) {
-		char *tool = rt_which(kind->cmd, getenv("PATH"));
+		char *tool = rt_path_lookup(kind->cmd);
 
 		free(tool);
 		if (!tool) {

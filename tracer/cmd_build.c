@@ -228,8 +228,3 @@ int cmd_build(int argc, char **argv)
 		return rt_err_report(&err);
 	return RT_EXIT_OK;
 }
-
-int cmd_tool(int argc, char **argv)
-{
-	return gb_tool_main(argc, argv);
-}

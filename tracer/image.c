@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +15,7 @@
 
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/spawn.h"
 #include "common/xalloc.h"
 #include "tracer/engine.h"
 #include "tracer/exec_helper.h"
@@ -191,8 +191,7 @@ char *rt_find_program(const char *prog, struct rt_err *err)
 		return xstrdup(prog);
 	}
 	{
-		const char *path = getenv("PATH");
-		char *found = rt_which(prog, path ? path : "/usr/bin:/bin");
+		char *found = rt_path_lookup(prog);
 
 		if (!found)
 			rt_errf(err, RT_EXIT_INPUT, "cannot execute '%s': not found in PATH", prog);
@@ -271,11 +270,11 @@ static int held(pid_t pid, int errfd, const char *prog, struct rt_err *err)
 pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, int *go, int *errfd, struct rt_err *err)
 {
 	char helper[PATH_MAX];
-	int gp[2] = { -1, -1 }, ep[2] = { -1, -1 }, rc;
+	int gp[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	struct strv av = STRV_INIT;
-	posix_spawn_file_actions_t fa;
+	int *keep = NULL;
+	size_t nkeep = 0;
 	pid_t pid = -1;
-	extern char **environ;
 
 	*go = *errfd = -1;
 	if (rt_find_helper("libexec/" RT_EXEC_HELPER, RT0_INSTALL_LIBEXEC "/" RT_EXEC_HELPER, RT_EXEC_HELPER_ENV,
@@ -285,12 +284,12 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 		rt_errf(err, RT_EXIT_ENV, "cannot create a pipe: %s", strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
+	keep = xcalloc(3 + sp->nkeep, sizeof(*keep));
 	strv_push(&av, helper);
-	/* each fd of the helper's: the same number, not close-on-exec there (dup2 onto itself) */
+	/* each fd of the helper's: the same number, not close-on-exec there (kept: dup2 onto itself) */
 	strv_push(&av, "-e");
 	strv_pushf(&av, "%d", ep[1]);
-	posix_spawn_file_actions_adddup2(&fa, ep[1], ep[1]);
+	keep[nkeep++] = ep[1];
 	if (sp->stop)
 		strv_push(&av, "-s");
 	if (sp->calibrate > 0) {
@@ -300,26 +299,24 @@ pid_t rt_spawn(const char *prog, char *const *argv, const struct rt_spawn *sp, i
 	if (sp->filter_fd >= 0) {
 		strv_push(&av, "-f");
 		strv_pushf(&av, "%d", sp->filter_fd);
-		posix_spawn_file_actions_adddup2(&fa, sp->filter_fd, sp->filter_fd);
+		keep[nkeep++] = sp->filter_fd;
 	}
 	if (sp->hold) {
 		strv_push(&av, "-h");
 		strv_pushf(&av, "%d", gp[0]);
-		posix_spawn_file_actions_adddup2(&fa, gp[0], gp[0]);
+		keep[nkeep++] = gp[0];
 	}
 	for (size_t i = 0; i < sp->nkeep; i++)
-		posix_spawn_file_actions_adddup2(&fa, sp->keep[i], sp->keep[i]);
+		keep[nkeep++] = sp->keep[i];
 	strv_push(&av, "--");
 	strv_push(&av, prog);
 	for (size_t i = 0; argv[i]; i++)
 		strv_push(&av, argv[i]);
 	/* signal dispositions and mask as rt0trace got them, as the program would untraced (ours are set
 	 * after this, and a caught signal is default after an exec anyway) */
-	rc = posix_spawn(&pid, helper, &fa, NULL, av.v, sp->env ? sp->env : environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		pid = -1;
-		rt_errf(err, RT_EXIT_ENV, "cannot start the program starter '%s': %s", helper, strerror(rc));
+	pid = rt_command_start(&(struct rt_command){ .argv = av.v, .env = sp->env, .keep = keep, .nkeep = nkeep });
+	if (pid < 0) {
+		rt_errf(err, RT_EXIT_ENV, "cannot start the program starter '%s': %s", helper, strerror(errno));
 		goto out;
 	}
 	if (sp->hold && held(pid, ep[0], prog, err) != 0) {
@@ -342,6 +339,7 @@ out:
 			close(gp[i]);
 	}
 	strv_release(&av);
+	free(keep);
 	return pid;
 }
 

@@ -14,14 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "common/spawn.h"
 #include "common/xalloc.h"
 #include "pipeline/build.h"
 #include "pipeline/buildid.h"
@@ -364,6 +367,15 @@ static void test_buildid_rewrite(void **state)
 	unlink(path);
 }
 
+/* rm -rf dir */
+static void remove_dir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 static void write_at(const char *path, const char *text, time_t mtime)
 {
 	FILE *f = fopen(path, "w");
@@ -482,12 +494,7 @@ static void test_scanmemo(void **state)
 		free(rec);
 	}
 	free(memo), free(a), free(b), free(s), free(bad);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	remove_dir(dir);
 }
 
 /* The memo reuses a hash only while the stat identity holds, and never remembers a racy file. */
@@ -848,14 +855,89 @@ static void test_which(void **state)
 	free(got);
 	assert_int_equal(chdir(cwd), 0);
 	free(search);
-	{
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		assert_int_equal(system(cmd), 0);
-		free(cmd);
-	}
+	remove_dir(dir);
 	free(a);
 	free(b);
+}
+
+/* rt_path_lookup: $PATH by execvp's rules (an empty entry, leading, trailing or between two ':', is the
+ * current directory; directories and files without x are passed over), confstr(_CS_PATH) when PATH is
+ * unset; rt_command_start finds its program the same way, from the directory it runs in. */
+static void test_path_lookup(void **state)
+{
+	char tmpl[] = "/tmp/rt0-path-XXXXXX", *dir = mkdtemp(tmpl), cwd[4096], *got, *old, *tool, *noexec, *sub;
+	char cs[4096];
+	const char *empties[] = { ":/nonexistent", "/nonexistent:", "/nonexistent::/also-not", "" };
+
+	(void)state;
+	assert_non_null(dir);
+	old = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	tool = xasprintf("%s/tool", dir);
+	noexec = xasprintf("%s/plain", dir);
+	sub = xasprintf("%s/sub", dir);
+	write_at(tool, "#!/bin/sh\nexit 7\n", 0);
+	assert_int_equal(chmod(tool, 0755), 0);
+	write_at(noexec, "", 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+		setenv("PATH", empties[i], 1);
+		got = rt_path_lookup("tool");
+		assert_non_null(got);
+		assert_string_equal(got, "./tool");
+		free(got);
+		assert_null(rt_path_lookup("plain")); /* not executable */
+		assert_null(rt_path_lookup("sub"));   /* a directory */
+	}
+	setenv("PATH", "/nonexistent", 1);
+	assert_null(rt_path_lookup("tool"));
+	got = rt_path_lookup("./tool"); /* a name with '/' is not searched */
+	assert_non_null(got);
+	assert_string_equal(got, "./tool");
+	free(got);
+	assert_int_equal(chdir(cwd), 0);
+
+	/* PATH unset: the system's default search, as execvp */
+	unsetenv("PATH");
+	assert_true(confstr(_CS_PATH, cs, sizeof(cs)) > 0);
+	got = rt_path_lookup("sh");
+	assert_non_null(got);
+	{
+		char *want = rt_which("sh", cs);
+
+		assert_non_null(want);
+		assert_string_equal(got, want);
+		free(want);
+	}
+	free(got);
+	assert_null(rt_path_lookup("tool"));
+
+	/* the spawn helper: an empty entry is the directory the program runs in */
+	setenv("PATH", ":/nonexistent", 1);
+	{
+		char *argv[] = { "tool", NULL };
+		int status = 0;
+		pid_t pid = rt_command_start(&(struct rt_command){ .argv = argv, .cwd = dir, .in = { .kind = RT_REDIR_NULL } });
+
+		assert_true(pid > 0);
+		assert_int_equal(rt_command_wait(pid, &status), 0);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 7);
+		errno = 0;
+		argv[0] = "plain";
+		assert_int_equal(rt_command_start(&(struct rt_command){ .argv = argv, .cwd = dir }), -1);
+		assert_int_equal(errno, ENOENT);
+	}
+	if (old)
+		setenv("PATH", old, 1);
+	else
+		unsetenv("PATH");
+	free(old);
+	remove_dir(dir);
+	free(tool);
+	free(noexec);
+	free(sub);
 }
 
 /* GOFLAGS as cmd/go reads defaults from it: the last setting wins, --NAME is -NAME, a value flag
@@ -936,8 +1018,8 @@ int main(void)
 		cmocka_unit_test(test_split_cgo_args), cmocka_unit_test(test_cgo_directive),
 		cmocka_unit_test(test_ldflags),       cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_scan_cgo_lines), cmocka_unit_test(test_path_under),
-		cmocka_unit_test(test_which),         cmocka_unit_test(test_goflags),
-		cmocka_unit_test(test_ppflag),
+		cmocka_unit_test(test_which),         cmocka_unit_test(test_path_lookup),
+		cmocka_unit_test(test_goflags),       cmocka_unit_test(test_ppflag),
 	};
 	static const struct CMUnitTest godebug[] = {
 		cmocka_unit_test(test_default_godebug),

@@ -95,12 +95,10 @@ struct pproc {
 	char *path;
 	struct rt_binary *bin;  /* the current image, or NULL */
 	bool own_bin;           /* bin is ours to free (not the root's pre-read one) */
-	struct rt_probe_plan plan;
-	bool *observable;       /* per plan probe */
+	struct rt_probe_plan plan;  /* rt_probe_plan_preload's: what the shim cannot see is unobservable */
+	struct rt_preload_view view;
 	uint64_t bias;
-	bool go;
 	bool started;           /* the entry or main was seen: the program's own code runs */
-	bool rt0_via_main;      /* a Go program's C main is a jump to runtime.rt0_go (externally linked) */
 	/* Go moments seen through libc: the earliest record of each (a new thread sends its own clone
 	 * record, so arrival order is not time order) */
 	struct rt_pl_rec sched_rec, gomain_rec;
@@ -161,8 +159,6 @@ static void image_clear(struct pproc *p)
 	p->bin = NULL;
 	p->own_bin = false;
 	rt_probe_plan_free(&p->plan);
-	free(p->observable);
-	p->observable = NULL;
 	free(p->path);
 	p->path = NULL;
 	for (size_t i = 0; i < p->nobjs; i++)
@@ -174,7 +170,8 @@ static void image_clear(struct pproc *p)
 	}
 	strbuf_release(&p->cur.text);
 	memset(&p->cur, 0, sizeof(p->cur));
-	p->hello = p->go = p->started = p->rt0_via_main = false;
+	p->hello = p->started = false;
+	p->view = (struct rt_preload_view){ 0 };
 	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
 	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
 	p->bias = 0;
@@ -211,95 +208,6 @@ static bool caller_in(const struct pproc *p, uint64_t runtime, const char *name)
 	const struct rt_elf_sym *s = p->bin ? rt_elf_sym_by_name(p->bin->elf, name) : NULL;
 
 	return s && runtime >= p->bias && runtime - p->bias >= s->addr && runtime - p->bias < s->addr + (s->size ? s->size : 1);
-}
-
-static const struct rt_probe *plan_find(const struct pproc *p, enum rt_phase_role role, const char *sym, uint64_t addr)
-{
-	for (size_t i = 0; i < p->plan.n; i++) {
-		const struct rt_probe *pr = &p->plan.p[i];
-
-		if (pr->role != role)
-			continue;
-		if (sym && strncmp(pr->symbol, sym, strlen(sym)) == 0 &&
-		    (pr->symbol[strlen(sym)] == '\0' || strcmp(pr->symbol + strlen(sym), ".abi0") == 0))
-			return pr;
-		if (!sym && pr->addr == addr)
-			return pr;
-	}
-	return NULL;
-}
-
-/* Where a jump at the start of `addr` goes (e9 rel32 / eb rel8, after an endbr64), or 0. */
-static uint64_t jump_target(const struct rt_elf *e, uint64_t addr)
-{
-	const unsigned char *c = rt_elf_bytes(e, addr, 9);
-	static const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-	if (!c)
-		return 0;
-	if (memcmp(c, endbr, 4) == 0) {
-		c += 4;
-		addr += 4;
-	}
-	if (c[0] == 0xe9) {
-		int32_t rel;
-
-		memcpy(&rel, c + 1, 4);
-		return addr + 5 + (uint64_t)(int64_t)rel;
-	}
-	if (c[0] == 0xeb)
-		return addr + 2 + (uint64_t)(int64_t)(int8_t)c[1];
-	return 0;
-}
-
-/* The preload engine's plan for an image: probes/plan.h's (for cgo its entry is already libc's _start),
- * plus the ELF entry when the plan has none (no symbol names it); and which probes the shim can
- * observe. */
-static void make_plan(struct pproc *p)
-{
-	const struct rt_elf *e = p->bin->elf;
-	struct rt_probe_plan base;
-	bool has_entry = false;
-	const struct rt_elf_sym *cmain = rt_elf_sym_by_name(e, "main"), *rt0 = rt_elf_sym_by_name(e, "runtime.rt0_go");
-
-	rt_probe_plan(p->bin, &base);
-	for (size_t i = 0; i < base.n; i++)
-		has_entry = has_entry || base.p[i].role == RT_ROLE_ENTRY;
-	p->go = p->bin->go && rt_elf_sym_by_name(e, "runtime.main");
-	p->rt0_via_main = cmain && rt0 && jump_target(e, cmain->addr) == rt0->addr;
-	p->plan.p = xcalloc(base.n + 1, sizeof(*p->plan.p));
-	p->plan.n = 0;
-	if (!has_entry && !e->is_static) {
-		struct rt_probe *pr = &p->plan.p[p->plan.n++];
-
-		pr->addr = e->entry;
-		pr->symbol = xstrdup(p->bin->entry_sym ? p->bin->entry_sym->name : "entry");
-		pr->role = RT_ROLE_ENTRY;
-	}
-	for (size_t i = 0; i < base.n; i++)
-		p->plan.p[p->plan.n++] = base.p[i]; /* takes the strings */
-	free(base.p);
-	p->observable = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->observable));
-	for (size_t i = 0; i < p->plan.n; i++) {
-		const struct rt_probe *pr = &p->plan.p[i];
-		bool ok = true;
-
-		if (p->go) {
-			if (pr->role == RT_ROLE_ENTRY)
-				ok = pr->addr == e->entry;
-			else if (pr->role == RT_ROLE_PHASE && strncmp(pr->symbol, "runtime.rt0_go", 14) == 0)
-				ok = p->rt0_via_main || rt_elf_sym_by_name(e, "x_cgo_init") != NULL;
-			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.schedinit") == 0)
-				ok = rt_elf_sym_by_name(e, "x_cgo_mmap") != NULL;
-			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.main") == 0)
-				ok = rt_elf_sym_by_name(e, "_cgo_try_pthread_create") != NULL;
-			else
-				ok = false; /* package inits, runtime.gcenable, main.main, the fatal path */
-		} else if (pr->role == RT_ROLE_FATAL) {
-			ok = false;
-		}
-		p->observable[i] = ok;
-	}
 }
 
 static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr)
@@ -342,24 +250,9 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 	}
 	if (p->bin) {
 		p->bias = p->bin->elf->type == 3 /* ET_DYN */ ? r->a[1] - p->bin->elf->entry : 0;
-		make_plan(p);
-		/* the entry not patched (its pages could not be made writable and executable): only a call of
-		 * __libc_start_main from the entry code can stand for it, and a Go program whose C main is not
-		 * the runtime's trampoline (internally linked, or no cgo) makes none */
-		if (!r->a[4] && p->go && !p->rt0_via_main)
-			for (size_t i = 0; i < p->plan.n; i++)
-				if (p->plan.p[i].role == RT_ROLE_ENTRY)
-					p->observable[i] = false;
+		rt_probe_plan_preload(p->bin, r->a[4] != 0, &p->plan, &p->view);
 	}
 	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
-	{
-		json_t *probes = json_object_get(bin, "probes"), *pr;
-		size_t i;
-
-		json_array_foreach(probes, i, pr)
-			if (i < p->plan.n && !p->observable[i])
-				json_object_set_new(pr, "observable", json_false());
-	}
 	at = p->exec_t ? p->exec_t : first_root ? t->t0 : r->t;
 	e = rt_event_new("exec", at, r->pid, r->pid);
 	json_object_set_new(e, "path", json_string(path));
@@ -367,7 +260,7 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 		size_t n = 0;
 
 		for (size_t i = 0; i < p->plan.n; i++)
-			n += p->observable[i];
+			n += !p->plan.p[i].unobservable;
 		json_object_set_new(e, "probes", json_integer((json_int_t)n));
 	}
 	if (r->pid != t->root)
@@ -402,7 +295,7 @@ static void on_init(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 	const char *obj = obj_path(p, r->a[0]);
 	json_t *e;
 
-	if (r->a[0] == 0 && p->bin && !p->go && (pr = plan_find(p, RT_ROLE_INIT, NULL, r->a[2] - p->bias)) != NULL) {
+	if (r->a[0] == 0 && p->bin && !p->view.go && (pr = rt_plan_find_at(&p->plan, RT_ROLE_INIT, r->a[2] - p->bias)) != NULL) {
 		add(t, probe_event(p, r, r->tid, pr));
 		return;
 	}
@@ -430,8 +323,8 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 	p->started = true;
 	if (!p->bin)
 		return;
-	if (p->go) {
-		if ((pr = plan_find(p, RT_ROLE_PHASE, "runtime.rt0_go", 0)) != NULL && p->observable[pr - p->plan.p]) {
+	if (p->view.go) {
+		if ((pr = rt_plan_find(&p->plan, RT_PH_RT0_GO)) != NULL && !pr->unobservable) {
 			json_t *e = probe_event(p, r, r->tid, pr);
 
 			json_object_set_new(e, "via", json_string("main (a jump to runtime.rt0_go)"));
@@ -439,7 +332,7 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 		}
 		return;
 	}
-	if ((pr = plan_find(p, RT_ROLE_MAIN, NULL, r->a[0] - p->bias)) != NULL)
+	if ((pr = rt_plan_find_at(&p->plan, RT_ROLE_MAIN, r->a[0] - p->bias)) != NULL)
 		add(t, probe_event(p, r, r->tid, pr));
 }
 
@@ -459,13 +352,13 @@ static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint6
 }
 
 /* A Go phase seen inside the function, through the libc call the runtime makes there. */
-static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, int tid, const char *phase,
+static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, int tid, enum rt_phase_kind phase,
 		      const char *via)
 {
-	const struct rt_probe *pr = plan_find(p, RT_ROLE_PHASE, phase, 0);
+	const struct rt_probe *pr = rt_plan_find(&p->plan, phase);
 	json_t *e;
 
-	if (!pr || !p->observable[pr - p->plan.p])
+	if (!pr || pr->unobservable)
 		return;
 	e = probe_event(p, r, tid, pr);
 	json_object_set_new(e, "seen", json_string("within"));
@@ -476,7 +369,7 @@ static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec
 static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
 	add(t, syscall_event(r, r->nr, r->a, &r->ret));
-	if (p->go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
+	if (p->view.go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
 	    caller_in(p, r->caller, "x_cgo_mmap"))
 		p->sched_rec = *r;
 }
@@ -489,7 +382,7 @@ static void on_clone(struct ptracer *t, struct pproc *p, const struct rt_pl_rec 
 	json_object_set_new(e, "kind", json_string("thread"));
 	json_object_set_new(e, "via", json_string("pthread_create"));
 	add(t, e);
-	if (p->go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
+	if (p->view.go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
 	    caller_in(p, r->caller, "_cgo_try_pthread_create"))
 		p->gomain_rec = *r;
 }
@@ -517,7 +410,7 @@ static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 		memset(s, 0, sizeof(*s));
 	}
 	/* --until main: the root's trace ends once main's snapshot is in */
-	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->go) {
+	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->view.go) {
 		json_t *m = rt_maps_event_text(p->snaps[0].text.buf ? p->snaps[0].text.buf : "", p->snaps[0].text.len,
 					       p->pid, "main", p->snaps[0].t);
 
@@ -538,20 +431,20 @@ static void image_end(struct ptracer *t, struct pproc *p)
 	const char *at = "main";
 
 	if (p->sched_rec.t)
-		go_within(t, p, &p->sched_rec, p->sched_rec.tid, "runtime.schedinit",
+		go_within(t, p, &p->sched_rec, p->sched_rec.tid, RT_PH_SCHEDINIT,
 			  "the runtime's first mmap, through x_cgo_mmap (mallocinit)");
 	if (p->gomain_rec.t)
-		go_within(t, p, &p->gomain_rec, p->gomain_rec.tid, "runtime.main",
+		go_within(t, p, &p->gomain_rec, p->gomain_rec.tid, RT_PH_RUNTIME_MAIN,
 			  "the runtime's first thread (sysmon's), through pthread_create");
 	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
 	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
 
-	if (p->go && p->snaps[1].done) {
+	if (p->view.go && p->snaps[1].done) {
 		s = &p->snaps[1];
 		at = "x_cgo_notify_runtime_init_done";
 	} else if (p->snaps[0].done) {
 		s = &p->snaps[0];
-		at = p->go ? "runtime.rt0_go" : "main";
+		at = p->view.go ? "runtime.rt0_go" : "main";
 	}
 	if (s) {
 		json_t *e = rt_maps_event_text(s->text.buf ? s->text.buf : "", s->text.len, p->pid, at, s->t);
@@ -603,7 +496,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 						     r.len ? xstrndup(payload, r.len) : xstrdup(p->path ? p->path : "") };
 		break;
 	case RT_PL_ENTRY: {
-		const struct rt_probe *pr = p->bin ? plan_find(p, RT_ROLE_ENTRY, NULL, p->bin->elf->entry) : NULL;
+		const struct rt_probe *pr = p->bin ? rt_plan_find_at(&p->plan, RT_ROLE_ENTRY, p->bin->elf->entry) : NULL;
 
 		/* the entry moment: the patched entry itself ran, or __libc_start_main was called from the
 		 * function at the ELF entry (by its symbol, or, stripped, by address: the call ends within
@@ -702,13 +595,13 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		break;
 	}
 	case RT_PL_CALL:
-		if (!p->go)
+		if (!p->view.go)
 			break;
-		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->rt0_via_main &&
+		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->view.rt0_via_main &&
 		    (caller_in(p, r.caller, "x_cgo_getstackbound") || caller_in(p, r.caller, "_cgo_set_stacklo") ||
 		     caller_in(p, r.caller, "x_cgo_init"))) {
 			p->started = true; /* (also when the entry could not be patched) */
-			go_within(t, p, &r, r.tid, "runtime.rt0_go",
+			go_within(t, p, &r, r.tid, RT_PH_RT0_GO,
 				  "x_cgo_init's first pthread_getattr_np (runtime.rt0_go calls _cgo_init before runtime.schedinit)");
 		} else if (r.nr == RT_PL_CALL_SIGACTION && caller_in(p, r.caller, "x_cgo_sigaction")) {
 			json_t *e = mark(&r, "go-initsig");

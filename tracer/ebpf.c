@@ -335,7 +335,7 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	struct rt_past ps = { 0 };
 	struct stat st;
 	ssize_t n;
-	json_t *e, *bin;
+	json_t *bin;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	n = readlink(exe, real, sizeof(real) - 1);
@@ -356,20 +356,10 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 		t->header_done = true;
 		bin = NULL;
 	}
-	e = rt_event_new(attaching ? "attach" : "exec", now, pid, pid);
-	rt_event_sched(e, sched);
-	json_object_set_new(e, "path", json_string(real));
-	json_object_set_new(e, "probes", json_integer((json_int_t)p->attached));
-	if (p->failed) {
-		json_object_set_new(e, "probes_failed", json_integer((json_int_t)p->failed));
-		if (p->attach_err[0])
-			json_object_set_new(e, "probe_error", json_string(p->attach_err));
-	}
-	if (attaching)
-		json_object_set_new(e, "threads", json_integer(nthreads));
-	if (bin)
-		json_object_set_new(e, "binary", bin);
-	emit(t, e);
+	emit(t, rt_event_exec(&(struct rt_ev_exec){ .attach = attaching, .t = now, .pid = pid, .sched = sched, .path = real,
+						    .probes = p->attached, .probes_failed = p->failed,
+						    .probe_error = p->attach_err[0] ? p->attach_err : NULL,
+						    .threads = nthreads, .binary = bin }));
 	rt_past_release(&ps);
 }
 
@@ -397,12 +387,10 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 	}
 	pr = &p->plan.p[idx];
 	if (!p->hit[idx]) {
-		p->hit[idx] = true;
-		json_t *e = rt_probe_event(r->t, r->pid, r->tid, pr);
 		struct rt_sched s = rec_sched(r);
 
-		rt_event_sched(e, &s);
-		emit(t, e);
+		p->hit[idx] = true;
+		emit(t, rt_event_probe(r->t, r->pid, r->tid, pr, &s, NULL, NULL));
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
 		json_t *m;
@@ -410,10 +398,8 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 		p->main_hit = true;
 		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
 		 * the SIGSTOP it was sent is acted on). */
-		if ((m = rt_maps_event(r->pid, pr->symbol, r->t)) != NULL) {
-			json_object_set_new(m, "how", json_string("stopped"));
+		if ((m = rt_maps_event(r->pid, pr->symbol, r->t, "stopped")) != NULL)
 			emit(t, m);
-		}
 		if (t->o->until_main && r->pid == t->root)
 			until_main(t);
 	}
@@ -440,16 +426,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	case RT_EV_PROBE:
 		on_probe(t, r);
 		break;
-	case RT_EV_CLONE: {
-		json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
-
-		json_object_set_new(e, "child", json_integer((json_int_t)r->nr));
-		json_object_set_new(e, "kind", json_string(r->ret == RT_CLONE_FORK ? "fork" : "thread"));
-		emit(t, e);
+	case RT_EV_CLONE:
+		emit(t, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
+				       r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
 		if (r->ret == RT_CLONE_FORK)
 			proc_add(t, (pid_t)r->nr);
 		break;
-	}
 	case RT_EV_EXEC:
 		if (t->until_done) {
 			if (r->has_ret)
@@ -466,12 +448,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	case RT_EV_EXIT: {
 		struct eproc *p = proc_find(t, r->pid);
-		int code = (int)r->nr, sig = code & 0x7f;
-		json_t *e = rt_event_new("exit", r->t, r->pid, 0);
+		int code = (int)r->nr, sig = code & 0x7f; /* the kernel's exit code: a wait status */
 
-		json_object_set_new(e, "status", sig ? json_null() : json_integer((code >> 8) & 0xff));
-		json_object_set_new(e, "signal", sig ? json_integer(sig) : json_null());
-		emit(t, e);
+		emit(t, rt_event_exit(r->t, r->pid, code, NULL));
 		/* Its uprobes stay until the end: releasing them waits for an RCU grace period, which
 		 * would come between the program's exit and its reaping. */
 		if (p)
@@ -483,7 +462,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	}
 	case RT_EV_SIGNAL:
-		emit(t, rt_signal_event(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0]));
+		emit(t, rt_event_signal(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0], NULL));
 		break;
 	}
 	return 0;

@@ -58,18 +58,6 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 	return bin;
 }
 
-json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr)
-{
-	json_t *e = rt_event_new("probe", t, pid, tid);
-
-	json_object_set_new(e, "symbol", json_string(pr->symbol));
-	json_object_set_new(e, "addr", json_hex(pr->addr));
-	json_object_set_new(e, "role", json_string(rt_phase_role_name(pr->role)));
-	if (pr->package)
-		json_object_set_new(e, "package", json_string(pr->package));
-	return e;
-}
-
 /* PROGRAM as execvp would find it, checked before anything starts. */
 char *rt_find_program(const char *prog, struct rt_err *err)
 {

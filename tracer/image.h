@@ -72,7 +72,4 @@ int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err);
  * reaped. Nothing when pid <= 0 or *go is already closed. */
 void rt_spawn_abandon(pid_t pid, int *go);
 
-/* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
-json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);
-
 #endif

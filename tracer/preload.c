@@ -210,21 +210,18 @@ static bool caller_in(const struct pproc *p, uint64_t runtime, const char *name)
 	return s && runtime >= p->bias && runtime - p->bias >= s->addr && runtime - p->bias < s->addr + (s->size ? s->size : 1);
 }
 
-static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr)
+static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr,
+			   const char *seen, const char *via)
 {
-	json_t *e = rt_probe_event(r->t, p->pid, tid, pr);
 	struct rt_sched s = { .valid = r->cpu_ns != 0, .cpu_ns = r->cpu_ns, .wait_ns = r->wait_ns };
 
-	rt_event_sched(e, &s);
-	return e;
+	return rt_event_probe(r->t, p->pid, tid, pr, &s, seen, via);
 }
 
-static json_t *mark(const struct rt_pl_rec *r, const char *what)
+/* A "mark" of record r: `what`, with a note (NULL: none). */
+static json_t *mark(const struct rt_pl_rec *r, const char *what, const char *note)
 {
-	json_t *e = rt_event_new("mark", r->t, r->pid, r->tid);
-
-	json_object_set_new(e, "what", json_string(what));
-	return e;
+	return rt_event_mark(&(struct rt_ev_mark){ .t = r->t, .pid = r->pid, .tid = r->tid, .what = what, .note = note });
 }
 
 /* ---- records --------------------------------------------------------------------------------------- */
@@ -235,7 +232,7 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 	struct rt_err err = { 0 };
 	bool first_root = r->pid == t->root && !t->header_done;
 	char *path = xstrndup(payload, r->len);
-	json_t *e, *bin;
+	json_t *bin;
 	uint64_t at;
 
 	image_clear(p);
@@ -254,31 +251,24 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 	}
 	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
 	at = p->exec_t ? p->exec_t : first_root ? t->t0 : r->t;
-	e = rt_event_new("exec", at, r->pid, r->pid);
-	json_object_set_new(e, "path", json_string(path));
 	{
 		size_t n = 0;
 
 		for (size_t i = 0; i < p->plan.n; i++)
 			n += !p->plan.p[i].unobservable;
-		json_object_set_new(e, "probes", json_integer((json_int_t)n));
+		if (first_root) {
+			t->header_bin = bin;
+			t->header_done = true;
+			bin = NULL;
+		}
+		add(t, rt_event_exec(&(struct rt_ev_exec){ .t = at, .pid = r->pid, .path = path, .probes = n,
+							   .ppid = r->pid != t->root ? (long long)r->a[2] : 0, .binary = bin }));
 	}
-	if (r->pid != t->root)
-		json_object_set_new(e, "ppid", json_integer((json_int_t)r->a[2]));
-	if (first_root) {
-		t->header_bin = bin;
-		t->header_done = true;
-	} else {
-		json_object_set_new(e, "binary", bin);
-	}
-	add(t, e);
 	p->exec_t = 0;
 	free(p->exec_path);
 	p->exec_path = NULL;
-	e = mark(r, "loader-done");
-	json_object_set_new(e, "note", json_string("the dynamic loader mapped and relocated every object and ran the "
-						   "first initialiser (librt0preload.so's)"));
-	add(t, e);
+	add(t, mark(r, "loader-done", "the dynamic loader mapped and relocated every object and ran the first initialiser "
+				      "(librt0preload.so's)"));
 }
 
 static const char *obj_path(const struct pproc *p, uint64_t id)
@@ -293,27 +283,28 @@ static void on_init(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 {
 	const struct rt_probe *pr = NULL;
 	const char *obj = obj_path(p, r->a[0]);
-	json_t *e;
+	struct rt_ev_mark m = { .t = r->t, .pid = r->pid, .tid = r->tid, .what = "constructor", .object = obj ? obj : "?",
+				.has_index = true, .index = r->a[1] };
 
 	if (r->a[0] == 0 && p->bin && !p->view.go && (pr = rt_plan_find_at(&p->plan, RT_ROLE_INIT, r->a[2] - p->bias)) != NULL) {
-		add(t, probe_event(p, r, r->tid, pr));
+		add(t, probe_event(p, r, r->tid, pr, NULL, NULL));
 		return;
 	}
 	/* another object's constructor, or a Go program's C constructor (not a probe of its plan) */
-	e = mark(r, "constructor");
-	json_object_set_new(e, "object", json_string(obj ? obj : "?"));
-	json_object_set_new(e, "index", json_integer((json_int_t)r->a[1]));
 	if (r->a[0] == 0) {
 		const struct rt_elf_sym *s = sym_at(p, r->a[2]);
 
-		json_object_set_new(e, "addr", json_hex(r->a[2] - p->bias));
-		json_object_set_new(e, "symbol", json_str_or_null(s ? s->name : NULL));
+		m.has_addr = true;
+		m.addr = r->a[2] - p->bias;
+		m.symbol = s ? s->name : NULL;
 	} else {
 		for (size_t i = 0; i < p->nobjs; i++)
-			if (p->objs[i].id == r->a[0])
-				json_object_set_new(e, "offset", json_hex(r->a[2] - p->objs[i].base));
+			if (p->objs[i].id == r->a[0]) {
+				m.has_offset = true; /* the last of them, as before */
+				m.offset = r->a[2] - p->objs[i].base;
+			}
 	}
-	add(t, e);
+	add(t, rt_event_mark(&m));
 }
 
 static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
@@ -324,31 +315,18 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 	if (!p->bin)
 		return;
 	if (p->view.go) {
-		if ((pr = rt_plan_find(&p->plan, RT_PH_RT0_GO)) != NULL && !pr->unobservable) {
-			json_t *e = probe_event(p, r, r->tid, pr);
-
-			json_object_set_new(e, "via", json_string("main (a jump to runtime.rt0_go)"));
-			add(t, e);
-		}
+		if ((pr = rt_plan_find(&p->plan, RT_PH_RT0_GO)) != NULL && !pr->unobservable)
+			add(t, probe_event(p, r, r->tid, pr, NULL, "main (a jump to runtime.rt0_go)"));
 		return;
 	}
 	if ((pr = rt_plan_find_at(&p->plan, RT_ROLE_MAIN, r->a[0] - p->bias)) != NULL)
-		add(t, probe_event(p, r, r->tid, pr));
+		add(t, probe_event(p, r, r->tid, pr, NULL, NULL));
 }
 
-static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret)
+static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret,
+			     const char *path)
 {
-	json_t *e = rt_event_new("syscall", r->t, r->pid, r->tid), *a = json_array();
-
-	json_object_set_new(e, "dur", json_integer((json_int_t)r->dur));
-	json_object_set_new(e, "nr", json_integer((json_int_t)nr));
-	json_object_set_new(e, "name", json_string(rt_syscall_name(nr)));
-	for (int i = 0; i < 6; i++)
-		json_array_append_new(a, json_hex(args[i]));
-	json_object_set_new(e, "args", a);
-	json_object_set_new(e, "ret", ret ? json_integer((json_int_t)*ret) : json_null());
-	json_object_set_new(e, "via", json_string("libc"));
-	return e;
+	return rt_event_syscall(r->t, r->pid, r->tid, r->dur, nr, args, ret, "libc", path);
 }
 
 /* A Go phase seen inside the function, through the libc call the runtime makes there. */
@@ -356,19 +334,14 @@ static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec
 		      const char *via)
 {
 	const struct rt_probe *pr = rt_plan_find(&p->plan, phase);
-	json_t *e;
 
-	if (!pr || pr->unobservable)
-		return;
-	e = probe_event(p, r, tid, pr);
-	json_object_set_new(e, "seen", json_string("within"));
-	json_object_set_new(e, "via", json_string(via));
-	add(t, e);
+	if (pr && !pr->unobservable)
+		add(t, probe_event(p, r, tid, pr, "within", via));
 }
 
 static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
-	add(t, syscall_event(r, r->nr, r->a, &r->ret));
+	add(t, syscall_event(r, r->nr, r->a, &r->ret, NULL));
 	if (p->view.go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
 	    caller_in(p, r->caller, "x_cgo_mmap"))
 		p->sched_rec = *r;
@@ -376,15 +349,17 @@ static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_re
 
 static void on_clone(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
-	json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
-
-	json_object_set_new(e, "child", r->a[0] ? json_integer((json_int_t)r->a[0]) : json_null());
-	json_object_set_new(e, "kind", json_string("thread"));
-	json_object_set_new(e, "via", json_string("pthread_create"));
-	add(t, e);
+	add(t, rt_event_clone(r->t, r->pid, r->tid, r->a[0] ? (long long)r->a[0] : -1, RT_CLONE_KIND_THREAD, "pthread_create"));
 	if (p->view.go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
 	    caller_in(p, r->caller, "_cgo_try_pthread_create"))
 		p->gomain_rec = *r;
+}
+
+/* The "maps" event of a snapshot the shim sent. */
+static json_t *snap_event(const struct pproc *p, const struct psnap *s, const char *at, const char *how)
+{
+	return rt_event_maps(&(struct rt_ev_maps){ .t = s->t, .pid = p->pid, .at = at, .text = s->text.buf, .len = s->text.len,
+						   .rss_kb = -1, .hwm_kb = -1, .how = how });
 }
 
 static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, const char *payload)
@@ -411,10 +386,7 @@ static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 	}
 	/* --until main: the root's trace ends once main's snapshot is in */
 	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->view.go) {
-		json_t *m = rt_maps_event_text(p->snaps[0].text.buf ? p->snaps[0].text.buf : "", p->snaps[0].text.len,
-					       p->pid, "main", p->snaps[0].t);
-
-		add(t, m);
+		add(t, snap_event(p, &p->snaps[0], "main", NULL));
 		p->snaps[0].done = false;
 		strbuf_release(&p->snaps[0].text);
 		t->until_done = true;
@@ -446,12 +418,8 @@ static void image_end(struct ptracer *t, struct pproc *p)
 		s = &p->snaps[0];
 		at = p->view.go ? "runtime.rt0_go" : "main";
 	}
-	if (s) {
-		json_t *e = rt_maps_event_text(s->text.buf ? s->text.buf : "", s->text.len, p->pid, at, s->t);
-
-		json_object_set_new(e, "how", json_string("in-process"));
-		add(t, e);
-	}
+	if (s)
+		add(t, snap_event(p, s, at, "in-process"));
 	for (int i = 0; i < 2; i++) {
 		strbuf_release(&p->snaps[i].text);
 		p->snaps[i].done = false;
@@ -460,17 +428,11 @@ static void image_end(struct ptracer *t, struct pproc *p)
 
 static void pending_exec(struct ptracer *t, struct pproc *p)
 {
-	json_t *e;
-
 	if (!p->exec_t)
 		return;
 	/* an exec whose program never said hello: it does not load the library (static), or it was not
 	 * to (--no-follow) */
-	e = rt_event_new("exec", p->exec_t, p->pid, p->pid);
-	json_object_set_new(e, "path", json_string(p->exec_path ? p->exec_path : "?"));
-	json_object_set_new(e, "probes", json_integer(0));
-	json_object_set_new(e, "followed", json_false());
-	add(t, e);
+	add(t, rt_event_exec(&(struct rt_ev_exec){ .t = p->exec_t, .pid = p->pid, .path = p->exec_path, .unfollowed = true }));
 	p->exec_t = 0;
 }
 
@@ -506,12 +468,10 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 							   : r.caller - p->bias > p->bin->elf->entry &&
 								     r.caller - p->bias - p->bin->elf->entry <= ENTRY_CALL_MAX)) {
 			p->started = true;
-			add(t, probe_event(p, &r, r.tid, pr));
+			add(t, probe_event(p, &r, r.tid, pr, NULL, NULL));
 		} else {
-			json_t *e = mark(&r, "libc-start");
-
-			json_object_set_new(e, "caller", json_hex(r.caller));
-			add(t, e);
+			add(t, rt_event_mark(&(struct rt_ev_mark){ .t = r.t, .pid = r.pid, .tid = r.tid, .what = "libc-start",
+								   .has_caller = true, .caller = r.caller }));
 		}
 		break;
 	}
@@ -529,16 +489,12 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		break;
 	case RT_PL_FORK:
 		if (r.ret > 0) {
-			json_t *e = rt_event_new("clone", r.t, r.pid, r.tid);
-
-			json_object_set_new(e, "child", json_integer((json_int_t)r.ret));
-			json_object_set_new(e, "kind", json_string("fork"));
-			json_object_set_new(e, "via", json_string(r.a[0] == 1 ? "posix_spawn" : "fork"));
-			add(t, e);
+			add(t, rt_event_clone(r.t, r.pid, r.tid, (long long)r.ret, RT_CLONE_KIND_FORK,
+					      r.a[0] == 1 ? "posix_spawn" : "fork"));
 		} else {
 			uint64_t args[6] = { 0 };
 
-			add(t, syscall_event(&r, SYS_clone, args, &r.ret));
+			add(t, syscall_event(&r, SYS_clone, args, &r.ret, NULL));
 		}
 		break;
 	case RT_PL_EXEC: {
@@ -546,10 +502,8 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 
 		if (r.a[1]) { /* it returned: failed */
 			uint64_t args[6] = { 0 };
-			json_t *e = syscall_event(&r, r.nr, args, &r.ret);
 
-			json_object_set_new(e, "path", json_string(path));
-			add(t, e);
+			add(t, syscall_event(&r, r.nr, args, &r.ret, path));
 			free(path);
 			p->exec_t = 0;
 		} else {
@@ -565,35 +519,22 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 	case RT_PL_EXIT: {
 		uint64_t args[6] = { r.a[0] };
 
-		add(t, syscall_event(&r, SYS_exit_group, args, NULL));
-		if (r.pid != t->root) { /* the root's exit comes from waitpid */
-			json_t *e = rt_event_new("exit", r.t, r.pid, 0);
-
-			json_object_set_new(e, "status", json_integer((json_int_t)(r.a[0] & 0xff)));
-			json_object_set_new(e, "signal", json_null());
-			json_object_set_new(e, "via", json_string("libc"));
-			add(t, e);
-		}
+		add(t, syscall_event(&r, SYS_exit_group, args, NULL, NULL));
+		if (r.pid != t->root) /* the root's exit comes from waitpid */
+			add(t, rt_event_exit(r.t, r.pid, (int)(r.a[0] & 0xff) << 8, "libc"));
 		break;
 	}
-	case RT_PL_ABORT: {
-		json_t *e = rt_signal_event(r.t, r.pid, r.tid, SIGABRT, -6 /* SI_TKILL */, 0);
-
-		json_object_set_new(e, "via", json_string("abort"));
-		add(t, e);
+	case RT_PL_ABORT:
+		add(t, rt_event_signal(r.t, r.pid, r.tid, SIGABRT, -6 /* SI_TKILL */, 0, "abort"));
 		break;
-	}
 	case RT_PL_MAPS:
 		on_maps(t, p, &r, payload);
 		break;
-	case RT_PL_DLOPEN: {
-		json_t *e = mark(&r, "dlopen"), *name = json_stringn(payload, r.len);
-
-		json_object_set_new(e, "name", name ? name : json_string("?"));
-		json_object_set_new(e, "flags", json_hex(r.a[0]));
-		add(t, e);
+	case RT_PL_DLOPEN:
+		add(t, rt_event_mark(&(struct rt_ev_mark){ .t = r.t, .pid = r.pid, .tid = r.tid, .what = "dlopen",
+							   .name = payload, .name_len = r.len, .has_flags = true,
+							   .flags = r.a[0] }));
 		break;
-	}
 	case RT_PL_CALL:
 		if (!p->view.go)
 			break;
@@ -604,17 +545,11 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 			go_within(t, p, &r, r.tid, RT_PH_RT0_GO,
 				  "x_cgo_init's first pthread_getattr_np (runtime.rt0_go calls _cgo_init before runtime.schedinit)");
 		} else if (r.nr == RT_PL_CALL_SIGACTION && caller_in(p, r.caller, "x_cgo_sigaction")) {
-			json_t *e = mark(&r, "go-initsig");
-
-			json_object_set_new(e, "note", json_string("the runtime's first sigaction (initsig on m0, after "
-								   "runtime.schedinit), through x_cgo_sigaction"));
-			add(t, e);
+			add(t, mark(&r, "go-initsig", "the runtime's first sigaction (initsig on m0, after runtime.schedinit), "
+						      "through x_cgo_sigaction"));
 		} else if (r.nr == RT_PL_CALL_COND_BROADCAST && caller_in(p, r.caller, "x_cgo_notify_runtime_init_done")) {
-			json_t *e = mark(&r, "go-runtime-init-done");
-
-			json_object_set_new(e, "note", json_string("x_cgo_notify_runtime_init_done: runtime package inits "
-								   "and runtime.gcenable are done; main's package inits follow"));
-			add(t, e);
+			add(t, mark(&r, "go-runtime-init-done", "x_cgo_notify_runtime_init_done: runtime package inits and "
+								"runtime.gcenable are done; main's package inits follow"));
 		}
 		break;
 	}
@@ -688,15 +623,33 @@ static int check_program(struct ptracer *t, const char *prog, struct rt_err *err
 	return secure_exec(prog, err);
 }
 
+/* An event being sorted: its time, and the order it was made in for ties. */
+struct sorted {
+	int64_t t;
+	size_t seq;
+	json_t *e;
+};
+
 static int cmp_t(const void *a, const void *b)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t tx = json_get_int(x, "t"), ty = json_get_int(y, "t");
+	const struct sorted *x = a, *y = b;
 
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	/* same time: the order they were made in (kept in "seq") */
-	return json_get_int(x, "seq") < json_get_int(y, "seq") ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The events in time order; ties in the order they were made. */
+static void sort_events(struct ptracer *t)
+{
+	struct sorted *v = xcalloc(t->nev ? t->nev : 1, sizeof(*v));
+
+	for (size_t i = 0; i < t->nev; i++)
+		v[i] = (struct sorted){ json_get_int(t->ev[i], "t"), i, t->ev[i] };
+	qsort(v, t->nev, sizeof(*v), cmp_t);
+	for (size_t i = 0; i < t->nev; i++)
+		t->ev[i] = v[i].e;
+	free(v);
 }
 
 /* Takes every record the socket has now into `raw` (length-prefixed, decoded after the program is
@@ -872,26 +825,17 @@ int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 		image_end(&t, &t.procs[i]);
 	}
 	if (reaped) {
-		json_t *e = rt_event_new("exit", t_reaped, pid, 0);
-
-		json_object_set_new(e, "status", WIFEXITED(wst) ? json_integer(WEXITSTATUS(wst)) : json_null());
-		json_object_set_new(e, "signal", WIFSIGNALED(wst) ? json_integer(WTERMSIG(wst)) : json_null());
-		add(&t, e); /* dropped after --until main: the trace ended there */
+		add(&t, rt_event_exit(t_reaped, pid, wst, NULL)); /* dropped after --until main: the trace ended there */
 		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
 		t.trace.program_ns = t_reaped - t.t0;
 	} else {
 		*status = 128 + (int)interrupted;
 	}
-	/* the events in time order; ties in the order they were made */
-	for (size_t i = 0; i < t.nev; i++)
-		json_object_set_new(t.ev[i], "seq", json_integer((json_int_t)i));
-	qsort(t.ev, t.nev, sizeof(*t.ev), cmp_t);
+	sort_events(&t);
 	rt_trace_header(&t.trace, "preload", o->argv, t.header_bin ? t.header_bin : json_null(), t.t0);
 	t.header_bin = NULL;
-	for (size_t i = 0; i < t.nev; i++) {
-		json_object_del(t.ev[i], "seq");
+	for (size_t i = 0; i < t.nev; i++)
 		rt_trace_event(&t.trace, t.ev[i]);
-	}
 	t.nev = 0;
 	t.trace.lost = (t.lost ? __atomic_load_n(&t.lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t.malformed;
 	if (rt_trace_close(&t.trace, !interrupted) != 0) {

@@ -183,7 +183,7 @@ static void flush_later(struct tracer *t)
 		} else if (l->e) {
 			rt_trace_event(&t->trace, l->e);
 		} else {
-			rt_trace_event(&t->trace, rt_maps_raw_event(&l->maps, l->at, l->t));
+			rt_trace_event(&t->trace, rt_maps_raw_event(&l->maps, l->at, l->t, NULL));
 			free(l->at);
 		}
 	}
@@ -330,8 +330,6 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 
 /* ---- events ---------------------------------------------------------------------------------------- */
 
-#define event rt_event_new
-
 static bool silent_pid(struct tracer *t, pid_t pid)
 {
 	struct proc *p = t->seccomp ? proc_find(t, pid) : NULL;
@@ -362,7 +360,7 @@ static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t 
 	if (!t->header_done || silent_pid(t, pid) || rt_maps_take(pid, &raw) != 0)
 		return;
 	if (!t->held) {
-		rt_trace_event(&t->trace, rt_maps_raw_event(&raw, at, now));
+		rt_trace_event(&t->trace, rt_maps_raw_event(&raw, at, now, NULL));
 		return;
 	}
 	l = later_add(t);
@@ -456,7 +454,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	struct rt_past ps = { 0 };
 	bool attaching = t->attached && !t->header_done;
 	ssize_t n;
-	json_t *e, *bin;
+	json_t *bin;
 
 	proc_clear(p);
 	p->main_hit = false;
@@ -515,22 +513,16 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		t->header_done = true;
 		bin = NULL;
 	}
-	e = event(attaching ? "attach" : "exec", now, pid, pid);
 	{
 		struct thr *th = thr_find(t, pid);
 		struct rt_sched s = { 0 };
 
 		if (th && !attaching)
 			thr_sched(th, &s);
-		rt_event_sched(e, &s);
+		/* bin: another image than the header's, what the report needs to analyse it (report --program) */
+		emit(t, rt_event_exec(&(struct rt_ev_exec){ .attach = attaching, .t = now, .pid = pid, .sched = &s, .path = real,
+							    .probes = p->nbps, .threads = (int)t->nthr, .binary = bin }));
 	}
-	json_object_set_new(e, "path", json_string(real));
-	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
-	if (attaching)
-		json_object_set_new(e, "threads", json_integer((json_int_t)t->nthr));
-	if (bin) /* another image than the header's: what the report needs to analyse it (report --program) */
-		json_object_set_new(e, "binary", bin);
-	emit(t, e);
 	rt_past_release(&ps);
 }
 
@@ -610,22 +602,16 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 		if (t->thr[i]->pid == th->pid && t->thr[i]->tid != th->tid && t->thr[i]->stopped)
 			json_array_append_new(bt, rt_unwind_thread(u, t->thr[i]->tid));
 	rt_unwinder_free(u);
-	e = event("crash", now, th->pid, th->tid);
-	json_object_set_new(e, "kind", json_string(si ? "signal" : "go-fatal"));
-	if (si) {
-		json_object_set_new(e, "signo", json_integer(si->si_signo));
-		json_object_set_new(e, "name", json_string(sigabbrev_np(si->si_signo) ? sigabbrev_np(si->si_signo) : "?"));
-		json_object_set_new(e, "code", json_integer(si->si_code));
-		if (rt_fault_signal(si->si_signo))
-			json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si->si_addr));
-	} else {
-		json_object_set_new(e, "function", json_string(fatal));
+	{
+		struct rt_ev_crash c = { .t = now, .pid = th->pid, .tid = th->tid, .function = fatal, .backtrace = bt,
+					 .phase = p ? p->last_probe : NULL, .package = p ? p->cur_pkg : NULL };
+
+		if (si)
+			c.signo = si->si_signo, c.code = si->si_code, c.addr = (uint64_t)(uintptr_t)si->si_addr;
+		if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) == 0)
+			c.regs = regs_json(&regs);
+		e = rt_event_crash(&c);
 	}
-	json_object_set_new(e, "phase", json_str_or_null(p ? p->last_probe : NULL));
-	json_object_set_new(e, "package", json_str_or_null(p ? p->cur_pkg : NULL));
-	if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) == 0)
-		json_object_set_new(e, "regs", regs_json(&regs));
-	json_object_set_new(e, "backtrace", bt);
 	emit(t, e);
 	if (p)
 		p->crashed = true;
@@ -690,19 +676,9 @@ static void keep_stderr(struct proc *p, pid_t tid, uint64_t nr, const uint64_t a
 /* The stderr tail of a process that crashed, as an event: valid UTF-8 (other bytes become '?'). */
 static void emit_stderr(struct tracer *t, struct proc *p, uint64_t now)
 {
-	json_t *e, *s;
-
 	if (!p->crashed || !p->err_len)
 		return;
-	if (!(s = json_stringn(p->err_tail, p->err_len))) {
-		for (size_t i = 0; i < p->err_len; i++)
-			if ((unsigned char)p->err_tail[i] >= 0x80 || p->err_tail[i] == '\0')
-				p->err_tail[i] = '?';
-		s = json_stringn(p->err_tail, p->err_len);
-	}
-	e = event("stderr", now, p->pid, 0);
-	json_object_set_new(e, "tail", s);
-	emit(t, e);
+	emit(t, rt_event_stderr(now, p->pid, p->err_tail, p->err_len));
 	p->err_len = 0;
 }
 
@@ -737,12 +713,10 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 		p->last_probe = b->probe->symbol;
 		p->cur_pkg = b->probe->role == RT_ROLE_INIT ? b->probe->package : NULL;
 		{
-			json_t *e = rt_probe_event(now, th->pid, th->tid, b->probe);
 			struct rt_sched s;
 
 			thr_sched(th, &s);
-			rt_event_sched(e, &s);
-			emit(t, e);
+			emit(t, rt_event_probe(now, th->pid, th->tid, b->probe, &s, NULL, NULL));
 		}
 		if (b->probe->role == RT_ROLE_MAIN && !p->main_hit) {
 			p->main_hit = true;
@@ -1004,13 +978,8 @@ static int trace_loop(struct tracer *t)
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (th && th->in_syscall)
 				emit_syscall(t, th, now, false, 0);
-			if (th && th->tid == th->pid) {
-				json_t *e = event("exit", now, th->pid, 0);
-
-				json_object_set_new(e, "status", WIFEXITED(st) ? json_integer(WEXITSTATUS(st)) : json_null());
-				json_object_set_new(e, "signal", WIFSIGNALED(st) ? json_integer(WTERMSIG(st)) : json_null());
-				emit(t, e);
-			}
+			if (th && th->tid == th->pid)
+				emit(t, rt_event_exit(now, th->pid, st, NULL));
 			if (tid == t->root) {
 				if (have_ru && WIFEXITED(st) | WIFSIGNALED(st))
 					rt_trace_rusage(&t->trace, &ru);
@@ -1042,16 +1011,15 @@ static int trace_loop(struct tracer *t)
 			on_syscall_stop(t, th, now);
 		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 			unsigned long child = 0;
-			json_t *e;
 			struct thr *c;
 
 			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
 			c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
 			c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
-			e = event("clone", now, th->pid, tid);
-			json_object_set_new(e, "child", json_integer((json_int_t)child));
-			json_object_set_new(e, "kind", json_string(ev == PTRACE_EVENT_CLONE ? "thread" : ev == PTRACE_EVENT_FORK ? "fork" : "vfork"));
-			emit(t, e);
+			emit(t, rt_event_clone(now, th->pid, tid, (long long)child,
+					       ev == PTRACE_EVENT_CLONE  ? RT_CLONE_KIND_THREAD
+					       : ev == PTRACE_EVENT_FORK ? RT_CLONE_KIND_FORK
+									 : RT_CLONE_KIND_VFORK, NULL));
 			if (ev != PTRACE_EVENT_CLONE) {
 				struct proc *parent = proc_find(t, th->pid);
 
@@ -1112,7 +1080,7 @@ static int trace_loop(struct tracer *t)
 				/* The SIGCONT that starts the program after it was seized is ours. */
 				if (!t->header_done && sig == SIGCONT && tid == t->root)
 					deliver = 0;
-				emit(t, rt_signal_event(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr));
+				emit(t, rt_event_signal(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr, NULL));
 				if (fatal_signal(sig))
 					record_crash(t, th, now, &si, NULL);
 			}

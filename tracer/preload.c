@@ -68,6 +68,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "probes/preload/preload.h"
+#include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
 #include "tracer/trace.h"
@@ -113,13 +114,15 @@ struct pproc {
 
 struct ptracer {
 	const struct rt_run_opts *o;
-	struct rt_trace trace;
-	uint64_t t0;
-	pid_t root;
+	struct rt_run *run;         /* the driver's: the trace, its header, t0, the root and its end */
 	struct rt_binary *rootbin;  /* read before the start */
 	char rootreal[PATH_MAX];
-	json_t *header_bin;         /* from the root's first image */
-	bool header_done;
+	int sv[2];                  /* the socket pair: ours, the program's */
+	int lfd;                    /* the shared counter's memfd */
+	int keep[2];                /* the program's two fds */
+	int pidfd;                  /* the root's, or -1 */
+	struct strv env;            /* the program's environment */
+	struct strbuf raw;          /* every record, as received */
 	json_t **ev;
 	size_t nev, evcap;
 	struct pproc *procs;
@@ -128,13 +131,6 @@ struct ptracer {
 	bool until_done;            /* --until main reached: nothing more is recorded */
 	uint64_t *lost;             /* the shared page */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
 
 /* ---- bookkeeping ----------------------------------------------------------------------------------- */
 
@@ -230,10 +226,10 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 {
 	struct pproc *p = proc_get(t, r->pid);
 	struct rt_err err = { 0 };
-	bool first_root = r->pid == t->root && !t->header_done;
+	bool first_root = r->pid == t->run->root && !t->run->header_done;
 	char *path = xstrndup(payload, r->len);
-	json_t *bin;
 	uint64_t at;
+	size_t n = 0;
 
 	image_clear(p);
 	p->hello = true;
@@ -249,21 +245,12 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 		p->bias = p->bin->elf->type == 3 /* ET_DYN */ ? r->a[1] - p->bin->elf->entry : 0;
 		rt_probe_plan_preload(p->bin, r->a[4] != 0, &p->plan, &p->view);
 	}
-	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
-	at = p->exec_t ? p->exec_t : first_root ? t->t0 : r->t;
-	{
-		size_t n = 0;
-
-		for (size_t i = 0; i < p->plan.n; i++)
-			n += !p->plan.p[i].unobservable;
-		if (first_root) {
-			t->header_bin = bin;
-			t->header_done = true;
-			bin = NULL;
-		}
-		add(t, rt_event_exec(&(struct rt_ev_exec){ .t = at, .pid = r->pid, .path = path, .probes = n,
-							   .ppid = r->pid != t->root ? (long long)r->a[2] : 0, .binary = bin }));
-	}
+	at = p->exec_t ? p->exec_t : first_root ? t->run->t0 : r->t;
+	for (size_t i = 0; i < p->plan.n; i++)
+		n += !p->plan.p[i].unobservable;
+	add(t, rt_run_image(t->run, &(struct rt_run_image){ .pid = r->pid, .t = at, .argv = t->o->argv, .path = path,
+							    .bin = p->bin, .error = err.msg, .plan = &p->plan, .bias = p->bias,
+							    .probes = n, .ppid = r->pid != t->run->root ? (long long)r->a[2] : 0 }));
 	p->exec_t = 0;
 	free(p->exec_path);
 	p->exec_path = NULL;
@@ -385,7 +372,7 @@ static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 		memset(s, 0, sizeof(*s));
 	}
 	/* --until main: the root's trace ends once main's snapshot is in */
-	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->view.go) {
+	if (t->o->until_main && r->pid == t->run->root && r->a[1] == RT_PL_AT_MAIN && !p->view.go) {
 		add(t, snap_event(p, &p->snaps[0], "main", NULL));
 		p->snaps[0].done = false;
 		strbuf_release(&p->snaps[0].text);
@@ -520,7 +507,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		uint64_t args[6] = { r.a[0] };
 
 		add(t, syscall_event(&r, SYS_exit_group, args, NULL, NULL));
-		if (r.pid != t->root) /* the root's exit comes from waitpid */
+		if (r.pid != t->run->root) /* the root's exit comes from waitpid */
 			add(t, rt_event_exit(r.t, r.pid, (int)(r.a[0] & 0xff) << 8, "libc"));
 		break;
 	}
@@ -711,166 +698,155 @@ static void program_env(struct strv *env, const char *shim, int wfd, int lfd, un
 		strv_pushf(env, "LD_PRELOAD=%s", shim);
 }
 
-int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+/* The library, the socket pair (room for bursts: the shim's sends block, never drop, while the queue is
+ * full), the shared counter (sealed to its size, and against further seals: the shim accepts only a
+ * memfd sealed exactly so), the program's environment; a program LD_PRELOAD cannot reach is refused. */
+static int pl_prepare(struct rt_run *r, struct rt_err *err)
 {
-	struct ptracer t = { 0 };
-	struct sigaction sa = { 0 }, oi, ot;
-	char shim[PATH_MAX], *prog = NULL;
-	int sv[2] = { -1, -1 }, errfd = -1, gofd = -1, lfd = -1, wst = 0, rc = -1, pidfd = -1;
-	struct strv env = STRV_INIT;
-	bool reaped = false, eof = false, signals_set = false;
-	struct strbuf raw = STRBUF_INIT;
-	uint64_t t_reaped = 0;
-	pid_t pid = 0;
+	struct ptracer *t = r->engine;
+	char shim[PATH_MAX];
+	int big = 8 << 20;
 
-	t.o = o;
-	*status = 0;
-	if (!(prog = rt_find_program(o->argv[0], err)))
-		return -1;
+	t->run = r;
+	r->defer_header = true; /* written once the events are sorted */
 	if (find_shim(shim, sizeof(shim), err) != 0)
-		goto out;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
-		goto out;
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, t->sv) != 0) {
+		t->sv[0] = t->sv[1] = -1;
+		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
 	}
-	{
-		/* room for bursts: the shim's sends block (never drop) while the queue is full */
-		int big = 8 << 20;
+	if (setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
+		setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	t->lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (t->lfd < 0 || ftruncate(t->lfd, RT_PL_LOST_SIZE) != 0 || fcntl(t->lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
+	    (t->lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
+		t->lost = NULL;
+		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
+	}
+	program_env(&t->env, shim, t->sv[1], t->lfd, t->o->no_follow ? RT_PL_F_NOFOLLOW : 0);
+	t->keep[0] = t->sv[1];
+	t->keep[1] = t->lfd;
+	r->spawn = (struct rt_spawn){ .filter_fd = -1, .hold = true, .keep = t->keep, .nkeep = 2, .env = t->env.v };
+	return check_program(t, r->prog, err);
+}
 
-		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
-			setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	}
-	/* sealed to its size, and against further seals: the shim accepts only a memfd sealed exactly so */
-	lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (lfd < 0 || ftruncate(lfd, RT_PL_LOST_SIZE) != 0 || fcntl(lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
-	    (t.lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0)) == MAP_FAILED) {
-		t.lost = NULL;
-		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
-		goto out;
-	}
-	{
-		int keep[2] = { sv[1], lfd };
+static int pl_start(struct rt_run *r, struct rt_err *err)
+{
+	struct ptracer *t = r->engine;
 
-		program_env(&env, shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0);
-		pid = rt_spawn(prog, o->argv, &(struct rt_spawn){ .filter_fd = -1, .hold = true, .keep = keep, .nkeep = 2, .env = env.v },
-			       &gofd, &errfd, err);
-		strv_release(&env);
-		if (pid < 0)
-			goto out;
-	}
-	t.root = pid;
-	close(sv[1]);
-	sv[1] = -1;
-	if (check_program(&t, prog, err) != 0 || rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
-		goto out;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &oi);
-	sigaction(SIGTERM, &sa, &ot);
-	signals_set = true;
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	rt_trace_t0_sched(&t.trace, pid); /* held on a pipe, it stands still: the exec phase's start */
-	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
-		goto out;
+	(void)err;
+	close(t->sv[1]);
+	t->sv[1] = -1;
+	strv_release(&t->env);
+	t->pidfd = (int)syscall(SYS_pidfd_open, r->root, 0);
+	return 0;
+}
+
+/* Queues the records until the program is reaped and, when following, until every process holding the
+ * socket is gone (EOF): woken when the program ends, else every 20 ms to empty the socket (its queue,
+ * 8 MiB, holds what comes meanwhile, and a record the shim sends never wakes the launcher). 1 when
+ * interrupted before the program was reaped. */
+static int pl_loop(struct rt_run *r)
+{
+	struct ptracer *t = r->engine;
+	bool eof = false;
+
 	for (;;) {
-		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
-		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */
-		struct pollfd pf = { pidfd, POLLIN, 0 };
-		struct rusage ru;
+		struct pollfd pf = { t->pidfd, POLLIN, 0 };
 
-		if (pidfd >= 0 && !reaped)
+		if (t->pidfd >= 0 && !r->reaped)
 			poll(&pf, 1, 20);
 		else
 			poll(NULL, 0, 20);
-		/* reaped before the queue is read: the program's wall time is not the launcher's */
-		if (!reaped && wait4(pid, &wst, WNOHANG, &ru) == pid) {
-			t_reaped = rt_now_ns();
-			reaped = true;
-			rt_trace_rusage(&t.trace, &ru);
-		}
-		if (!eof && drain(&t, sv[0], &raw))
+		rt_run_reap(r); /* before the queue is read: the program's wall time is not the launcher's */
+		if (!eof && drain(t, t->sv[0], &t->raw))
 			eof = true;
-		if (interrupted)
+		if (rt_interrupted)
 			break;
 		/* following: until every process holding the socket is gone; else until the program is */
-		if (reaped && (eof || o->no_follow))
+		if (r->reaped && (eof || t->o->no_follow))
 			break;
 	}
-	if (interrupted) {
-		if (o->kill_on_exit && !reaped)
-			kill(pid, SIGKILL);
-		drain(&t, sv[0], &raw);
+	if (rt_interrupted) {
+		if (t->o->kill_on_exit && !r->reaped)
+			kill(r->root, SIGKILL);
+		drain(t, t->sv[0], &t->raw);
 	}
-	close(sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
-	sv[0] = -1;
-	if (rt_exec_failed(errfd, prog, err) != 0) {
-		if (!reaped)
-			waitpid(pid, &wst, 0);
-		rt_trace_discard(&t.trace, o->trace_path);
-		goto out;
-	}
-	decode_all(&t, &raw);
-	strbuf_release(&raw);
-	if (!t.header_done && !interrupted) {
+	close(t->sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
+	t->sv[0] = -1;
+	return rt_interrupted && !r->reaped;
+}
+
+/* Every record becomes trace events, written sorted by time after the header. */
+static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
+{
+	struct ptracer *t = r->engine;
+
+	(void)interrupted;
+	decode_all(t, &t->raw);
+	strbuf_release(&t->raw);
+	if (!r->header_done && !rt_interrupted)
 		/* the program ran, but the library never said hello from it: an empty trace would pass for
 		 * one of a program that did nothing */
-		rt_trace_discard(&t.trace, o->trace_path);
-		rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in it "
-					  "(secure-execution mode for a setuid/setgid program or file capabilities, "
-					  "LD_PRELOAD taken out before the program started, or the loader failed); use "
-					  "--engine ptrace or --engine ebpf", prog);
-		goto out;
+		return rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in "
+						 "it (secure-execution mode for a setuid/setgid program or file capabilities, "
+						 "LD_PRELOAD taken out before the program started, or the loader failed); use "
+						 "--engine ptrace or --engine ebpf", r->prog);
+	for (size_t i = 0; i < t->nprocs; i++) {
+		pending_exec(t, &t->procs[i]);
+		image_end(t, &t->procs[i]);
 	}
-	for (size_t i = 0; i < t.nprocs; i++) {
-		pending_exec(&t, &t.procs[i]);
-		image_end(&t, &t.procs[i]);
-	}
-	if (reaped) {
-		add(&t, rt_event_exit(t_reaped, pid, wst, NULL)); /* dropped after --until main: the trace ended there */
-		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
-		t.trace.program_ns = t_reaped - t.t0;
-	} else {
-		*status = 128 + (int)interrupted;
-	}
-	sort_events(&t);
-	rt_trace_header(&t.trace, "preload", o->argv, t.header_bin ? t.header_bin : json_null(), t.t0);
-	t.header_bin = NULL;
-	for (size_t i = 0; i < t.nev; i++)
-		rt_trace_event(&t.trace, t.ev[i]);
-	t.nev = 0;
-	t.trace.lost = (t.lost ? __atomic_load_n(&t.lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t.malformed;
-	if (rt_trace_close(&t.trace, !interrupted) != 0) {
-		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (t.trace.f)
-		rt_trace_discard(&t.trace, o->trace_path);
-	if (signals_set) {
-		sigaction(SIGINT, &oi, NULL);
-		sigaction(SIGTERM, &ot, NULL);
-	}
-	rt_spawn_abandon(pid, &gofd);
+	if (r->reaped)
+		add(t, rt_event_exit(r->t_reaped, r->root, r->wst, NULL)); /* dropped after --until main: the trace
+									    * ended there */
+	sort_events(t);
+	if (!r->header_done)
+		rt_run_header(r, t->o->argv, NULL);
+	r->defer_header = false;
+	rt_run_flush_header(r);
+	for (size_t i = 0; i < t->nev; i++)
+		rt_trace_event(&r->trace, t->ev[i]);
+	t->nev = 0;
+	r->trace.lost = (t->lost ? __atomic_load_n(&t->lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t->malformed;
+	return 0;
+}
+
+static void pl_cleanup(struct rt_run *r)
+{
+	struct ptracer *t = r->engine;
+
 	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
-	if (errfd >= 0)
-		close(errfd);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (t.lost)
-		munmap(t.lost, RT_PL_LOST_SIZE);
-	if (lfd >= 0)
-		close(lfd);
-	for (size_t i = 0; i < t.nev; i++)
-		json_decref(t.ev[i]);
-	free(t.ev);
-	json_decref(t.header_bin);
-	for (size_t i = 0; i < t.nprocs; i++)
-		proc_free(&t.procs[i]);
-	free(t.procs);
-	strbuf_release(&raw);
-	rt_binary_free(t.rootbin);
-	free(prog);
-	return rc;
+		if (t->sv[i] >= 0)
+			close(t->sv[i]);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->lost)
+		munmap(t->lost, RT_PL_LOST_SIZE);
+	if (t->lfd >= 0)
+		close(t->lfd);
+	for (size_t i = 0; i < t->nev; i++)
+		json_decref(t->ev[i]);
+	free(t->ev);
+	for (size_t i = 0; i < t->nprocs; i++)
+		proc_free(&t->procs[i]);
+	free(t->procs);
+	strbuf_release(&t->raw);
+	strv_release(&t->env);
+	rt_binary_free(t->rootbin);
+}
+
+static const struct rt_engine_ops preload_ops = {
+	.name = "preload",
+	.prepare = pl_prepare,
+	.start = pl_start,
+	.loop = pl_loop,
+	.stop = pl_stop,
+	.cleanup = pl_cleanup,
+};
+
+int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct ptracer t = { .o = o, .sv = { -1, -1 }, .lfd = -1, .pidfd = -1, .env = STRV_INIT, .raw = STRBUF_INIT };
+
+	return rt_run_engine(&preload_ops, &t, o, status, err);
 }

@@ -1181,7 +1181,7 @@ static int pt_attach(struct rt_run *r, struct rt_err *err)
 	return 0;
 }
 
-/* The program's binary is read now, off its clock (its exec checks that it is still the same file);
+/* Starting the program: its binary is read now, off its clock (its exec checks that it is still the same file);
  * with -e trace= to the end, the program stops only for those syscalls (--until main detaches, so there
  * the trace writer alone filters): every fork is followed and the program dies with rt0trace, as a
  * process with the filter and no tracer would see those syscalls fail with ENOSYS. It stops itself to
@@ -1192,6 +1192,8 @@ static int pt_prepare(struct rt_run *r, struct rt_err *err)
 	struct rt_err ignored = { 0 };
 
 	t->run = r;
+	if (r->o->attach) /* a running process: no filter of its own, its image read at the attach */
+		return 0;
 	if (rt_binary_open(&t->pre, r->prog, &ignored) != 0)
 		t->pre = NULL;
 	if (t->o->syscalls && !t->o->until_main && !(t->seccomp = rt_seccomp_build(t->o->syscalls, true, err)))

@@ -612,7 +612,7 @@ static int check_program(struct ptracer *t, const char *prog, struct rt_err *err
 
 /* An event being sorted: its time, and the order it was made in for ties. */
 struct sorted {
-	int64_t t;
+	uint64_t t;
 	size_t seq;
 	json_t *e;
 };
@@ -632,7 +632,7 @@ static void sort_events(struct ptracer *t)
 	struct sorted *v = xcalloc(t->nev ? t->nev : 1, sizeof(*v));
 
 	for (size_t i = 0; i < t->nev; i++)
-		v[i] = (struct sorted){ json_get_int(t->ev[i], "t"), i, t->ev[i] };
+		v[i] = (struct sorted){ rt_event_time(t->ev[i]), i, t->ev[i] };
 	qsort(v, t->nev, sizeof(*v), cmp_t);
 	for (size_t i = 0; i < t->nev; i++)
 		t->ev[i] = v[i].e;

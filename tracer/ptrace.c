@@ -322,7 +322,7 @@ static bool silent_pid(struct tracer *t, pid_t pid)
 static void emit(struct tracer *t, json_t *e)
 {
 	/* nothing is written before the first exec's header, nor of a process followed silently */
-	if (!t->run->header_done || silent_pid(t, (pid_t)json_integer_value(json_object_get(e, "pid")))) {
+	if (!t->run->header_done || silent_pid(t, (pid_t)rt_event_pid(e))) {
 		json_decref(e);
 		return;
 	}
@@ -869,8 +869,8 @@ static uint64_t settle_lag(struct tracer *t)
 
 		if (l->sys && l->sys->t + l->sys->dur == raw)
 			l->sys->dur -= l->sys->dur > lag ? lag : l->sys->dur;
-		else if (l->e && (uint64_t)json_integer_value(json_object_get(l->e, "t")) == raw)
-			json_object_set_new(l->e, "t", json_integer((json_int_t)(raw - lag)));
+		else if (l->e && rt_event_time(l->e) == raw)
+			rt_event_retime(l->e, raw - lag);
 		else if (!l->sys && !l->e && l->t == raw)
 			l->t = raw - lag;
 	}

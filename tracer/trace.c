@@ -262,6 +262,21 @@ static json_t *event_new(enum rt_et type, uint64_t t, int pid, int tid)
 	return e;
 }
 
+uint64_t rt_event_time(const json_t *e)
+{
+	return (uint64_t)json_integer_value(json_object_get(e, "t"));
+}
+
+void rt_event_retime(json_t *e, uint64_t t)
+{
+	json_object_set_new(e, "t", json_integer((json_int_t)t));
+}
+
+int rt_event_pid(const json_t *e)
+{
+	return (int)json_integer_value(json_object_get(e, "pid"));
+}
+
 static void set_opt_str(json_t *e, const char *key, const char *v)
 {
 	if (v)

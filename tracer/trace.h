@@ -116,6 +116,13 @@ uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
  * left out. `sched` (NULL-able) adds "cpu_ns", "wait_ns" (and ptrace's "stopped_ns", "stops",
  * "syscall_stops") when valid. ---- */
 
+/* An event's time ("t"), and the same event moved to time `t` (an engine that learns later when it
+ * really happened). */
+uint64_t rt_event_time(const json_t *e);
+void rt_event_retime(json_t *e, uint64_t t);
+/* An event's process ("pid"), 0 when it has none. */
+int rt_event_pid(const json_t *e);
+
 /* "exec" (or at -p "attach", with "threads"): the image `path` in pid, with `probes` planted. */
 struct rt_ev_exec {
 	bool attach;

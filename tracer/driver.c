@@ -207,6 +207,7 @@ int rt_run_engine(const struct rt_engine_ops *ops, void *engine, const struct rt
 	}
 	if (finish_trace(&r, lr == 0 && !rt_interrupted, err) != 0)
 		goto out;
+	signals_restore(&sig); /* nothing is traced any more */
 	if (!lr && r.detached && !r.attached && !r.exited) {
 		/* --until main: the trace is complete, the program goes on untraced; it is still our child,
 		 * so rt0trace exits with its status like an untraced run would */

@@ -145,6 +145,46 @@ json_t *rt_binary_init_order_json(const struct rt_go_info *g)
 	return a;
 }
 
+/* A segment's row: {"vaddr","memsz","flags"}, with `full` also its "type" (first), "offset", "filesz". */
+static json_t *segment_json(const struct rt_elf_seg *sg, bool full)
+{
+	json_t *s = json_object();
+	char tb[16], fb[4];
+
+	if (full)
+		json_object_set_new(s, "type", json_string(rt_elf_seg_type_name(sg->type, tb)));
+	json_object_set_new(s, "vaddr", json_hex(sg->vaddr));
+	json_object_set_new(s, "memsz", json_hex(sg->memsz));
+	json_object_set_new(s, "flags", json_string(rt_elf_flags_str(sg->flags, fb)));
+	if (full) {
+		json_object_set_new(s, "offset", json_hex(sg->offset));
+		json_object_set_new(s, "filesz", json_hex(sg->filesz));
+	}
+	return s;
+}
+
+json_t *rt_binary_image_json(const struct rt_binary *b, const char *path, uint64_t bias)
+{
+	const struct rt_elf *e = b->elf;
+	json_t *o = json_object(), *segs = json_array();
+
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "arch", json_string(e->arch));
+	json_object_set_new(o, "pie", json_boolean(e->pie));
+	json_object_set_new(o, "static", json_boolean(e->is_static));
+	json_object_set_new(o, "entry", json_hex(e->entry));
+	json_object_set_new(o, "entry_symbol", json_str_or_null(b->entry_sym ? b->entry_sym->name : NULL));
+	json_object_set_new(o, "bias", json_hex(bias));
+	json_object_set_new(o, "go_version", json_str_or_null(b->go ? b->go->version : NULL));
+	json_object_set_new(o, "build_id", json_str_or_null(b->go ? b->go->build_id : NULL));
+	json_object_set_new(o, "init_order", rt_binary_init_order_json(b->go));
+	for (size_t i = 0; i < e->nsegs; i++)
+		if (e->segs[i].type == PT_LOAD)
+			json_array_append_new(segs, segment_json(&e->segs[i], false));
+	json_object_set_new(o, "segments", segs);
+	return o;
+}
+
 json_t *rt_binary_json(const struct rt_binary *b)
 {
 	const struct rt_elf *e = b->elf;
@@ -162,18 +202,8 @@ json_t *rt_binary_json(const struct rt_binary *b)
 	json_object_set_new(entry, "addr", json_hex(e->entry));
 	json_object_set_new(entry, "symbol", json_str_or_null(b->entry_sym ? b->entry_sym->name : NULL));
 	json_object_set_new(o, "entry", entry);
-	for (size_t i = 0; i < e->nsegs; i++) {
-		json_t *s = json_object();
-		char tb[16], fb[4];
-
-		json_object_set_new(s, "type", json_string(rt_elf_seg_type_name(e->segs[i].type, tb)));
-		json_object_set_new(s, "vaddr", json_hex(e->segs[i].vaddr));
-		json_object_set_new(s, "memsz", json_hex(e->segs[i].memsz));
-		json_object_set_new(s, "flags", json_string(rt_elf_flags_str(e->segs[i].flags, fb)));
-		json_object_set_new(s, "offset", json_hex(e->segs[i].offset));
-		json_object_set_new(s, "filesz", json_hex(e->segs[i].filesz));
-		json_array_append_new(segs, s);
-	}
+	for (size_t i = 0; i < e->nsegs; i++)
+		json_array_append_new(segs, segment_json(&e->segs[i], true));
 	json_object_set_new(o, "segments", segs);
 	for (size_t i = 0; i < e->nsecs; i++) {
 		json_t *s = json_object();

@@ -34,6 +34,11 @@ void rt_binary_free(struct rt_binary *b);
 
 /* The `rt0trace inspect --json` object (docs/formats.md); the caller owns the reference. */
 json_t *rt_binary_json(const struct rt_binary *b);
+/* The same binary in the trace's shape (docs/formats.md "The binary object"), for an image running
+ * from `path` with load bias `bias`: {"path","arch","pie","static","entry","entry_symbol","bias",
+ * "go_version","build_id","init_order","segments"} (PT_LOAD only, {"vaddr","memsz","flags"}); the
+ * tracer adds the probe plan. */
+json_t *rt_binary_image_json(const struct rt_binary *b, const char *path, uint64_t bias);
 /* The "init_order" array of that object: [{"package","functions":[{"symbol","addr"}]}]. */
 json_t *rt_binary_init_order_json(const struct rt_go_info *g);
 

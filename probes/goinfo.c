@@ -395,8 +395,14 @@ static void read_init_order(const struct rt_elf *e, struct rt_go_info *g, struct
 		return;
 	}
 	rt_list = rt_elf_sym_by_name(e, "go:runtime.inittasks");
-	if ((rt_list && !read_task_list(e, rt_list, g, &cap, notes)) || !read_task_list(e, main_list, g, &cap, notes)) {
+	if (rt_list && !read_task_list(e, rt_list, g, &cap, notes)) {
 		free_init(g);
+		return;
+	}
+	g->ninit_runtime = g->ninit; /* the runtime's tasks come first in the placed order */
+	if (!read_task_list(e, main_list, g, &cap, notes)) {
+		free_init(g);
+		g->ninit_runtime = 0;
 		return;
 	}
 	g->init_known = true;

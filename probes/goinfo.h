@@ -60,6 +60,7 @@ struct rt_go_info {
 	bool init_known;          /* the placed init order below could be read */
 	struct rt_go_pkg *init;
 	size_t ninit;
+	size_t ninit_runtime;     /* how many of them (the first) are go:runtime.inittasks' own tasks */
 };
 
 /* Reads the Go facts of `e`. Sets *out to NULL (and returns 0) when `e` is not a Go binary. Facts that

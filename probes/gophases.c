@@ -7,13 +7,14 @@
 static const struct {
 	const char *name;
 	enum rt_phase_role role;
+	enum rt_phase_kind kind;
 } catalog[] = {
-	{ NULL, RT_ROLE_ENTRY }, /* _rt0_<arch>_linux */
-	{ "runtime.rt0_go", RT_ROLE_PHASE },
-	{ "runtime.schedinit", RT_ROLE_PHASE },
-	{ "runtime.main", RT_ROLE_PHASE },
-	{ "runtime.gcenable", RT_ROLE_PHASE },
-	{ "main.main", RT_ROLE_MAIN },
+	{ NULL, RT_ROLE_ENTRY, RT_PH_ENTRY }, /* _rt0_<arch>_linux */
+	{ "runtime.rt0_go", RT_ROLE_PHASE, RT_PH_RT0_GO },
+	{ "runtime.schedinit", RT_ROLE_PHASE, RT_PH_SCHEDINIT },
+	{ "runtime.main", RT_ROLE_PHASE, RT_PH_RUNTIME_MAIN },
+	{ "runtime.gcenable", RT_ROLE_PHASE, RT_PH_GCENABLE },
+	{ "main.main", RT_ROLE_MAIN, RT_PH_MAIN_MAIN },
 };
 
 const char *const rt_go_fatal_path[] = { "runtime.fatalpanic", "runtime.fatalthrow", "runtime.dieFromSignal", NULL };
@@ -44,6 +45,7 @@ size_t rt_go_phases(const struct rt_elf *e, struct rt_phase *out, size_t max)
 		p->symbol = s ? s->name : NULL;
 		p->addr = s ? s->addr : 0;
 		p->role = catalog[i].role;
+		p->kind = catalog[i].kind;
 	}
 	return n;
 }

@@ -17,11 +17,25 @@
  * rt_go_fatal_path), probed so a crash is caught before the program is gone. */
 enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN, RT_ROLE_FATAL };
 
+/* Which moment of the catalog a phase (and a probe planted there) is: engines and planners decide by
+ * this, never by comparing symbol names (which may carry an ABI suffix). RT_PH_NONE: not a catalog
+ * moment (a package init, the fatal path, a C program's probes). */
+enum rt_phase_kind {
+	RT_PH_NONE,
+	RT_PH_ENTRY,        /* _rt0_<arch>_linux, or the ELF entry of an externally linked program */
+	RT_PH_RT0_GO,       /* runtime.rt0_go */
+	RT_PH_SCHEDINIT,    /* runtime.schedinit */
+	RT_PH_RUNTIME_MAIN, /* runtime.main */
+	RT_PH_GCENABLE,     /* runtime.gcenable: the runtime's package inits are done */
+	RT_PH_MAIN_MAIN,    /* main.main */
+};
+
 struct rt_phase {
 	const char *symbol;   /* as found in the binary (with ABI suffix if it has one); NULL if absent */
 	char name[64];        /* the catalog name: "runtime.rt0_go", "_rt0_amd64_linux" */
 	uint64_t addr;
 	enum rt_phase_role role;
+	enum rt_phase_kind kind;
 };
 
 /* Resolves the catalog in `e` (GOARCH from the ELF machine). Fills up to `max` entries in startup order

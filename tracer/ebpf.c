@@ -56,6 +56,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 #include "ebpf.skel.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
+#include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
 
@@ -91,30 +92,18 @@ struct eproc {
 
 struct etracer {
 	const struct rt_run_opts *o;
+	struct rt_run *run;     /* the driver's: the trace, its header, t0, the root and its end */
 	struct ebpf *skel;
 	struct ring_buffer *rb;
-	struct rt_trace trace;
-	bool header_done;
-	uint64_t t0;
-	pid_t root;
-	bool attached;          /* -p */
 	bool root_exited;       /* the root's exit record arrived */
-	int root_status;        /* from it (128+signal for a signal) */
 	bool until_done;        /* --until main reached: nothing more is recorded */
-	uint64_t t_reaped;      /* when the root was reaped (our child only) */
 	bool multi;             /* uprobe_multi links work here */
 	struct eproc *procs;
 	size_t nprocs, proccap;
 };
 
-static volatile sig_atomic_t interrupted;
 static bool verbose;
 static char libbpf_last[512]; /* libbpf's last warning: the "why" of a failed load or attach */
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -189,11 +178,11 @@ static bool any_live(const struct etracer *t)
 
 static void emit(struct etracer *t, json_t *e)
 {
-	if (!t->header_done || t->until_done) {
+	if (!t->run->header_done || t->until_done) {
 		json_decref(e);
 		return;
 	}
-	rt_trace_event(&t->trace, e);
+	rt_trace_event(&t->run->trace, e);
 }
 
 /* ---- images and uprobes ---------------------------------------------------------------------------- */
@@ -298,7 +287,7 @@ static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const ch
 		snprintf(p->err, sizeof(p->err), "%s", err.msg);
 		return;
 	}
-	rt_probe_plan_flags(p->bin, t->o->init_functions ? RT_PLAN_INIT_FUNCTIONS : 0, &p->plan);
+	rt_run_plan(t->run, p->bin, &p->plan);
 	p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
 	p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
 	if (attaching) {
@@ -334,12 +323,8 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	char exe[64], real[PATH_MAX];
 	struct rt_past ps = { 0 };
 	struct stat st;
-	ssize_t n;
-	json_t *e, *bin;
 
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	n = readlink(exe, real, sizeof(real) - 1);
-	real[n > 0 ? n : 0] = '\0';
+	rt_run_exe(pid, exe, real, sizeof(real));
 	if (p->pre && p->bin && stat(exe, &st) != 0) {
 		/* a short program already gone: the image is the file attached before its exec */
 		if (!realpath(p->bin->elf->path, real))
@@ -350,26 +335,12 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	p->pre = false;
 	if (p->bin)
 		p->bias = rt_image_bias(pid, p->bin->elf);
-	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, p->err, &ps, attaching);
-	if (!t->header_done && pid == t->root) {
-		rt_trace_header(&t->trace, "ebpf", argv, bin, t->t0);
-		t->header_done = true;
-		bin = NULL;
-	}
-	e = rt_event_new(attaching ? "attach" : "exec", now, pid, pid);
-	rt_event_sched(e, sched);
-	json_object_set_new(e, "path", json_string(real));
-	json_object_set_new(e, "probes", json_integer((json_int_t)p->attached));
-	if (p->failed) {
-		json_object_set_new(e, "probes_failed", json_integer((json_int_t)p->failed));
-		if (p->attach_err[0])
-			json_object_set_new(e, "probe_error", json_string(p->attach_err));
-	}
-	if (attaching)
-		json_object_set_new(e, "threads", json_integer(nthreads));
-	if (bin)
-		json_object_set_new(e, "binary", bin);
-	emit(t, e);
+	emit(t, rt_run_image(t->run, &(struct rt_run_image){ .pid = pid, .t = now, .attaching = attaching, .argv = argv,
+							     .path = real, .bin = p->bin, .error = p->err, .plan = &p->plan,
+							     .bias = p->bias, .past = &ps, .sched = sched, .probes = p->attached,
+							     .probes_failed = p->failed,
+							     .probe_error = p->attach_err[0] ? p->attach_err : NULL,
+							     .threads = nthreads }));
 	rt_past_release(&ps);
 }
 
@@ -397,12 +368,10 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 	}
 	pr = &p->plan.p[idx];
 	if (!p->hit[idx]) {
-		p->hit[idx] = true;
-		json_t *e = rt_probe_event(r->t, r->pid, r->tid, pr);
 		struct rt_sched s = rec_sched(r);
 
-		rt_event_sched(e, &s);
-		emit(t, e);
+		p->hit[idx] = true;
+		emit(t, rt_event_probe(r->t, r->pid, r->tid, pr, &s, NULL, NULL));
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
 		json_t *m;
@@ -410,11 +379,9 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 		p->main_hit = true;
 		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
 		 * the SIGSTOP it was sent is acted on). */
-		if ((m = rt_maps_event(r->pid, pr->symbol, r->t)) != NULL) {
-			json_object_set_new(m, "how", json_string("stopped"));
+		if ((m = rt_maps_event(r->pid, pr->symbol, r->t, "stopped")) != NULL)
 			emit(t, m);
-		}
-		if (t->o->until_main && r->pid == t->root)
+		if (t->o->until_main && r->pid == t->run->root)
 			until_main(t);
 	}
 	if (r->nr & RT_PROBE_HOLD)
@@ -430,26 +397,22 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	switch (r->kind) {
 	case RT_EV_SYSCALL:
-		if (t->header_done && !t->until_done) {
+		if (t->run->header_done && !t->until_done) {
 			int64_t ret = r->ret;
 
-			rt_trace_syscall(&t->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+			rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
 					 (const uint64_t *)r->args, r->has_ret ? &ret : NULL);
 		}
 		break;
 	case RT_EV_PROBE:
 		on_probe(t, r);
 		break;
-	case RT_EV_CLONE: {
-		json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
-
-		json_object_set_new(e, "child", json_integer((json_int_t)r->nr));
-		json_object_set_new(e, "kind", json_string(r->ret == RT_CLONE_FORK ? "fork" : "thread"));
-		emit(t, e);
+	case RT_EV_CLONE:
+		emit(t, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
+				       r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
 		if (r->ret == RT_CLONE_FORK)
 			proc_add(t, (pid_t)r->nr);
 		break;
-	}
 	case RT_EV_EXEC:
 		if (t->until_done) {
 			if (r->has_ret)
@@ -466,24 +429,22 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	case RT_EV_EXIT: {
 		struct eproc *p = proc_find(t, r->pid);
-		int code = (int)r->nr, sig = code & 0x7f;
-		json_t *e = rt_event_new("exit", r->t, r->pid, 0);
+		int code = (int)r->nr; /* the kernel's exit code: a wait status */
 
-		json_object_set_new(e, "status", sig ? json_null() : json_integer((code >> 8) & 0xff));
-		json_object_set_new(e, "signal", sig ? json_integer(sig) : json_null());
-		emit(t, e);
+		emit(t, rt_event_exit(r->t, r->pid, code, NULL));
 		/* Its uprobes stay until the end: releasing them waits for an RCU grace period, which
 		 * would come between the program's exit and its reaping. */
 		if (p)
 			p->live = false;
-		if (r->pid == t->root) {
+		if (r->pid == t->run->root) {
 			t->root_exited = true;
-			t->root_status = sig ? 128 + sig : (code >> 8) & 0xff;
+			if (t->run->attached) /* not our child: its end is this record's */
+				rt_run_exited(t->run, code);
 		}
 		break;
 	}
 	case RT_EV_SIGNAL:
-		emit(t, rt_signal_event(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0]));
+		emit(t, rt_event_signal(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0], NULL));
 		break;
 	}
 	return 0;
@@ -581,9 +542,10 @@ static int count_threads(pid_t pid)
 
 /* Waits on the ring buffer and on a pidfd of the root (readable when it exits, so its end is seen at
  * once) until the traced processes are gone; returns 1 when interrupted. */
-static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
+static int poll_loop(struct etracer *t)
 {
-	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = (int)syscall(SYS_pidfd_open, t->root, 0), rc = 0;
+	pid_t child = t->run->attached ? 0 : t->run->root;
+	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = (int)syscall(SYS_pidfd_open, t->run->root, 0), rc = 0;
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev);
@@ -592,24 +554,18 @@ static int poll_loop(struct etracer *t, pid_t child, int *wst, bool *reaped)
 		epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &ev);
 	for (;;) {
 		struct epoll_event got[2];
-		struct rusage ru;
-		bool root_gone;
+		bool root_gone, reaped;
 
 		epoll_wait(ep, got, 2, 100);
-		/* reaped before the backlog is written: the program's wall time is not ours */
-		if (child > 0 && !*reaped && wait4(child, wst, WNOHANG, &ru) == child) {
-			t->t_reaped = rt_now_ns();
-			*reaped = true;
-			rt_trace_rusage(&t->trace, &ru);
-		}
+		reaped = rt_run_reap(t->run); /* before the backlog is written: the program's wall time is not ours */
 		ring_buffer__consume(t->rb);
-		if (interrupted) {
+		if (rt_interrupted) {
 			rc = 1;
 			break;
 		}
 		if (t->until_done)
 			break;
-		root_gone = child > 0 ? *reaped : t->root_exited || (kill(t->root, 0) != 0 && errno == ESRCH);
+		root_gone = child > 0 ? reaped : t->root_exited || (kill(t->run->root, 0) != 0 && errno == ESRCH);
 		if (root_gone && pidfd >= 0) { /* it stays readable: stop watching it */
 			epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL);
 			close(pidfd);
@@ -646,115 +602,89 @@ static void cleanup(struct etracer *t)
 	ebpf__destroy(t->skel);
 }
 
+static int eb_prepare(struct rt_run *r, struct rt_err *err)
+{
+	struct etracer *t = r->engine;
+
+	t->run = r;
+	verbose = r->o->verbose;
+	return setup(t, err);
+}
+
+/* The program's own file is known: its probes go in before it runs, and its exec needs no hold. A
+ * script (or anything unreadable here) is read at its exec, held. */
+static int eb_start(struct rt_run *r, struct rt_err *err)
+{
+	struct etracer *t = r->engine;
+	struct eproc *p = proc_add(t, r->root);
+	struct rt_past none = { 0 };
+
+	image_attach(t, p, r->root, r->prog, false, &none);
+	p->pre = p->bin && !p->failed;
+	return track(t, r->root, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err);
+}
+
+static int eb_attach(struct rt_run *r, struct rt_err *err)
+{
+	struct etracer *t = r->engine;
+	struct strv argv = STRV_INIT;
+
+	if (kill(r->root, 0) != 0 && errno == ESRCH)
+		return rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: no such process", (int)r->root);
+	if (track(t, r->root, RT_TRACK_HOLD, err) != 0)
+		return -1;
+	rt_proc_argv(r->root, &argv);
+	load_image(t, r->root, rt_now_ns(), true, argv.v, count_threads(r->root), NULL);
+	strv_release(&argv);
+	return 0;
+}
+
+static int eb_loop(struct rt_run *r)
+{
+	return poll_loop(r->engine);
+}
+
+/* Interrupted: leave the program running (or kill it). --until main: the program goes on untraced. */
+static int eb_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
+{
+	struct etracer *t = r->engine;
+
+	(void)err;
+	if (interrupted) {
+		release_all(t, r->o->kill_on_exit);
+	} else if (t->until_done) {
+		r->detached = true;
+		if (!r->attached) { /* every probe goes now, before rt0trace waits for the program */
+			r->trace.lost = t->skel->bss->dropped;
+			ebpf__destroy(t->skel);
+			t->skel = NULL;
+		}
+	}
+	if (t->skel)
+		r->trace.lost = t->skel->bss->dropped;
+	return 0;
+}
+
+static void eb_cleanup(struct rt_run *r)
+{
+	cleanup(r->engine);
+}
+
+static const struct rt_engine_ops ebpf_ops = {
+	.name = "ebpf",
+	.prepare = eb_prepare,
+	.start = eb_start,
+	.attach = eb_attach,
+	.loop = eb_loop,
+	.stop = eb_stop,
+	.cleanup = eb_cleanup,
+};
+
 int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
-	struct etracer t = { 0 };
-	struct sigaction sa = { 0 }, oi, ot;
-	char *prog = NULL;
-	int gofd = -1, errfd = -1, wst = 0, rc = -1, lr;
-	bool reaped = false, signals_set = false;
-	pid_t pid = 0;
+	struct etracer t = { .o = o };
 
-	t.o = o;
-	*status = 0;
-	verbose = o->verbose;
-	if (o->argv && !(prog = rt_find_program(o->argv[0], err)))
-		return -1;
-	if (!o->attach && (pid = rt_spawn(prog, o->argv, &(struct rt_spawn){ .filter_fd = -1, .hold = true }, &gofd, &errfd,
-					 err)) < 0)
-		goto out;
-	if (setup(&t, err) != 0)
-		goto out;
-	if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
-		goto out;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &oi);
-	sigaction(SIGTERM, &sa, &ot);
-	signals_set = true;
-	if (o->attach) {
-		t.t0 = rt_now_ns();
-		if (kill(o->attach, 0) != 0 && errno == ESRCH) {
-			rt_errf(err, RT_EXIT_INPUT, "cannot attach to %d: no such process", (int)o->attach);
-			goto out;
-		}
-		t.root = o->attach;
-		t.attached = true;
-		if (track(&t, o->attach, RT_TRACK_HOLD, err) != 0)
-			goto out;
-		{
-			struct strv argv = STRV_INIT;
-
-			rt_proc_argv(o->attach, &argv);
-			load_image(&t, o->attach, rt_now_ns(), true, argv.v, count_threads(o->attach), NULL);
-			strv_release(&argv);
-		}
-		lr = poll_loop(&t, 0, &wst, &reaped);
-		if (lr)
-			release_all(&t, o->kill_on_exit);
-		*status = lr ? 128 + (int)interrupted : t.until_done ? 0 : t.root_status;
-		rc = 0;
-		goto close;
-	}
-	t.root = pid;
-	{
-		/* The program's own file is known: its probes go in before it runs, and its exec needs no
-		 * hold. A script (or anything unreadable here) is read at its exec, held. */
-		struct eproc *p = proc_add(&t, pid);
-		struct rt_past none = { 0 };
-
-		image_attach(&t, p, pid, prog, false, &none);
-		p->pre = p->bin && !p->failed;
-		if (track(&t, pid, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err) != 0)
-			goto out;
-	}
-	rt_trace_t0_sched(&t.trace, pid); /* held on a pipe, it stands still: the exec phase's start */
-	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
-		goto out;
-	lr = poll_loop(&t, pid, &wst, &reaped);
-	if (rt_exec_failed(errfd, prog, err) != 0) {
-		if (!reaped)
-			waitpid(pid, &wst, 0);
-		goto out;
-	}
-	if (lr) { /* interrupted: leave the program running (or kill it) */
-		release_all(&t, o->kill_on_exit);
-		*status = 128 + (int)interrupted;
-	} else {
-		if (t.until_done) { /* the program goes on untraced; we exit with its status, as untraced */
-			t.trace.lost = t.skel->bss->dropped;
-			ebpf__destroy(t.skel);
-			t.skel = NULL;
-		}
-		if (!reaped)
-			while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-				;
-		else if (!t.until_done)
-			t.trace.program_ns = t.t_reaped - t.t0;
-		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
-	}
-	rc = 0;
-close:
-	if (!t.header_done)
-		rt_trace_header(&t.trace, "ebpf", o->argv, json_null(), t.t0);
-	if (t.skel)
-		t.trace.lost = t.skel->bss->dropped;
-	if (rt_trace_close(&t.trace, rc == 0 && !interrupted) != 0) {
-		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-		rc = -1;
-	}
-	t.trace.f = NULL;
-out:
-	rt_spawn_abandon(pid, &gofd);
-	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
-	if (signals_set) {
-		sigaction(SIGINT, &oi, NULL);
-		sigaction(SIGTERM, &ot, NULL);
-	}
-	if (errfd >= 0)
-		close(errfd);
-	cleanup(&t);
-	free(prog);
-	return rc;
+	return rt_run_engine(&ebpf_ops, &t, o, status, err);
 }
 
 #endif

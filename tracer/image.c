@@ -40,141 +40,22 @@ uint64_t rt_image_bias(pid_t pid, const struct rt_elf *e)
 	return bias;
 }
 
-void rt_past_read(const struct rt_binary *b, uint64_t bias, rt_mem_read32 rd, void *arg, struct rt_past *ps)
-{
-	const struct rt_go_info *g = b->go;
-	const struct rt_elf_sym *ms = rt_elf_sym_by_name(b->elf, "runtime.mainStarted");
-	const struct rt_elf_sym *rl = rt_elf_sym_by_name(b->elf, "go:runtime.inittasks");
-	bool ok = true, all_done = true;
-	uint32_t v = 0;
-	size_t nrt = 0;
-
-	memset(ps, 0, sizeof(*ps));
-	if (!g || !g->init_known || !ms)
-		return;
-	ok = rd(arg, ms->addr + bias, &v);
-	ps->main_started = (v & 0xff) != 0;
-	/* The runtime's own tasks come first in the placed order: count them to tell gcenable's moment. */
-	if (rl) {
-		for (size_t i = 0; i < rl->size / b->elf->ptr_size; i++) {
-			uint64_t task;
-
-			if (rt_elf_read_ptr(b->elf, rl->addr + i * b->elf->ptr_size, &task) == 0)
-				for (size_t k = 0; k < g->ninit; k++)
-					if (g->init[k].task == task && k + 1 > nrt)
-						nrt = k + 1;
-		}
-	}
-	for (size_t i = 0; i < g->ninit; i++) {
-		uint32_t state = 0;
-
-		if (!rd(arg, g->init[i].task + bias, &state))
-			ok = false;
-		if (state != 0) {
-			strv_push(&ps->pkgs, g->init[i].package);
-			if (i >= nrt)
-				ps->gcenable = true;
-		}
-		if (state != 2)
-			all_done = false;
-	}
-	ps->main_main = all_done;
-	ps->known = ok;
-}
-
-void rt_past_release(struct rt_past *ps)
-{
-	strv_release(&ps->pkgs);
-}
-
-bool rt_past_probe(const struct rt_past *ps, const struct rt_probe *pr, bool attaching)
-{
-	if (!attaching)
-		return false;
-	if (!ps->known) /* not Go, or unreadable: everything before now is past */
-		return true;
-	switch (pr->role) {
-	case RT_ROLE_ENTRY:
-		return true;
-	case RT_ROLE_INIT:
-		return pr->package && strv_has(&ps->pkgs, pr->package);
-	case RT_ROLE_MAIN:
-		return ps->main_main;
-	case RT_ROLE_FATAL:
-		return false;
-	case RT_ROLE_PHASE:
-		if (strcmp(pr->symbol, "runtime.gcenable") == 0)
-			return ps->gcenable;
-		return ps->main_started || strncmp(pr->symbol, "runtime.rt0_go", 14) == 0;
-	}
-	return false;
-}
-
 json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_plan *plan, uint64_t bias,
 			     const char *real, const char *error, const struct rt_past *ps, bool attaching)
 {
-	json_t *bin = json_object();
+	json_t *bin;
 
-	json_object_set_new(bin, "path", json_string(real));
 	if (!b) {
+		bin = json_object();
+		json_object_set_new(bin, "path", json_string(real));
 		json_object_set_new(bin, "error", json_string(error ? error : "unreadable"));
 	} else {
-		const struct rt_elf *el = b->elf;
-		json_t *segs = json_array(), *probes = json_array();
-
-		json_object_set_new(bin, "arch", json_string(el->arch));
-		json_object_set_new(bin, "pie", json_boolean(el->pie));
-		json_object_set_new(bin, "static", json_boolean(el->is_static));
-		json_object_set_new(bin, "entry", json_hex(el->entry));
-		json_object_set_new(bin, "entry_symbol", json_str_or_null(b->entry_sym ? b->entry_sym->name : NULL));
-		json_object_set_new(bin, "bias", json_hex(bias));
-		json_object_set_new(bin, "go_version", json_str_or_null(b->go ? b->go->version : NULL));
-		json_object_set_new(bin, "build_id", json_str_or_null(b->go ? b->go->build_id : NULL));
-		json_object_set_new(bin, "init_order", rt_binary_init_order_json(b->go));
-		for (size_t i = 0; i < el->nsegs; i++) {
-			json_t *s;
-			char fb[4];
-
-			if (el->segs[i].type != PT_LOAD)
-				continue;
-			s = json_object();
-			json_object_set_new(s, "vaddr", json_hex(el->segs[i].vaddr));
-			json_object_set_new(s, "memsz", json_hex(el->segs[i].memsz));
-			json_object_set_new(s, "flags", json_string(rt_elf_flags_str(el->segs[i].flags, fb)));
-			json_array_append_new(segs, s);
-		}
-		json_object_set_new(bin, "segments", segs);
-		for (size_t i = 0; i < plan->n; i++) {
-			json_t *pr = json_object();
-
-			json_object_set_new(pr, "symbol", json_string(plan->p[i].symbol));
-			json_object_set_new(pr, "addr", json_hex(plan->p[i].addr));
-			json_object_set_new(pr, "role", json_string(rt_phase_role_name(plan->p[i].role)));
-			if (plan->p[i].package)
-				json_object_set_new(pr, "package", json_string(plan->p[i].package));
-			if (plan->p[i].unplaced)
-				json_object_set_new(pr, "placed", json_false());
-			if (rt_past_probe(ps, &plan->p[i], attaching))
-				json_object_set_new(pr, "past", json_true());
-			json_array_append_new(probes, pr);
-		}
-		json_object_set_new(bin, "probes", probes);
+		bin = rt_binary_image_json(b, real, bias);
+		json_object_set_new(bin, "probes", rt_probe_plan_json(plan, ps, attaching));
 	}
 	if (attaching)
 		json_object_set_new(bin, "attached", json_true());
 	return bin;
-}
-
-json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr)
-{
-	json_t *e = rt_event_new("probe", t, pid, tid);
-
-	json_object_set_new(e, "symbol", json_string(pr->symbol));
-	json_object_set_new(e, "addr", json_hex(pr->addr));
-	json_object_set_new(e, "role", json_string(rt_phase_role_name(pr->role)));
-	if (pr->package)
-		json_object_set_new(e, "package", json_string(pr->package));
-	return e;
 }
 
 /* PROGRAM as execvp would find it, checked before anything starts. */

@@ -4,8 +4,8 @@
  * runtime's own state), and the trace's `binary` object (docs/formats.md "Trace file": path, arch, pie,
  * static, entry, go_version, build_id, plus bias, segments, init_order and the probe plan).
  *
- * Ownership: rt_past_release() frees what rt_past_read() filled; rt_image_binary_json() returns a new
- * reference.
+ * Ownership: rt_image_binary_json() returns a new reference. What a process attached with -p had
+ * already run (struct rt_past) is probes/plan.h's.
  */
 #ifndef RT0_TRACER_IMAGE_H
 #define RT0_TRACER_IMAGE_H
@@ -20,27 +20,8 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 
-/* What a process attached with -p had already run. */
-struct rt_past {
-	bool known;          /* a Go binary whose runtime state could be read */
-	bool main_started;   /* runtime.mainStarted */
-	bool gcenable;       /* a package of the main list had started its init */
-	bool main_main;      /* every inittask done */
-	struct strv pkgs;    /* packages whose init had started (state != 0) */
-};
-
-/* Reads 4 bytes of the process at a runtime address; false when it cannot. */
-typedef bool (*rt_mem_read32)(void *arg, uint64_t addr, uint32_t *out);
-
 /* The load bias of a PIE (AT_ENTRY of the running image minus the ELF entry); 0 for ET_EXEC. */
 uint64_t rt_image_bias(pid_t pid, const struct rt_elf *e);
-
-/* For -p: which phases and package inits a running Go process has already started, from
- * runtime.mainStarted and each inittask's state word (0 not run, 1 running, 2 done). */
-void rt_past_read(const struct rt_binary *b, uint64_t bias, rt_mem_read32 rd, void *arg, struct rt_past *ps);
-void rt_past_release(struct rt_past *ps);
-/* Whether probe `pr` marks a moment already past when attaching (always false when not attaching). */
-bool rt_past_probe(const struct rt_past *ps, const struct rt_probe *pr, bool attaching);
 
 /* The `binary` object for the header (and for exec events of other images): `real` is the path
  * /proc/PID/exe resolved to; with b NULL, `error` says why the image could not be read. */
@@ -90,8 +71,5 @@ int rt_spawn_release(int *go, uint64_t *t0, struct rt_err *err);
 /* A held program never released (the tracer gave up first): *go is closed, so it exits 127, and it is
  * reaped. Nothing when pid <= 0 or *go is already closed. */
 void rt_spawn_abandon(pid_t pid, int *go);
-
-/* A "probe" event: probe `pr` (link-time address, role, package) was entered by thread tid. */
-json_t *rt_probe_event(uint64_t t, int pid, int tid, const struct rt_probe *pr);
 
 #endif

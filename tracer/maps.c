@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "common/fs.h"
-#include "common/json.h"
 #include "tracer/trace.h"
 
 /* One /proc/PID/maps line (its newline already cut) into *m; false when it is not one. */
@@ -68,19 +67,6 @@ void rt_maps_parse(const char *text, size_t len, void (*fn)(const struct rt_map 
 	}
 }
 
-static void map_entry(const struct rt_map *mp, void *arg)
-{
-	json_t *m = json_object();
-
-	json_object_set_new(m, "start", json_hex(mp->start));
-	json_object_set_new(m, "end", json_hex(mp->end));
-	json_object_set_new(m, "perms", json_string(mp->perms));
-	json_object_set_new(m, "offset", json_hex(mp->offset));
-	json_object_set_new(m, "inode", json_integer((json_int_t)mp->inode));
-	json_object_set_new(m, "path", json_string(mp->path));
-	json_array_append_new(arg, m);
-}
-
 /* The process's resident set now and its peak since its exec (/proc/PID/status VmRSS and VmHWM: the
  * peak is the address space's own, which a new image starts afresh, unlike wait4's ru_maxrss, which
  * also holds the tracer's forked copy before the exec); -1 each when it cannot be read. */
@@ -118,33 +104,20 @@ int rt_maps_take(pid_t pid, struct rt_maps_raw *raw)
 	return 0;
 }
 
-json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t)
+json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t, const char *how)
 {
-	json_t *e = rt_maps_event_text(raw->text, raw->len, raw->pid, at, t);
+	json_t *e = rt_event_maps(&(struct rt_ev_maps){ .t = t, .pid = raw->pid, .at = at, .text = raw->text,
+							.len = raw->len, .rss_kb = raw->rss_kb, .hwm_kb = raw->hwm_kb,
+							.how = how });
 
-	if (raw->rss_kb >= 0)
-		json_object_set_new(e, "rss_kb", json_integer((json_int_t)raw->rss_kb));
-	if (raw->hwm_kb >= 0)
-		json_object_set_new(e, "hwm_kb", json_integer((json_int_t)raw->hwm_kb));
 	free(raw->text);
 	raw->text = NULL;
 	return e;
 }
 
-json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t)
+json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t, const char *how)
 {
 	struct rt_maps_raw raw;
 
-	return rt_maps_take(pid, &raw) == 0 ? rt_maps_raw_event(&raw, at, t) : NULL;
-}
-
-json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t)
-{
-	json_t *e, *entries = json_array();
-
-	rt_maps_parse(text, len, map_entry, entries);
-	e = rt_event_new("maps", t, pid, 0);
-	json_object_set_new(e, "at", json_string(at));
-	json_object_set_new(e, "entries", entries);
-	return e;
+	return rt_maps_take(pid, &raw) == 0 ? rt_maps_raw_event(&raw, at, t, how) : NULL;
 }

@@ -18,10 +18,10 @@ int rt_maps_read(pid_t pid, void (*fn)(const struct rt_map *m, void *arg), void 
 /* The same for a maps text already read (as the preload engine's shim sends it): fn per line. */
 void rt_maps_parse(const char *text, size_t len, void (*fn)(const struct rt_map *m, void *arg), void *arg);
 
-/* A "maps" event of pid's layout now; `at` names the probe it was taken at (or "exit"). NULL when the
- * maps cannot be read (the process is gone). */
+/* A "maps" event (tracer/trace.h) of pid's layout now; `at` names the probe it was taken at (or "exit"),
+ * `how` (optional) how. NULL when the maps cannot be read (the process is gone). */
 struct json_t;
-struct json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t);
+struct json_t *rt_maps_event(pid_t pid, const char *at, uint64_t t, const char *how);
 /* The same in two steps: the layout's text (and resident set) read while the process is held, the event
  * built from it after it was let go. rt_maps_take returns -1 when the maps cannot be read;
  * rt_maps_raw_event releases the text. */
@@ -32,8 +32,6 @@ struct rt_maps_raw {
 	long long rss_kb, hwm_kb; /* -1: not read */
 };
 int rt_maps_take(pid_t pid, struct rt_maps_raw *raw);
-struct json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t);
-/* A "maps" event from such a text, taken at time t. */
-struct json_t *rt_maps_event_text(const char *text, size_t len, int pid, const char *at, uint64_t t);
+struct json_t *rt_maps_raw_event(struct rt_maps_raw *raw, const char *at, uint64_t t, const char *how);
 
 #endif

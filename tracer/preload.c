@@ -68,6 +68,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "probes/preload/preload.h"
+#include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
 #include "tracer/trace.h"
@@ -95,12 +96,10 @@ struct pproc {
 	char *path;
 	struct rt_binary *bin;  /* the current image, or NULL */
 	bool own_bin;           /* bin is ours to free (not the root's pre-read one) */
-	struct rt_probe_plan plan;
-	bool *observable;       /* per plan probe */
+	struct rt_probe_plan plan;  /* rt_probe_plan_preload's: what the shim cannot see is unobservable */
+	struct rt_preload_view view;
 	uint64_t bias;
-	bool go;
 	bool started;           /* the entry or main was seen: the program's own code runs */
-	bool rt0_via_main;      /* a Go program's C main is a jump to runtime.rt0_go (externally linked) */
 	/* Go moments seen through libc: the earliest record of each (a new thread sends its own clone
 	 * record, so arrival order is not time order) */
 	struct rt_pl_rec sched_rec, gomain_rec;
@@ -115,13 +114,15 @@ struct pproc {
 
 struct ptracer {
 	const struct rt_run_opts *o;
-	struct rt_trace trace;
-	uint64_t t0;
-	pid_t root;
+	struct rt_run *run;         /* the driver's: the trace, its header, t0, the root and its end */
 	struct rt_binary *rootbin;  /* read before the start */
 	char rootreal[PATH_MAX];
-	json_t *header_bin;         /* from the root's first image */
-	bool header_done;
+	int sv[2];                  /* the socket pair: ours, the program's */
+	int lfd;                    /* the shared counter's memfd */
+	int keep[2];                /* the program's two fds */
+	int pidfd;                  /* the root's, or -1 */
+	struct strv env;            /* the program's environment */
+	struct strbuf raw;          /* every record, as received */
 	json_t **ev;
 	size_t nev, evcap;
 	struct pproc *procs;
@@ -130,13 +131,6 @@ struct ptracer {
 	bool until_done;            /* --until main reached: nothing more is recorded */
 	uint64_t *lost;             /* the shared page */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
 
 /* ---- bookkeeping ----------------------------------------------------------------------------------- */
 
@@ -161,8 +155,6 @@ static void image_clear(struct pproc *p)
 	p->bin = NULL;
 	p->own_bin = false;
 	rt_probe_plan_free(&p->plan);
-	free(p->observable);
-	p->observable = NULL;
 	free(p->path);
 	p->path = NULL;
 	for (size_t i = 0; i < p->nobjs; i++)
@@ -174,7 +166,8 @@ static void image_clear(struct pproc *p)
 	}
 	strbuf_release(&p->cur.text);
 	memset(&p->cur, 0, sizeof(p->cur));
-	p->hello = p->go = p->started = p->rt0_via_main = false;
+	p->hello = p->started = false;
+	p->view = (struct rt_preload_view){ 0 };
 	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
 	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
 	p->bias = 0;
@@ -213,110 +206,18 @@ static bool caller_in(const struct pproc *p, uint64_t runtime, const char *name)
 	return s && runtime >= p->bias && runtime - p->bias >= s->addr && runtime - p->bias < s->addr + (s->size ? s->size : 1);
 }
 
-static const struct rt_probe *plan_find(const struct pproc *p, enum rt_phase_role role, const char *sym, uint64_t addr)
+static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr,
+			   const char *seen, const char *via)
 {
-	for (size_t i = 0; i < p->plan.n; i++) {
-		const struct rt_probe *pr = &p->plan.p[i];
-
-		if (pr->role != role)
-			continue;
-		if (sym && strncmp(pr->symbol, sym, strlen(sym)) == 0 &&
-		    (pr->symbol[strlen(sym)] == '\0' || strcmp(pr->symbol + strlen(sym), ".abi0") == 0))
-			return pr;
-		if (!sym && pr->addr == addr)
-			return pr;
-	}
-	return NULL;
-}
-
-/* Where a jump at the start of `addr` goes (e9 rel32 / eb rel8, after an endbr64), or 0. */
-static uint64_t jump_target(const struct rt_elf *e, uint64_t addr)
-{
-	const unsigned char *c = rt_elf_bytes(e, addr, 9);
-	static const unsigned char endbr[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-	if (!c)
-		return 0;
-	if (memcmp(c, endbr, 4) == 0) {
-		c += 4;
-		addr += 4;
-	}
-	if (c[0] == 0xe9) {
-		int32_t rel;
-
-		memcpy(&rel, c + 1, 4);
-		return addr + 5 + (uint64_t)(int64_t)rel;
-	}
-	if (c[0] == 0xeb)
-		return addr + 2 + (uint64_t)(int64_t)(int8_t)c[1];
-	return 0;
-}
-
-/* The preload engine's plan for an image: probes/plan.h's (for cgo its entry is already libc's _start),
- * plus the ELF entry when the plan has none (no symbol names it); and which probes the shim can
- * observe. */
-static void make_plan(struct pproc *p)
-{
-	const struct rt_elf *e = p->bin->elf;
-	struct rt_probe_plan base;
-	bool has_entry = false;
-	const struct rt_elf_sym *cmain = rt_elf_sym_by_name(e, "main"), *rt0 = rt_elf_sym_by_name(e, "runtime.rt0_go");
-
-	rt_probe_plan(p->bin, &base);
-	for (size_t i = 0; i < base.n; i++)
-		has_entry = has_entry || base.p[i].role == RT_ROLE_ENTRY;
-	p->go = p->bin->go && rt_elf_sym_by_name(e, "runtime.main");
-	p->rt0_via_main = cmain && rt0 && jump_target(e, cmain->addr) == rt0->addr;
-	p->plan.p = xcalloc(base.n + 1, sizeof(*p->plan.p));
-	p->plan.n = 0;
-	if (!has_entry && !e->is_static) {
-		struct rt_probe *pr = &p->plan.p[p->plan.n++];
-
-		pr->addr = e->entry;
-		pr->symbol = xstrdup(p->bin->entry_sym ? p->bin->entry_sym->name : "entry");
-		pr->role = RT_ROLE_ENTRY;
-	}
-	for (size_t i = 0; i < base.n; i++)
-		p->plan.p[p->plan.n++] = base.p[i]; /* takes the strings */
-	free(base.p);
-	p->observable = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->observable));
-	for (size_t i = 0; i < p->plan.n; i++) {
-		const struct rt_probe *pr = &p->plan.p[i];
-		bool ok = true;
-
-		if (p->go) {
-			if (pr->role == RT_ROLE_ENTRY)
-				ok = pr->addr == e->entry;
-			else if (pr->role == RT_ROLE_PHASE && strncmp(pr->symbol, "runtime.rt0_go", 14) == 0)
-				ok = p->rt0_via_main || rt_elf_sym_by_name(e, "x_cgo_init") != NULL;
-			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.schedinit") == 0)
-				ok = rt_elf_sym_by_name(e, "x_cgo_mmap") != NULL;
-			else if (pr->role == RT_ROLE_PHASE && strcmp(pr->symbol, "runtime.main") == 0)
-				ok = rt_elf_sym_by_name(e, "_cgo_try_pthread_create") != NULL;
-			else
-				ok = false; /* package inits, runtime.gcenable, main.main, the fatal path */
-		} else if (pr->role == RT_ROLE_FATAL) {
-			ok = false;
-		}
-		p->observable[i] = ok;
-	}
-}
-
-static json_t *probe_event(const struct pproc *p, const struct rt_pl_rec *r, int tid, const struct rt_probe *pr)
-{
-	json_t *e = rt_probe_event(r->t, p->pid, tid, pr);
 	struct rt_sched s = { .valid = r->cpu_ns != 0, .cpu_ns = r->cpu_ns, .wait_ns = r->wait_ns };
 
-	rt_event_sched(e, &s);
-	return e;
+	return rt_event_probe(r->t, p->pid, tid, pr, &s, seen, via);
 }
 
-static json_t *mark(const struct rt_pl_rec *r, const char *what)
+/* A "mark" of record r: `what`, with a note (NULL: none). */
+static json_t *mark(const struct rt_pl_rec *r, const char *what, const char *note)
 {
-	json_t *e = rt_event_new("mark", r->t, r->pid, r->tid);
-
-	json_object_set_new(e, "what", json_string(what));
-	return e;
+	return rt_event_mark(&(struct rt_ev_mark){ .t = r->t, .pid = r->pid, .tid = r->tid, .what = what, .note = note });
 }
 
 /* ---- records --------------------------------------------------------------------------------------- */
@@ -325,10 +226,10 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 {
 	struct pproc *p = proc_get(t, r->pid);
 	struct rt_err err = { 0 };
-	bool first_root = r->pid == t->root && !t->header_done;
+	bool first_root = r->pid == t->run->root && !t->run->header_done;
 	char *path = xstrndup(payload, r->len);
-	json_t *e, *bin;
 	uint64_t at;
+	size_t n = 0;
 
 	image_clear(p);
 	p->hello = true;
@@ -342,50 +243,19 @@ static void on_hello(struct ptracer *t, const struct rt_pl_rec *r, const char *p
 	}
 	if (p->bin) {
 		p->bias = p->bin->elf->type == 3 /* ET_DYN */ ? r->a[1] - p->bin->elf->entry : 0;
-		make_plan(p);
-		/* the entry not patched (its pages could not be made writable and executable): only a call of
-		 * __libc_start_main from the entry code can stand for it, and a Go program whose C main is not
-		 * the runtime's trampoline (internally linked, or no cgo) makes none */
-		if (!r->a[4] && p->go && !p->rt0_via_main)
-			for (size_t i = 0; i < p->plan.n; i++)
-				if (p->plan.p[i].role == RT_ROLE_ENTRY)
-					p->observable[i] = false;
+		rt_probe_plan_preload(p->bin, r->a[4] != 0, &p->plan, &p->view);
 	}
-	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, path, err.msg, NULL, false);
-	{
-		json_t *probes = json_object_get(bin, "probes"), *pr;
-		size_t i;
-
-		json_array_foreach(probes, i, pr)
-			if (i < p->plan.n && !p->observable[i])
-				json_object_set_new(pr, "observable", json_false());
-	}
-	at = p->exec_t ? p->exec_t : first_root ? t->t0 : r->t;
-	e = rt_event_new("exec", at, r->pid, r->pid);
-	json_object_set_new(e, "path", json_string(path));
-	{
-		size_t n = 0;
-
-		for (size_t i = 0; i < p->plan.n; i++)
-			n += p->observable[i];
-		json_object_set_new(e, "probes", json_integer((json_int_t)n));
-	}
-	if (r->pid != t->root)
-		json_object_set_new(e, "ppid", json_integer((json_int_t)r->a[2]));
-	if (first_root) {
-		t->header_bin = bin;
-		t->header_done = true;
-	} else {
-		json_object_set_new(e, "binary", bin);
-	}
-	add(t, e);
+	at = p->exec_t ? p->exec_t : first_root ? t->run->t0 : r->t;
+	for (size_t i = 0; i < p->plan.n; i++)
+		n += !p->plan.p[i].unobservable;
+	add(t, rt_run_image(t->run, &(struct rt_run_image){ .pid = r->pid, .t = at, .argv = t->o->argv, .path = path,
+							    .bin = p->bin, .error = err.msg, .plan = &p->plan, .bias = p->bias,
+							    .probes = n, .ppid = r->pid != t->run->root ? (long long)r->a[2] : 0 }));
 	p->exec_t = 0;
 	free(p->exec_path);
 	p->exec_path = NULL;
-	e = mark(r, "loader-done");
-	json_object_set_new(e, "note", json_string("the dynamic loader mapped and relocated every object and ran the "
-						   "first initialiser (librt0preload.so's)"));
-	add(t, e);
+	add(t, mark(r, "loader-done", "the dynamic loader mapped and relocated every object and ran the first initialiser "
+				      "(librt0preload.so's)"));
 }
 
 static const char *obj_path(const struct pproc *p, uint64_t id)
@@ -400,27 +270,28 @@ static void on_init(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 {
 	const struct rt_probe *pr = NULL;
 	const char *obj = obj_path(p, r->a[0]);
-	json_t *e;
+	struct rt_ev_mark m = { .t = r->t, .pid = r->pid, .tid = r->tid, .what = "constructor", .object = obj ? obj : "?",
+				.has_index = true, .index = r->a[1] };
 
-	if (r->a[0] == 0 && p->bin && !p->go && (pr = plan_find(p, RT_ROLE_INIT, NULL, r->a[2] - p->bias)) != NULL) {
-		add(t, probe_event(p, r, r->tid, pr));
+	if (r->a[0] == 0 && p->bin && !p->view.go && (pr = rt_plan_find_at(&p->plan, RT_ROLE_INIT, r->a[2] - p->bias)) != NULL) {
+		add(t, probe_event(p, r, r->tid, pr, NULL, NULL));
 		return;
 	}
 	/* another object's constructor, or a Go program's C constructor (not a probe of its plan) */
-	e = mark(r, "constructor");
-	json_object_set_new(e, "object", json_string(obj ? obj : "?"));
-	json_object_set_new(e, "index", json_integer((json_int_t)r->a[1]));
 	if (r->a[0] == 0) {
 		const struct rt_elf_sym *s = sym_at(p, r->a[2]);
 
-		json_object_set_new(e, "addr", json_hex(r->a[2] - p->bias));
-		json_object_set_new(e, "symbol", json_str_or_null(s ? s->name : NULL));
+		m.has_addr = true;
+		m.addr = r->a[2] - p->bias;
+		m.symbol = s ? s->name : NULL;
 	} else {
 		for (size_t i = 0; i < p->nobjs; i++)
-			if (p->objs[i].id == r->a[0])
-				json_object_set_new(e, "offset", json_hex(r->a[2] - p->objs[i].base));
+			if (p->objs[i].id == r->a[0]) {
+				m.has_offset = true; /* the last of them, as before */
+				m.offset = r->a[2] - p->objs[i].base;
+			}
 	}
-	add(t, e);
+	add(t, rt_event_mark(&m));
 }
 
 static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
@@ -430,68 +301,52 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 	p->started = true;
 	if (!p->bin)
 		return;
-	if (p->go) {
-		if ((pr = plan_find(p, RT_ROLE_PHASE, "runtime.rt0_go", 0)) != NULL && p->observable[pr - p->plan.p]) {
-			json_t *e = probe_event(p, r, r->tid, pr);
-
-			json_object_set_new(e, "via", json_string("main (a jump to runtime.rt0_go)"));
-			add(t, e);
-		}
+	if (p->view.go) {
+		if ((pr = rt_plan_find(&p->plan, RT_PH_RT0_GO)) != NULL && !pr->unobservable)
+			add(t, probe_event(p, r, r->tid, pr, NULL, "main (a jump to runtime.rt0_go)"));
 		return;
 	}
-	if ((pr = plan_find(p, RT_ROLE_MAIN, NULL, r->a[0] - p->bias)) != NULL)
-		add(t, probe_event(p, r, r->tid, pr));
+	if ((pr = rt_plan_find_at(&p->plan, RT_ROLE_MAIN, r->a[0] - p->bias)) != NULL)
+		add(t, probe_event(p, r, r->tid, pr, NULL, NULL));
 }
 
-static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret)
+static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret,
+			     const char *path)
 {
-	json_t *e = rt_event_new("syscall", r->t, r->pid, r->tid), *a = json_array();
-
-	json_object_set_new(e, "dur", json_integer((json_int_t)r->dur));
-	json_object_set_new(e, "nr", json_integer((json_int_t)nr));
-	json_object_set_new(e, "name", json_string(rt_syscall_name(nr)));
-	for (int i = 0; i < 6; i++)
-		json_array_append_new(a, json_hex(args[i]));
-	json_object_set_new(e, "args", a);
-	json_object_set_new(e, "ret", ret ? json_integer((json_int_t)*ret) : json_null());
-	json_object_set_new(e, "via", json_string("libc"));
-	return e;
+	return rt_event_syscall(r->t, r->pid, r->tid, r->dur, nr, args, ret, "libc", path);
 }
 
 /* A Go phase seen inside the function, through the libc call the runtime makes there. */
-static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, int tid, const char *phase,
+static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, int tid, enum rt_phase_kind phase,
 		      const char *via)
 {
-	const struct rt_probe *pr = plan_find(p, RT_ROLE_PHASE, phase, 0);
-	json_t *e;
+	const struct rt_probe *pr = rt_plan_find(&p->plan, phase);
 
-	if (!pr || !p->observable[pr - p->plan.p])
-		return;
-	e = probe_event(p, r, tid, pr);
-	json_object_set_new(e, "seen", json_string("within"));
-	json_object_set_new(e, "via", json_string(via));
-	add(t, e);
+	if (pr && !pr->unobservable)
+		add(t, probe_event(p, r, tid, pr, "within", via));
 }
 
 static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
-	add(t, syscall_event(r, r->nr, r->a, &r->ret));
-	if (p->go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
+	add(t, syscall_event(r, r->nr, r->a, &r->ret, NULL));
+	if (p->view.go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
 	    caller_in(p, r->caller, "x_cgo_mmap"))
 		p->sched_rec = *r;
 }
 
 static void on_clone(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
-	json_t *e = rt_event_new("clone", r->t, r->pid, r->tid);
-
-	json_object_set_new(e, "child", r->a[0] ? json_integer((json_int_t)r->a[0]) : json_null());
-	json_object_set_new(e, "kind", json_string("thread"));
-	json_object_set_new(e, "via", json_string("pthread_create"));
-	add(t, e);
-	if (p->go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
+	add(t, rt_event_clone(r->t, r->pid, r->tid, r->a[0] ? (long long)r->a[0] : -1, RT_CLONE_KIND_THREAD, "pthread_create"));
+	if (p->view.go && p->started && (!p->gomain_rec.t || r->t < p->gomain_rec.t) &&
 	    caller_in(p, r->caller, "_cgo_try_pthread_create"))
 		p->gomain_rec = *r;
+}
+
+/* The "maps" event of a snapshot the shim sent. */
+static json_t *snap_event(const struct pproc *p, const struct psnap *s, const char *at, const char *how)
+{
+	return rt_event_maps(&(struct rt_ev_maps){ .t = s->t, .pid = p->pid, .at = at, .text = s->text.buf, .len = s->text.len,
+						   .rss_kb = -1, .hwm_kb = -1, .how = how });
 }
 
 static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r, const char *payload)
@@ -517,11 +372,8 @@ static void on_maps(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 		memset(s, 0, sizeof(*s));
 	}
 	/* --until main: the root's trace ends once main's snapshot is in */
-	if (t->o->until_main && r->pid == t->root && r->a[1] == RT_PL_AT_MAIN && !p->go) {
-		json_t *m = rt_maps_event_text(p->snaps[0].text.buf ? p->snaps[0].text.buf : "", p->snaps[0].text.len,
-					       p->pid, "main", p->snaps[0].t);
-
-		add(t, m);
+	if (t->o->until_main && r->pid == t->run->root && r->a[1] == RT_PL_AT_MAIN && !p->view.go) {
+		add(t, snap_event(p, &p->snaps[0], "main", NULL));
 		p->snaps[0].done = false;
 		strbuf_release(&p->snaps[0].text);
 		t->until_done = true;
@@ -538,27 +390,23 @@ static void image_end(struct ptracer *t, struct pproc *p)
 	const char *at = "main";
 
 	if (p->sched_rec.t)
-		go_within(t, p, &p->sched_rec, p->sched_rec.tid, "runtime.schedinit",
+		go_within(t, p, &p->sched_rec, p->sched_rec.tid, RT_PH_SCHEDINIT,
 			  "the runtime's first mmap, through x_cgo_mmap (mallocinit)");
 	if (p->gomain_rec.t)
-		go_within(t, p, &p->gomain_rec, p->gomain_rec.tid, "runtime.main",
+		go_within(t, p, &p->gomain_rec, p->gomain_rec.tid, RT_PH_RUNTIME_MAIN,
 			  "the runtime's first thread (sysmon's), through pthread_create");
 	memset(&p->sched_rec, 0, sizeof(p->sched_rec));
 	memset(&p->gomain_rec, 0, sizeof(p->gomain_rec));
 
-	if (p->go && p->snaps[1].done) {
+	if (p->view.go && p->snaps[1].done) {
 		s = &p->snaps[1];
 		at = "x_cgo_notify_runtime_init_done";
 	} else if (p->snaps[0].done) {
 		s = &p->snaps[0];
-		at = p->go ? "runtime.rt0_go" : "main";
+		at = p->view.go ? "runtime.rt0_go" : "main";
 	}
-	if (s) {
-		json_t *e = rt_maps_event_text(s->text.buf ? s->text.buf : "", s->text.len, p->pid, at, s->t);
-
-		json_object_set_new(e, "how", json_string("in-process"));
-		add(t, e);
-	}
+	if (s)
+		add(t, snap_event(p, s, at, "in-process"));
 	for (int i = 0; i < 2; i++) {
 		strbuf_release(&p->snaps[i].text);
 		p->snaps[i].done = false;
@@ -567,17 +415,11 @@ static void image_end(struct ptracer *t, struct pproc *p)
 
 static void pending_exec(struct ptracer *t, struct pproc *p)
 {
-	json_t *e;
-
 	if (!p->exec_t)
 		return;
 	/* an exec whose program never said hello: it does not load the library (static), or it was not
 	 * to (--no-follow) */
-	e = rt_event_new("exec", p->exec_t, p->pid, p->pid);
-	json_object_set_new(e, "path", json_string(p->exec_path ? p->exec_path : "?"));
-	json_object_set_new(e, "probes", json_integer(0));
-	json_object_set_new(e, "followed", json_false());
-	add(t, e);
+	add(t, rt_event_exec(&(struct rt_ev_exec){ .t = p->exec_t, .pid = p->pid, .path = p->exec_path, .unfollowed = true }));
 	p->exec_t = 0;
 }
 
@@ -603,7 +445,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 						     r.len ? xstrndup(payload, r.len) : xstrdup(p->path ? p->path : "") };
 		break;
 	case RT_PL_ENTRY: {
-		const struct rt_probe *pr = p->bin ? plan_find(p, RT_ROLE_ENTRY, NULL, p->bin->elf->entry) : NULL;
+		const struct rt_probe *pr = p->bin ? rt_plan_find_at(&p->plan, RT_ROLE_ENTRY, p->bin->elf->entry) : NULL;
 
 		/* the entry moment: the patched entry itself ran, or __libc_start_main was called from the
 		 * function at the ELF entry (by its symbol, or, stripped, by address: the call ends within
@@ -613,12 +455,10 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 							   : r.caller - p->bias > p->bin->elf->entry &&
 								     r.caller - p->bias - p->bin->elf->entry <= ENTRY_CALL_MAX)) {
 			p->started = true;
-			add(t, probe_event(p, &r, r.tid, pr));
+			add(t, probe_event(p, &r, r.tid, pr, NULL, NULL));
 		} else {
-			json_t *e = mark(&r, "libc-start");
-
-			json_object_set_new(e, "caller", json_hex(r.caller));
-			add(t, e);
+			add(t, rt_event_mark(&(struct rt_ev_mark){ .t = r.t, .pid = r.pid, .tid = r.tid, .what = "libc-start",
+								   .has_caller = true, .caller = r.caller }));
 		}
 		break;
 	}
@@ -636,16 +476,12 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		break;
 	case RT_PL_FORK:
 		if (r.ret > 0) {
-			json_t *e = rt_event_new("clone", r.t, r.pid, r.tid);
-
-			json_object_set_new(e, "child", json_integer((json_int_t)r.ret));
-			json_object_set_new(e, "kind", json_string("fork"));
-			json_object_set_new(e, "via", json_string(r.a[0] == 1 ? "posix_spawn" : "fork"));
-			add(t, e);
+			add(t, rt_event_clone(r.t, r.pid, r.tid, (long long)r.ret, RT_CLONE_KIND_FORK,
+					      r.a[0] == 1 ? "posix_spawn" : "fork"));
 		} else {
 			uint64_t args[6] = { 0 };
 
-			add(t, syscall_event(&r, SYS_clone, args, &r.ret));
+			add(t, syscall_event(&r, SYS_clone, args, &r.ret, NULL));
 		}
 		break;
 	case RT_PL_EXEC: {
@@ -653,10 +489,8 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 
 		if (r.a[1]) { /* it returned: failed */
 			uint64_t args[6] = { 0 };
-			json_t *e = syscall_event(&r, r.nr, args, &r.ret);
 
-			json_object_set_new(e, "path", json_string(path));
-			add(t, e);
+			add(t, syscall_event(&r, r.nr, args, &r.ret, path));
 			free(path);
 			p->exec_t = 0;
 		} else {
@@ -672,56 +506,37 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 	case RT_PL_EXIT: {
 		uint64_t args[6] = { r.a[0] };
 
-		add(t, syscall_event(&r, SYS_exit_group, args, NULL));
-		if (r.pid != t->root) { /* the root's exit comes from waitpid */
-			json_t *e = rt_event_new("exit", r.t, r.pid, 0);
-
-			json_object_set_new(e, "status", json_integer((json_int_t)(r.a[0] & 0xff)));
-			json_object_set_new(e, "signal", json_null());
-			json_object_set_new(e, "via", json_string("libc"));
-			add(t, e);
-		}
+		add(t, syscall_event(&r, SYS_exit_group, args, NULL, NULL));
+		if (r.pid != t->run->root) /* the root's exit comes from waitpid */
+			add(t, rt_event_exit(r.t, r.pid, (int)(r.a[0] & 0xff) << 8, "libc"));
 		break;
 	}
-	case RT_PL_ABORT: {
-		json_t *e = rt_signal_event(r.t, r.pid, r.tid, SIGABRT, -6 /* SI_TKILL */, 0);
-
-		json_object_set_new(e, "via", json_string("abort"));
-		add(t, e);
+	case RT_PL_ABORT:
+		add(t, rt_event_signal(r.t, r.pid, r.tid, SIGABRT, -6 /* SI_TKILL */, 0, "abort"));
 		break;
-	}
 	case RT_PL_MAPS:
 		on_maps(t, p, &r, payload);
 		break;
-	case RT_PL_DLOPEN: {
-		json_t *e = mark(&r, "dlopen"), *name = json_stringn(payload, r.len);
-
-		json_object_set_new(e, "name", name ? name : json_string("?"));
-		json_object_set_new(e, "flags", json_hex(r.a[0]));
-		add(t, e);
+	case RT_PL_DLOPEN:
+		add(t, rt_event_mark(&(struct rt_ev_mark){ .t = r.t, .pid = r.pid, .tid = r.tid, .what = "dlopen",
+							   .name = payload, .name_len = r.len, .has_flags = true,
+							   .flags = r.a[0] }));
 		break;
-	}
 	case RT_PL_CALL:
-		if (!p->go)
+		if (!p->view.go)
 			break;
-		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->rt0_via_main &&
+		if (r.nr == RT_PL_CALL_GETATTR_NP && !p->view.rt0_via_main &&
 		    (caller_in(p, r.caller, "x_cgo_getstackbound") || caller_in(p, r.caller, "_cgo_set_stacklo") ||
 		     caller_in(p, r.caller, "x_cgo_init"))) {
 			p->started = true; /* (also when the entry could not be patched) */
-			go_within(t, p, &r, r.tid, "runtime.rt0_go",
+			go_within(t, p, &r, r.tid, RT_PH_RT0_GO,
 				  "x_cgo_init's first pthread_getattr_np (runtime.rt0_go calls _cgo_init before runtime.schedinit)");
 		} else if (r.nr == RT_PL_CALL_SIGACTION && caller_in(p, r.caller, "x_cgo_sigaction")) {
-			json_t *e = mark(&r, "go-initsig");
-
-			json_object_set_new(e, "note", json_string("the runtime's first sigaction (initsig on m0, after "
-								   "runtime.schedinit), through x_cgo_sigaction"));
-			add(t, e);
+			add(t, mark(&r, "go-initsig", "the runtime's first sigaction (initsig on m0, after runtime.schedinit), "
+						      "through x_cgo_sigaction"));
 		} else if (r.nr == RT_PL_CALL_COND_BROADCAST && caller_in(p, r.caller, "x_cgo_notify_runtime_init_done")) {
-			json_t *e = mark(&r, "go-runtime-init-done");
-
-			json_object_set_new(e, "note", json_string("x_cgo_notify_runtime_init_done: runtime package inits "
-								   "and runtime.gcenable are done; main's package inits follow"));
-			add(t, e);
+			add(t, mark(&r, "go-runtime-init-done", "x_cgo_notify_runtime_init_done: runtime package inits and "
+								"runtime.gcenable are done; main's package inits follow"));
 		}
 		break;
 	}
@@ -795,15 +610,33 @@ static int check_program(struct ptracer *t, const char *prog, struct rt_err *err
 	return secure_exec(prog, err);
 }
 
+/* An event being sorted: its time, and the order it was made in for ties. */
+struct sorted {
+	uint64_t t;
+	size_t seq;
+	json_t *e;
+};
+
 static int cmp_t(const void *a, const void *b)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t tx = json_get_int(x, "t"), ty = json_get_int(y, "t");
+	const struct sorted *x = a, *y = b;
 
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	/* same time: the order they were made in (kept in "seq") */
-	return json_get_int(x, "seq") < json_get_int(y, "seq") ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The events in time order; ties in the order they were made. */
+static void sort_events(struct ptracer *t)
+{
+	struct sorted *v = xcalloc(t->nev ? t->nev : 1, sizeof(*v));
+
+	for (size_t i = 0; i < t->nev; i++)
+		v[i] = (struct sorted){ rt_event_time(t->ev[i]), i, t->ev[i] };
+	qsort(v, t->nev, sizeof(*v), cmp_t);
+	for (size_t i = 0; i < t->nev; i++)
+		t->ev[i] = v[i].e;
+	free(v);
 }
 
 /* Takes every record the socket has now into `raw` (length-prefixed, decoded after the program is
@@ -865,175 +698,155 @@ static void program_env(struct strv *env, const char *shim, int wfd, int lfd, un
 		strv_pushf(env, "LD_PRELOAD=%s", shim);
 }
 
-int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+/* The library, the socket pair (room for bursts: the shim's sends block, never drop, while the queue is
+ * full), the shared counter (sealed to its size, and against further seals: the shim accepts only a
+ * memfd sealed exactly so), the program's environment; a program LD_PRELOAD cannot reach is refused. */
+static int pl_prepare(struct rt_run *r, struct rt_err *err)
 {
-	struct ptracer t = { 0 };
-	struct sigaction sa = { 0 }, oi, ot;
-	char shim[PATH_MAX], *prog = NULL;
-	int sv[2] = { -1, -1 }, errfd = -1, gofd = -1, lfd = -1, wst = 0, rc = -1, pidfd = -1;
-	struct strv env = STRV_INIT;
-	bool reaped = false, eof = false, signals_set = false;
-	struct strbuf raw = STRBUF_INIT;
-	uint64_t t_reaped = 0;
-	pid_t pid = 0;
+	struct ptracer *t = r->engine;
+	char shim[PATH_MAX];
+	int big = 8 << 20;
 
-	t.o = o;
-	*status = 0;
-	if (!(prog = rt_find_program(o->argv[0], err)))
-		return -1;
+	t->run = r;
+	r->defer_header = true; /* written once the events are sorted */
 	if (find_shim(shim, sizeof(shim), err) != 0)
-		goto out;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
-		goto out;
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, t->sv) != 0) {
+		t->sv[0] = t->sv[1] = -1;
+		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's socket: %s", strerror(errno));
 	}
-	{
-		/* room for bursts: the shim's sends block (never drop) while the queue is full */
-		int big = 8 << 20;
+	if (setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
+		setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	t->lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (t->lfd < 0 || ftruncate(t->lfd, RT_PL_LOST_SIZE) != 0 || fcntl(t->lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
+	    (t->lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
+		t->lost = NULL;
+		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
+	}
+	program_env(&t->env, shim, t->sv[1], t->lfd, t->o->no_follow ? RT_PL_F_NOFOLLOW : 0);
+	t->keep[0] = t->sv[1];
+	t->keep[1] = t->lfd;
+	r->spawn = (struct rt_spawn){ .filter_fd = -1, .hold = true, .keep = t->keep, .nkeep = 2, .env = t->env.v };
+	return check_program(t, r->prog, err);
+}
 
-		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
-			setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	}
-	/* sealed to its size, and against further seals: the shim accepts only a memfd sealed exactly so */
-	lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (lfd < 0 || ftruncate(lfd, RT_PL_LOST_SIZE) != 0 || fcntl(lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
-	    (t.lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0)) == MAP_FAILED) {
-		t.lost = NULL;
-		rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
-		goto out;
-	}
-	{
-		int keep[2] = { sv[1], lfd };
+static int pl_start(struct rt_run *r, struct rt_err *err)
+{
+	struct ptracer *t = r->engine;
 
-		program_env(&env, shim, sv[1], lfd, o->no_follow ? RT_PL_F_NOFOLLOW : 0);
-		pid = rt_spawn(prog, o->argv, &(struct rt_spawn){ .filter_fd = -1, .hold = true, .keep = keep, .nkeep = 2, .env = env.v },
-			       &gofd, &errfd, err);
-		strv_release(&env);
-		if (pid < 0)
-			goto out;
-	}
-	t.root = pid;
-	close(sv[1]);
-	sv[1] = -1;
-	if (check_program(&t, prog, err) != 0 || rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
-		goto out;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &oi);
-	sigaction(SIGTERM, &sa, &ot);
-	signals_set = true;
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	rt_trace_t0_sched(&t.trace, pid); /* held on a pipe, it stands still: the exec phase's start */
-	if (rt_spawn_release(&gofd, &t.t0, err) != 0) /* the program starts now */
-		goto out;
+	(void)err;
+	close(t->sv[1]);
+	t->sv[1] = -1;
+	strv_release(&t->env);
+	t->pidfd = (int)syscall(SYS_pidfd_open, r->root, 0);
+	return 0;
+}
+
+/* Queues the records until the program is reaped and, when following, until every process holding the
+ * socket is gone (EOF): woken when the program ends, else every 20 ms to empty the socket (its queue,
+ * 8 MiB, holds what comes meanwhile, and a record the shim sends never wakes the launcher). 1 when
+ * interrupted before the program was reaped. */
+static int pl_loop(struct rt_run *r)
+{
+	struct ptracer *t = r->engine;
+	bool eof = false;
+
 	for (;;) {
-		/* Woken when the program ends, else every 20 ms to empty the socket: its queue (8 MiB) holds
-		 * what comes meanwhile, and a record the shim sends never wakes the launcher. */
-		struct pollfd pf = { pidfd, POLLIN, 0 };
-		struct rusage ru;
+		struct pollfd pf = { t->pidfd, POLLIN, 0 };
 
-		if (pidfd >= 0 && !reaped)
+		if (t->pidfd >= 0 && !r->reaped)
 			poll(&pf, 1, 20);
 		else
 			poll(NULL, 0, 20);
-		/* reaped before the queue is read: the program's wall time is not the launcher's */
-		if (!reaped && wait4(pid, &wst, WNOHANG, &ru) == pid) {
-			t_reaped = rt_now_ns();
-			reaped = true;
-			rt_trace_rusage(&t.trace, &ru);
-		}
-		if (!eof && drain(&t, sv[0], &raw))
+		rt_run_reap(r); /* before the queue is read: the program's wall time is not the launcher's */
+		if (!eof && drain(t, t->sv[0], &t->raw))
 			eof = true;
-		if (interrupted)
+		if (rt_interrupted)
 			break;
 		/* following: until every process holding the socket is gone; else until the program is */
-		if (reaped && (eof || o->no_follow))
+		if (r->reaped && (eof || t->o->no_follow))
 			break;
 	}
-	if (interrupted) {
-		if (o->kill_on_exit && !reaped)
-			kill(pid, SIGKILL);
-		drain(&t, sv[0], &raw);
+	if (rt_interrupted) {
+		if (t->o->kill_on_exit && !r->reaped)
+			kill(r->root, SIGKILL);
+		drain(t, t->sv[0], &t->raw);
 	}
-	close(sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
-	sv[0] = -1;
-	if (rt_exec_failed(errfd, prog, err) != 0) {
-		if (!reaped)
-			waitpid(pid, &wst, 0);
-		rt_trace_discard(&t.trace, o->trace_path);
-		goto out;
-	}
-	decode_all(&t, &raw);
-	strbuf_release(&raw);
-	if (!t.header_done && !interrupted) {
+	close(t->sv[0]); /* from here on, a process still running sends into nothing, silently (EPIPE) */
+	t->sv[0] = -1;
+	return rt_interrupted && !r->reaped;
+}
+
+/* Every record becomes trace events, written sorted by time after the header. */
+static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
+{
+	struct ptracer *t = r->engine;
+
+	(void)interrupted;
+	decode_all(t, &t->raw);
+	strbuf_release(&t->raw);
+	if (!r->header_done && !rt_interrupted)
 		/* the program ran, but the library never said hello from it: an empty trace would pass for
 		 * one of a program that did nothing */
-		rt_trace_discard(&t.trace, o->trace_path);
-		rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in it "
-					  "(secure-execution mode for a setuid/setgid program or file capabilities, "
-					  "LD_PRELOAD taken out before the program started, or the loader failed); use "
-					  "--engine ptrace or --engine ebpf", prog);
-		goto out;
+		return rt_errf(err, RT_EXIT_ENV, "--engine preload could not trace '%s': " SHIM_NAME " was never loaded in "
+						 "it (secure-execution mode for a setuid/setgid program or file capabilities, "
+						 "LD_PRELOAD taken out before the program started, or the loader failed); use "
+						 "--engine ptrace or --engine ebpf", r->prog);
+	for (size_t i = 0; i < t->nprocs; i++) {
+		pending_exec(t, &t->procs[i]);
+		image_end(t, &t->procs[i]);
 	}
-	for (size_t i = 0; i < t.nprocs; i++) {
-		pending_exec(&t, &t.procs[i]);
-		image_end(&t, &t.procs[i]);
-	}
-	if (reaped) {
-		json_t *e = rt_event_new("exit", t_reaped, pid, 0);
+	if (r->reaped)
+		add(t, rt_event_exit(r->t_reaped, r->root, r->wst, NULL)); /* dropped after --until main: the trace
+									    * ended there */
+	sort_events(t);
+	if (!r->header_done)
+		rt_run_header(r, t->o->argv, NULL);
+	r->defer_header = false;
+	rt_run_flush_header(r);
+	for (size_t i = 0; i < t->nev; i++)
+		rt_trace_event(&r->trace, t->ev[i]);
+	t->nev = 0;
+	r->trace.lost = (t->lost ? __atomic_load_n(&t->lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t->malformed;
+	return 0;
+}
 
-		json_object_set_new(e, "status", WIFEXITED(wst) ? json_integer(WEXITSTATUS(wst)) : json_null());
-		json_object_set_new(e, "signal", WIFSIGNALED(wst) ? json_integer(WTERMSIG(wst)) : json_null());
-		add(&t, e); /* dropped after --until main: the trace ended there */
-		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : WIFSIGNALED(wst) ? 128 + WTERMSIG(wst) : 0;
-		t.trace.program_ns = t_reaped - t.t0;
-	} else {
-		*status = 128 + (int)interrupted;
-	}
-	/* the events in time order; ties in the order they were made */
-	for (size_t i = 0; i < t.nev; i++)
-		json_object_set_new(t.ev[i], "seq", json_integer((json_int_t)i));
-	qsort(t.ev, t.nev, sizeof(*t.ev), cmp_t);
-	rt_trace_header(&t.trace, "preload", o->argv, t.header_bin ? t.header_bin : json_null(), t.t0);
-	t.header_bin = NULL;
-	for (size_t i = 0; i < t.nev; i++) {
-		json_object_del(t.ev[i], "seq");
-		rt_trace_event(&t.trace, t.ev[i]);
-	}
-	t.nev = 0;
-	t.trace.lost = (t.lost ? __atomic_load_n(&t.lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t.malformed;
-	if (rt_trace_close(&t.trace, !interrupted) != 0) {
-		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (t.trace.f)
-		rt_trace_discard(&t.trace, o->trace_path);
-	if (signals_set) {
-		sigaction(SIGINT, &oi, NULL);
-		sigaction(SIGTERM, &ot, NULL);
-	}
-	rt_spawn_abandon(pid, &gofd);
+static void pl_cleanup(struct rt_run *r)
+{
+	struct ptracer *t = r->engine;
+
 	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
-	if (errfd >= 0)
-		close(errfd);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (t.lost)
-		munmap(t.lost, RT_PL_LOST_SIZE);
-	if (lfd >= 0)
-		close(lfd);
-	for (size_t i = 0; i < t.nev; i++)
-		json_decref(t.ev[i]);
-	free(t.ev);
-	json_decref(t.header_bin);
-	for (size_t i = 0; i < t.nprocs; i++)
-		proc_free(&t.procs[i]);
-	free(t.procs);
-	strbuf_release(&raw);
-	rt_binary_free(t.rootbin);
-	free(prog);
-	return rc;
+		if (t->sv[i] >= 0)
+			close(t->sv[i]);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->lost)
+		munmap(t->lost, RT_PL_LOST_SIZE);
+	if (t->lfd >= 0)
+		close(t->lfd);
+	for (size_t i = 0; i < t->nev; i++)
+		json_decref(t->ev[i]);
+	free(t->ev);
+	for (size_t i = 0; i < t->nprocs; i++)
+		proc_free(&t->procs[i]);
+	free(t->procs);
+	strbuf_release(&t->raw);
+	strv_release(&t->env);
+	rt_binary_free(t->rootbin);
+}
+
+static const struct rt_engine_ops preload_ops = {
+	.name = "preload",
+	.prepare = pl_prepare,
+	.start = pl_start,
+	.loop = pl_loop,
+	.stop = pl_stop,
+	.cleanup = pl_cleanup,
+};
+
+int rt_preload_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct ptracer t = { .o = o, .sv = { -1, -1 }, .lfd = -1, .pidfd = -1, .env = STRV_INIT, .raw = STRBUF_INIT };
+
+	return rt_run_engine(&preload_ops, &t, o, status, err);
 }

@@ -37,6 +37,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "tracer/hwcount.h"
+#include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
 #include "tracer/trace.h"
@@ -94,11 +95,7 @@ struct thr {
 
 struct tracer {
 	const struct rt_run_opts *o;
-	struct rt_trace trace;
-	bool header_done;
-	uint64_t t0;
-	pid_t root;
-	int root_status;
+	struct rt_run *run;     /* the driver's: the trace, its header, t0, the root and its end */
 	bool root_done;
 	/* Each thread and process is allocated on its own and never moves, so a pointer to one stays valid
 	 * while others are added (a clone handler holds its parent's across thr_add); it dies only with
@@ -110,7 +107,6 @@ struct tracer {
 	bool detaching;
 	bool root_reaped;       /* detach_all had to reap the root (it died while being detached) */
 	int root_wait_status;   /* its waitpid status then */
-	bool attached;          /* -p: the process was running before we came */
 	struct deferred { pid_t tid; int status; } *deferred; /* stops seen while stopping a process for a */
 	size_t ndeferred, defcap;                              /* crash, handled by the loop in order */
 	/* What a stop costs the program beyond its hold, measured before its exec: the child stops
@@ -139,9 +135,6 @@ struct tracer {
 	bool held;              /* a stop is being handled: writing waits */
 	struct later *later;
 	size_t nlater, latercap;
-	json_t *header_bin;     /* the header, when the first exec's stop made it */
-	char *const *header_argv;
-	bool header_later;
 };
 
 /* One thing to write after the resume: an event, a syscall, or a layout read at the stop. */
@@ -167,23 +160,19 @@ static uint64_t settle_lag(struct tracer *t);
 static void flush_later(struct tracer *t)
 {
 	settle_lag(t);
-	t->held = false;
-	if (t->header_later) {
-		rt_trace_header(&t->trace, "ptrace", t->header_argv, t->header_bin, t->t0);
-		t->header_bin = NULL;
-		t->header_later = false;
-	}
+	t->held = t->run->defer_header = false;
+	rt_run_flush_header(t->run);
 	for (size_t i = 0; i < t->nlater; i++) {
 		struct later *l = &t->later[i];
 
 		if (l->sys) {
-			rt_trace_syscall(&t->trace, l->sys->t, l->sys->pid, l->sys->tid, l->sys->dur, l->sys->nr,
+			rt_trace_syscall(&t->run->trace, l->sys->t, l->sys->pid, l->sys->tid, l->sys->dur, l->sys->nr,
 					 rt_syscall_name(l->sys->nr), l->sys->args, l->sys->has_ret ? &l->sys->ret : NULL);
 			free(l->sys);
 		} else if (l->e) {
-			rt_trace_event(&t->trace, l->e);
+			rt_trace_event(&t->run->trace, l->e);
 		} else {
-			rt_trace_event(&t->trace, rt_maps_raw_event(&l->maps, l->at, l->t));
+			rt_trace_event(&t->run->trace, rt_maps_raw_event(&l->maps, l->at, l->t, NULL));
 			free(l->at);
 		}
 	}
@@ -202,13 +191,6 @@ static void flush_later(struct tracer *t)
  * unseen, counted as the program's time (nowait:exec rose from 0.2 to 3 ms with six busy loops). The
  * yield falls in the hold, which the report takes out. */
 #define YIELD_AFTER_NS 200000
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
 
 /* ---- bookkeeping ------------------------------------------------------------------------------------ */
 
@@ -288,8 +270,8 @@ static void calibration_stop(struct tracer *t, struct thr *th, uint64_t now, int
 	else
 		t->calib_sys--;
 	if (!t->calib_traps && !t->calib_sys) {
-		t->trace.stop_cost_ns = calib_median(t->calib[0], t->ncalib[0]);
-		t->trace.syscall_stop_cost_ns = calib_median(t->calib[1], t->ncalib[1]);
+		t->run->trace.stop_cost_ns = calib_median(t->calib[0], t->ncalib[0]);
+		t->run->trace.syscall_stop_cost_ns = calib_median(t->calib[1], t->ncalib[1]);
 		t->calib_done = true;
 	}
 }
@@ -330,8 +312,6 @@ static struct proc *proc_add(struct tracer *t, pid_t pid)
 
 /* ---- events ---------------------------------------------------------------------------------------- */
 
-#define event rt_event_new
-
 static bool silent_pid(struct tracer *t, pid_t pid)
 {
 	struct proc *p = t->seccomp ? proc_find(t, pid) : NULL;
@@ -342,14 +322,14 @@ static bool silent_pid(struct tracer *t, pid_t pid)
 static void emit(struct tracer *t, json_t *e)
 {
 	/* nothing is written before the first exec's header, nor of a process followed silently */
-	if (!t->header_done || silent_pid(t, (pid_t)json_integer_value(json_object_get(e, "pid")))) {
+	if (!t->run->header_done || silent_pid(t, (pid_t)rt_event_pid(e))) {
 		json_decref(e);
 		return;
 	}
 	if (t->held)
 		later_add(t)->e = e;
 	else
-		rt_trace_event(&t->trace, e);
+		rt_trace_event(&t->run->trace, e);
 }
 
 /* A /proc/PID/maps snapshot as an event; `at` names the probe (or "exit"). Held, only the text is read
@@ -359,10 +339,10 @@ static void snapshot_maps(struct tracer *t, pid_t pid, const char *at, uint64_t 
 	struct rt_maps_raw raw;
 	struct later *l;
 
-	if (!t->header_done || silent_pid(t, pid) || rt_maps_take(pid, &raw) != 0)
+	if (!t->run->header_done || silent_pid(t, pid) || rt_maps_take(pid, &raw) != 0)
 		return;
 	if (!t->held) {
-		rt_trace_event(&t->trace, rt_maps_raw_event(&raw, at, now));
+		rt_trace_event(&t->run->trace, rt_maps_raw_event(&raw, at, now, NULL));
 		return;
 	}
 	l = later_add(t);
@@ -454,9 +434,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	char exe[64], real[PATH_MAX];
 	struct rt_err err = { 0 };
 	struct rt_past ps = { 0 };
-	bool attaching = t->attached && !t->header_done;
-	ssize_t n;
-	json_t *e, *bin;
+	bool attaching = t->run->attached && !t->run->header_done;
 
 	proc_clear(p);
 	p->main_hit = false;
@@ -466,10 +444,8 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	p->err_len = 0;
 	if (p->silent)
 		return;
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	n = readlink(exe, real, sizeof(real) - 1);
-	real[n > 0 ? n : 0] = '\0';
-	if (t->pre && pid == t->root && same_file(exe, t->pre->elf->fd)) {
+	rt_run_exe(pid, exe, real, sizeof(real));
+	if (t->pre && pid == t->run->root && same_file(exe, t->pre->elf->fd)) {
 		p->bin = t->pre;
 		t->pre = NULL;
 	} else if (rt_binary_open(&p->bin, exe, &err) != 0) {
@@ -481,7 +457,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		char mem[64];
 
 		p->bias = rt_image_bias(pid, p->bin->elf);
-		rt_probe_plan_flags(p->bin, t->o->init_functions ? RT_PLAN_INIT_FUNCTIONS : 0, &p->plan);
+		rt_run_plan(t->run, p->bin, &p->plan);
 		p->bps = xcalloc(p->plan.n, sizeof(*p->bps));
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
 		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
@@ -503,34 +479,17 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 			}
 		}
 	}
-	bin = rt_image_binary_json(p->bin, &p->plan, p->bias, real, err.msg, &ps, attaching);
-	if (!t->header_done && pid == t->root) {
-		if (t->held) {
-			t->header_argv = argv;
-			t->header_bin = bin;
-			t->header_later = true;
-		} else {
-			rt_trace_header(&t->trace, "ptrace", argv, bin, t->t0);
-		}
-		t->header_done = true;
-		bin = NULL;
-	}
-	e = event(attaching ? "attach" : "exec", now, pid, pid);
 	{
 		struct thr *th = thr_find(t, pid);
 		struct rt_sched s = { 0 };
 
 		if (th && !attaching)
 			thr_sched(th, &s);
-		rt_event_sched(e, &s);
+		emit(t, rt_run_image(t->run, &(struct rt_run_image){ .pid = pid, .t = now, .attaching = attaching, .argv = argv,
+								     .path = real, .bin = p->bin, .error = err.msg,
+								     .plan = &p->plan, .bias = p->bias, .past = &ps,
+								     .sched = &s, .probes = p->nbps, .threads = (int)t->nthr }));
 	}
-	json_object_set_new(e, "path", json_string(real));
-	json_object_set_new(e, "probes", json_integer((json_int_t)p->nbps));
-	if (attaching)
-		json_object_set_new(e, "threads", json_integer((json_int_t)t->nthr));
-	if (bin) /* another image than the header's: what the report needs to analyse it (report --program) */
-		json_object_set_new(e, "binary", bin);
-	emit(t, e);
 	rt_past_release(&ps);
 }
 
@@ -601,7 +560,7 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 	size_t nours;
 	json_t *e, *bt = json_array();
 
-	if (!t->header_done || (p && p->silent))
+	if (!t->run->header_done || (p && p->silent))
 		return;
 	nours = stop_siblings(t, th->pid, th->tid, ours, sizeof(ours) / sizeof(ours[0]));
 	u = rt_unwinder_new(th->pid);
@@ -610,22 +569,16 @@ static void record_crash(struct tracer *t, struct thr *th, uint64_t now, const s
 		if (t->thr[i]->pid == th->pid && t->thr[i]->tid != th->tid && t->thr[i]->stopped)
 			json_array_append_new(bt, rt_unwind_thread(u, t->thr[i]->tid));
 	rt_unwinder_free(u);
-	e = event("crash", now, th->pid, th->tid);
-	json_object_set_new(e, "kind", json_string(si ? "signal" : "go-fatal"));
-	if (si) {
-		json_object_set_new(e, "signo", json_integer(si->si_signo));
-		json_object_set_new(e, "name", json_string(sigabbrev_np(si->si_signo) ? sigabbrev_np(si->si_signo) : "?"));
-		json_object_set_new(e, "code", json_integer(si->si_code));
-		if (rt_fault_signal(si->si_signo))
-			json_object_set_new(e, "addr", json_hex((uint64_t)(uintptr_t)si->si_addr));
-	} else {
-		json_object_set_new(e, "function", json_string(fatal));
+	{
+		struct rt_ev_crash c = { .t = now, .pid = th->pid, .tid = th->tid, .function = fatal, .backtrace = bt,
+					 .phase = p ? p->last_probe : NULL, .package = p ? p->cur_pkg : NULL };
+
+		if (si)
+			c.signo = si->si_signo, c.code = si->si_code, c.addr = (uint64_t)(uintptr_t)si->si_addr;
+		if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) == 0)
+			c.regs = regs_json(&regs);
+		e = rt_event_crash(&c);
 	}
-	json_object_set_new(e, "phase", json_str_or_null(p ? p->last_probe : NULL));
-	json_object_set_new(e, "package", json_str_or_null(p ? p->cur_pkg : NULL));
-	if (ptrace(PTRACE_GETREGS, th->tid, NULL, &regs) == 0)
-		json_object_set_new(e, "regs", regs_json(&regs));
-	json_object_set_new(e, "backtrace", bt);
 	emit(t, e);
 	if (p)
 		p->crashed = true;
@@ -690,19 +643,9 @@ static void keep_stderr(struct proc *p, pid_t tid, uint64_t nr, const uint64_t a
 /* The stderr tail of a process that crashed, as an event: valid UTF-8 (other bytes become '?'). */
 static void emit_stderr(struct tracer *t, struct proc *p, uint64_t now)
 {
-	json_t *e, *s;
-
 	if (!p->crashed || !p->err_len)
 		return;
-	if (!(s = json_stringn(p->err_tail, p->err_len))) {
-		for (size_t i = 0; i < p->err_len; i++)
-			if ((unsigned char)p->err_tail[i] >= 0x80 || p->err_tail[i] == '\0')
-				p->err_tail[i] = '?';
-		s = json_stringn(p->err_tail, p->err_len);
-	}
-	e = event("stderr", now, p->pid, 0);
-	json_object_set_new(e, "tail", s);
-	emit(t, e);
+	emit(t, rt_event_stderr(now, p->pid, p->err_tail, p->err_len));
 	p->err_len = 0;
 }
 
@@ -737,12 +680,10 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 		p->last_probe = b->probe->symbol;
 		p->cur_pkg = b->probe->role == RT_ROLE_INIT ? b->probe->package : NULL;
 		{
-			json_t *e = rt_probe_event(now, th->pid, th->tid, b->probe);
 			struct rt_sched s;
 
 			thr_sched(th, &s);
-			rt_event_sched(e, &s);
-			emit(t, e);
+			emit(t, rt_event_probe(now, th->pid, th->tid, b->probe, &s, NULL, NULL));
 		}
 		if (b->probe->role == RT_ROLE_MAIN && !p->main_hit) {
 			p->main_hit = true;
@@ -761,14 +702,14 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
-	if (t->header_done && !silent_pid(t, th->pid) && rt_sysfilter_has(t->trace.filter, th->nr)) {
+	if (t->run->header_done && !silent_pid(t, th->pid) && rt_sysfilter_has(t->run->trace.filter, th->nr)) {
 		struct later_sys ls = { th->t_enter, now - th->t_enter, th->nr, th->pid, th->tid, { 0 }, ret, has_ret };
 
 		memcpy(ls.args, th->args, sizeof(ls.args));
 		if (t->held)
 			*(later_add(t)->sys = xmalloc(sizeof(ls))) = ls;
 		else
-			rt_trace_syscall(&t->trace, ls.t, ls.pid, ls.tid, ls.dur, ls.nr, rt_syscall_name(ls.nr), ls.args,
+			rt_trace_syscall(&t->run->trace, ls.t, ls.pid, ls.tid, ls.dur, ls.nr, rt_syscall_name(ls.nr), ls.args,
 					 has_ret ? &ret : NULL);
 	}
 	th->in_syscall = false;
@@ -864,7 +805,7 @@ static void detach_all(struct tracer *t)
 		while (tid > 0 && ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)t->thr[i]->pending_sig) != 0 && errno == ESRCH &&
 		       waitpid(tid, &st, __WALL) == tid) {
 			if (!WIFSTOPPED(st)) {
-				if (tid == t->root) { /* our child is gone: keep how it ended */
+				if (tid == t->run->root) { /* our child is gone: keep how it ended */
 					t->root_reaped = true;
 					t->root_wait_status = st;
 				}
@@ -928,8 +869,8 @@ static uint64_t settle_lag(struct tracer *t)
 
 		if (l->sys && l->sys->t + l->sys->dur == raw)
 			l->sys->dur -= l->sys->dur > lag ? lag : l->sys->dur;
-		else if (l->e && (uint64_t)json_integer_value(json_object_get(l->e, "t")) == raw)
-			json_object_set_new(l->e, "t", json_integer((json_int_t)(raw - lag)));
+		else if (l->e && rt_event_time(l->e) == raw)
+			rt_event_retime(l->e, raw - lag);
 		else if (!l->sys && !l->e && l->t == raw)
 			l->t = raw - lag;
 	}
@@ -965,9 +906,9 @@ static int trace_loop(struct tracer *t)
 
 		flush_later(t); /* what a stop left that no resume flushed (an exit, a stop kept) */
 
-		if (interrupted && !t->detaching) {
+		if (rt_interrupted && !t->detaching) {
 			if (t->o->kill_on_exit || t->seccomp) {
-				kill(t->root, SIGKILL);
+				kill(t->run->root, SIGKILL);
 			} else {
 				detach_all(t);
 				return 1;
@@ -991,7 +932,7 @@ static int trace_loop(struct tracer *t)
 			t->lag.before = before;
 			t->lag.now = now;
 			/* Before the exec (the calibration) the stop's time is used at once: settled now. */
-			if (!t->header_done)
+			if (!t->run->header_done)
 				now -= settle_lag(t);
 		}
 		if (tid < 0) {
@@ -999,24 +940,19 @@ static int trace_loop(struct tracer *t)
 				continue;
 			return 0; /* no child left */
 		}
-		t->held = true;
+		t->held = t->run->defer_header = true;
 		th = thr_find(t, tid);
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			if (th && th->in_syscall)
 				emit_syscall(t, th, now, false, 0);
-			if (th && th->tid == th->pid) {
-				json_t *e = event("exit", now, th->pid, 0);
-
-				json_object_set_new(e, "status", WIFEXITED(st) ? json_integer(WEXITSTATUS(st)) : json_null());
-				json_object_set_new(e, "signal", WIFSIGNALED(st) ? json_integer(WTERMSIG(st)) : json_null());
-				emit(t, e);
-			}
-			if (tid == t->root) {
+			if (th && th->tid == th->pid)
+				emit(t, rt_event_exit(now, th->pid, st, NULL));
+			if (tid == t->run->root) {
 				if (have_ru && WIFEXITED(st) | WIFSIGNALED(st))
-					rt_trace_rusage(&t->trace, &ru);
-				if (t->hwfd >= 0 && rt_hw_instructions_read(t->hwfd, &t->trace.instructions) == 0)
-					t->trace.has_instructions = true;
-				t->root_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+					rt_trace_rusage(&t->run->trace, &ru);
+				if (t->hwfd >= 0 && rt_hw_instructions_read(t->hwfd, &t->run->trace.instructions) == 0)
+					t->run->trace.has_instructions = true;
+				rt_run_exited(t->run, st);
 				t->root_done = true;
 			}
 			thr_del(t, tid);
@@ -1037,21 +973,20 @@ static int trace_loop(struct tracer *t)
 		sys_stop = sig == (SIGTRAP | 0x80) || (sig == SIGTRAP && ev == PTRACE_EVENT_SECCOMP);
 		th->sys_stops += sys_stop;
 		if (sys_stop) {
-			if (t->calib_sys && !t->calib_traps && tid == t->root && !t->header_done)
+			if (t->calib_sys && !t->calib_traps && tid == t->run->root && !t->run->header_done)
 				calibration_stop(t, th, now, 1);
 			on_syscall_stop(t, th, now);
 		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 			unsigned long child = 0;
-			json_t *e;
 			struct thr *c;
 
 			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
 			c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
 			c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
-			e = event("clone", now, th->pid, tid);
-			json_object_set_new(e, "child", json_integer((json_int_t)child));
-			json_object_set_new(e, "kind", json_string(ev == PTRACE_EVENT_CLONE ? "thread" : ev == PTRACE_EVENT_FORK ? "fork" : "vfork"));
-			emit(t, e);
+			emit(t, rt_event_clone(now, th->pid, tid, (long long)child,
+					       ev == PTRACE_EVENT_CLONE  ? RT_CLONE_KIND_THREAD
+					       : ev == PTRACE_EVENT_FORK ? RT_CLONE_KIND_FORK
+									 : RT_CLONE_KIND_VFORK, NULL));
 			if (ev != PTRACE_EVENT_CLONE) {
 				struct proc *parent = proc_find(t, th->pid);
 
@@ -1094,13 +1029,13 @@ static int trace_loop(struct tracer *t)
 			/* A seized thread's first stop or a group-stop. A stop signal keeps the program
 			 * stopped (job control) until SIGCONT; anything else continues. */
 			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-				if (t->header_done) {
+				if (t->run->header_done) {
 					th->stopped = false;
 					ptrace(PTRACE_LISTEN, tid, NULL, NULL);
 					continue;
 				}
 			}
-		} else if (sig == SIGTRAP && !ev && t->calib_traps && tid == t->root && !t->header_done) {
+		} else if (sig == SIGTRAP && !ev && t->calib_traps && tid == t->run->root && !t->run->header_done) {
 			calibration_stop(t, th, now, 0);
 		} else if (sig == SIGTRAP && on_breakpoint(t, th, now)) {
 			/* ours */
@@ -1110,9 +1045,9 @@ static int trace_loop(struct tracer *t)
 			if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0) {
 				deliver = sig;
 				/* The SIGCONT that starts the program after it was seized is ours. */
-				if (!t->header_done && sig == SIGCONT && tid == t->root)
+				if (!t->run->header_done && sig == SIGCONT && tid == t->run->root)
 					deliver = 0;
-				emit(t, rt_signal_event(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr));
+				emit(t, rt_event_signal(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr, NULL));
 				if (fatal_signal(sig))
 					record_crash(t, th, now, &si, NULL);
 			}
@@ -1120,14 +1055,14 @@ static int trace_loop(struct tracer *t)
 		if (t->o->until_main) {
 			struct proc *p = proc_find(t, th->pid);
 
-			if (p && p->main_hit && th->pid == t->root) {
+			if (p && p->main_hit && th->pid == t->run->root) {
 				detach_all(t);
-				t->root_status = 0;
+				t->run->detached = true;
 				t->root_done = true;
 				return 0;
 			}
 		}
-		if (t->calib_done && th->tid == t->root) {
+		if (t->calib_done && th->tid == t->run->root) {
 			/* The program's time starts at this resume: its exec is next. Its account is read
 			 * while it is still stopped (read after the resume, what it ran before we read would
 			 * be lost from the exec's), its holds after. */
@@ -1137,8 +1072,8 @@ static int trace_loop(struct tracer *t)
 			resume(t, th, deliver);
 			s.stopped_ns = th->stopped_ns;
 			t->calib_done = false;
-			t->t0 = th->resumed_at;
-			t->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
+			t->run->t0 = th->resumed_at;
+			t->run->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
 		} else {
 			resume(t, th, deliver);
 		}
@@ -1155,7 +1090,7 @@ static int finish_loop(struct tracer *t)
 
 	flush_later(t);
 
-	return rc == 0 && interrupted && !t->o->until_main ? 1 : rc;
+	return rc == 0 && rt_interrupted && !t->o->until_main ? 1 : rc;
 }
 
 /* ---- starting ---------------------------------------------------------------------------------------------- */
@@ -1220,181 +1155,149 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 	return 0;
 }
 
-int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+/* The ptrace options: every thread, and with -f (or a seccomp filter) every fork. */
+static unsigned long trace_options(const struct tracer *t)
 {
-	struct tracer t = { 0 };
-	struct sigaction sa = { 0 }, oi, ot;
 	unsigned long opts = TRACE_OPTIONS;
-	char *prog = NULL;
-	int errfd = -1, gofd = -1, st, rc = -1;
-	pid_t pid;
 
-	t.o = o;
-	t.selffd = t.hwfd = -1;
-	*status = 0;
-	if (o->attach) {
-		if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0)
-			return -1;
-		t.root = o->attach;
-		t.attached = true;
-		t.t0 = rt_now_ns();
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, &oi);
-		sigaction(SIGTERM, &sa, &ot);
-		if (o->follow_forks)
-			opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
-		if (o->kill_on_exit)
-			opts |= PTRACE_O_EXITKILL;
-		if (attach_process(&t, o->attach, opts, err) != 0) {
-			detach_all(&t);
-			sigaction(SIGINT, &oi, NULL);
-			sigaction(SIGTERM, &ot, NULL);
-			goto out;
-		}
-		rc = finish_loop(&t);
-		sigaction(SIGINT, &oi, NULL);
-		sigaction(SIGTERM, &ot, NULL);
-		pid = o->attach;
-		goto traced;
-	}
-	if (!(prog = rt_find_program(o->argv[0], err)))
-		return -1;
-	{
-		struct rt_err ignored = { 0 };
-
-		/* read now, off the program's clock; its exec checks that it is still the same file */
-		if (rt_binary_open(&t.pre, prog, &ignored) != 0)
-			t.pre = NULL;
-	}
-	if (rt_trace_open(&t.trace, o->trace_path, o->syscalls, err) != 0) {
-		rt_binary_free(t.pre);
-		free(prog);
-		return -1;
-	}
-	if (o->follow_forks)
+	if (t->o->follow_forks)
 		opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
-	if (o->kill_on_exit)
+	if (t->o->kill_on_exit)
 		opts |= PTRACE_O_EXITKILL;
-	/* -e trace= to the end: the program stops only for those syscalls (--until main detaches, so there
-	 * the trace writer alone filters). Every fork is followed and the program dies with rt0trace: a
-	 * process with the filter and no tracer would see those syscalls fail with ENOSYS. */
-	if (o->syscalls && !o->until_main) {
-		if (!(t.seccomp = rt_seccomp_build(o->syscalls, true, err)))
-			goto out;
+	if (t->seccomp)
 		opts |= PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;
-	}
-	{
-		/* it stops itself to be seized, then makes the calibration stops and installs the filter */
-		struct rt_spawn sp = { .stop = true, .calibrate = CALIB_STOPS, .filter_fd = -1 };
+	return opts;
+}
 
-		if (t.seccomp && (sp.filter_fd = rt_seccomp_export(t.seccomp, err)) < 0)
-			goto out;
-		pid = rt_spawn(prog, o->argv, &sp, &gofd, &errfd, err);
-		if (sp.filter_fd >= 0)
-			close(sp.filter_fd);
-		if (pid < 0)
-			goto out;
+static int pt_attach(struct rt_run *r, struct rt_err *err)
+{
+	struct tracer *t = r->engine;
+
+	t->run = r;
+	if (attach_process(t, r->root, trace_options(t), err) != 0) {
+		detach_all(t);
+		return -1;
 	}
-	t.root = pid;
-	t.t0 = rt_now_ns();
+	return 0;
+}
+
+/* Starting the program: its binary is read now, off its clock (its exec checks that it is still the same file);
+ * with -e trace= to the end, the program stops only for those syscalls (--until main detaches, so there
+ * the trace writer alone filters): every fork is followed and the program dies with rt0trace, as a
+ * process with the filter and no tracer would see those syscalls fail with ENOSYS. It stops itself to
+ * be seized, then makes the calibration stops and installs the filter. */
+static int pt_prepare(struct rt_run *r, struct rt_err *err)
+{
+	struct tracer *t = r->engine;
+	struct rt_err ignored = { 0 };
+
+	t->run = r;
+	if (r->o->attach) /* a running process: no filter of its own, its image read at the attach */
+		return 0;
+	if (rt_binary_open(&t->pre, r->prog, &ignored) != 0)
+		t->pre = NULL;
+	if (t->o->syscalls && !t->o->until_main && !(t->seccomp = rt_seccomp_build(t->o->syscalls, true, err)))
+		return -1;
+	r->spawn = (struct rt_spawn){ .stop = true, .calibrate = CALIB_STOPS, .filter_fd = -1 };
+	if (t->seccomp && (r->spawn.filter_fd = rt_seccomp_export(t->seccomp, err)) < 0)
+		return -1;
+	return 0;
+}
+
+/* It stopped itself before its exec: seize it, and let it go on to the calibration and its exec. */
+static int pt_start(struct rt_run *r, struct rt_err *err)
+{
+	struct tracer *t = r->engine;
+	pid_t pid = r->root;
+	int st;
+
+	if (r->spawn.filter_fd >= 0)
+		close(r->spawn.filter_fd);
+	r->spawn.filter_fd = -1;
+	r->t0 = rt_now_ns();
 	if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
-		if (rt_exec_failed(errfd, prog, err) == 0)
+		if (rt_exec_failed(r->errfd, r->prog, err) == 0)
 			rt_errf(err, RT_EXIT_ENV, "the program did not stop before exec");
-		close(errfd);
-		goto out;
+		return -1;
 	}
-	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) != 0) {
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)trace_options(t)) != 0) {
 		int e = errno;
 
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		close(errfd);
-		rt_errf(err, RT_EXIT_ENV, "ptrace is not permitted here: %s (see kernel.yama.ptrace_scope, seccomp, "
-					  "or run as root; --engine ebpf traces from outside)", strerror(e));
-		goto out;
+		r->exited = true;
+		return rt_errf(err, RT_EXIT_ENV, "ptrace is not permitted here: %s (see kernel.yama.ptrace_scope, seccomp, "
+						 "or run as root; --engine ebpf traces from outside)", strerror(e));
 	}
-	thr_add(&t, pid, pid);
-	t.hwfd = rt_hw_instructions_open(pid); /* counting from its exec; -1 where the machine cannot */
+	thr_add(t, pid, pid);
+	t->hwfd = rt_hw_instructions_open(pid); /* counting from its exec; -1 where the machine cannot */
 	/* a task's account starts at zero at its fork, which t0 follows at once */
-	t.trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .s = { .valid = true, .has_stopped = true } };
-	t.calib_traps = CALIB_STOPS;
-	t.calib_sys = 2 * CALIB_STOPS;
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &oi);
-	sigaction(SIGTERM, &sa, &ot);
+	r->trace.t0_sched = (struct rt_sched_t0){ .tid = pid, .s = { .valid = true, .has_stopped = true } };
+	t->calib_traps = CALIB_STOPS;
+	t->calib_sys = 2 * CALIB_STOPS;
 	kill(pid, SIGCONT);
-	rc = finish_loop(&t);
-	sigaction(SIGINT, &oi, NULL);
-	sigaction(SIGTERM, &ot, NULL);
-	if (rt_exec_failed(errfd, prog, err) != 0) {
-		close(errfd);
-		rc = -1;
-		goto out;
+	return 0;
+}
+
+static int pt_loop(struct rt_run *r)
+{
+	return finish_loop(r->engine);
+}
+
+static int pt_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
+{
+	struct tracer *t = r->engine;
+
+	(void)err;
+	/* --until main: detach_all may have had to reap our child (it died while being detached) */
+	if (!interrupted && r->detached && t->root_reaped)
+		rt_run_exited(r, t->root_wait_status);
+	return 0;
+}
+
+static void pt_cleanup(struct rt_run *r)
+{
+	struct tracer *t = r->engine;
+
+	for (size_t i = 0; i < t->nproc; i++) {
+		proc_clear(t->proc[i]);
+		free(t->proc[i]);
 	}
-	close(errfd);
-traced:
-	if (!t.header_done) /* no exec happened */
-		rt_trace_header(&t.trace, "ptrace", o->argv, json_null(), t.t0);
-	*status = rc == 1 ? 128 + (int)interrupted : t.root_status;
-	if (rc == 0 && t.detaching && o->attach) {
-		/* --until main on an attached process: it is not our child; it goes on, and so do we. */
-		if (rt_trace_close(&t.trace, true) != 0) {
-			rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-			rc = -1;
-		}
-		t.trace.f = NULL;
-		*status = 0;
-		goto out_nofile;
+	for (size_t i = 0; i < t->nthr; i++)
+		thr_free(t->thr[i]);
+	free(t->proc);
+	free(t->thr);
+	free(t->deferred);
+	if (r->spawn.filter_fd >= 0)
+		close(r->spawn.filter_fd);
+	rt_seccomp_free(t->seccomp);
+	rt_binary_free(t->pre);
+	for (size_t i = 0; i < t->nlater; i++) {
+		json_decref(t->later[i].e);
+		free(t->later[i].sys);
+		free(t->later[i].maps.text);
+		free(t->later[i].at);
 	}
-	if (rc == 0 && t.detaching) {
-		/* --until main: the trace ends here, the program goes on untraced; it is still our child,
-		 * so rt0trace exits with its status like an untraced run would. */
-		if (rt_trace_close(&t.trace, true) != 0) {
-			rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-			t.trace.f = NULL;
-			rc = -1;
-			goto out_nofile;
-		}
-		t.trace.f = NULL;
-		if (t.root_reaped)
-			st = t.root_wait_status;
-		else
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-		*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 0;
-		rc = 0;
-		goto out_nofile;
-	}
-	if (rt_trace_close(&t.trace, rc == 0) != 0) {
-		rt_errf(err, RT_EXIT_INPUT, "cannot write the trace '%s'", o->trace_path);
-		t.trace.f = NULL;
-		rc = -1;
-		goto out_nofile;
-	}
-	t.trace.f = NULL;
-	rc = 0;
-out:
-	/* Nothing traced: leave no file that could pass for a (partial) trace. Something traced: keep it,
-	 * marked incomplete. */
-	rt_trace_abandon(&t.trace, o->trace_path, t.header_done);
-out_nofile:
-	for (size_t i = 0; i < t.nproc; i++) {
-		proc_clear(t.proc[i]);
-		free(t.proc[i]);
-	}
-	for (size_t i = 0; i < t.nthr; i++)
-		thr_free(t.thr[i]);
-	free(t.proc);
-	free(t.thr);
-	free(t.deferred);
-	rt_seccomp_free(t.seccomp);
-	rt_binary_free(t.pre);
-	free(t.later);
-	json_decref(t.header_bin);
-	if (t.selffd >= 0)
-		close(t.selffd);
-	if (t.hwfd >= 0)
-		close(t.hwfd);
-	free(prog);
-	return rc;
+	free(t->later);
+	if (t->selffd >= 0)
+		close(t->selffd);
+	if (t->hwfd >= 0)
+		close(t->hwfd);
+}
+
+static const struct rt_engine_ops ptrace_ops = {
+	.name = "ptrace",
+	.prepare = pt_prepare,
+	.start = pt_start,
+	.attach = pt_attach,
+	.loop = pt_loop,
+	.stop = pt_stop,
+	.cleanup = pt_cleanup,
+};
+
+int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
+{
+	struct tracer t = { .o = o, .selffd = -1, .hwfd = -1 };
+
+	return rt_run_engine(&ptrace_ops, &t, o, status, err);
 }

@@ -1,3 +1,4 @@
+/* tracer/trace: the trace writer (see trace.h): the file, its header and footer, and one builder for each event type. */
 #include "tracer/trace.h"
 
 #include <errno.h>
@@ -9,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
 #include "common/outfile.h"
 #include "common/xalloc.h"
+#include "probes/plan.h"
+#include "tracer/maps.h"
 
 uint64_t rt_now_ns(void)
 {
@@ -51,6 +55,20 @@ void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced)
 		rt_trace_discard(t, path);
 }
 
+/* "cpu_ns", "wait_ns" (and ptrace's hold: "stopped_ns", "stops", "syscall_stops") when `s` is valid. */
+static void event_sched(json_t *e, const struct rt_sched *s)
+{
+	if (!s || !s->valid)
+		return;
+	json_object_set_new(e, "cpu_ns", json_integer((json_int_t)s->cpu_ns));
+	json_object_set_new(e, "wait_ns", json_integer((json_int_t)s->wait_ns));
+	if (s->has_stopped) {
+		json_object_set_new(e, "stopped_ns", json_integer((json_int_t)s->stopped_ns));
+		json_object_set_new(e, "stops", json_integer((json_int_t)s->stops));
+		json_object_set_new(e, "syscall_stops", json_integer((json_int_t)s->sys_stops));
+	}
+}
+
 static void put_line(struct rt_trace *t, json_t *o, bool flush)
 {
 	if (json_dumpf(o, t->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', t->f) == EOF ||
@@ -62,7 +80,7 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 {
 	json_t *h = json_object(), *a = json_array();
 
-	json_object_set_new(h, "type", json_string("header"));
+	json_object_set_new(h, "type", json_string(rt_et_names[RT_ET_HEADER]));
 	json_object_set_new(h, "format", json_string(RT_TRACE_FORMAT));
 	json_object_set_new(h, "version", json_integer(RT_TRACE_VERSION));
 	json_object_set_new(h, "engine", json_string(engine));
@@ -76,7 +94,7 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	if (t->t0_sched.tid > 0) {
 		json_t *s = json_pack("{s:i}", "tid", t->t0_sched.tid);
 
-		rt_event_sched(s, &t->t0_sched.s);
+		event_sched(s, &t->t0_sched.s);
 		json_object_set_new(h, "sched", s);
 	}
 	if (t->stop_cost_ns)
@@ -93,15 +111,16 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 void rt_trace_event(struct rt_trace *t, json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "type"));
+	enum rt_et et = type ? rt_et_of(type, strlen(type)) : RT_ET_OTHER;
 
-	if (t->filter && type && strcmp(type, "syscall") == 0 &&
+	if (t->filter && et == RT_ET_SYSCALL &&
 	    !rt_sysfilter_has(t->filter, (uint64_t)json_integer_value(json_object_get(ev, "nr")))) {
 		json_decref(ev);
 		return;
 	}
 	t->events++;
 	/* Syscalls and probes are the bulk: they go out in batches; execs, signals, maps, exits at once. */
-	put_line(t, ev, (type && strcmp(type, "syscall") != 0 && strcmp(type, "probe") != 0) || t->events % 128 == 0);
+	put_line(t, ev, (type && et != RT_ET_SYSCALL && et != RT_ET_PROBE) || t->events % 128 == 0);
 	json_decref(ev);
 }
 
@@ -133,7 +152,7 @@ int rt_trace_close(struct rt_trace *t, bool complete)
 	json_t *f = json_object();
 	int rc;
 
-	json_object_set_new(f, "type", json_string("footer"));
+	json_object_set_new(f, "type", json_string(rt_et_names[RT_ET_FOOTER]));
 	json_object_set_new(f, "events", json_integer((json_int_t)t->events));
 	json_object_set_new(f, "lost", json_integer((json_int_t)t->lost));
 	json_object_set_new(f, "complete", json_boolean(complete && !t->failed));
@@ -195,19 +214,6 @@ void rt_trace_t0_sched(struct rt_trace *t, int pid)
 		close(fd);
 }
 
-void rt_event_sched(json_t *e, const struct rt_sched *s)
-{
-	if (!s || !s->valid)
-		return;
-	json_object_set_new(e, "cpu_ns", json_integer((json_int_t)s->cpu_ns));
-	json_object_set_new(e, "wait_ns", json_integer((json_int_t)s->wait_ns));
-	if (s->has_stopped) {
-		json_object_set_new(e, "stopped_ns", json_integer((json_int_t)s->stopped_ns));
-		json_object_set_new(e, "stops", json_integer((json_int_t)s->stops));
-		json_object_set_new(e, "syscall_stops", json_integer((json_int_t)s->sys_stops));
-	}
-}
-
 void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru)
 {
 	t->rusage.valid = true;
@@ -218,34 +224,9 @@ void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru)
 	t->rusage.majflt = (uint64_t)ru->ru_majflt;
 }
 
-json_t *rt_event_new(const char *type, uint64_t t, int pid, int tid)
-{
-	json_t *e = json_object();
-
-	json_object_set_new(e, "type", json_string(type));
-	json_object_set_new(e, "t", json_integer((json_int_t)t));
-	if (pid)
-		json_object_set_new(e, "pid", json_integer(pid));
-	if (tid)
-		json_object_set_new(e, "tid", json_integer(tid));
-	return e;
-}
-
 bool rt_fault_signal(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
-}
-
-json_t *rt_signal_event(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr)
-{
-	json_t *e = rt_event_new("signal", t, pid, tid);
-
-	json_object_set_new(e, "signo", json_integer(sig));
-	json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
-	json_object_set_new(e, "code", json_integer(code));
-	if (rt_fault_signal(sig))
-		json_object_set_new(e, "addr", json_hex(addr));
-	return e;
 }
 
 const char *rt_syscall_name(uint64_t nr)
@@ -263,4 +244,222 @@ const char *rt_syscall_name(uint64_t nr)
 		names[nr] = n ? n : xasprintf("syscall_%llu", (unsigned long long)nr);
 	}
 	return names[nr];
+}
+
+/* ---- the events ---------------------------------------------------------------------------------- */
+
+/* {"type", "t", "pid", "tid"}: pid/tid left out when 0. */
+static json_t *event_new(enum rt_et type, uint64_t t, int pid, int tid)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "type", json_string(rt_et_names[type]));
+	json_object_set_new(e, "t", json_integer((json_int_t)t));
+	if (pid)
+		json_object_set_new(e, "pid", json_integer(pid));
+	if (tid)
+		json_object_set_new(e, "tid", json_integer(tid));
+	return e;
+}
+
+uint64_t rt_event_time(const json_t *e)
+{
+	return (uint64_t)json_integer_value(json_object_get(e, "t"));
+}
+
+void rt_event_retime(json_t *e, uint64_t t)
+{
+	json_object_set_new(e, "t", json_integer((json_int_t)t));
+}
+
+int rt_event_pid(const json_t *e)
+{
+	return (int)json_integer_value(json_object_get(e, "pid"));
+}
+
+static void set_opt_str(json_t *e, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(e, key, json_string(v));
+}
+
+json_t *rt_event_exec(const struct rt_ev_exec *x)
+{
+	json_t *e = event_new(x->attach ? RT_ET_ATTACH : RT_ET_EXEC, x->t, x->pid, x->pid);
+
+	event_sched(e, x->sched);
+	json_object_set_new(e, "path", json_string(x->path ? x->path : "?"));
+	json_object_set_new(e, "probes", json_integer((json_int_t)x->probes));
+	if (x->probes_failed) {
+		json_object_set_new(e, "probes_failed", json_integer((json_int_t)x->probes_failed));
+		set_opt_str(e, "probe_error", x->probe_error);
+	}
+	if (x->attach)
+		json_object_set_new(e, "threads", json_integer(x->threads));
+	if (x->ppid > 0)
+		json_object_set_new(e, "ppid", json_integer((json_int_t)x->ppid));
+	if (x->unfollowed)
+		json_object_set_new(e, "followed", json_false());
+	if (x->binary)
+		json_object_set_new(e, "binary", x->binary);
+	return e;
+}
+
+json_t *rt_event_syscall(uint64_t t, int pid, int tid, uint64_t dur, uint64_t nr, const uint64_t args[6],
+			 const int64_t *ret, const char *via, const char *path)
+{
+	json_t *e = event_new(RT_ET_SYSCALL, t, pid, tid), *a = json_array();
+
+	json_object_set_new(e, "dur", json_integer((json_int_t)dur));
+	json_object_set_new(e, "nr", json_integer((json_int_t)nr));
+	json_object_set_new(e, "name", json_string(rt_syscall_name(nr)));
+	for (int i = 0; i < 6; i++)
+		json_array_append_new(a, json_hex(args[i]));
+	json_object_set_new(e, "args", a);
+	json_object_set_new(e, "ret", ret ? json_integer((json_int_t)*ret) : json_null());
+	set_opt_str(e, "via", via);
+	set_opt_str(e, "path", path);
+	return e;
+}
+
+json_t *rt_event_probe(uint64_t t, int pid, int tid, const struct rt_probe *pr, const struct rt_sched *sched,
+		       const char *seen, const char *via)
+{
+	json_t *e = event_new(RT_ET_PROBE, t, pid, tid);
+
+	json_object_set_new(e, "symbol", json_string(pr->symbol));
+	json_object_set_new(e, "addr", json_hex(pr->addr));
+	json_object_set_new(e, "role", json_string(rt_phase_role_name(pr->role)));
+	set_opt_str(e, "package", pr->package);
+	event_sched(e, sched);
+	set_opt_str(e, "seen", seen);
+	set_opt_str(e, "via", via);
+	return e;
+}
+
+json_t *rt_event_clone(uint64_t t, int pid, int tid, long long child, enum rt_clone_kind kind, const char *via)
+{
+	static const char *const kinds[] = { [RT_CLONE_KIND_THREAD] = "thread", [RT_CLONE_KIND_FORK] = "fork",
+					     [RT_CLONE_KIND_VFORK] = "vfork" };
+	json_t *e = event_new(RT_ET_CLONE, t, pid, tid);
+
+	json_object_set_new(e, "child", child >= 0 ? json_integer((json_int_t)child) : json_null());
+	json_object_set_new(e, "kind", json_string(kinds[kind]));
+	set_opt_str(e, "via", via);
+	return e;
+}
+
+/* A signal's "signo", "name", "code" and (a fault's) "addr", as signal and crash events have them. */
+static void signal_keys(json_t *e, int sig, int code, uint64_t addr)
+{
+	json_object_set_new(e, "signo", json_integer(sig));
+	json_object_set_new(e, "name", json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?"));
+	json_object_set_new(e, "code", json_integer(code));
+	if (rt_fault_signal(sig))
+		json_object_set_new(e, "addr", json_hex(addr));
+}
+
+json_t *rt_event_signal(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr, const char *via)
+{
+	json_t *e = event_new(RT_ET_SIGNAL, t, pid, tid);
+
+	signal_keys(e, sig, code, addr);
+	set_opt_str(e, "via", via);
+	return e;
+}
+
+static void map_entry(const struct rt_map *mp, void *arg)
+{
+	json_t *m = json_object();
+
+	json_object_set_new(m, "start", json_hex(mp->start));
+	json_object_set_new(m, "end", json_hex(mp->end));
+	json_object_set_new(m, "perms", json_string(mp->perms));
+	json_object_set_new(m, "offset", json_hex(mp->offset));
+	json_object_set_new(m, "inode", json_integer((json_int_t)mp->inode));
+	json_object_set_new(m, "path", json_string(mp->path));
+	json_array_append_new(arg, m);
+}
+
+json_t *rt_event_maps(const struct rt_ev_maps *m)
+{
+	json_t *e = event_new(RT_ET_MAPS, m->t, m->pid, 0), *entries = json_array();
+
+	rt_maps_parse(m->text ? m->text : "", m->len, map_entry, entries);
+	json_object_set_new(e, "at", json_string(m->at));
+	json_object_set_new(e, "entries", entries);
+	if (m->rss_kb >= 0)
+		json_object_set_new(e, "rss_kb", json_integer((json_int_t)m->rss_kb));
+	if (m->hwm_kb >= 0)
+		json_object_set_new(e, "hwm_kb", json_integer((json_int_t)m->hwm_kb));
+	set_opt_str(e, "how", m->how);
+	return e;
+}
+
+json_t *rt_event_exit(uint64_t t, int pid, int wst, const char *via)
+{
+	json_t *e = event_new(RT_ET_EXIT, t, pid, 0);
+
+	json_object_set_new(e, "status", WIFEXITED(wst) ? json_integer(WEXITSTATUS(wst)) : json_null());
+	json_object_set_new(e, "signal", WIFSIGNALED(wst) ? json_integer(WTERMSIG(wst)) : json_null());
+	set_opt_str(e, "via", via);
+	return e;
+}
+
+json_t *rt_event_crash(const struct rt_ev_crash *c)
+{
+	json_t *e = event_new(RT_ET_CRASH, c->t, c->pid, c->tid);
+
+	json_object_set_new(e, "kind", json_string(c->signo ? "signal" : "go-fatal"));
+	if (c->signo)
+		signal_keys(e, c->signo, c->code, c->addr);
+	else
+		json_object_set_new(e, "function", json_str_or_null(c->function));
+	json_object_set_new(e, "phase", json_str_or_null(c->phase));
+	json_object_set_new(e, "package", json_str_or_null(c->package));
+	if (c->regs)
+		json_object_set_new(e, "regs", c->regs);
+	json_object_set_new(e, "backtrace", c->backtrace ? c->backtrace : json_array());
+	return e;
+}
+
+json_t *rt_event_stderr(uint64_t t, int pid, char *buf, size_t len)
+{
+	json_t *e = event_new(RT_ET_STDERR, t, pid, 0), *s;
+
+	if (!(s = json_stringn(buf, len))) {
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)buf[i] >= 0x80 || buf[i] == '\0')
+				buf[i] = '?';
+		s = json_stringn(buf, len);
+	}
+	json_object_set_new(e, "tail", s);
+	return e;
+}
+
+json_t *rt_event_mark(const struct rt_ev_mark *m)
+{
+	json_t *e = event_new(RT_ET_MARK, m->t, m->pid, m->tid);
+
+	json_object_set_new(e, "what", json_string(m->what));
+	set_opt_str(e, "note", m->note);
+	set_opt_str(e, "object", m->object);
+	if (m->has_index)
+		json_object_set_new(e, "index", json_integer((json_int_t)m->index));
+	if (m->has_addr) {
+		json_object_set_new(e, "addr", json_hex(m->addr));
+		json_object_set_new(e, "symbol", json_str_or_null(m->symbol));
+	}
+	if (m->has_offset)
+		json_object_set_new(e, "offset", json_hex(m->offset));
+	if (m->has_caller)
+		json_object_set_new(e, "caller", json_hex(m->caller));
+	if (m->name) {
+		json_t *n = json_stringn(m->name, m->name_len);
+
+		json_object_set_new(e, "name", n ? n : json_string("?"));
+	}
+	if (m->has_flags)
+		json_object_set_new(e, "flags", json_hex(m->flags));
+	return e;
 }

@@ -82,8 +82,6 @@ struct rt_trace {
 bool rt_sched_read(int *fd, int pid, int tid, struct rt_sched *s);
 /* Reads PID's account into t->t0_sched (for the header's "sched"), when it can be read. */
 void rt_trace_t0_sched(struct rt_trace *t, int pid);
-/* Adds "cpu_ns" and "wait_ns" (and "stopped_ns" when it has it) to an event when `s` is valid. */
-void rt_event_sched(json_t *e, const struct rt_sched *s);
 /* The root's resource use, from wait4's struct rusage, for the footer. */
 struct rusage;
 void rt_trace_rusage(struct rt_trace *t, const struct rusage *ru);
@@ -113,11 +111,96 @@ int rt_trace_close(struct rt_trace *t, bool complete);
 
 uint64_t rt_now_ns(void); /* CLOCK_MONOTONIC */
 
-/* The events every engine writes the same way (new references, for rt_trace_event). */
-/* {"type", "t", "pid", "tid"}: pid/tid left out when 0. */
-json_t *rt_event_new(const char *type, uint64_t t, int pid, int tid);
-/* A "signal" event: signo, name ("SEGV"), code, and addr for the signals whose si_addr is the fault. */
-json_t *rt_signal_event(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr);
+/* ---- the events: one writer each (docs/formats.md "Events"), every engine's, and every key name of an
+ * event here only. Each returns a new event (for rt_trace_event, or an engine's queue); pid/tid 0 are
+ * left out. `sched` (NULL-able) adds "cpu_ns", "wait_ns" (and ptrace's "stopped_ns", "stops",
+ * "syscall_stops") when valid. ---- */
+
+/* An event's time ("t"), and the same event moved to time `t` (an engine that learns later when it
+ * really happened). */
+uint64_t rt_event_time(const json_t *e);
+void rt_event_retime(json_t *e, uint64_t t);
+/* An event's process ("pid"), 0 when it has none. */
+int rt_event_pid(const json_t *e);
+
+/* "exec" (or at -p "attach", with "threads"): the image `path` in pid, with `probes` planted. */
+struct rt_ev_exec {
+	bool attach;
+	uint64_t t;
+	int pid;
+	const struct rt_sched *sched;
+	const char *path;
+	size_t probes;
+	size_t probes_failed;    /* > 0: "probes_failed", and "probe_error" when set */
+	const char *probe_error;
+	int threads;             /* attach only */
+	long long ppid;          /* > 0: "ppid" */
+	bool unfollowed;         /* "followed":false: an exec whose new image was not traced */
+	json_t *binary;          /* stolen: "binary" for another image than the header's; NULL: none */
+};
+json_t *rt_event_exec(const struct rt_ev_exec *x);
+/* "syscall" (the engines that queue their events; rt_trace_syscall writes the same shape directly):
+ * ret NULL-able, `via` and `path` optional. */
+json_t *rt_event_syscall(uint64_t t, int pid, int tid, uint64_t dur, uint64_t nr, const uint64_t args[6],
+			 const int64_t *ret, const char *via, const char *path);
+/* "probe": probe `pr` (link-time address, role, package) entered by thread tid; "seen" and "via"
+ * optional. */
+struct rt_probe;
+json_t *rt_event_probe(uint64_t t, int pid, int tid, const struct rt_probe *pr, const struct rt_sched *sched,
+		       const char *seen, const char *via);
+/* "clone": a new thread or process; child < 0 is written null. */
+enum rt_clone_kind { RT_CLONE_KIND_THREAD, RT_CLONE_KIND_FORK, RT_CLONE_KIND_VFORK };
+json_t *rt_event_clone(uint64_t t, int pid, int tid, long long child, enum rt_clone_kind kind, const char *via);
+/* "signal": signo, name ("SEGV"), code, and addr for the signals whose si_addr is the fault; "via"
+ * optional. */
+json_t *rt_event_signal(uint64_t t, int pid, int tid, int sig, int code, uint64_t addr, const char *via);
+/* "maps": the layout `text` (/proc/PID/maps lines) taken at probe `at` (or "exit"); rss_kb/hwm_kb < 0
+ * are left out, `how` optional. */
+struct rt_ev_maps {
+	uint64_t t;
+	int pid;
+	const char *at;
+	const char *text;
+	size_t len;
+	long long rss_kb, hwm_kb;
+	const char *how;
+};
+json_t *rt_event_maps(const struct rt_ev_maps *m);
+/* "exit" of process pid: `wst` is a wait status (WIFEXITED: "status", WIFSIGNALED: "signal", the other
+ * null); "via" optional. */
+json_t *rt_event_exit(uint64_t t, int pid, int wst, const char *via);
+/* "crash": a fatal signal (signo != 0: its name, code and fault addr) or the entry of the Go runtime's
+ * fatal path (`function`); `phase`/`package` where it happened (null when not known); regs (optional)
+ * and backtrace are stolen. */
+struct rt_ev_crash {
+	uint64_t t;
+	int pid, tid;
+	int signo, code;
+	uint64_t addr;
+	const char *function;
+	const char *phase, *package;
+	json_t *regs, *backtrace;
+};
+json_t *rt_event_crash(const struct rt_ev_crash *c);
+/* "stderr": the tail of what process pid wrote to fd 2, as valid UTF-8 (other bytes become '?'; `buf`
+ * is changed so). */
+json_t *rt_event_stderr(uint64_t t, int pid, char *buf, size_t len);
+/* "mark": a moment that is no probe (the preload engine's); only the keys set are written, in this
+ * order. */
+struct rt_ev_mark {
+	uint64_t t;
+	int pid, tid;
+	const char *what;
+	const char *note;
+	const char *object;
+	bool has_index, has_addr, has_offset, has_caller, has_flags;
+	uint64_t index, addr, offset, caller, flags;
+	const char *symbol;      /* with addr: null when NULL */
+	const char *name;        /* name_len bytes; "?" when not UTF-8 */
+	size_t name_len;
+};
+json_t *rt_event_mark(const struct rt_ev_mark *m);
+
 /* Whether si_addr of `sig` is the faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE). */
 bool rt_fault_signal(int sig);
 /* The name of syscall `nr` on this host (libseccomp's table), "syscall_N" when it has none; cached. */

@@ -5,7 +5,9 @@
  *    with its package: where the package's init begins; every init function with
  *    RT_PLAN_INIT_FUNCTIONS), main.main (role "main"), and the runtime's fatal path (role "fatal",
  *    rt_go_fatal_path). A probe costs the program time whatever the engine: one a package is what
- *    the phases need.
+ *    the phases need. A stripped binary has no placed order: every init function the pclntab names is
+ *    probed, "unplaced", unless a manifest of its build (run --manifest, rt_probe_plan_manifest) gives
+ *    the order.
  *  - any other ELF: the entry point, each .init_array function (role "init"), and `main` when a symbol
  *    names it.
  * Addresses are link-time; add the load bias for a PIE.
@@ -21,6 +23,7 @@
 
 #include "probes/binary.h"
 #include "probes/gophases.h"
+#include "probes/manifest.h"
 
 struct rt_probe {
 	uint64_t addr;
@@ -40,6 +43,12 @@ enum { RT_PLAN_INIT_FUNCTIONS = 1 }; /* flags: a probe on every Go init function
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out);
 void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_probe_plan *out);
 void rt_probe_plan_free(struct rt_probe_plan *plan);
+
+/* run --manifest (probes/manifest.h), for every plan made after it (NULL: none): a stripped Go binary
+ * with the manifest's build ID gets its init probes in the manifest's placed order, marked placed. */
+void rt_probe_plan_manifest(const struct rt_manifest *m);
+/* The manifest's path when it is `b`'s (its Go build ID), else NULL: for the trace's binary object. */
+const char *rt_probe_plan_manifest_of(const struct rt_binary *b);
 
 /* Where a kernel uprobe for the entry at `addr` fires without single-stepping: on x86-64, an entry that
  * opens with a compare whose only effect is the flags (Go's stack-bound check `cmp rsp,[r14+16]`, with

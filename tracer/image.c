@@ -131,6 +131,8 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 		json_object_set_new(bin, "go_version", json_str_or_null(b->go ? b->go->version : NULL));
 		json_object_set_new(bin, "build_id", json_str_or_null(b->go ? b->go->build_id : NULL));
 		json_object_set_new(bin, "init_order", rt_binary_init_order_json(b->go));
+		if (rt_probe_plan_manifest_of(b)) /* run --manifest, checked to be this binary's */
+			json_object_set_new(bin, "manifest", json_string(rt_probe_plan_manifest_of(b)));
 		for (size_t i = 0; i < el->nsegs; i++) {
 			json_t *s;
 			char fb[4];

@@ -49,9 +49,12 @@ static int manifest_from_json(const char *path, const json_t *o, struct rt_manif
 	if (!json_is_object(o) || !fmt || strcmp(fmt, MANIFEST_FORMAT) != 0)
 		return rt_errf(err, RT_EXIT_INPUT, "'%s' is not an rt0trace manifest (written by 'rt0trace build --manifest')",
 			       path);
-	if (!json_is_integer(ver) || json_integer_value(ver) != MANIFEST_VERSION)
-		return rt_errf(err, RT_EXIT_INPUT, "'%s': manifest version %s; this rt0trace reads version %d", path,
-			       json_is_integer(ver) ? "other than 1" : "missing", MANIFEST_VERSION);
+	if (!json_is_integer(ver))
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': the manifest has no version; this rt0trace reads version %d", path,
+			       MANIFEST_VERSION);
+	if (json_integer_value(ver) != MANIFEST_VERSION)
+		return rt_errf(err, RT_EXIT_INPUT, "'%s': manifest version %" JSON_INTEGER_FORMAT "; this rt0trace reads "
+						   "version %d", path, json_integer_value(ver), MANIFEST_VERSION);
 	if (!id || !*id)
 		return rt_errf(err, RT_EXIT_INPUT, "'%s': the manifest has no link.build_id", path);
 	if (!json_is_array(pkgs))

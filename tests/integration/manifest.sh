@@ -86,28 +86,26 @@ kill "$sleeper"
 wait "$sleeper" 2>/dev/null
 refused "rt0trace: cannot read the manifest 'nope.json': unable to open nope.json: No such file or directory" \
   "a missing manifest" --manifest nope.json -- ./ds
+unparsable() { # FILE DESCRIPTION: exit 3 with one line, jansson's reason after the file's name
+  run_ok 3 "$2" -- "$R" run -o "$TMP/refused.jsonl" --manifest "$1" -- ./ds
+  grepq -x "rt0trace: cannot read the manifest '$1': .*" "$TMP/err" && [ "$(wc -l < "$TMP/err")" -eq 1 ] \
+    || die "$2: $(cat "$TMP/err")"
+  pass "$2: '$(cat "$TMP/err")' (exit 3)"
+}
 mkdir -p adir
-run_ok 3 "a directory as the manifest" -- "$R" run -o "$TMP/refused.jsonl" --manifest adir -- ./ds
-grepq -x "rt0trace: cannot read the manifest 'adir': .*" "$TMP/err" && [ "$(wc -l < "$TMP/err")" -eq 1 ] \
-  || die "a directory as the manifest: $(cat "$TMP/err")"
-pass "a directory as the manifest: '$(cat "$TMP/err")' (exit 3)"
+unparsable adir "a directory as the manifest"
 echo '{"format": "rt0trace-manifest",' > trunc.json
-run_ok 3 "a manifest that is not JSON" -- "$R" run -o "$TMP/refused.jsonl" --manifest trunc.json -- ./ds
-grepq -x "rt0trace: cannot read the manifest 'trunc.json': .*" "$TMP/err" && [ "$(wc -l < "$TMP/err")" -eq 1 ] \
-  || die "a manifest that is not JSON: $(cat "$TMP/err")"
-pass "a manifest that is not JSON: '$(cat "$TMP/err")' (exit 3)"
-jq '.format = "rt0trace-baseline"' ds.json > other.json
-refused "rt0trace: 'other.json' is not an rt0trace manifest (written by 'rt0trace build --manifest')" \
-  "another format" --manifest other.json -- ./ds
-jq '.version = 2' ds.json > v2.json
-refused "rt0trace: 'v2.json': manifest version 2; this rt0trace reads version 1" \
-  "another version" --manifest v2.json -- ./ds
-jq 'del(.link.build_id)' ds.json > noid.json
-refused "rt0trace: 'noid.json': the manifest has no link.build_id" "no build ID" --manifest noid.json -- ./ds
-jq '.packages[0].imports = "fmt"' ds.json > badpkg.json
-refused "rt0trace: 'badpkg.json': package #1 of the manifest has no path or no imports" \
-  "a package without imports" --manifest badpkg.json -- ./ds
-jq '.placed.init_order = {}' ds.json > badorder.json
-refused "rt0trace: 'badorder.json': the manifest's placed.init_order is neither an array nor null" \
-  "an init order that is not an array" --manifest badorder.json -- ./ds
+unparsable trunc.json "a manifest that is not JSON"
+invalid() { # JQ-EDIT FILE 'message' DESCRIPTION: ds.json edited into FILE, refused with "rt0trace: message"
+  jq "$1" ds.json > "$2" || die "jq '$1' failed"
+  refused "rt0trace: $3" "$4" --manifest "$2" -- ./ds
+}
+invalid '.format = "rt0trace-baseline"' other.json \
+  "'other.json' is not an rt0trace manifest (written by 'rt0trace build --manifest')" "another format"
+invalid '.version = 2' v2.json "'v2.json': manifest version 2; this rt0trace reads version 1" "another version"
+invalid 'del(.link.build_id)' noid.json "'noid.json': the manifest has no link.build_id" "no build ID"
+invalid '.packages[0].imports = "fmt"' badpkg.json "'badpkg.json': package #1 of the manifest has no path or no imports" \
+  "a package without imports"
+invalid '.placed.init_order = {}' badorder.json \
+  "'badorder.json': the manifest's placed.init_order is neither an array nor null" "an init order that is not an array"
 finish

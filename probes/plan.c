@@ -25,10 +25,13 @@ static void add(struct rt_probe_plan *pl, size_t *cap, uint64_t addr, const char
 }
 
 /* The package of a Go init function's symbol, "PKG.init" or "PKG.init.N" (malloc'd, the linker's %xx
- * escapes of the last path element decoded), or NULL for another name. */
+ * escapes of the last path element decoded), or NULL for another name. The linker escapes every '.' of
+ * a path's last element, so a '.' there ends the package: "go/parser.map.init.0" (a map literal's
+ * initializer, which the package's init calls) is no package's init function. */
 static char *init_fn_package(const char *name)
 {
 	size_t n = strlen(name), k = n;
+	const char *slash = strrchr(name, '/'), *dot = strchr(slash ? slash : name, '.');
 
 	while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
 		k--;
@@ -36,9 +39,49 @@ static char *init_fn_package(const char *name)
 		k--;
 	else
 		k = n;
-	if (k < 6 || strncmp(name + k - 5, ".init", 5) != 0)
+	if (k < 6 || strncmp(name + k - 5, ".init", 5) != 0 || dot != name + k - 5)
 		return NULL;
 	return rt_go_unescape_path(name, k - 5);
+}
+
+static const struct rt_manifest *plan_manifest; /* run --manifest */
+
+void rt_probe_plan_manifest(const struct rt_manifest *m)
+{
+	plan_manifest = m;
+}
+
+const char *rt_probe_plan_manifest_of(const struct rt_binary *b)
+{
+	if (!plan_manifest || !b || !b->go || !b->go->build_id || strcmp(b->go->build_id, plan_manifest->build_id) != 0)
+		return NULL;
+	return plan_manifest->path;
+}
+
+/* run --manifest on a stripped binary: its init probes, out->p[from..], in the manifest's placed order
+ * (a package's own probes in theirs) and marked placed; a package the order lacks stays unplaced, last. */
+static void place_named_inits(const struct rt_binary *b, struct rt_probe_plan *out, size_t from)
+{
+	struct strv pkgs = STRV_INIT, order = STRV_INIT;
+	struct rt_probe *sorted;
+	size_t n = 0;
+
+	for (size_t i = from; i < out->n; i++)
+		if (!strv_has(&pkgs, out->p[i].package))
+			strv_push(&pkgs, out->p[i].package);
+	if (rt_probe_plan_manifest_of(b) && rt_manifest_init_order(plan_manifest, b->go->build_id, &pkgs, &order)) {
+		sorted = xcalloc(out->n - from + 1, sizeof(*sorted));
+		for (size_t k = 0; k <= order.n; k++)
+			for (size_t i = from; i < out->n; i++)
+				if (k < order.n ? strcmp(out->p[i].package, order.v[k]) == 0 : !strv_has(&order, out->p[i].package)) {
+					sorted[n] = out->p[i];
+					sorted[n++].unplaced = k == order.n;
+				}
+		memcpy(out->p + from, sorted, n * sizeof(*sorted));
+		free(sorted);
+	}
+	strv_release(&pkgs);
+	strv_release(&order);
 }
 
 /* A stripped Go binary has no inittasks symbols, so no placed order and no first function of each
@@ -81,8 +124,12 @@ void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_pr
 			for (size_t k = 0; k < b->go->init[i].nfns && (k == 0 || (flags & RT_PLAN_INIT_FUNCTIONS)); k++)
 				add(out, &cap, b->go->init[i].fns[k].addr, b->go->init[i].fns[k].symbol, b->go->init[i].package,
 				    RT_ROLE_INIT);
-		if (!b->go->init_known && b->elf->syms_from_go)
+		if (!b->go->init_known && b->elf->syms_from_go) {
+			size_t from = out->n;
+
 			plan_named_inits(b, out, &cap);
+			place_named_inits(b, out, from);
+		}
 		for (size_t i = 0; i < n; i++)
 			if (ph[i].symbol && ph[i].role == RT_ROLE_MAIN)
 				add_kind(out, &cap, ph[i].addr, ph[i].symbol, NULL, ph[i].role, ph[i].kind);

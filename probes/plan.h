@@ -5,7 +5,9 @@
  *    with its package: where the package's init begins; every init function with
  *    RT_PLAN_INIT_FUNCTIONS), main.main (role "main"), and the runtime's fatal path (role "fatal",
  *    rt_go_fatal_path). A probe costs the program time whatever the engine: one a package is what
- *    the phases need.
+ *    the phases need. A stripped binary has no placed order: every init function the pclntab names is
+ *    probed, "unplaced", unless a manifest of its build (run --manifest, rt_probe_plan_manifest) gives
+ *    the order.
  *  - any other ELF: the entry point, each .init_array function (role "init"), and `main` when a symbol
  *    names it.
  * Addresses are link-time; add the load bias for a PIE.
@@ -24,6 +26,7 @@
 #include "common/strv.h"
 #include "probes/binary.h"
 #include "probes/gophases.h"
+#include "probes/manifest.h"
 
 struct rt_probe {
 	uint64_t addr;
@@ -90,6 +93,12 @@ bool rt_past_probe(const struct rt_past *ps, const struct rt_probe *pr, bool att
 /* The binary object's "probes" array (docs/formats.md): {"symbol","addr","role"} plus "package",
  * "placed":false, "past":true, "observable":false where they apply. */
 json_t *rt_probe_plan_json(const struct rt_probe_plan *pl, const struct rt_past *ps, bool attaching);
+
+/* run --manifest (probes/manifest.h), for every plan made after it (NULL: none): a stripped Go binary
+ * with the manifest's build ID gets its init probes in the manifest's placed order, marked placed. */
+void rt_probe_plan_manifest(const struct rt_manifest *m);
+/* The manifest's path when it is `b`'s (its Go build ID), else NULL: for the trace's binary object. */
+const char *rt_probe_plan_manifest_of(const struct rt_binary *b);
 
 /* Where a kernel uprobe for the entry at `addr` fires without single-stepping: on x86-64, an entry that
  * opens with a compare whose only effect is the flags (Go's stack-bound check `cmp rsp,[r14+16]`, with

@@ -107,124 +107,11 @@ static const char *kind_class(const char *kind)
 	return "other";
 }
 
-static const char css[] =
-	":root{color-scheme:light;--fg:#1d2125;--mute:#5f6b76;--line:#d8dde3;--bg:#fff;--soft:#f5f7f9;"
-	"--ok:#1a7f37;--bad:#c62828}\n"
-	"*{box-sizing:border-box}\n"
-	"body{margin:0 auto;max-width:1180px;padding:20px 24px 48px;font:14px/1.45 system-ui,-apple-system,"
-	"'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:var(--fg);background:var(--bg)}\n"
-	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;padding-bottom:4px;"
-	"border-bottom:1px solid var(--line)}h3{font-size:14px;margin:14px 0 6px}\n"
-	"code,pre,.mono,td.num,.frames td{font-family:ui-monospace,'DejaVu Sans Mono','Liberation Mono',monospace;"
-	"font-size:12.5px}\n"
-	".meta{color:var(--mute);margin:0}.meta b{color:var(--fg);font-weight:600}\n"
-	".banner{margin:10px 0;padding:8px 12px;border-radius:6px;border:1px solid}\n"
-	".banner.ok{background:#eaf6ec;border-color:#b7dfbf;color:var(--ok)}\n"
-	".banner.bad{background:#fdecec;border-color:#f3b9b9;color:var(--bad)}\n"
-	".banner.warn{background:#fff7e0;border-color:#f0d79a;color:#7a5a00}\n"
-	".notes{margin:6px 0;padding-left:20px;color:var(--mute)}\n"
-	"svg{display:block;width:100%;height:auto}\n"
-	"svg text{font-family:system-ui,'DejaVu Sans',sans-serif;font-size:11px;fill:var(--fg)}\n"
-	"svg .axis text{fill:var(--mute);font-size:10.5px}svg .grid{stroke:#e6e9ed;stroke-width:1}\n"
-	"svg .axis line.tick{stroke:#9aa4ae}svg .axis line.base{stroke:#9aa4ae}\n"
-	"svg .band{fill:var(--soft)}svg .dur{fill:var(--mute);font-size:10.5px}\n"
-	"rect.phase{cursor:pointer;stroke:none}rect.phase:hover,rect.phase.hl{stroke:#111;stroke-width:1.5}\n"
-	".cat-exec{fill:#9aa0a6;background:#9aa0a6}.cat-runtime{fill:#4e79a7;background:#4e79a7}"
-	".cat-init{fill:#59a14f;background:#59a14f}.cat-main{fill:#f28e2b;background:#f28e2b}\n"
-	"svg .crash-marker{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:4 3}"
-	"svg text.crash-label{fill:var(--bad);font-weight:600}\n"
-	".legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:6px 0 4px;padding:0;list-style:none;"
-	"color:var(--mute);font-size:12.5px}\n"
-	".legend li{display:flex;align-items:center;gap:5px}.sw{display:inline-block;width:12px;height:12px;"
-	"border-radius:2px;vertical-align:-1px}.sw.none{opacity:.35}\n"
-	"table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 8px;"
-	"border-bottom:1px solid #eceff2;vertical-align:baseline}\n"
-	"th{font-weight:600;color:var(--mute);font-size:12.5px;border-bottom:1px solid var(--line)}\n"
-	"td.num,th.num{text-align:right;white-space:nowrap}\n"
-	"tr.phase-row{cursor:pointer}tr.phase-row td:nth-child(2){white-space:nowrap}"
-	"tr.phase-row:hover{background:var(--soft)}tr.phase-row.hl{background:#fff3c4}\n"
-	"tr.total td{font-weight:600;border-top:1px solid var(--line)}\n"
-	".top{display:inline-block;margin:0 4px 2px 0;padding:0 4px;border-radius:3px;background:var(--soft);"
-	"font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:11.5px;white-space:nowrap}\n"
-	".top i{font-style:normal;color:var(--mute)}\n"
-	"rect.map{stroke:#fff;stroke-width:1;cursor:default}rect.map.none{opacity:.35}rect.map:hover{stroke:#111}\n"
-	".text{fill:#4e79a7;background:#4e79a7}.rodata{fill:#a0cbe8;background:#a0cbe8}"
-	".data{fill:#f28e2b;background:#f28e2b}.bss{fill:#ffbe7d;background:#ffbe7d}"
-	".go-heap{fill:#59a14f;background:#59a14f}.heap{fill:#8cd17d;background:#8cd17d}"
-	".stack{fill:#e15759;background:#e15759}.vdso{fill:#b07aa1;background:#b07aa1}"
-	".vvar{fill:#d4a6c8;background:#d4a6c8}.vsyscall{fill:#9d7660;background:#9d7660}"
-	".file{fill:#edc948;background:#edc948}.anonymous{fill:#bab0ac;background:#bab0ac}"
-	".other{fill:#79706e;background:#79706e}\n"
-	"svg text.kind{font-size:10px;fill:#111;pointer-events:none}svg text.addr{font-size:10px;fill:var(--mute)}\n"
-	"ul.checks{list-style:none;padding:0;margin:0}ul.checks li{padding:4px 0;border-bottom:1px solid #eceff2}\n"
-	".mark{display:inline-block;width:1.4em;font-weight:700}li.ok .mark{color:var(--ok)}li.unobserved .mark{color:#888}"
-	"li.fail .mark{color:var(--bad)}li.fail b{color:var(--bad)}\n"
-	"tr.differs td{background:#fdecec}#init-table td:first-child,#init-table th:first-child{width:3em}\n"
-	"section#crash{border:1px solid #f3b9b9;background:#fff8f8;border-radius:8px;padding:4px 16px 12px;"
-	"margin-top:16px}section#crash h2{color:var(--bad);border-color:#f3b9b9}\n"
-	"dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0}dl.kv dt{color:var(--mute)}"
-	"dl.kv dd{margin:0}\n"
-	"pre{background:var(--soft);padding:8px 10px;border-radius:6px;overflow-x:auto;white-space:pre-wrap;margin:6px 0}\n"
-	"pre.panic{background:#fdecec;color:#8a1c1c}\n"
-	"details{margin:6px 0}summary{cursor:pointer;color:var(--mute)}\n"
-	".frames td:first-child{color:var(--mute);width:3em}.regs td{padding:1px 8px}\n"
-	"#tip{position:fixed;z-index:10;pointer-events:none;background:#1d2125;color:#fff;padding:6px 9px;"
-	"border-radius:5px;font-size:12px;line-height:1.4;max-width:460px;box-shadow:0 2px 8px rgba(0,0,0,.25)}\n"
-	"#tip b{display:block;font-weight:600;word-break:break-all}\n"
-	".caption{color:var(--mute);font-size:12.5px;margin:4px 0}\n";
-
-/* The script: tooltips on the timeline and layout blocks, and a click on a phase (bar or row)
- * highlights both. It reads only data-* attributes and writes only textContent. */
-static const char js[] =
-	"(function () {\n"
-	"  'use strict';\n"
-	"  var tip = document.getElementById('tip');\n"
-	"  function rt_ms(ns) { return (Number(ns) / 1e6).toFixed(3) + ' ms'; }\n"
-	"  function show(ev, title, lines) {\n"
-	"    while (tip.firstChild) tip.removeChild(tip.firstChild);\n"
-	"    var b = document.createElement('b');\n"
-	"    b.textContent = title;\n"
-	"    tip.appendChild(b);\n"
-	"    lines.forEach(function (l) { var d = document.createElement('div'); d.textContent = l; tip.appendChild(d); });\n"
-	"    tip.hidden = false;\n"
-	"    var x = ev.clientX + 14, y = ev.clientY + 14;\n"
-	"    if (x + tip.offsetWidth > window.innerWidth - 4) x = Math.max(4, ev.clientX - tip.offsetWidth - 10);\n"
-	"    if (y + tip.offsetHeight > window.innerHeight - 4) y = Math.max(4, ev.clientY - tip.offsetHeight - 10);\n"
-	"    tip.style.left = x + 'px';\n"
-	"    tip.style.top = y + 'px';\n"
-	"  }\n"
-	"  function hide() { tip.hidden = true; }\n"
-	"  function highlight(n) {\n"
-	"    document.querySelectorAll('.hl').forEach(function (e) { e.classList.remove('hl'); });\n"
-	"    var bar = document.getElementById('phase-' + n), row = document.getElementById('row-' + n);\n"
-	"    if (bar) bar.classList.add('hl');\n"
-	"    if (row) row.classList.add('hl');\n"
-	"    return row;\n"
-	"  }\n"
-	"  document.querySelectorAll('#timeline rect.phase').forEach(function (r) {\n"
-	"    var d = r.dataset;\n"
-	"    r.addEventListener('mousemove', function (ev) {\n"
-	"      show(ev, d.name, ['start +' + rt_ms(d.startNs) + ', duration ' + rt_ms(d.durNs),\n"
-	"        d.syscalls + ' syscalls, ' + rt_ms(d.sysNs) + ' in syscalls', 'click: highlight its row']);\n"
-	"    });\n"
-	"    r.addEventListener('mouseleave', hide);\n"
-	"    r.addEventListener('click', function () {\n"
-	"      var row = highlight(d.row);\n"
-	"      if (row && row.scrollIntoView) row.scrollIntoView({ block: 'nearest' });\n"
-	"    });\n"
-	"  });\n"
-	"  document.querySelectorAll('#phase-table tr.phase-row').forEach(function (row) {\n"
-	"    row.addEventListener('click', function () { highlight(row.dataset.row); });\n"
-	"  });\n"
-	"  document.querySelectorAll('#layout rect.map').forEach(function (m) {\n"
-	"    var d = m.dataset;\n"
-	"    m.addEventListener('mousemove', function (ev) {\n"
-	"      show(ev, d.kind + (d.path ? ' \\u2014 ' + d.path : ''), [d.start + '\\u2013' + d.end + '  ' + d.perms, d.size]);\n"
-	"    });\n"
-	"    m.addEventListener('mouseleave', hide);\n"
-	"  });\n"
-	"  document.documentElement.setAttribute('data-js', 'ready');\n"
-	"})();\n";
+/* The page's stylesheet and script, kept as themselves in report/assets/ (report.css, report.js) and
+ * compiled in at build time (rt0_embed in CMakeLists.txt). The script: tooltips on the timeline and layout
+ * blocks, and a click on a phase (bar or row) highlights both. It reads only data-* attributes and writes
+ * only textContent. */
+extern const char rt_html_css[], rt_html_js[];
 
 /* A 1-2-5 step for about 8 ticks over `total` ns. */
 static uint64_t tick_step(uint64_t total)
@@ -730,7 +617,8 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	      "<meta name=\"generator\" content=\"rt0trace " RT0_VERSION "\">\n"
 	      "<link rel=\"icon\" href=\"data:,\">\n<title>rt0trace report: ", f);
 	esc(f, path ? path : "?");
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">", css);
+	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">",
+		rt_html_css);
 	esc(f, path ? path : "?");
 	fputs("</span></h1>\n<p class=\"meta\">engine <b>", f);
 	esc(f, r->engine ? r->engine : "?");
@@ -782,6 +670,6 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	html_init_order(r, f);
 	html_checks(r, f);
 	html_exit(r, f);
-	fprintf(f, "<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>\n%s</script>\n</body>\n</html>\n", js);
+	fprintf(f, "<div id=\"tip\" role=\"tooltip\" hidden></div>\n<script>\n%s</script>\n</body>\n</html>\n", rt_html_js);
 	return ferror(f) ? -1 : 0;
 }

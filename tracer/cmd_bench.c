@@ -158,11 +158,9 @@ static bool parse_duration(const char *s, double *out)
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "engine", required_argument, NULL, OPT_ENGINE },
-		{ "show-output", no_argument, NULL, OPT_SHOW },
+		SAMPLING_LONG_OPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		LONG_OPTS_END,
 	};
 	struct sampling s = { .runs = 10 };
 	struct rt_err err = { 0 };
@@ -378,7 +376,22 @@ static int check_round(const struct sampling *s, const struct rt_bench *base, st
 	}
 }
 
-int cmd_check(int argc, char **argv)
+/* What check compares with and how (its options), and what it found: shared by its steps. */
+struct check {
+	const char *path;  /* --baseline */
+	double threshold, min_delta, drift;
+	unsigned kinds;
+	int max_runs;
+	bool as_json, confirm, drift_ok, benchstat;
+	struct rt_bench base, cur;
+	struct rt_cmp *rows;
+	size_t n, first_runs; /* first_runs: the first round's runs when a second round confirmed it */
+	struct rt_drift d;
+	json_t *flags, *regressed, *unconfirmed;
+};
+
+/* check's own options into `k`, the sampling ones into `s`: 0, or an exit code (-1: --help shown). */
+static int check_options(int argc, char **argv, struct sampling *s, struct check *k)
 {
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
@@ -389,43 +402,26 @@ int cmd_check(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
 		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
-		{ "engine", required_argument, NULL, OPT_ENGINE },
-		{ "show-output", no_argument, NULL, OPT_SHOW },
+		SAMPLING_LONG_OPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		LONG_OPTS_END,
 	};
-	struct sampling s = { .runs = 10 };
-	struct rt_err err = { 0 };
-	struct rt_bench base, cur = { 0 };
-	struct rt_cmp *rows = NULL;
-	struct rt_drift d = { 0 };
-	const char *path = NULL;
-	/* 2 ms: CPU time and wall-less-wait of a phase vary by well under a millisecond between runs and
-	 * sessions here (it is machine load that moves wall time, by up to ~1.45x in the trap-heavy phases);
-	 * 2 ms still keeps a phase of microseconds doubling from counting. */
-	double threshold = 0.10, min_delta = 2e6, drift = 1;
-	bool as_json = false, confirm = true, drift_ok = true, benchstat = false;
-	unsigned kinds = 0;
-	int max_runs = 0;
-	json_t *flags, *regressed, *unconfirmed;
-	size_t n = 0, first_runs = 0;
 	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_BASELINE: path = optarg; continue;
+		case OPT_BASELINE: k->path = optarg; continue;
 		case OPT_THRESHOLD:
-			if (!parse_percent(optarg, &threshold))
+			if (!parse_percent(optarg, &k->threshold))
 				return cmd_usage_error("check", "--threshold wants a percentage such as 10%%, not '%s'", optarg);
 			continue;
 		case OPT_MIN_DELTA:
-			if (!parse_duration(optarg, &min_delta))
+			if (!parse_duration(optarg, &k->min_delta))
 				return cmd_usage_error("check", "--min-delta wants a duration such as 1ms or 500us, not '%s'", optarg);
 			continue;
 		case OPT_METRIC:
-			if (!(kinds = parse_kinds(optarg)))
+			if (!(k->kinds = parse_kinds(optarg)))
 				return cmd_usage_error("check", "--metric wants cpu, nowait, wall or a comma list of them, not '%s'", optarg);
 			continue;
 		case OPT_MAX_RUNS: {
@@ -434,19 +430,19 @@ int cmd_check(int argc, char **argv)
 
 			if (*end || v < 3 || v > 100000)
 				return cmd_usage_error("check", "--max-runs wants a number of runs, at least 3, not '%s'", optarg);
-			max_runs = (int)v;
+			k->max_runs = (int)v;
 			continue;
 		}
-		case OPT_JSON: as_json = true; continue;
+		case OPT_JSON: k->as_json = true; continue;
 		case OPT_FORMAT:
-			if ((rc = parse_format("check", optarg, &benchstat)) != 0)
+			if ((rc = parse_format("check", optarg, &k->benchstat)) != 0)
 				return rc;
 			continue;
-		case OPT_NO_CONFIRM: confirm = false; continue;
-		case OPT_NO_DRIFT: drift_ok = false; continue;
-		case 'h': fputs(check_usage, stdout); return RT_EXIT_OK;
+		case OPT_NO_CONFIRM: k->confirm = false; continue;
+		case OPT_NO_DRIFT: k->drift_ok = false; continue;
+		case 'h': fputs(check_usage, stdout); return -1;
 		}
-		if ((rc = common_opt("check", c, &s)) == 0)
+		if ((rc = common_opt("check", c, s)) == 0)
 			continue;
 		if (rc != 1)
 			return rc;
@@ -454,178 +450,221 @@ int cmd_check(int argc, char **argv)
 			return cmd_usage_error("check", "option '-n' needs an argument");
 		return cmd_unknown_option("check", argv);
 	}
-	if (!path)
+	if (!k->path)
 		return cmd_usage_error("check", "missing --baseline FILE");
-	if (as_json && benchstat)
+	if (k->as_json && k->benchstat)
 		return cmd_usage_error("check", "--json and --format benchstat both choose the output: give one");
-	if ((rc = program_args("check", argc, argv, &s)) != 0)
+	if ((rc = program_args("check", argc, argv, s)) != 0)
 		return rc;
-	if (!max_runs)
-		max_runs = 3 * s.runs;
-	if (max_runs < s.runs)
-		return cmd_usage_error("check", "--max-runs %d is fewer than -n %d", max_runs, s.runs);
-	if (rt_bench_load(path, &base, &err) != 0)
-		return rt_err_report(&err);
-	{
-		/* timings of two engines are not comparable: the baseline's engine, unless told otherwise */
-		const char *be = base.engine ? base.engine : "ptrace";
+	if (!k->max_runs)
+		k->max_runs = 3 * s->runs;
+	if (k->max_runs < s->runs)
+		return cmd_usage_error("check", "--max-runs %d is fewer than -n %d", k->max_runs, s->runs);
+	return 0;
+}
 
-		if (!s.engine && !(s.engine = rt_engine_find(be)))
-			rc = cmd_usage_error("check", "the baseline '%s' was recorded with an unknown engine '%s'", path, be);
-		else if (strcmp(s.engine->name, be) != 0)
-			rc = cmd_usage_error("check", "the baseline '%s' was recorded with --engine %s, not %s: compare runs of one engine",
-					     path, be, s.engine->name);
-		if (rc) {
-			rt_bench_release(&base);
-			return rc;
+/* Timings of two engines are not comparable: the baseline's engine, unless told otherwise. 0, or the
+ * usage error's exit code. */
+static int check_engine(struct sampling *s, const struct check *k)
+{
+	const char *be = k->base.engine ? k->base.engine : "ptrace";
+
+	if (!s->engine && !(s->engine = rt_engine_find(be)))
+		return cmd_usage_error("check", "the baseline '%s' was recorded with an unknown engine '%s'", k->path, be);
+	if (strcmp(s->engine->name, be) != 0)
+		return cmd_usage_error("check", "the baseline '%s' was recorded with --engine %s, not %s: compare runs of one engine",
+				       k->path, be, s->engine->name);
+	return 0;
+}
+
+/* A second round after a first that regressed: the table and the verdict become its, and a regression
+ * counts only when both rounds show it (the others are flagged as unconfirmed). */
+static int check_confirm(const struct sampling *s, struct check *k, struct rt_err *err)
+{
+	struct rt_bench again = { 0 };
+	struct rt_cmp *rows2 = NULL;
+	size_t n2 = 0;
+
+	k->first_runs = k->cur.runs;
+	if (check_round(s, &k->base, &again, k->threshold, k->min_delta, k->drift_ok, k->kinds, k->max_runs, NULL, &k->d,
+			&k->drift, &rows2, &n2, err) != 0) {
+		rt_bench_release(&again);
+		return -1;
+	}
+	rt_bench_confirm(rows2, n2, k->rows, k->n);
+	for (size_t i = 0; i < k->n; i++) {
+		const struct rt_cmp *r = &k->rows[i];
+
+		if (r->judged && r->regressed && r->unconfirmed) {
+			json_array_append_new(k->unconfirmed, json_string(r->name));
+			json_array_append_new(k->flags, json_sprintf("%s looked regressed in the first %zu runs (%.2fx, 95%% CI "
+								     "[%.2f, %.2f]) but not in %zu more: noise from the machine, "
+								     "not the program", r->name, k->first_runs, r->ratio, r->lo,
+								     r->hi, again.runs));
 		}
+	}
+	free(k->rows);
+	rt_bench_release(&k->cur);
+	k->cur = again;
+	k->rows = rows2;
+	k->n = n2;
+	return 0;
+}
+
+/* check --json: the comparison as one object. */
+static void check_print_json(const struct check *k)
+{
+	json_t *o = json_object(), *ms_ = json_array();
+
+	json_object_set_new(o, "baseline", json_string(k->path));
+	json_object_set_new(o, "baseline_runs", json_integer((json_int_t)k->base.runs));
+	json_object_set_new(o, "runs", json_integer((json_int_t)k->cur.runs));
+	json_object_set_new(o, "rounds", json_integer(k->first_runs ? 2 : 1));
+	json_object_set_new(o, "judged", kinds_json(k->kinds));
+	json_object_set_new(o, "threshold", json_real(k->threshold));
+	json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)k->min_delta));
+	json_object_set_new(o, "alpha", json_real(RT_BENCH_ALPHA));
+	json_object_set_new(o, "max_runs", json_integer(k->max_runs));
+	json_object_set_new(o, "drift", k->d.factor > 0 ? json_pack("{s:f,s:I,s:I,s:b}", "factor", k->d.factor, "baseline_ns",
+								    (json_int_t)k->d.base_ns, "now_ns", (json_int_t)k->d.cur_ns,
+								    "applied", k->drift > 1)
+						      : json_null());
+	for (size_t i = 0; i < k->n; i++) {
+		const struct rt_cmp *r = &k->rows[i];
+		json_t *m = json_object();
+		const char *unit = rt_metric_unit(r->name);
+		bool ns = strcmp(unit, "ns") == 0;
+
+		json_object_set_new(m, "name", json_string(r->name));
+		json_object_set_new(m, "kind", json_string(rt_metric_kind(r->name) == RT_M_CPU ? "cpu"
+							   : rt_metric_kind(r->name) == RT_M_NOWAIT ? "nowait"
+							   : rt_metric_kind(r->name) == RT_M_RUN ? "run" : "wall"));
+		json_object_set_new(m, "unit", json_string(unit));
+		json_object_set_new(m, ns ? "baseline_median_ns" : "baseline_median", json_integer((json_int_t)r->base_ns));
+		json_object_set_new(m, ns ? "median_ns" : "median", json_integer((json_int_t)r->cur_ns));
+		json_object_set_new(m, "ratio", r->compared ? json_real(r->ratio) : json_null());
+		json_object_set_new(m, "ci95", r->compared ? json_pack("[f,f]", r->lo, r->hi) : json_null());
+		json_object_set_new(m, "p", r->compared ? json_real(r->p_up) : json_null());
+		json_object_set_new(m, "judged", json_boolean(r->judged));
+		json_object_set_new(m, "verdict", json_string(cmp_verdict(r)));
+		json_array_append_new(ms_, m);
+	}
+	json_object_set_new(o, "metrics", ms_);
+	json_object_set_new(o, "regressed", json_incref(k->regressed));
+	json_object_set_new(o, "unconfirmed", json_incref(k->unconfirmed));
+	json_object_set_new(o, "flags", json_incref(k->flags));
+	json_object_set_new(o, "environment", json_incref(k->cur.env));
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+}
+
+/* check's table: the metrics against the baseline, the flags and the verdict. */
+static void check_print_text(const struct check *k, const char *prog)
+{
+	size_t j;
+	json_t *fl, *jk = kinds_json(k->kinds);
+	char judged[64] = "", vb[32], vc[32];
+
+	json_array_foreach(jk, j, fl)
+		snprintf(judged + strlen(judged), sizeof(judged) - strlen(judged), "%s%s", j ? "," : "", json_string_value(fl));
+	json_decref(jk);
+	printf("rt0trace check: %zu runs of %s against %s (%zu runs), judging %s: threshold %.0f%%, min delta %.3f ms, "
+	       "p < %.2f\n", k->cur.runs, prog, k->path, k->base.runs, judged, k->threshold * 100, ms(k->min_delta),
+	       RT_BENCH_ALPHA);
+	hw_note(k->cur.env);
+	if (k->drift > 1)
+		printf("  (machine drift: the Go runtime's bootstrap took %.2fx the baseline's, %.3f -> %.3f ms; a phase must exceed that too)\n",
+		       k->d.factor, ms(k->d.base_ns), ms(k->d.cur_ns));
+	if (k->first_runs)
+		printf("  (the first %zu runs regressed; these are %zu more, and a phase counts only when both rounds regressed)\n",
+		       k->first_runs, k->cur.runs);
+	printf("  %-44s %11s %11s %7s  %-16s %8s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "p", "verdict");
+	for (size_t i = 0; i < k->n; i++) {
+		const struct rt_cmp *r = &k->rows[i];
+		char ci[32] = "-", p[16] = "-";
+
+		if (r->compared) {
+			snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->lo, r->hi);
+			snprintf(p, sizeof(p), "%.4f", r->p_up);
+		}
+		printf("  %-44.44s %s %s %6.2fx  %-16s %8s %s\n", r->name, fmt_value(vb, sizeof(vb), r->name, r->base_ns),
+		       fmt_value(vc, sizeof(vc), r->name, r->cur_ns), r->compared ? r->ratio : 0.0, ci, p,
+		       r->judged && r->regressed ? "REGRESSED" : cmp_verdict(r));
+	}
+	json_array_foreach(k->flags, j, fl)
+		printf("flagged: %s\n", json_string_value(fl));
+	if (json_array_size(k->regressed)) {
+		printf("regressed beyond %.0f%%:", k->threshold * 100);
+		for (size_t i = 0, m = 0; i < k->n; i++)
+			if (k->rows[i].judged && k->rows[i].regressed)
+				printf("%s %s (%+.3f ms, %.2fx)", m++ ? "," : "", k->rows[i].name,
+				       ms(k->rows[i].cur_ns - k->rows[i].base_ns), k->rows[i].ratio);
+		putchar('\n');
+	} else {
+		printf("no phase regressed beyond %.0f%%\n", k->threshold * 100);
+	}
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct sampling s = { .runs = 10 };
+	struct rt_err err = { 0 };
+	/* 2 ms: CPU time and wall-less-wait of a phase vary by well under a millisecond between runs and
+	 * sessions here (it is machine load that moves wall time, by up to ~1.45x in the trap-heavy phases);
+	 * 2 ms still keeps a phase of microseconds doubling from counting. */
+	struct check k = { .threshold = 0.10, .min_delta = 2e6, .drift = 1, .confirm = true, .drift_ok = true };
+	int rc;
+
+	if ((rc = check_options(argc, argv, &s, &k)) != 0)
+		return rc < 0 ? RT_EXIT_OK : rc;
+	if (rt_bench_load(k.path, &k.base, &err) != 0)
+		return rt_err_report(&err);
+	if ((rc = check_engine(&s, &k)) != 0) {
+		rt_bench_release(&k.base);
+		return rc;
 	}
 	/* Every engine's nowait is the program's own (under ptrace net of the tracer's holds and stop
 	 * costs): scripts/bench gate measured 0 false positives in 200 A/A checks idle and with two busy
 	 * loops, and +30 ms sleeps caught 100 of 100, under ptrace. */
-	if (!kinds)
-		kinds = RT_M_CPU | RT_M_NOWAIT;
-	flags = json_array();
-	regressed = json_array();
-	unconfirmed = json_array();
-	if (!(kinds & RT_M_WALL) && !has_kind(&base, kinds)) {
-		json_array_append_new(flags, json_sprintf("the baseline '%s' has no CPU accounts (recorded by an older rt0trace, "
-							  "or an engine that gives none): judged on wall time", path));
-		kinds = RT_M_WALL;
+	if (!k.kinds)
+		k.kinds = RT_M_CPU | RT_M_NOWAIT;
+	k.flags = json_array();
+	k.regressed = json_array();
+	k.unconfirmed = json_array();
+	if (!(k.kinds & RT_M_WALL) && !has_kind(&k.base, k.kinds)) {
+		json_array_append_new(k.flags, json_sprintf("the baseline '%s' has no CPU accounts (recorded by an older rt0trace, "
+							    "or an engine that gives none): judged on wall time", k.path));
+		k.kinds = RT_M_WALL;
 	}
-	if (check_round(&s, &base, &cur, threshold, min_delta, drift_ok, kinds, max_runs, flags, &d, &drift, &rows, &n, &err) != 0) {
+	if (check_round(&s, &k.base, &k.cur, k.threshold, k.min_delta, k.drift_ok, k.kinds, k.max_runs, k.flags, &k.d,
+			&k.drift, &k.rows, &k.n, &err) != 0) {
 		rc = rt_err_report(&err);
 		goto out;
 	}
-	flag_env(base.env, cur.env, flags);
-	if (confirm && any_regressed(rows, n))
-		first_runs = cur.runs;
-	if (first_runs) { /* a second round: the table and the verdict are its, regressions confirmed by both */
-		struct rt_bench again = { 0 };
-		struct rt_cmp *rows2 = NULL;
-		size_t n2 = 0;
-
-		if (check_round(&s, &base, &again, threshold, min_delta, drift_ok, kinds, max_runs, NULL, &d, &drift, &rows2, &n2,
-				&err) != 0) {
-			rt_bench_release(&again);
-			rc = rt_err_report(&err);
-			goto out;
-		}
-		rt_bench_confirm(rows2, n2, rows, n);
-		for (size_t i = 0; i < n; i++)
-			if (rows[i].judged && rows[i].regressed && rows[i].unconfirmed) {
-				json_array_append_new(unconfirmed, json_string(rows[i].name));
-				json_array_append_new(flags, json_sprintf("%s looked regressed in the first %zu runs (%.2fx, 95%% CI [%.2f, %.2f]) "
-									  "but not in %zu more: noise from the machine, not the program",
-									  rows[i].name, first_runs, rows[i].ratio, rows[i].lo, rows[i].hi,
-									  again.runs));
-			}
-		free(rows);
-		rt_bench_release(&cur);
-		cur = again;
-		rows = rows2;
-		n = n2;
+	flag_env(k.base.env, k.cur.env, k.flags);
+	if (k.confirm && any_regressed(k.rows, k.n) && check_confirm(&s, &k, &err) != 0) {
+		rc = rt_err_report(&err);
+		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].judged && rows[i].regressed)
-			json_array_append_new(regressed, json_string(rows[i].name));
-	if (benchstat) {
-		rt_bench_benchstat(stdout, &cur); /* a failed write: the fflush below */
-	} else if (as_json) {
-		json_t *o = json_object(), *ms_ = json_array();
-
-		json_object_set_new(o, "baseline", json_string(path));
-		json_object_set_new(o, "baseline_runs", json_integer((json_int_t)base.runs));
-		json_object_set_new(o, "runs", json_integer((json_int_t)cur.runs));
-		json_object_set_new(o, "rounds", json_integer(first_runs ? 2 : 1));
-		json_object_set_new(o, "judged", kinds_json(kinds));
-		json_object_set_new(o, "threshold", json_real(threshold));
-		json_object_set_new(o, "min_delta_ns", json_integer((json_int_t)min_delta));
-		json_object_set_new(o, "alpha", json_real(RT_BENCH_ALPHA));
-		json_object_set_new(o, "max_runs", json_integer(max_runs));
-		json_object_set_new(o, "drift", d.factor > 0 ? json_pack("{s:f,s:I,s:I,s:b}", "factor", d.factor, "baseline_ns",
-									 (json_int_t)d.base_ns, "now_ns", (json_int_t)d.cur_ns,
-									 "applied", drift > 1)
-							: json_null());
-		for (size_t i = 0; i < n; i++) {
-			json_t *m = json_object();
-			const char *unit = rt_metric_unit(rows[i].name);
-			bool ns = strcmp(unit, "ns") == 0;
-
-			json_object_set_new(m, "name", json_string(rows[i].name));
-			json_object_set_new(m, "kind", json_string(rt_metric_kind(rows[i].name) == RT_M_CPU ? "cpu"
-								   : rt_metric_kind(rows[i].name) == RT_M_NOWAIT ? "nowait"
-								   : rt_metric_kind(rows[i].name) == RT_M_RUN ? "run" : "wall"));
-			json_object_set_new(m, "unit", json_string(unit));
-			json_object_set_new(m, ns ? "baseline_median_ns" : "baseline_median", json_integer((json_int_t)rows[i].base_ns));
-			json_object_set_new(m, ns ? "median_ns" : "median", json_integer((json_int_t)rows[i].cur_ns));
-			json_object_set_new(m, "ratio", rows[i].compared ? json_real(rows[i].ratio) : json_null());
-			json_object_set_new(m, "ci95", rows[i].compared ? json_pack("[f,f]", rows[i].lo, rows[i].hi) : json_null());
-			json_object_set_new(m, "p", rows[i].compared ? json_real(rows[i].p_up) : json_null());
-			json_object_set_new(m, "judged", json_boolean(rows[i].judged));
-			json_object_set_new(m, "verdict", json_string(cmp_verdict(&rows[i])));
-			json_array_append_new(ms_, m);
-		}
-		json_object_set_new(o, "metrics", ms_);
-		json_object_set_new(o, "regressed", json_incref(regressed));
-		json_object_set_new(o, "unconfirmed", json_incref(unconfirmed));
-		json_object_set_new(o, "flags", json_incref(flags));
-		json_object_set_new(o, "environment", json_incref(cur.env));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-	} else {
-		size_t k;
-		json_t *fl, *jk = kinds_json(kinds);
-		char judged[64] = "", vb[32], vc[32];
-
-		json_array_foreach(jk, k, fl)
-			snprintf(judged + strlen(judged), sizeof(judged) - strlen(judged), "%s%s", k ? "," : "", json_string_value(fl));
-		json_decref(jk);
-		printf("rt0trace check: %zu runs of %s against %s (%zu runs), judging %s: threshold %.0f%%, min delta %.3f ms, "
-		       "p < %.2f\n", cur.runs, s.argv[0], path, base.runs, judged, threshold * 100, ms(min_delta), RT_BENCH_ALPHA);
-		hw_note(cur.env);
-		if (drift > 1)
-			printf("  (machine drift: the Go runtime's bootstrap took %.2fx the baseline's, %.3f -> %.3f ms; a phase must exceed that too)\n",
-			       d.factor, ms(d.base_ns), ms(d.cur_ns));
-		if (first_runs)
-			printf("  (the first %zu runs regressed; these are %zu more, and a phase counts only when both rounds regressed)\n",
-			       first_runs, cur.runs);
-		printf("  %-44s %11s %11s %7s  %-16s %8s %s\n", "metric", "baseline", "now", "ratio", "95% CI", "p", "verdict");
-		for (size_t i = 0; i < n; i++) {
-			const struct rt_cmp *r = &rows[i];
-			char ci[32] = "-", p[16] = "-";
-
-			if (r->compared) {
-				snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->lo, r->hi);
-				snprintf(p, sizeof(p), "%.4f", r->p_up);
-			}
-			printf("  %-44.44s %s %s %6.2fx  %-16s %8s %s\n", r->name, fmt_value(vb, sizeof(vb), r->name, r->base_ns),
-			       fmt_value(vc, sizeof(vc), r->name, r->cur_ns), r->compared ? r->ratio : 0.0, ci, p,
-			       r->judged && r->regressed ? "REGRESSED" : cmp_verdict(r));
-		}
-		json_array_foreach(flags, k, fl)
-			printf("flagged: %s\n", json_string_value(fl));
-		if (json_array_size(regressed)) {
-			printf("regressed beyond %.0f%%:", threshold * 100);
-			for (size_t i = 0, m = 0; i < n; i++)
-				if (rows[i].judged && rows[i].regressed)
-					printf("%s %s (%+.3f ms, %.2fx)", m++ ? "," : "", rows[i].name, ms(rows[i].cur_ns - rows[i].base_ns),
-					       rows[i].ratio);
-			putchar('\n');
-		} else {
-			printf("no phase regressed beyond %.0f%%\n", threshold * 100);
-		}
-	}
-	rc = json_array_size(regressed) ? RT_EXIT_CHECK : RT_EXIT_OK;
+	for (size_t i = 0; i < k.n; i++)
+		if (k.rows[i].judged && k.rows[i].regressed)
+			json_array_append_new(k.regressed, json_string(k.rows[i].name));
+	if (k.benchstat)
+		rt_bench_benchstat(stdout, &k.cur); /* a failed write: the fflush below */
+	else if (k.as_json)
+		check_print_json(&k);
+	else
+		check_print_text(&k, s.argv[0]);
+	rc = json_array_size(k.regressed) ? RT_EXIT_CHECK : RT_EXIT_OK;
 	if (fflush(stdout) != 0)
 		rc = RT_EXIT_INPUT;
 out:
-	json_decref(flags);
-	json_decref(regressed);
-	json_decref(unconfirmed);
-	free(rows);
-	rt_bench_release(&base);
-	rt_bench_release(&cur);
+	json_decref(k.flags);
+	json_decref(k.regressed);
+	json_decref(k.unconfirmed);
+	free(k.rows);
+	rt_bench_release(&k.base);
+	rt_bench_release(&k.cur);
 	return rc;
 }

@@ -282,12 +282,10 @@ static void print_text(const struct sampling *sa, const struct sampling *sb, con
 int cmd_compare(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "engine", required_argument, NULL, OPT_ENGINE },
-		{ "show-output", no_argument, NULL, OPT_SHOW },
+		SAMPLING_LONG_OPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-confirm", no_argument, NULL, OPT_NO_CONFIRM },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		LONG_OPTS_END,
 	};
 	struct sampling sa = { .runs = 10 }, sb;
 	struct rt_err err = { 0 };

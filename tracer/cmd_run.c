@@ -10,6 +10,8 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "common/xalloc.h"
+#include "probes/plan.h"
 #include "tracer/cmd.h"
 #include "tracer/engine.h"
 
@@ -32,7 +34,9 @@ static const char run_usage[] =
 	"                    record only these syscalls, as strace's -e trace= (names, %file, %desc, %network,\n"
 	"                    %process, %signal, %memory, %ipc, %creds, all, none, !SET); under ptrace a\n"
 	"                    seccomp filter, as strace's --seccomp-bpf\n"
-	"  --manifest FILE   the manifest of 'rt0trace build' (accepted; the probes come from the binary)\n"
+	"  --manifest FILE   the manifest 'rt0trace build --manifest' wrote for PROGRAM: refused unless its Go\n"
+	"                    build ID is PROGRAM's; gives a stripped PROGRAM (no .symtab) its placed\n"
+	"                    package-init order, so the report checks the init order\n"
 	"  --until main      stop tracing at main.main (main): detach and let the program go on untraced\n"
 	"  --until exit      trace to the end (default)\n"
 	"  -p PID            attach to a running process (every thread) instead of starting PROGRAM\n"
@@ -44,8 +48,9 @@ static const char run_usage[] =
 	"  -h, --help        show this help\n"
 	"\n"
 	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, no such\n"
-	"process for -p, the trace cannot be written, or a static program for --engine preload; 4 the engine\n"
-	"cannot work here (the reason is given). In depth: man rt0trace-run.\n";
+	"process for -p, the trace cannot be written, a static program for --engine preload, or the manifest\n"
+	"is unreadable, invalid or another binary's; 4 the engine cannot work here (the reason is given). In\n"
+	"depth: man rt0trace-run.\n";
 
 /* A program that gains privileges at exec (set-user-ID, set-group-ID, file capabilities) does not run
  * the same under every engine: say what tracing changes before it starts. */
@@ -79,11 +84,36 @@ static void warn_privileged(const struct rt_engine *engine, const char *name)
 	free(prog);
 }
 
+/* --manifest: read, checked to be the program's (or the attached process's) by its Go build ID, and given
+ * to the probe plan (probes/plan.h), which every engine makes. */
+static int use_manifest(const struct rt_run_opts *o, struct rt_manifest *m, struct rt_err *err)
+{
+	char exe[64], *prog;
+	int rc;
+
+	if (rt_manifest_load(o->manifest, m, err) != 0)
+		return -1;
+	if (o->attach) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)o->attach);
+		prog = xstrdup(exe);
+	} else if (!(prog = rt_find_program(o->argv[0], NULL))) {
+		return 0; /* the engine says why it cannot run it */
+	}
+	rc = rt_manifest_check(m, prog, o->attach ? exe : o->argv[0], err);
+	free(prog);
+	if (rc != 0)
+		rt_manifest_release(m);
+	else
+		rt_probe_plan_manifest(m);
+	return rc;
+}
+
 /* The rest of cmd_run, once its options are read. */
 static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int argc, char **argv)
 {
 	struct rt_err err = { 0 };
-	int status = 0;
+	struct rt_manifest manifest = { 0 };
+	int status = 0, rc;
 
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
@@ -103,11 +133,14 @@ static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int
 		rt_errf(&err, RT_EXIT_ENV, "cannot keep standard output for the trace: %s", strerror(errno));
 		return rt_err_report(&err);
 	}
+	if (o->manifest && use_manifest(o, &manifest, &err) != 0)
+		return rt_err_report(&err);
 	if (o->argv)
 		warn_privileged(engine, o->argv[0]);
-	if (engine->run(o, &status, &err) != 0)
-		return rt_err_report(&err);
-	return status;
+	rc = engine->run(o, &status, &err);
+	rt_probe_plan_manifest(NULL);
+	rt_manifest_release(&manifest);
+	return rc != 0 ? rt_err_report(&err) : status;
 }
 
 int cmd_run(int argc, char **argv)

@@ -51,6 +51,8 @@ json_t *rt_image_binary_json(const struct rt_binary *b, const struct rt_probe_pl
 		json_object_set_new(bin, "error", json_string(error ? error : "unreadable"));
 	} else {
 		bin = rt_binary_image_json(b, real, bias);
+		if (rt_probe_plan_manifest_of(b)) /* run --manifest, checked to be this binary's */
+			json_object_set_new(bin, "manifest", json_string(rt_probe_plan_manifest_of(b)));
 		json_object_set_new(bin, "probes", rt_probe_plan_json(plan, ps, attaching));
 	}
 	if (attaching)

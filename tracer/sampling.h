@@ -36,6 +36,12 @@ int sample(const struct sampling *s, struct rt_bench *b, struct rt_err *err);
 enum { OPT_ENGINE = 256, OPT_SHOW, OPT_BASELINE, OPT_THRESHOLD, OPT_MIN_DELTA, OPT_JSON, OPT_NO_CONFIRM, OPT_NO_DRIFT, OPT_METRIC,
        OPT_MAX_RUNS, OPT_FORMAT };
 
+/* In a sampling command's getopt_long table: common_opt's long options, and the table's end (--help,
+ * then the terminator). */
+#define SAMPLING_LONG_OPTS \
+	{ "engine", required_argument, NULL, OPT_ENGINE }, { "show-output", no_argument, NULL, OPT_SHOW }
+#define LONG_OPTS_END { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
 /* Options the sampling commands share (-n, --engine, --show-output); returns 0 when handled, 1 when
  * not this kind, or an exit code. */
 int common_opt(const char *cmd, int c, struct sampling *s);

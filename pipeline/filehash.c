@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/outfile.h"
 #include "common/sha256.h"
+#include "common/strhash.h"
 #include "common/xalloc.h"
 #include "pipeline/buildid.h"
 
@@ -80,21 +81,12 @@ bool gb_filehash_racy(long long mtime_ns)
 	return now_ns() - mtime_ns <= RACY_NS;
 }
 
-static uint32_t path_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* This run's answer for path (a slot index into m->slots either way: the hit's, or where to add). */
 static struct gb_filehash_entry *seen_lookup(struct gb_filehash *m, const char *path, size_t *slot)
 {
 	if (!m->nslots)
 		return NULL;
-	for (*slot = path_hash(path) & (m->nslots - 1); m->slots[*slot]; *slot = (*slot + 1) & (m->nslots - 1))
+	for (*slot = rt_strhash(path, strlen(path), 0) & (m->nslots - 1); m->slots[*slot]; *slot = (*slot + 1) & (m->nslots - 1))
 		if (strcmp(m->seen[m->slots[*slot] - 1].path, path) == 0)
 			return &m->seen[m->slots[*slot] - 1];
 	return NULL;
@@ -109,7 +101,7 @@ static void seen_add(struct gb_filehash *m, const char *path, const uint8_t hash
 		free(m->slots);
 		m->slots = xcalloc(m->nslots, sizeof(*m->slots));
 		for (size_t i = 0; i < m->nseen; i++) {
-			for (slot = path_hash(m->seen[i].path) & (m->nslots - 1); m->slots[slot]; slot = (slot + 1) & (m->nslots - 1))
+			for (slot = rt_strhash(m->seen[i].path, strlen(m->seen[i].path), 0) & (m->nslots - 1); m->slots[slot]; slot = (slot + 1) & (m->nslots - 1))
 				;
 			m->slots[slot] = (uint32_t)(i + 1);
 		}

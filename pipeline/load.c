@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "pipeline/scanmemo.h"
 #include "common/strbuf.h"
+#include "common/strhash.h"
 #include "common/xalloc.h"
 #include "pipeline/gosrc.h"
 #include "pipeline/modfile.h"
@@ -287,15 +288,6 @@ static int resolve(struct loader *L, const struct gb_pkg *from, const char *imp,
 	return -1;
 }
 
-static uint32_t str_hash(const char *s, int kind)
-{
-	uint32_t h = 2166136261u ^ (uint32_t)kind;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* resolve, once per import path and kind of importer: a package imported by many is looked up (its
  * directory stat'ed, the module graph searched) once. Errors (rc -2) are not kept. */
 static int resolve_memo(struct loader *L, const struct gb_pkg *from, const char *imp, struct where *w, struct rt_err *err)
@@ -306,7 +298,7 @@ static int resolve_memo(struct loader *L, const struct gb_pkg *from, const char 
 
 	if (!L->rindex)
 		L->rindex = xcalloc(RINDEX, sizeof(*L->rindex));
-	for (slot = str_hash(imp, kind) % RINDEX; L->rindex[slot]; slot = (slot + 1) % RINDEX) {
+	for (slot = rt_strhash(imp, strlen(imp), (uint32_t)kind) % RINDEX; L->rindex[slot]; slot = (slot + 1) % RINDEX) {
 		r = &L->rmemo[L->rindex[slot] - 1];
 		if (r->kind == kind && strcmp(r->imp, imp) == 0) {
 			w->path = r->path ? xstrdup(r->path) : NULL;
@@ -363,6 +355,73 @@ static int cmp_marked(const void *a, const void *b)
 	return c ? c : (nx > ny) - (nx < ny);
 }
 
+/* One Go file of the package (not a test): its package clause, imports, embeds, cgo directives and
+ * //go:debug lines, when its build constraints hold. The first file's name is kept for the "found
+ * packages" error. */
+static int take_go_file(struct loader *L, struct gb_pkg *p, struct gb_scanmemo *sm, const char *n, const char *full,
+			char **first_name_file, struct rt_err *err)
+{
+	const struct gb_config *c = L->cfg;
+	struct gosrc src;
+	struct stat fst;
+	bool ok;
+	int rc = -1;
+
+	if (gb_scanmemo_scan(sm, n, false, &src, &fst, err) != 0)
+		return -1;
+	gb_filehash_seed(L->o->memo, full, &fst); /* its hash, without another stat */
+	if (constraints_hold(c, full, &src, &ok, err) != 0)
+		goto out;
+	if (ok && src.imports_c && !c->cgo)
+		ok = false; /* cgo files need CGO_ENABLED=1 */
+	if (ok && strcmp(src.package, "documentation") == 0)
+		ok = false;
+	if (!ok) {
+		rc = 0;
+		goto out;
+	}
+	if (!p->name) {
+		p->name = xstrdup(src.package);
+		*first_name_file = xstrdup(n);
+	} else if (strcmp(p->name, src.package) != 0) {
+		rt_errf(err, RT_EXIT_BUILD, "found packages %s (%s) and %s (%s) in %s", p->name, *first_name_file, src.package,
+			n, p->dir);
+		goto out;
+	}
+	strv_push(src.imports_c ? &p->cgofiles : &p->gofiles, n);
+	for (size_t k = 0; k < src.cgo_lines.n; k++)
+		if (gb_cgo_directive(c, full, src.cgo_lines.v[k], p->dir, &p->cgo, err) != 0)
+			goto out;
+	for (size_t k = 0; k < src.imports.n; k++)
+		if (strcmp(src.imports.v[k], "unsafe") != 0 && strcmp(src.imports.v[k], "C") != 0 &&
+		    !strv_has(&p->imports, src.imports.v[k]))
+			strv_push(&p->imports, src.imports.v[k]);
+	for (size_t k = 0; k < src.embeds.n; k++)
+		if (!strv_has(&p->embeds, src.embeds.v[k]))
+			strv_push(&p->embeds, src.embeds.v[k]);
+	for (size_t k = 0; k < src.go_debug.n; k++)
+		strv_push(&p->go_debug, src.go_debug.v[k]);
+	rc = 0;
+out:
+	gosrc_release(&src);
+	return rc;
+}
+
+/* What cgo's generated files import (cmd/go adds them after the package's own imports). */
+static void cgo_imports(struct gb_pkg *p)
+{
+	bool self = p->standard && strcmp(p->path, "runtime/cgo") == 0;
+	bool no_syscall = self || (p->standard && (strcmp(p->path, "runtime/race") == 0 || strcmp(p->path, "runtime/msan") == 0 ||
+						   strcmp(p->path, "runtime/asan") == 0));
+
+	if (!p->cgofiles.n)
+		return;
+	if (!self && !strv_has(&p->imports, "runtime/cgo"))
+		strv_push(&p->imports, "runtime/cgo");
+	if (!no_syscall && !strv_has(&p->imports, "syscall"))
+		strv_push(&p->imports, "syscall");
+}
+
 static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 {
 	const struct gb_config *c = L->cfg;
@@ -405,51 +464,10 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 		}
 		if (has_suffix(n, ".go")) {
 			saw_go = true;
-			if (has_suffix(n, "_test.go") || gb_scanmemo_scan(sm, n, false, &src, &fst, err) != 0) {
-				free(full);
-				if (has_suffix(n, "_test.go"))
-					continue;
-				goto out;
-			}
-			gb_filehash_seed(L->o->memo, full, &fst); /* its hash, without another stat */
-			if (constraints_hold(c, full, &src, &ok, err) != 0) {
-				gosrc_release(&src);
+			if (!has_suffix(n, "_test.go") && take_go_file(L, p, sm, n, full, &first_name_file, err) != 0) {
 				free(full);
 				goto out;
 			}
-			if (ok && src.imports_c && !c->cgo)
-				ok = false; /* cgo files need CGO_ENABLED=1 */
-			if (ok && strcmp(src.package, "documentation") == 0)
-				ok = false;
-			if (ok) {
-				if (!p->name) {
-					p->name = xstrdup(src.package);
-					first_name_file = xstrdup(n);
-				} else if (strcmp(p->name, src.package) != 0) {
-					rt_errf(err, RT_EXIT_BUILD, "found packages %s (%s) and %s (%s) in %s", p->name,
-						first_name_file, src.package, n, p->dir);
-					gosrc_release(&src);
-					free(full);
-					goto out;
-				}
-				strv_push(src.imports_c ? &p->cgofiles : &p->gofiles, n);
-				for (size_t k = 0; k < src.cgo_lines.n; k++)
-					if (gb_cgo_directive(c, full, src.cgo_lines.v[k], p->dir, &p->cgo, err) != 0) {
-						gosrc_release(&src);
-						free(full);
-						goto out;
-					}
-				for (size_t k = 0; k < src.imports.n; k++)
-					if (strcmp(src.imports.v[k], "unsafe") != 0 && strcmp(src.imports.v[k], "C") != 0 &&
-					    !strv_has(&p->imports, src.imports.v[k]))
-						strv_push(&p->imports, src.imports.v[k]);
-				for (size_t k = 0; k < src.embeds.n; k++)
-					if (!strv_has(&p->embeds, src.embeds.v[k]))
-						strv_push(&p->embeds, src.embeds.v[k]);
-				for (size_t k = 0; k < src.go_debug.n; k++)
-					strv_push(&p->go_debug, src.go_debug.v[k]);
-			}
-			gosrc_release(&src);
 		} else if (has_suffix(n, ".s") || has_suffix(n, ".S") || has_suffix(n, ".sx")) {
 			/* .S and .sx are preprocessed by the C compiler: only cgo packages build them. A .s
 			 * file whose constraint cannot be read is dropped without an error, as go/build does. */
@@ -511,18 +529,7 @@ static int load_files(struct loader *L, struct gb_pkg *p, struct rt_err *err)
 	}
 	if (p->imports.n)
 		qsort(p->imports.v, p->imports.n, sizeof(char *), cmp_str);
-	/* What cgo's generated files import (cmd/go adds them after the package's own imports). */
-	if (p->cgofiles.n) {
-		bool self = p->standard && strcmp(p->path, "runtime/cgo") == 0;
-		bool no_syscall = self || (p->standard && (strcmp(p->path, "runtime/race") == 0 ||
-							   strcmp(p->path, "runtime/msan") == 0 ||
-							   strcmp(p->path, "runtime/asan") == 0));
-
-		if (!self && !strv_has(&p->imports, "runtime/cgo"))
-			strv_push(&p->imports, "runtime/cgo");
-		if (!no_syscall && !strv_has(&p->imports, "syscall"))
-			strv_push(&p->imports, "syscall");
-	}
+	cgo_imports(p);
 	rc = 0;
 out:
 	gb_scanmemo_close(sm);

@@ -893,13 +893,162 @@ static uint64_t self_wait(struct tracer *t)
 	return rt_sched_read(&t->selffd, t->selffd < 0 ? getpid() : 0, t->selffd < 0 ? (int)gettid() : 0, &s) ? s.wait_ns : 0;
 }
 
+/* The next stop or exit to handle: a deferred one, else wait4's. -1 with errno when none came. */
+static pid_t next_stop(struct tracer *t, int *st, struct rusage *ru, bool *have_ru, uint64_t *now)
+{
+	uint64_t before;
+	pid_t tid;
+
+	*have_ru = false;
+	if (t->ndeferred) {
+		tid = t->deferred[0].tid;
+		*st = t->deferred[0].status;
+		memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
+		*now = rt_now_ns();
+		return tid;
+	}
+	before = rt_now_ns();
+	if (!t->self_at || before - t->self_at > SELF_FRESH_NS)
+		t->self_wait = self_wait(t);
+	tid = wait4(-1, st, __WALL, ru);
+	*have_ru = true;
+	*now = rt_now_ns();
+	t->lag.open = tid > 0;
+	t->lag.tid = tid;
+	t->lag.before = before;
+	t->lag.now = *now;
+	/* Before the exec (the calibration) the stop's time is used at once: settled now. */
+	if (!t->run->header_done)
+		*now -= settle_lag(t);
+	return tid;
+}
+
+/* A thread or process that is gone: its open syscall, its exit event, and for the root the run's end.
+ * True when nothing is left to trace. */
+static bool on_gone(struct tracer *t, struct thr *th, pid_t tid, int st, const struct rusage *ru, bool have_ru,
+		    uint64_t now)
+{
+	if (th && th->in_syscall)
+		emit_syscall(t, th, now, false, 0);
+	if (th && th->tid == th->pid)
+		emit(t, rt_event_exit(now, th->pid, st, NULL));
+	if (tid == t->run->root) {
+		if (have_ru)
+			rt_trace_rusage(&t->run->trace, ru);
+		if (t->hwfd >= 0 && rt_hw_instructions_read(t->hwfd, &t->run->trace.instructions) == 0)
+			t->run->trace.has_instructions = true;
+		rt_run_exited(t->run, st);
+		t->root_done = true;
+	}
+	thr_del(t, tid);
+	return t->nthr == 0 && t->root_done;
+}
+
+/* A clone, fork or vfork event: the new thread or process, followed. */
+static void on_clone(struct tracer *t, struct thr *th, pid_t tid, int ev, uint64_t now)
+{
+	unsigned long child = 0;
+	struct thr *c;
+
+	ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
+	c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
+	c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
+	emit(t, rt_event_clone(now, th->pid, tid, (long long)child,
+			       ev == PTRACE_EVENT_CLONE  ? RT_CLONE_KIND_THREAD
+			       : ev == PTRACE_EVENT_FORK ? RT_CLONE_KIND_FORK
+							 : RT_CLONE_KIND_VFORK, NULL));
+	if (ev != PTRACE_EVENT_CLONE) {
+		struct proc *parent = proc_find(t, th->pid);
+
+		disarm_fork_copy(parent, (pid_t)child);
+		proc_add(t, (pid_t)child)->silent = !t->o->follow_forks || (parent && parent->silent);
+	}
+}
+
+/* An exec event: the process's threads but the one that exec'd are gone; its new image is loaded. */
+static struct thr *on_exec(struct tracer *t, struct thr *th, pid_t tid, uint64_t now)
+{
+	unsigned long former = 0;
+	struct thr *old;
+
+	ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former);
+	/* A non-leader that execs takes over the leader's tid: keep its syscall state. */
+	if ((pid_t)former != tid && (old = thr_find(t, (pid_t)former)) != NULL) {
+		struct thr keep = *old;
+
+		thr_del(t, (pid_t)former);
+		th = thr_add(t, tid, tid);
+		keep.tid = tid;
+		keep.pid = tid;
+		*th = keep;
+		th->stopped = true;
+	}
+	for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
+		if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
+			thr_free(t->thr[i]);
+			t->thr[i--] = t->thr[--t->nthr];
+		}
+	th = thr_find(t, tid);
+	load_image(t, tid, now, t->o->argv);
+	return th;
+}
+
+/* A thread about to exit: the process's exit snapshot and stderr tail. */
+static void on_exiting(struct tracer *t, struct thr *th, pid_t tid, uint64_t now)
+{
+	struct proc *p = proc_find(t, th->pid);
+
+	if (p && !p->exit_snapshot) {
+		p->exit_snapshot = true;
+		snapshot_maps(t, th->pid, "exit", now);
+	}
+	if (p && tid == th->pid)
+		emit_stderr(t, p, now);
+}
+
+/* A signal for the program: recorded (a crash too) and delivered at the resume; the signal to deliver. */
+static int on_signal(struct tracer *t, struct thr *th, pid_t tid, int sig, uint64_t now)
+{
+	siginfo_t si;
+	int deliver;
+
+	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) != 0)
+		return 0;
+	deliver = sig;
+	/* The SIGCONT that starts the program after it was seized is ours. */
+	if (!t->run->header_done && sig == SIGCONT && tid == t->run->root)
+		deliver = 0;
+	emit(t, rt_event_signal(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr, NULL));
+	if (fatal_signal(sig))
+		record_crash(t, th, now, &si, NULL);
+	return deliver;
+}
+
+/* The stop's resume. The calibration's last stop starts the program's time: its exec is next. Its
+ * account is read while it is still stopped (read after the resume, what it ran before we read would be
+ * lost from the exec's), its holds after. */
+static void resume_stop(struct tracer *t, struct thr *th, int deliver)
+{
+	struct rt_sched s;
+
+	if (!t->calib_done || th->tid != t->run->root) {
+		resume(t, th, deliver);
+		return;
+	}
+	thr_sched(th, &s);
+	resume(t, th, deliver);
+	s.stopped_ns = th->stopped_ns;
+	t->calib_done = false;
+	t->run->t0 = th->resumed_at;
+	t->run->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
+}
+
 static int trace_loop(struct tracer *t)
 {
 	for (;;) {
 		int st, sig, ev, deliver = 0;
-		bool sys_stop;
+		bool sys_stop, have_ru;
 		struct rusage ru;
-		bool have_ru = false;
 		pid_t tid;
 		struct thr *th;
 		uint64_t now;
@@ -914,28 +1063,7 @@ static int trace_loop(struct tracer *t)
 				return 1;
 			}
 		}
-		if (t->ndeferred) {
-			tid = t->deferred[0].tid;
-			st = t->deferred[0].status;
-			memmove(t->deferred, t->deferred + 1, --t->ndeferred * sizeof(*t->deferred));
-			now = rt_now_ns();
-		} else {
-			uint64_t before = rt_now_ns();
-
-			if (!t->self_at || before - t->self_at > SELF_FRESH_NS)
-				t->self_wait = self_wait(t);
-			tid = wait4(-1, &st, __WALL, &ru);
-			have_ru = true;
-			now = rt_now_ns();
-			t->lag.open = tid > 0;
-			t->lag.tid = tid;
-			t->lag.before = before;
-			t->lag.now = now;
-			/* Before the exec (the calibration) the stop's time is used at once: settled now. */
-			if (!t->run->header_done)
-				now -= settle_lag(t);
-		}
-		if (tid < 0) {
+		if ((tid = next_stop(t, &st, &ru, &have_ru, &now)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 0; /* no child left */
@@ -943,20 +1071,7 @@ static int trace_loop(struct tracer *t)
 		t->held = t->run->defer_header = true;
 		th = thr_find(t, tid);
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			if (th && th->in_syscall)
-				emit_syscall(t, th, now, false, 0);
-			if (th && th->tid == th->pid)
-				emit(t, rt_event_exit(now, th->pid, st, NULL));
-			if (tid == t->run->root) {
-				if (have_ru && WIFEXITED(st) | WIFSIGNALED(st))
-					rt_trace_rusage(&t->run->trace, &ru);
-				if (t->hwfd >= 0 && rt_hw_instructions_read(t->hwfd, &t->run->trace.instructions) == 0)
-					t->run->trace.has_instructions = true;
-				rt_run_exited(t->run, st);
-				t->root_done = true;
-			}
-			thr_del(t, tid);
-			if (t->nthr == 0 && t->root_done)
+			if (on_gone(t, th, tid, st, &ru, have_ru, now))
 				return 0;
 			continue;
 		}
@@ -977,80 +1092,25 @@ static int trace_loop(struct tracer *t)
 				calibration_stop(t, th, now, 1);
 			on_syscall_stop(t, th, now);
 		} else if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
-			unsigned long child = 0;
-			struct thr *c;
-
-			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
-			c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
-			c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
-			emit(t, rt_event_clone(now, th->pid, tid, (long long)child,
-					       ev == PTRACE_EVENT_CLONE  ? RT_CLONE_KIND_THREAD
-					       : ev == PTRACE_EVENT_FORK ? RT_CLONE_KIND_FORK
-									 : RT_CLONE_KIND_VFORK, NULL));
-			if (ev != PTRACE_EVENT_CLONE) {
-				struct proc *parent = proc_find(t, th->pid);
-
-				disarm_fork_copy(parent, (pid_t)child);
-				proc_add(t, (pid_t)child)->silent = !t->o->follow_forks || (parent && parent->silent);
-			}
+			on_clone(t, th, tid, ev, now);
 		} else if (ev == PTRACE_EVENT_EXEC) {
-			unsigned long former = 0;
-			struct thr *old;
-
-			ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former);
-			/* A non-leader that execs takes over the leader's tid: keep its syscall state. */
-			if ((pid_t)former != tid && (old = thr_find(t, (pid_t)former)) != NULL) {
-				struct thr keep = *old;
-
-				thr_del(t, (pid_t)former);
-				th = thr_add(t, tid, tid);
-				keep.tid = tid;
-				keep.pid = tid;
-				*th = keep;
-				th->stopped = true;
-			}
-			for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
-				if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
-					thr_free(t->thr[i]);
-					t->thr[i--] = t->thr[--t->nthr];
-				}
-			th = thr_find(t, tid);
-			load_image(t, tid, now, t->o->argv);
+			th = on_exec(t, th, tid, now);
 		} else if (ev == PTRACE_EVENT_EXIT) {
-			struct proc *p = proc_find(t, th->pid);
-
-			if (p && !p->exit_snapshot) {
-				p->exit_snapshot = true;
-				snapshot_maps(t, th->pid, "exit", now);
-			}
-			if (p && tid == th->pid)
-				emit_stderr(t, p, now);
+			on_exiting(t, th, tid, now);
 		} else if (ev == PTRACE_EVENT_STOP) {
 			/* A seized thread's first stop or a group-stop. A stop signal keeps the program
 			 * stopped (job control) until SIGCONT; anything else continues. */
-			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-				if (t->run->header_done) {
-					th->stopped = false;
-					ptrace(PTRACE_LISTEN, tid, NULL, NULL);
-					continue;
-				}
+			if ((sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) && t->run->header_done) {
+				th->stopped = false;
+				ptrace(PTRACE_LISTEN, tid, NULL, NULL);
+				continue;
 			}
 		} else if (sig == SIGTRAP && !ev && t->calib_traps && tid == t->run->root && !t->run->header_done) {
 			calibration_stop(t, th, now, 0);
 		} else if (sig == SIGTRAP && on_breakpoint(t, th, now)) {
 			/* ours */
 		} else {
-			siginfo_t si;
-
-			if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0) {
-				deliver = sig;
-				/* The SIGCONT that starts the program after it was seized is ours. */
-				if (!t->run->header_done && sig == SIGCONT && tid == t->run->root)
-					deliver = 0;
-				emit(t, rt_event_signal(now, th->pid, tid, sig, si.si_code, (uint64_t)(uintptr_t)si.si_addr, NULL));
-				if (fatal_signal(sig))
-					record_crash(t, th, now, &si, NULL);
-			}
+			deliver = on_signal(t, th, tid, sig, now);
 		}
 		if (t->o->until_main) {
 			struct proc *p = proc_find(t, th->pid);
@@ -1062,21 +1122,7 @@ static int trace_loop(struct tracer *t)
 				return 0;
 			}
 		}
-		if (t->calib_done && th->tid == t->run->root) {
-			/* The program's time starts at this resume: its exec is next. Its account is read
-			 * while it is still stopped (read after the resume, what it ran before we read would
-			 * be lost from the exec's), its holds after. */
-			struct rt_sched s;
-
-			thr_sched(th, &s);
-			resume(t, th, deliver);
-			s.stopped_ns = th->stopped_ns;
-			t->calib_done = false;
-			t->run->t0 = th->resumed_at;
-			t->run->trace.t0_sched = (struct rt_sched_t0){ .tid = th->tid, .s = s };
-		} else {
-			resume(t, th, deliver);
-		}
+		resume_stop(t, th, deliver);
 		flush_later(t);
 	}
 }

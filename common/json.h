@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/strv.h"
 
@@ -21,5 +22,9 @@ uint64_t json_get_hex(const json_t *o, const char *key);
 bool json_type_is(const json_t *o, const char *type);
 /* A JSON array of the vector's strings. */
 json_t *json_strv(const struct strv *sv);
+/* `s` as a JSON string literal, quotes included, written straight to `f` (the writers that print a line
+ * without building a JSON object: the trace's syscall lines, the Perfetto renderer). Valid UTF-8 is kept;
+ * a byte that is not part of a valid UTF-8 sequence becomes U+FFFD, so the line stays valid JSON. */
+void json_put_str(FILE *f, const char *s);
 
 #endif

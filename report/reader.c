@@ -91,24 +91,58 @@ static int header_t0(const json_t *h, int64_t *t0)
 struct rt_names {
 	char **slot;  /* open addressing, a power of two long */
 	size_t nslots, n;
+	/* the decoded members of syscall lines (struct rt_decoded and its strings), in chunks */
+	char **chunk;
+	size_t nchunks, chunkcap, left;
 };
+
+#define CHUNK (1u << 20)
+
+/* `n` bytes that live as long as the trace. */
+static void *arena_alloc(struct rt_names *s, size_t n)
+{
+	char *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n > s->left) {
+		size_t size = n > CHUNK ? n : CHUNK;
+
+		s->chunk = xgrow(s->chunk, &s->chunkcap, s->nchunks + 1, sizeof(*s->chunk));
+		s->chunk[s->nchunks++] = xmalloc(size);
+		s->left = size;
+	}
+	p = s->chunk[s->nchunks - 1] + (n > CHUNK ? 0 : CHUNK - s->left);
+	s->left -= n;
+	return p;
+}
+
+static const char *arena_str(struct rt_names *s, const char *str, size_t len)
+{
+	char *p = arena_alloc(s, len + 1);
+
+	memcpy(p, str, len);
+	p[len] = '\0';
+	return p;
+}
 
 static const char *intern(struct rt_names *s, const char *name, size_t len)
 {
 	size_t k;
 
 	if ((s->n + 1) * 2 > s->nslots) {
-		struct rt_names g = { xcalloc(s->nslots ? s->nslots * 2 : 256, sizeof(char *)), s->nslots ? s->nslots * 2 : 256, s->n };
+		size_t nslots = s->nslots ? s->nslots * 2 : 256;
+		char **slot = xcalloc(nslots, sizeof(char *));
 
 		for (size_t i = 0; i < s->nslots; i++) {
 			if (!s->slot[i])
 				continue;
-			for (k = rt_strhash(s->slot[i], strlen(s->slot[i]), 0) & (g.nslots - 1); g.slot[k]; k = (k + 1) & (g.nslots - 1))
+			for (k = rt_strhash(s->slot[i], strlen(s->slot[i]), 0) & (nslots - 1); slot[k]; k = (k + 1) & (nslots - 1))
 				;
-			g.slot[k] = s->slot[i];
+			slot[k] = s->slot[i];
 		}
 		free(s->slot);
-		*s = g;
+		s->slot = slot;
+		s->nslots = nslots;
 	}
 	for (k = rt_strhash(name, len, 0) & (s->nslots - 1); s->slot[k]; k = (k + 1) & (s->nslots - 1))
 		if (strncmp(s->slot[k], name, len) == 0 && s->slot[k][len] == '\0')
@@ -125,13 +159,20 @@ static void names_free(struct rt_names *s)
 	for (size_t i = 0; i < s->nslots; i++)
 		free(s->slot[i]);
 	free(s->slot);
+	for (size_t i = 0; i < s->nchunks; i++)
+		free(s->chunk[i]);
+	free(s->chunk);
 	free(s);
 }
 
 /* ---- the fast path: a syscall line as every engine writes it ----------------------------------------- */
 
-enum fkey { FK_TYPE, FK_T, FK_PID, FK_TID, FK_DUR, FK_NR, FK_NAME, FK_ARGS, FK_RET, FK_N };
-static const char *const fkeys[FK_N] = { "type", "t", "pid", "tid", "dur", "nr", "name", "args", "ret" };
+/* The members every engine writes, then the decoded ones (optional, strings; docs/formats.md). */
+enum fkey { FK_TYPE, FK_T, FK_PID, FK_TID, FK_DUR, FK_NR, FK_NAME, FK_ARGS, FK_RET, FK_CALL, FK_RESULT, FK_PATH, FK_FD,
+	    FK_ADDR, FK_N };
+#define FK_REQUIRED ((1u << (FK_RET + 1)) - 1)
+static const char *const fkeys[FK_N] = { "type", "t",    "pid",  "tid",    "dur",  "nr", "name", "args",
+					 "ret",  "call", "result", "path", "fd", "addr" };
 
 struct fast {
 	int depth;          /* 1 in the event's object, 2 in its args */
@@ -143,6 +184,8 @@ struct fast {
 	size_t name_len;
 	uint8_t nargs;
 	uint64_t args[RT_SYSCALL_ARGS];
+	struct rt_names *names;          /* where the decoded strings go */
+	const char *dec[FK_N - FK_CALL]; /* the decoded members, in the trace's arena */
 };
 
 /* Each callback returns 0, which stops yajl, for anything but the one shape: the line goes to jansson. */
@@ -209,6 +252,12 @@ static int f_string(void *c, const unsigned char *s, size_t len)
 		return f->nargs < RT_SYSCALL_ARGS && canonical_hex(s, len, &f->args[f->nargs++]);
 	if (f->key == FK_TYPE)
 		return len == 7 && memcmp(s, "syscall", 7) == 0;
+	if (f->key >= FK_CALL) {
+		if (memchr(s, '\0', len))
+			return 0;
+		f->dec[f->key - FK_CALL] = arena_str(f->names, (const char *)s, len);
+		return 1;
+	}
 	if (f->key != FK_NAME || len == 0 || len >= sizeof(f->name) || memchr(s, '\0', len))
 		return 0;
 	memcpy(f->name, s, len);
@@ -223,7 +272,8 @@ static int f_number(void *c, const char *s, size_t len)
 	bool neg = len > 0 && s[0] == '-';
 	uint64_t v = 0;
 
-	if (f->depth != 1 || f->key == FK_TYPE || f->key == FK_NAME || f->key == FK_ARGS || len == (size_t)neg || len > 20 ||
+	if (f->depth != 1 || f->key == FK_TYPE || f->key == FK_NAME || f->key == FK_ARGS || f->key >= FK_CALL ||
+	    len == (size_t)neg || len > 20 ||
 	    (s[neg] == '0' && len > (size_t)neg + 1))
 		return 0;
 	for (size_t i = neg; i < len; i++) {
@@ -261,14 +311,14 @@ static const yajl_callbacks fast_cb = {
 /* The line as a compact syscall event, if it is one of the one shape with numbers that make sense. */
 static bool fast_syscall(const char *line, size_t n, int64_t t0, struct rt_names *names, struct rt_event *e)
 {
-	struct fast f = { .key = -1 };
+	struct fast f = { .key = -1, .names = names };
 	yajl_handle h = yajl_alloc(&fast_cb, NULL, &f);
 	bool ok = h && yajl_parse(h, (const unsigned char *)line, n) == yajl_status_ok &&
 		  yajl_complete_parse(h) == yajl_status_ok;
 
 	if (h)
 		yajl_free(h);
-	if (!ok || f.seen != (1u << FK_N) - 1 || f.v[FK_T] < t0 || (uint64_t)(f.v[FK_T] - t0) > RT_TRACE_MAX_NS ||
+	if (!ok || (f.seen & FK_REQUIRED) != FK_REQUIRED || f.v[FK_T] < t0 || (uint64_t)(f.v[FK_T] - t0) > RT_TRACE_MAX_NS ||
 	    f.v[FK_DUR] < 0 || (uint64_t)f.v[FK_DUR] > RT_TRACE_MAX_NS || f.v[FK_PID] < 0 || f.v[FK_PID] > INT32_MAX ||
 	    f.v[FK_TID] < 0 || f.v[FK_TID] > INT32_MAX)
 		return false;
@@ -277,12 +327,28 @@ static bool fast_syscall(const char *line, size_t n, int64_t t0, struct rt_names
 				.ret_known = !f.ret_null, .nargs = f.nargs, .name = intern(names, f.name, f.name_len),
 				.nr = f.v[FK_NR], .ret = f.ret_null ? 0 : f.v[FK_RET] };
 	memcpy(e->args, f.args, sizeof(e->args));
+	if (f.seen & ~FK_REQUIRED) {
+		struct rt_decoded *d = arena_alloc(names, sizeof(*d));
+
+		*d = (struct rt_decoded){ f.dec[0], f.dec[1], f.dec[2], f.dec[3], f.dec[4] };
+		e->dec = d;
+	}
 	return true;
 }
 
 /* The compact fields of an event kept whole (validated by bad_numbers: "t" an integer, the others
  * integers in range, null or absent). */
-static void from_object(struct rt_event *e, json_t *o, const char *type)
+/* A syscall object's decoded members (borrowed from the object, which lives as long as the trace). */
+static const struct rt_decoded *decoded_of(const json_t *o, struct rt_names *names)
+{
+	struct rt_decoded *d = arena_alloc(names, sizeof(*d));
+
+	*d = (struct rt_decoded){ json_get_str(o, "call"), json_get_str(o, "result"), json_get_str(o, "path"),
+				  json_get_str(o, "fd"), json_get_str(o, "addr") };
+	return d;
+}
+
+static void from_object(struct rt_event *e, json_t *o, const char *type, struct rt_names *names)
 {
 	const json_t *pid = json_object_get(o, "pid"), *tid = json_object_get(o, "tid"), *ret;
 
@@ -296,6 +362,8 @@ static void from_object(struct rt_event *e, json_t *o, const char *type)
 		e->nr = json_get_int(o, "nr");
 		e->ret_known = json_is_integer(ret);
 		e->ret = json_integer_value(ret);
+		if (json_get_str(o, "call"))
+			e->dec = decoded_of(o, names);
 	}
 }
 
@@ -373,7 +441,7 @@ static int slow_line(struct rt_loaded_trace *t, const char *line, ssize_t n, siz
 		rt_errf(err, RT_EXIT_INPUT, "'%s' line %zu: %.40s event: %s", t->path, lineno, type, why);
 		goto bad;
 	}
-	from_object(ev, o, type);
+	from_object(ev, o, type, t->names);
 	*is_event = true;
 	return 0;
 bad:

@@ -349,14 +349,61 @@ static int render_json(const struct rt_report *r, FILE *f)
 	return rc == 0 && !ferror(f) ? 0 : -1;
 }
 
+/* strace's output, one line per syscall as `strace -f -T` prints it with a time in front: the pid, the
+ * time since the trace's t0 in seconds, the call and its result as the engine decoded them, and its
+ * duration. A syscall the engine did not decode (--raw, a syscall the decoder does not know) is
+ * printed raw: name(six hex arguments) = the number it returned. With --program, that process's
+ * syscalls of its image only; else every syscall of the trace. */
+static int render_strace(const struct rt_report *r, FILE *f)
+{
+	const struct rt_loaded_trace *t = r->trace;
+
+	for (size_t k = 0; k < t->nev; k++) {
+		const struct rt_event *e = &t->ev[k];
+		const struct rt_decoded *d = e->dec;
+
+		if (e->type != RT_ET_SYSCALL || !e->name || e->t < r->t0 || (r->program && (e->pid != r->pid || e->t >= r->t_end)))
+			continue;
+		fprintf(f, "%-6d %3" PRIu64 ".%06" PRIu64 " ", e->pid, (e->t - r->t0) / 1000000000, (e->t - r->t0) / 1000 % 1000000);
+		if (d && d->call && d->result) {
+			fprintf(f, "%s = %s", d->call, d->result);
+		} else if (e->obj) {
+			/* a line of another shape, not decoded: its raw args as they are */
+			const json_t *a = json_object_get(e->obj, "args"), *v;
+			size_t i;
+
+			fprintf(f, "%s(", e->name);
+			json_array_foreach(a, i, v)
+				fprintf(f, "%s%s", i ? ", " : "", json_string_value(v) ? json_string_value(v) : "?");
+			if (e->ret_known)
+				fprintf(f, ") = %" PRId64, e->ret);
+			else
+				fputs(") = ?", f);
+		} else {
+			fprintf(f, "%s(", e->name);
+			for (unsigned i = 0; i < e->nargs; i++)
+				fprintf(f, "%s%#" PRIx64, i ? ", " : "", e->args[i]);
+			if (e->ret_known)
+				fprintf(f, ") = %" PRId64, e->ret);
+			else
+				fputs(") = ?", f);
+		}
+		if (e->ret_known)
+			fprintf(f, " <%" PRIu64 ".%06" PRIu64 ">", e->dur / 1000000000, e->dur / 1000 % 1000000);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
 static const struct rt_renderer renderers[] = {
 	{ "text", render_text },
 	{ "json", render_json },
 	{ "perfetto", rt_render_perfetto },
 	{ "html", rt_render_html },
+	{ "strace", render_strace },
 };
 
-const char *const rt_renderer_names = "text|json|perfetto|html";
+const char *const rt_renderer_names = "text|json|perfetto|html|strace";
 
 const struct rt_renderer *rt_renderer_find(const char *name)
 {

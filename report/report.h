@@ -38,6 +38,15 @@
 /* The register arguments a syscall event carries ("args"). */
 #define RT_SYSCALL_ARGS 6
 
+/* A syscall's decoded members (docs/formats.md "syscall"), each NULL when absent. */
+struct rt_decoded {
+	const char *call;       /* strace's text of the call: "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)" */
+	const char *result;     /* ... and of its result: "3", "-1 ENOENT (No such file or directory)" */
+	const char *path;       /* the file it names */
+	const char *fd;         /* what its fd argument (or the fd it made) refers to */
+	const char *addr;       /* the socket address it names */
+};
+
 /* One event of a loaded trace. Every event has its compact fields; a syscall of the shape every engine
  * writes has nothing else (obj NULL), and any other event is also kept whole (obj) for the members only
  * some analyses read. The reader has validated what the compact fields hold (see rt_trace_load). */
@@ -53,6 +62,7 @@ struct rt_event {
 	const char *name;       /* "name", or NULL when absent or not a string (borrowed from the trace) */
 	int64_t nr, ret;        /* "nr"; "ret" when ret_known */
 	uint64_t args[RT_SYSCALL_ARGS]; /* compact events only: the register values of "args" */
+	const struct rt_decoded *dec;   /* a syscall's decoded members, or NULL when it has none */
 	json_t *obj;            /* the event's JSON object; NULL for a compact syscall */
 };
 

@@ -17,8 +17,8 @@
 
 static const char run_usage[] =
 	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [-e trace=SET] [--manifest FILE]\n"
-	"                    [--until main|exit] [--init-functions] [-f | --no-follow] [--kill-on-exit] [-v]\n"
-	"                    (-- PROGRAM [ARGS...] | -p PID)\n"
+	"                    [--until main|exit] [--init-functions] [--raw] [-f | --no-follow] [--kill-on-exit]\n"
+	"                    [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall, thread,\n"
 	"process, exec and signal, the moments its startup phases begin (entry, runtime bootstrap, each\n"
@@ -41,6 +41,8 @@ static const char run_usage[] =
 	"  --until exit      trace to the end (default)\n"
 	"  -p PID            attach to a running process (every thread) instead of starting PROGRAM\n"
 	"  --init-functions  a probe on every Go init function, not one a package\n"
+	"  --raw             syscalls as raw numbers only: no decoded call and result (strace's text), so the\n"
+	"                    program's memory is not read for them\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
 	"  --no-follow       (preload) leave children and exec'd programs untraced\n"
 	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
@@ -153,6 +155,7 @@ int cmd_run(int argc, char **argv)
 		{ "kill-on-exit", no_argument, NULL, 'k' },
 		{ "no-follow", no_argument, NULL, 'N' },
 		{ "init-functions", no_argument, NULL, 'I' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +200,7 @@ int cmd_run(int argc, char **argv)
 		case 'f': o.follow_forks = true; break;
 		case 'N': o.no_follow = true; break;
 		case 'I': o.init_functions = true; break;
+		case 'R': o.raw = true; break;
 		case 'k': o.kill_on_exit = true; break;
 		case 'p': {
 			char *end;

@@ -401,7 +401,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			int64_t ret = r->ret;
 
 			rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
-					 (const uint64_t *)r->args, r->has_ret ? &ret : NULL);
+					 (const uint64_t *)r->args, r->has_ret ? &ret : NULL, NULL);
 		}
 		break;
 	case RT_EV_PROBE:

@@ -37,6 +37,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "tracer/hwcount.h"
+#include "tracer/decode.h"
 #include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
@@ -77,6 +78,7 @@ struct proc {
 	size_t err_len;
 	bool silent;            /* followed only so that its seccomp filter has a tracer (a fork, without
 				 * -f): nothing of it is recorded, no probe is planted */
+	struct rt_dec_fds *fds; /* its file descriptors as its syscalls tell (tracer/decode), or NULL */
 };
 
 struct thr {
@@ -91,6 +93,7 @@ struct thr {
 	uint64_t stops;      /* how many stops that was, the current one included */
 	uint64_t sys_stops;  /* ... of which at a syscall's entry or exit */
 	uint64_t resumed_at; /* when we last resumed it */
+	struct rt_dec_cap *cap; /* what its current syscall's arguments point at (not with --raw), or NULL */
 };
 
 struct tracer {
@@ -140,7 +143,14 @@ struct tracer {
 /* One thing to write after the resume: an event, a syscall, or a layout read at the stop. */
 struct later {
 	json_t *e;
-	struct later_sys { uint64_t t, dur, nr; int pid, tid; uint64_t args[6]; int64_t ret; bool has_ret; } *sys;
+	struct later_sys {
+		uint64_t t, dur, nr;
+		int pid, tid;
+		uint64_t args[6];
+		int64_t ret;
+		bool has_ret;
+		struct rt_dec_cap *cap; /* what its arguments pointed at, decoded at the flush; or NULL */
+	} *sys;
 	struct rt_maps_raw maps;
 	char *at;
 	uint64_t t;
@@ -157,6 +167,26 @@ static struct thr *thr_find(struct tracer *t, pid_t tid);
 static uint64_t settle_lag(struct tracer *t);
 
 /* Writes what the last stop left, the header first. */
+static struct proc *proc_find(struct tracer *t, pid_t pid);
+
+/* A syscall's line, decoded (after the resume: the capture was made at its stops). */
+static void write_syscall(struct tracer *t, const struct later_sys *ls)
+{
+	struct rt_dec_out dec;
+	struct proc *p;
+
+	if (!ls->cap) {
+		rt_trace_syscall(&t->run->trace, ls->t, ls->pid, ls->tid, ls->dur, ls->nr, rt_syscall_name(ls->nr), ls->args,
+				 ls->has_ret ? &ls->ret : NULL, NULL);
+		return;
+	}
+	p = proc_find(t, ls->pid);
+	rt_dec_format(ls->nr, ls->args, ls->has_ret ? &ls->ret : NULL, ls->cap, p ? p->fds : NULL, &dec);
+	rt_trace_syscall(&t->run->trace, ls->t, ls->pid, ls->tid, ls->dur, ls->nr, rt_syscall_name(ls->nr), ls->args,
+			 ls->has_ret ? &ls->ret : NULL, &dec);
+	rt_dec_out_release(&dec);
+}
+
 static void flush_later(struct tracer *t)
 {
 	settle_lag(t);
@@ -166,8 +196,8 @@ static void flush_later(struct tracer *t)
 		struct later *l = &t->later[i];
 
 		if (l->sys) {
-			rt_trace_syscall(&t->run->trace, l->sys->t, l->sys->pid, l->sys->tid, l->sys->dur, l->sys->nr,
-					 rt_syscall_name(l->sys->nr), l->sys->args, l->sys->has_ret ? &l->sys->ret : NULL);
+			write_syscall(t, l->sys);
+			free(l->sys->cap);
 			free(l->sys);
 		} else if (l->e) {
 			rt_trace_event(&t->run->trace, l->e);
@@ -220,6 +250,8 @@ static void thr_free(struct thr *th)
 {
 	if (th && th->schedfd >= 0)
 		close(th->schedfd);
+	if (th)
+		free(th->cap);
 	free(th);
 }
 
@@ -437,6 +469,8 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	bool attaching = t->run->attached && !t->run->header_done;
 
 	proc_clear(p);
+	if (!p->fds && !t->o->raw) /* the fds it starts with; a process that execs keeps its table */
+		p->fds = rt_dec_fds_from_proc(pid);
 	p->main_hit = false;
 	p->exit_snapshot = false;
 	p->last_probe = p->cur_pkg = NULL;
@@ -703,16 +737,49 @@ static bool on_breakpoint(struct tracer *t, struct thr *th, uint64_t now)
 static void emit_syscall(struct tracer *t, struct thr *th, uint64_t now, bool has_ret, int64_t ret)
 {
 	if (t->run->header_done && !silent_pid(t, th->pid) && rt_sysfilter_has(t->run->trace.filter, th->nr)) {
-		struct later_sys ls = { th->t_enter, now - th->t_enter, th->nr, th->pid, th->tid, { 0 }, ret, has_ret };
+		struct later_sys ls = { th->t_enter, now - th->t_enter, th->nr, th->pid, th->tid, { 0 }, ret, has_ret, NULL };
 
 		memcpy(ls.args, th->args, sizeof(ls.args));
-		if (t->held)
+		if (th->cap && rt_dec_known(th->nr)) {
+			size_t n = offsetof(struct rt_dec_cap, buf) + th->cap->used;
+
+			ls.cap = xmalloc(n);
+			memcpy(ls.cap, th->cap, n);
+		}
+		if (t->held) {
 			*(later_add(t)->sys = xmalloc(sizeof(ls))) = ls;
-		else
-			rt_trace_syscall(&t->run->trace, ls.t, ls.pid, ls.tid, ls.dur, ls.nr, rt_syscall_name(ls.nr), ls.args,
-					 has_ret ? &ret : NULL);
+		} else {
+			write_syscall(t, &ls);
+			free(ls.cap);
+		}
 	}
 	th->in_syscall = false;
+}
+
+/* The stopped thread's memory, for the decoder. */
+static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)(uintptr_t)addr, n };
+
+	return process_vm_readv(*(pid_t *)ctx, &l, 1, &r, 1, 0);
+}
+
+/* What the syscall's arguments point at, read while the thread is stopped at its entry or exit (the
+ * decoder's plan says what and when). Not with --raw, nor for a process that is not recorded. */
+static void capture_args(struct tracer *t, struct thr *th, bool at_exit, int64_t ret)
+{
+	struct rt_dec_need needs[RT_DEC_MAX_NEEDS];
+	int n;
+
+	if (t->o->raw || !rt_dec_known(th->nr) || silent_pid(t, th->pid) ||
+	    !rt_sysfilter_has(t->run->trace.filter, th->nr))
+		return;
+	if (!th->cap)
+		th->cap = xmalloc(sizeof(*th->cap));
+	if (!at_exit)
+		rt_dec_cap_init(th->cap);
+	if ((n = rt_dec_plan(th->nr, th->args, at_exit, ret, needs)) > 0)
+		rt_dec_capture(th->cap, needs, n, th->args, read_tracee, &th->tid);
 }
 
 static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
@@ -729,6 +796,7 @@ static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
 		th->t_enter = now;
 		th->nr = si.op == PTRACE_SYSCALL_INFO_ENTRY ? si.entry.nr : si.seccomp.nr;
 		memcpy(th->args, si.op == PTRACE_SYSCALL_INFO_ENTRY ? si.entry.args : si.seccomp.args, sizeof(th->args));
+		capture_args(t, th, false, 0);
 		if (th->args[0] == 2) {
 			struct proc *p = proc_find(t, th->pid);
 
@@ -736,6 +804,7 @@ static void on_syscall_stop(struct tracer *t, struct thr *th, uint64_t now)
 				keep_stderr(p, th->tid, th->nr, th->args);
 		}
 	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && th->in_syscall) {
+		capture_args(t, th, true, si.exit.rval);
 		emit_syscall(t, th, now, true, si.exit.rval);
 	}
 }
@@ -960,8 +1029,13 @@ static void on_clone(struct tracer *t, struct thr *th, pid_t tid, int ev, uint64
 	if (ev != PTRACE_EVENT_CLONE) {
 		struct proc *parent = proc_find(t, th->pid);
 
+		struct proc *cp;
+
 		disarm_fork_copy(parent, (pid_t)child);
-		proc_add(t, (pid_t)child)->silent = !t->o->follow_forks || (parent && parent->silent);
+		cp = proc_add(t, (pid_t)child);
+		cp->silent = !t->o->follow_forks || (parent && parent->silent);
+		if (!cp->silent && parent && parent->fds && !cp->fds)
+			cp->fds = rt_dec_fds_copy(parent->fds);
 	}
 }
 
@@ -1307,6 +1381,7 @@ static void pt_cleanup(struct rt_run *r)
 
 	for (size_t i = 0; i < t->nproc; i++) {
 		proc_clear(t->proc[i]);
+		rt_dec_fds_free(t->proc[i]->fds);
 		free(t->proc[i]);
 	}
 	for (size_t i = 0; i < t->nthr; i++)

@@ -1,5 +1,6 @@
 /* tracer/trace: the trace writer (see trace.h): the file, its header and footer, and one builder for each event type. */
 #include "tracer/trace.h"
+#include "tracer/decode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,8 +125,23 @@ void rt_trace_event(struct rt_trace *t, json_t *ev)
 	json_decref(ev);
 }
 
+/* The decoded members of a syscall line (docs/formats.md "syscall"), each when known. */
+static void put_decoded(FILE *f, const struct rt_dec_out *d)
+{
+	static const char *const keys[] = { "call", "result", "path", "fd", "addr" };
+	const char *vals[] = { d->call, d->result, d->path, d->fd, d->addr };
+
+	if (!d->call)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (vals[i]) {
+			fprintf(f, ",\"%s\":", keys[i]);
+			json_put_str(f, vals[i]);
+		}
+}
+
 void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_t dur, uint64_t nr, const char *name,
-		      const uint64_t args[6], const int64_t *ret)
+		      const uint64_t args[6], const int64_t *ret, const struct rt_dec_out *dec)
 {
 	char r[32];
 
@@ -139,11 +155,14 @@ void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_
 	t->events++;
 	if (fprintf(t->f,
 		    "{\"type\":\"syscall\",\"t\":%llu,\"pid\":%d,\"tid\":%d,\"dur\":%llu,\"nr\":%llu,\"name\":\"%s\","
-		    "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],\"ret\":%s}\n",
+		    "\"args\":[\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\",\"0x%llx\"],\"ret\":%s",
 		    (unsigned long long)ts, pid, tid, (unsigned long long)dur, (unsigned long long)nr, name,
 		    (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
-		    (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5], r) < 0 ||
-	    (t->events % 128 == 0 && fflush(t->f) != 0))
+		    (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5], r) < 0)
+		t->failed = true;
+	if (dec)
+		put_decoded(t->f, dec);
+	if (fputs("}\n", t->f) < 0 || (t->events % 128 == 0 && fflush(t->f) != 0))
 		t->failed = true;
 }
 

@@ -103,9 +103,11 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
  * filter is dropped. */
 void rt_trace_event(struct rt_trace *t, json_t *ev);
 /* A syscall event, formatted directly (the bulk of every trace; the same shape rt_trace_event would
- * write): {"type":"syscall","t","pid","tid","dur","nr","name","args":[6 hex],"ret"}; ret NULL-able. */
+ * write): {"type":"syscall","t","pid","tid","dur","nr","name","args":[6 hex],"ret"}; ret NULL-able;
+ * with `dec` (tracer/decode.h; NULL-able) also its decoded "call", "result", "path", "fd", "addr". */
+struct rt_dec_out;
 void rt_trace_syscall(struct rt_trace *t, uint64_t ts, int pid, int tid, uint64_t dur, uint64_t nr, const char *name,
-		      const uint64_t args[6], const int64_t *ret);
+		      const uint64_t args[6], const int64_t *ret, const struct rt_dec_out *dec);
 /* Writes the footer and closes. Returns 0, or -1 when any write failed. */
 int rt_trace_close(struct rt_trace *t, bool complete);
 

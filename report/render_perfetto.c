@@ -153,8 +153,6 @@ static bool layout_syscall(const char *name)
 	return false;
 }
 
-static void put_str(FILE *f, const char *s);
-
 /* A failed call (-4095..-1) did not change the layout. */
 static bool call_failed(bool ret_known, int64_t ret)
 {
@@ -186,7 +184,7 @@ static void put_sys_args(FILE *f, const struct rt_event *e, char form)
 		fprintf(f, "{\"ret\":%s,\"args\":[", ret);
 	else {
 		fputs("{\"syscall\":", f);
-		put_str(f, e->name);
+		json_put_str(f, e->name);
 		fputs(",\"args\":[", f);
 	}
 	for (unsigned i = 0; i < e->nargs; i++)
@@ -436,24 +434,6 @@ static void nest(struct pf *p)
 	qsort(p->ev, p->nev, sizeof(*p->ev), cmp_time);
 }
 
-/* A JSON string: the trace's strings are valid UTF-8 (jansson checked them), so escaping the quote,
- * the backslash and control characters is all it takes. */
-static void put_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* ns as microseconds, exactly: "1234.567" */
 static void put_us(FILE *f, uint64_t ns)
 {
@@ -466,7 +446,7 @@ static void put_meta(FILE *f, bool *first, const char *what, int64_t pid, int64_
 		what, pid, tid);
 	if (name) {
 		fputs("\"name\":", f);
-		put_str(f, name);
+		json_put_str(f, name);
 	} else {
 		fprintf(f, "\"sort_index\":%" PRId64, sort);
 	}
@@ -529,7 +509,7 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 
 		fprintf(f, "%s\n{\"name\":", first ? "" : ",");
 		first = false;
-		put_str(f, e->name ? e->name : e->sys->name);
+		json_put_str(f, e->name ? e->name : e->sys->name);
 		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"%c\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", e->cat, e->ph, e->pid,
 			e->tid);
 		put_us(f, e->ts);
@@ -551,9 +531,9 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 	}
 	fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{", f);
 	fputs("\"producer\":\"rt0trace " RT0_VERSION "\",\"binary\":", f);
-	put_str(f, json_get_str(bin, "path") ? json_get_str(bin, "path") : "");
+	json_put_str(f, json_get_str(bin, "path") ? json_get_str(bin, "path") : "");
 	fputs(",\"engine\":", f);
-	put_str(f, r->engine ? r->engine : "");
+	json_put_str(f, r->engine ? r->engine : "");
 	fprintf(f, ",\"t0_ns\":%" PRIu64 ",\"complete\":%s,\"lost\":%" PRIu64 "}}\n", r->t0,
 		r->complete ? "true" : "false", r->lost);
 

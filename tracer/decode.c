@@ -1227,7 +1227,9 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 	}
 	case K_DIRENTS_OUT:
 		put_ptr(b, v);
-		if (captured(c, i) && c->state[i] == RT_DEC_OK)
+		if (ret && *ret == 0)
+			strbuf_adds(b, " /* 0 entries */");
+		else if (captured(c, i) && c->state[i] == RT_DEC_OK)
 			strbuf_addf(b, " /* %u entries */", c->count[i]);
 		break;
 	case K_SOCK_DOMAIN: {

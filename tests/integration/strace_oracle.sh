@@ -33,8 +33,8 @@ def strace_lines(path):
         if r and tid in pending:
             idx, head = pending.pop(tid)
             rest = r.group(1)
-            if rest.startswith(" <unfinished ...>"):  # killed inside the call (exit_group)
-                rest = rest[len(" <unfinished ...>"):]
+            if rest.startswith(" <unfinished ...>"):  # killed inside the call (exit_group): its exit
+                rest = KILLED                          # arguments never printed
             out[idx] = (tid, head + rest)
             continue
         if r:
@@ -44,8 +44,10 @@ def strace_lines(path):
         out.append((tid, text))
     # a call still unfinished at the end (its thread killed): strace says `= ?`
     for tid, (idx, head) in pending.items():
-        out[idx] = (tid, head + ") = ?")
+        out[idx] = (tid, head + KILLED)
     return out
+
+KILLED = " <killed>) = ?"  # where strace stopped printing a call its thread was killed in
 
 def rt0_lines(path):
     """report --format strace: 'TID  SECS.USEC call = result <dur>'."""
@@ -78,35 +80,48 @@ def by_thread(lines):
 
 def normalize(text, tids):
     text = re.sub(r"\)\s+= ", ") = ", text)            # strace's column padding
+    # the id of a thread or process made or asked for (one rt0trace saw no syscall of is not in tids)
+    text = re.sub(r"^((clone3?|fork|vfork|gettid|getpid|getppid|set_tid_address)\(.*\) = )\d+$", r"\1PID", text)
+    text = re.sub(r"parent_tid=\[\d+\]", "parent_tid=[PID]", text)
     text = re.sub(r"(getrandom\()\"[^\"]*\"", r'\1"RANDOM"', text)
     text = re.sub(r"0x[0-9a-f]+", "ADDR", text)
     text = re.sub(r"\b(\d+)\b", lambda m: "PID" if int(m.group(1)) in tids else m.group(1), text)
     return text
 
-def name(text):
-    return text.split("(", 1)[0]
+def key(text):
+    """What lines up two lines: the syscall's name (a futex's operation too: which thread waits and
+    which wakes is the scheduler's choice, not the decoder's)."""
+    m = re.match(r"(futex)\([^,]*, (\w+)", text)
+    return m.group(1) + " " + m.group(2) if m else text.split("(", 1)[0]
+
+def same(x, y):
+    """strace's line of a killed call ends where it stopped printing: the rest of rt0trace's is free."""
+    if KILLED in x:
+        head = x.split(KILLED)[0]
+        return y.startswith(head.rstrip(", ")) and y.endswith(" = ?")
+    return x == y
 
 st, rt = strace_lines(sys.argv[1]), rt0_lines(sys.argv[2])
 st_tids, rt_tids = {t for t, _ in st}, {t for t, _ in rt}
 S, T = by_thread(st), by_thread(rt)
-same = both = 0
+nsame = both = 0
 diffs, only = [], []
 for th in sorted(set(S) | set(T)):
     a = [normalize(x, st_tids) for x in S.get(th, [])]
     b = [normalize(x, rt_tids) for x in T.get(th, [])]
-    sm = difflib.SequenceMatcher(None, [name(x) for x in a], [name(x) for x in b], autojunk=False)
+    sm = difflib.SequenceMatcher(None, [key(x) for x in a], [key(x) for x in b], autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             for x, y in zip(a[i1:i2], b[j1:j2]):
                 both += 1
-                if x == y:
-                    same += 1
+                if same(x, y):
+                    nsame += 1
                 else:
                     diffs.append((th, x, y))
         else:
             only += [(th, "strace ", x) for x in a[i1:i2]] + [(th, "rt0trace", y) for y in b[j1:j2]]
-share = 100.0 * same / both if both else 0.0
-print("%.1f%% identical (%d of %d lines both record; %d lines only one side has)" % (share, same, both, len(only)))
+share = 100.0 * nsame / both if both else 0.0
+print("%.1f%% identical (%d of %d lines both record; %d lines only one side has)" % (share, nsame, both, len(only)))
 for th, x, y in diffs[:20]:
     print("  %s strace:   %s\n  %s rt0trace: %s" % (th, x, th, y))
 for th, who, x in only[:20]:

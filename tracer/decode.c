@@ -62,6 +62,7 @@ enum kind {
 	K_DIRENTS_OUT, /* getdents64's records: how many */
 	K_CLONE_ARGS,  /* struct clone_args (its size is the next argument), read at entry */
 	K_EPOLL_EVENT_IN,
+	K_EPOLL_EVENTS_OUT, /* epoll_wait's events: as many as returned, at exit */
 	K_EPOLL_OP, K_EPOLL_FLAGS, K_EFD_FLAGS, K_GRND_FLAGS, K_MADV, K_WHENCE, K_CLOCK, K_TIMER_FLAGS,
 	K_RSEQ_FLAGS,
 	K_ARCH_PRCTL,  /* composite: the code and its address */
@@ -145,6 +146,8 @@ static const struct {
 	{ SYS_sendto, S(sendto, R_INT, F_NONE, K_FD, K_BUF_IN, K_UINT, K_HEX, K_SOCKADDR_IN, K_UINT) },
 	{ SYS_epoll_create1, S(epoll_create1, R_FD, F_NONE, K_EPOLL_FLAGS) },
 	{ SYS_epoll_ctl, S(epoll_ctl, R_INT, F_NONE, K_FD, K_EPOLL_OP, K_FD, K_EPOLL_EVENT_IN) },
+	{ SYS_epoll_wait, S(epoll_wait, R_INT, F_NONE, K_FD, K_EPOLL_EVENTS_OUT, K_INT, K_INT) },
+	{ SYS_epoll_pwait, S(epoll_pwait, R_INT, F_NONE, K_FD, K_EPOLL_EVENTS_OUT, K_INT, K_INT, K_SIGSET_IN, K_UINT) },
 	{ SYS_eventfd2, S(eventfd2, R_FD, F_NONE, K_UINT, K_EFD_FLAGS) },
 	{ SYS_chdir, S(chdir, R_INT, F_NONE, K_PATH) },
 	{ SYS_unlink, S(unlink, R_INT, F_NONE, K_PATH) },
@@ -291,6 +294,10 @@ int rt_dec_plan(uint64_t nr, const uint64_t args[6], bool at_exit, int64_t ret, 
 		case K_CPUSET_OUT:
 			d.when = RT_DEC_EXIT;
 			d.len = ret > 0 ? (uint32_t)(ret < 128 ? ret : 128) : 0;
+			break;
+		case K_EPOLL_EVENTS_OUT:
+			d.when = RT_DEC_EXIT;
+			d.len = ret > 0 ? (uint32_t)(ret < 16 ? ret : 16) * 12 : 0;
 			break;
 		case K_DIRENTS_OUT:
 			d = (struct rt_dec_need){ (uint8_t)i, RT_DEC_EXIT, RT_DEC_RECS, ret > 0 ? (uint32_t)ret : 0 };
@@ -973,6 +980,14 @@ static void put_struct(struct strbuf *b, int k, const unsigned char *p, size_t l
 		put_flags(b, get32(p), epoll_events, N(epoll_events), "0");
 		strbuf_addf(b, ", data={u32=%" PRIu32 ", u64=%" PRIu64 "}}", get32(p + 4), get64(p + 4));
 		break;
+	case K_EPOLL_EVENTS_OUT:
+		strbuf_add(b, "[", 1);
+		for (size_t e = 0; e + 12 <= len; e += 12) {
+			strbuf_adds(b, e ? ", " : "");
+			put_struct(b, K_EPOLL_EVENT_IN, p + e, 12, addr, ret);
+		}
+		strbuf_adds(b, ret && *ret > (int64_t)(len / 12) ? ", ...]" : "]");
+		break;
 	case K_STAT_OUT: put_stat(b, p); break;
 	case K_UTS_OUT:
 		strbuf_addf(b, "{sysname=");
@@ -1191,7 +1206,7 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 	case K_OPEN_FLAGS: put_open_flags(b, v); break;
 	case K_FD_FLAGS: put_flags(b, v, open_flags, N(open_flags), "0"); break;
 	case K_OPEN_MODE:
-		if (!i || !(a[i - 1] & 020100000)) /* O_CREAT, O_TMPFILE */
+		if (!i || (!(a[i - 1] & 0100) && (a[i - 1] & 020200000) != 020200000)) /* O_CREAT, O_TMPFILE */
 			return ARG_SKIP;
 		/* fallthrough */
 	case K_MODE: strbuf_addf(b, "%#03" PRIo64, v); break;
@@ -1259,6 +1274,12 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 	case K_SIGNUM: put_signame(b, v, true); break;
 	case K_SIGHOW: put_xlat(b, v, sighow, N(sighow), "SIG_???"); break;
 	case K_RESOURCE: put_xlat(b, v, resources, N(resources), "RLIMIT_???"); break;
+	case K_EPOLL_EVENTS_OUT:
+		if (ret && *ret == 0) {
+			strbuf_adds(b, "[]");
+			break;
+		}
+		/* fallthrough */
 	case K_CPUSET_IN:
 	case K_CPUSET_OUT:
 	case K_CLONE_ARGS:

@@ -245,6 +245,12 @@ static bool composite_need(int kind, const uint64_t a[6], bool at_exit, int64_t 
 	}
 }
 
+/* v bytes (or records), at most max; 0 when v is not positive (a failed call, a huge length). */
+static uint32_t upto(int64_t v, uint32_t max)
+{
+	return v <= 0 ? 0 : v < (int64_t)max ? (uint32_t)v : max;
+}
+
 int rt_dec_plan(uint64_t nr, const uint64_t args[6], bool at_exit, int64_t ret, struct rt_dec_need out[RT_DEC_MAX_NEEDS])
 {
 	const struct sys *s = lookup(nr);
@@ -262,43 +268,16 @@ int rt_dec_plan(uint64_t nr, const uint64_t args[6], bool at_exit, int64_t ret, 
 		case K_PATH:
 			d = (struct rt_dec_need){ (uint8_t)i, RT_DEC_ENTRY, RT_DEC_STR, RT_DEC_STR_MAX };
 			break;
-		case K_BUF_IN:
-			d.when = RT_DEC_ENTRY;
-			d.len = (uint32_t)(next < RT_DEC_BUF_SHOWN + 1 ? next : RT_DEC_BUF_SHOWN + 1);
-			break;
+		case K_BUF_IN: d.when = RT_DEC_ENTRY, d.len = upto((int64_t)next, RT_DEC_BUF_SHOWN + 1); break;
 		case K_BUF_OUT:
-		case K_RAND_OUT:
-			d.when = RT_DEC_EXIT;
-			d.len = ret > 0 ? (uint32_t)(ret < RT_DEC_BUF_SHOWN + 1 ? ret : RT_DEC_BUF_SHOWN + 1) : 0;
-			break;
-		case K_LINK_OUT:
-			d.when = RT_DEC_EXIT;
-			d.len = ret > 0 ? (uint32_t)(ret < RT_DEC_STR_MAX ? ret : RT_DEC_STR_MAX) : 0;
-			break;
-		case K_PIPEFD_OUT:
-			d.when = RT_DEC_EXIT;
-			d.len = ret == 0 ? 2 * sizeof(int) : 0;
-			break;
-		case K_SOCKADDR_IN:
-			d.when = RT_DEC_ENTRY;
-			d.len = (uint32_t)(next < 128 ? next : 128);
-			break;
-		case K_CLONE_ARGS:
-			d.when = RT_DEC_ENTRY;
-			d.len = (uint32_t)(next < 88 ? next : 88);
-			break;
-		case K_CPUSET_IN:
-			d.when = RT_DEC_ENTRY;
-			d.len = (uint32_t)(prev < 128 ? prev : 128);
-			break;
-		case K_CPUSET_OUT:
-			d.when = RT_DEC_EXIT;
-			d.len = ret > 0 ? (uint32_t)(ret < 128 ? ret : 128) : 0;
-			break;
-		case K_EPOLL_EVENTS_OUT:
-			d.when = RT_DEC_EXIT;
-			d.len = ret > 0 ? (uint32_t)(ret < 16 ? ret : 16) * 12 : 0;
-			break;
+		case K_RAND_OUT: d.when = RT_DEC_EXIT, d.len = upto(ret, RT_DEC_BUF_SHOWN + 1); break;
+		case K_LINK_OUT: d.when = RT_DEC_EXIT, d.len = upto(ret, RT_DEC_STR_MAX); break;
+		case K_PIPEFD_OUT: d.when = RT_DEC_EXIT, d.len = ret == 0 ? 2 * sizeof(int) : 0; break;
+		case K_SOCKADDR_IN: d.when = RT_DEC_ENTRY, d.len = upto((int64_t)next, 128); break;
+		case K_CLONE_ARGS: d.when = RT_DEC_ENTRY, d.len = upto((int64_t)next, 88); break;
+		case K_CPUSET_IN: d.when = RT_DEC_ENTRY, d.len = upto((int64_t)prev, 128); break;
+		case K_CPUSET_OUT: d.when = RT_DEC_EXIT, d.len = upto(ret, 128); break;
+		case K_EPOLL_EVENTS_OUT: d.when = RT_DEC_EXIT, d.len = upto(ret, 16) * 12; break;
 		case K_DIRENTS_OUT:
 			d = (struct rt_dec_need){ (uint8_t)i, RT_DEC_EXIT, RT_DEC_RECS, ret > 0 ? (uint32_t)ret : 0 };
 			if (!d.len)

@@ -349,9 +349,9 @@ static int render_json(const struct rt_report *r, FILE *f)
 	return rc == 0 && !ferror(f) ? 0 : -1;
 }
 
-/* strace's output, one line per syscall as `strace -f -T` prints it with a time in front: the pid, the
- * time since the trace's t0 in seconds, the call and its result as the engine decoded them, and its
- * duration. A syscall the engine did not decode (--raw, a syscall the decoder does not know) is
+/* strace's output, one line per syscall as `strace -f -T` prints it with a time in front: the thread's
+ * id (strace -f's pid column), the time since the trace's t0 in seconds, the call and its result as the
+ * engine decoded them, and its duration. A syscall the engine did not decode (--raw, a syscall the decoder does not know) is
  * printed raw: name(six hex arguments) = the number it returned. With --program, that process's
  * syscalls of its image only; else every syscall of the trace. */
 static int render_strace(const struct rt_report *r, FILE *f)
@@ -364,7 +364,8 @@ static int render_strace(const struct rt_report *r, FILE *f)
 
 		if (e->type != RT_ET_SYSCALL || !e->name || e->t < r->t0 || (r->program && (e->pid != r->pid || e->t >= r->t_end)))
 			continue;
-		fprintf(f, "%-6d %3" PRIu64 ".%06" PRIu64 " ", e->pid, (e->t - r->t0) / 1000000000, (e->t - r->t0) / 1000 % 1000000);
+		fprintf(f, "%-6d %3" PRIu64 ".%06" PRIu64 " ", e->has_tid ? e->tid : e->pid, (e->t - r->t0) / 1000000000,
+			(e->t - r->t0) / 1000 % 1000000);
 		if (d && d->call && d->result) {
 			fprintf(f, "%s = %s", d->call, d->result);
 		} else if (e->obj) {

@@ -29,9 +29,10 @@
 /* When an argument's memory is read. */
 enum rt_dec_when { RT_DEC_NONE, RT_DEC_ENTRY, RT_DEC_EXIT };
 
-/* How to read it: a NUL-terminated string, `len` bytes, or an array of string pointers (execve's argv:
- * the strings, NUL-separated; its envp: only how many). */
-enum rt_dec_how { RT_DEC_STR, RT_DEC_BYTES, RT_DEC_ARGV, RT_DEC_COUNT };
+/* How to read it: a NUL-terminated string, `len` bytes, an array of string pointers (execve's argv:
+ * the strings, NUL-separated; its envp: only how many), or records of `len` bytes in all, each with its
+ * length at 16 as getdents64's (only how many). */
+enum rt_dec_how { RT_DEC_STR, RT_DEC_BYTES, RT_DEC_ARGV, RT_DEC_COUNT, RT_DEC_RECS };
 
 /* One argument to capture. */
 struct rt_dec_need {
@@ -47,9 +48,10 @@ struct rt_dec_need {
 #define RT_DEC_STR_MAX 4096
 /* strace's default string size (-s 32): buffers are shown up to that, then "..." */
 #define RT_DEC_BUF_SHOWN 32
-/* execve: the arguments kept, each up to RT_DEC_ARG_MAX bytes */
+/* execve: the arguments kept (strace shows 32, then "..."), each up to RT_DEC_ARG_MAX bytes (strace
+ * shows RT_DEC_BUF_SHOWN of each, then "...": one more byte says whether there is more) */
 #define RT_DEC_ARGV_MAX 32
-#define RT_DEC_ARG_MAX 256
+#define RT_DEC_ARG_MAX (RT_DEC_BUF_SHOWN + 1)
 
 /* What to capture for syscall `nr` with these arguments: at entry (ret unknown, `at_exit` false) or at
  * exit (`ret` known). Returns how many needs it filled in `out` (0: nothing to read then). */
@@ -61,7 +63,7 @@ struct rt_dec_cap {
 	uint16_t off[6], len[6];  /* where arg i's bytes are in buf, and how many (0 0: not captured) */
 	uint8_t state[6];         /* RT_DEC_OK, _TRUNC (cut at the bound), _FAULT (unreadable) */
 	uint8_t have;             /* bit i: arg i was captured */
-	uint16_t count[6];        /* RT_DEC_ARGV: strings kept; RT_DEC_COUNT: pointers counted */
+	uint16_t count[6];        /* RT_DEC_ARGV: strings kept; RT_DEC_COUNT: pointers counted; RT_DEC_RECS: records */
 	uint16_t used;
 	unsigned char buf[RT_DEC_CAP_BYTES];
 };

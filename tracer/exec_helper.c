@@ -12,8 +12,9 @@
  * breakpoint stops and then N getppid calls, which the ptrace engine times as the cost of a stop;
  * -f FD installs the seccomp-BPF program read from FD (struct sock_filter, as libseccomp exports it),
  * with no_new_privs only when the kernel asks for it; -h FD says it is ready on -e's FD
- * (RT_EXEC_READY) and waits until one byte can be read from FD (exits 127 on EOF: rt0trace gave up). Then it execs PROG with ARGV0 ARGS... and the environment it
- * was given. A failure is written on -e's FD as two ints, the step (enum rt_exec_step) and its errno
+ * (RT_EXEC_READY) and waits until one byte can be read from FD (exits 127 on EOF: rt0trace gave up).
+ * Then it execs PROG with ARGV0 ARGS... and the environment it was given, every signal's disposition
+ * as rt0trace's own parent left it. A failure is written on -e's FD as two ints, the step (enum rt_exec_step) and its errno
  * (rt_exec_failed reads them), and the exit status is 127. Every FD but the -e one is closed
  * before the exec; the -e one is close-on-exec, so an EOF there means the exec happened.
  */
@@ -104,6 +105,15 @@ int main(int argc, char **argv)
 		fail(RT_EXEC_SETUP, EINVAL);
 	if (fcntl(errfd, F_SETFD, FD_CLOEXEC) != 0)
 		fail(RT_EXEC_SETUP, errno);
+	/* glibc's posix_spawn leaves its own signals (SIGRTMIN, SIGRTMIN+1) ignored in the child it starts,
+	 * and an ignored signal stays ignored across exec: the program would start with them ignored, as
+	 * it does from no shell (strace -f shows SIG_DFL). Back to the default, with the raw syscall (glibc
+	 * refuses sigaction on them). */
+	for (int sig = 32; sig <= 33; sig++) {
+		unsigned long ksa[4] = { 0 }; /* the kernel's struct sigaction: SIG_DFL, no flags, an empty mask */
+
+		syscall(SYS_rt_sigaction, sig, ksa, NULL, 8);
+	}
 	if (stop)
 		kill(getpid(), SIGSTOP);
 	for (int k = 0; k < calib; k++)

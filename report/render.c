@@ -89,22 +89,6 @@ static void text_crash(const struct rt_crash *c, FILE *f)
 		text_frames(th, i == 0, f);
 }
 
-/* The next of a phase's touched items in time order, across its lists (idx: how far each is read), or
- * -1 when all are read. */
-static int next_touch(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS])
-{
-	int best = -1;
-
-	for (int k = 0; k < RT_TOUCH_KINDS; k++) {
-		const struct rt_touch *t = idx[k] < p->touched[k].n ? &p->touched[k].v[idx[k]] : NULL, *b;
-
-		b = best >= 0 ? &p->touched[best].v[idx[best]] : NULL;
-		if (t && (!b || t->t < b->t || (t->t == b->t && t->seq < b->seq)))
-			best = k;
-	}
-	return best;
-}
-
 /* One phase's line of what it touched, in time order, wrapped before column 120. */
 static void text_touched_phase(const struct rt_phase_row *p, FILE *f)
 {
@@ -114,7 +98,7 @@ static void text_touched_phase(const struct rt_phase_row *p, FILE *f)
 	int k;
 
 	col = (size_t)fprintf(f, "  %s:", p->name);
-	while ((k = next_touch(p, idx)) >= 0) {
+	while ((k = rt_touch_next(p, idx)) >= 0) {
 		const struct rt_touch *t = &p->touched[k].v[idx[k]++];
 		char *item = t->argv ? xasprintf("%s %s %.*s = %s", rt_touch_verb(k, t), t->what, (int)t->argv_len, t->argv, t->result)
 				     : xasprintf("%s %s = %s", rt_touch_verb(k, t), t->what, t->result);

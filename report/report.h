@@ -271,6 +271,9 @@ size_t rt_phase_index(const struct rt_report *r, uint64_t t);
 void rt_report_touched(struct rt_report *r, uint64_t from, uint64_t until);
 /* A touched list's verb in the text report: "open", "creat", "exec", else the syscall's name. */
 const char *rt_touch_verb(enum rt_touch_kind kind, const struct rt_touch *t);
+/* Which of a phase's lists holds its next item in time order, when idx[k] of each list k have been read;
+ * -1 when all have. */
+int rt_touch_next(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS]);
 /* An exec's argv as strings (strace's quoting undone; a string cut short ends in "...", and an argv cut
  * short has a last element "..."): appended to `out`; false when the call shows none. */
 bool rt_touch_argv(const struct rt_touch *t, struct strv *out);

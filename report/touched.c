@@ -149,6 +149,20 @@ const char *rt_touch_verb(enum rt_touch_kind kind, const struct rt_touch *t)
 	return kind == RT_TOUCH_EXEC ? "exec" : t->syscall;
 }
 
+int rt_touch_next(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS])
+{
+	int best = -1;
+
+	for (int k = 0; k < RT_TOUCH_KINDS; k++) {
+		const struct rt_touch *t = idx[k] < p->touched[k].n ? &p->touched[k].v[idx[k]] : NULL, *b;
+
+		b = best >= 0 ? &p->touched[best].v[idx[best]] : NULL;
+		if (t && (!b || t->t < b->t || (t->t == b->t && t->seq < b->seq)))
+			best = k;
+	}
+	return best;
+}
+
 /* A process whose syscalls count, from..until. */
 struct own {
 	int64_t pid;

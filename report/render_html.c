@@ -12,7 +12,7 @@
  * <ul id="checks-list"> with one <li class="check ok|fail|unobserved"> per check, <section id="init-order">,
  * <section id="crash"> (only when the program died of a crash), <section id="exit">, <section id="touched">
  * (only when the trace's syscalls were decoded) with <table id="touched-table">: a <tr class="touched-row">
- * (data-row) per phase that touched something, one <li class="touch file|lookup|socket|exec"> (" err" added
+ * per phase that touched something, one <li class="touch file|lookup|socket|exec"> (" err" added
  * when the call failed) per item. The script marks <html data-js="ready"> when it has wired everything.
  */
 #include <inttypes.h>
@@ -113,7 +113,7 @@ static const char *kind_class(const char *kind)
  * compiled in at build time (rt0_embed in CMakeLists.txt). The script: tooltips on the timeline and layout
  * blocks, and a click on a phase (bar or row) highlights both. It reads only data-* attributes and writes
  * only textContent. */
-extern const char rt_html_css[], rt_html_js[];
+extern const char rt_html_css[], rt_html_js[], rt_html_touched_css[];
 
 /* A 1-2-5 step for about 8 ticks over `total` ns. */
 static uint64_t tick_step(uint64_t total)
@@ -302,8 +302,8 @@ static void html_touched(const struct rt_report *r, FILE *f)
 			n += p->touched[k].n;
 		if (!n)
 			continue;
-		fprintf(f, "<tr class=\"touched-row\" data-row=\"%zu\"><td class=\"num\">%zu</td><td><span class=\"sw %s\"></span> ",
-			i, i + 1, phase_cat(p->name));
+		fprintf(f, "<tr class=\"touched-row\"><td class=\"num\">%zu</td><td><span class=\"sw %s\"></span> ", i + 1,
+			phase_cat(p->name));
 		esc(f, p->name);
 		fputs("</td><td><ul class=\"touched\">", f);
 		for (int k; (k = rt_touch_next(p, idx)) >= 0;) {
@@ -672,8 +672,10 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	      "<meta name=\"generator\" content=\"rt0trace " RT0_VERSION "\">\n"
 	      "<link rel=\"icon\" href=\"data:,\">\n<title>rt0trace report: ", f);
 	esc(f, path ? path : "?");
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">",
-		rt_html_css);
+	/* the touched section's style only on a page that has the section (a page of an undecoded trace is
+	 * as it was before there was one) */
+	fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">",
+		rt_html_css, r->decoded ? rt_html_touched_css : "");
 	esc(f, path ? path : "?");
 	fputs("</span></h1>\n<p class=\"meta\">engine <b>", f);
 	esc(f, r->engine ? r->engine : "?");

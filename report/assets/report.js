@@ -35,7 +35,7 @@
       if (row && row.scrollIntoView) row.scrollIntoView({ block: 'nearest' });
     });
   });
-  document.querySelectorAll('#phase-table tr.phase-row, #touched-table tr.touched-row').forEach(function (row) {
+  document.querySelectorAll('#phase-table tr.phase-row').forEach(function (row) {
     row.addEventListener('click', function () { highlight(row.dataset.row); });
   });
   document.querySelectorAll('#layout rect.map').forEach(function (m) {

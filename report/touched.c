@@ -105,6 +105,48 @@ static char unescape(const char *s, const char *end, const char **next)
 	return k && *s ? to[k - from] : *s;
 }
 
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+		   : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* no overlong 3- and 4-byte forms, no surrogates, nothing past U+10FFFF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+/* An argument's bytes as a string JSON can hold: each byte of no valid UTF-8 sequence (a file name's
+ * Latin-1, say) becomes U+FFFD. */
+static void push_utf8(struct strv *out, const char *b, size_t n)
+{
+	char *v = xmalloc(3 * n + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len((const unsigned char *)b + i, n - i);
+
+		if (len) {
+			memcpy(v + o, b + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(v + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	strv_pushn(out, v, o);
+	free(v);
+}
+
 bool rt_touch_argv(const struct rt_touch *t, struct strv *out)
 {
 	const char *s, *end;
@@ -136,7 +178,7 @@ bool rt_touch_argv(const struct rt_touch *t, struct strv *out)
 			n += 3;
 			s += 3;
 		}
-		strv_pushn(out, buf, n);
+		push_utf8(out, buf, n);
 	}
 	free(buf);
 	return true;

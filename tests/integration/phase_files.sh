@@ -34,20 +34,29 @@ strace_calls() {
   ' "$1" "$2" | sort
 }
 
+# against_strace NAME SET CALLS MIN JQ -- CMD...: CMD under rt0trace run -f (NAME.jsonl, its report
+# NAME.json) and under strace -f -e trace=SET: strace's CALLS (as strace_calls prints them, at least MIN)
+# are, line for line, what JQ prints from the report.
+against_strace() {
+  local name=$1 set=$2 calls=$3 min=$4 filter=$5
+  shift 6
+  "${ENV[@]}" "$R" run -f -o "$name.jsonl" -- "$@" > run.out 2>&1 || die "run $*: exit $?: $(head -c 300 run.out)"
+  "$R" report --format json -o "$name.json" "$name.jsonl" || die "report of $name: exit $?"
+  "${ENV[@]}" strace -f -qq -s 4096 -e trace="$set" -o "$name.strace" "$@" > strace.out 2>&1 || die "strace $*: exit $?"
+  strace_calls "$calls" "$name.strace" > "$name.want"
+  [ "$(wc -l < "$name.want")" -ge "$min" ] || die "strace shows only $(wc -l < "$name.want") $calls: $(cat "$name.want")"
+  jq -r "$filter" "$name.json" | sort > "$name.got"
+  diff -u "$name.want" "$name.got" >&2 || die "$name: the report's lists differ from strace's $calls (- strace, + report)"
+}
+
 # --- files: the fixture's opens, phase by phase ------------------------------------------------------
-"${ENV[@]}" "$R" run -o t.jsonl -- "$FX/files" > run.out 2>&1 || die "run files: exit $?: $(head -c 300 run.out)"
-"$R" report --format json -o r.json t.jsonl || die "report: exit $?"
-"${ENV[@]}" strace -f -qq -s 4096 -e trace=%file -o s.txt "$FX/files" > strace.out 2>&1 || die "strace files: exit $?"
-strace_calls 'open|openat|openat2|creat' s.txt > want.files
-[ "$(wc -l < want.files)" -ge 8 ] || die "strace shows only $(wc -l < want.files) opens: $(cat want.files)"
-jq -r '.phases[].files[] | "\(.path)\t\(.result)"' r.json | sort > got.files
-diff -u want.files got.files >&2 || die "the report's files differ from strace's opens (- strace, + report)"
-grep -qx $'/nonexistent/rt0trace-files.conf\tENOENT' got.files || die "the missing file's ENOENT is not listed"
-pass "files: the report lists exactly strace's $(wc -l < got.files) opens, with their results"
+against_strace files %file 'open|openat|openat2|creat' 8 '.phases[].files[] | "\(.path)\t\(.result)"' -- "$FX/files"
+grep -qx $'/nonexistent/rt0trace-files.conf\tENOENT' files.got || die "the missing file's ENOENT is not listed"
+pass "files: the report lists exactly strace's $(wc -l < files.got) opens, with their results"
 
 # Each open of the trace, put in its phase by the report's time ranges, is listed in that phase (and
 # every phase lists only those): the trace's decoded openat events against the report's rows.
-jq -n --slurpfile tr t.jsonl --slurpfile rp r.json '
+jq -n --slurpfile tr files.jsonl --slurpfile rp files.json '
   ($rp[0]) as $r | ($tr[0] | select(.type == "header") | .t0) as $t0 |
   def res: if test("^-1 ") then (.[3:] | split(" ")[0]) else split(" ")[0] end;
   def phase($t): [$r.phases | to_entries[] | select(.value.start_ns <= $t and ($t < .value.start_ns + .value.dur_ns
@@ -61,29 +70,24 @@ jq -n --slurpfile tr t.jsonl --slurpfile rp r.json '
 [ ! -s phase.bad ] || die "files in the wrong phase (by the trace's times): $(head -c 600 phase.bad)"
 jq -e '.phases[] | select(.name == "init example.com/files/cfg") |
   ([.files[].path] | index("/etc/hostname")) != null and ([.lookups[] | select(.path == "/etc")] | length) == 1 and
-  .sockets == [{"addr": "AF_INET 127.0.0.1:9", "result": "0", "syscall": "connect"} + (.sockets[0] | {t_ns, pid})]' r.json >/dev/null ||
-  die "init example.com/files/cfg: $(jq -c '.phases[] | select(.name == "init example.com/files/cfg") | {files, lookups, sockets}' r.json)"
+  .sockets == [{"addr": "AF_INET 127.0.0.1:9", "result": "0", "syscall": "connect"} + (.sockets[0] | {t_ns, pid})]' files.json >/dev/null ||
+  die "init example.com/files/cfg: $(jq -c '.phases[] | select(.name == "init example.com/files/cfg") | {files, lookups, sockets}' files.json)"
 jq -e '(.phases[] | select(.name == "main.main") | [.files[].path]) == ["/proc/self/stat"] and
-  (.phases[] | select(.name == "init main") | [.files[].path]) == ["/dev/null"]' r.json >/dev/null ||
-  die "init main / main.main: $(jq -c '[.phases[] | {name, f: [.files[].path]}]' r.json)"
+  (.phases[] | select(.name == "init main") | [.files[].path]) == ["/dev/null"]' files.json >/dev/null ||
+  die "init main / main.main: $(jq -c '[.phases[] | {name, f: [.files[].path]}]' files.json)"
 pass "files: each in the phase whose time range holds it; cfg's init: /etc/hostname, the lookup of /etc, the UDP connect"
 
-"$R" report -o r.txt t.jsonl || die "text report: exit $?"
+"$R" report -o r.txt files.jsonl || die "text report: exit $?"
 grepq -F '  init example.com/files/cfg: open /etc/hostname = ' r.txt || die "the text report has no cfg line: $(grep -A8 '^files, sockets' r.txt)"
 grepq -F 'open /nonexistent/rt0trace-files.conf = ENOENT' r.txt || die "the text report does not say ENOENT"
 pass "text: a line per phase ('init example.com/files/cfg: open /etc/hostname = 3; ...')"
 
 # --- execs: a shell that runs two programs and execs a third -------------------------------------------
 SCRIPT='cat /etc/hostname >/dev/null; ls /nonexistent 2>/dev/null; exec true'
-"${ENV[@]}" "$R" run -f -o sh.jsonl -- sh -c "$SCRIPT" > run.out 2>&1 || die "run -f sh: exit $?: $(head -c 300 run.out)"
-"$R" report --format json -o sh.json sh.jsonl || die "report sh: exit $?"
-"${ENV[@]}" strace -f -qq -s 4096 -e trace=execve -o sx.txt sh -c "$SCRIPT" > strace.out 2>&1 || die "strace sh: exit $?"
-strace_calls 'execve' sx.txt > want.execs
-[ "$(wc -l < want.execs)" -ge 4 ] || die "strace shows only $(wc -l < want.execs) execs: $(cat want.execs)"
-jq -r '.phases[].execs[] | "\(.path)\t[\(.argv | map("\"" + . + "\"") | join(", "))]\t\(.result)"' sh.json | sort > got.execs
-diff -u want.execs got.execs >&2 || die "the report's execs differ from strace's (- strace, + report)"
-grepq -F $'/usr/bin/cat\t["cat", "/etc/hostname"]\t0' got.execs || die "cat's exec is not listed: $(cat got.execs)"
-pass "execs: the report lists exactly strace's $(wc -l < got.execs) execve calls (the shell's and its children's), argv and results"
+against_strace sh execve execve 4 '.phases[].execs[] | "\(.path)\t[\(.argv | map("\"" + . + "\"") | join(", "))]\t\(.result)"' \
+  -- sh -c "$SCRIPT"
+grepq -F $'/usr/bin/cat\t["cat", "/etc/hostname"]\t0' sh.got || die "cat's exec is not listed: $(cat sh.got)"
+pass "execs: the report lists exactly strace's $(wc -l < sh.got) execve calls (the shell's and its children's), argv and results"
 
 # a trace without decoded syscalls (run --raw) says nothing of it: no lists, no section
 "${ENV[@]}" "$R" run --raw -o raw.jsonl -- "$FX/files" > run.out 2>&1 || die "run --raw: exit $?"

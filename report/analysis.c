@@ -539,6 +539,21 @@ static void take_footer(struct an *a)
 	}
 }
 
+size_t rt_phase_index(const struct rt_report *r, uint64_t t)
+{
+	size_t lo = 0, hi = r->nphases;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->phases[mid].start <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Syscalls: each belongs to the phase running when it started. The root's report counts every syscall
  * of the trace, as it always has (earlier reports stay comparable); a selected program's phases are its
  * own, so only its syscalls count. */
@@ -548,18 +563,11 @@ static void count_syscalls(struct an *a)
 
 	for (size_t k = 0; k < a->t->nev; k++) {
 		const struct rt_event *e = &a->t->ev[k];
-		size_t lo = 0, hi = r->nphases;
+		size_t lo;
 
 		if (e->type != RT_ET_SYSCALL || !e->name || (a->narrow && !in_window(&a->w, e)))
 			continue;
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-
-			if (r->phases[mid].start <= e->t)
-				lo = mid;
-			else
-				hi = mid;
-		}
+		lo = rt_phase_index(r, e->t);
 		r->phases[lo].syscalls++;
 		r->phases[lo].sys_ns = sat_add(r->phases[lo].sys_ns, e->dur);
 		stat_add(&r->phases[lo].stats, &r->phases[lo].nstats, &r->phases[lo].statcap, e->name, e->dur);
@@ -890,6 +898,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	take_phases(&a);
 	take_footer(&a);
 	count_syscalls(&a);
+	rt_report_touched(a.r, a.w.from, a.w.until);
 	take_plan(&a);
 	take_layout(&a);
 	note_attached(&a);
@@ -917,6 +926,8 @@ void rt_report_free(struct rt_report *r)
 	for (size_t i = 0; i < r->nphases; i++) {
 		free(r->phases[i].name);
 		free(r->phases[i].stats);
+		for (int k = 0; k < RT_TOUCH_KINDS; k++)
+			free(r->phases[i].touched[k].v);
 	}
 	free(r->phases);
 	free(r->stats);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/xalloc.h"
 #include "report/report.h"
 
 static void text_frames(const json_t *thread, bool crashed, FILE *f)
@@ -88,6 +89,64 @@ static void text_crash(const struct rt_crash *c, FILE *f)
 		text_frames(th, i == 0, f);
 }
 
+/* One phase's line of what it touched, in time order, wrapped before column 120. */
+static void text_touched_phase(const struct rt_phase_row *p, FILE *f)
+{
+	static const char *const what[RT_TOUCH_KINDS] = { "files", "lookups", "sockets", "execs" };
+	size_t idx[RT_TOUCH_KINDS] = { 0 }, col;
+	const char *sep = "";
+	int k;
+
+	col = (size_t)fprintf(f, "  %s:", p->name);
+	while ((k = rt_touch_next(p, idx)) >= 0) {
+		const struct rt_touch *t = &p->touched[k].v[idx[k]++];
+		char *item = t->argv ? xasprintf("%s %s %.*s = %s", rt_touch_verb(k, t), t->what, (int)t->argv_len, t->argv, t->result)
+				     : xasprintf("%s %s = %s", rt_touch_verb(k, t), t->what, t->result);
+		size_t len = strlen(item);
+
+		if (*sep && col + 2 + len > 118) {
+			fputs(";\n   ", f);
+			col = 3;
+		} else {
+			fputs(sep, f);
+			col += strlen(sep);
+		}
+		fprintf(f, " %s", item);
+		col += len + 1;
+		sep = ";";
+		free(item);
+	}
+	for (k = 0, sep = " ("; k < RT_TOUCH_KINDS; k++)
+		if (p->touched[k].more) {
+			fprintf(f, "%s%" PRIu64 " more %s", sep, p->touched[k].more, what[k]);
+			sep = ", ";
+		}
+	fputs(strcmp(sep, ", ") == 0 ? ")\n" : "\n", f);
+}
+
+/* What each phase touched: files opened (open), looked up (stat, access, ...), sockets and programs
+ * executed. Only for a trace whose syscalls were decoded; a phase that touched nothing has no line. */
+static void text_touched(const struct rt_report *r, FILE *f)
+{
+	bool any = false;
+
+	if (!r->decoded)
+		return;
+	fprintf(f, "\nfiles, sockets and programs per phase\n");
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct rt_phase_row *p = &r->phases[i];
+		bool some = false;
+
+		for (int k = 0; k < RT_TOUCH_KINDS; k++)
+			some = some || p->touched[k].n;
+		if (some)
+			text_touched_phase(p, f);
+		any = any || some;
+	}
+	if (!any)
+		fprintf(f, "  none\n");
+}
+
 static int render_text(const struct rt_report *r, FILE *f)
 {
 	const json_t *bin = r->bin;
@@ -166,6 +225,7 @@ static int render_text(const struct rt_report *r, FILE *f)
 			fprintf(f, "%s %s %" PRIu64, k ? "," : "", p->stats[k].name, p->stats[k].count);
 		fputc('\n', f);
 	}
+	text_touched(r, f);
 
 	fprintf(f, "\nsyscalls (all threads)\n  %6s %11s %11s %7s  %s\n", "% time", "seconds", "usecs/call", "calls", "syscall");
 	{
@@ -241,6 +301,41 @@ static json_t *crash_json(const struct rt_crash *c)
 	return o;
 }
 
+/* A phase row's lists of what it touched (only when the trace's syscalls were decoded): "files",
+ * "lookups", "sockets", "execs", each entry {path or addr, result, syscall, t_ns, pid} (an exec's also
+ * its argv), and "<list>_more" for those past the first RT_TOUCH_MAX. */
+static void json_touched(json_t *row, const struct rt_phase_row *p, const struct rt_report *r)
+{
+	static const char *const keys[RT_TOUCH_KINDS] = { "files", "lookups", "sockets", "execs" };
+
+	for (int k = 0; k < RT_TOUCH_KINDS; k++) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; i < p->touched[k].n; i++) {
+			const struct rt_touch *t = &p->touched[k].v[i];
+			json_t *o = json_object();
+			struct strv argv = STRV_INIT;
+
+			json_object_set_new(o, k == RT_TOUCH_SOCKET ? "addr" : "path", json_string(t->what));
+			if (k == RT_TOUCH_EXEC && rt_touch_argv(t, &argv))
+				json_object_set_new(o, "argv", json_strv(&argv));
+			strv_release(&argv);
+			json_object_set_new(o, "result", json_string(t->result));
+			json_object_set_new(o, "syscall", json_string(t->syscall));
+			json_object_set_new(o, "t_ns", json_integer((json_int_t)(t->t - r->t0)));
+			json_object_set_new(o, "pid", json_integer(t->pid));
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(row, keys[k], list);
+		if (p->touched[k].more) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%s_more", keys[k]);
+			json_object_set_new(row, key, json_integer((json_int_t)p->touched[k].more));
+		}
+	}
+}
+
 static int render_json(const struct rt_report *r, FILE *f)
 {
 	json_t *o = json_object(), *phases = json_array(), *io = json_object(), *checks = json_array();
@@ -290,6 +385,8 @@ static int render_json(const struct rt_report *r, FILE *f)
 			json_object_set_new(p, "net_ns", json_integer((json_int_t)(r->phases[i].end - r->phases[i].start -
 										r->phases[i].tracer_ns)));
 		}
+		if (r->decoded)
+			json_touched(p, &r->phases[i], r);
 		json_array_append_new(phases, p);
 	}
 	json_object_set_new(o, "phases", phases);

@@ -10,8 +10,10 @@
  * (data-name, data-start-ns relative to t0, data-dur-ns), <table id="phase-table"> with one
  * <tr class="phase-row"> per phase, <svg id="layout"> with one <rect class="map"> per mapping,
  * <ul id="checks-list"> with one <li class="check ok|fail|unobserved"> per check, <section id="init-order">,
- * <section id="crash"> (only when the program died of a crash), <section id="exit">. The script marks
- * <html data-js="ready"> when it has wired everything.
+ * <section id="crash"> (only when the program died of a crash), <section id="exit">, <section id="touched">
+ * (only when the trace's syscalls were decoded) with <table id="touched-table">: a <tr class="touched-row">
+ * per phase that touched something, one <li class="touch file|lookup|socket|exec"> (" err" added
+ * when the call failed) per item. The script marks <html data-js="ready"> when it has wired everything.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -111,7 +113,7 @@ static const char *kind_class(const char *kind)
  * compiled in at build time (rt0_embed in CMakeLists.txt). The script: tooltips on the timeline and layout
  * blocks, and a click on a phase (bar or row) highlights both. It reads only data-* attributes and writes
  * only textContent. */
-extern const char rt_html_css[], rt_html_js[];
+extern const char rt_html_css[], rt_html_js[], rt_html_touched_css[];
 
 /* A 1-2-5 step for about 8 ticks over `total` ns. */
 static uint64_t tick_step(uint64_t total)
@@ -276,6 +278,59 @@ static void html_phase_table(const struct rt_report *r, FILE *f)
 		fputs("</tbody></table></details>\n", f);
 	}
 	fputs("</section>\n", f);
+}
+
+/* What each phase touched (only for a trace whose syscalls were decoded): a row per phase that touched
+ * something, its items in time order, failures marked. */
+static void html_touched(const struct rt_report *r, FILE *f)
+{
+	static const char *const cls[RT_TOUCH_KINDS] = { "file", "lookup", "socket", "exec" };
+	static const char *const what[RT_TOUCH_KINDS] = { "files", "lookups", "sockets", "execs" };
+
+	if (!r->decoded)
+		return;
+	fputs("<section id=\"touched\">\n<h2>Files, sockets and programs per phase</h2>\n", f);
+	fputs("<p class=\"caption\">Files opened and looked up, socket addresses and programs executed by the "
+	      "program (and its forked children until they exec), with each call's result.</p>\n"
+	      "<table id=\"touched-table\">\n<thead><tr><th class=\"num\">#</th><th>phase</th><th>touched</th></tr>"
+	      "</thead>\n<tbody>\n", f);
+	for (size_t i = 0; i < r->nphases; i++) {
+		const struct rt_phase_row *p = &r->phases[i];
+		size_t n = 0, idx[RT_TOUCH_KINDS] = { 0 };
+
+		for (int k = 0; k < RT_TOUCH_KINDS; k++)
+			n += p->touched[k].n;
+		if (!n)
+			continue;
+		fprintf(f, "<tr class=\"touched-row\"><td class=\"num\">%zu</td><td><span class=\"sw %s\"></span> ", i + 1,
+			phase_cat(p->name));
+		esc(f, p->name);
+		fputs("</td><td><ul class=\"touched\">", f);
+		for (int k; (k = rt_touch_next(p, idx)) >= 0;) {
+			const struct rt_touch *t = &p->touched[k].v[idx[k]++];
+			bool failed = (t->result[0] >= 'A' && t->result[0] <= 'Z') || t->result[0] == '?';
+
+			fprintf(f, "<li class=\"touch %s%s\"><i>%s</i> ", cls[k], failed ? " err" : "",
+				rt_touch_verb((enum rt_touch_kind)k, t));
+			esc(f, t->what);
+			if (t->argv) {
+				char *argv = strndup(t->argv, t->argv_len);
+
+				fputs(" <span class=\"argv\">", f);
+				esc(f, argv);
+				fputs("</span>", f);
+				free(argv);
+			}
+			fputs(" = <b>", f);
+			esc(f, t->result);
+			fputs("</b></li>", f);
+		}
+		for (int k = 0; k < RT_TOUCH_KINDS; k++)
+			if (p->touched[k].more)
+				fprintf(f, "<li class=\"touch more\">+%" PRIu64 " more %s</li>", p->touched[k].more, what[k]);
+		fputs("</ul></td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n</section>\n", f);
 }
 
 /* log2 of a mapping's size in pages, linear between powers of two (monotonic, no libm). */
@@ -617,8 +672,10 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	      "<meta name=\"generator\" content=\"rt0trace " RT0_VERSION "\">\n"
 	      "<link rel=\"icon\" href=\"data:,\">\n<title>rt0trace report: ", f);
 	esc(f, path ? path : "?");
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">",
-		rt_html_css);
+	/* the touched section's style only on a page that has the section (a page of an undecoded trace is
+	 * as it was before there was one) */
+	fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<header>\n<h1>rt0trace report: <span class=\"mono\">",
+		rt_html_css, r->decoded ? rt_html_touched_css : "");
 	esc(f, path ? path : "?");
 	fputs("</span></h1>\n<p class=\"meta\">engine <b>", f);
 	esc(f, r->engine ? r->engine : "?");
@@ -666,6 +723,7 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 		html_crash(r->crash, f);
 	html_timeline(r, f);
 	html_phase_table(r, f);
+	html_touched(r, f);
 	html_layout(r, f);
 	html_init_order(r, f);
 	html_checks(r, f);

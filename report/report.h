@@ -94,6 +94,30 @@ struct rt_sysstat {
 /* qsort order of syscall totals: most time first, then most calls, then by name. */
 int rt_sysstat_cmp(const void *a, const void *b);
 
+/* What a phase touched, from the decoded members of the analysed process's syscalls (and its forked
+ * children's until they exec): files opened (open, openat, openat2, creat), files looked up (the stat and
+ * access families, readlink), socket addresses (connect, bind, sendto, sendmsg) and programs executed
+ * (execve, execveat). Each list keeps its first RT_TOUCH_MAX entries in time order and counts the rest. */
+enum rt_touch_kind { RT_TOUCH_FILE, RT_TOUCH_LOOKUP, RT_TOUCH_SOCKET, RT_TOUCH_EXEC, RT_TOUCH_KINDS };
+#define RT_TOUCH_MAX 50
+
+struct rt_touch {
+	uint64_t t;             /* the syscall's entry, absolute ns */
+	int32_t pid;
+	const char *syscall;    /* its name (borrowed) */
+	const char *what;       /* the path, or the socket address (borrowed) */
+	char result[24];        /* "3", "0", the errno's name ("ENOENT"), or "?" when it never returned */
+	const char *argv;       /* exec: its argv as the call shows it (`["sh", "-c", "..."]`), borrowed, */
+	size_t argv_len;        /* argv_len bytes long; NULL when the call does not show it */
+	size_t seq;             /* its place in the trace (orders calls stamped with the same time) */
+};
+
+struct rt_touches {
+	struct rt_touch *v;
+	size_t n, cap;
+	uint64_t more;          /* those past the first RT_TOUCH_MAX */
+};
+
 struct rt_phase_row {
 	char *name;            /* "runtime.main", "init example.com/x", "exec" */
 	uint64_t start, end;   /* absolute CLOCK_MONOTONIC ns */
@@ -119,6 +143,7 @@ struct rt_phase_row {
 	bool has_stopped0, stops;
 	uint64_t stopped0, nstops0, nsys0;
 	uint64_t stopped_ns, stop_cost_ns, tracer_ns;
+	struct rt_touches touched[RT_TOUCH_KINDS]; /* what it touched (see rt_touch_kind) */
 };
 
 struct rt_layout_row {
@@ -189,6 +214,9 @@ struct rt_report {
 	struct rt_sysstat *stats;  /* whole trace, sorted by time descending */
 	size_t nstats;
 	uint64_t nsyscalls;
+	/* Some syscall of the analysed process was decoded (its engine wrote `call`): the reports then list
+	 * what each phase touched (rt_phase_row.touched), empty lists included; else they say nothing of it. */
+	bool decoded;
 	struct strv observed, placed; /* package-init order (placed: less what was past at attach) */
 	bool attached;             /* the trace began by attaching to a running process (run -p) */
 	struct strv past;          /* phases and packages already past at attach */
@@ -235,6 +263,20 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
  * is not a crash; it becomes a note. */
 void rt_report_crash(struct rt_report *r);
 void rt_crash_free(struct rt_crash *c);
+/* The phase row running at `t` (the last one started by then; the first when none had). */
+size_t rt_phase_index(const struct rt_report *r, uint64_t t);
+/* Fills each phase's `touched` and r->decoded from the syscalls of process r->pid in [from, until) and of
+ * the children it forked (fork, vfork; theirs too) until they exec (report/touched.c; called by
+ * rt_report_build once the phases are known). */
+void rt_report_touched(struct rt_report *r, uint64_t from, uint64_t until);
+/* A touched list's verb in the text report: "open", "creat", "exec", else the syscall's name. */
+const char *rt_touch_verb(enum rt_touch_kind kind, const struct rt_touch *t);
+/* Which of a phase's lists holds its next item in time order, when idx[k] of each list k have been read;
+ * -1 when all have. */
+int rt_touch_next(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS]);
+/* An exec's argv as strings (strace's quoting undone; a string cut short ends in "...", and an argv cut
+ * short has a last element "..."): appended to `out`; false when the call shows none. */
+bool rt_touch_argv(const struct rt_touch *t, struct strv *out);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The
  * eBPF and preload engines do not: their "no crash" rests on the exit and signal events. */
 bool rt_engine_writes_crashes(const struct rt_report *r);

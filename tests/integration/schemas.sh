@@ -194,6 +194,13 @@ head -c $(( $(stat -c %s "$T/p-diamond.jsonl") - 200 )) "$T/p-diamond.jsonl" > "
 run_ok 1 "report of a cut trace" -- "$R" report --format json -o "$TMP/cut.report.json" "$TMP/cut.jsonl"
 jq -e '.partial and .cut.line > 0 and (.cut.footer | not)' "$TMP/cut.report.json" >/dev/null || die "cut trace: no cut object in the report"
 valid report.schema.json "$TMP/cut.report.json" -- "report --format json of a trace cut mid-line"
+# what each phase touched (decoded syscalls): the golden sh trace's lists, and one without its result
+G=$RT0_SRC/tests/golden/traces
+run_ok 0 "report of a decoded trace" -- "$R" report --format json -o "$TMP/touched.report.json" "$G/sh-exec-ptrace.jsonl"
+jq -e '[.phases[].execs[]] | length > 2' "$TMP/touched.report.json" >/dev/null || die "the sh trace's report lists no execs"
+valid report.schema.json "$TMP/touched.report.json" -- "report --format json with files, lookups, sockets and execs per phase"
+jq '(.phases[] | select((.files | length) > 0) | .files[0]) |= del(.result)' "$TMP/touched.report.json" > "$TMP/touched.bad.json"
+invalid report.schema.json "$TMP/touched.bad.json" -- "a touched file without its result"
 
 # --- bench, check, compare ----------------------------------------------------------------------------------------
 run_ok 0 "bench -n 3" -- "$R" bench -n 3 -o "$TMP/baseline.json" -- "$FX/diamond"

@@ -13,6 +13,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "common/json.h"
+#include "common/strbuf.h"
 #include "common/strhash.h"
 #include "common/xalloc.h"
 #include "report/report.h"
@@ -94,7 +95,12 @@ struct rt_names {
 	/* the decoded members of syscall lines (struct rt_decoded and its strings), in chunks */
 	char **chunk;
 	size_t nchunks, chunkcap, left;
+	bool keep_all;        /* keep every syscall's decoded members (else only those the analyses read) */
+	struct strbuf line;   /* the decoded members of the line being read, before they are kept */
 };
+
+/* What a syscall whose decoded members were not kept points at: it was decoded, nothing more. */
+static const struct rt_decoded dropped;
 
 #define CHUNK (1u << 20)
 
@@ -162,6 +168,7 @@ static void names_free(struct rt_names *s)
 	for (size_t i = 0; i < s->nchunks; i++)
 		free(s->chunk[i]);
 	free(s->chunk);
+	strbuf_release(&s->line);
 	free(s);
 }
 
@@ -184,8 +191,8 @@ struct fast {
 	size_t name_len;
 	uint8_t nargs;
 	uint64_t args[RT_SYSCALL_ARGS];
-	struct rt_names *names;          /* where the decoded strings go */
-	const char *dec[FK_N - FK_CALL]; /* the decoded members, in the trace's arena */
+	struct rt_names *names;          /* names->line holds the decoded strings of this line */
+	size_t dec_off[FK_N - FK_CALL];  /* each decoded member's offset in names->line, + 1 (0: absent) */
 };
 
 /* Each callback returns 0, which stops yajl, for anything but the one shape: the line goes to jansson. */
@@ -255,7 +262,9 @@ static int f_string(void *c, const unsigned char *s, size_t len)
 	if (f->key >= FK_CALL) {
 		if (memchr(s, '\0', len))
 			return 0;
-		f->dec[f->key - FK_CALL] = arena_str(f->names, (const char *)s, len);
+		f->dec_off[f->key - FK_CALL] = f->names->line.len + 1;
+		strbuf_add(&f->names->line, s, len);
+		strbuf_add(&f->names->line, "", 1);
 		return 1;
 	}
 	if (f->key != FK_NAME || len == 0 || len >= sizeof(f->name) || memchr(s, '\0', len))
@@ -318,6 +327,7 @@ static bool fast_syscall(const char *line, size_t n, int64_t t0, struct rt_names
 
 	if (h)
 		yajl_free(h);
+	names->line.len = 0;
 	if (!ok || (f.seen & FK_REQUIRED) != FK_REQUIRED || f.v[FK_T] < t0 || (uint64_t)(f.v[FK_T] - t0) > RT_TRACE_MAX_NS ||
 	    f.v[FK_DUR] < 0 || (uint64_t)f.v[FK_DUR] > RT_TRACE_MAX_NS || f.v[FK_PID] < 0 || f.v[FK_PID] > INT32_MAX ||
 	    f.v[FK_TID] < 0 || f.v[FK_TID] > INT32_MAX)
@@ -327,17 +337,22 @@ static bool fast_syscall(const char *line, size_t n, int64_t t0, struct rt_names
 				.ret_known = !f.ret_null, .nargs = f.nargs, .name = intern(names, f.name, f.name_len),
 				.nr = f.v[FK_NR], .ret = f.ret_null ? 0 : f.v[FK_RET] };
 	memcpy(e->args, f.args, sizeof(e->args));
-	if (f.seen & ~FK_REQUIRED) {
+	if ((f.seen & ~FK_REQUIRED) && !names->keep_all && !rt_touch_named(e->name)) {
+		e->dec = &dropped;
+	} else if (f.seen & ~FK_REQUIRED) {
 		struct rt_decoded *d = arena_alloc(names, sizeof(*d));
+		const char *v[FK_N - FK_CALL];
 
-		*d = (struct rt_decoded){ f.dec[0], f.dec[1], f.dec[2], f.dec[3], f.dec[4] };
+		for (int i = 0; i < FK_N - FK_CALL; i++)
+			v[i] = f.dec_off[i] ? arena_str(names, names->line.buf + f.dec_off[i] - 1,
+							strlen(names->line.buf + f.dec_off[i] - 1))
+					    : NULL;
+		*d = (struct rt_decoded){ v[0], v[1], v[2], v[3], v[4] };
 		e->dec = d;
 	}
 	return true;
 }
 
-/* The compact fields of an event kept whole (validated by bad_numbers: "t" an integer, the others
- * integers in range, null or absent). */
 /* A syscall object's decoded members (borrowed from the object, which lives as long as the trace). */
 static const struct rt_decoded *decoded_of(const json_t *o, struct rt_names *names)
 {
@@ -348,6 +363,8 @@ static const struct rt_decoded *decoded_of(const json_t *o, struct rt_names *nam
 	return d;
 }
 
+/* The compact fields of an event kept whole (validated by bad_numbers: "t" an integer, the others
+ * integers in range, null or absent). */
 static void from_object(struct rt_event *e, json_t *o, const char *type, struct rt_names *names)
 {
 	const json_t *pid = json_object_get(o, "pid"), *tid = json_object_get(o, "tid"), *ret;
@@ -449,7 +466,19 @@ bad:
 	return -1;
 }
 
+static int load(const char *path, struct rt_loaded_trace *t, bool keep_all, struct rt_err *err);
+
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err)
+{
+	return load(path, t, false, err);
+}
+
+int rt_trace_load_all(const char *path, struct rt_loaded_trace *t, struct rt_err *err)
+{
+	return load(path, t, true, err);
+}
+
+static int load(const char *path, struct rt_loaded_trace *t, bool keep_all, struct rt_err *err)
 {
 	FILE *f;
 	char *line = NULL;
@@ -462,6 +491,7 @@ int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *er
 	memset(t, 0, sizeof(*t));
 	t->path = xstrdup(path);
 	t->names = xcalloc(1, sizeof(*t->names));
+	t->names->keep_all = keep_all;
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
 		rt_errf(err, RT_EXIT_INPUT, "cannot open the trace '%s': %s", path, strerror(errno));

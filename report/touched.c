@@ -18,6 +18,15 @@ static const char *const touch_calls[RT_TOUCH_KINDS][13] = {
 	[RT_TOUCH_EXEC] = { "execve", "execveat" },
 };
 
+bool rt_touch_named(const char *name)
+{
+	for (int k = 0; k < RT_TOUCH_KINDS; k++)
+		for (size_t i = 0; i < sizeof(touch_calls[k]) / sizeof(touch_calls[k][0]) && touch_calls[k][i]; i++)
+			if (strcmp(name, touch_calls[k][i]) == 0)
+				return true;
+	return false;
+}
+
 /* The kind of a decoded syscall, or -1: one of those above that names a path (a socket call: an
  * address). A lookup of an fd itself (fstatat's "" with AT_EMPTY_PATH) names none. */
 static int touch_kind(const struct rt_event *e)

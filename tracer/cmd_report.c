@@ -90,7 +90,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error("report", argc == optind ? "missing TRACE" : "one TRACE expected");
-	if (rt_trace_load(argv[optind], &t, &err) != 0)
+	/* the strace view prints every syscall's decoded call; the others read only what they analyse */
+	if ((strcmp(rnd->name, "strace") == 0 ? rt_trace_load_all : rt_trace_load)(argv[optind], &t, &err) != 0)
 		return rt_err_report(&err);
 	if (!(r = rt_report_build(&t, program, &err))) {
 		rt_trace_unload(&t);

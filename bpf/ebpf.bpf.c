@@ -297,7 +297,7 @@ static __always_inline void cap_argv(struct caprec *r, unsigned int arg, u64 src
 }
 
 /* execve's envp: how many pointers before its NULL, RT_CAP_COUNT at most. Read 8 at a time (the
- * verifier follows every iteration: few, short ones), one at a time where 8 would cross into a fault. */
+ * verifier follows every iteration: few, short ones), one at a time past a fault. */
 #define COUNT_CHUNK 8
 static __always_inline void cap_count(struct caprec *r, unsigned int arg, u64 src)
 {
@@ -309,32 +309,96 @@ static __always_inline void cap_count(struct caprec *r, unsigned int arg, u64 sr
 		return;
 	p->state = DEC_TRUNC;
 	for (k = 0; k < RT_CAP_COUNT / COUNT_CHUNK; k++) {
-		u64 at = src + 8ull * COUNT_CHUNK * k;
-
-		unsigned int readable = COUNT_CHUNK;
-
-		if (bpf_probe_read_user(ptr, sizeof(ptr), (const void *)at) != 0) {
-#pragma unroll
-			for (i = 0; i < COUNT_CHUNK; i++)
-				if (bpf_probe_read_user(&ptr[i], 8, (const void *)(at + 8 * i)) != 0)
-					break;
-			readable = i;
-		}
+		if (bpf_probe_read_user(ptr, sizeof(ptr), (const void *)(src + 8ull * COUNT_CHUNK * k)) != 0)
+			break;
 #pragma unroll
 		for (i = 0; i < COUNT_CHUNK; i++)
-			if (i >= readable || !ptr[i])
+			if (!ptr[i])
 				break;
 		if (i < COUNT_CHUNK) {
-			p->state = i < readable ? DEC_OK : DEC_FAULT;
+			p->state = DEC_OK;
 			p->count = (unsigned short)(k * COUNT_CHUNK + i);
 			return;
 		}
 	}
-	p->count = RT_CAP_COUNT;
+	p->count = (unsigned short)(k * COUNT_CHUNK);
+	if (k == RT_CAP_COUNT / COUNT_CHUNK)
+		return;
+	/* the chunk crossed into unmapped memory: its pointers one by one */
+	p->state = DEC_FAULT;
+#pragma unroll
+	for (i = 0; i < COUNT_CHUNK; i++) {
+		if (bpf_probe_read_user(&ptr[0], 8, (const void *)(src + 8ull * (p->count + i))) != 0)
+			break;
+		if (!ptr[0]) {
+			p->state = DEC_OK;
+			break;
+		}
+	}
+	p->count += (unsigned short)i;
 }
 
-/* Reads what the plan says syscall `nr` needs now (at entry: `when` DEC_ENTRY, ret 0). */
-static __always_inline void capture(struct inflight *in, unsigned int when, long ret)
+/* A string or bytes of plan need `d` (bytes: as many as its length's source says, up to its bound). */
+static __always_inline void cap_one(struct inflight *in, const struct rt_cap_need *d, long ret)
+{
+	unsigned int arg = d->arg, len = d->len, from = d->len_from;
+	u64 src;
+
+	if (arg > 5 || !(src = in->args[arg]))
+		return;
+	if (d->how == DEC_STR) {
+		cap_str(&in->rec, arg, src, len);
+		return;
+	}
+	if (d->how != DEC_BYTES)
+		return;
+	if (from == DEC_LEN_RET && ret < (long)len)
+		len = ret > 0 ? (unsigned int)ret : 0;
+	else if (from >= DEC_LEN_ARG0 && from - DEC_LEN_ARG0 <= 5 && in->args[(from - DEC_LEN_ARG0) & 7] < len)
+		len = (unsigned int)in->args[(from - DEC_LEN_ARG0) & 7];
+	if (len)
+		cap_bytes(&in->rec, arg, src, len);
+}
+
+/* What the plan says syscall `nr` needs at its entry. argv and envp (execve's) are read once each, after
+ * the loop: inside it the verifier would follow their loops for every need. */
+static __always_inline void capture_entry(struct inflight *in)
+{
+	u32 key = (u32)in->nr;
+	struct rt_plan *pl = bpf_map_lookup_elem(&plan, &key);
+	int argv = -1, count = -1;
+
+	if (!pl || !pl->n)
+		return;
+	for (int k = 0; k < RT_CAP_NEEDS; k++) {
+		struct rt_cap_need *d = &pl->need[k];
+		unsigned int n0 = in->rec.cap.n;
+
+		if (k >= pl->n)
+			break;
+		if (d->when != DEC_ENTRY)
+			continue;
+		if (d->how == DEC_ARGV || d->how == DEC_COUNT) {
+			if (d->how == DEC_ARGV)
+				argv = d->arg;
+			else
+				count = d->arg;
+			continue;
+		}
+		cap_one(in, d, 0);
+		/* raw tracepoints cannot fault pages in: a path not touched yet is read again at the exit,
+		 * once the kernel has read it (unless an exec replaced the memory) */
+		if (in->rec.cap.n > n0 && in->rec.cap.part[n0 & (RT_CAP_NEEDS * 2 - 1)].state == DEC_FAULT)
+			in->retry |= 1u << k;
+	}
+	if (argv >= 0 && argv <= 5 && in->args[argv])
+		cap_argv(&in->rec, argv, in->args[argv]);
+	if (count >= 0 && count <= 5 && in->args[count])
+		cap_count(&in->rec, count, in->args[count]);
+}
+
+/* What it needs at its exit (bytes it wrote: strings and bytes only), and what it could not read at entry. */
+static __always_inline void capture_exit(struct inflight *in, long ret)
 {
 	u32 key = (u32)in->nr;
 	struct rt_plan *pl = bpf_map_lookup_elem(&plan, &key);
@@ -343,35 +407,11 @@ static __always_inline void capture(struct inflight *in, unsigned int when, long
 		return;
 	for (int k = 0; k < RT_CAP_NEEDS; k++) {
 		struct rt_cap_need *d = &pl->need[k];
-		unsigned int arg = d->arg, len = d->len, from = d->len_from, n0 = in->rec.cap.n;
-		bool again = when == DEC_EXIT && (in->retry & (1u << k));
-		u64 src;
 
 		if (k >= pl->n)
 			break;
-		if ((d->when != when && !again) || arg > 5)
-			continue;
-		src = in->args[arg];
-		if (!src)
-			continue;
-		if (d->how == DEC_STR) {
-			cap_str(&in->rec, arg, src, len);
-			/* raw tracepoints cannot fault pages in: a path not touched yet is read again at the
-			 * exit, once the kernel has read it (unless an exec replaced the memory) */
-			if (when == DEC_ENTRY && in->rec.cap.n > n0 && in->rec.cap.part[n0 & (RT_CAP_NEEDS * 2 - 1)].state == DEC_FAULT)
-				in->retry |= 1u << k;
-		} else if (d->how == DEC_BYTES) {
-			if (from == DEC_LEN_RET && ret < (long)len)
-				len = ret > 0 ? (unsigned int)ret : 0;
-			else if (from >= DEC_LEN_ARG0 && from - DEC_LEN_ARG0 <= 5 && in->args[(from - DEC_LEN_ARG0) & 7] < len)
-				len = (unsigned int)in->args[(from - DEC_LEN_ARG0) & 7];
-			if (len)
-				cap_bytes(&in->rec, arg, src, len);
-		} else if (d->how == DEC_ARGV) {
-			cap_argv(&in->rec, arg, src);
-		} else {
-			cap_count(&in->rec, arg, src);
-		}
+		if (d->when == DEC_EXIT || (in->retry & (1u << k)))
+			cap_one(in, d, ret);
 	}
 }
 
@@ -397,7 +437,7 @@ int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
 	in->args[5] = BPF_CORE_READ(regs, r9);
 	in->live = 1;
 	in->rec.cap.n = in->rec.cap.used = in->retry = 0;
-	capture(in, DEC_ENTRY, 0);
+	capture_entry(in);
 	return 0;
 }
 
@@ -415,7 +455,7 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 	if (!in || !in->live)
 		return 0;
 	in->live = 0;
-	capture(in, DEC_EXIT, ret);
+	capture_exit(in, ret);
 	if (in->rec.cap.n) { /* the record with its capture, copied out (a reservation's size is constant) */
 		unsigned int used = in->rec.cap.used;
 

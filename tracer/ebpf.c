@@ -109,6 +109,17 @@ struct etracer {
 	struct eproc *procs;
 	size_t nprocs, proccap;
 	struct rt_dec_cap *cap;  /* a syscall's capture, as the decoder takes it (reused) */
+	struct queued *q;        /* what a read of the ring buffer gave, written after it (see drain) */
+	size_t nq, qcap;
+};
+
+/* One thing to write once the ring buffer is read: a SYSCALL record (copied, decoded then), an event,
+ * or a fork's fd table to copy (in order: the parent's table as of the fork). */
+struct queued {
+	void *rec;
+	size_t size;
+	json_t *e;
+	pid_t parent, child;
 };
 
 static bool verbose;
@@ -185,13 +196,20 @@ static bool any_live(const struct etracer *t)
 	return false;
 }
 
+static struct queued *enqueue(struct etracer *t)
+{
+	t->q = xgrow(t->q, &t->qcap, t->nq + 1, sizeof(*t->q));
+	t->q[t->nq] = (struct queued){ 0 };
+	return &t->q[t->nq++];
+}
+
 static void emit(struct etracer *t, json_t *e)
 {
 	if (!t->run->header_done || t->until_done) {
 		json_decref(e);
 		return;
 	}
-	rt_trace_event(&t->run->trace, e);
+	enqueue(t)->e = e;
 }
 
 /* ---- images and uprobes ---------------------------------------------------------------------------- */
@@ -468,15 +486,14 @@ static void take_capture(struct rt_dec_cap *c, const struct rt_ev *r, const int6
 	}
 }
 
-static void on_syscall(struct etracer *t, const struct rt_ev *r, const void *data, size_t size)
+/* A syscall's line, decoded (after the read of the ring buffer: a held process is not kept waiting). */
+static void write_syscall(struct etracer *t, const struct rt_ev *r, const void *data, size_t size)
 {
 	int64_t ret = r->ret;
 	const int64_t *rp = r->has_ret ? &ret : NULL;
 	struct eproc *p;
 	struct rt_dec_out dec;
 
-	if (!t->run->header_done || t->until_done)
-		return;
 	if (t->o->raw || !rt_dec_known(r->nr) || !rt_sysfilter_has(t->run->trace.filter, r->nr)) {
 		rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
 				 (const uint64_t *)r->args, rp, NULL);
@@ -492,6 +509,47 @@ static void on_syscall(struct etracer *t, const struct rt_ev *r, const void *dat
 	rt_dec_out_release(&dec);
 }
 
+static void on_syscall(struct etracer *t, const void *data, size_t size)
+{
+	struct queued *q;
+
+	if (!t->run->header_done || t->until_done)
+		return;
+	q = enqueue(t);
+	q->rec = xmalloc(size);
+	memcpy(q->rec, data, size);
+	q->size = size;
+}
+
+/* Writes what the last read of the ring buffer queued, in its order. */
+static void flush_queue(struct etracer *t)
+{
+	for (size_t i = 0; i < t->nq; i++) {
+		struct queued *q = &t->q[i];
+
+		if (q->rec) {
+			write_syscall(t, q->rec, q->rec, q->size);
+			free(q->rec);
+		} else if (q->e) {
+			rt_trace_event(&t->run->trace, q->e);
+		} else {
+			struct eproc *parent = proc_find(t, q->parent), *child = proc_find(t, q->child);
+
+			if (parent && child && parent->fds && !child->fds)
+				child->fds = rt_dec_fds_copy(parent->fds);
+		}
+	}
+	t->nq = 0;
+}
+
+/* Reads the ring buffer; what it gave is written after, so that a held process (an exec, main.main) is
+ * continued before its backlog is decoded. */
+static void drain(struct etracer *t)
+{
+	ring_buffer__consume(t->rb);
+	flush_queue(t);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct etracer *t = ctx;
@@ -501,7 +559,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	switch (r->kind) {
 	case RT_EV_SYSCALL:
-		on_syscall(t, r, data, size);
+		on_syscall(t, data, size);
 		break;
 	case RT_EV_PROBE:
 		on_probe(t, r);
@@ -510,10 +568,14 @@ static int on_record(void *ctx, void *data, size_t size)
 		emit(t, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
 				       r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
 		if (r->ret == RT_CLONE_FORK) {
-			struct eproc *child = proc_add(t, (pid_t)r->nr), *parent = proc_find(t, r->pid);
+			struct queued *q;
 
-			if (parent && parent->fds && !child->fds)
-				child->fds = rt_dec_fds_copy(parent->fds);
+			proc_add(t, (pid_t)r->nr);
+			if (t->run->header_done && !t->until_done) { /* its fds: its parent's as of now */
+				q = enqueue(t);
+				q->parent = r->pid;
+				q->child = (pid_t)r->nr;
+			}
 		}
 		break;
 	case RT_EV_EXEC:
@@ -688,7 +750,7 @@ static int poll_loop(struct etracer *t)
 
 		epoll_wait(ep, got, 2, 100);
 		reaped = rt_run_reap(t->run); /* before the backlog is written: the program's wall time is not ours */
-		ring_buffer__consume(t->rb);
+		drain(t);
 		if (rt_interrupted) {
 			rc = 1;
 			break;
@@ -703,7 +765,7 @@ static int poll_loop(struct etracer *t)
 		}
 		/* The exit record is written before the parent can reap: after the reap, one more drain. */
 		if (root_gone && (!t->o->follow_forks || !any_live(t))) {
-			ring_buffer__consume(t->rb);
+			drain(t);
 			break;
 		}
 	}
@@ -731,6 +793,11 @@ static void cleanup(struct etracer *t)
 	}
 	free(t->procs);
 	free(t->cap);
+	for (size_t i = 0; i < t->nq; i++) {
+		free(t->q[i].rec);
+		json_decref(t->q[i].e);
+	}
+	free(t->q);
 	ring_buffer__free(t->rb);
 	ebpf__destroy(t->skel);
 }

@@ -138,6 +138,17 @@ static __always_inline struct rt_ev *reserve(unsigned int kind, u32 pid, u32 tid
 	return e;
 }
 
+/* A SYSCALL record of the call in progress, returned with `ret` (has_ret). */
+static __always_inline void syscall_rec(struct rt_ev *e, const struct inflight *in, unsigned long long now, long ret)
+{
+	e->t = in->t;
+	e->dur = now - in->t;
+	e->nr = in->nr;
+	e->has_ret = 1;
+	e->ret = ret;
+	__builtin_memcpy(e->args, in->args, sizeof(e->args));
+}
+
 /* A syscall whose exit will never come (the thread is leaving): sent without a return value. */
 static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long now)
 {
@@ -464,12 +475,7 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 		e->kind = RT_EV_SYSCALL;
 		e->pid = (int)(pt >> 32);
 		e->tid = (int)tid;
-		e->t = in->t;
-		e->dur = bpf_ktime_get_ns() - in->t;
-		e->nr = in->nr;
-		e->has_ret = 1;
-		e->ret = ret;
-		__builtin_memcpy(e->args, in->args, sizeof(e->args));
+		syscall_rec(e, in, bpf_ktime_get_ns(), ret);
 		if (used > CAP_ROOM - 8)
 			return 0;
 		if (bpf_ringbuf_output(&events, &in->rec, offsetof(struct caprec, buf) + used, flags_now()) != 0)
@@ -478,12 +484,7 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e = reserve(RT_EV_SYSCALL, pt >> 32, tid);
 	if (e) {
-		e->t = in->t;
-		e->dur = bpf_ktime_get_ns() - in->t;
-		e->nr = in->nr;
-		e->has_ret = 1;
-		e->ret = ret;
-		__builtin_memcpy(e->args, in->args, sizeof(e->args));
+		syscall_rec(e, in, bpf_ktime_get_ns(), ret);
 		submit(e, false);
 	}
 	return 0;

@@ -11,6 +11,10 @@
  * (/proc/PID/maps read while it is stopped, then SIGCONT): the trace says so in the maps event
  * ("how":"stopped"). Entry probes only, never return probes (Go moves goroutine stacks); the fatal-path
  * probes are planned but not attached (crash capture with backtraces is the ptrace engine's).
+ *
+ * Syscalls are decoded (tracer/decode.h) unless --raw: the `plan` map tells the kernel what of each
+ * known syscall's memory to read (fill_plan), a record carries it (bpf/ebpf.h struct rt_ev_cap), and each
+ * read of the ring buffer is written after it (drain): decoded then, against a per-process fd table.
  */
 #include "tracer/engine.h"
 

@@ -4,7 +4,9 @@
  * process tree, a map of tracked tgids that user space seeds with the program's pid, that grows on
  * fork (with -f) and shrinks when a process's last thread exits.
  *  - raw tracepoints sys_enter/sys_exit: each syscall is paired in the kernel (entry kept per thread)
- *    and sent once, at its exit, or at the thread's exit when it never returns (exit, exit_group);
+ *    and sent once, at its exit, or at the thread's exit when it never returns (exit, exit_group); what
+ *    its arguments point at is read as the `plan` map says (the decoder's table: paths, buffers, argv,
+ *    bounded), at entry or at exit, and goes out after the record (bpf/ebpf.h struct rt_ev_cap);
  *  - sched_process_fork/exec/exit: clones, execs (the process is held with SIGSTOP, sent before it can
  *    run one instruction of the new image, until user space has attached that image's uprobes and
  *    sends SIGCONT), and the exit status;
@@ -31,11 +33,36 @@ const volatile bool follow_forks = false;
 
 unsigned long long dropped = 0;
 
+/* tracer/decode.h's values (tracer/ebpf.c checks that they agree) */
+#define DEC_ENTRY 1
+#define DEC_EXIT 2
+#define DEC_STR 0
+#define DEC_BYTES 1
+#define DEC_ARGV 2
+#define DEC_COUNT 3
+#define DEC_OK 0
+#define DEC_TRUNC 1
+#define DEC_FAULT 2
+#define DEC_LEN_RET 1
+#define DEC_LEN_ARG0 2
+
+/* A SYSCALL record with what its arguments point at, as it goes out (bpf_ringbuf_output: header, the
+ * capture's parts, `used` bytes). Each copy starts below RT_CAP_BYTES and is at most RT_CAP_BYTES + 1
+ * long, or argv's slots: room enough that the verifier sees every copy in bounds. */
+#define CAP_ROOM (RT_CAP_BYTES + RT_CAP_ARGV * RT_CAP_SLOT + 8)
+struct caprec {
+	struct rt_ev ev;
+	struct rt_ev_cap cap;
+	unsigned char buf[CAP_ROOM];
+};
+
 /* A thread's syscall in progress: kept in the thread's own storage (no shared-map lock on the hot
  * path, and it stays with the task when an exec from another thread gives it the leader's tid). */
 struct inflight {
 	unsigned long long t, nr, args[6];
 	unsigned int live;
+	unsigned int retry;       /* bit k: plan need k read nothing at entry (its page not in yet): again at exit */
+	struct caprec rec;
 };
 
 struct {
@@ -64,6 +91,15 @@ struct {
 	__type(value, struct acct);
 } accts SEC(".maps");
 
+/* Per syscall number, what to read of its arguments (bpf/ebpf.h struct rt_plan; user space fills it
+ * from the decoder's table, or leaves it empty: --raw). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RT_PLAN_SYSCALLS);
+	__type(key, u32);
+	__type(value, struct rt_plan);
+} plan SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
@@ -72,13 +108,14 @@ struct {
 /* User space is woken only for what it must act on at once (a held exec, a held probe, an exit) or
  * when the buffer is half full; everything else waits for that, so the tracer does not take the CPU
  * from the program it traces on every event. */
+static __always_inline u64 flags_now(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (4 << 20) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void submit(struct rt_ev *e, bool urgent)
 {
-	u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (4 << 20))
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	bpf_ringbuf_submit(e, urgent ? BPF_RB_FORCE_WAKEUP : flags_now());
 }
 
 static __always_inline bool is_tracked(u32 tgid)
@@ -99,6 +136,17 @@ static __always_inline struct rt_ev *reserve(unsigned int kind, u32 pid, u32 tid
 	e->pid = (int)pid;
 	e->tid = (int)tid;
 	return e;
+}
+
+/* A SYSCALL record of the call in progress, returned with `ret` (has_ret). */
+static __always_inline void syscall_rec(struct rt_ev *e, const struct inflight *in, unsigned long long now, long ret)
+{
+	e->t = in->t;
+	e->dur = now - in->t;
+	e->nr = in->nr;
+	e->has_ret = 1;
+	e->ret = ret;
+	__builtin_memcpy(e->args, in->args, sizeof(e->args));
 }
 
 /* A syscall whose exit will never come (the thread is leaving): sent without a return value. */
@@ -152,6 +200,232 @@ int BPF_PROG(rt_switch, bool preempt, struct task_struct *prev, struct task_stru
 	return 0;
 }
 
+/* ---- argument capture (tracer/decode.h: what the decoder needs, as the plan map says) --------------- */
+
+/* A new part for argument `arg` at the capture's end; NULL when every part is taken. */
+static __always_inline struct rt_cap_part *cap_part(struct caprec *r, unsigned int arg)
+{
+	unsigned int n = r->cap.n;
+	struct rt_cap_part *p;
+
+	if (n >= RT_CAP_NEEDS * 2)
+		return NULL;
+	p = &r->cap.part[n & (RT_CAP_NEEDS * 2 - 1)];
+	p->arg = (unsigned char)arg;
+	p->state = DEC_OK;
+	p->count = 0;
+	p->off = (unsigned short)r->cap.used;
+	p->len = 0;
+	r->cap.n = n + 1;
+	return p;
+}
+
+/* A NUL-terminated string of at most `bound` bytes at `src`, to the capture's end (without its NUL).
+ * Sizes and offsets are 64-bit: the verifier then follows their bounds. */
+static __always_inline void cap_str(struct caprec *r, unsigned int arg, u64 src, u64 bound)
+{
+	struct rt_cap_part *p = cap_part(r, arg);
+	u64 used = r->cap.used, size;
+	long got;
+
+	if (!p)
+		return;
+	if (used >= RT_CAP_BYTES) {
+		p->state = DEC_TRUNC;
+		return;
+	}
+	size = RT_CAP_BYTES - used;
+	if (size > bound)
+		size = bound;
+	size += 1; /* its NUL: a string that fills the room without one was cut */
+	if (size > RT_CAP_BYTES + 1)
+		return;
+	got = bpf_probe_read_user_str(&r->buf[used & (RT_CAP_BYTES - 1)], size, (const void *)src);
+	if (got <= 0) {
+		p->state = DEC_FAULT;
+		return;
+	}
+	p->state = (u64)got == size ? DEC_TRUNC : DEC_OK;
+	p->len = (unsigned short)(got - 1);
+	r->cap.used = (unsigned int)(used + (u64)got - 1);
+}
+
+/* `len` bytes at `src` (fewer when the capture is full: cut). */
+static __always_inline void cap_bytes(struct caprec *r, unsigned int arg, u64 src, u64 len)
+{
+	struct rt_cap_part *p = cap_part(r, arg);
+	u64 used = r->cap.used;
+
+	if (!p || used >= RT_CAP_BYTES)
+		return;
+	if (len > RT_CAP_BYTES - used) {
+		len = RT_CAP_BYTES - used;
+		p->state = DEC_TRUNC;
+	}
+	if (!len || len > RT_CAP_BYTES)
+		return;
+	if (bpf_probe_read_user(&r->buf[used & (RT_CAP_BYTES - 1)], len, (const void *)src) != 0) {
+		p->state = DEC_FAULT;
+		return;
+	}
+	p->len = (unsigned short)len;
+	r->cap.used = (unsigned int)(used + len);
+}
+
+/* execve's argv: a NULL-terminated array of string pointers, RT_CAP_ARGV strings at most, each in a
+ * slot of its own (RT_CAP_SLOT bytes: a state byte 'o'/'t'/'f', the string and its NUL; user space packs
+ * them as the decoder keeps them). Fixed slots keep the verifier's paths few: every iteration ends in
+ * the same state. */
+static __always_inline void cap_argv(struct caprec *r, unsigned int arg, u64 src)
+{
+	struct rt_cap_part *p = cap_part(r, arg);
+	u64 start = r->cap.used & (RT_CAP_BYTES - 1), ptr;
+	unsigned int k;
+
+	if (!p)
+		return;
+	p->state = DEC_TRUNC;
+	for (k = 0; k < RT_CAP_ARGV; k++) {
+		unsigned char *slot = &r->buf[start + (u64)k * RT_CAP_SLOT];
+		long got;
+
+		if (bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(src + 8ull * k)) != 0) {
+			p->state = DEC_FAULT;
+			break;
+		}
+		if (!ptr) {
+			p->state = DEC_OK;
+			break;
+		}
+		got = bpf_probe_read_user_str(slot + 1, RT_CAP_ARG + 1, (const void *)ptr);
+		slot[0] = got <= 0 ? 'f' : got == RT_CAP_ARG + 1 ? 't' : 'o';
+		if (got <= 0)
+			slot[1] = '\0';
+	}
+	p->count = (unsigned short)k;
+	p->len = (unsigned short)(k * RT_CAP_SLOT);
+	r->cap.used = (unsigned int)(start + k * RT_CAP_SLOT);
+}
+
+/* execve's envp: how many pointers before its NULL, RT_CAP_COUNT at most. Read 8 at a time (the
+ * verifier follows every iteration: few, short ones), one at a time past a fault. */
+#define COUNT_CHUNK 8
+static __always_inline void cap_count(struct caprec *r, unsigned int arg, u64 src)
+{
+	struct rt_cap_part *p = cap_part(r, arg);
+	u64 ptr[COUNT_CHUNK];
+	unsigned int k, i;
+
+	if (!p)
+		return;
+	p->state = DEC_TRUNC;
+	for (k = 0; k < RT_CAP_COUNT / COUNT_CHUNK; k++) {
+		if (bpf_probe_read_user(ptr, sizeof(ptr), (const void *)(src + 8ull * COUNT_CHUNK * k)) != 0)
+			break;
+#pragma unroll
+		for (i = 0; i < COUNT_CHUNK; i++)
+			if (!ptr[i])
+				break;
+		if (i < COUNT_CHUNK) {
+			p->state = DEC_OK;
+			p->count = (unsigned short)(k * COUNT_CHUNK + i);
+			return;
+		}
+	}
+	p->count = (unsigned short)(k * COUNT_CHUNK);
+	if (k == RT_CAP_COUNT / COUNT_CHUNK)
+		return;
+	/* the chunk crossed into unmapped memory: its pointers one by one */
+	p->state = DEC_FAULT;
+#pragma unroll
+	for (i = 0; i < COUNT_CHUNK; i++) {
+		if (bpf_probe_read_user(&ptr[0], 8, (const void *)(src + 8ull * (p->count + i))) != 0)
+			break;
+		if (!ptr[0]) {
+			p->state = DEC_OK;
+			break;
+		}
+	}
+	p->count += (unsigned short)i;
+}
+
+/* A string or bytes of plan need `d` (bytes: as many as its length's source says, up to its bound). */
+static __always_inline void cap_one(struct inflight *in, const struct rt_cap_need *d, long ret)
+{
+	unsigned int arg = d->arg, len = d->len, from = d->len_from;
+	u64 src;
+
+	if (arg > 5 || !(src = in->args[arg]))
+		return;
+	if (d->how == DEC_STR) {
+		cap_str(&in->rec, arg, src, len);
+		return;
+	}
+	if (d->how != DEC_BYTES)
+		return;
+	if (from == DEC_LEN_RET && ret < (long)len)
+		len = ret > 0 ? (unsigned int)ret : 0;
+	else if (from >= DEC_LEN_ARG0 && from - DEC_LEN_ARG0 <= 5 && in->args[(from - DEC_LEN_ARG0) & 7] < len)
+		len = (unsigned int)in->args[(from - DEC_LEN_ARG0) & 7];
+	if (len)
+		cap_bytes(&in->rec, arg, src, len);
+}
+
+/* What the plan says syscall `nr` needs at its entry. argv and envp (execve's) are read once each, after
+ * the loop: inside it the verifier would follow their loops for every need. */
+static __always_inline void capture_entry(struct inflight *in)
+{
+	u32 key = (u32)in->nr;
+	struct rt_plan *pl = bpf_map_lookup_elem(&plan, &key);
+	int argv = -1, count = -1;
+
+	if (!pl || !pl->n)
+		return;
+	for (int k = 0; k < RT_CAP_NEEDS; k++) {
+		struct rt_cap_need *d = &pl->need[k];
+		unsigned int n0 = in->rec.cap.n;
+
+		if (k >= pl->n)
+			break;
+		if (d->when != DEC_ENTRY)
+			continue;
+		if (d->how == DEC_ARGV || d->how == DEC_COUNT) {
+			if (d->how == DEC_ARGV)
+				argv = d->arg;
+			else
+				count = d->arg;
+			continue;
+		}
+		cap_one(in, d, 0);
+		/* raw tracepoints cannot fault pages in: a path not touched yet is read again at the exit,
+		 * once the kernel has read it (unless an exec replaced the memory) */
+		if (in->rec.cap.n > n0 && in->rec.cap.part[n0 & (RT_CAP_NEEDS * 2 - 1)].state == DEC_FAULT)
+			in->retry |= 1u << k;
+	}
+	if (argv >= 0 && argv <= 5 && in->args[argv])
+		cap_argv(&in->rec, argv, in->args[argv]);
+	if (count >= 0 && count <= 5 && in->args[count])
+		cap_count(&in->rec, count, in->args[count]);
+}
+
+/* What it needs at its exit (bytes it wrote: strings and bytes only), and what it could not read at entry. */
+static __always_inline void capture_exit(struct inflight *in, long ret)
+{
+	u32 key = (u32)in->nr;
+	struct rt_plan *pl = bpf_map_lookup_elem(&plan, &key);
+
+	if (!pl || !pl->n)
+		return;
+	for (int k = 0; k < RT_CAP_NEEDS; k++) {
+		struct rt_cap_need *d = &pl->need[k];
+
+		if (k >= pl->n)
+			break;
+		if (d->when == DEC_EXIT || (in->retry & (1u << k)))
+			cap_one(in, d, ret);
+	}
+}
+
 SEC("raw_tracepoint/sys_enter")
 int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
 {
@@ -173,6 +447,8 @@ int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
 	in->args[4] = BPF_CORE_READ(regs, r8);
 	in->args[5] = BPF_CORE_READ(regs, r9);
 	in->live = 1;
+	in->rec.cap.n = in->rec.cap.used = in->retry = 0;
+	capture_entry(in);
 	return 0;
 }
 
@@ -190,14 +466,25 @@ int BPF_PROG(rt_sys_exit, struct pt_regs *regs, long ret)
 	if (!in || !in->live)
 		return 0;
 	in->live = 0;
+	capture_exit(in, ret);
+	if (in->rec.cap.n) { /* the record with its capture, copied out (a reservation's size is constant) */
+		unsigned int used = in->rec.cap.used;
+
+		e = &in->rec.ev;
+		__builtin_memset(e, 0, sizeof(*e));
+		e->kind = RT_EV_SYSCALL;
+		e->pid = (int)(pt >> 32);
+		e->tid = (int)tid;
+		syscall_rec(e, in, bpf_ktime_get_ns(), ret);
+		if (used > CAP_ROOM - 8)
+			return 0;
+		if (bpf_ringbuf_output(&events, &in->rec, offsetof(struct caprec, buf) + used, flags_now()) != 0)
+			__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
 	e = reserve(RT_EV_SYSCALL, pt >> 32, tid);
 	if (e) {
-		e->t = in->t;
-		e->dur = bpf_ktime_get_ns() - in->t;
-		e->nr = in->nr;
-		e->has_ret = 1;
-		e->ret = ret;
-		__builtin_memcpy(e->args, in->args, sizeof(e->args));
+		syscall_rec(e, in, bpf_ktime_get_ns(), ret);
 		submit(e, false);
 	}
 	return 0;
@@ -240,6 +527,12 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 	if (!how)
 		return 0;
 	held = *how != RT_TRACK_PREATTACHED;
+	{ /* its memory is another now: nothing of the exec's arguments is read again at its exit */
+		struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+
+		if (in)
+			in->retry = 0;
+	}
 	if (!held) /* once: a later exec is of another image */
 		bpf_map_update_elem(&tracked, &tgid, &hold, BPF_ANY);
 	/* Held before the first instruction of the new image: the signal is acted on at the return to

@@ -46,4 +46,43 @@ struct rt_ev {
 	unsigned long long args[6];
 };
 
+/* ---- what a syscall's arguments point at (tracer/decode.h: the plan, and the capture) ------------------
+ * User space fills the `plan` array map, indexed by syscall number, from the decoder's table
+ * (rt_dec_plan_static): what to read at entry and at exit, how, and up to how much. A syscall whose
+ * entry is empty (all of them with --raw) costs one array lookup. A SYSCALL record that read something
+ * is followed by a struct rt_ev_cap and its bytes (the record's size says so); the others are a bare
+ * struct rt_ev. */
+#define RT_CAP_NEEDS 4        /* RT_DEC_MAX_NEEDS */
+#define RT_CAP_BYTES 4096     /* RT_DEC_CAP_BYTES: all of one syscall's bytes */
+#define RT_CAP_ARGV 32        /* RT_DEC_ARGV_MAX: argv strings kept */
+#define RT_CAP_ARG 256        /* RT_DEC_ARG_MAX: the bound of one of them */
+#define RT_CAP_SLOT (RT_CAP_ARG + 2) /* argv in the record: a slot per string (its state byte, it, a NUL) */
+#define RT_CAP_COUNT 1024     /* envp pointers counted at most (the decoder's 4096: the verifier's limits) */
+#define RT_PLAN_SYSCALLS 512
+
+/* How and what (enum rt_dec_how, rt_dec_when); len_from: RT_DEC_LEN_* (the length is the smaller of
+ * `len` and that argument, or the result). */
+struct rt_cap_need {
+	unsigned char arg, when, how, len_from;
+	unsigned int len;
+};
+
+struct rt_plan {
+	struct rt_cap_need need[RT_CAP_NEEDS];
+	unsigned int n;
+};
+
+/* One argument read: its bytes at `off` in the bytes after struct rt_ev_cap (as struct rt_dec_cap keeps
+ * them: a string without its NUL; argv in `count` slots of RT_CAP_SLOT bytes, each a state byte
+ * 'o'/'t'/'f' and a NUL-terminated string), state RT_DEC_OK/_TRUNC/_FAULT. */
+struct rt_cap_part {
+	unsigned char arg, state;
+	unsigned short count, off, len;
+};
+
+struct rt_ev_cap {
+	unsigned int n, used;
+	struct rt_cap_part part[RT_CAP_NEEDS * 2];
+};
+
 #endif

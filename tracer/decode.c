@@ -1436,3 +1436,39 @@ void rt_dec_out_release(struct rt_dec_out *out)
 	free(out->addr);
 	memset(out, 0, sizeof(*out));
 }
+
+/* ---- the plan without arguments (the eBPF engine's map) ---------------------------------------------- */
+
+/* rt_dec_plan asked with made-up arguments: every argument and the result large (each need at its
+ * bound), the result 0 (the needs of a call that succeeds with 0), then each argument and the result
+ * in turn small, so that a length that follows one of them shows which. */
+int rt_dec_plan_static(uint64_t nr, bool at_exit, struct rt_dec_need out[RT_DEC_MAX_NEEDS], uint8_t len_from[RT_DEC_MAX_NEEDS])
+{
+	enum { BIG = 1 << 30, SMALL = 5 };
+	uint64_t args[6] = { BIG, BIG, BIG, BIG, BIG, BIG };
+	struct rt_dec_need probe[RT_DEC_MAX_NEEDS];
+	int n = rt_dec_plan(nr, args, at_exit, BIG, out);
+
+	if (at_exit && !n)
+		n = rt_dec_plan(nr, args, true, 0, out);
+	for (int k = 0; k < n; k++) {
+		len_from[k] = RT_DEC_LEN_FIXED;
+		if (out[k].how != RT_DEC_BYTES)
+			continue;
+		for (int j = 0; j <= 6 && len_from[k] == RT_DEC_LEN_FIXED; j++) {
+			int m;
+
+			if (j == out[k].arg)
+				continue;
+			if (j < 6)
+				args[j] = SMALL;
+			m = rt_dec_plan(nr, args, at_exit, j == 6 ? SMALL : BIG, probe);
+			for (int i = 0; i < m; i++)
+				if (probe[i].arg == out[k].arg && probe[i].len == SMALL)
+					len_from[k] = (uint8_t)(j == 6 ? RT_DEC_LEN_RET : RT_DEC_LEN_ARG0 + j);
+			if (j < 6)
+				args[j] = BIG;
+		}
+	}
+	return n;
+}

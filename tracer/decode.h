@@ -114,4 +114,16 @@ void rt_dec_out_release(struct rt_dec_out *out);
 /* Whether the table knows syscall `nr`. */
 bool rt_dec_known(uint64_t nr);
 
+/* ---- the plan without arguments (the eBPF engine, which reads in the kernel) ---------------------------- */
+
+/* Where a need's length comes from, when it depends on the call: an argument (RT_DEC_LEN_ARG0 + i) or
+ * the result; the length is then the smaller of that value and the need's `len` (its bound). */
+enum { RT_DEC_LEN_FIXED = 0, RT_DEC_LEN_RET = 1, RT_DEC_LEN_ARG0 = 2 };
+
+/* The needs of syscall `nr` at entry or at exit, for any arguments: what rt_dec_plan() can ask for, each
+ * at its bound, and in len_from[k] where need k's length comes from. A need rt_dec_plan() skips for some
+ * arguments (a NULL pointer, a failed call) is here all the same: the reader then copies a superset,
+ * and rt_dec_plan() with the real arguments says what of it to keep. */
+int rt_dec_plan_static(uint64_t nr, bool at_exit, struct rt_dec_need out[RT_DEC_MAX_NEEDS], uint8_t len_from[RT_DEC_MAX_NEEDS]);
+
 #endif

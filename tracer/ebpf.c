@@ -11,6 +11,10 @@
  * (/proc/PID/maps read while it is stopped, then SIGCONT): the trace says so in the maps event
  * ("how":"stopped"). Entry probes only, never return probes (Go moves goroutine stacks); the fatal-path
  * probes are planned but not attached (crash capture with backtraces is the ptrace engine's).
+ *
+ * Syscalls are decoded (tracer/decode.h) unless --raw: the `plan` map tells the kernel what of each
+ * known syscall's memory to read (fill_plan), a record carries it (bpf/ebpf.h struct rt_ev_cap), and each
+ * read of the ring buffer is written after it (drain): decoded then, against a per-process fd table.
  */
 #include "tracer/engine.h"
 
@@ -56,9 +60,16 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 #include "ebpf.skel.h"
 #include "probes/binary.h"
 #include "probes/plan.h"
+#include "tracer/decode.h"
 #include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
+
+_Static_assert(RT_CAP_NEEDS == RT_DEC_MAX_NEEDS && RT_CAP_BYTES == RT_DEC_CAP_BYTES && RT_CAP_ARGV == RT_DEC_ARGV_MAX &&
+		       RT_CAP_ARG == RT_DEC_ARG_MAX && RT_DEC_ENTRY == 1 && RT_DEC_EXIT == 2 && RT_DEC_STR == 0 &&
+		       RT_DEC_BYTES == 1 && RT_DEC_ARGV == 2 && RT_DEC_COUNT == 3 && RT_DEC_OK == 0 && RT_DEC_TRUNC == 1 &&
+		       RT_DEC_FAULT == 2 && RT_DEC_LEN_RET == 1 && RT_DEC_LEN_ARG0 == 2,
+	       "bpf/ebpf.bpf.c's copies of tracer/decode.h's values");
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 /* From Linux >= 6.6's UAPI, newer than the headers (and libbpf) this builds with. */
@@ -88,6 +99,7 @@ struct eproc {
 	dev_t dev;                /* that file */
 	ino_t ino;
 	bool main_hit;
+	struct rt_dec_fds *fds;   /* its file descriptors as its syscalls tell (tracer/decode), or NULL: --raw */
 };
 
 struct etracer {
@@ -100,6 +112,18 @@ struct etracer {
 	bool multi;             /* uprobe_multi links work here */
 	struct eproc *procs;
 	size_t nprocs, proccap;
+	struct rt_dec_cap *cap;  /* a syscall's capture, as the decoder takes it (reused) */
+	struct queued *q;        /* what a read of the ring buffer gave, written after it (see drain) */
+	size_t nq, qcap;
+};
+
+/* One thing to write once the ring buffer is read: a SYSCALL record (copied, decoded then), an event,
+ * or a fork's fd table to copy (in order: the parent's table as of the fork). */
+struct queued {
+	void *rec;
+	size_t size;
+	json_t *e;
+	pid_t parent, child;
 };
 
 static bool verbose;
@@ -176,13 +200,20 @@ static bool any_live(const struct etracer *t)
 	return false;
 }
 
+static struct queued *enqueue(struct etracer *t)
+{
+	t->q = xgrow(t->q, &t->qcap, t->nq + 1, sizeof(*t->q));
+	t->q[t->nq] = (struct queued){ 0 };
+	return &t->q[t->nq++];
+}
+
 static void emit(struct etracer *t, json_t *e)
 {
 	if (!t->run->header_done || t->until_done) {
 		json_decref(e);
 		return;
 	}
-	rt_trace_event(&t->run->trace, e);
+	enqueue(t)->e = e;
 }
 
 /* ---- images and uprobes ---------------------------------------------------------------------------- */
@@ -324,6 +355,8 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	struct rt_past ps = { 0 };
 	struct stat st;
 
+	if (!p->fds && !t->o->raw) /* the fds it starts with; a process that execs keeps its table */
+		p->fds = rt_dec_fds_from_proc(pid);
 	rt_run_exe(pid, exe, real, sizeof(real));
 	if (p->pre && p->bin && stat(exe, &st) != 0) {
 		/* a short program already gone: the image is the file attached before its exec */
@@ -388,6 +421,139 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 		kill(r->pid, SIGCONT);
 }
 
+/* argv's slots packed as the decoder keeps them (rt_dec_capture: each string after its state byte, NUL
+ * after it; no more once another might not fit). */
+static void put_argv(struct rt_dec_cap *c, const struct rt_cap_part *pt, const unsigned char *slots, size_t len)
+{
+	char tmp[RT_DEC_STR_MAX];
+	size_t used = 0;
+	uint16_t k;
+	int state = pt->state;
+
+	for (k = 0; k < pt->count && (size_t)(k + 1) * RT_CAP_SLOT <= len; k++) {
+		const unsigned char *s = slots + (size_t)k * RT_CAP_SLOT;
+		size_t n = strnlen((const char *)s + 1, RT_CAP_ARG);
+
+		if (used + RT_DEC_ARG_MAX + 2 > RT_DEC_STR_MAX) {
+			state = RT_DEC_TRUNC;
+			break;
+		}
+		tmp[used] = (char)s[0];
+		memcpy(tmp + used + 1, s + 1, n);
+		used += n + 1;
+		tmp[used++] = '\0';
+	}
+	rt_dec_cap_put(c, pt->arg, tmp, used, state, k);
+}
+
+/* Whether part i's argument, unreadable at the entry, was read again at the exit (bpf/ebpf.bpf.c capture). */
+static bool read_again(const struct rt_ev_cap *h, unsigned i)
+{
+	for (unsigned j = i + 1; j < h->n && j < RT_CAP_NEEDS * 2; j++)
+		if (h->part[j].arg == h->part[i].arg)
+			return true;
+	return false;
+}
+
+/* The capture after a SYSCALL record (bpf/ebpf.h struct rt_ev_cap), as the decoder's plan for the call's
+ * real arguments and result keeps it: the kernel read each need at its bound (a superset). */
+static void take_capture(struct rt_dec_cap *c, const struct rt_ev *r, const int64_t *ret, const void *data, size_t size)
+{
+	const struct rt_ev_cap *h = (const void *)((const char *)data + sizeof(*r));
+	const unsigned char *bytes = (const unsigned char *)(h + 1);
+	struct rt_dec_need needs[RT_DEC_MAX_NEEDS];
+	size_t nb = size > sizeof(*r) + sizeof(*h) ? size - sizeof(*r) - sizeof(*h) : 0;
+
+	rt_dec_cap_init(c);
+	if (!nb && size < sizeof(*r) + sizeof(*h))
+		return;
+	for (int when = 0; when < (ret ? 2 : 1); when++) {
+		int n = rt_dec_plan(r->nr, (const uint64_t *)r->args, when, ret ? *ret : 0, needs);
+
+		for (int k = 0; k < n; k++)
+			for (unsigned i = 0; i < h->n && i < RT_CAP_NEEDS * 2; i++) {
+				const struct rt_cap_part *pt = &h->part[i];
+				size_t len = pt->len;
+
+				if (pt->arg != needs[k].arg || (size_t)pt->off + len > nb)
+					continue;
+				if (pt->state == RT_DEC_FAULT && read_again(h, i))
+					continue;
+				if (needs[k].how == RT_DEC_BYTES && len > needs[k].len)
+					len = needs[k].len;
+				if (needs[k].how == RT_DEC_ARGV)
+					put_argv(c, pt, bytes + pt->off, len);
+				else
+					rt_dec_cap_put(c, pt->arg, bytes + pt->off, len, pt->state, pt->count);
+				break;
+			}
+	}
+}
+
+/* A syscall's line, decoded (after the read of the ring buffer: a held process is not kept waiting). */
+static void write_syscall(struct etracer *t, const struct rt_ev *r, const void *data, size_t size)
+{
+	int64_t ret = r->ret;
+	const int64_t *rp = r->has_ret ? &ret : NULL;
+	struct eproc *p;
+	struct rt_dec_out dec;
+
+	if (t->o->raw || !rt_dec_known(r->nr) || !rt_sysfilter_has(t->run->trace.filter, r->nr)) {
+		rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+				 (const uint64_t *)r->args, rp, NULL);
+		return;
+	}
+	if (!t->cap)
+		t->cap = xmalloc(sizeof(*t->cap));
+	take_capture(t->cap, r, rp, data, size);
+	p = proc_find(t, r->pid);
+	rt_dec_format(r->nr, (const uint64_t *)r->args, rp, t->cap, p ? p->fds : NULL, &dec);
+	rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+			 (const uint64_t *)r->args, rp, &dec);
+	rt_dec_out_release(&dec);
+}
+
+static void on_syscall(struct etracer *t, const void *data, size_t size)
+{
+	struct queued *q;
+
+	if (!t->run->header_done || t->until_done)
+		return;
+	q = enqueue(t);
+	q->rec = xmalloc(size);
+	memcpy(q->rec, data, size);
+	q->size = size;
+}
+
+/* Writes what the last read of the ring buffer queued, in its order. */
+static void flush_queue(struct etracer *t)
+{
+	for (size_t i = 0; i < t->nq; i++) {
+		struct queued *q = &t->q[i];
+
+		if (q->rec) {
+			write_syscall(t, q->rec, q->rec, q->size);
+			free(q->rec);
+		} else if (q->e) {
+			rt_trace_event(&t->run->trace, q->e);
+		} else {
+			struct eproc *parent = proc_find(t, q->parent), *child = proc_find(t, q->child);
+
+			if (parent && child && parent->fds && !child->fds)
+				child->fds = rt_dec_fds_copy(parent->fds);
+		}
+	}
+	t->nq = 0;
+}
+
+/* Reads the ring buffer; what it gave is written after, so that a held process (an exec, main.main) is
+ * continued before its backlog is decoded. */
+static void drain(struct etracer *t)
+{
+	ring_buffer__consume(t->rb);
+	flush_queue(t);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct etracer *t = ctx;
@@ -397,12 +563,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	switch (r->kind) {
 	case RT_EV_SYSCALL:
-		if (t->run->header_done && !t->until_done) {
-			int64_t ret = r->ret;
-
-			rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
-					 (const uint64_t *)r->args, r->has_ret ? &ret : NULL, NULL);
-		}
+		on_syscall(t, data, size);
 		break;
 	case RT_EV_PROBE:
 		on_probe(t, r);
@@ -410,8 +571,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	case RT_EV_CLONE:
 		emit(t, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
 				       r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
-		if (r->ret == RT_CLONE_FORK)
+		if (r->ret == RT_CLONE_FORK) {
+			struct queued *q;
+
 			proc_add(t, (pid_t)r->nr);
+			if (t->run->header_done && !t->until_done) { /* its fds: its parent's as of now */
+				q = enqueue(t);
+				q->parent = r->pid;
+				q->child = (pid_t)r->nr;
+			}
+		}
 		break;
 	case RT_EV_EXEC:
 		if (t->until_done) {
@@ -469,6 +638,31 @@ static int open_and_load(struct etracer *t, bool multi, struct rt_err *err)
 	return ebpf__load(t->skel);
 }
 
+/* The plan map: per syscall the decoder knows, what the kernel reads of its arguments, at entry and at
+ * exit (the decoder's own plan, at each need's bound). */
+static void fill_plan(struct etracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.plan);
+
+	for (uint32_t nr = 0; nr < RT_PLAN_SYSCALLS; nr++) {
+		struct rt_plan pl = { 0 };
+
+		if (!rt_dec_known(nr) || !rt_sysfilter_has(t->o->syscalls, nr))
+			continue;
+		for (int when = 0; when < 2; when++) {
+			struct rt_dec_need needs[RT_DEC_MAX_NEEDS];
+			uint8_t from[RT_DEC_MAX_NEEDS];
+			int n = rt_dec_plan_static(nr, when, needs, from);
+
+			for (int k = 0; k < n && pl.n < RT_CAP_NEEDS; k++)
+				pl.need[pl.n++] = (struct rt_cap_need){ needs[k].arg, needs[k].when, needs[k].how, from[k],
+									needs[k].len };
+		}
+		if (pl.n)
+			bpf_map_update_elem(fd, &nr, &pl, BPF_ANY);
+	}
+}
+
 /* Loads and attaches the kernel side; every failure is the environment's (exit 4), said precisely. */
 static int setup(struct etracer *t, struct rt_err *err)
 {
@@ -504,6 +698,8 @@ static int setup(struct etracer *t, struct rt_err *err)
 		return rt_errf(err, RT_EXIT_ENV, "cannot attach the eBPF programs: %s%s%s", strerror(-rc),
 			       libbpf_last[0] ? ": " : "", libbpf_last);
 	}
+	if (!t->o->raw)
+		fill_plan(t);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
 	if (!t->rb)
 		return rt_errf(err, RT_EXIT_ENV, "cannot map the eBPF ring buffer: %s", strerror(errno));
@@ -558,7 +754,7 @@ static int poll_loop(struct etracer *t)
 
 		epoll_wait(ep, got, 2, 100);
 		reaped = rt_run_reap(t->run); /* before the backlog is written: the program's wall time is not ours */
-		ring_buffer__consume(t->rb);
+		drain(t);
 		if (rt_interrupted) {
 			rc = 1;
 			break;
@@ -573,7 +769,7 @@ static int poll_loop(struct etracer *t)
 		}
 		/* The exit record is written before the parent can reap: after the reap, one more drain. */
 		if (root_gone && (!t->o->follow_forks || !any_live(t))) {
-			ring_buffer__consume(t->rb);
+			drain(t);
 			break;
 		}
 	}
@@ -595,9 +791,17 @@ static void release_all(struct etracer *t, bool kill_them)
 
 static void cleanup(struct etracer *t)
 {
-	for (size_t i = 0; i < t->nprocs; i++)
+	for (size_t i = 0; i < t->nprocs; i++) {
 		proc_clear(&t->procs[i]);
+		rt_dec_fds_free(t->procs[i].fds);
+	}
 	free(t->procs);
+	free(t->cap);
+	for (size_t i = 0; i < t->nq; i++) {
+		free(t->q[i].rec);
+		json_decref(t->q[i].e);
+	}
+	free(t->q);
 	ring_buffer__free(t->rb);
 	ebpf__destroy(t->skel);
 }
@@ -621,6 +825,8 @@ static int eb_start(struct rt_run *r, struct rt_err *err)
 
 	image_attach(t, p, r->root, r->prog, false, &none);
 	p->pre = p->bin && !p->failed;
+	if (!t->o->raw) /* the fds its exec starts from (held before it, on a pipe) */
+		p->fds = rt_dec_fds_from_proc(r->root);
 	return track(t, r->root, p->pre ? RT_TRACK_PREATTACHED : RT_TRACK_HOLD, err);
 }
 

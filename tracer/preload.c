@@ -68,6 +68,7 @@
 #include "probes/binary.h"
 #include "probes/plan.h"
 #include "probes/preload/preload.h"
+#include "tracer/decode.h"
 #include "tracer/driver.h"
 #include "tracer/image.h"
 #include "tracer/maps.h"
@@ -310,10 +311,39 @@ static void on_main(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *
 		add(t, probe_event(p, r, r->tid, pr, NULL, NULL));
 }
 
-static json_t *syscall_event(const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6], const int64_t *ret,
-			     const char *path)
+/* A syscall event, decoded (tracer/decode.h) unless --raw: the shim sends the arguments of the mmap family
+ * (no memory to read) and of a failed exec only its path, which is captured as its path argument. No fd
+ * table: the opens are not seen. */
+static json_t *syscall_event(const struct ptracer *t, const struct rt_pl_rec *r, uint64_t nr, const uint64_t args[6],
+			     const int64_t *ret, const char *path)
 {
-	return rt_event_syscall(r->t, r->pid, r->tid, r->dur, nr, args, ret, "libc", path);
+	struct rt_dec_need needs[RT_DEC_MAX_NEEDS];
+	uint8_t from[RT_DEC_MAX_NEEDS];
+	struct rt_dec_cap *cap = NULL;
+	struct rt_dec_out dec;
+	json_t *e;
+
+	if (t->o->raw || !rt_dec_known(nr))
+		return rt_event_syscall(r->t, r->pid, r->tid, r->dur, nr, args, ret, "libc", path, NULL);
+	if (path) {
+		int n = rt_dec_plan_static(nr, false, needs, from);
+
+		cap = xmalloc(sizeof(*cap));
+		rt_dec_cap_init(cap);
+		for (int k = 0; k < n; k++)
+			if (needs[k].how == RT_DEC_STR) {
+				size_t len = strlen(path);
+
+				rt_dec_cap_put(cap, needs[k].arg, path, len < needs[k].len ? len : needs[k].len,
+					       len > needs[k].len ? RT_DEC_TRUNC : RT_DEC_OK, 0);
+				break;
+			}
+	}
+	rt_dec_format(nr, args, ret, cap, NULL, &dec);
+	e = rt_event_syscall(r->t, r->pid, r->tid, r->dur, nr, args, ret, "libc", path, &dec);
+	rt_dec_out_release(&dec);
+	free(cap);
+	return e;
 }
 
 /* A Go phase seen inside the function, through the libc call the runtime makes there. */
@@ -328,7 +358,7 @@ static void go_within(struct ptracer *t, struct pproc *p, const struct rt_pl_rec
 
 static void on_syscall(struct ptracer *t, struct pproc *p, const struct rt_pl_rec *r)
 {
-	add(t, syscall_event(r, r->nr, r->a, &r->ret, NULL));
+	add(t, syscall_event(t, r, r->nr, r->a, &r->ret, NULL));
 	if (p->view.go && p->started && r->nr == SYS_mmap && (!p->sched_rec.t || r->t < p->sched_rec.t) &&
 	    caller_in(p, r->caller, "x_cgo_mmap"))
 		p->sched_rec = *r;
@@ -481,7 +511,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		} else {
 			uint64_t args[6] = { 0 };
 
-			add(t, syscall_event(&r, SYS_clone, args, &r.ret, NULL));
+			add(t, syscall_event(t, &r, SYS_clone, args, &r.ret, NULL));
 		}
 		break;
 	case RT_PL_EXEC: {
@@ -490,7 +520,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 		if (r.a[1]) { /* it returned: failed */
 			uint64_t args[6] = { 0 };
 
-			add(t, syscall_event(&r, r.nr, args, &r.ret, path));
+			add(t, syscall_event(t, &r, r.nr, args, &r.ret, path));
 			free(path);
 			p->exec_t = 0;
 		} else {
@@ -506,7 +536,7 @@ static void on_record(struct ptracer *t, const char *buf, size_t n)
 	case RT_PL_EXIT: {
 		uint64_t args[6] = { r.a[0] };
 
-		add(t, syscall_event(&r, SYS_exit_group, args, NULL, NULL));
+		add(t, syscall_event(t, &r, SYS_exit_group, args, NULL, NULL));
 		if (r.pid != t->run->root) /* the root's exit comes from waitpid */
 			add(t, rt_event_exit(r.t, r.pid, (int)(r.a[0] & 0xff) << 8, "libc"));
 		break;

@@ -125,17 +125,27 @@ void rt_trace_event(struct rt_trace *t, json_t *ev)
 	json_decref(ev);
 }
 
-/* The decoded members of a syscall line (docs/formats.md "syscall"), each when known. */
+/* The decoded members of a syscall line (docs/formats.md "syscall"), each when known: their keys, and
+ * their values in `vals` (all NULL when the call was not decoded). */
+static const char *const dec_keys[] = { "call", "result", "path", "fd", "addr" };
+#define DEC_NKEYS (sizeof(dec_keys) / sizeof(dec_keys[0]))
+
+static void dec_vals(const struct rt_dec_out *d, const char *vals[DEC_NKEYS])
+{
+	const char *v[DEC_NKEYS] = { d->call, d->result, d->path, d->fd, d->addr };
+
+	for (size_t i = 0; i < DEC_NKEYS; i++)
+		vals[i] = d->call ? v[i] : NULL;
+}
+
 static void put_decoded(FILE *f, const struct rt_dec_out *d)
 {
-	static const char *const keys[] = { "call", "result", "path", "fd", "addr" };
-	const char *vals[] = { d->call, d->result, d->path, d->fd, d->addr };
+	const char *vals[DEC_NKEYS];
 
-	if (!d->call)
-		return;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	dec_vals(d, vals);
+	for (size_t i = 0; i < DEC_NKEYS; i++)
 		if (vals[i]) {
-			fprintf(f, ",\"%s\":", keys[i]);
+			fprintf(f, ",\"%s\":", dec_keys[i]);
 			json_put_str(f, vals[i]);
 		}
 }
@@ -325,8 +335,9 @@ json_t *rt_event_exec(const struct rt_ev_exec *x)
 }
 
 json_t *rt_event_syscall(uint64_t t, int pid, int tid, uint64_t dur, uint64_t nr, const uint64_t args[6],
-			 const int64_t *ret, const char *via, const char *path)
+			 const int64_t *ret, const char *via, const char *path, const struct rt_dec_out *dec)
 {
+	const char *vals[DEC_NKEYS];
 	json_t *e = event_new(RT_ET_SYSCALL, t, pid, tid), *a = json_array();
 
 	json_object_set_new(e, "dur", json_integer((json_int_t)dur));
@@ -336,6 +347,13 @@ json_t *rt_event_syscall(uint64_t t, int pid, int tid, uint64_t dur, uint64_t nr
 		json_array_append_new(a, json_hex(args[i]));
 	json_object_set_new(e, "args", a);
 	json_object_set_new(e, "ret", ret ? json_integer((json_int_t)*ret) : json_null());
+	if (dec) { /* as rt_trace_syscall writes them, after "ret"; their "path" is the one */
+		dec_vals(dec, vals);
+		for (size_t i = 0; i < DEC_NKEYS; i++)
+			set_opt_str(e, dec_keys[i], vals[i]);
+		if (vals[2])
+			path = NULL;
+	}
 	set_opt_str(e, "via", via);
 	set_opt_str(e, "path", path);
 	return e;

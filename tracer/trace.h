@@ -142,9 +142,10 @@ struct rt_ev_exec {
 };
 json_t *rt_event_exec(const struct rt_ev_exec *x);
 /* "syscall" (the engines that queue their events; rt_trace_syscall writes the same shape directly):
- * ret NULL-able, `via` and `path` optional. */
+ * ret NULL-able, `via` and `path` optional, with `dec` (NULL-able) its decoded members as
+ * rt_trace_syscall writes them. */
 json_t *rt_event_syscall(uint64_t t, int pid, int tid, uint64_t dur, uint64_t nr, const uint64_t args[6],
-			 const int64_t *ret, const char *via, const char *path);
+			 const int64_t *ret, const char *via, const char *path, const struct rt_dec_out *dec);
 /* "probe": probe `pr` (link-time address, role, package) entered by thread tid; "seen" and "via"
  * optional. */
 struct rt_probe;

@@ -55,7 +55,7 @@ struct rt_ev {
 #define RT_CAP_NEEDS 4        /* RT_DEC_MAX_NEEDS */
 #define RT_CAP_BYTES 4096     /* RT_DEC_CAP_BYTES: all of one syscall's bytes */
 #define RT_CAP_ARGV 32        /* RT_DEC_ARGV_MAX: argv strings kept */
-#define RT_CAP_ARG 33         /* RT_DEC_ARG_MAX: the bound of one of them (strace shows 32 bytes) */
+#define RT_CAP_ARG 256        /* >= RT_DEC_ARG_MAX: the bound of one of them in the kernel (user space cuts to the decoder's) */
 #define RT_CAP_SLOT (RT_CAP_ARG + 2) /* argv in the record: a slot per string (its state byte, it, a NUL) */
 #define RT_CAP_COUNT 1024     /* envp pointers counted at most (the decoder's 4096: the verifier's limits) */
 #define RT_PLAN_SYSCALLS 512

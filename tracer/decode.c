@@ -1133,6 +1133,76 @@ static void put_clone(struct strbuf *b, const uint64_t a[6], const int64_t *ret)
 	}
 }
 
+/* An argument whose value says it all (a number, flags, a name): written, and true; else false. */
+static bool put_value(struct strbuf *b, int k, uint64_t v)
+{
+	switch (k) {
+	case K_INT: strbuf_addf(b, "%" PRId64, (int64_t)v); break;
+	case K_UINT: strbuf_addf(b, "%" PRIu64, v); break;
+	case K_HEX: put_hex(b, v); break;
+	case K_PTR: put_ptr(b, v); break;
+	case K_OPEN_FLAGS: put_open_flags(b, v); break;
+	case K_FD_FLAGS: put_flags(b, v, open_flags, N(open_flags), "0"); break;
+	case K_PROT: put_flags(b, v, prot_flags, N(prot_flags), "PROT_NONE"); break;
+	case K_ACCESS_MODE: put_flags(b, v, access_flags, N(access_flags), "F_OK"); break;
+	case K_AT_FLAGS: put_flags(b, v, at_flags, N(at_flags), "0"); break;
+	case K_SIGNUM: put_signame(b, v, true); break;
+	case K_SIGHOW: put_xlat(b, v, sighow, N(sighow), "SIG_???"); break;
+	case K_RESOURCE: put_xlat(b, v, resources, N(resources), "RLIMIT_???"); break;
+	case K_EPOLL_OP: put_xlat(b, v, epoll_ops, N(epoll_ops), "EPOLL_CTL_???"); break;
+	case K_EPOLL_FLAGS: put_flags(b, v, epoll_flags, N(epoll_flags), "0"); break;
+	case K_EFD_FLAGS: put_flags(b, v, efd_flags, N(efd_flags), "0"); break;
+	case K_GRND_FLAGS: put_flags(b, v, grnd_flags, N(grnd_flags), "0"); break;
+	case K_TIMER_FLAGS: put_flags(b, v, timer_flags, N(timer_flags), "0"); break;
+	case K_RSEQ_FLAGS: put_flags(b, v, rseq_flags, N(rseq_flags), "0"); break;
+	case K_MADV: put_xlat(b, v, madvise_advice, N(madvise_advice), "MADV_???"); break;
+	case K_WHENCE: put_xlat(b, v, whences, N(whences), "SEEK_???"); break;
+	case K_CLOCK: put_xlat(b, v, clocks, N(clocks), "CLOCK_???"); break;
+	case K_DIRFD:
+		if ((int)v == AT_FDCWD)
+			strbuf_adds(b, "AT_FDCWD");
+		else
+			strbuf_addf(b, "%d", (int)v);
+		break;
+	case K_MAP_FLAGS: {
+		static const char *const type[] = { "0", "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE" };
+
+		strbuf_adds(b, type[v & 3]);
+		if (v & ~3ull) {
+			strbuf_add(b, "|", 1);
+			put_flags(b, v & ~3ull, map_flags, N(map_flags), "0");
+		}
+		break;
+	}
+	case K_SOCK_DOMAIN: {
+		static const struct xlat fams[] = { { 1, "AF_UNIX" }, { 2, "AF_INET" }, { 10, "AF_INET6" }, { 16, "AF_NETLINK" } };
+
+		if (xlat_name(v, fams, N(fams)))
+			strbuf_adds(b, xlat_name(v, fams, N(fams)));
+		else
+			strbuf_addf(b, "%" PRIu64, v);
+		break;
+	}
+	case K_SOCK_TYPE: {
+		static const char *const types[] = { "0", "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET" };
+		uint64_t t = v & 0xf;
+
+		if (t < 6)
+			strbuf_adds(b, types[t]);
+		else
+			put_hex(b, t);
+		if (v & SOCK_CLOEXEC)
+			strbuf_adds(b, "|SOCK_CLOEXEC");
+		if (v & SOCK_NONBLOCK)
+			strbuf_adds(b, "|SOCK_NONBLOCK");
+		break;
+	}
+	default:
+		return false;
+	}
+	return true;
+}
+
 static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s, int i, const uint64_t a[6],
 		   const int64_t *ret, const struct rt_dec_cap *c, struct rt_dec_fds *fds)
 {
@@ -1145,21 +1215,13 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 		put_struct(b, k, cap_bytes(c, i, size), size, v, ret);
 		return ARG_DONE;
 	}
+	if (put_value(b, k, v))
+		return ARG_DONE;
 	switch (k) {
-	case K_INT: strbuf_addf(b, "%" PRId64, (int64_t)v); break;
-	case K_UINT: strbuf_addf(b, "%" PRIu64, v); break;
-	case K_HEX: put_hex(b, v); break;
-	case K_PTR: put_ptr(b, v); break;
 	case K_FD:
 		strbuf_addf(b, "%d", (int)v);
 		if (!out->fd && fds_get(fds, (int)v))
 			out->fd = xstrdup(fds_get(fds, (int)v));
-		break;
-	case K_DIRFD:
-		if ((int)v == AT_FDCWD)
-			strbuf_adds(b, "AT_FDCWD");
-		else
-			strbuf_addf(b, "%d", (int)v);
 		break;
 	case K_PATH:
 		put_captured(b, c, i, v, 0, 0, false);
@@ -1182,26 +1244,11 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 		else
 			put_ptr(b, v);
 		break;
-	case K_OPEN_FLAGS: put_open_flags(b, v); break;
-	case K_FD_FLAGS: put_flags(b, v, open_flags, N(open_flags), "0"); break;
 	case K_OPEN_MODE:
 		if (!i || (!(a[i - 1] & 0100) && (a[i - 1] & 020200000) != 020200000)) /* O_CREAT, O_TMPFILE */
 			return ARG_SKIP;
 		/* fallthrough */
 	case K_MODE: strbuf_addf(b, "%#03" PRIo64, v); break;
-	case K_PROT: put_flags(b, v, prot_flags, N(prot_flags), "PROT_NONE"); break;
-	case K_MAP_FLAGS: {
-		static const char *const type[] = { "0", "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE" };
-
-		strbuf_adds(b, type[v & 3]);
-		if (v & ~3ull) {
-			strbuf_add(b, "|", 1);
-			put_flags(b, v & ~3ull, map_flags, N(map_flags), "0");
-		}
-		break;
-	}
-	case K_ACCESS_MODE: put_flags(b, v, access_flags, N(access_flags), "F_OK"); break;
-	case K_AT_FLAGS: put_flags(b, v, at_flags, N(at_flags), "0"); break;
 	case K_ARGV: put_argv(b, c, i, v); break;
 	case K_ENVP:
 		if (captured(c, i))
@@ -1226,33 +1273,7 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 		else if (captured(c, i) && c->state[i] == RT_DEC_OK)
 			strbuf_addf(b, " /* %u entries */", c->count[i]);
 		break;
-	case K_SOCK_DOMAIN: {
-		static const struct xlat fams[] = { { 1, "AF_UNIX" }, { 2, "AF_INET" }, { 10, "AF_INET6" }, { 16, "AF_NETLINK" } };
-
-		if (xlat_name(v, fams, N(fams)))
-			strbuf_adds(b, xlat_name(v, fams, N(fams)));
-		else
-			strbuf_addf(b, "%" PRIu64, v);
-		break;
-	}
-	case K_SOCK_TYPE: {
-		static const char *const types[] = { "0", "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET" };
-		uint64_t t = v & 0xf;
-
-		if (t < 6)
-			strbuf_adds(b, types[t]);
-		else
-			put_hex(b, t);
-		if (v & SOCK_CLOEXEC)
-			strbuf_adds(b, "|SOCK_CLOEXEC");
-		if (v & SOCK_NONBLOCK)
-			strbuf_adds(b, "|SOCK_NONBLOCK");
-		break;
-	}
 	case K_SOCKADDR_IN: put_sockaddr(b, out, c, i, v); break;
-	case K_SIGNUM: put_signame(b, v, true); break;
-	case K_SIGHOW: put_xlat(b, v, sighow, N(sighow), "SIG_???"); break;
-	case K_RESOURCE: put_xlat(b, v, resources, N(resources), "RLIMIT_???"); break;
 	case K_EPOLL_EVENTS_OUT:
 		if (ret && *ret == 0) {
 			strbuf_adds(b, "[]");
@@ -1264,15 +1285,6 @@ static int put_arg(struct strbuf *b, struct rt_dec_out *out, const struct sys *s
 	case K_CLONE_ARGS:
 		put_struct(b, k, cap_bytes(c, i, 1), captured(c, i) ? c->len[i] : 0, v, ret);
 		break;
-	case K_EPOLL_OP: put_xlat(b, v, epoll_ops, N(epoll_ops), "EPOLL_CTL_???"); break;
-	case K_EPOLL_FLAGS: put_flags(b, v, epoll_flags, N(epoll_flags), "0"); break;
-	case K_EFD_FLAGS: put_flags(b, v, efd_flags, N(efd_flags), "0"); break;
-	case K_GRND_FLAGS: put_flags(b, v, grnd_flags, N(grnd_flags), "0"); break;
-	case K_TIMER_FLAGS: put_flags(b, v, timer_flags, N(timer_flags), "0"); break;
-	case K_RSEQ_FLAGS: put_flags(b, v, rseq_flags, N(rseq_flags), "0"); break;
-	case K_MADV: put_xlat(b, v, madvise_advice, N(madvise_advice), "MADV_???"); break;
-	case K_WHENCE: put_xlat(b, v, whences, N(whences), "SEEK_???"); break;
-	case K_CLOCK: put_xlat(b, v, clocks, N(clocks), "CLOCK_???"); break;
 	case K_ARCH_PRCTL: {
 		const unsigned char *p = cap_bytes(c, 1, 8);
 

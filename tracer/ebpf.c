@@ -66,7 +66,7 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 #include "tracer/maps.h"
 
 _Static_assert(RT_CAP_NEEDS == RT_DEC_MAX_NEEDS && RT_CAP_BYTES == RT_DEC_CAP_BYTES && RT_CAP_ARGV == RT_DEC_ARGV_MAX &&
-		       RT_CAP_ARG == RT_DEC_ARG_MAX && RT_DEC_ENTRY == 1 && RT_DEC_EXIT == 2 && RT_DEC_STR == 0 &&
+		       RT_CAP_ARG >= RT_DEC_ARG_MAX && RT_DEC_ENTRY == 1 && RT_DEC_EXIT == 2 && RT_DEC_STR == 0 &&
 		       RT_DEC_BYTES == 1 && RT_DEC_ARGV == 2 && RT_DEC_COUNT == 3 && RT_DEC_OK == 0 && RT_DEC_TRUNC == 1 &&
 		       RT_DEC_FAULT == 2 && RT_DEC_LEN_RET == 1 && RT_DEC_LEN_ARG0 == 2,
 	       "bpf/ebpf.bpf.c's copies of tracer/decode.h's values");
@@ -433,12 +433,17 @@ static void put_argv(struct rt_dec_cap *c, const struct rt_cap_part *pt, const u
 	for (k = 0; k < pt->count && (size_t)(k + 1) * RT_CAP_SLOT <= len; k++) {
 		const unsigned char *s = slots + (size_t)k * RT_CAP_SLOT;
 		size_t n = strnlen((const char *)s + 1, RT_CAP_ARG);
+		char st = (char)s[0];
 
 		if (used + RT_DEC_ARG_MAX + 2 > RT_DEC_STR_MAX) {
 			state = RT_DEC_TRUNC;
 			break;
 		}
-		tmp[used] = (char)s[0];
+		if (n >= RT_DEC_ARG_MAX) { /* more than the decoder keeps (its bound reached): cut, as rt_dec_capture does */
+			n = RT_DEC_ARG_MAX;
+			st = 't';
+		}
+		tmp[used] = st;
 		memcpy(tmp + used + 1, s + 1, n);
 		used += n + 1;
 		tmp[used++] = '\0';

@@ -9,8 +9,11 @@ R=$RT0TRACE
 FX=$RT0_FIXTURES
 need_fixture goinit
 
-# call = result, addresses masked (they differ from run to run), for the lines that were decoded
-calls() { jq -r 'select(.type == "syscall" and .call) | "\(.call) = \(.result) | \(.path) \(.fd)"' "$1" | sed -E 's/0x[0-9a-f]+/ADDR/g'; }
+# call = result, addresses (and getrandom's bytes, pids) masked (they differ from run to run), for the lines
+# that were decoded
+calls() { jq -r 'select(.type == "syscall" and .call) | "\(.call) = \(.result) | \(.path) \(.fd)"' "$1" |
+  sed -E 's/0x[0-9a-f]+/ADDR/g; s/^getrandom\("[^"]*"/getrandom("RANDOM"/;
+  s/^(set_tid_address\(ADDR\)|getpid\(\)|gettid\(\)|getppid\(\)) = [0-9]+/\1 = PID/'; }
 
 KNOWN=$TMP/known.txt
 printf 'hello decode\n' > "$KNOWN"

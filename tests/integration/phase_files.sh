@@ -29,7 +29,9 @@ strace_calls() {
     $args =~ s/^(AT_FDCWD|\d+), // if $name =~ /at2?$/;
     next unless $args =~ /^"((?:[^"\\]|\\.)*)"(.*)$/;
     my ($path, $rest) = ($1, $2);
-    if ($name =~ /^execve/) { $rest =~ /^, (\[.*?\]), / or next; print "$path\t$1\t$res\n" }
+    # an argument strace cut at its -s 32 ("abc"...) is in the report'"'"'s argv as "abc..."
+    if ($name =~ /^execve/) { $rest =~ /^, (\[.*?\]), / or next; (my $av = $1) =~ s/"\.\.\.(?=[,\]])/..."/g;
+                              print "$path\t$av\t$res\n" }
     else { print "$path\t$res\n" }
   ' "$1" "$2" | sort
 }
@@ -42,7 +44,7 @@ against_strace() {
   shift 6
   "${ENV[@]}" "$R" run -f -o "$name.jsonl" -- "$@" > run.out 2>&1 || die "run $*: exit $?: $(head -c 300 run.out)"
   "$R" report --format json -o "$name.json" "$name.jsonl" || die "report of $name: exit $?"
-  "${ENV[@]}" strace -f -qq -s 4096 -e trace="$set" -o "$name.strace" "$@" > strace.out 2>&1 || die "strace $*: exit $?"
+  "${ENV[@]}" strace -f -qq -e trace="$set" -o "$name.strace" "$@" > strace.out 2>&1 || die "strace $*: exit $?"
   strace_calls "$calls" "$name.strace" > "$name.want"
   [ "$(wc -l < "$name.want")" -ge "$min" ] || die "strace shows only $(wc -l < "$name.want") $calls: $(cat "$name.want")"
   jq -r "$filter" "$name.json" | sort > "$name.got"

@@ -903,6 +903,7 @@ struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *p
 	take_layout(&a);
 	note_attached(&a);
 	rt_report_crash(a.r);
+	rt_report_proctree(a.r);
 	for (size_t k = 0; k < sizeof(checks) / sizeof(checks[0]); k++)
 		checks[k](&a);
 	strv_release(&a.phase_probes);
@@ -941,5 +942,6 @@ void rt_report_free(struct rt_report *r)
 	free(r->checks);
 	strv_release(&r->notes);
 	rt_crash_free(r->crash);
+	rt_proctree_free(r);
 	free(r);
 }

@@ -226,6 +226,7 @@ static int render_text(const struct rt_report *r, FILE *f)
 		fputc('\n', f);
 	}
 	text_touched(r, f);
+	rt_proctree_text(r, f);
 
 	fprintf(f, "\nsyscalls (all threads)\n  %6s %11s %11s %7s  %s\n", "% time", "seconds", "usecs/call", "calls", "syscall");
 	{
@@ -440,6 +441,7 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(ex, "status", r->exited && r->exit_status >= 0 ? json_integer(r->exit_status) : json_null());
 	json_object_set_new(ex, "signal", r->exited && r->exit_signal >= 0 ? json_integer(r->exit_signal) : json_null());
 	json_object_set_new(o, "exit", ex);
+	rt_proctree_json(r, o);
 	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
 	json_decref(o);

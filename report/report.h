@@ -190,6 +190,34 @@ struct rt_crash {
 	bool siginfo;              /* code, addr and tid are known (from a crash or signal event) */
 };
 
+/* One process of the trace (report/proctree.c): the root (the first exec or attach) and each child a clone
+ * of kind fork or vfork made, or a pid some event names. */
+struct rt_proc_exec {
+	uint64_t t;             /* the exec event's, absolute ns */
+	const char *path;       /* borrowed; NULL when the event has none */
+};
+
+struct rt_proc {
+	int64_t pid, ppid;      /* ppid -1 when unknown (the root, unless the exec event names it) */
+	size_t parent;          /* index in rt_report.procs, or SIZE_MAX */
+	const char *exe, *comm; /* its last exec's path and that path's basename; a process that never exec'd
+				 * has its parent's at the fork; NULL when unknown (borrowed) */
+	uint64_t start, end;    /* its clone (the root: t0) and its exit (else the trace's end), absolute ns */
+	bool exited;
+	bool container;         /* it, or an ancestor before forking it, made namespaces (see proctree.c) */
+	uint64_t container_at;  /* when its own first namespace call was made; UINT64_MAX if never */
+	uint64_t syscalls, sys_ns;
+	struct rt_proc_exec *execs;
+	size_t nexecs, execcap;
+};
+
+/* A step of the critical path: [start, start + dur) absolute ns, spent by process `pid` as `step`. */
+struct rt_path_step {
+	char *step;             /* "exec → main", or the process's comm then ("sh", "runc") */
+	int64_t pid;
+	uint64_t start, dur;
+};
+
 /* A signal whose delivery ends a process as a crash: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS,
  * SIGTRAP. A process killed by any other signal (SIGKILL, SIGTERM, SIGINT, SIGPIPE, ...) did not crash,
  * but did not end by itself either: its "no crash" check is "not observed". */
@@ -253,6 +281,14 @@ struct rt_report {
 	uint64_t instructions;
 	bool has_peak_rss;         /* the exit snapshot's "hwm_kb": the peak resident set since the exec */
 	uint64_t peak_rss_kb;
+	/* The process tree (rt_report_proctree): every process in start order, and the critical path from t0
+	 * to the main of path_pid (at path_main; 0 and no steps when no process reached main). */
+	struct rt_proc *procs;
+	size_t nprocs;
+	struct rt_path_step *path;
+	size_t npath, pathcap;
+	int64_t path_pid;
+	uint64_t path_main;
 };
 
 /* The report of the trace's root process (`program` NULL), or of the first exec whose path, or the
@@ -283,6 +319,14 @@ int rt_touch_next(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS]
 /* An exec's argv as strings (strace's quoting undone; a string cut short ends in "...", and an argv cut
  * short has a last element "..."): appended to `out`; false when the call shows none. */
 bool rt_touch_argv(const struct rt_touch *t, struct strv *out);
+/* Fills r->procs and the critical path (report/proctree.c; called by rt_report_build once the phases are
+ * known), and frees them. */
+void rt_report_proctree(struct rt_report *r);
+void rt_proctree_free(struct rt_report *r);
+/* The process tree's text sections and JSON members, for a trace of more than one process only
+ * (nothing otherwise: a single process's reports stay as they were). */
+void rt_proctree_text(const struct rt_report *r, FILE *f);
+void rt_proctree_json(const struct rt_report *r, json_t *o);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The
  * eBPF and preload engines do not: their "no crash" rests on the exit and signal events. */
 bool rt_engine_writes_crashes(const struct rt_report *r);

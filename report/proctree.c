@@ -1,0 +1,396 @@
+/*
+ * report/proctree: the trace's processes as a tree, and the critical path from t0 to the analysed
+ * program's main (rt_report_proctree in report.h), with their text sections and JSON members.
+ *
+ *  - processes: the root (the first exec or attach; it starts at t0), each child a clone of kind fork or
+ *    vfork made (it starts at the clone; its ppid is the cloning process), and any other pid an event
+ *    names (an exec's "ppid" gives its parent; it starts at its first event). A process ends at its exit
+ *    event, else at the trace's end. Its comm and exe are its last exec's; one that never exec'd has its
+ *    parent's image at the fork.
+ *  - container: a process made namespaces when one of its syscalls that did not fail is clone with a
+ *    CLONE_NEW* flag in args[0] (x86-64's flags argument), clone3 whose decoded call names a CLONE_NEW*
+ *    flag, unshare with a CLONE_NEW* flag in args[0], setns or pivot_root. It is marked `container`, and
+ *    so is each process it forked after that call, and theirs.
+ *  - the critical path: its target is the report's program (--program) and its main_at; without
+ *    --program, the main probe hit of the process whose exec that main belongs to came last (the last
+ *    exec'd program that reached main; the root's own when it is the only one). Walking back from that
+ *    process: "exec → main" from its exec (the root's first exec: from t0) to main; before that its own
+ *    time from its start to that exec, then each ancestor's from its start to the fork of the next on
+ *    the chain, split at the execs in between, each piece named by the comm then. The steps cover
+ *    [t0, main] without gaps or overlaps: each boundary is held between its neighbours (events of
+ *    different processes are not written in time order), and the first starts at t0.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "report/report.h"
+
+/* CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME (linux/sched.h) */
+#define NS_FLAGS (0x00020000ULL | 0x02000000ULL | 0x04000000ULL | 0x08000000ULL | 0x10000000ULL | 0x20000000ULL | \
+		  0x40000000ULL | 0x00000080ULL)
+
+struct pt {
+	struct rt_report *r;
+	size_t cap;
+	size_t root;              /* index of the root, or SIZE_MAX */
+	uint64_t end;             /* the trace's last moment */
+	struct { int64_t pid; uint64_t t; } *mains;
+	size_t nmains, maincap;
+};
+
+static const char *base_of(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
+static size_t proc_find(const struct rt_report *r, int64_t pid)
+{
+	for (size_t k = r->nprocs; k-- > 0;)
+		if (r->procs[k].pid == pid)
+			return k;
+	return SIZE_MAX;
+}
+
+/* The process `pid`, added (starting at `t`) when not yet known. */
+static size_t proc_get(struct pt *p, int64_t pid, uint64_t t)
+{
+	struct rt_report *r = p->r;
+	size_t k = proc_find(r, pid);
+
+	if (k != SIZE_MAX)
+		return k;
+	if (r->nprocs == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 8;
+		r->procs = xrealloc(r->procs, p->cap * sizeof(*r->procs));
+	}
+	r->procs[r->nprocs] = (struct rt_proc){ .pid = pid, .ppid = -1, .parent = SIZE_MAX, .start = t,
+						 .container_at = UINT64_MAX };
+	return r->nprocs++;
+}
+
+/* A syscall's first register argument, from either shape of syscall event. */
+static uint64_t arg0(const struct rt_event *e)
+{
+	const json_t *a;
+
+	if (!e->obj)
+		return e->nargs ? e->args[0] : 0;
+	a = json_array_get(json_object_get(e->obj, "args"), 0);
+	return json_is_string(a) ? strtoull(json_string_value(a), NULL, 16) : 0;
+}
+
+/* The rule of the file's comment: the call made namespaces. */
+static bool makes_namespaces(const struct rt_event *e)
+{
+	const char *n = e->name;
+
+	if (!n || (e->ret_known && e->ret < 0))
+		return false;
+	if (strcmp(n, "setns") == 0 || strcmp(n, "pivot_root") == 0)
+		return true;
+	if (strcmp(n, "clone") == 0 || strcmp(n, "unshare") == 0)
+		return (arg0(e) & NS_FLAGS) != 0;
+	if (strcmp(n, "clone3") == 0)
+		return e->dec && e->dec->call && strstr(e->dec->call, "CLONE_NEW");
+	return false;
+}
+
+static void on_syscall(struct rt_proc *pr, const struct rt_event *e)
+{
+	pr->syscalls++;
+	pr->sys_ns += e->dur;
+	if (e->t < pr->container_at && makes_namespaces(e))
+		pr->container_at = e->t;
+}
+
+static void on_exec(struct pt *p, size_t k, const struct rt_event *e)
+{
+	struct rt_proc *pr = &p->r->procs[k];
+
+	if (p->root == SIZE_MAX)
+		p->root = k;
+	if (json_is_integer(json_object_get(e->obj, "ppid")) && pr->ppid < 0)
+		pr->ppid = json_get_int(e->obj, "ppid");
+	if (pr->nexecs == pr->execcap) {
+		pr->execcap = pr->execcap ? 2 * pr->execcap : 2;
+		pr->execs = xrealloc(pr->execs, pr->execcap * sizeof(*pr->execs));
+	}
+	pr->execs[pr->nexecs++] = (struct rt_proc_exec){ e->t, json_get_str(e->obj, "path") };
+}
+
+static void on_event(struct pt *p, const struct rt_event *e)
+{
+	struct rt_report *r = p->r;
+	size_t k = SIZE_MAX;
+
+	if (e->t + e->dur > p->end)
+		p->end = e->t + e->dur;
+	if (!e->has_pid)
+		return;
+	k = proc_get(p, e->pid, e->t);
+	if (e->type == RT_ET_SYSCALL) {
+		on_syscall(&r->procs[k], e);
+	} else if (e->type == RT_ET_EXEC || e->type == RT_ET_ATTACH) {
+		on_exec(p, k, e);
+	} else if (e->type == RT_ET_EXIT) {
+		r->procs[k].exited = true;
+		r->procs[k].end = e->t;
+	} else if (e->type == RT_ET_CLONE) {
+		const char *kind = json_get_str(e->obj, "kind");
+		const json_t *child = json_object_get(e->obj, "child");
+
+		if (kind && strcmp(kind, "thread") != 0 && json_is_integer(child) && json_integer_value(child) > 0) {
+			size_t c = proc_get(p, json_integer_value(child), e->t);
+
+			r->procs[c].ppid = e->pid;
+			r->procs[c].start = e->t;
+		}
+	} else if (e->type == RT_ET_PROBE) {
+		const char *role = json_get_str(e->obj, "role");
+
+		if (role && strcmp(role, "main") == 0) {
+			if (p->nmains == p->maincap) {
+				p->maincap = p->maincap ? 2 * p->maincap : 4;
+				p->mains = xrealloc(p->mains, p->maincap * sizeof(*p->mains));
+			}
+			p->mains[p->nmains].pid = e->pid;
+			p->mains[p->nmains++].t = e->t;
+		}
+	}
+}
+
+static int start_cmp(const void *a, const void *b)
+{
+	const struct rt_proc *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start ? 1 : x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The image process `pr` ran at `t`: its last exec by then, else (the root before its first exec's event,
+ * which the report puts at t0) its first, else its inherited one. */
+static const char *image_at(const struct rt_report *r, const struct rt_proc *pr, uint64_t t)
+{
+	const char *path = NULL;
+
+	for (size_t k = 0; k < pr->nexecs && pr->execs[k].t <= t; k++)
+		path = pr->execs[k].path;
+	if (!path && pr->nexecs && pr->start <= r->t0)
+		path = pr->execs[0].path;
+	if (!path && pr->parent != SIZE_MAX)
+		path = image_at(r, &r->procs[pr->parent], pr->start);
+	return path;
+}
+
+/* Parents, inherited images, ends and the container mark, in start order (a parent before its children). */
+static void link_procs(struct pt *p)
+{
+	struct rt_report *r = p->r;
+
+	qsort(r->procs, r->nprocs, sizeof(*r->procs), start_cmp);
+	for (size_t k = 0; k < r->nprocs; k++) {
+		struct rt_proc *pr = &r->procs[k];
+		size_t par = pr->ppid >= 0 ? proc_find(r, pr->ppid) : SIZE_MAX;
+
+		pr->parent = par < k ? par : SIZE_MAX;
+		pr->exe = image_at(r, pr, UINT64_MAX);
+		pr->comm = base_of(pr->exe);
+		if (!pr->exited || pr->end < pr->start)
+			pr->end = pr->exited ? pr->start : p->end;
+		if (pr->parent != SIZE_MAX && r->procs[par].container_at <= pr->start && pr->start < pr->container_at)
+			pr->container_at = pr->start;
+		pr->container = pr->container_at != UINT64_MAX;
+	}
+}
+
+static void add_step(struct rt_report *r, const char *name, int64_t pid, uint64_t start)
+{
+	if (r->npath == r->pathcap) {
+		r->pathcap = r->pathcap ? 2 * r->pathcap : 8;
+		r->path = xrealloc(r->path, r->pathcap * sizeof(*r->path));
+	}
+	r->path[r->npath++] = (struct rt_path_step){ xstrdup(name ? name : "?"), pid, start, 0 };
+}
+
+/* The process and exec the critical path ends in, and its main: false when none reached main. */
+static bool path_target(struct pt *p, size_t *proc, uint64_t *exec_t)
+{
+	struct rt_report *r = p->r;
+	bool found = false;
+
+	for (size_t m = 0; m < p->nmains; m++) {
+		const struct rt_proc *pr = &r->procs[proc_find(r, p->mains[m].pid)];
+		uint64_t te = pr->start;
+
+		if (r->program && (pr->pid != r->pid || p->mains[m].t != r->main_at))
+			continue;
+		for (size_t k = 0; k < pr->nexecs && pr->execs[k].t <= p->mains[m].t; k++)
+			te = pr->execs[k].t;
+		if (found && te < *exec_t)
+			continue;
+		found = true;
+		*proc = (size_t)(pr - r->procs);
+		*exec_t = te;
+		r->path_main = p->mains[m].t;
+	}
+	return found;
+}
+
+/* The critical path (see the file's comment), built backwards, then put in time order. */
+static void critical_path(struct pt *p)
+{
+	struct rt_report *r = p->r;
+	size_t k = SIZE_MAX;
+	uint64_t te = 0, until, prev;
+
+	if (!path_target(p, &k, &te))
+		return;
+	r->path_pid = r->procs[k].pid;
+	if (r->procs[k].start <= r->t0 && te == r->procs[k].execs[0].t) {
+		add_step(r, "exec \u2192 main", r->path_pid, r->t0); /* the root's first exec: from t0 */
+		r->path[0].dur = r->path_main - r->t0;
+		return;
+	}
+	add_step(r, "exec \u2192 main", r->path_pid, te);
+	for (until = te; k != SIZE_MAX; k = r->procs[k].parent) {
+		const struct rt_proc *pr = &r->procs[k];
+
+		for (size_t x = pr->nexecs; x-- > 0;) {
+			bool first_of_root = x == 0 && pr->start <= r->t0;
+
+			if (pr->execs[x].t < until && pr->execs[x].t > pr->start && !first_of_root) {
+				add_step(r, base_of(image_at(r, pr, pr->execs[x].t)), pr->pid, pr->execs[x].t);
+				until = pr->execs[x].t;
+			}
+		}
+		add_step(r, base_of(image_at(r, pr, pr->start)), pr->pid, pr->start);
+		until = pr->start;
+	}
+	for (size_t a = 0, b = r->npath - 1; a < b; a++, b--) {
+		struct rt_path_step s = r->path[a];
+
+		r->path[a] = r->path[b];
+		r->path[b] = s;
+	}
+	prev = r->t0;
+	for (size_t s = 0; s < r->npath; s++) {
+		uint64_t st = s == 0 ? r->t0 : r->path[s].start;
+
+		st = st < prev ? prev : st > r->path_main ? r->path_main : st;
+		r->path[s].start = prev = st;
+	}
+	for (size_t s = 0; s < r->npath; s++)
+		r->path[s].dur = (s + 1 < r->npath ? r->path[s + 1].start : r->path_main) - r->path[s].start;
+}
+
+void rt_report_proctree(struct rt_report *r)
+{
+	struct pt p = { .r = r, .root = SIZE_MAX, .end = r->t0 };
+
+	for (size_t k = 0; k < r->trace->nev; k++)
+		on_event(&p, &r->trace->ev[k]);
+	if (p.root != SIZE_MAX && r->procs[p.root].start > r->t0)
+		r->procs[p.root].start = r->t0;
+	link_procs(&p);
+	critical_path(&p);
+	free(p.mains);
+}
+
+void rt_proctree_free(struct rt_report *r)
+{
+	for (size_t k = 0; k < r->nprocs; k++)
+		free(r->procs[k].execs);
+	free(r->procs);
+	for (size_t k = 0; k < r->npath; k++)
+		free(r->path[k].step);
+	free(r->path);
+}
+
+/* Process k and its children, depth first, indented by parentage. */
+static void text_proc(const struct rt_report *r, size_t k, int depth, FILE *f)
+{
+	const struct rt_proc *pr = &r->procs[k];
+	char who[64];
+
+	snprintf(who, sizeof(who), "%*s%" PRId64 " %s", 2 * depth, "", pr->pid, pr->comm ? pr->comm : "?");
+	fprintf(f, "  %-34.34s %+9.3f ms %9.3f ms%s %9" PRIu64 " %9.3f ms%s\n", who, rt_ms(pr->start - r->t0),
+		rt_ms(pr->end - pr->start), pr->exited ? " " : "+", pr->syscalls, rt_ms(pr->sys_ns),
+		pr->container ? "  container" : "");
+	for (size_t c = 0; c < r->nprocs; c++)
+		if (r->procs[c].parent == k)
+			text_proc(r, c, depth + 1, f);
+}
+
+void rt_proctree_text(const struct rt_report *r, FILE *f)
+{
+	if (r->nprocs < 2)
+		return;
+	fprintf(f, "\nprocesses%31s %12s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
+	for (size_t k = 0; k < r->nprocs; k++)
+		if (r->procs[k].parent == SIZE_MAX)
+			text_proc(r, k, 0, f);
+	for (size_t k = 0; k < r->nprocs; k++)
+		if (!r->procs[k].exited) {
+			fputs("  (+: no exit recorded, runs to the trace's end)\n", f);
+			break;
+		}
+	if (!r->npath) {
+		fputs("\ncritical path: no process reached main\n", f);
+		return;
+	}
+	fprintf(f, "\ncritical path (t0 to main of process %" PRId64 " at %+.3f ms)\n", r->path_pid,
+		rt_ms(r->path_main - r->t0));
+	for (size_t k = 0; k < r->npath; k++) {
+		size_t cols = 0;
+
+		for (const char *c = r->path[k].step; *c; c++)
+			cols += ((unsigned char)*c & 0xc0) != 0x80; /* characters, not bytes: "→" is one column */
+		fprintf(f, "  %s%*s %7" PRId64 " %+9.3f ms %9.3f ms\n", r->path[k].step, cols < 26 ? (int)(26 - cols) : 0, "",
+			r->path[k].pid, rt_ms(r->path[k].start - r->t0), rt_ms(r->path[k].dur));
+	}
+}
+
+void rt_proctree_json(const struct rt_report *r, json_t *o)
+{
+	json_t *procs, *path;
+
+	if (r->nprocs < 2)
+		return;
+	procs = json_array();
+	for (size_t k = 0; k < r->nprocs; k++) {
+		const struct rt_proc *pr = &r->procs[k];
+		json_t *p = json_object(), *execs = json_array();
+
+		for (size_t x = 0; x < pr->nexecs; x++)
+			json_array_append_new(execs, pr->execs[x].path ? json_string(pr->execs[x].path) : json_null());
+		json_object_set_new(p, "pid", json_integer(pr->pid));
+		json_object_set_new(p, "ppid", pr->ppid >= 0 ? json_integer(pr->ppid) : json_null());
+		json_object_set_new(p, "comm", pr->comm ? json_string(pr->comm) : json_null());
+		json_object_set_new(p, "exe", pr->exe ? json_string(pr->exe) : json_null());
+		json_object_set_new(p, "start_ns", json_integer((json_int_t)(pr->start - r->t0)));
+		json_object_set_new(p, "end_ns", json_integer((json_int_t)(pr->end - r->t0)));
+		json_object_set_new(p, "exited", json_boolean(pr->exited));
+		json_object_set_new(p, "container", json_boolean(pr->container));
+		json_object_set_new(p, "syscalls", json_integer((json_int_t)pr->syscalls));
+		json_object_set_new(p, "syscall_ns", json_integer((json_int_t)pr->sys_ns));
+		json_object_set_new(p, "execs", execs);
+		json_array_append_new(procs, p);
+	}
+	json_object_set_new(o, "processes", procs);
+	path = json_array();
+	for (size_t k = 0; k < r->npath; k++) {
+		json_t *s = json_object();
+
+		json_object_set_new(s, "step", json_string(r->path[k].step));
+		json_object_set_new(s, "pid", json_integer(r->path[k].pid));
+		json_object_set_new(s, "start_ns", json_integer((json_int_t)(r->path[k].start - r->t0)));
+		json_object_set_new(s, "dur_ns", json_integer((json_int_t)r->path[k].dur));
+		json_array_append_new(path, s);
+	}
+	json_object_set_new(o, "critical_path", path);
+}

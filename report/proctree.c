@@ -4,7 +4,8 @@
  *
  *  - processes: the root (the first exec or attach; it starts at t0), each child a clone of kind fork or
  *    vfork made (it starts at the clone; its ppid is the cloning process), and any other pid an event
- *    names (an exec's "ppid" gives its parent; it starts at its first event). A process ends at its exit
+ *    names (an exec's "ppid" gives its parent; it starts at its first event), a thread's tid standing for
+ *    its process (a clone of kind thread made it). A process ends at its exit
  *    event, else at the trace's end. Its comm and exe are its last exec's; one that never exec'd has its
  *    parent's image at the fork.
  *  - container: a process made namespaces when one of its syscalls that did not fail is clone with a
@@ -40,7 +41,49 @@ struct pt {
 	uint64_t end;             /* the trace's last moment */
 	struct { int64_t pid; uint64_t t; } *mains;
 	size_t nmains, maincap;
+	struct thread { int64_t tid, pid; } *threads; /* clones of kind thread, by tid */
+	size_t nthreads;
 };
+
+static int thread_cmp(const void *a, const void *b)
+{
+	const struct thread *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* The ptrace engine may write a new thread's first syscalls before its clone event, with its tid as the
+ * pid: a pid that some clone made as a thread is that thread's process. */
+static void find_threads(struct pt *p)
+{
+	const struct rt_loaded_trace *t = p->r->trace;
+	size_t cap = 0;
+
+	for (size_t k = 0; k < t->nev; k++) {
+		const struct rt_event *e = &t->ev[k];
+		const char *kind = e->type == RT_ET_CLONE ? json_get_str(e->obj, "kind") : NULL;
+		const json_t *child = kind ? json_object_get(e->obj, "child") : NULL;
+
+		if (!kind || strcmp(kind, "thread") != 0 || !json_is_integer(child) || json_integer_value(child) == e->pid)
+			continue;
+		if (p->nthreads == cap) {
+			cap = cap ? 2 * cap : 16;
+			p->threads = xrealloc(p->threads, cap * sizeof(*p->threads));
+		}
+		p->threads[p->nthreads++] = (struct thread){ json_integer_value(child), e->pid };
+	}
+	if (p->nthreads)
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), thread_cmp);
+}
+
+/* The process an event's pid stands for. */
+static int64_t owner(const struct pt *p, int64_t pid)
+{
+	struct thread key = { pid, 0 };
+	const struct thread *th = p->nthreads ? bsearch(&key, p->threads, p->nthreads, sizeof(key), thread_cmp) : NULL;
+
+	return th ? th->pid : pid;
+}
 
 static const char *base_of(const char *path)
 {
@@ -133,7 +176,7 @@ static void on_event(struct pt *p, const struct rt_event *e)
 		p->end = e->t + e->dur;
 	if (!e->has_pid)
 		return;
-	k = proc_get(p, e->pid, e->t);
+	k = proc_get(p, owner(p, e->pid), e->t);
 	if (e->type == RT_ET_SYSCALL) {
 		on_syscall(&r->procs[k], e);
 	} else if (e->type == RT_ET_EXEC || e->type == RT_ET_ATTACH) {
@@ -159,7 +202,7 @@ static void on_event(struct pt *p, const struct rt_event *e)
 				p->maincap = p->maincap ? 2 * p->maincap : 4;
 				p->mains = xrealloc(p->mains, p->maincap * sizeof(*p->mains));
 			}
-			p->mains[p->nmains].pid = e->pid;
+			p->mains[p->nmains].pid = r->procs[k].pid;
 			p->mains[p->nmains++].t = e->t;
 		}
 	}
@@ -292,6 +335,7 @@ void rt_report_proctree(struct rt_report *r)
 {
 	struct pt p = { .r = r, .root = SIZE_MAX, .end = r->t0 };
 
+	find_threads(&p);
 	for (size_t k = 0; k < r->trace->nev; k++)
 		on_event(&p, &r->trace->ev[k]);
 	if (p.root != SIZE_MAX && r->procs[p.root].start > r->t0)
@@ -299,6 +343,7 @@ void rt_report_proctree(struct rt_report *r)
 	link_procs(&p);
 	critical_path(&p);
 	free(p.mains);
+	free(p.threads);
 }
 
 void rt_proctree_free(struct rt_report *r)

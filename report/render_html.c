@@ -13,7 +13,10 @@
  * <section id="crash"> (only when the program died of a crash), <section id="exit">, <section id="touched">
  * (only when the trace's syscalls were decoded) with <table id="touched-table">: a <tr class="touched-row">
  * per phase that touched something, one <li class="touch file|lookup|socket|exec"> (" err" added
- * when the call failed) per item. The script marks <html data-js="ready"> when it has wired everything.
+ * when the call failed) per item; <section id="processes"> (only for a trace of more than one process) with
+ * <table id="process-table"> (a <tr class="proc-row"> per process, data-pid, data-ppid, " container" added when
+ * it is one) and <table id="critical-path"> (a <tr class="path-step"> per step, data-start-ns, data-dur-ns). The
+ * script marks <html data-js="ready"> when it has wired everything.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -654,6 +657,56 @@ static void html_exit(const struct rt_report *r, FILE *f)
 	fputs("</p>\n</section>\n", f);
 }
 
+/* Process k and its children, depth first, each row indented by its depth. */
+static void html_proc(const struct rt_report *r, size_t k, int depth, FILE *f)
+{
+	const struct rt_proc *pr = &r->procs[k];
+
+	fprintf(f, "<tr class=\"proc-row%s\" data-pid=\"%" PRId64 "\" data-ppid=\"%" PRId64 "\"><td class=\"mono\" "
+		   "style=\"padding-left:%.1fem\">%" PRId64 " ", pr->container ? " container" : "", pr->pid, pr->ppid,
+		0.4 + 1.5 * depth, pr->pid);
+	esc(f, pr->comm ? pr->comm : "?");
+	fprintf(f, "</td><td class=\"num\">%+.3f ms</td><td class=\"num\">%.3f ms%s</td><td class=\"num\">%" PRIu64
+		   "</td><td class=\"num\">%.3f ms</td><td>%s</td></tr>\n", rt_ms(pr->start - r->t0),
+		rt_ms(pr->end - pr->start), pr->exited ? "" : "+", pr->syscalls, rt_ms(pr->sys_ns),
+		pr->container ? "container" : "");
+	for (size_t c = 0; c < r->nprocs; c++)
+		if (r->procs[c].parent == k)
+			html_proc(r, c, depth + 1, f);
+}
+
+/* The process tree and the critical path (report/proctree.c), for a trace of more than one process. */
+static void html_proctree(const struct rt_report *r, FILE *f)
+{
+	if (r->nprocs < 2)
+		return;
+	fputs("<section id=\"processes\">\n<h2>Processes</h2>\n<table id=\"process-table\"><thead><tr><th>process</th>"
+	      "<th class=\"num\">start</th><th class=\"num\">duration</th><th class=\"num\">syscalls</th>"
+	      "<th class=\"num\">in syscalls</th><th></th></tr></thead><tbody>\n", f);
+	for (size_t k = 0; k < r->nprocs; k++)
+		if (r->procs[k].parent == SIZE_MAX)
+			html_proc(r, k, 0, f);
+	fputs("</tbody></table>\n<h2>Critical path</h2>\n", f);
+	if (!r->npath) {
+		fputs("<p class=\"caption\">No process reached main.</p>\n</section>\n", f);
+		return;
+	}
+	fprintf(f, "<p class=\"caption\">From t0 to main of process %" PRId64 " at %+.3f ms.</p>\n", r->path_pid,
+		rt_ms(r->path_main - r->t0));
+	fputs("<table id=\"critical-path\"><thead><tr><th>step</th><th class=\"num\">pid</th><th class=\"num\">start</th>"
+	      "<th class=\"num\">duration</th></tr></thead><tbody>\n", f);
+	for (size_t k = 0; k < r->npath; k++) {
+		const struct rt_path_step *s = &r->path[k];
+
+		fprintf(f, "<tr class=\"path-step\" data-start-ns=\"%" PRIu64 "\" data-dur-ns=\"%" PRIu64 "\"><td class=\"mono\">",
+			s->start - r->t0, s->dur);
+		esc(f, s->step);
+		fprintf(f, "</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%+.3f ms</td><td class=\"num\">%.3f ms</td>"
+			   "</tr>\n", s->pid, rt_ms(s->start - r->t0), rt_ms(s->dur));
+	}
+	fputs("</tbody></table>\n</section>\n", f);
+}
+
 int rt_render_html(const struct rt_report *r, FILE *f)
 {
 	const json_t *bin = r->bin;
@@ -724,6 +777,7 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	html_timeline(r, f);
 	html_phase_table(r, f);
 	html_touched(r, f);
+	html_proctree(r, f);
 	html_layout(r, f);
 	html_init_order(r, f);
 	html_checks(r, f);

@@ -5,7 +5,9 @@
 # marked container, the shell is not). The processes hold sh, cat and diamond with the right parentage; the
 # critical path starts at t0, its steps are contiguous and in time order and their durations sum exactly
 # to main.main's start in the `--program diamond` report; the same path without --program (diamond is the
-# last exec'd program that reached main). A single-process trace has neither member.
+# last exec'd program that reached main); no process but the root lacks a parent or a comm (a new thread's
+# syscalls written under its tid before its clone count for its process). A single-process trace has
+# neither member. The text report's tree and the HTML page's tables.
 . "$(dirname "$0")/lib/common.bash"
 need_fixture diamond
 R=$RT0TRACE
@@ -15,11 +17,13 @@ need_ptrace
 # check_path NAME TRACE: the critical path of both reports ends at diamond's main.main, without gaps
 check_path() {
   local name=$1 t=$2 main
-  "$R" report --program diamond --format json -o "$TMP/$name.prog.json" "$t" || die "$name: report --program diamond: exit $?"
+  "$R" report --program diamond --format json -o "$TMP/$name.prog.json" "$t" ||
+    die "$name: report --program diamond: exit $?"
   "$R" report --format json -o "$TMP/$name.json" "$t"
   [ $? -le 1 ] || die "$name: report: exit $?"
   main=$(jq '.phases[] | select(.name == "main.main") | .start_ns' "$TMP/$name.prog.json")
-  [ -n "$main" ] && [ "$main" -gt 0 ] || die "$name: no main.main phase: $(jq -c '[.phases[].name]' "$TMP/$name.prog.json")"
+  [ -n "$main" ] && [ "$main" -gt 0 ] ||
+    die "$name: no main.main phase: $(jq -c '[.phases[].name]' "$TMP/$name.prog.json")"
   for f in "$TMP/$name.prog.json" "$TMP/$name.json"; do
     jq -e --argjson main "$main" '.critical_path as $p | ($p | length) > 0 and $p[0].start_ns == 0
       and ([$p[].dur_ns] | add) == $main and ($p[-1].start_ns + $p[-1].dur_ns) == $main
@@ -29,7 +33,10 @@ check_path() {
   done
   cmp -s <(jq -c .critical_path "$TMP/$name.prog.json") <(jq -c .critical_path "$TMP/$name.json") ||
     die "$name: the path differs without --program: $(jq -c .critical_path "$TMP/$name.json")"
-  pass "$name: critical path $(jq -c '[.critical_path[] | "\(.step) (\(.pid))"]' "$TMP/$name.json") sums to main.main at $main ns"
+  jq -e '.processes[0].ppid == null and ([.processes[1:][] | .ppid != null and .comm != null] | all)' "$TMP/$name.json" \
+    >/dev/null || die "$name: a process but the root has no parent or comm: $(jq -c .processes "$TMP/$name.json")"
+  pass "$name: critical path $(jq -c '[.critical_path[] | "\(.step) (\(.pid))"]' "$TMP/$name.json")" \
+    "sums to main.main at $main ns"
 }
 
 # proc NAME FILE BASENAME: the process whose last exec is BASENAME, as JSON
@@ -39,15 +46,16 @@ proc() { jq -c --arg b "$3" '[.processes[] | select(.comm == $b)] | first // emp
 check_fork() {
   local name=$1 j=$TMP/$1.json root cat dia
   root=$(jq -c '.processes[0]' "$j")
-  jq -e '.ppid == null and (.execs[0] | split("/") | last | test("^(sh|dash|bash)$")) and .start_ns == 0' <<<"$root" >/dev/null ||
-    die "$name: the root is not sh: $root"
+  jq -e '.ppid == null and (.execs[0] | split("/") | last | test("^(sh|dash|bash)$")) and .start_ns == 0' \
+    <<<"$root" >/dev/null || die "$name: the root is not sh: $root"
   cat=$(proc "$name" "$j" cat)
   dia=$(proc "$name" "$j" diamond)
-  [ -n "$cat" ] && [ -n "$dia" ] || die "$name: no cat or no diamond in $(jq -c '[.processes[] | {pid, ppid, comm}]' "$j")"
-  jq -e --argjson r "$root" '.ppid == $r.pid and .start_ns > 0 and .end_ns >= .start_ns and .syscalls > 0' <<<"$cat" >/dev/null ||
-    die "$name: cat is not sh's child: $cat"
-  jq -e --argjson r "$root" --argjson c "$cat" '.ppid == $r.pid and .start_ns > $c.start_ns and (.container | not)' <<<"$dia" \
-    >/dev/null || die "$name: diamond is not sh's child after cat: $dia"
+  [ -n "$cat" ] && [ -n "$dia" ] ||
+    die "$name: no cat or no diamond in $(jq -c '[.processes[] | {pid, ppid, comm}]' "$j")"
+  jq -e --argjson r "$root" '.ppid == $r.pid and .start_ns > 0 and .end_ns >= .start_ns and .syscalls > 0' \
+    <<<"$cat" >/dev/null || die "$name: cat is not sh's child: $cat"
+  jq -e --argjson r "$root" --argjson c "$cat" '.ppid == $r.pid and .start_ns > $c.start_ns and (.container | not)' \
+    <<<"$dia" >/dev/null || die "$name: diamond is not sh's child after cat: $dia"
   jq -e --argjson r "$root" --argjson d "$dia" '[.critical_path[] | .pid] == [$r.pid, $d.pid, $d.pid]' "$j" >/dev/null ||
     die "$name: the path is not sh, the forked child, its exec: $(jq -c .critical_path "$j")"
   pass "$name: processes $(jq -c '[.processes[] | "\(.comm) \(.pid) <- \(.ppid)"]' "$j")"
@@ -58,19 +66,28 @@ check_fork() {
   die "sh -c 'cat; exec diamond' traced: exit $?"
 check_path exec "$TMP/exec.jsonl"
 J=$TMP/exec.json
-jq -e '.processes | length == 2' "$J" >/dev/null || die "exec: not 2 processes: $(jq -c '[.processes[] | {pid, comm}]' "$J")"
+jq -e '.processes | length == 2' "$J" >/dev/null ||
+  die "exec: not 2 processes: $(jq -c '[.processes[] | {pid, comm}]' "$J")"
 jq -e '.processes[0] as $r | .processes[1] as $c | $r.comm == "diamond" and ($r.execs | length) == 2
   and ($r.execs[0] | split("/") | last | test("^(sh|dash|bash)$")) and $c.comm == "cat" and $c.ppid == $r.pid
   and ([.critical_path[] | .pid] | unique) == [$r.pid] and (.critical_path | length) == 2' "$J" >/dev/null ||
   die "exec: $(jq -c '{processes: [.processes[] | {pid, ppid, comm, execs}], critical_path}' "$J")"
 pass "exec: sh (then diamond, one process) and its child cat; the path is sh then diamond's exec → main"
 "$R" report "$TMP/exec.jsonl" > "$TMP/exec.txt"
-grepq -E '^processes ' "$TMP/exec.txt" && grepq -E '^    [0-9]+ cat ' "$TMP/exec.txt" && grepq '^critical path (t0 to main' "$TMP/exec.txt" ||
+grepq -E '^processes ' "$TMP/exec.txt" && grepq -E '^    [0-9]+ cat ' "$TMP/exec.txt" &&
+  grepq '^critical path (t0 to main' "$TMP/exec.txt" ||
   die "exec: the text report has no process tree: $(sed -n '/^processes/,/^syscalls (all/p' "$TMP/exec.txt")"
 pass "exec: the text report's processes (cat indented under sh) and critical path"
+"$R" report --format html -o "$TMP/exec.html" "$TMP/exec.jsonl"
+[ $? -le 1 ] || die "exec: report --format html failed"
+[ "$(grep -c '<tr class="proc-row' "$TMP/exec.html")" -eq 2 ] &&
+  [ "$(grep -c '<tr class="path-step"' "$TMP/exec.html")" -eq 2 ] ||
+  die "exec: the HTML page has no process table or critical path"
+pass "exec: the HTML page's process table (2 rows) and critical path (2 steps)"
 
 # --- sh runs cat, then forks a child that execs diamond ------------------------------------------------------
-"$R" run -f -o "$TMP/fork.jsonl" -- /bin/sh -c "cat /etc/hostname >/dev/null; $FX/diamond >/dev/null; exit 0" >/dev/null 2>&1 ||
+FORK="cat /etc/hostname >/dev/null; $FX/diamond >/dev/null; exit 0"
+"$R" run -f -o "$TMP/fork.jsonl" -- /bin/sh -c "$FORK" >/dev/null 2>&1 ||
   die "sh -c 'cat; diamond' traced: exit $?"
 check_path fork "$TMP/fork.jsonl"
 check_fork fork
@@ -79,7 +96,8 @@ check_fork fork
 "$R" run -o "$TMP/one.jsonl" -- "$FX/diamond" >/dev/null 2>&1 || die "diamond alone traced: exit $?"
 "$R" report --format json "$TMP/one.jsonl" | jq -e 'has("processes") or has("critical_path") | not' >/dev/null ||
   die "a single process's report has a process tree"
-"$R" report "$TMP/one.jsonl" | grepq -E '^(processes|critical path)' && die "a single process's text report has a process tree"
+"$R" report "$TMP/one.jsonl" | grepq -E '^(processes|critical path)' &&
+  die "a single process's text report has a process tree"
 pass "a single process's report has no processes or critical path (text and JSON as before)"
 
 # --- unshare: its process made a user namespace -----------------------------------------------------------------
@@ -88,8 +106,9 @@ if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
     die "sh -c 'unshare -U true' traced: exit $?"
   "$R" report --format json -o "$TMP/ns.json" "$TMP/ns.jsonl"
   [ $? -le 1 ] || die "ns: report: exit $?"
-  jq -e '(.processes[0].container | not) and ([.processes[] | select(.execs | map(split("/") | last) | index("unshare"))]
-    | length == 1 and .[0].container) and ([.processes[] | select(.comm == "cat")][0].container | not)' "$TMP/ns.json" \
+  jq -e '(.processes[0].container | not)
+    and ([.processes[] | select(.execs | map(split("/") | last) | index("unshare"))] | length == 1 and .[0].container)
+    and ([.processes[] | select(.comm == "cat")][0].container | not)' "$TMP/ns.json" \
     >/dev/null || die "ns: $(jq -c '[.processes[] | {pid, comm, execs, container}]' "$TMP/ns.json")"
   "$R" report "$TMP/ns.jsonl" | grepq -E ' true .* container$' || die "ns: the text report does not mark it container"
   pass "unshare -U: its process is a container, sh and cat are not"
@@ -98,8 +117,7 @@ else
 fi
 
 # --- the eBPF engine ----------------------------------------------------------------------------------
-"$R" run --engine ebpf -f -o "$TMP/ebpf.jsonl" -- /bin/sh -c "cat /etc/hostname >/dev/null; $FX/diamond >/dev/null; exit 0" \
-  >/dev/null 2>"$TMP/ebpf.err"
+"$R" run --engine ebpf -f -o "$TMP/ebpf.jsonl" -- /bin/sh -c "$FORK" >/dev/null 2>"$TMP/ebpf.err"
 rc=$?
 if [ $rc -eq 4 ]; then
   echo "skipped: the eBPF engine cannot run here: $(head -c 200 "$TMP/ebpf.err")"

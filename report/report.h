@@ -85,7 +85,7 @@ struct rt_loaded_trace {
 
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
 /* rt_trace_load keeps a compact syscall's decoded members only where the analyses read them (the
- * syscalls rt_touch_named names); the others point at an empty struct rt_decoded (decoded, not kept).
+ * syscalls rt_touch_named names, and clone3, whose flags the process tree reads); the others point at an empty struct rt_decoded (decoded, not kept).
  * This keeps every one, for the strace view. */
 int rt_trace_load_all(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
 void rt_trace_unload(struct rt_loaded_trace *t);

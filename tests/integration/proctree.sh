@@ -100,6 +100,23 @@ check_fork fork
   die "a single process's text report has a process tree"
 pass "a single process's report has no processes or critical path (text and JSON as before)"
 
+# --- the container rule on the recorded sh-fork trace, with one namespace call added to sh before its fork:
+# clone3 naming CLONE_NEWPID in its call, clone with CLONE_NEWNS in args[0] (both mark sh and its child),
+# and an unshare that failed (marks none)
+G=$RT0_SRC/tests/golden/traces/sh-fork.jsonl
+SYS='{"type":"syscall","t":63523094854000,"pid":23515,"tid":23515,"dur":100,"nr":'
+C3=',"call":"clone3({flags=CLONE_NEWPID|CLONE_VFORK, exit_signal=SIGCHLD}, 88)"'
+for c in "true 435 clone3 0x7ffd0 23516 $C3" "true 56 clone 0x20011 23516 " "false 272 unshare 0x10000000 -1 "; do
+  read -r want nr name a0 ret extra <<<"$c"
+  args="[\"$a0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"]"
+  { head -n 2 "$G"; echo "$SYS$nr,\"name\":\"$name\",\"args\":$args,\"ret\":$ret$extra}"
+    tail -n +3 "$G"; } > "$TMP/rule.jsonl"
+  "$R" report --format json -o "$TMP/rule.json" "$TMP/rule.jsonl" || die "rule $name: report: exit $?"
+  jq -e --argjson w "$want" '[.processes[].container] == [$w, $w]' "$TMP/rule.json" >/dev/null ||
+    die "rule $name: $(jq -c '[.processes[] | {pid, container}]' "$TMP/rule.json"), want $want"
+done
+pass "container rule: clone3's CLONE_NEWPID, clone's CLONE_NEWNS mark sh and its child; a failed unshare does not"
+
 # --- unshare: its process made a user namespace -----------------------------------------------------------------
 if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
   "$R" run -f -o "$TMP/ns.jsonl" -- /bin/sh -c "unshare -U true; cat /etc/hostname >/dev/null" >/dev/null 2>&1 ||

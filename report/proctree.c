@@ -235,7 +235,8 @@ static void link_procs(struct pt *p)
 {
 	struct rt_report *r = p->r;
 
-	qsort(r->procs, r->nprocs, sizeof(*r->procs), start_cmp);
+	if (r->nprocs) /* qsort of NULL, 0 is undefined */
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), start_cmp);
 	for (size_t k = 0; k < r->nprocs; k++) {
 		struct rt_proc *pr = &r->procs[k];
 		size_t par = pr->ppid >= 0 ? proc_find(r, pr->ppid) : SIZE_MAX;
@@ -294,7 +295,7 @@ static void critical_path(struct pt *p)
 	if (!path_target(p, &k, &te))
 		return;
 	r->path_pid = r->procs[k].pid;
-	if (r->procs[k].start <= r->t0 && te == r->procs[k].execs[0].t) {
+	if (r->procs[k].start <= r->t0 && r->procs[k].nexecs && te == r->procs[k].execs[0].t) {
 		add_step(r, "exec \u2192 main", r->path_pid, r->t0); /* the root's first exec: from t0 */
 		r->path[0].dur = r->path_main - r->t0;
 		return;

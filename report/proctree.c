@@ -144,6 +144,11 @@ static bool makes_namespaces(const struct rt_event *e)
 	return false;
 }
 
+bool rt_decoded_read(const char *name)
+{
+	return rt_touch_named(name) || strcmp(name, "clone3") == 0;
+}
+
 static void on_syscall(struct rt_proc *pr, const struct rt_event *e)
 {
 	pr->syscalls++;

@@ -337,8 +337,7 @@ static bool fast_syscall(const char *line, size_t n, int64_t t0, struct rt_names
 				.ret_known = !f.ret_null, .nargs = f.nargs, .name = intern(names, f.name, f.name_len),
 				.nr = f.v[FK_NR], .ret = f.ret_null ? 0 : f.v[FK_RET] };
 	memcpy(e->args, f.args, sizeof(e->args));
-	/* clone3's too: the process tree reads its flags from its call (report/proctree.c) */
-	if ((f.seen & ~FK_REQUIRED) && !names->keep_all && !rt_touch_named(e->name) && strcmp(e->name, "clone3") != 0) {
+	if ((f.seen & ~FK_REQUIRED) && !names->keep_all && !rt_decoded_read(e->name)) {
 		e->dec = &dropped;
 	} else if (f.seen & ~FK_REQUIRED) {
 		struct rt_decoded *d = arena_alloc(names, sizeof(*d));

@@ -453,6 +453,22 @@ static int render_json(const struct rt_report *r, FILE *f)
  * engine decoded them, and its duration. A syscall the engine did not decode (--raw, a syscall the decoder does not know) is
  * printed raw: name(six hex arguments) = the number it returned. With --program, that process's
  * syscalls of its image only; else every syscall of the trace. */
+/* A syscall's raw args, comma-separated: a line of another shape (kept whole) as its args are written,
+ * a compact one's register values in hex. */
+static void put_raw_args(const struct rt_event *e, FILE *f)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!e->obj) {
+		for (unsigned k = 0; k < e->nargs; k++)
+			fprintf(f, "%s%#" PRIx64, k ? ", " : "", e->args[k]);
+		return;
+	}
+	json_array_foreach(json_object_get(e->obj, "args"), i, v)
+		fprintf(f, "%s%s", i ? ", " : "", json_string_value(v) ? json_string_value(v) : "?");
+}
+
 static int render_strace(const struct rt_report *r, FILE *f)
 {
 	const struct rt_loaded_trace *t = r->trace;
@@ -467,22 +483,9 @@ static int render_strace(const struct rt_report *r, FILE *f)
 			(e->t - r->t0) / 1000 % 1000000);
 		if (d && d->call && d->result) {
 			fprintf(f, "%s = %s", d->call, d->result);
-		} else if (e->obj) {
-			/* a line of another shape, not decoded: its raw args as they are */
-			const json_t *a = json_object_get(e->obj, "args"), *v;
-			size_t i;
-
-			fprintf(f, "%s(", e->name);
-			json_array_foreach(a, i, v)
-				fprintf(f, "%s%s", i ? ", " : "", json_string_value(v) ? json_string_value(v) : "?");
-			if (e->ret_known)
-				fprintf(f, ") = %" PRId64, e->ret);
-			else
-				fputs(") = ?", f);
 		} else {
 			fprintf(f, "%s(", e->name);
-			for (unsigned i = 0; i < e->nargs; i++)
-				fprintf(f, "%s%#" PRIx64, i ? ", " : "", e->args[i]);
+			put_raw_args(e, f);
 			if (e->ret_known)
 				fprintf(f, ") = %" PRId64, e->ret);
 			else

@@ -84,9 +84,9 @@ struct rt_loaded_trace {
 };
 
 int rt_trace_load(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
-/* rt_trace_load keeps a compact syscall's decoded members only where the analyses read them (the
- * syscalls rt_touch_named names, and clone3, whose flags the process tree reads); the others point at an empty struct rt_decoded (decoded, not kept).
- * This keeps every one, for the strace view. */
+/* rt_trace_load keeps a compact syscall's decoded members only where the analyses read them
+ * (rt_decoded_read); the others point at an empty struct rt_decoded (decoded, not kept). This keeps
+ * every one, for the strace view. */
 int rt_trace_load_all(const char *path, struct rt_loaded_trace *t, struct rt_err *err);
 void rt_trace_unload(struct rt_loaded_trace *t);
 
@@ -311,6 +311,9 @@ size_t rt_phase_index(const struct rt_report *r, uint64_t t);
 void rt_report_touched(struct rt_report *r, uint64_t from, uint64_t until);
 /* Whether syscall `name` is one whose decoded members a phase's touched lists read. */
 bool rt_touch_named(const char *name);
+/* Whether any analysis reads syscall `name`'s decoded members: the touched lists' syscalls, and
+ * clone3, whose namespace flags the process tree reads from its call (report/proctree.c). */
+bool rt_decoded_read(const char *name);
 /* A touched list's verb in the text report: "open", "creat", "exec", else the syscall's name. */
 const char *rt_touch_verb(enum rt_touch_kind kind, const struct rt_touch *t);
 /* Which of a phase's lists holds its next item in time order, when idx[k] of each list k have been read;

@@ -18,27 +18,32 @@ static const char *const touch_calls[RT_TOUCH_KINDS][13] = {
 	[RT_TOUCH_EXEC] = { "execve", "execveat" },
 };
 
-bool rt_touch_named(const char *name)
+/* The touched list syscall `name` belongs to, or -1. */
+static int kind_of(const char *name)
 {
 	for (int k = 0; k < RT_TOUCH_KINDS; k++)
 		for (size_t i = 0; i < sizeof(touch_calls[k]) / sizeof(touch_calls[k][0]) && touch_calls[k][i]; i++)
 			if (strcmp(name, touch_calls[k][i]) == 0)
-				return true;
-	return false;
+				return k;
+	return -1;
+}
+
+bool rt_touch_named(const char *name)
+{
+	return kind_of(name) >= 0;
 }
 
 /* The kind of a decoded syscall, or -1: one of those above that names a path (a socket call: an
  * address). A lookup of an fd itself (fstatat's "" with AT_EMPTY_PATH) names none. */
 static int touch_kind(const struct rt_event *e)
 {
-	for (int k = 0; k < RT_TOUCH_KINDS; k++)
-		for (size_t i = 0; i < sizeof(touch_calls[k]) / sizeof(touch_calls[k][0]) && touch_calls[k][i]; i++)
-			if (strcmp(e->name, touch_calls[k][i]) == 0) {
-				const char *what = k == RT_TOUCH_SOCKET ? e->dec->addr : e->dec->path;
+	int k = kind_of(e->name);
+	const char *what;
 
-				return what && *what ? k : -1;
-			}
-	return -1;
+	if (k < 0)
+		return -1;
+	what = k == RT_TOUCH_SOCKET ? e->dec->addr : e->dec->path;
+	return what && *what ? k : -1;
 }
 
 /* A result as the lists show it: the errno's name of a failure ("-1 ENOENT (No such file or directory)"

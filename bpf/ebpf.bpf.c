@@ -30,6 +30,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool follow_forks = false;
+const volatile bool agent = false; /* rt0trace agent: trees start at the `triggers` (bpf/ebpf.h) */
 
 unsigned long long dropped = 0;
 
@@ -78,6 +79,18 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+struct comm {
+	char c[RT_COMM_LEN];
+};
+
+/* rt0trace agent: the comms that start a tree (bpf/ebpf.h RT_TRIG_*); empty otherwise */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct comm);
+	__type(value, u32);
+} triggers SEC(".maps");
 
 /* A tracked thread's CPU time at its last switch-in, and when that was (bpf_ktime_get_ns). */
 struct acct {
@@ -426,13 +439,37 @@ static __always_inline void capture_exit(struct inflight *in, long ret)
 	}
 }
 
+/* The agent: whether the current comm is a trigger of kind `kind`. */
+static __always_inline bool is_trigger(u32 kind)
+{
+	struct comm c = { 0 };
+	u32 *k;
+
+	bpf_get_current_comm(c.c, sizeof(c.c));
+	k = bpf_map_lookup_elem(&triggers, &c);
+	return k && *k == kind;
+}
+
+/* An exec about to be made by an OCI runtime's init that the agent did not see start: tracked from it. */
+static __always_inline void trigger_before(u32 tgid)
+{
+	u32 how = RT_TRACK_HOLD | RT_TRACK_PARTIAL;
+
+	if (is_trigger(RT_TRIG_BEFORE))
+		bpf_map_update_elem(&tracked, &tgid, &how, BPF_NOEXIST);
+}
+
 SEC("raw_tracepoint/sys_enter")
 int BPF_PROG(rt_sys_enter, struct pt_regs *regs, long id)
 {
 	struct inflight *in;
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
+	if (!is_tracked(tgid)) {
+		if (agent && (id == 59 /* execve */ || id == 322 /* execveat */))
+			trigger_before(tgid);
 		return 0;
+	}
 	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!in) {
 		__sync_fetch_and_add(&dropped, 1);
@@ -522,18 +559,27 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 	u32 tgid = pt >> 32, tid = (u32)pt, old = (u32)old_pid, hold = RT_TRACK_HOLD;
 	struct rt_ev *e;
 	u32 *how = bpf_map_lookup_elem(&tracked, &tgid);
+	u32 root = 0;
 	bool held;
 
-	if (!how)
-		return 0;
-	held = *how != RT_TRACK_PREATTACHED;
+	if (!how) {
+		/* the agent: a trigger's exec starts a tree (held like any other exec) */
+		if (!agent || !is_trigger(RT_TRIG_EXEC) || bpf_map_update_elem(&tracked, &tgid, &hold, BPF_NOEXIST) != 0)
+			return 0;
+		root = RT_ROOT_NEW;
+		held = true;
+	} else {
+		held = !(*how & RT_TRACK_PREATTACHED);
+		if (*how & RT_TRACK_PARTIAL)
+			root = RT_ROOT_PARTIAL;
+	}
 	{ /* its memory is another now: nothing of the exec's arguments is read again at its exit */
 		struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 
 		if (in)
 			in->retry = 0;
 	}
-	if (!held) /* once: a later exec is of another image */
+	if (!held || root == RT_ROOT_PARTIAL) /* once: a later exec is of another image, in the same tree */
 		bpf_map_update_elem(&tracked, &tgid, &hold, BPF_ANY);
 	/* Held before the first instruction of the new image: the signal is acted on at the return to
 	 * user mode, and user space continues the process once the image's uprobes are in place. */
@@ -545,6 +591,7 @@ int BPF_PROG(rt_exec, struct task_struct *p, pid_t old_pid)
 		sched_now(e, e->t);
 		e->nr = old;
 		e->has_ret = held;
+		e->args[3] = root;
 		/* a held process waits for us; one that is not is read at the next wakeup (a held probe,
 		 * its exit), from the file attached before its exec when it is gone by then */
 		submit(e, held);

@@ -21,6 +21,19 @@ enum rt_ev_kind {
 /* Values of the tracked map: how the process's next exec is treated. */
 #define RT_TRACK_HOLD 1         /* stop it (SIGSTOP) until user space has attached the new image */
 #define RT_TRACK_PREATTACHED 2  /* its probes were attached before the exec: no hold (once) */
+/* `rt0trace agent` (agent = true): a process that is not tracked starts a tree of its own when its exec
+ * matches the `triggers` map (key: a comm, 16 bytes, NUL-padded). RT_TRIG_EXEC: the comm after the exec
+ * (the new program's name: "podman", "runc"); RT_TRIG_BEFORE: the comm before it, seen at the entry of
+ * execve/execveat (an OCI runtime's init, "runc:[2:INIT]", exec'ing a container's entrypoint that was
+ * created before the agent started: a start not observed from its beginning). The tracked value then
+ * carries RT_TRACK_PARTIAL until that exec. The EXEC record of a tree's first process says which in
+ * args[3] (RT_ROOT_*), 0 for any other exec. */
+#define RT_TRACK_PARTIAL 4
+#define RT_TRIG_EXEC 1
+#define RT_TRIG_BEFORE 2
+#define RT_ROOT_NEW 1
+#define RT_ROOT_PARTIAL 2
+#define RT_COMM_LEN 16
 
 /* PROBE and EXEC records carry the thread's scheduler account then (tracer/trace.h struct rt_sched):
  * args[0] its CPU time, args[1] its runqueue wait (sched_info.run_delay), args[2] how the CPU time

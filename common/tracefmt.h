@@ -32,6 +32,7 @@ enum rt_et {
 	RT_ET_CRASH,
 	RT_ET_STDERR,
 	RT_ET_MARK,
+	RT_ET_CONTAINER,
 	RT_ET_NTYPES
 };
 
@@ -41,7 +42,7 @@ static const char *const rt_et_names[RT_ET_NTYPES] = {
 	[RT_ET_EXEC] = "exec",      [RT_ET_ATTACH] = "attach", [RT_ET_SYSCALL] = "syscall",
 	[RT_ET_PROBE] = "probe",    [RT_ET_CLONE] = "clone",   [RT_ET_SIGNAL] = "signal",
 	[RT_ET_MAPS] = "maps",      [RT_ET_EXIT] = "exit",     [RT_ET_CRASH] = "crash",
-	[RT_ET_STDERR] = "stderr",  [RT_ET_MARK] = "mark",
+	[RT_ET_STDERR] = "stderr",  [RT_ET_MARK] = "mark",     [RT_ET_CONTAINER] = "container",
 };
 
 /* The type named by the first `len` bytes of `s`; RT_ET_OTHER for any other name. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/units.h"
 #include "common/fs.h"
 #include "common/outfile.h"
 #include "common/sha256.h"
@@ -134,25 +135,6 @@ static bool parse_percent(const char *s, double *out)
 		return false;
 	*out = v / 100;
 	return true;
-}
-
-/* "1ms", "500us", "0", "2s", "750ns" -> ns (a bare number is milliseconds) */
-static bool parse_duration(const char *s, double *out)
-{
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e6 },
-	};
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || v < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].unit) == 0) {
-			*out = v * units[i].ns;
-			return true;
-		}
-	return false;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -417,7 +399,7 @@ static int check_options(int argc, char **argv, struct sampling *s, struct check
 				return cmd_usage_error("check", "--threshold wants a percentage such as 10%%, not '%s'", optarg);
 			continue;
 		case OPT_MIN_DELTA:
-			if (!parse_duration(optarg, &k->min_delta))
+			if (!rt_parse_duration(optarg, &k->min_delta))
 				return cmd_usage_error("check", "--min-delta wants a duration such as 1ms or 500us, not '%s'", optarg);
 			continue;
 		case OPT_METRIC:

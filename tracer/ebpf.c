@@ -17,6 +17,7 @@
  * read of the ring buffer is written after it (drain): decoded then, against a per-process fd table.
  */
 #include "tracer/engine.h"
+#include "tracer/ebpf_agent.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -50,6 +51,21 @@ int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 	*status = 0;
 	return rt_errf(err, RT_EXIT_ENV, "the eBPF engine is not available in this build: %s", RT0_EBPF_MISSING);
 }
+
+int rt_ebpf_agent_open(struct rt_ebpf **out, const struct rt_run_opts *o, const char *const *at_exec,
+		       const char *const *before_exec, const struct rt_ebpf_hooks *h, struct rt_err *err)
+{
+	(void)o, (void)at_exec, (void)before_exec, (void)h;
+	*out = NULL;
+	return rt_errf(err, RT_EXIT_ENV, "the agent needs the eBPF engine, which is not available in this build: %s",
+		       RT0_EBPF_MISSING);
+}
+int rt_ebpf_agent_fd(const struct rt_ebpf *t) { (void)t; return -1; }
+void rt_ebpf_agent_poll(struct rt_ebpf *t) { (void)t; }
+bool rt_ebpf_agent_any_alive(struct rt_ebpf *t, const struct rt_run *run) { (void)t, (void)run; return false; }
+void rt_ebpf_agent_forget(struct rt_ebpf *t, struct rt_run *run) { (void)t, (void)run; }
+uint64_t rt_ebpf_agent_lost(const struct rt_ebpf *t) { (void)t; return 0; }
+void rt_ebpf_agent_close(struct rt_ebpf *t) { (void)t; }
 
 #else
 
@@ -99,12 +115,15 @@ struct eproc {
 	dev_t dev;                /* that file */
 	ino_t ino;
 	bool main_hit;
+	struct rt_run *run;       /* the run its records go to (the agent: its tree's; NULL: none) */
 	struct rt_dec_fds *fds;   /* its file descriptors as its syscalls tell (tracer/decode), or NULL: --raw */
 };
 
-struct etracer {
+struct rt_ebpf {
 	const struct rt_run_opts *o;
-	struct rt_run *run;     /* the driver's: the trace, its header, t0, the root and its end */
+	struct rt_run *run;     /* the driver's: the trace, its header, t0, the root and its end (NULL: the
+				 * agent, whose trees each have their own, eproc.run) */
+	const struct rt_ebpf_hooks *hooks; /* the agent's, or NULL */
 	struct ebpf *skel;
 	struct ring_buffer *rb;
 	bool root_exited;       /* the root's exit record arrived */
@@ -120,6 +139,7 @@ struct etracer {
 /* One thing to write once the ring buffer is read: a SYSCALL record (copied, decoded then), an event,
  * or a fork's fd table to copy (in order: the parent's table as of the fork). */
 struct queued {
+	struct rt_run *run;
 	void *rec;
 	size_t size;
 	json_t *e;
@@ -146,7 +166,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ---- processes ------------------------------------------------------------------------------------ */
 
-static struct eproc *proc_find(struct etracer *t, pid_t pid)
+static struct eproc *proc_find(struct rt_ebpf *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].pid == pid)
@@ -154,7 +174,7 @@ static struct eproc *proc_find(struct etracer *t, pid_t pid)
 	return NULL;
 }
 
-static struct eproc *proc_add(struct etracer *t, pid_t pid)
+static struct eproc *proc_add(struct rt_ebpf *t, pid_t pid)
 {
 	struct eproc *p = proc_find(t, pid);
 
@@ -166,6 +186,7 @@ static struct eproc *proc_add(struct etracer *t, pid_t pid)
 	p->pid = pid;
 	p->live = true;
 	p->multi_fd = -1;
+	p->run = t->run;
 	return p;
 }
 
@@ -188,7 +209,7 @@ static void proc_clear(struct eproc *p)
 	p->main_hit = false;
 }
 
-static bool any_live(const struct etracer *t)
+static bool any_live(const struct rt_ebpf *t)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].live) {
@@ -200,20 +221,36 @@ static bool any_live(const struct etracer *t)
 	return false;
 }
 
-static struct queued *enqueue(struct etracer *t)
+/* The run process pid's records go to: the driver's, or (the agent) its tree's; NULL: none. */
+static struct rt_run *run_of(struct rt_ebpf *t, pid_t pid)
+{
+	struct eproc *p;
+
+	if (t->run)
+		return t->run;
+	p = proc_find(t, pid);
+	return p ? p->run : NULL;
+}
+
+static bool recording(const struct rt_ebpf *t, const struct rt_run *run)
+{
+	return run && run->header_done && !t->until_done;
+}
+
+static struct queued *enqueue(struct rt_ebpf *t, struct rt_run *run)
 {
 	t->q = xgrow(t->q, &t->qcap, t->nq + 1, sizeof(*t->q));
-	t->q[t->nq] = (struct queued){ 0 };
+	t->q[t->nq] = (struct queued){ .run = run };
 	return &t->q[t->nq++];
 }
 
-static void emit(struct etracer *t, json_t *e)
+static void emit(struct rt_ebpf *t, struct rt_run *run, json_t *e)
 {
-	if (!t->run->header_done || t->until_done) {
+	if (!recording(t, run)) {
 		json_decref(e);
 		return;
 	}
-	enqueue(t)->e = e;
+	enqueue(t, run)->e = e;
 }
 
 /* ---- images and uprobes ---------------------------------------------------------------------------- */
@@ -251,7 +288,7 @@ static int multi_link(int prog_fd, const char *path, const uint64_t *offs, const
 	return (int)syscall(SYS_bpf, 28 /* BPF_LINK_CREATE */, &a, offsetof(struct uprobe_multi_attr, pad));
 }
 
-static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const char *exe, const struct rt_past *ps,
+static void attach_probes(struct rt_ebpf *t, struct eproc *p, pid_t pid, const char *exe, const struct rt_past *ps,
 			  bool attaching, size_t *attached, size_t *failed)
 {
 	uint64_t *offs = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*offs));
@@ -300,7 +337,7 @@ static void attach_probes(struct etracer *t, struct eproc *p, pid_t pid, const c
 
 /* Reads the image at `path` and attaches its uprobes for pid (past ones left out at -p). The path is
  * /proc/PID/exe, or the program itself when it is attached before its exec (pre-attach). */
-static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const char *path, bool attaching,
+static void image_attach(struct rt_ebpf *t, struct eproc *p, pid_t pid, const char *path, bool attaching,
 			 struct rt_past *ps)
 {
 	struct rt_err err = { 0 };
@@ -318,7 +355,7 @@ static void image_attach(struct etracer *t, struct eproc *p, pid_t pid, const ch
 		snprintf(p->err, sizeof(p->err), "%s", err.msg);
 		return;
 	}
-	rt_run_plan(t->run, p->bin, &p->plan);
+	rt_run_plan(p->run, p->bin, &p->plan);
 	p->hit = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->hit));
 	p->links = xcalloc(p->plan.n ? p->plan.n : 1, sizeof(*p->links));
 	if (attaching) {
@@ -347,7 +384,7 @@ static struct rt_sched rec_sched(const struct rt_ev *r)
 	return s;
 }
 
-static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads,
+static void load_image(struct rt_ebpf *t, pid_t pid, uint64_t now, bool attaching, char *const *argv, int nthreads,
 		       const struct rt_sched *sched)
 {
 	struct eproc *p = proc_add(t, pid);
@@ -368,7 +405,7 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 	p->pre = false;
 	if (p->bin)
 		p->bias = rt_image_bias(pid, p->bin->elf);
-	emit(t, rt_run_image(t->run, &(struct rt_run_image){ .pid = pid, .t = now, .attaching = attaching, .argv = argv,
+	emit(t, p->run, rt_run_image(p->run, &(struct rt_run_image){ .pid = pid, .t = now, .attaching = attaching, .argv = argv,
 							     .path = real, .bin = p->bin, .error = p->err, .plan = &p->plan,
 							     .bias = p->bias, .past = &ps, .sched = sched, .probes = p->attached,
 							     .probes_failed = p->failed,
@@ -380,7 +417,7 @@ static void load_image(struct etracer *t, pid_t pid, uint64_t now, bool attachin
 /* ---- records ---------------------------------------------------------------------------------------- */
 
 /* Stops recording at --until main: every probe and tracepoint is detached, the program goes on. */
-static void until_main(struct etracer *t)
+static void until_main(struct rt_ebpf *t)
 {
 	t->until_done = true;
 	for (size_t i = 0; i < t->nprocs; i++)
@@ -388,7 +425,7 @@ static void until_main(struct etracer *t)
 	ebpf__detach(t->skel);
 }
 
-static void on_probe(struct etracer *t, const struct rt_ev *r)
+static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 {
 	struct eproc *p = proc_find(t, r->pid);
 	uint64_t idx = r->nr & 0xffffffffull;
@@ -404,7 +441,9 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 		struct rt_sched s = rec_sched(r);
 
 		p->hit[idx] = true;
-		emit(t, rt_event_probe(r->t, r->pid, r->tid, pr, &s, NULL, NULL));
+		emit(t, p->run, rt_event_probe(r->t, r->pid, r->tid, pr, &s, NULL, NULL));
+		if (t->hooks && p->run)
+			t->hooks->probe(t->hooks->ctx, p->run, r->pid, r->t, pr);
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
 		json_t *m;
@@ -413,8 +452,8 @@ static void on_probe(struct etracer *t, const struct rt_ev *r)
 		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
 		 * the SIGSTOP it was sent is acted on). */
 		if ((m = rt_maps_event(r->pid, pr->symbol, r->t, "stopped")) != NULL)
-			emit(t, m);
-		if (t->o->until_main && r->pid == t->run->root)
+			emit(t, p->run, m);
+		if (t->run && t->o->until_main && r->pid == t->run->root)
 			until_main(t);
 	}
 	if (r->nr & RT_PROBE_HOLD)
@@ -496,15 +535,17 @@ static void take_capture(struct rt_dec_cap *c, const struct rt_ev *r, const int6
 }
 
 /* A syscall's line, decoded (after the read of the ring buffer: a held process is not kept waiting). */
-static void write_syscall(struct etracer *t, const struct rt_ev *r, const void *data, size_t size)
+static void write_syscall(struct rt_ebpf *t, struct rt_run *run, const struct rt_ev *r, const void *data, size_t size)
 {
 	int64_t ret = r->ret;
 	const int64_t *rp = r->has_ret ? &ret : NULL;
 	struct eproc *p;
 	struct rt_dec_out dec;
 
-	if (t->o->raw || !rt_dec_known(r->nr) || !rt_sysfilter_has(t->run->trace.filter, r->nr)) {
-		rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+	if (t->hooks)
+		t->hooks->syscall(t->hooks->ctx, run, r->pid, r->nr, r->has_ret, r->ret, r->args[0], r->t + r->dur);
+	if (t->o->raw || !rt_dec_known(r->nr) || !rt_sysfilter_has(run->trace.filter, r->nr)) {
+		rt_trace_syscall(&run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
 				 (const uint64_t *)r->args, rp, NULL);
 		return;
 	}
@@ -513,34 +554,35 @@ static void write_syscall(struct etracer *t, const struct rt_ev *r, const void *
 	take_capture(t->cap, r, rp, data, size);
 	p = proc_find(t, r->pid);
 	rt_dec_format(r->nr, (const uint64_t *)r->args, rp, t->cap, p ? p->fds : NULL, &dec);
-	rt_trace_syscall(&t->run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
+	rt_trace_syscall(&run->trace, r->t, r->pid, r->tid, r->dur, r->nr, rt_syscall_name(r->nr),
 			 (const uint64_t *)r->args, rp, &dec);
 	rt_dec_out_release(&dec);
 }
 
-static void on_syscall(struct etracer *t, const void *data, size_t size)
+static void on_syscall(struct rt_ebpf *t, const void *data, size_t size)
 {
+	struct rt_run *run = run_of(t, ((const struct rt_ev *)data)->pid);
 	struct queued *q;
 
-	if (!t->run->header_done || t->until_done)
+	if (!recording(t, run))
 		return;
-	q = enqueue(t);
+	q = enqueue(t, run);
 	q->rec = xmalloc(size);
 	memcpy(q->rec, data, size);
 	q->size = size;
 }
 
 /* Writes what the last read of the ring buffer queued, in its order. */
-static void flush_queue(struct etracer *t)
+static void flush_queue(struct rt_ebpf *t)
 {
 	for (size_t i = 0; i < t->nq; i++) {
 		struct queued *q = &t->q[i];
 
 		if (q->rec) {
-			write_syscall(t, q->rec, q->rec, q->size);
+			write_syscall(t, q->run, q->rec, q->rec, q->size);
 			free(q->rec);
 		} else if (q->e) {
-			rt_trace_event(&t->run->trace, q->e);
+			rt_trace_event(&q->run->trace, q->e);
 		} else {
 			struct eproc *parent = proc_find(t, q->parent), *child = proc_find(t, q->child);
 
@@ -553,15 +595,80 @@ static void flush_queue(struct etracer *t)
 
 /* Reads the ring buffer; what it gave is written after, so that a held process (an exec, main.main) is
  * continued before its backlog is decoded. */
-static void drain(struct etracer *t)
+static void drain(struct rt_ebpf *t)
 {
 	ring_buffer__consume(t->rb);
 	flush_queue(t);
 }
 
+/* The agent: a process the kernel tracks that belongs to no tree (one forked just as its tree was let
+ * go, or a trigger the agent declined) is tracked no more. */
+static void untrack(struct rt_ebpf *t, pid_t pid)
+{
+	uint32_t key = (uint32_t)pid;
+
+	bpf_map__delete_elem(t->skel->maps.tracked, &key, sizeof(key), 0);
+}
+
+static void on_clone(struct rt_ebpf *t, const struct rt_ev *r)
+{
+	struct rt_run *run = run_of(t, r->pid);
+	struct eproc *c;
+
+	emit(t, run, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
+				    r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
+	if (r->ret != RT_CLONE_FORK)
+		return;
+	if (t->hooks && !run) {
+		untrack(t, (pid_t)r->nr);
+		return;
+	}
+	c = proc_add(t, (pid_t)r->nr);
+	c->run = run;
+	if (recording(t, run)) { /* its fds: its parent's as of now */
+		struct queued *q = enqueue(t, run);
+
+		q->parent = r->pid;
+		q->child = (pid_t)r->nr;
+	}
+}
+
+static void on_exec(struct rt_ebpf *t, const struct rt_ev *r)
+{
+	struct rt_run *run = run_of(t, r->pid);
+	struct rt_sched s = rec_sched(r);
+	struct strv argv = STRV_INIT;
+
+	if (t->until_done)
+		goto out;
+	if (t->hooks && !run) { /* the agent: a trigger starts a tree, when the agent takes it */
+		if (r->args[3])
+			run = t->hooks->root(t->hooks->ctx, r->pid, r->t, r->args[3] == RT_ROOT_PARTIAL);
+		if (!run) {
+			untrack(t, r->pid);
+			goto out;
+		}
+		proc_add(t, r->pid)->run = run;
+	}
+	if (t->hooks) /* the header's argv, when it is a tree's first exec */
+		rt_proc_argv(r->pid, &argv);
+	load_image(t, r->pid, r->t, false, t->hooks ? argv.v : t->o->argv, 0, &s);
+	if (t->hooks) {
+		char exe[64], real[PATH_MAX];
+		struct eproc *p = proc_find(t, r->pid);
+
+		rt_run_exe(r->pid, exe, real, sizeof(real));
+		t->hooks->exec(t->hooks->ctx, run, r->pid, r->t, real, p ? p->bin : NULL);
+	}
+out:
+	strv_release(&argv);
+	if (r->has_ret) /* held: the hold ends, its probes are in place */
+		kill(r->pid, SIGCONT);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
-	struct etracer *t = ctx;
+	struct rt_ebpf *t = ctx;
 	const struct rt_ev *r = data;
 
 	if (size < sizeof(*r))
@@ -574,43 +681,24 @@ static int on_record(void *ctx, void *data, size_t size)
 		on_probe(t, r);
 		break;
 	case RT_EV_CLONE:
-		emit(t, rt_event_clone(r->t, r->pid, r->tid, (long long)r->nr,
-				       r->ret == RT_CLONE_FORK ? RT_CLONE_KIND_FORK : RT_CLONE_KIND_THREAD, NULL));
-		if (r->ret == RT_CLONE_FORK) {
-			struct queued *q;
-
-			proc_add(t, (pid_t)r->nr);
-			if (t->run->header_done && !t->until_done) { /* its fds: its parent's as of now */
-				q = enqueue(t);
-				q->parent = r->pid;
-				q->child = (pid_t)r->nr;
-			}
-		}
+		on_clone(t, r);
 		break;
 	case RT_EV_EXEC:
-		if (t->until_done) {
-			if (r->has_ret)
-				kill(r->pid, SIGCONT);
-			break;
-		}
-		{
-			struct rt_sched s = rec_sched(r);
-
-			load_image(t, r->pid, r->t, false, t->o->argv, 0, &s);
-		}
-		if (r->has_ret) /* held: the hold ends, its probes are in place */
-			kill(r->pid, SIGCONT);
+		on_exec(t, r);
 		break;
 	case RT_EV_EXIT: {
 		struct eproc *p = proc_find(t, r->pid);
+		struct rt_run *run = run_of(t, r->pid);
 		int code = (int)r->nr; /* the kernel's exit code: a wait status */
 
-		emit(t, rt_event_exit(r->t, r->pid, code, NULL));
+		emit(t, run, rt_event_exit(r->t, r->pid, code, NULL));
 		/* Its uprobes stay until the end: releasing them waits for an RCU grace period, which
 		 * would come between the program's exit and its reaping. */
 		if (p)
 			p->live = false;
-		if (r->pid == t->run->root) {
+		if (t->hooks && run)
+			t->hooks->exit(t->hooks->ctx, run, r->pid, r->t);
+		if (t->run && r->pid == t->run->root) {
 			t->root_exited = true;
 			if (t->run->attached) /* not our child: its end is this record's */
 				rt_run_exited(t->run, code);
@@ -618,7 +706,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	}
 	case RT_EV_SIGNAL:
-		emit(t, rt_event_signal(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0], NULL));
+		emit(t, run_of(t, r->pid), rt_event_signal(r->t, r->pid, r->tid, (int)r->nr, (int)r->ret, r->args[0], NULL));
 		break;
 	}
 	return 0;
@@ -628,11 +716,12 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* Opens the skeleton, sets its rodata and loads it, with the uprobe_multi program or without it.
  * Returns libbpf's result (negative errno); an open that fails sets err. */
-static int open_and_load(struct etracer *t, bool multi, struct rt_err *err)
+static int open_and_load(struct rt_ebpf *t, bool multi, struct rt_err *err)
 {
 	if (!(t->skel = ebpf__open()))
 		return rt_errf(err, RT_EXIT_ENV, "cannot open the eBPF programs: %s", strerror(errno));
-	t->skel->rodata->follow_forks = t->o->follow_forks;
+	t->skel->rodata->follow_forks = t->o->follow_forks || t->hooks;
+	t->skel->rodata->agent = t->hooks != NULL;
 	bpf_program__set_autoattach(t->skel->progs.rt_probe, false);
 	bpf_program__set_autoattach(t->skel->progs.rt_probe_multi, false);
 	if (multi)
@@ -645,7 +734,7 @@ static int open_and_load(struct etracer *t, bool multi, struct rt_err *err)
 
 /* The plan map: per syscall the decoder knows, what the kernel reads of its arguments, at entry and at
  * exit (the decoder's own plan, at each need's bound). */
-static void fill_plan(struct etracer *t)
+static void fill_plan(struct rt_ebpf *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.plan);
 
@@ -669,7 +758,7 @@ static void fill_plan(struct etracer *t)
 }
 
 /* Loads and attaches the kernel side; every failure is the environment's (exit 4), said precisely. */
-static int setup(struct etracer *t, struct rt_err *err)
+static int setup(struct rt_ebpf *t, struct rt_err *err)
 {
 	int rc;
 
@@ -716,7 +805,7 @@ denied:
 }
 
 /* Adds pid to the tracked processes; `how` is RT_TRACK_HOLD or RT_TRACK_PREATTACHED (bpf/ebpf.h). */
-static int track(struct etracer *t, pid_t pid, uint32_t how, struct rt_err *err)
+static int track(struct rt_ebpf *t, pid_t pid, uint32_t how, struct rt_err *err)
 {
 	uint32_t key = (uint32_t)pid;
 
@@ -743,7 +832,7 @@ static int count_threads(pid_t pid)
 
 /* Waits on the ring buffer and on a pidfd of the root (readable when it exits, so its end is seen at
  * once) until the traced processes are gone; returns 1 when interrupted. */
-static int poll_loop(struct etracer *t)
+static int poll_loop(struct rt_ebpf *t)
 {
 	pid_t child = t->run->attached ? 0 : t->run->root;
 	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = (int)syscall(SYS_pidfd_open, t->run->root, 0), rc = 0;
@@ -786,7 +875,7 @@ static int poll_loop(struct etracer *t)
 
 /* Interrupted: every traced process goes on untraced (continued, should one be in a hold whose record
  * was not handled yet), or is killed with --kill-on-exit. */
-static void release_all(struct etracer *t, bool kill_them)
+static void release_all(struct rt_ebpf *t, bool kill_them)
 {
 	ebpf__detach(t->skel);
 	for (size_t i = 0; i < t->nprocs; i++)
@@ -794,7 +883,7 @@ static void release_all(struct etracer *t, bool kill_them)
 			kill(t->procs[i].pid, kill_them ? SIGKILL : SIGCONT);
 }
 
-static void cleanup(struct etracer *t)
+static void cleanup(struct rt_ebpf *t)
 {
 	for (size_t i = 0; i < t->nprocs; i++) {
 		proc_clear(&t->procs[i]);
@@ -813,7 +902,7 @@ static void cleanup(struct etracer *t)
 
 static int eb_prepare(struct rt_run *r, struct rt_err *err)
 {
-	struct etracer *t = r->engine;
+	struct rt_ebpf *t = r->engine;
 
 	t->run = r;
 	verbose = r->o->verbose;
@@ -824,7 +913,7 @@ static int eb_prepare(struct rt_run *r, struct rt_err *err)
  * script (or anything unreadable here) is read at its exec, held. */
 static int eb_start(struct rt_run *r, struct rt_err *err)
 {
-	struct etracer *t = r->engine;
+	struct rt_ebpf *t = r->engine;
 	struct eproc *p = proc_add(t, r->root);
 	struct rt_past none = { 0 };
 
@@ -837,7 +926,7 @@ static int eb_start(struct rt_run *r, struct rt_err *err)
 
 static int eb_attach(struct rt_run *r, struct rt_err *err)
 {
-	struct etracer *t = r->engine;
+	struct rt_ebpf *t = r->engine;
 	struct strv argv = STRV_INIT;
 
 	if (kill(r->root, 0) != 0 && errno == ESRCH)
@@ -858,7 +947,7 @@ static int eb_loop(struct rt_run *r)
 /* Interrupted: leave the program running (or kill it). --until main: the program goes on untraced. */
 static int eb_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
 {
-	struct etracer *t = r->engine;
+	struct rt_ebpf *t = r->engine;
 
 	(void)err;
 	if (interrupted) {
@@ -893,9 +982,106 @@ static const struct rt_engine_ops ebpf_ops = {
 
 int rt_ebpf_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
-	struct etracer t = { .o = o };
+	struct rt_ebpf t = { .o = o };
 
 	return rt_run_engine(&ebpf_ops, &t, o, status, err);
+}
+
+/* ---- the agent (tracer/ebpf_agent.h) ------------------------------------------------------------- */
+
+static int add_triggers(struct rt_ebpf *t, const char *const *names, uint32_t kind, struct rt_err *err)
+{
+	for (size_t i = 0; names && names[i]; i++) {
+		char key[RT_COMM_LEN] = { 0 };
+
+		if (strlen(names[i]) >= RT_COMM_LEN)
+			return rt_errf(err, RT_EXIT_INPUT, "'%s' is longer than a process name can be (%d bytes)", names[i],
+				       RT_COMM_LEN - 1);
+		memcpy(key, names[i], strlen(names[i]));
+		if (bpf_map__update_elem(t->skel->maps.triggers, key, sizeof(key), &kind, sizeof(kind), BPF_ANY) != 0)
+			return rt_errf(err, RT_EXIT_ENV, "cannot add '%s' to the eBPF triggers: %s", names[i], strerror(errno));
+	}
+	return 0;
+}
+
+int rt_ebpf_agent_open(struct rt_ebpf **out, const struct rt_run_opts *o, const char *const *at_exec,
+		       const char *const *before_exec, const struct rt_ebpf_hooks *h, struct rt_err *err)
+{
+	struct rt_ebpf *t = xcalloc(1, sizeof(*t));
+
+	t->o = o;
+	t->hooks = h;
+	verbose = o->verbose;
+	*out = NULL;
+	if (setup(t, err) != 0 || add_triggers(t, at_exec, RT_TRIG_EXEC, err) != 0 ||
+	    add_triggers(t, before_exec, RT_TRIG_BEFORE, err) != 0) {
+		rt_ebpf_agent_close(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+int rt_ebpf_agent_fd(const struct rt_ebpf *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+void rt_ebpf_agent_poll(struct rt_ebpf *t)
+{
+	drain(t);
+}
+
+bool rt_ebpf_agent_any_alive(struct rt_ebpf *t, const struct rt_run *run)
+{
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct eproc *p = &t->procs[i];
+
+		if (p->run == run && p->live) {
+			if (kill(p->pid, 0) == 0 || errno != ESRCH)
+				return true;
+			p->live = false; /* its exit record was lost */
+		}
+	}
+	return false;
+}
+
+void rt_ebpf_agent_forget(struct rt_ebpf *t, struct rt_run *run)
+{
+	size_t k = 0;
+
+	flush_queue(t);
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct eproc *p = &t->procs[i];
+
+		if (p->run != run) {
+			t->procs[k++] = *p;
+			continue;
+		}
+		untrack(t, p->pid);
+		proc_clear(p);
+		rt_dec_fds_free(p->fds);
+	}
+	t->nprocs = k;
+}
+
+uint64_t rt_ebpf_agent_lost(const struct rt_ebpf *t)
+{
+	return t->skel ? t->skel->bss->dropped : 0;
+}
+
+void rt_ebpf_agent_close(struct rt_ebpf *t)
+{
+	if (!t)
+		return;
+	if (t->skel) {
+		ebpf__detach(t->skel);
+		for (size_t i = 0; i < t->nprocs; i++) /* a held one whose record was not read goes on */
+			if (t->procs[i].live)
+				kill(t->procs[i].pid, SIGCONT);
+	}
+	cleanup(t);
+	free(t);
 }
 
 #endif

@@ -8,6 +8,7 @@
 #include "tracer/cmd.h"
 
 static const struct rt_cmd commands[] = {
+	{ "agent", "trace every container start on this machine (eBPF), one trace and report each", cmd_agent },
 	{ "bench", "time a program's startup over N traced runs and store it as a baseline", cmd_bench },
 	{ "build", "build a Go program with the toolchain's own tools (no go command) and a manifest", cmd_build },
 	{ "check", "compare a program's startup, phase by phase, with a baseline from bench", cmd_check },

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# rt0trace agent: container starts traced without wrapping anything (issue 17). The agent runs in the
+# background; containers are started by runc and podman as a user would; the agent's traces and reports
+# are checked: the tree (podman, conmon, runc, runc's init, the program), the program's init order
+# against the placed (inittrace) order, the critical path against the measured wall time, a start it
+# did not see begin, ten starts at once, a busy unrelated process, SIGTERM, and bad options.
+. "$(dirname "$0")/lib/common.bash"
+R=$RT0TRACE
+FX=$RT0_FIXTURES
+need_fixture diamond
+SKIPPED=()
+
+"$R" run --engine ebpf -o "$TMP/probe.jsonl" -- /bin/true 2>"$TMP/probe.err"
+[ $? -ne 4 ] || skip "the eBPF engine cannot run here: $(cat "$TMP/probe.err")"
+
+# --- bad options: exit 2 with the message and a pointer to --help; 3 when DIR is unusable ----------------
+usage_error() {
+  local line=$1 what=$2
+  shift 3
+  expect_exit 2 "$what" -- "$@"
+  [ "$(head -1 "$TMP/err")" = "$line" ] && [ "$(sed -n 2p "$TMP/err")" = "Try 'rt0trace agent --help'." ] \
+    || die "$what: stderr '$(cat "$TMP/err")', want '$line' and the pointer to --help"
+}
+usage_error "rt0trace agent: --ready wants main, listen, accept or fd-write:N, not 'soon'" \
+  "agent --ready soon" -- "$R" agent --ready soon
+usage_error "rt0trace agent: --ready wants main, listen, accept or fd-write:N, not 'fd-write:x'" \
+  "agent --ready fd-write:x" -- "$R" agent --ready fd-write:x
+usage_error "rt0trace agent: --max-startup wants a duration such as 30s or 500ms (at least 1ms), not '5 parsecs'" \
+  "agent --max-startup '5 parsecs'" -- "$R" agent --max-startup "5 parsecs"
+usage_error "rt0trace agent: --trigger wants a program's name (1 to 15 bytes, no '/'), not 'a-very-long-program-name'" \
+  "agent --trigger too long" -- "$R" agent --trigger a-very-long-program-name
+usage_error "rt0trace agent: unexpected argument 'podman'" \
+  "agent with an argument" -- "$R" agent podman
+: > "$TMP/afile"
+expect_error 3 "rt0trace agent: cannot write into '$TMP/afile': not a directory" "agent -o FILE" -- "$R" agent -o "$TMP/afile"
+
+# start_agent DIR [OPTIONS...]: the agent in the background ($AGENT its pid), ready when it says so.
+start_agent() {
+  local dir=$1
+  shift
+  "$R" agent -o "$dir" "$@" >"$dir.out" 2>"$dir.err" &
+  AGENT=$!
+  for _ in $(seq 1 300); do
+    grepq "following container starts" "$dir.err" && return 0
+    kill -0 "$AGENT" 2>/dev/null || die "the agent ended at its start: $(cat "$dir.err")"
+    sleep 0.1
+  done
+  die "the agent did not start within 30 s: $(cat "$dir.err")"
+}
+# wait_agent: waits (at most 120 s) for a --once agent to end; its exit status must be 0.
+wait_agent() {
+  local n=0
+  while kill -0 "$AGENT" 2>/dev/null && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+  kill -0 "$AGENT" 2>/dev/null && { kill "$AGENT"; die "the --once agent did not end within 120 s: $(cat "$1.err")"; }
+  wait "$AGENT" || die "the agent exited $?: $(cat "$1.err")"
+}
+# check_container REPORT PROGRAM-FILE: every check of the program's report passed, and its init order
+# is the one the Go runtime itself reports (GODEBUG=inittrace=1) for the same binary.
+check_container() {
+  local rep=$1 bin=$2
+  jq -e '.checks | length > 5 and all(.status == "pass")' "$rep" >/dev/null \
+    || die "$rep: not every check passed: $(jq -c '[.checks[] | select(.status != "pass") | {name, status, detail}]' "$rep")"
+  jq -r '.init_order.observed[]' "$rep" > "$TMP/observed"
+  inittrace_order "$bin" > "$TMP/inittrace"
+  diff -u "$TMP/inittrace" "$TMP/observed" >&2 || die "$rep: the observed init order differs from inittrace's"
+}
+
+# --- runc run: one container, --once --------------------------------------------------------------------
+if ! command -v runc >/dev/null; then
+  SKIPPED+=("runc: not installed (scripts/setup installs it)")
+else
+  "$(dirname "$0")/../../scripts/oci-bundle" "$FX/diamond" "$TMP/bundle" >/dev/null || die "oci-bundle failed"
+  id=rt0-agent-$$
+  start_agent "$TMP/a1" --once
+  runc run --bundle "$TMP/bundle" "$id" > "$TMP/runc.out" 2>&1 || die "runc run failed: $(cat "$TMP/runc.out")"
+  runc delete -f "$id" >/dev/null 2>&1
+  wait_agent "$TMP/a1"
+  [ -f "$TMP/a1/$id.trace.jsonl" ] && [ -f "$TMP/a1/$id.report.json" ] \
+    || die "runc run: no $id.trace.jsonl and $id.report.json in the agent's directory: $(ls -A "$TMP/a1") $(cat "$TMP/a1.err")"
+  [ "$(ls -A "$TMP/a1" | wc -l)" -eq 2 ] || die "runc run: other files than the container's: $(ls -A "$TMP/a1")"
+  grepq "^container $id: ready .* trace $TMP/a1/$id.trace.jsonl, report $TMP/a1/$id.report.json$" "$TMP/a1.out" \
+    || die "the agent's line for $id: $(cat "$TMP/a1.out")"
+  jq -s -e --arg id "$id" '[.[] | select(.type == "container")] | length == 1 and .[0].id == $id and .[0].runtime == "runc" and .[0].observed_from_start' \
+    "$TMP/a1/$id.trace.jsonl" >/dev/null || die "runc run: the trace's container event: $(grep '"container"' "$TMP/a1/$id.trace.jsonl")"
+  jq -s -e '.[0].binary.path == "/usr/sbin/runc" and .[-1].type == "footer" and .[-1].complete' "$TMP/a1/$id.trace.jsonl" >/dev/null \
+    || die "runc run: the trace starts at runc's exec and ends complete"
+  jq -e '.program == "/prog" and ([.processes[].comm] | index("runc") != null and index("prog") != null)' "$TMP/a1/$id.report.json" >/dev/null \
+    || die "runc run: the report is not /prog's in a tree with runc: $(jq -c '{program, p: [.processes[]?.comm]}' "$TMP/a1/$id.report.json")"
+  check_container "$TMP/a1/$id.report.json" "$FX/diamond"
+  pass "runc run: the agent wrote $id.trace.jsonl and $id.report.json (ID from runc's command line): runc → its init → /prog, all checks, init order = inittrace"
+
+  # --- a start the agent did not see begin: runc create before the agent, runc start after -------------
+  id2=rt0-agent-late-$$
+  runc create --bundle "$TMP/bundle" "$id2" > "$TMP/late.out" 2>&1 || die "runc create failed: $(cat "$TMP/late.out")"
+  start_agent "$TMP/a2" --once
+  runc start "$id2" >> "$TMP/late.out" 2>&1 || die "runc start failed: $(cat "$TMP/late.out")"
+  wait_agent "$TMP/a2"
+  runc delete -f "$id2" >/dev/null 2>&1
+  f=$(ls "$TMP"/a2/*.trace.jsonl 2>/dev/null | head -1)
+  [ -n "$f" ] || die "runc create, agent, runc start: no trace: $(cat "$TMP/a2.out" "$TMP/a2.err")"
+  jq -s -e '[.[] | select(.type == "container")] | length == 1 and (.[0].observed_from_start | not)' "$f" >/dev/null \
+    || die "a start not observed from its beginning is not marked so: $(grep '"container"' "$f")"
+  grepq "(not observed from its beginning)" "$TMP/a2.out" || die "the agent's line does not say the start was seen late: $(cat "$TMP/a2.out")"
+  pass "a container created before the agent started: traced from runc's init exec'ing /prog, marked observed_from_start false"
+
+  # --- what is not a container start leaves nothing; a busy unrelated process leaves nothing -----------
+  start_agent "$TMP/a3"
+  (while :; do /bin/true; done) &
+  busy=$!
+  runc list >/dev/null 2>&1
+  runc --help >/dev/null 2>&1
+  id3=rt0-agent-busy-$$
+  runc run --bundle "$TMP/bundle" "$id3" > /dev/null 2>&1 || die "runc run (busy) failed"
+  runc delete -f "$id3" >/dev/null 2>&1
+  for _ in $(seq 1 100); do grepq "^container $id3:" "$TMP/a3.out" && break; sleep 0.1; done
+  kill "$busy"
+  kill -TERM "$AGENT"
+  wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$TMP/a3.err")"
+  [ "$(ls -A "$TMP/a3")" = "$(printf '%s\n' "$id3.report.json" "$id3.trace.jsonl")" ] \
+    || die "runc list, runc --help, a busy loop and one container: the directory holds $(ls -A "$TMP/a3" | tr '\n' ' ')"
+  ! jq -s -e --argjson b "$busy" 'any(.[]; .pid? == $b)' "$TMP/a3/$id3.trace.jsonl" >/dev/null \
+    || die "the busy loop ($busy) is in the container's trace"
+  ! grepq '"path":"/bin/true"' "$TMP/a3/$id3.trace.jsonl" || die "the busy loop's /bin/true is in the container's trace"
+  pass "runc list / runc --help leave nothing, a busy unrelated loop is in no trace, SIGTERM ends the agent (exit 0)"
+fi
+
+[ ${#SKIPPED[@]} -eq 0 ] || for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
+finish

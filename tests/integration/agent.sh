@@ -124,5 +124,59 @@ else
   pass "runc list / runc --help leave nothing, a busy unrelated loop is in no trace, SIGTERM ends the agent (exit 0)"
 fi
 
+# --- podman: the whole start, podman → conmon → runc → runc's init → the program ------------------------
+# podman here needs --runtime runc and no default rlimits (runc cannot set them in this VM).
+podman_cmd() { CONTAINERS_CONF=$TMP/containers.conf podman --runtime runc "$@"; }
+if ! command -v podman >/dev/null; then
+  SKIPPED+=("podman: not installed (scripts/setup installs it)")
+else
+  printf '[containers]\ndefault_ulimits = []\n' > "$TMP/containers.conf"
+  mkdir -p "$TMP/ctx" && cp "$FX/diamond" "$TMP/ctx/prog"
+  printf 'FROM scratch\nCOPY prog /prog\nENTRYPOINT ["/prog"]\n' > "$TMP/ctx/Containerfile"
+  img=localhost/rt0-agent-diamond:$$
+  podman_cmd build -q -t "$img" "$TMP/ctx" > "$TMP/build.out" 2>&1 || die "podman build of a scratch image: $(cat "$TMP/build.out")"
+  trap 'podman_cmd rmi -f "$img" >/dev/null 2>&1; chmod -R u+w "$TMP" 2>/dev/null; [ -n "${RT0_KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+  start_agent "$TMP/a4" --once
+  t0=$(date +%s%N)
+  podman_cmd run --rm "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
+  t1=$(date +%s%N)
+  wait_agent "$TMP/a4"
+  rep=$(ls "$TMP"/a4/*.report.json 2>/dev/null | head -1)
+  [ -n "$rep" ] || die "podman run: no report: $(cat "$TMP/a4.out" "$TMP/a4.err")"
+  [[ $(basename "$rep") =~ ^[0-9a-f]{64}\.report\.json$ ]] || die "podman run: the report is not named by the container's ID: $rep"
+  jq -e '[.processes[].comm] as $c | ["podman", "conmon", "runc", "prog"] | all(. as $x | $c | index($x) != null)' "$rep" >/dev/null \
+    || die "podman run: the tree lacks podman, conmon, runc or prog: $(jq -c '[.processes[].comm] | unique' "$rep")"
+  # runc's init: the process between runc and /prog (runc forks it, it forks the one that execs /prog)
+  jq -e '(.processes | map({key: (.pid | tostring), value: .}) | from_entries) as $p
+         | [.processes[] | select(.comm == "prog")][0] as $prog
+         | $p[$prog.ppid | tostring] as $init1 | [$init1, $p[$init1.ppid | tostring], $p[($p[$init1.ppid | tostring].ppid // 0) | tostring]]
+         | map(select(. != null) | .comm) | index("runc") != null' "$rep" >/dev/null \
+    || die "podman run: /prog is not forked by runc's init under runc"
+  check_container "$rep" "$FX/diamond"
+  wall=$(( (t1 - t0) / 1000 ))
+  jq -e --argjson w "$wall" '([.critical_path[].dur_ns] | add / 1000) as $s | ($s - $w | fabs) <= 0.05 * $w' "$rep" >/dev/null \
+    || die "podman run: the critical path's steps sum to $(jq '[.critical_path[].dur_ns] | add / 1e6' "$rep") ms, the measured wall time is $((wall / 1000)) ms (more than 5% apart): $(jq -c '[.critical_path[] | {step, ms: (.dur_ns / 1e6)}]' "$rep")"
+  pass "podman run: podman → conmon → runc → runc's init → /prog in the agent's report, all checks, init order = inittrace, critical path $(jq '[.critical_path[].dur_ns] | add / 1e6 | floor' "$rep") ms for $((wall / 1000)) ms measured"
+
+  # --- ten containers at once: ten complete reports ------------------------------------------------------
+  start_agent "$TMP/a5"
+  runs=()
+  for i in $(seq 1 10); do podman_cmd run --rm "$img" > "$TMP/par.$i" 2>&1 & runs+=($!); done
+  for p in "${runs[@]}"; do wait "$p" || die "one of ten podman runs at once failed: $(cat "$TMP"/par.*)"; done
+  for _ in $(seq 1 600); do [ "$(grep -c '^container ' "$TMP/a5.out")" -ge 10 ] && break; sleep 0.1; done
+  kill -TERM "$AGENT"
+  wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$TMP/a5.err")"
+  n=$(ls "$TMP"/a5/*.report.json 2>/dev/null | wc -l)
+  [ "$n" -eq 10 ] || die "ten podman runs at once: $n reports: $(cat "$TMP/a5.out" "$TMP/a5.err")"
+  for f in "$TMP"/a5/*.trace.jsonl; do
+    jq -s -e '.[-1].type == "footer" and (.[-1].lost | type == "number") and ([.[] | select(.type == "probe" and .role == "main")] | length >= 1)' "$f" >/dev/null \
+      || die "$f: no footer with its lost count, or no main.main"
+    r=${f%.trace.jsonl}.report.json
+    jq -e '.program == "/prog" and (.checks[] | select(.name == "no lost events") | .status == "pass" or (.detail | test("lost")))' "$r" >/dev/null \
+      || die "$r: not /prog's report, or its lost events are not reported"
+  done
+  pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(jq -s '[.[] | .[-1].lost] | add' <(for f in "$TMP"/a5/*.trace.jsonl; do tail -1 "$f"; done)) records lost in all)"
+fi
+
 [ ${#SKIPPED[@]} -eq 0 ] || for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
 finish

@@ -384,8 +384,8 @@ static void on_probe(struct an *a, const struct rt_event *ev, const char **cur_p
 	const json_t *e = ev->obj;
 	const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
 
-	if (!role || !sym || strcmp(role, "fatal") == 0)
-		return;
+	if (!role || !sym || strcmp(role, "fatal") == 0 || strcmp(role, "ready") == 0)
+		return; /* the fatal path is the crash's; the readiness probe the critical path's */
 	if (!a->first_probe)
 		a->first_probe = e;
 	if (strcmp(role, "init") == 0) {
@@ -588,7 +588,7 @@ static void plan_probe(struct an *a, const json_t *p)
 	bool init;
 	char *n;
 
-	if (!role || !key || strcmp(role, "fatal") == 0)
+	if (!role || !key || strcmp(role, "fatal") == 0 || strcmp(role, "ready") == 0)
 		return;
 	init = strcmp(role, "init") == 0;
 	if (!init && !sym)

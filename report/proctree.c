@@ -353,7 +353,8 @@ static bool entrypoint(const struct rt_report *r, size_t *proc, uint64_t *exec_t
 }
 
 /* The process and exec the critical path ends in, and its main: false when none reached main. In a
- * container start (no --program), the container's entrypoint when it reached main. */
+ * container start (no --program), the container's entrypoint, or none when it did not reach main (another
+ * program's main, the runtime's own, is no end for a container start's path). */
 static bool path_target(struct pt *p, size_t *proc, uint64_t *exec_t)
 {
 	struct rt_report *r = p->r;
@@ -377,6 +378,8 @@ static bool path_target(struct pt *p, size_t *proc, uint64_t *exec_t)
 					*exec_t = pr->execs[x].t;
 			return true;
 		}
+		r->path_pid = r->procs[ep].pid; /* the container's program reached no main: no path */
+		return false;
 	}
 	for (size_t m = 0; m < p->nmains; m++) {
 		const struct rt_proc *pr = &r->procs[proc_find(r, p->mains[m].pid)];
@@ -682,6 +685,11 @@ void rt_proctree_text(const struct rt_report *r, FILE *f)
 				fputs("  (+: no exit recorded, runs to the trace's end)\n", f);
 				break;
 			}
+	}
+	if (!r->npath && r->container && r->path_pid > 0) {
+		fprintf(f, "\ncritical path: the container's program (process %" PRId64 ") reached no main\n", r->path_pid);
+		text_ready(r, f);
+		return;
 	}
 	if (!r->npath) {
 		fputs("\ncritical path: no process reached main\n", f);

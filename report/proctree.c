@@ -20,6 +20,13 @@
  *    the chain, split at the execs in between, each piece named by the comm then. The steps cover
  *    [t0, main] without gaps or overlaps: each boundary is held between its neighbours (events of
  *    different processes are not written in time order), and the first starts at t0.
+ *  - a container start (some process is marked container): the target is the container's entrypoint (the
+ *    first exec, in a process marked container, of an image that is not an OCI runtime), or no path when
+ *    it reached no main; the steps are named by what they are (step_names, images: runtime CLI,
+ *    image/storage, runtime monitor (comm), OCI create, OCI init), one a process; after main,
+ *    "ready → exit" runs to the root's exit when the trace has it.
+ *  - the readiness point (report --ready, the header's "ready"): the first such event in the target
+ *    process from its exec on or in a process it started; "main → ready" runs from main to it.
  */
 #include <inttypes.h>
 #include <stdio.h>

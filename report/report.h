@@ -343,8 +343,9 @@ bool rt_touch_argv(const struct rt_touch *t, struct strv *out);
  * known), and frees them. */
 void rt_report_proctree(struct rt_report *r);
 void rt_proctree_free(struct rt_report *r);
-/* The process tree's text sections and JSON members, for a trace of more than one process only
- * (nothing otherwise: a single process's reports stay as they were). */
+/* The process tree's text sections and JSON members, for a trace of more than one process (the critical
+ * path and "ready" also with a readiness point; nothing otherwise: a single process's reports stay as
+ * they were). */
 void rt_proctree_text(const struct rt_report *r, FILE *f);
 void rt_proctree_json(const struct rt_report *r, json_t *o);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The

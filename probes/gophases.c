@@ -58,6 +58,7 @@ const char *rt_phase_role_name(enum rt_phase_role r)
 	case RT_ROLE_INIT: return "init";
 	case RT_ROLE_MAIN: return "main";
 	case RT_ROLE_FATAL: return "fatal";
+	case RT_ROLE_READY: return "ready";
 	}
 	return "?";
 }

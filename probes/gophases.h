@@ -15,7 +15,8 @@
 
 /* FATAL is not a phase: the entry of a function on the Go runtime's way to dying (see
  * rt_go_fatal_path), probed so a crash is caught before the program is gone. */
-enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN, RT_ROLE_FATAL };
+/* RT_ROLE_READY: run --ready SYMBOL's probe, the readiness point (common/ready.h); no phase. */
+enum rt_phase_role { RT_ROLE_ENTRY, RT_ROLE_PHASE, RT_ROLE_INIT, RT_ROLE_MAIN, RT_ROLE_FATAL, RT_ROLE_READY };
 
 /* Which moment of the catalog a phase (and a probe planted there) is: engines and planners decide by
  * this, never by comparing symbol names (which may carry an ABI suffix). RT_PH_NONE: not a catalog

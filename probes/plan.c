@@ -103,6 +103,17 @@ static void plan_named_inits(const struct rt_binary *b, struct rt_probe_plan *ou
 	}
 }
 
+bool rt_probe_plan_ready(const struct rt_binary *b, const char *symbol, struct rt_probe_plan *plan)
+{
+	const struct rt_elf_sym *s = b && b->elf ? rt_elf_sym_by_name(b->elf, symbol) : NULL;
+	size_t cap = plan->n;
+
+	if (!s || !s->addr)
+		return false;
+	add(plan, &cap, s->addr, s->name, NULL, RT_ROLE_READY);
+	return true;
+}
+
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out)
 {
 	rt_probe_plan_flags(b, 0, out);
@@ -302,6 +313,7 @@ bool rt_past_probe(const struct rt_past *ps, const struct rt_probe *pr, bool att
 	case RT_ROLE_MAIN:
 		return ps->main_main;
 	case RT_ROLE_FATAL:
+	case RT_ROLE_READY:
 		return false;
 	case RT_ROLE_PHASE:
 		if (pr->kind == RT_PH_GCENABLE)

@@ -49,6 +49,9 @@ enum { RT_PLAN_INIT_FUNCTIONS = 1 }; /* flags: a probe on every Go init function
 void rt_probe_plan(const struct rt_binary *b, struct rt_probe_plan *out);
 void rt_probe_plan_flags(const struct rt_binary *b, unsigned flags, struct rt_probe_plan *out);
 void rt_probe_plan_free(struct rt_probe_plan *plan);
+/* Adds the readiness probe (role RT_ROLE_READY) on `symbol` when the binary has it (its symbol table, or a
+ * Go binary's pclntab names); false when it has no such function. */
+bool rt_probe_plan_ready(const struct rt_binary *b, const char *symbol, struct rt_probe_plan *plan);
 
 /* The probe of the plan at catalog moment `kind`, or NULL. */
 const struct rt_probe *rt_plan_find(const struct rt_probe_plan *pl, enum rt_phase_kind kind);

@@ -384,8 +384,8 @@ static void on_probe(struct an *a, const struct rt_event *ev, const char **cur_p
 	const json_t *e = ev->obj;
 	const char *role = json_get_str(e, "role"), *sym = json_get_str(e, "symbol"), *pkg = json_get_str(e, "package");
 
-	if (!role || !sym || strcmp(role, "fatal") == 0)
-		return;
+	if (!role || !sym || strcmp(role, "fatal") == 0 || strcmp(role, "ready") == 0)
+		return; /* the fatal path is the crash's; the readiness probe the critical path's */
 	if (!a->first_probe)
 		a->first_probe = e;
 	if (strcmp(role, "init") == 0) {
@@ -588,7 +588,7 @@ static void plan_probe(struct an *a, const json_t *p)
 	bool init;
 	char *n;
 
-	if (!role || !key || strcmp(role, "fatal") == 0)
+	if (!role || !key || strcmp(role, "fatal") == 0 || strcmp(role, "ready") == 0)
 		return;
 	init = strcmp(role, "init") == 0;
 	if (!init && !sym)
@@ -880,13 +880,33 @@ static void (*const checks[])(struct an *) = {
 	check_entry, check_phases, check_init_order, check_layout, check_go_arena, check_crash, check_lost, check_complete,
 };
 
-struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err)
+/* The readiness point: `ready` (checked by the caller), else the header's "ready", else main. */
+static int take_ready(struct rt_report *r, const char *ready, struct rt_err *err)
+{
+	const json_t *h = json_object_get(r->trace->header, "ready");
+
+	if (!ready && h && !json_is_string(h))
+		return rt_errf(err, RT_EXIT_INPUT, "the trace '%s' has a header \"ready\" that is not a string",
+			       r->trace->path);
+	r->ready_spec = ready ? ready : json_string_value(h);
+	if (r->ready_spec && rt_ready_parse(r->ready_spec, &r->ready, err) != 0) {
+		if (ready)
+			return -1;
+		err->exit = RT_EXIT_INPUT; /* the trace is the bad input */
+		return rt_err_prefix(err, "the trace '%s' has a header \"ready\" that is not a readiness point",
+				     r->trace->path);
+	}
+	return 0;
+}
+
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, const char *ready,
+				  struct rt_err *err)
 {
 	struct an a = { .r = xcalloc(1, sizeof(*a.r)), .t = t, .phase_probes = STRV_INIT, .expected_phases = STRV_INIT,
 			.placed_obs = STRV_INIT };
 
 	a.r->trace = t;
-	if (select_image(a.r, program, &a.w, err) != 0) {
+	if (take_ready(a.r, ready, err) != 0 || select_image(a.r, program, &a.w, err) != 0) {
 		free(a.r);
 		return NULL;
 	}

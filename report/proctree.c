@@ -20,6 +20,13 @@
  *    the chain, split at the execs in between, each piece named by the comm then. The steps cover
  *    [t0, main] without gaps or overlaps: each boundary is held between its neighbours (events of
  *    different processes are not written in time order), and the first starts at t0.
+ *  - a container start (some process is marked container): the target is the container's entrypoint (the
+ *    first exec, in a process marked container, of an image that is not an OCI runtime), or no path when
+ *    it reached no main; the steps are named by what they are (step_names, images: runtime CLI,
+ *    image/storage, runtime monitor (comm), OCI create, OCI init), one a process; after main,
+ *    "ready → exit" runs to the root's exit when the trace has it.
+ *  - the readiness point (report --ready, the header's "ready"): the first such event in the target
+ *    process from its exec on or in a process it started; "main → ready" runs from main to it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,7 +44,8 @@
 struct pt {
 	struct rt_report *r;
 	size_t cap;
-	size_t root;              /* index of the root, or SIZE_MAX */
+	size_t root;              /* index of the root, or SIZE_MAX (before link_procs sorts them) */
+	int64_t root_pid;         /* its pid, or -1 */
 	uint64_t end;             /* the trace's last moment */
 	struct { int64_t pid; uint64_t t; } *mains;
 	size_t nmains, maincap;
@@ -254,6 +262,7 @@ static void link_procs(struct pt *p)
 		if (pr->parent != SIZE_MAX && r->procs[par].container_at <= pr->start && pr->start < pr->container_at)
 			pr->container_at = pr->start;
 		pr->container = pr->container_at != UINT64_MAX;
+		r->container = r->container || pr->container;
 	}
 }
 
@@ -266,12 +275,119 @@ static void add_step(struct rt_report *r, const char *name, int64_t pid, uint64_
 	r->path[r->npath++] = (struct rt_path_step){ xstrdup(name ? name : "?"), pid, start, 0 };
 }
 
-/* The process and exec the critical path ends in, and its main: false when none reached main. */
+/* ---- a container start's steps ------------------------------------------------------------------------ */
+
+/* What a step of a container start is (docs/formats.md "critical path"): the step names, one table. */
+enum step_kind { STEP_COMM, STEP_CLI, STEP_STORAGE, STEP_MONITOR, STEP_OCI_CREATE, STEP_OCI_INIT, STEP_EXEC_MAIN,
+		 STEP_MAIN_READY, STEP_READY_EXIT };
+
+static const char *const step_names[] = {
+	[STEP_COMM] = NULL,                        /* the process's comm then */
+	[STEP_CLI] = "runtime CLI",                /* a container CLI until its image/storage work or its fork */
+	[STEP_STORAGE] = "image/storage",          /* the CLI from its first image-storage syscall to its fork */
+	[STEP_MONITOR] = "runtime monitor",        /* conmon, containerd-shim*: "runtime monitor (conmon)" */
+	[STEP_OCI_CREATE] = "OCI create",          /* the OCI runtime from its exec until it forks its init */
+	[STEP_OCI_INIT] = "OCI init",              /* the runtime's init until the entrypoint's exec */
+	[STEP_EXEC_MAIN] = "exec \u2192 main",     /* the program's exec (the root's first: t0) to main */
+	[STEP_MAIN_READY] = "main \u2192 ready",    /* main to the readiness point (report --ready) */
+	[STEP_READY_EXIT] = "ready \u2192 exit",    /* the readiness point (or main) to the root's exit */
+};
+
+/* The images a container start is made of, by basename (`prefix`: any name starting so). */
+static const struct {
+	const char *image;
+	bool prefix;
+	enum step_kind kind;
+} images[] = {
+	{ "podman", false, STEP_CLI },     { "docker", false, STEP_CLI },   { "nerdctl", false, STEP_CLI },
+	{ "ctr", false, STEP_CLI },        { "crictl", false, STEP_CLI },   { "kubelet", false, STEP_CLI },
+	{ "conmon", false, STEP_MONITOR }, { "containerd-shim", true, STEP_MONITOR },
+	{ "runc", false, STEP_OCI_CREATE }, { "crun", false, STEP_OCI_CREATE }, { "youki", false, STEP_OCI_CREATE },
+	{ "runsc", false, STEP_OCI_CREATE },
+};
+
+/* Where image storage lives: a path at or under one of these is image/storage work. */
+static const char *const storage_dirs[] = { "/var/lib/containers", "/var/lib/containerd", "/run/containers/storage" };
+/* ... and so is any of these syscalls (overlay and other mounts) */
+static const char *const mount_calls[] = { "mount", "fsopen", "fsconfig", "fsmount", "move_mount", "open_tree",
+					    "mount_setattr" };
+
+static enum step_kind image_kind(const char *base)
+{
+	for (size_t k = 0; base && k < sizeof(images) / sizeof(images[0]); k++)
+		if (images[k].prefix ? strncmp(base, images[k].image, strlen(images[k].image)) == 0
+				     : strcmp(base, images[k].image) == 0)
+			return images[k].kind;
+	return STEP_COMM;
+}
+
+static bool touches_storage(const struct rt_event *e)
+{
+	const char *path = e->dec ? e->dec->path : NULL;
+
+	if (e->type != RT_ET_SYSCALL || !e->name)
+		return false;
+	for (size_t k = 0; k < sizeof(mount_calls) / sizeof(mount_calls[0]); k++)
+		if (strcmp(e->name, mount_calls[k]) == 0)
+			return true;
+	for (size_t k = 0; path && k < sizeof(storage_dirs) / sizeof(storage_dirs[0]); k++) {
+		size_t n = strlen(storage_dirs[k]);
+
+		if (strncmp(path, storage_dirs[k], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The container's entrypoint: the first exec, in a process marked container by then, of an image that is
+ * not an OCI runtime; false when there is none. */
+static bool entrypoint(const struct rt_report *r, size_t *proc, uint64_t *exec_t)
+{
+	bool found = false;
+
+	for (size_t k = 0; k < r->nprocs; k++) {
+		const struct rt_proc *pr = &r->procs[k];
+
+		for (size_t x = 0; pr->container && x < pr->nexecs; x++)
+			if (pr->execs[x].t >= pr->container_at && image_kind(base_of(pr->execs[x].path)) != STEP_OCI_CREATE &&
+			    (!found || pr->execs[x].t < *exec_t)) {
+				found = true;
+				*proc = k;
+				*exec_t = pr->execs[x].t;
+			}
+	}
+	return found;
+}
+
+/* The process and exec the critical path ends in, and its main: false when none reached main. In a
+ * container start (no --program), the container's entrypoint, or none when it did not reach main (another
+ * program's main, the runtime's own, is no end for a container start's path). */
 static bool path_target(struct pt *p, size_t *proc, uint64_t *exec_t)
 {
 	struct rt_report *r = p->r;
 	bool found = false;
+	size_t ep = SIZE_MAX;
+	uint64_t ept = 0;
 
+	if (r->container && !r->program && entrypoint(r, &ep, &ept)) {
+		for (size_t m = 0; m < p->nmains; m++)
+			if (p->mains[m].pid == r->procs[ep].pid && p->mains[m].t >= ept && (!found || p->mains[m].t < r->path_main)) {
+				found = true;
+				r->path_main = p->mains[m].t;
+			}
+		if (found) {
+			const struct rt_proc *pr = &r->procs[ep];
+
+			*proc = ep;
+			*exec_t = ept; /* the program's own exec: the entrypoint's, or a later one before main */
+			for (size_t x = 0; x < pr->nexecs && pr->execs[x].t <= r->path_main; x++)
+				if (pr->execs[x].t > ept)
+					*exec_t = pr->execs[x].t;
+			return true;
+		}
+		r->path_pid = r->procs[ep].pid; /* the container's program reached no main: no path */
+		return false;
+	}
 	for (size_t m = 0; m < p->nmains; m++) {
 		const struct rt_proc *pr = &r->procs[proc_find(r, p->mains[m].pid)];
 		uint64_t te = pr->start;
@@ -290,22 +406,188 @@ static bool path_target(struct pt *p, size_t *proc, uint64_t *exec_t)
 	return found;
 }
 
+/* A container start's names for the steps before "exec → main", in place of the comms (the file's comment):
+ * by the image each step ran, a forked child's copy before its first exec named as what it execs; every
+ * step of another process after the OCI runtime's is its init's. Then the steps of one process with one name are one. */
+static void container_names(struct pt *p)
+{
+	struct rt_report *r = p->r;
+	int64_t created = -1; /* the OCI runtime's pid, once a step ran it */
+	size_t last = r->npath - 1, n = 0;
+
+	for (size_t s = 0; s < last; s++) {
+		struct rt_path_step *st = &r->path[s];
+		const struct rt_proc *pr = &r->procs[proc_find(r, st->pid)];
+		bool copy = st->start == pr->start && pr->start > r->t0 && s + 1 < r->npath && r->path[s + 1].pid == st->pid;
+		const char *img = copy && s + 1 < last ? r->path[s + 1].step : st->step;
+		enum step_kind kind = image_kind(copy && s + 1 == last ? base_of(pr->exe) : img);
+		char *name;
+
+		if (created >= 0)
+			kind = st->pid == created ? STEP_OCI_CREATE : STEP_OCI_INIT;
+		else if (kind == STEP_OCI_CREATE)
+			created = st->pid;
+		if (kind == STEP_COMM)
+			continue;
+		name = kind == STEP_MONITOR ? xasprintf("%s (%s)", step_names[kind], img) : xstrdup(step_names[kind]);
+		free(st->step);
+		st->step = name;
+	}
+	for (size_t s = 0; s < r->npath; s++) {
+		if (n && r->path[n - 1].pid == r->path[s].pid && strcmp(r->path[n - 1].step, r->path[s].step) == 0) {
+			free(r->path[s].step);
+			continue;
+		}
+		r->path[n++] = r->path[s];
+	}
+	r->npath = n;
+}
+
+static void insert_step(struct rt_report *r, size_t at, const char *name, int64_t pid, uint64_t start, uint64_t dur)
+{
+	struct rt_path_step st;
+
+	add_step(r, name, pid, start); /* grows the path; the new step is moved into place */
+	st = r->path[r->npath - 1];
+	st.dur = dur;
+	memmove(&r->path[at + 1], &r->path[at], (r->npath - 1 - at) * sizeof(*r->path));
+	r->path[at] = st;
+}
+
+/* A runtime CLI's image/storage work: from its first syscall touching image storage in the step to the
+ * step's end. */
+static void storage_split(struct pt *p)
+{
+	struct rt_report *r = p->r;
+
+	for (size_t s = 0; s < r->npath; s++) {
+		struct rt_path_step *st = &r->path[s];
+		uint64_t end = st->start + st->dur, first = UINT64_MAX;
+
+		if (strcmp(st->step, step_names[STEP_CLI]) != 0 || !st->dur)
+			continue;
+		for (size_t k = 0; k < r->trace->nev; k++) {
+			const struct rt_event *e = &r->trace->ev[k];
+
+			if (e->t >= st->start && e->t < end && e->t < first && e->has_pid && owner(p, e->pid) == st->pid &&
+			    touches_storage(e))
+				first = e->t;
+		}
+		if (first == UINT64_MAX)
+			continue;
+		if (first == st->start) {
+			free(st->step);
+			st->step = xstrdup(step_names[STEP_STORAGE]);
+			continue;
+		}
+		st->dur = first - st->start;
+		insert_step(r, s + 1, step_names[STEP_STORAGE], st->pid, first, end - first);
+		s++;
+	}
+}
+
+/* Whether event `e` is the readiness point r->ready asks for, and when it was reached. */
+static bool ready_event(const struct rt_report *r, const struct rt_event *e, uint64_t *at, const char **what)
+{
+	const struct rt_ready *rd = &r->ready;
+
+	if (rd->kind == RT_READY_SYMBOL) {
+		const char *sym = e->type == RT_ET_PROBE ? json_get_str(e->obj, "symbol") : NULL;
+
+		*at = e->t;
+		*what = sym;
+		return sym && strcmp(sym, rd->symbol) == 0;
+	}
+	if (e->type != RT_ET_SYSCALL || !e->name || !e->ret_known || e->ret < 0)
+		return false;
+	*at = e->t + e->dur; /* the call returned: the socket listens, the write is done */
+	*what = e->name;
+	switch (rd->kind) {
+	case RT_READY_LISTEN: return strcmp(e->name, "listen") == 0 && e->ret == 0;
+	case RT_READY_ACCEPT: return strcmp(e->name, "accept") == 0 || strcmp(e->name, "accept4") == 0;
+	case RT_READY_FD_WRITE:
+		return (strcmp(e->name, "write") == 0 || strcmp(e->name, "writev") == 0 || strcmp(e->name, "pwrite64") == 0) &&
+		       arg0(e) == (uint64_t)rd->fd;
+	default: return false;
+	}
+}
+
+/* The readiness point: the first, in the path's target process from its exec on or in a process it
+ * started, of the events r->ready asks for (main: the path's main). */
+static void find_ready(struct pt *p, size_t target, uint64_t te)
+{
+	struct rt_report *r = p->r;
+	bool *mine = xcalloc(r->nprocs ? r->nprocs : 1, sizeof(*mine));
+
+	if (r->ready.kind == RT_READY_MAIN) {
+		r->ready_reached = true;
+		r->ready_at = r->path_main;
+		r->ready_pid = r->path_pid;
+		r->ready_what = "main";
+		free(mine);
+		return;
+	}
+	for (size_t k = 0; k < r->nprocs; k++)
+		mine[k] = k == target || (r->procs[k].parent != SIZE_MAX && mine[r->procs[k].parent]);
+	for (size_t k = 0; k < r->trace->nev; k++) {
+		const struct rt_event *e = &r->trace->ev[k];
+		uint64_t at;
+		const char *what;
+		size_t pk;
+
+		if (!e->has_pid || e->t < te || !ready_event(r, e, &at, &what) || (r->ready_reached && at >= r->ready_at))
+			continue;
+		pk = proc_find(r, owner(p, e->pid));
+		if (pk == SIZE_MAX || !mine[pk])
+			continue;
+		r->ready_reached = true;
+		r->ready_at = at;
+		r->ready_pid = r->procs[pk].pid;
+		r->ready_what = what;
+	}
+	free(mine);
+}
+
+/* The path's end: "main → ready" to the readiness point when one other than main was asked and reached
+ * (a point before main is reached at main), then, in a container start, "ready → exit" to the root's
+ * exit when the trace records it later. */
+static void ready_steps(struct pt *p, size_t target, uint64_t te)
+{
+	struct rt_report *r = p->r;
+	size_t root = proc_find(r, p->root_pid);
+	uint64_t end = r->path_main;
+
+	find_ready(p, target, te);
+	if (r->ready.kind != RT_READY_MAIN && r->ready_reached) {
+		uint64_t at = r->ready_at > end ? r->ready_at : end;
+
+		add_step(r, step_names[STEP_MAIN_READY], r->ready_pid, end);
+		r->path[r->npath - 1].dur = at - end;
+		end = at;
+	}
+	if (r->container && root != SIZE_MAX && r->procs[root].exited && r->procs[root].end > end) {
+		add_step(r, step_names[STEP_READY_EXIT], r->procs[root].pid, end);
+		r->path[r->npath - 1].dur = r->procs[root].end - end;
+		end = r->procs[root].end;
+	}
+	r->path_end = end;
+}
+
 /* The critical path (see the file's comment), built backwards, then put in time order. */
 static void critical_path(struct pt *p)
 {
 	struct rt_report *r = p->r;
-	size_t k = SIZE_MAX;
+	size_t k = SIZE_MAX, target;
 	uint64_t te = 0, until, prev;
 
 	if (!path_target(p, &k, &te))
 		return;
+	target = k;
 	r->path_pid = r->procs[k].pid;
-	if (r->procs[k].start <= r->t0 && r->procs[k].nexecs && te == r->procs[k].execs[0].t) {
-		add_step(r, "exec \u2192 main", r->path_pid, r->t0); /* the root's first exec: from t0 */
-		r->path[0].dur = r->path_main - r->t0;
-		return;
-	}
-	add_step(r, "exec \u2192 main", r->path_pid, te);
+	add_step(r, step_names[STEP_EXEC_MAIN], r->path_pid, te);
+	/* the root's first exec: from t0, one step */
+	if (r->procs[k].start <= r->t0 && r->procs[k].nexecs && te == r->procs[k].execs[0].t)
+		k = SIZE_MAX;
 	for (until = te; k != SIZE_MAX; k = r->procs[k].parent) {
 		const struct rt_proc *pr = &r->procs[k];
 
@@ -326,6 +608,8 @@ static void critical_path(struct pt *p)
 		r->path[a] = r->path[b];
 		r->path[b] = s;
 	}
+	if (r->container)
+		container_names(p);
 	prev = r->t0;
 	for (size_t s = 0; s < r->npath; s++) {
 		uint64_t st = s == 0 ? r->t0 : r->path[s].start;
@@ -335,6 +619,9 @@ static void critical_path(struct pt *p)
 	}
 	for (size_t s = 0; s < r->npath; s++)
 		r->path[s].dur = (s + 1 < r->npath ? r->path[s + 1].start : r->path_main) - r->path[s].start;
+	if (r->container)
+		storage_split(p);
+	ready_steps(p, target, te);
 }
 
 void rt_report_proctree(struct rt_report *r)
@@ -346,6 +633,7 @@ void rt_report_proctree(struct rt_report *r)
 		on_event(&p, &r->trace->ev[k]);
 	if (p.root != SIZE_MAX && r->procs[p.root].start > r->t0)
 		r->procs[p.root].start = r->t0;
+	p.root_pid = p.root != SIZE_MAX ? r->procs[p.root].pid : -1;
 	link_procs(&p);
 	critical_path(&p);
 	free(p.mains);
@@ -377,25 +665,48 @@ static void text_proc(const struct rt_report *r, size_t k, int depth, FILE *f)
 			text_proc(r, c, depth + 1, f);
 }
 
+/* The readiness point's line: where it was reached, or that it was not. */
+static void text_ready(const struct rt_report *r, FILE *f)
+{
+	if (!r->ready_spec)
+		return;
+	if (r->ready_reached)
+		fprintf(f, "\nready (%s): %s in process %" PRId64 " at %+.3f ms\n", r->ready_spec, r->ready_what ? r->ready_what : "?",
+			r->ready_pid, rt_ms(r->ready_at - r->t0));
+	else
+		fprintf(f, "\nready (%s): not reached: the trace has no such point in the program%s\n", r->ready_spec,
+			r->npath ? "; the critical path ends at main" : "");
+}
+
 void rt_proctree_text(const struct rt_report *r, FILE *f)
 {
-	if (r->nprocs < 2)
+	if (r->nprocs < 2 && !r->ready_spec)
 		return;
-	fprintf(f, "\nprocesses%31s %12s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
-	for (size_t k = 0; k < r->nprocs; k++)
-		if (r->procs[k].parent == SIZE_MAX)
-			text_proc(r, k, 0, f);
-	for (size_t k = 0; k < r->nprocs; k++)
-		if (!r->procs[k].exited) {
-			fputs("  (+: no exit recorded, runs to the trace's end)\n", f);
-			break;
-		}
-	if (!r->npath) {
-		fputs("\ncritical path: no process reached main\n", f);
+	if (r->nprocs >= 2) {
+		fprintf(f, "\nprocesses%31s %12s %9s %12s\n", "start", "duration", "syscalls", "in syscalls");
+		for (size_t k = 0; k < r->nprocs; k++)
+			if (r->procs[k].parent == SIZE_MAX)
+				text_proc(r, k, 0, f);
+		for (size_t k = 0; k < r->nprocs; k++)
+			if (!r->procs[k].exited) {
+				fputs("  (+: no exit recorded, runs to the trace's end)\n", f);
+				break;
+			}
+	}
+	if (!r->npath && r->container && r->path_pid > 0) {
+		fprintf(f, "\ncritical path: the container's program (process %" PRId64 ") reached no main\n", r->path_pid);
+		text_ready(r, f);
 		return;
 	}
-	fprintf(f, "\ncritical path (t0 to main of process %" PRId64 " at %+.3f ms)\n", r->path_pid,
-		rt_ms(r->path_main - r->t0));
+	if (!r->npath) {
+		fputs("\ncritical path: no process reached main\n", f);
+		text_ready(r, f);
+		return;
+	}
+	fprintf(f, "\ncritical path (t0 to main of process %" PRId64 " at %+.3f ms", r->path_pid, rt_ms(r->path_main - r->t0));
+	if (r->path_end != r->path_main)
+		fprintf(f, ", then to %+.3f ms", rt_ms(r->path_end - r->t0));
+	fputs(")\n", f);
 	for (size_t k = 0; k < r->npath; k++) {
 		size_t cols = 0;
 
@@ -404,13 +715,26 @@ void rt_proctree_text(const struct rt_report *r, FILE *f)
 		fprintf(f, "  %s%*s %7" PRId64 " %+9.3f ms %9.3f ms\n", r->path[k].step, cols < 26 ? (int)(26 - cols) : 0, "",
 			r->path[k].pid, rt_ms(r->path[k].start - r->t0), rt_ms(r->path[k].dur));
 	}
+	text_ready(r, f);
 }
 
 void rt_proctree_json(const struct rt_report *r, json_t *o)
 {
 	json_t *procs, *path;
 
-	if (r->nprocs < 2)
+	if (r->ready_spec) {
+		json_t *rd = json_object();
+
+		json_object_set_new(rd, "spec", json_string(r->ready_spec));
+		json_object_set_new(rd, "reached", json_boolean(r->ready_reached));
+		if (r->ready_reached) {
+			json_object_set_new(rd, "t_ns", json_integer((json_int_t)(r->ready_at - r->t0)));
+			json_object_set_new(rd, "pid", json_integer(r->ready_pid));
+			json_object_set_new(rd, "event", r->ready_what ? json_string(r->ready_what) : json_null());
+		}
+		json_object_set_new(o, "ready", rd);
+	}
+	if (r->nprocs < 2 && !r->ready_spec)
 		return;
 	procs = json_array();
 	for (size_t k = 0; k < r->nprocs; k++) {
@@ -432,7 +756,10 @@ void rt_proctree_json(const struct rt_report *r, json_t *o)
 		json_object_set_new(p, "execs", execs);
 		json_array_append_new(procs, p);
 	}
-	json_object_set_new(o, "processes", procs);
+	if (r->nprocs >= 2)
+		json_object_set_new(o, "processes", procs);
+	else
+		json_decref(procs);
 	path = json_array();
 	for (size_t k = 0; k < r->npath; k++) {
 		json_t *s = json_object();

@@ -32,6 +32,7 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "common/ready.h"
 #include "common/tracefmt.h"
 #include "common/strv.h"
 
@@ -213,7 +214,8 @@ struct rt_proc {
 
 /* A step of the critical path: [start, start + dur) absolute ns, spent by process `pid` as `step`. */
 struct rt_path_step {
-	char *step;             /* "exec → main", or the process's comm then ("sh", "runc") */
+	char *step;             /* "exec → main", or the process's comm then ("sh", "runc"); in a container
+				 * start, what the step is ("runtime CLI", "OCI create", ...: proctree.c's table) */
 	int64_t pid;
 	uint64_t start, dur;
 };
@@ -289,6 +291,17 @@ struct rt_report {
 	size_t npath, pathcap;
 	int64_t path_pid;
 	uint64_t path_main;
+	uint64_t path_end;         /* the last step's end: path_main, the ready point, or the root's exit */
+	bool container;            /* a process is marked container: the steps are named for a container start */
+	/* The readiness point (common/ready.h): rt_report_build's `ready`, else the header's "ready"; NULL
+	 * (ready_spec) is main, the path as it always was. Reached: when (ready_at, absolute ns), in which
+	 * process, and by what (the syscall's name, or the probe's symbol: borrowed). */
+	const char *ready_spec;
+	struct rt_ready ready;
+	bool ready_reached;
+	uint64_t ready_at;
+	int64_t ready_pid;
+	const char *ready_what;
 };
 
 /* The report of the trace's root process (`program` NULL), or of the first exec whose path, or the
@@ -296,8 +309,12 @@ struct rt_report {
  * only that process's syscalls from its exec until its next exec are counted and the "exec" phase
  * starts at its exec; the root's report counts every syscall of the trace, as phases of the root.
  * Returns NULL with RT_EXIT_INPUT in `err` when no exec matches (the message lists the programs the
- * trace has) or the matching exec carries no `binary`; never fails when `program` is NULL. */
-struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, struct rt_err *err);
+ * trace has) or the matching exec carries no `binary`; never fails when `program` is NULL and the
+ * header's "ready" is absent or valid. `ready` (a readiness point, common/ready.h, already checked by the
+ * caller) overrides the header's "ready"; NULL takes the header's. A header "ready" that is not a
+ * readiness point is an input error (RT_EXIT_INPUT). */
+struct rt_report *rt_report_build(const struct rt_loaded_trace *t, const char *program, const char *ready,
+				  struct rt_err *err);
 /* Fills r->crash from r->pid's crash and stderr events (called by rt_report_build once the phases and
  * the exit are known). A crash event of a program that went on to exit 0 (a fault it recovered from)
  * is not a crash; it becomes a note. */
@@ -326,8 +343,9 @@ bool rt_touch_argv(const struct rt_touch *t, struct strv *out);
  * known), and frees them. */
 void rt_report_proctree(struct rt_report *r);
 void rt_proctree_free(struct rt_report *r);
-/* The process tree's text sections and JSON members, for a trace of more than one process only
- * (nothing otherwise: a single process's reports stay as they were). */
+/* The process tree's text sections and JSON members, for a trace of more than one process (the critical
+ * path and "ready" also with a readiness point; nothing otherwise: a single process's reports stay as
+ * they were). */
 void rt_proctree_text(const struct rt_report *r, FILE *f);
 void rt_proctree_json(const struct rt_report *r, json_t *o);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The

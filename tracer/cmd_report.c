@@ -7,11 +7,13 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "common/ready.h"
 #include "report/report.h"
 #include "tracer/cmd.h"
 
 static const char report_usage[] =
-	"usage: rt0trace report [--format text|json|perfetto|html|strace] [-o OUT] [--program NAME] TRACE\n"
+	"usage: rt0trace report [--format text|json|perfetto|html|strace] [-o OUT] [--program NAME]\n"
+	"                      [--ready main|listen|accept|fd-write:N|SYMBOL] TRACE\n"
 	"\n"
 	"Reads a trace written by 'rt0trace run' ('-' for standard input) and reports: the startup phases\n"
 	"with their start and duration, the syscalls of each phase and of the whole run (like strace -c),\n"
@@ -44,26 +46,36 @@ static const char report_usage[] =
 	"  --program NAME\n"
 	"               analyse the first exec of NAME: its path, or that path's last component\n"
 	"               ('diamond' names /tmp/b/rootfs/diamond)\n"
+	"  --ready SPEC the critical path's readiness point, in the program it ends in (or a process it\n"
+	"               started): main (default: main.main, C main), listen (the first listen that\n"
+	"               succeeded), accept (the first accept/accept4 that returned), fd-write:N (the first\n"
+	"               write/writev/pwrite64 to fd N that succeeded), or SYMBOL (the first hit of its probe,\n"
+	"               'run --ready SYMBOL' plants it). The path then has a 'main \u2192 ready' step; a point\n"
+	"               the trace does not have is said so, and the path ends at main. Overrides the\n"
+	"               trace header's \"ready\" (written by 'run --ready')\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"exit codes: 0 no check failed, 1 a check failed (the report is still written), 2 usage error,\n"
 	"3 the trace is unreadable or malformed (the message names the line: not JSON, or numbers that make\n"
 	"no sense, such as a negative time or duration), or has no exec of --program's NAME (the message\n"
-	"lists the programs it has). A trace cut mid-line (its tracer killed while writing) is reported up to\n"
+	"lists the programs it has), or its header's \"ready\" is not a readiness point; a bad --ready is a\n"
+	"usage error (2). A trace cut mid-line (its tracer killed while writing) is reported up to\n"
 	"its last complete line and flagged partial (its 'trace complete' check fails).\n";
 
-enum { OPT_PROGRAM = 256 }; /* long option only: beyond any short option's character */
+enum { OPT_PROGRAM = 256, OPT_READY }; /* long option only: beyond any short option's character */
 
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, OPT_PROGRAM },
+		{ "ready", required_argument, NULL, OPT_READY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct rt_renderer *rnd = rt_renderer_find("text");
-	const char *out = NULL, *program = NULL;
+	const char *out = NULL, *program = NULL, *ready = NULL;
+	struct rt_ready rd;
 	struct rt_loaded_trace t;
 	struct rt_err err = { 0 };
 	struct rt_report *r;
@@ -79,12 +91,19 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'o': out = optarg; break;
 		case OPT_PROGRAM: program = optarg; break;
+		case OPT_READY:
+			if (rt_ready_parse(optarg, &rd, &err) != 0)
+				return cmd_usage_error("report", "%s", err.msg);
+			ready = optarg;
+			break;
 		case 'h': fputs(report_usage, stdout); return RT_EXIT_OK;
 		default:
 			if (optopt == 'o')
 				return cmd_usage_error("report", "option '-o' needs an argument");
 			if (optopt == OPT_PROGRAM)
 				return cmd_usage_error("report", "option '--program' needs an argument");
+			if (optopt == OPT_READY)
+				return cmd_usage_error("report", "option '--ready' needs an argument");
 			return cmd_unknown_option("report", argv);
 		}
 	}
@@ -93,7 +112,7 @@ int cmd_report(int argc, char **argv)
 	/* the strace view prints every syscall's decoded call; the others read only what they analyse */
 	if ((strcmp(rnd->name, "strace") == 0 ? rt_trace_load_all : rt_trace_load)(argv[optind], &t, &err) != 0)
 		return rt_err_report(&err);
-	if (!(r = rt_report_build(&t, program, &err))) {
+	if (!(r = rt_report_build(&t, program, ready, &err))) {
 		rt_trace_unload(&t);
 		return rt_err_report(&err);
 	}

@@ -10,6 +10,8 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "common/ready.h"
+#include "probes/binary.h"
 #include "common/xalloc.h"
 #include "probes/plan.h"
 #include "tracer/cmd.h"
@@ -18,6 +20,7 @@
 static const char run_usage[] =
 	"usage: rt0trace run [--engine ptrace|ebpf|preload] [-o TRACE] [-e trace=SET] [--manifest FILE]\n"
 	"                    [--until main|exit] [--init-functions] [--raw] [-f | --no-follow] [--kill-on-exit]\n"
+	"                    [--ready main|listen|accept|fd-write:N|SYMBOL]\n"
 	"                    [-v] (-- PROGRAM [ARGS...] | -p PID)\n"
 	"\n"
 	"Runs PROGRAM under the tracer from its first instruction and writes a trace: every syscall, thread,\n"
@@ -43,6 +46,10 @@ static const char run_usage[] =
 	"  --init-functions  a probe on every Go init function, not one a package\n"
 	"  --raw             syscalls as raw numbers only: no decoded call and result (strace's text), so the\n"
 	"                    program's memory is not read for them\n"
+	"  --ready SPEC      where the program counts as ready, recorded in the trace's header for 'report'\n"
+	"                    (its critical path's 'main \u2192 ready' step; 'report --ready' says more). A SYMBOL\n"
+	"                    gets a probe (ptrace, ebpf) in each program that has the function; without -f the\n"
+	"                    program itself must have it\n"
 	"  -f                also follow child processes (fork/vfork); threads are always followed\n"
 	"  --no-follow       (preload) leave children and exec'd programs untraced\n"
 	"  --kill-on-exit    if rt0trace is interrupted, kill the program instead of detaching from it\n"
@@ -51,7 +58,8 @@ static const char run_usage[] =
 	"\n"
 	"exit codes: the program's status; 2 usage error; 3 the program is missing or not executable, no such\n"
 	"process for -p, the trace cannot be written, a static program for --engine preload, or the manifest\n"
-	"is unreadable, invalid or another binary's; 4 the engine cannot work here (the reason is given). In\n"
+	"is unreadable, invalid or another binary's, or --ready's SYMBOL is no function of PROGRAM (without\n"
+	"-f); 4 the engine cannot work here (the reason is given). In\n"
 	"depth: man rt0trace-run.\n";
 
 /* A program that gains privileges at exec (set-user-ID, set-group-ID, file capabilities) does not run
@@ -110,6 +118,35 @@ static int use_manifest(const struct rt_run_opts *o, struct rt_manifest *m, stru
 	return rc;
 }
 
+/* --ready SYMBOL without -f: the program itself must have the function, or the readiness point could never
+ * be reached. With -f it may be another program's (a container's, started by runc). */
+static int check_ready_symbol(const struct rt_run_opts *o, struct rt_err *err)
+{
+	char exe[64], *prog = NULL;
+	struct rt_binary *b = NULL;
+	struct rt_probe_plan plan = { 0 };
+	bool found;
+
+	if (!o->ready_symbol || o->follow_forks)
+		return 0;
+	if (o->attach)
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)o->attach);
+	else if (!(prog = rt_find_program(o->argv[0], NULL)))
+		return 0; /* the engine says why it cannot run it */
+	if (rt_binary_open(&b, prog ? prog : exe, NULL) != 0) {
+		free(prog);
+		return 0; /* the engine says what is wrong with it */
+	}
+	found = rt_probe_plan_ready(b, o->ready_symbol, &plan);
+	rt_probe_plan_free(&plan);
+	rt_binary_free(b);
+	if (!found)
+		rt_errf(err, RT_EXIT_INPUT, "--ready '%s': no such function in '%s' (the readiness probe needs its symbol; "
+					    "with -f it may be another program's)", o->ready_symbol, prog ? prog : exe);
+	free(prog);
+	return found ? 0 : -1;
+}
+
 /* The rest of cmd_run, once its options are read. */
 static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int argc, char **argv)
 {
@@ -137,6 +174,10 @@ static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int
 	}
 	if (o->manifest && use_manifest(o, &manifest, &err) != 0)
 		return rt_err_report(&err);
+	if (check_ready_symbol(o, &err) != 0) {
+		rt_manifest_release(&manifest);
+		return rt_err_report(&err);
+	}
 	if (o->argv)
 		warn_privileged(engine, o->argv[0]);
 	rc = engine->run(o, &status, &err);
@@ -156,6 +197,7 @@ int cmd_run(int argc, char **argv)
 		{ "no-follow", no_argument, NULL, 'N' },
 		{ "init-functions", no_argument, NULL, 'I' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "ready", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,6 +243,17 @@ int cmd_run(int argc, char **argv)
 		case 'N': o.no_follow = true; break;
 		case 'I': o.init_functions = true; break;
 		case 'R': o.raw = true; break;
+		case 'Y': {
+			struct rt_ready rd;
+
+			if (rt_ready_parse(optarg, &rd, &err) != 0) {
+				rc = cmd_usage_error("run", "%s", err.msg);
+				goto done;
+			}
+			o.ready = optarg;
+			o.ready_symbol = rd.kind == RT_READY_SYMBOL ? optarg : NULL;
+			break;
+		}
 		case 'k': o.kill_on_exit = true; break;
 		case 'p': {
 			char *end;
@@ -218,6 +271,10 @@ int cmd_run(int argc, char **argv)
 			rc = RT_EXIT_OK;
 			goto done;
 		default:
+			if (optopt == 'Y') {
+				rc = cmd_usage_error("run", "option '--ready' needs an argument");
+				goto done;
+			}
 			if (optopt && strchr("ope", optopt)) {
 				rc = cmd_usage_error("run", "option '-%c' needs an argument", optopt);
 				goto done;

@@ -93,6 +93,8 @@ void rt_run_flush_header(struct rt_run *r)
 void rt_run_plan(const struct rt_run *r, const struct rt_binary *b, struct rt_probe_plan *plan)
 {
 	rt_probe_plan_flags(b, r->o->init_functions ? RT_PLAN_INIT_FUNCTIONS : 0, plan);
+	if (r->o->ready_symbol)
+		(void)rt_probe_plan_ready(b, r->o->ready_symbol, plan); /* the images that have it */
 }
 
 void rt_run_exe(pid_t pid, char exe[64], char *real, size_t size)
@@ -182,6 +184,7 @@ int rt_run_engine(const struct rt_engine_ops *ops, void *engine, const struct rt
 		goto out;
 	if (rt_trace_open(&r.trace, o->trace_path, o->syscalls, err) != 0)
 		goto out;
+	r.trace.ready = o->ready;
 	signals_catch(&sig);
 	if (o->attach) {
 		r.root = o->attach;

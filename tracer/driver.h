@@ -104,7 +104,8 @@ void rt_run_header(struct rt_run *r, char *const *argv, json_t *bin);
 /* Writes a kept header. */
 void rt_run_flush_header(struct rt_run *r);
 
-/* The probe plan of an image, as the run's options ask (--init-functions). */
+/* The probe plan of an image, as the run's options ask (--init-functions; --ready SYMBOL's probe where the
+ * image has the function). */
 void rt_run_plan(const struct rt_run *r, const struct rt_binary *b, struct rt_probe_plan *plan);
 
 /* An image loaded in process `pid` (an exec, or the attach), as the engine read and probed it. */

@@ -24,6 +24,8 @@ struct rt_run_opts {
 	bool init_functions;    /* --init-functions: a probe on every Go init function (else one a package) */
 	bool raw;               /* --raw: syscalls only as raw numbers (no decoded "call", "result", ...: the
 				 * engine reads nothing of the program's memory for them) */
+	const char *ready;       /* --ready SPEC (common/ready.h), for the header's "ready"; NULL: none */
+	const char *ready_symbol; /* its SYMBOL: a probe (role "ready") in each image that has the function */
 	const struct rt_sysfilter *syscalls; /* -e trace=: the syscalls recorded (NULL: all). The ptrace
 					      * engine makes the program stop only for those (seccomp) when
 					      * it starts the program and traces it to its end; it then

@@ -135,7 +135,7 @@ int sampling_run(const struct sampling *s, int i, struct rt_bench *b, struct rt_
 		close(saved[1]);
 	}
 	if (rc == 0 && (rc = rt_trace_load(path, &t, err)) == 0) {
-		r = rt_report_build(&t, NULL, err); /* the root: never fails */
+		r = rt_report_build(&t, NULL, "main", err); /* the root, ready at main: never fails */
 		if (!r->complete)
 			rc = rt_errf(err, RT_EXIT_CHECK, "the trace is incomplete (interrupted?)");
 		else if (s->main_optional && !r->main_at && !main_planned(r->bin) && r->exited && r->exit_signal < 0 && !r->crash)

@@ -92,6 +92,8 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
 	if (t->filter)
 		json_object_set_new(h, "syscall_filter", json_string(t->filter->expr));
+	if (t->ready)
+		json_object_set_new(h, "ready", json_string(t->ready));
 	if (t->t0_sched.tid > 0) {
 		json_t *s = json_pack("{s:i}", "tid", t->t0_sched.tid);
 

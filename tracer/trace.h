@@ -52,6 +52,7 @@ struct rt_trace {
 	bool failed;   /* a write failed: the trace is incomplete whatever the engine says */
 	const struct rt_sysfilter *filter; /* -e trace=: only these syscalls are written (NULL: all); the
 					    * header says so ("syscall_filter": the set as given) */
+	const char *ready;   /* run --ready SPEC: the header's optional "ready" (NULL: none) */
 	uint64_t program_ns; /* when nonzero, the footer's optional "program_ns": the program's wall time
 			      * as the engine saw it (released from its hold to reaped) */
 	struct rt_sched_t0 { /* the root's scheduler account at t0 (when it was started or released):

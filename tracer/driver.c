@@ -182,6 +182,7 @@ int rt_run_engine(const struct rt_engine_ops *ops, void *engine, const struct rt
 		goto out;
 	if (rt_trace_open(&r.trace, o->trace_path, o->syscalls, err) != 0)
 		goto out;
+	r.trace.traceparent = o->traceparent;
 	signals_catch(&sig);
 	if (o->attach) {
 		r.root = o->attach;

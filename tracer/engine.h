@@ -24,6 +24,8 @@ struct rt_run_opts {
 	bool init_functions;    /* --init-functions: a probe on every Go init function (else one a package) */
 	bool raw;               /* --raw: syscalls only as raw numbers (no decoded "call", "result", ...: the
 				 * engine reads nothing of the program's memory for them) */
+	const char *traceparent; /* the environment's TRACEPARENT when valid (W3C trace context: the
+				  * program inherits it), else NULL: the header's "traceparent" */
 	const struct rt_sysfilter *syscalls; /* -e trace=: the syscalls recorded (NULL: all). The ptrace
 					      * engine makes the program stop only for those (seccomp) when
 					      * it starts the program and traces it to its end; it then

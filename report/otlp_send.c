@@ -146,8 +146,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
-/* A collector's answer in words: the Status message of a JSON body ({"code","message"}), else the body's
- * first line, cut at 300 characters; NULL when empty. */
+/* A collector's answer in words: the Status message of a JSON body ({"code","message"}), else the first
+ * line of a body that is not a JSON object, cut at 300 characters; NULL when there is none. */
 static char *body_message(const struct body *b)
 {
 	json_t *j = b->n ? json_loadb(b->v, b->n, 0, NULL) : NULL;
@@ -156,7 +156,7 @@ static char *body_message(const struct body *b)
 
 	if (m && *m) {
 		out = xasprintf("%.300s", m);
-	} else if (b->n) {
+	} else if (b->n && !json_is_object(j)) { /* a Status without a message says nothing more */
 		size_t len = strcspn(b->v, "\r\n");
 
 		if (len)

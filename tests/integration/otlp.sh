@@ -26,8 +26,8 @@ JV=v1.76.0
 JDIR=$TEST_CACHE/jaeger-$JV
 J=$JDIR/jaeger
 if [ ! -x "$J" ]; then
-  GO=${RT0_GO:-$(command -v go || echo /usr/local/go/bin/go)}
-  [ -x "$GO" ] || skip "no go to build Jaeger with (set RT0_GO)"
+  GO=${GOROOT:-/usr/local/go}/bin/go
+  [ -x "$GO" ] || skip "no go at '$GO' to build Jaeger with (set GOROOT)"
   mkdir -p "$JDIR" "$TMP/jmod" || die "cannot create '$JDIR'"
   echo "building Jaeger $JV (once; cached in $JDIR)"
   start=$(date +%s)

@@ -19,6 +19,7 @@ enum rt_exit {
 	RT_EXIT_INPUT = 3, /* input unusable: not ELF, unreadable, bad trace */
 	RT_EXIT_ENV = 4,   /* environment missing: no GOROOT, eBPF unavailable, no permission */
 	RT_EXIT_BUILD = 5, /* the Go build failed */
+	RT_EXIT_EXPORT = 6, /* the OTLP export failed: the collector could not be reached or refused the trace */
 };
 
 struct rt_err {

@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "common/xalloc.h"
+#include "report/otlp.h"
 #include "report/report.h"
 
 static void text_frames(const json_t *thread, bool crashed, FILE *f)
@@ -504,9 +505,10 @@ static const struct rt_renderer renderers[] = {
 	{ "perfetto", rt_render_perfetto },
 	{ "html", rt_render_html },
 	{ "strace", render_strace },
+	{ "otlp", rt_render_otlp },
 };
 
-const char *const rt_renderer_names = "text|json|perfetto|html|strace";
+const char *const rt_renderer_names = "text|json|perfetto|html|strace|otlp";
 
 const struct rt_renderer *rt_renderer_find(const char *name)
 {

@@ -10,8 +10,8 @@
  *    is the last 64-hex-digit name in that process's cgroup path (podman's, containerd's, the kubelet's),
  *    else the ID the OCI runtime was given on its command line (`runc create ... ID`), else
  *    "tree-<pid>"; a "container" event in the trace says it;
- *  - readiness (--ready): main.main (main) of a process of the container, or its first listen, accept,
- *    or write to fd N;
+ *  - readiness (--ready, common/ready.h): main.main (main) of a process of the container, or its first
+ *    listen, accept, write to fd N, or call of SYMBOL (a probe planted in each image that has it);
  *  - the end: --after-ready after readiness, or sooner when the tree's first process exits (podman run
  *    --rm's cleanup is in the trace); when every process of the tree is gone; at --max-startup. A tree
  *    that started no container (podman ps, runc list) leaves nothing. A container's trace is renamed to
@@ -35,6 +35,7 @@
 
 #include "common/err.h"
 #include "common/outfile.h"
+#include "common/ready.h"
 #include "common/strv.h"
 #include "common/units.h"
 #include "common/xalloc.h"
@@ -47,7 +48,7 @@
 #include "tracer/trace.h"
 
 static const char agent_usage[] =
-	"usage: rt0trace agent [-o DIR] [--once] [--ready main|listen|accept|fd-write:N] [--max-startup TIME]\n"
+	"usage: rt0trace agent [-o DIR] [--once] [--ready main|listen|accept|fd-write:N|SYMBOL] [--max-startup TIME]\n"
 	"                      [--after-ready TIME] [--trigger NAME]... [--raw] [-v]\n"
 	"\n"
 	"Runs on a node (root, eBPF) and traces every container start without wrapping anything: from the\n"
@@ -61,7 +62,7 @@ static const char agent_usage[] =
 	"  --once             exit after the first container start has been reported\n"
 	"  --ready R          when a container is ready: main (default: main.main, or main, of its program),\n"
 	"                     listen (its first listen), accept (its first accept), fd-write:N (its first\n"
-	"                     write to file descriptor N)\n"
+	"                     write to file descriptor N), SYMBOL (its first call of that function)\n"
 	"  --max-startup TIME give up following a start after TIME (default 60s; units ns, us, ms, s, m); a\n"
 	"                     container not ready by then is reported as such\n"
 	"  --after-ready TIME keep following the start's first process for up to TIME after readiness, for the\n"
@@ -83,13 +84,10 @@ static const char *const default_triggers[] = { "podman", "runc", "crun", "youki
 static const char *const oci_runtimes[] = { "runc", "crun", "youki", "runsc", NULL };
 static const char *const before_triggers[] = { "runc:[2:INIT]", NULL };
 
-enum ready_kind { READY_MAIN, READY_LISTEN, READY_ACCEPT, READY_FD_WRITE };
-
 struct agent_opts {
 	const char *dir;
 	bool once;
-	enum ready_kind ready;
-	long long ready_fd;
+	struct rt_ready ready;  /* --ready (common/ready.h), recorded in each trace's header */
 	const char *ready_spec;
 	uint64_t max_startup, after_ready;
 };
@@ -258,6 +256,7 @@ static struct rt_run *on_root(void *ctx, pid_t pid, uint64_t t, bool partial)
 		return NULL;
 	}
 	s->run.o = &a->ro;
+	s->run.trace.ready = a->ro.ready;
 	s->run.ops = &agent_ops;
 	s->run.root = pid;
 	s->run.attached = true; /* not our child */
@@ -313,7 +312,10 @@ static void on_probe_hit(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, c
 	struct agent *a = ctx;
 	struct session *s = session_of(a, run);
 
-	if (s && a->ao.ready == READY_MAIN && pr->role == RT_ROLE_MAIN && is_ctr_pid(s, pid))
+	if (!s || !is_ctr_pid(s, pid))
+		return;
+	if ((a->ao.ready.kind == RT_READY_MAIN && pr->role == RT_ROLE_MAIN) ||
+	    (a->ao.ready.kind == RT_READY_SYMBOL && pr->symbol && strcmp(pr->symbol, a->ao.ready.symbol) == 0))
 		set_ready(s, t);
 }
 
@@ -326,18 +328,18 @@ static void on_sys(void *ctx, struct rt_run *run, pid_t pid, uint64_t nr, bool r
 
 	if (!s || s->ready || !ret_known || !is_ctr_pid(s, pid))
 		return;
-	switch (a->ao.ready) {
-	case READY_LISTEN:
+	switch (a->ao.ready.kind) {
+	case RT_READY_LISTEN:
 		hit = nr == 50 /* listen */ && ret == 0;
 		break;
-	case READY_ACCEPT:
+	case RT_READY_ACCEPT:
 		hit = (nr == 43 /* accept */ || nr == 288 /* accept4 */) && ret >= 0;
 		break;
-	case READY_FD_WRITE: /* write, pwrite64, writev, pwritev, pwritev2 */
-		hit = (nr == 1 || nr == 18 || nr == 20 || nr == 296 || nr == 328) && ret > 0 &&
-		      (long long)arg0 == a->ao.ready_fd;
+	case RT_READY_FD_WRITE: /* write, pwrite64, writev (the report's set) */
+		hit = (nr == 1 || nr == 18 || nr == 20) && ret >= 0 && (long long)arg0 == a->ao.ready.fd;
 		break;
-	case READY_MAIN:
+	case RT_READY_MAIN:
+	case RT_READY_SYMBOL:
 		break;
 	}
 	if (hit)
@@ -375,9 +377,9 @@ static int write_report(const char *trace, const char *program, const char *out,
 
 	if (rt_trace_load(trace, &t, err) != 0)
 		return -1;
-	if (!(r = rt_report_build(&t, program, err))) {
+	if (!(r = rt_report_build(&t, program, NULL, err))) {
 		*err = (struct rt_err){ 0 };
-		r = rt_report_build(&t, NULL, err);
+		r = rt_report_build(&t, NULL, NULL, err);
 	}
 	if (!r)
 		goto out;
@@ -457,28 +459,6 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
-static int parse_ready(struct agent_opts *ao, const char *s)
-{
-	char *end;
-
-	ao->ready_spec = s;
-	if (strcmp(s, "main") == 0)
-		ao->ready = READY_MAIN;
-	else if (strcmp(s, "listen") == 0)
-		ao->ready = READY_LISTEN;
-	else if (strcmp(s, "accept") == 0)
-		ao->ready = READY_ACCEPT;
-	else if (strncmp(s, "fd-write:", 9) == 0) {
-		errno = 0;
-		ao->ready_fd = strtoll(s + 9, &end, 10);
-		if (!s[9] || *end || errno || ao->ready_fd < 0 || ao->ready_fd > INT_MAX)
-			return -1;
-		ao->ready = READY_FD_WRITE;
-	} else
-		return -1;
-	return 0;
-}
-
 static int agent_loop(struct agent *a)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -529,10 +509,13 @@ int cmd_agent(int argc, char **argv)
 			a.ao.once = true;
 			break;
 		case 'R':
-			if (parse_ready(&a.ao, optarg) != 0) {
+			if (rt_ready_parse(optarg, &a.ao.ready, &err) != 0) {
 				strv_release(&triggers);
-				return cmd_usage_error("agent", "--ready wants main, listen, accept or fd-write:N, not '%s'", optarg);
+				return cmd_usage_error("agent", "%s", err.msg);
 			}
+			a.ao.ready_spec = optarg;
+			a.ro.ready = optarg;
+			a.ro.ready_symbol = a.ao.ready.kind == RT_READY_SYMBOL ? optarg : NULL;
 			break;
 		case 'M':
 		case 'A':

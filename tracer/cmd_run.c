@@ -12,6 +12,7 @@
 #include "common/outfile.h"
 #include "common/ready.h"
 #include "probes/binary.h"
+#include "common/traceparent.h"
 #include "common/xalloc.h"
 #include "probes/plan.h"
 #include "tracer/cmd.h"
@@ -147,11 +148,48 @@ static int check_ready_symbol(const struct rt_run_opts *o, struct rt_err *err)
 	return found ? 0 : -1;
 }
 
+/* The TRACEPARENT the program runs with (W3C trace context), for the header's "traceparent": rt0trace's own
+ * environment, which the program inherits; with -p, the attached process's (/proc/PID/environ, as it
+ * was at its exec). An invalid value is left out with a warning; `buf` holds the value returned. */
+static const char *traceparent(pid_t attach, char *buf, size_t size)
+{
+	const char *v = NULL, *p;
+	struct rt_traceparent tp;
+	char path[64], *env = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!attach) {
+		v = getenv("TRACEPARENT");
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)attach);
+		if ((f = fopen(path, "re"))) {
+			env = xmalloc(65536);
+			len = fread(env, 1, 65535, f);
+			env[len] = '\0';
+			fclose(f);
+			for (p = env; p < env + len; p += strlen(p) + 1)
+				if (strncmp(p, "TRACEPARENT=", 12) == 0)
+					v = p + 12;
+		}
+	}
+	if (v && !rt_traceparent_parse(v, &tp)) {
+		fprintf(stderr, "rt0trace: warning: TRACEPARENT '%.80s' is not a W3C traceparent "
+				"(00-<32 hex>-<16 hex>-<2 hex>): the trace does not record it\n", v);
+		v = NULL;
+	}
+	if (v)
+		snprintf(buf, size, "%s", v);
+	free(env);
+	return v ? buf : NULL;
+}
+
 /* The rest of cmd_run, once its options are read. */
 static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int argc, char **argv)
 {
 	struct rt_err err = { 0 };
 	struct rt_manifest manifest = { 0 };
+	char tpbuf[256];
 	int status = 0, rc;
 
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
@@ -180,6 +218,7 @@ static int run_parsed(struct rt_run_opts *o, const struct rt_engine *engine, int
 	}
 	if (o->argv)
 		warn_privileged(engine, o->argv[0]);
+	o->traceparent = traceparent(o->attach, tpbuf, sizeof(tpbuf));
 	rc = engine->run(o, &status, &err);
 	rt_probe_plan_manifest(NULL);
 	rt_manifest_release(&manifest);

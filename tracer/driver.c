@@ -185,6 +185,7 @@ int rt_run_engine(const struct rt_engine_ops *ops, void *engine, const struct rt
 	if (rt_trace_open(&r.trace, o->trace_path, o->syscalls, err) != 0)
 		goto out;
 	r.trace.ready = o->ready;
+	r.trace.traceparent = o->traceparent;
 	signals_catch(&sig);
 	if (o->attach) {
 		r.root = o->attach;

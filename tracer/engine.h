@@ -26,6 +26,8 @@ struct rt_run_opts {
 				 * engine reads nothing of the program's memory for them) */
 	const char *ready;       /* --ready SPEC (common/ready.h), for the header's "ready"; NULL: none */
 	const char *ready_symbol; /* its SYMBOL: a probe (role "ready") in each image that has the function */
+	const char *traceparent; /* the environment's TRACEPARENT when valid (W3C trace context: the
+				  * program inherits it), else NULL: the header's "traceparent" */
 	const struct rt_sysfilter *syscalls; /* -e trace=: the syscalls recorded (NULL: all). The ptrace
 					      * engine makes the program stop only for those (seccomp) when
 					      * it starts the program and traces it to its end; it then

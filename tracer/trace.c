@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,6 +78,20 @@ static void put_line(struct rt_trace *t, json_t *o, bool flush)
 		t->failed = true;
 }
 
+/* CLOCK_REALTIME at the CLOCK_MONOTONIC instant `mono`: the wall clock read between two reads of the
+ * monotonic one, taken at their midpoint, moved back by how long ago `mono` was. */
+static uint64_t realtime_at(uint64_t mono)
+{
+	struct timespec real;
+	uint64_t m0 = rt_now_ns(), m1, r;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	m1 = rt_now_ns();
+	r = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
+	m0 += (m1 - m0) / 2;
+	return m0 >= mono && r >= m0 - mono ? r - (m0 - mono) : r;
+}
+
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0)
 {
 	json_t *h = json_object(), *a = json_array();
@@ -90,6 +105,9 @@ void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, 
 	json_object_set_new(h, "argv", a);
 	json_object_set_new(h, "binary", binary ? binary : json_null());
 	json_object_set_new(h, "t0", json_integer((json_int_t)t0));
+	json_object_set_new(h, "realtime_ns", json_integer((json_int_t)realtime_at(t0)));
+	if (t->traceparent)
+		json_object_set_new(h, "traceparent", json_string(t->traceparent));
 	if (t->filter)
 		json_object_set_new(h, "syscall_filter", json_string(t->filter->expr));
 	if (t->ready)

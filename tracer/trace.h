@@ -75,6 +75,7 @@ struct rt_trace {
 				* threads and children) executed from its exec, where the machine counts
 				* them (tracer/hwcount.h) */
 	uint64_t instructions;
+	const char *traceparent; /* when non-NULL, the header's "traceparent" (a valid W3C value) */
 };
 
 /* Reads TID's account through *fd (a /proc/PID/task/TID/schedstat descriptor kept open: -1 the first
@@ -98,7 +99,9 @@ void rt_trace_discard(struct rt_trace *t, const char *path);
  * one that recorded nothing is discarded (rt_trace_discard), so no file passes for a partial trace.
  * Nothing happens when it is already closed. */
 void rt_trace_abandon(struct rt_trace *t, const char *path, bool traced);
-/* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. */
+/* The header line; `binary` (stolen) is the binary object, t0 the CLOCK_MONOTONIC origin. It also says
+ * when t0 was on the wall clock ("realtime_ns": CLOCK_REALTIME ns since the Unix epoch, from both clocks
+ * read together as it is written). */
 void rt_trace_header(struct rt_trace *t, const char *engine, char *const *argv, json_t *binary, uint64_t t0);
 /* One event line; takes ownership of `ev` (which must have a "type"). A "syscall" event outside the
  * filter is dropped. */

@@ -1,5 +1,5 @@
 /* libFuzzer: the trace reader on any input, then the analyses (the root's report, and --program for the
- * first exec's program) and every renderer (text, json, perfetto, html) into /dev/null. */
+ * first exec's program) and every renderer (text, json, perfetto, html, otlp) into /dev/null. */
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +12,7 @@ static FILE *devnull;
 
 static void render_all(const struct rt_report *r)
 {
-	static const char *const names[] = { "text", "json", "perfetto", "html" };
+	static const char *const names[] = { "text", "json", "perfetto", "html", "otlp" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct rt_renderer *rnd = rt_renderer_find(names[i]);

@@ -21,9 +21,9 @@ usage_error() {
   [ "$(head -1 "$TMP/err")" = "$line" ] && [ "$(sed -n 2p "$TMP/err")" = "Try 'rt0trace agent --help'." ] \
     || die "$what: stderr '$(cat "$TMP/err")', want '$line' and the pointer to --help"
 }
-usage_error "rt0trace agent: --ready wants main, listen, accept or fd-write:N, not 'soon'" \
-  "agent --ready soon" -- "$R" agent --ready soon
-usage_error "rt0trace agent: --ready wants main, listen, accept or fd-write:N, not 'fd-write:x'" \
+usage_error "rt0trace agent: bad readiness point 'two words': a symbol has no spaces or control characters (main, listen, accept, fd-write:N or a SYMBOL)" \
+  "agent --ready 'two words'" -- "$R" agent --ready "two words"
+usage_error "rt0trace agent: bad readiness point 'fd-write:x': fd-write needs a file descriptor number 0..2147483647 after the colon" \
   "agent --ready fd-write:x" -- "$R" agent --ready fd-write:x
 usage_error "rt0trace agent: --max-startup wants a duration such as 30s or 500ms (at least 1ms), not '5 parsecs'" \
   "agent --max-startup '5 parsecs'" -- "$R" agent --max-startup "5 parsecs"

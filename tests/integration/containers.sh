@@ -17,7 +17,7 @@ podman_ok=
 ran=0
 if podman_usable >"$TMP/podman.why"; then
   podman_ok=1
-  img=localhost/rt0-containers-diamond:$$
+  img=localhost/rt0-containers-diamond:test
   scratch_image "$img" "$TMP/diamond" x || die "scratch_image $img failed"
   podman_cmd run --rm "$img" >"$TMP/podman.out" 2>"$TMP/podman.err" || die "podman run $img: $(ct_reason "$TMP/podman.err")"
   diff -u "$TMP/diamond.want" "$TMP/podman.out" >&2 || die "podman run: the container's output is not the program's"
@@ -27,7 +27,7 @@ if podman_usable >"$TMP/podman.why"; then
   ran=$((ran + 1))
 
   if [ -e "$RT0_FIXTURES/slowinit" ]; then
-    simg=localhost/rt0-containers-slowinit:$$
+    simg=localhost/rt0-containers-slowinit:test
     scratch_image "$simg" "$RT0_FIXTURES/slowinit" a || die "scratch_image $simg failed"
     podman_cmd run --rm "$simg" >"$TMP/slow.out" 2>"$TMP/slow.err" || die "podman run $simg: $(ct_reason "$TMP/slow.err")"
     [ "$(cat "$TMP/slow.out")" = 'slowinit: init slept 50 ms, args ["a"]' ] || die "slowinit in podman: $(cat "$TMP/slow.out")"

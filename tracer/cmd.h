@@ -22,6 +22,7 @@ int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_mod(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 /* Prints "rt0trace <cmd>: <msg>" plus a pointer to --help on stderr; returns RT_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -13,6 +13,7 @@ static const struct rt_cmd commands[] = {
 	{ "build", "build a Go program with the toolchain's own tools (no go command) and a manifest", cmd_build },
 	{ "check", "compare a program's startup, phase by phase, with a baseline from bench", cmd_check },
 	{ "compare", "A/B of two builds: their startup, phases, memory and size side by side, with verdicts", cmd_compare },
+	{ "image", "make a minimal, reproducible OCI image (directory or archive) of a static program", cmd_image },
 	{ "inspect", "print what a binary's build placed in it: entry, segments, Go init order", cmd_inspect },
 	{ "mod", "download Go modules into the module cache go uses (through GOPROXY), verify them", cmd_mod },
 	{ "report", "render a trace: phases, syscalls per phase, layout, init order, and the checks", cmd_report },

@@ -125,17 +125,12 @@ else
 fi
 
 # --- podman: the whole start, podman → conmon → runc → runc's init → the program ------------------------
-# podman here needs --runtime runc and no default rlimits (runc cannot set them in this VM).
-podman_cmd() { CONTAINERS_CONF=$TMP/containers.conf podman --runtime runc "$@"; }
-if ! command -v podman >/dev/null; then
-  SKIPPED+=("podman: not installed (scripts/setup installs it)")
+. "$(dirname "$0")/lib/containers.bash"
+if ! podman_usable >"$TMP/podman.why"; then
+  SKIPPED+=("podman: $(cat "$TMP/podman.why")")
 else
-  printf '[containers]\ndefault_ulimits = []\n' > "$TMP/containers.conf"
-  mkdir -p "$TMP/ctx" && cp "$FX/diamond" "$TMP/ctx/prog"
-  printf 'FROM scratch\nCOPY prog /prog\nENTRYPOINT ["/prog"]\n' > "$TMP/ctx/Containerfile"
   img=localhost/rt0-agent-diamond:$$
-  podman_cmd build -q -t "$img" "$TMP/ctx" > "$TMP/build.out" 2>&1 || die "podman build of a scratch image: $(cat "$TMP/build.out")"
-  trap 'podman_cmd rmi -f "$img" >/dev/null 2>&1; chmod -R u+w "$TMP" 2>/dev/null; [ -n "${RT0_KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+  scratch_image "$img" "$FX/diamond" || die "scratch_image $img failed"
   start_agent "$TMP/a4" --once
   t0=$(date +%s%N)
   podman_cmd run --rm "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
@@ -143,20 +138,21 @@ else
   wait_agent "$TMP/a4"
   rep=$(ls "$TMP"/a4/*.report.json 2>/dev/null | head -1)
   [ -n "$rep" ] || die "podman run: no report: $(cat "$TMP/a4.out" "$TMP/a4.err")"
+  podman_cmd image inspect --format '{{.Id}}' "$img" >/dev/null 2>&1 || die "podman image inspect"
   [[ $(basename "$rep") =~ ^[0-9a-f]{64}\.report\.json$ ]] || die "podman run: the report is not named by the container's ID: $rep"
-  jq -e '[.processes[].comm] as $c | ["podman", "conmon", "runc", "prog"] | all(. as $x | $c | index($x) != null)' "$rep" >/dev/null \
+  jq -e '[.processes[].comm] as $c | ["podman", "conmon", "runc", "diamond"] | all(. as $x | $c | index($x) != null)' "$rep" >/dev/null \
     || die "podman run: the tree lacks podman, conmon, runc or prog: $(jq -c '[.processes[].comm] | unique' "$rep")"
   # runc's init: the process between runc and /prog (runc forks it, it forks the one that execs /prog)
   jq -e '(.processes | map({key: (.pid | tostring), value: .}) | from_entries) as $p
-         | [.processes[] | select(.comm == "prog")][0] as $prog
+         | [.processes[] | select(.comm == "diamond")][0] as $prog
          | $p[$prog.ppid | tostring] as $init1 | [$init1, $p[$init1.ppid | tostring], $p[($p[$init1.ppid | tostring].ppid // 0) | tostring]]
          | map(select(. != null) | .comm) | index("runc") != null' "$rep" >/dev/null \
-    || die "podman run: /prog is not forked by runc's init under runc"
+    || die "podman run: /diamond is not forked by runc's init under runc"
   check_container "$rep" "$FX/diamond"
   wall=$(( (t1 - t0) / 1000 ))
   jq -e --argjson w "$wall" '([.critical_path[].dur_ns] | add / 1000) as $s | ($s - $w | fabs) <= 0.05 * $w' "$rep" >/dev/null \
     || die "podman run: the critical path's steps sum to $(jq '[.critical_path[].dur_ns] | add / 1e6' "$rep") ms, the measured wall time is $((wall / 1000)) ms (more than 5% apart): $(jq -c '[.critical_path[] | {step, ms: (.dur_ns / 1e6)}]' "$rep")"
-  pass "podman run: podman → conmon → runc → runc's init → /prog in the agent's report, all checks, init order = inittrace, critical path $(jq '[.critical_path[].dur_ns] | add / 1e6 | floor' "$rep") ms for $((wall / 1000)) ms measured"
+  pass "podman run: podman → conmon → runc → runc's init → /diamond in the agent's report, all checks, init order = inittrace, critical path $(jq '[.critical_path[].dur_ns] | add / 1e6 | floor' "$rep") ms for $((wall / 1000)) ms measured"
 
   # --- ten containers at once: ten complete reports ------------------------------------------------------
   start_agent "$TMP/a5"
@@ -172,10 +168,48 @@ else
     jq -s -e '.[-1].type == "footer" and (.[-1].lost | type == "number") and ([.[] | select(.type == "probe" and .role == "main")] | length >= 1)' "$f" >/dev/null \
       || die "$f: no footer with its lost count, or no main.main"
     r=${f%.trace.jsonl}.report.json
-    jq -e '.program == "/prog" and (.checks[] | select(.name == "no lost events") | .status == "pass" or (.detail | test("lost")))' "$r" >/dev/null \
-      || die "$r: not /prog's report, or its lost events are not reported"
+    jq -e '.program == "/diamond" and (.checks[] | select(.name == "no lost events") | .status == "pass" or (.detail | test("lost")))' "$r" >/dev/null \
+      || die "$r: not /diamond's report, or its lost events are not reported"
   done
-  pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(jq -s '[.[] | .[-1].lost] | add' <(for f in "$TMP"/a5/*.trace.jsonl; do tail -1 "$f"; done)) records lost in all)"
+  pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(for f in "$TMP"/a5/*.trace.jsonl; do tail -1 "$f"; done | jq -s 'map(.lost) | add') records lost in all)"
+
+  # --- a cgo program whose init sleeps 50 ms: the sleep is on the critical path ------------------------
+  if [ -e "$FX/slowinit" ]; then
+    simg=localhost/rt0-agent-slowinit:$$
+    scratch_image "$simg" "$FX/slowinit" || die "scratch_image $simg failed"
+    start_agent "$TMP/a6" --once
+    podman_cmd run --rm "$simg" > "$TMP/slow.out" 2>&1 || die "podman run slowinit: $(cat "$TMP/slow.out")"
+    wait_agent "$TMP/a6"
+    rep=$(ls "$TMP"/a6/*.report.json 2>/dev/null | head -1)
+    [ -n "$rep" ] || die "podman run slowinit: no report: $(cat "$TMP/a6.out" "$TMP/a6.err")"
+    jq -e '.program == "/slowinit" and ([.phases[] | select(.name == "init example.com/slowinit/slow" and .dur_ns >= 50000000)] | length == 1)' "$rep" >/dev/null \
+      || die "slowinit: no init phase of example.com/slowinit/slow of 50 ms or more: $(jq -c '[.phases[] | {name, dur_ns}]' "$rep")"
+    jq -e '[.critical_path[] | select(.step == "exec \u2192 main" and .dur_ns >= 50000000)] | length == 1' "$rep" >/dev/null \
+      || die "slowinit: the critical path's exec → main step does not hold the 50 ms init: $(jq -c '[.critical_path[] | {step, dur_ns}]' "$rep")"
+    pass "podman run of the musl cgo slowinit: its package's 50 ms init is a phase ($(jq '[.phases[] | select(.name == "init example.com/slowinit/slow")][0].dur_ns / 1e6 | floor' "$rep") ms) inside the critical path's exec → main"
+    podman_cmd rmi -f "$simg" >/dev/null 2>&1
+  else
+    SKIPPED+=("slowinit: $(cat "$FX/slowinit.skip" 2>/dev/null || echo 'the fixture was not built')")
+  fi
+
+  # --- containerd: ctr run, started by containerd's shim, not by anything the agent sees begin ----------
+  if containerd_start >"$TMP/ctrd.why"; then
+    podman_cmd save --format oci-archive -o "$TMP/diamond.oci.tar" "$img" >"$TMP/save.out" 2>&1 || die "podman save: $(cat "$TMP/save.out")"
+    ctr_import "$TMP/diamond.oci.tar" "$img" >"$TMP/import.out" 2>&1 || die "ctr images import: $(cat "$TMP/import.out")"
+    cid=rt0-agent-ctr-$$
+    start_agent "$TMP/a7" --once
+    ctr_cmd run --rm "$img" "$cid" > "$TMP/ctr.out" 2>&1 || die "ctr run: $(cat "$TMP/ctr.out")"
+    wait_agent "$TMP/a7"
+    [ -f "$TMP/a7/$cid.report.json" ] || die "ctr run: no $cid.report.json: $(ls -A "$TMP/a7") $(cat "$TMP/a7.out" "$TMP/a7.err")"
+    jq -e '[.processes[].comm] | index("runc") != null and index("diamond") != null' "$TMP/a7/$cid.report.json" >/dev/null \
+      || die "ctr run: the tree lacks runc or diamond: $(jq -c '[.processes[].comm]' "$TMP/a7/$cid.report.json")"
+    check_container "$TMP/a7/$cid.report.json" "$FX/diamond"
+    pass "ctr run through containerd: the agent follows the shim's runc create to /diamond ($cid.report.json), all checks, init order = inittrace"
+    containerd_stop
+  else
+    SKIPPED+=("ctr run: $(cat "$TMP/ctrd.why")")
+  fi
+  podman_cmd rmi -f "$img" >/dev/null 2>&1
 fi
 
 [ ${#SKIPPED[@]} -eq 0 ] || for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done

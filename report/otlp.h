@@ -47,7 +47,7 @@ int rt_otlp_send(const struct rt_report *r, const struct rt_otlp_opts *o, struct
 
 /* The OTLP/HTTP traces endpoint: `flag` (--otlp-endpoint) when non-NULL, /v1/traces appended when its URL
  * has no path; else $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is; else $OTEL_EXPORTER_OTLP_ENDPOINT with
- * /v1/traces appended (as the OpenTelemetry SDKs read them). *url is NULL (and 0 returned) when none is
+ * /v1/traces appended (as the OpenTelemetry SDKs read them), unless $OTEL_TRACES_EXPORTER is "none". *url is NULL (and 0 returned) when none is
  * set. -1 when the one chosen is not an http:// or https:// URL: RT_EXIT_USAGE for the flag,
  * RT_EXIT_ENV for a variable. Caller frees *url. */
 int rt_otlp_endpoint(const char *flag, char **url, struct rt_err *err);

@@ -47,6 +47,8 @@ int rt_otlp_endpoint(const char *flag, char **url, struct rt_err *err)
 		*url = with_traces_path(flag, true);
 		return 0;
 	}
+	if ((v = env("OTEL_TRACES_EXPORTER")) && strcmp(v, "none") == 0)
+		return 0;
 	if ((v = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))) {
 		if (!http_url(v))
 			return rt_errf(err, RT_EXIT_ENV, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '%s' is not an http:// or https:// URL", v);

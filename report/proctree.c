@@ -772,3 +772,13 @@ void rt_proctree_json(const struct rt_report *r, json_t *o)
 	}
 	json_object_set_new(o, "critical_path", path);
 }
+
+const json_t *rt_report_container(const struct rt_loaded_trace *t)
+{
+	const json_t *c = json_object_get(t->header, "container");
+
+	for (size_t k = 0; k < t->nev; k++)
+		if (t->ev[k].type == RT_ET_CONTAINER && t->ev[k].obj && json_is_string(json_object_get(t->ev[k].obj, "id")))
+			return t->ev[k].obj;
+	return json_is_object(c) ? c : NULL;
+}

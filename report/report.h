@@ -348,6 +348,10 @@ void rt_proctree_free(struct rt_report *r);
  * they were). */
 void rt_proctree_text(const struct rt_report *r, FILE *f);
 void rt_proctree_json(const struct rt_report *r, json_t *o);
+/* The container the traced start made: the first "container" event (written by `rt0trace agent`: "id",
+ * "runtime", "observed_from_start", and its "pid" and "t"), else the header's "container" object, else
+ * NULL (borrowed). */
+const json_t *rt_report_container(const struct rt_loaded_trace *t);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The
  * eBPF and preload engines do not: their "no crash" rests on the exit and signal events. */
 bool rt_engine_writes_crashes(const struct rt_report *r);

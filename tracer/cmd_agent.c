@@ -40,6 +40,7 @@
 #include "common/units.h"
 #include "common/xalloc.h"
 #include "probes/plan.h"
+#include "report/otlp.h"
 #include "report/report.h"
 #include "tracer/cmd.h"
 #include "tracer/driver.h"
@@ -49,7 +50,7 @@
 
 static const char agent_usage[] =
 	"usage: rt0trace agent [-o DIR] [--once] [--ready main|listen|accept|fd-write:N|SYMBOL] [--max-startup TIME]\n"
-	"                      [--after-ready TIME] [--trigger NAME]... [--raw] [-v]\n"
+	"                      [--after-ready TIME] [--trigger NAME]... [--otlp-endpoint URL] [--raw] [-v]\n"
 	"\n"
 	"Runs on a node (root, eBPF) and traces every container start without wrapping anything: from the\n"
 	"first exec of a container CLI or OCI runtime (podman, runc, crun, ...) through the runtime's init to\n"
@@ -69,12 +70,17 @@ static const char agent_usage[] =
 	"                     runtime's own end (podman run --rm's cleanup; default 2s; 0: stop at readiness)\n"
 	"  --trigger NAME     also start following at an exec of the program NAME (a process name, at most\n"
 	"                     15 bytes); the defaults are podman, runc, crun, youki, runsc, nerdctl\n"
+	"  --otlp-endpoint URL\n"
+	"                     also send each report as OTLP/JSON to a collector (as 'rt0trace report\n"
+	"                     --otlp-endpoint'; without it OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or\n"
+	"                     OTEL_EXPORTER_OTLP_ENDPOINT, unless OTEL_TRACES_EXPORTER=none); a failed export is\n"
+	"                     said on stderr, the files stay\n"
 	"  --raw              syscalls as raw numbers only (nothing of the programs' memory is read)\n"
 	"  -v                 show libbpf's messages\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit codes: 0 success (also after SIGINT/SIGTERM); 2 usage error; 3 DIR is unusable; 4 eBPF cannot\n"
-	"work here (the reason is given). In depth: man rt0trace-agent.\n";
+	"work here (the reason is given), or an OTEL_EXPORTER_OTLP_* endpoint is not an http(s) URL. In depth: man rt0trace-agent.\n";
 
 #define MAX_SESSIONS 64
 
@@ -90,6 +96,7 @@ struct agent_opts {
 	struct rt_ready ready;  /* --ready (common/ready.h), recorded in each trace's header */
 	const char *ready_spec;
 	uint64_t max_startup, after_ready;
+	char *otlp;             /* where each report is sent as OTLP (--otlp-endpoint, OTEL_*), or NULL */
 };
 
 struct session {
@@ -366,8 +373,10 @@ static void final_path(const struct agent *a, const char *id, const char *suffix
 		snprintf(out, size, "%s/%s-%d%s", a->ao.dir, id, n, suffix);
 }
 
-/* The report of the container's program (the whole trace's when its image could not be analysed). */
-static int write_report(const char *trace, const char *program, const char *out, struct rt_err *err)
+/* The report of the container's program (the whole trace's when its image could not be analysed), sent
+ * to the OTLP endpoint too when there is one (a failed export is said, and the files stay). */
+static int write_report(const struct agent *a, const char *trace, const char *program, const char *out,
+			struct rt_err *err)
 {
 	const struct rt_renderer *json = rt_renderer_find("json");
 	struct rt_loaded_trace t = { 0 };
@@ -390,6 +399,13 @@ static int write_report(const char *trace, const char *program, const char *out,
 		rt_errf(err, RT_EXIT_INPUT, "cannot write '%s'", out);
 	} else {
 		rc = 0;
+	}
+	if (rc == 0 && a->ao.otlp) {
+		struct rt_otlp_opts oo = { .endpoint = a->ao.otlp, .headers = rt_otlp_env_headers() };
+		struct rt_err xe = { 0 };
+
+		if (rt_otlp_send(r, &oo, &xe) != 0)
+			fprintf(stderr, "rt0trace agent: %s\n", xe.msg);
 	}
 	rt_report_free(r);
 out:
@@ -420,7 +436,7 @@ static void finish(struct agent *a, size_t i, bool complete, const char *why)
 			fprintf(stderr, "rt0trace agent: cannot rename '%s' to '%s': %s\n", s->tmp, trace, strerror(errno));
 			snprintf(trace, sizeof(trace), "%s", s->tmp);
 		}
-		if (write_report(trace, s->ctr_path, report, &err) != 0)
+		if (write_report(a, trace, s->ctr_path, report, &err) != 0)
 			fprintf(stderr, "rt0trace agent: container %s: no report: %s\n", s->id, err.msg);
 		printf("container %s: %s %.3f ms after its start (%s); trace %s, report %s%s\n", s->id,
 		       s->ready ? "ready" : "not ready", (double)((s->ready ? s->ready_t : rt_now_ns()) - s->run.t0) / 1e6,
@@ -485,6 +501,7 @@ int cmd_agent(int argc, char **argv)
 		{ "once", no_argument, NULL, 'O' },          { "ready", required_argument, NULL, 'R' },
 		{ "max-startup", required_argument, NULL, 'M' }, { "after-ready", required_argument, NULL, 'A' },
 		{ "trigger", required_argument, NULL, 'T' },  { "raw", no_argument, NULL, 'r' },
+		{ "otlp-endpoint", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	struct agent a = { .ao = { .dir = ".", .max_startup = 60000000000ull, .after_ready = 2000000000ull } };
@@ -493,6 +510,7 @@ int cmd_agent(int argc, char **argv)
 	struct sigaction sa = { 0 }, oi, ot;
 	struct rt_err err = { 0 };
 	struct stat st;
+	const char *endpoint = NULL;
 	double ns;
 	int c;
 
@@ -538,6 +556,9 @@ int cmd_agent(int argc, char **argv)
 		case 'r':
 			a.ro.raw = true;
 			break;
+		case 'E':
+			endpoint = optarg;
+			break;
 		case 'v':
 			a.ro.verbose = true;
 			break;
@@ -553,6 +574,14 @@ int cmd_agent(int argc, char **argv)
 	if (optind < argc) {
 		strv_release(&triggers);
 		return cmd_usage_error("agent", "unexpected argument '%s'", argv[optind]);
+	}
+	/* the OTLP export: the flag, else the SDKs' variables (unless OTEL_TRACES_EXPORTER=none), as report's */
+	if (rt_otlp_endpoint(endpoint, &a.ao.otlp, &err) != 0) {
+		strv_release(&triggers);
+		if (err.exit == RT_EXIT_USAGE)
+			return cmd_usage_error("agent", "%s", err.msg);
+		fprintf(stderr, "rt0trace agent: %s\n", err.msg);
+		return err.exit;
 	}
 	if (stat(a.ao.dir, &st) != 0 && errno == ENOENT)
 		mkdir(a.ao.dir, 0755);
@@ -577,6 +606,7 @@ int cmd_agent(int argc, char **argv)
 			(unsigned long long)a.refused, MAX_SESSIONS);
 out:
 	rt_ebpf_agent_close(a.eb);
+	free(a.ao.otlp);
 	strv_release(&triggers);
 	if (err.exit) {
 		fprintf(stderr, "rt0trace agent: %s\n", err.msg);

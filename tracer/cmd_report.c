@@ -91,7 +91,7 @@ int cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct rt_renderer *rnd = rt_renderer_find("text");
-	const char *out = NULL, *program = NULL, *ready = NULL, *endpoint_flag = NULL, *exporter;
+	const char *out = NULL, *program = NULL, *ready = NULL, *endpoint_flag = NULL;
 	struct rt_ready rd;
 	char *endpoint = NULL;
 	struct rt_loaded_trace t;
@@ -131,8 +131,7 @@ int cmd_report(int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_error("report", argc == optind ? "missing TRACE" : "one TRACE expected");
 	/* where the OTLP export goes: the flag, else the SDKs' variables (unless OTEL_TRACES_EXPORTER=none) */
-	exporter = getenv("OTEL_TRACES_EXPORTER");
-	if ((endpoint_flag || !exporter || strcmp(exporter, "none") != 0) && rt_otlp_endpoint(endpoint_flag, &endpoint, &err) != 0) {
+	if (rt_otlp_endpoint(endpoint_flag, &endpoint, &err) != 0) {
 		if (err.exit == RT_EXIT_USAGE)
 			return cmd_usage_error("report", "%s", err.msg);
 		return rt_err_report(&err);

@@ -71,7 +71,29 @@ if ! command -v runc >/dev/null; then
 else
   "$(dirname "$0")/../../scripts/oci-bundle" "$FX/diamond" "$TMP/bundle" >/dev/null || die "oci-bundle failed"
   id=rt0-agent-$$
-  start_agent "$TMP/a1" --once
+  # a collector for --otlp-endpoint: it keeps each POSTed body as a line of $TMP/otlp.jsonl
+  cat > "$TMP/collector.py" <<'EOF'
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps(json.loads(body)) + "\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+    def log_message(self, *a): pass
+s = HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.handle_request()
+EOF
+  python3 "$TMP/collector.py" "$TMP/port" "$TMP/otlp.jsonl" &
+  coll=$!
+  for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+  [ -s "$TMP/port" ] || die "the test collector did not start"
+  start_agent "$TMP/a1" --once --otlp-endpoint "http://127.0.0.1:$(cat "$TMP/port")"
   runc run --bundle "$TMP/bundle" "$id" > "$TMP/runc.out" 2>&1 || die "runc run failed: $(cat "$TMP/runc.out")"
   runc delete -f "$id" >/dev/null 2>&1
   wait_agent "$TMP/a1"
@@ -88,6 +110,12 @@ else
     || die "runc run: the report is not /prog's in a tree with runc: $(jq -c '{program, p: [.processes[]?.comm]}' "$TMP/a1/$id.report.json")"
   check_container "$TMP/a1/$id.report.json" "$FX/diamond"
   pass "runc run: the agent wrote $id.trace.jsonl and $id.report.json (ID from runc's command line): runc → its init → /prog, all checks, init order = inittrace"
+  wait "$coll"
+  jq -e --arg id "$id" '.resourceSpans[0].resource.attributes | any(.key == "container.id" and .value.stringValue == $id)' "$TMP/otlp.jsonl" >/dev/null \
+    || die "--otlp-endpoint: the collector got no trace with container.id $id: $(head -c 300 "$TMP/otlp.jsonl")"
+  jq -e '.container.observed_from_start and .container.runtime == "runc" and .container.start_ns > 0' "$TMP/a1/$id.report.json" >/dev/null \
+    || die "the report's container: $(jq -c .container "$TMP/a1/$id.report.json")"
+  pass "agent --otlp-endpoint: the report went to the collector as OTLP with container.id $id; the report JSON's container says runc, seen from the start"
 
   # --- a start the agent did not see begin: runc create before the agent, runc start after -------------
   id2=rt0-agent-late-$$
@@ -157,21 +185,22 @@ else
   # --- ten containers at once: ten complete reports ------------------------------------------------------
   start_agent "$TMP/a5"
   runs=()
-  for i in $(seq 1 10); do podman_cmd run --rm "$img" > "$TMP/par.$i" 2>&1 & runs+=($!); done
+  for i in $(seq 1 10); do podman_cmd run --rm --cidfile "$TMP/cid.$i" "$img" > "$TMP/par.$i" 2>&1 & runs+=($!); done
   for p in "${runs[@]}"; do wait "$p" || die "one of ten podman runs at once failed: $(cat "$TMP"/par.*)"; done
   for _ in $(seq 1 600); do [ "$(grep -c '^container ' "$TMP/a5.out")" -ge 10 ] && break; sleep 0.1; done
   kill -TERM "$AGENT"
   wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$TMP/a5.err")"
-  n=$(ls "$TMP"/a5/*.report.json 2>/dev/null | wc -l)
-  [ "$n" -eq 10 ] || die "ten podman runs at once: $n reports: $(cat "$TMP/a5.out" "$TMP/a5.err")"
-  for f in "$TMP"/a5/*.trace.jsonl; do
+  for i in $(seq 1 10); do # each of them reported (another container started meanwhile would be too)
+    [ -f "$TMP/a5/$(cat "$TMP/cid.$i").report.json" ] || die "ten podman runs at once: no report of $(cat "$TMP/cid.$i"): $(cat "$TMP/a5.out" "$TMP/a5.err")"
+  done
+  for f in $(for i in $(seq 1 10); do echo "$TMP/a5/$(cat "$TMP/cid.$i").trace.jsonl"; done); do
     jq -s -e '.[-1].type == "footer" and (.[-1].lost | type == "number") and ([.[] | select(.type == "probe" and .role == "main")] | length >= 1)' "$f" >/dev/null \
       || die "$f: no footer with its lost count, or no main.main"
     r=${f%.trace.jsonl}.report.json
     jq -e '.program == "/diamond" and (.checks[] | select(.name == "no lost events") | .status == "pass" or (.detail | test("lost")))' "$r" >/dev/null \
       || die "$r: not /diamond's report, or its lost events are not reported"
   done
-  pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(for f in "$TMP"/a5/*.trace.jsonl; do tail -1 "$f"; done | jq -s 'map(.lost) | add') records lost in all)"
+  pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(for i in $(seq 1 10); do tail -1 "$TMP/a5/$(cat "$TMP/cid.$i").trace.jsonl"; done | jq -s 'map(.lost) | add') records lost in all)"
 
   # --- a cgo program whose init sleeps 50 ms: the sleep is on the critical path ------------------------
   if [ -e "$FX/slowinit" ]; then

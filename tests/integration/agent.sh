@@ -157,8 +157,15 @@ fi
 if ! podman_usable >"$TMP/podman.why"; then
   SKIPPED+=("podman: $(cat "$TMP/podman.why")")
 else
+  # the program as users ship it: built by the pipeline, made an image by rt0trace image, loaded by podman
   img=localhost/rt0-agent-diamond:$$
-  scratch_image "$img" "$FX/diamond" || die "scratch_image $img failed"
+  mkdir -p "$TMP/pl"
+  (cd "$RT0_SRC/tests/fixtures/diamond" && CGO_ENABLED=0 RT0TRACE_CACHE=$TEST_CACHE/containers/build-cache \
+    "$R" build --manifest "$TMP/pl/diamond.manifest.json" -o "$TMP/pl/diamond" .) >"$TMP/pl/build.out" 2>&1 \
+    || die "rt0trace build of diamond: $(tail -3 "$TMP/pl/build.out")"
+  "$R" image --format oci-archive -t "$img" -o "$TMP/pl/diamond.tar" "$TMP/pl/diamond" >"$TMP/pl/image.out" 2>&1 \
+    || die "rt0trace image of diamond: $(cat "$TMP/pl/image.out")"
+  podman_cmd load -i "$TMP/pl/diamond.tar" >"$TMP/pl/load.out" 2>&1 || die "podman load: $(cat "$TMP/pl/load.out")"
   start_agent "$TMP/a4" --once
   t0=$(date +%s%N)
   podman_cmd run --rm "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
@@ -176,11 +183,11 @@ else
          | $p[$prog.ppid | tostring] as $init1 | [$init1, $p[$init1.ppid | tostring], $p[($p[$init1.ppid | tostring].ppid // 0) | tostring]]
          | map(select(. != null) | .comm) | index("runc") != null' "$rep" >/dev/null \
     || die "podman run: /diamond is not forked by runc's init under runc"
-  check_container "$rep" "$FX/diamond"
+  check_container "$rep" "$TMP/pl/diamond"
   wall=$(( (t1 - t0) / 1000 ))
   jq -e --argjson w "$wall" '([.critical_path[].dur_ns] | add / 1000) as $s | ($s - $w | fabs) <= 0.05 * $w' "$rep" >/dev/null \
     || die "podman run: the critical path's steps sum to $(jq '[.critical_path[].dur_ns] | add / 1e6' "$rep") ms, the measured wall time is $((wall / 1000)) ms (more than 5% apart): $(jq -c '[.critical_path[] | {step, ms: (.dur_ns / 1e6)}]' "$rep")"
-  pass "podman run: podman → conmon → runc → runc's init → /diamond in the agent's report, all checks, init order = inittrace, critical path $(jq '[.critical_path[].dur_ns] | add / 1e6 | floor' "$rep") ms for $((wall / 1000)) ms measured"
+  pass "podman run of an image rt0trace image made of a pipeline-built program: podman → conmon → runc → runc's init → /diamond in the agent's report, all checks, init order = inittrace, critical path $(jq '[.critical_path[].dur_ns] | add / 1e6 | floor' "$rep") ms for $((wall / 1000)) ms measured"
 
   # --- ten containers at once: ten complete reports ------------------------------------------------------
   start_agent "$TMP/a5"
@@ -203,9 +210,14 @@ else
   pass "ten podman runs at once: ten traces and reports, each reaching main.main, lost counted ($(for i in $(seq 1 10); do tail -1 "$TMP/a5/$(cat "$TMP/cid.$i").trace.jsonl"; done | jq -s 'map(.lost) | add') records lost in all)"
 
   # --- a cgo program whose init sleeps 50 ms: the sleep is on the critical path ------------------------
-  if [ -e "$FX/slowinit" ]; then
+  if command -v musl-gcc >/dev/null; then
     simg=localhost/rt0-agent-slowinit:$$
-    scratch_image "$simg" "$FX/slowinit" || die "scratch_image $simg failed"
+    (cd "$RT0_SRC/tests/fixtures/slowinit" && CGO_ENABLED=1 CC=musl-gcc RT0TRACE_CACHE=$TEST_CACHE/containers/build-cache \
+      "$R" build -ldflags '-linkmode external -extldflags -static' -o "$TMP/pl/slowinit" .) >"$TMP/pl/sbuild.out" 2>&1 \
+      || die "rt0trace build of slowinit (musl): $(tail -3 "$TMP/pl/sbuild.out")"
+    "$R" image --format oci-archive -t "$simg" -o "$TMP/pl/slowinit.tar" "$TMP/pl/slowinit" >"$TMP/pl/simage.out" 2>&1 \
+      || die "rt0trace image of slowinit: $(cat "$TMP/pl/simage.out")"
+    podman_cmd load -i "$TMP/pl/slowinit.tar" >"$TMP/pl/sload.out" 2>&1 || die "podman load slowinit: $(cat "$TMP/pl/sload.out")"
     start_agent "$TMP/a6" --once
     podman_cmd run --rm "$simg" > "$TMP/slow.out" 2>&1 || die "podman run slowinit: $(cat "$TMP/slow.out")"
     wait_agent "$TMP/a6"
@@ -215,10 +227,10 @@ else
       || die "slowinit: no init phase of example.com/slowinit/slow of 50 ms or more: $(jq -c '[.phases[] | {name, dur_ns}]' "$rep")"
     jq -e '[.critical_path[] | select(.step == "exec \u2192 main" and .dur_ns >= 50000000)] | length == 1' "$rep" >/dev/null \
       || die "slowinit: the critical path's exec → main step does not hold the 50 ms init: $(jq -c '[.critical_path[] | {step, dur_ns}]' "$rep")"
-    pass "podman run of the musl cgo slowinit: its package's 50 ms init is a phase ($(jq '[.phases[] | select(.name == "init example.com/slowinit/slow")][0].dur_ns / 1e6 | floor' "$rep") ms) inside the critical path's exec → main"
+    pass "podman run of the pipeline-built musl cgo slowinit: its package's 50 ms init is a phase ($(jq '[.phases[] | select(.name == "init example.com/slowinit/slow")][0].dur_ns / 1e6 | floor' "$rep") ms) inside the critical path's exec → main"
     podman_cmd rmi -f "$simg" >/dev/null 2>&1
   else
-    SKIPPED+=("slowinit: $(cat "$FX/slowinit.skip" 2>/dev/null || echo 'the fixture was not built')")
+    SKIPPED+=("slowinit: musl-gcc is not installed (scripts/setup installs musl-tools)")
   fi
 
   # --- containerd: ctr run, started by containerd's shim, not by anything the agent sees begin ----------
@@ -232,7 +244,7 @@ else
     [ -f "$TMP/a7/$cid.report.json" ] || die "ctr run: no $cid.report.json: $(ls -A "$TMP/a7") $(cat "$TMP/a7.out" "$TMP/a7.err")"
     jq -e '[.processes[].comm] | index("runc") != null and index("diamond") != null' "$TMP/a7/$cid.report.json" >/dev/null \
       || die "ctr run: the tree lacks runc or diamond: $(jq -c '[.processes[].comm]' "$TMP/a7/$cid.report.json")"
-    check_container "$TMP/a7/$cid.report.json" "$FX/diamond"
+    check_container "$TMP/a7/$cid.report.json" "$TMP/pl/diamond"
     pass "ctr run through containerd: the agent follows the shim's runc create to /diamond ($cid.report.json), all checks, init order = inittrace"
     containerd_stop
   else

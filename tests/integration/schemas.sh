@@ -159,6 +159,29 @@ else
   valid trace.schema.json "$T/e-fork.jsonl" --lines -- "eBPF -f trace of fork+exec"
   jq -s -e 'any(.[]; .type == "maps" and .how == "stopped")' "$T/e-diamond.jsonl" >/dev/null || die "eBPF: the maps event does not say how"
   pass "the eBPF traces cover: $(types "$T"/e-d*.jsonl "$T"/e-f*.jsonl)"
+  # rt0trace agent: the trace of a `runc run` it followed (its container event), and that container's report
+  if ! command -v runc >/dev/null; then
+    echo "skipped: the agent's trace: runc is not installed (scripts/setup installs it)"
+  else
+    "$RT0_SRC/scripts/oci-bundle" "$FX/diamond" "$TMP/bundle" >/dev/null || die "scripts/oci-bundle failed"
+    id=rt0-schemas-$$
+    "$R" agent -o "$T/agent" >"$TMP/agent.out" 2>"$TMP/agent.err" &
+    agent=$!
+    for _ in $(seq 100); do grepq following "$TMP/agent.err" && break; kill -0 "$agent" 2>/dev/null || break; sleep 0.1; done
+    grepq following "$TMP/agent.err" || { kill "$agent" 2>/dev/null; die "the agent did not start: $(cat "$TMP/agent.err")"; }
+    runc run --bundle "$TMP/bundle" "$id" >/dev/null 2>"$TMP/runc.err" || { kill "$agent"; die "runc run failed: $(cat "$TMP/runc.err")"; }
+    for _ in $(seq 100); do grepq "^container $id:" "$TMP/agent.out" && break; sleep 0.1; done
+    kill -TERM "$agent"
+    wait "$agent" || die "the agent exited $? after SIGTERM"
+    [ -f "$T/agent/$id.trace.jsonl" ] || die "the agent wrote no $id.trace.jsonl: $(cat "$TMP/agent.out" "$TMP/agent.err")"
+    jq -s -e --arg id "$id" 'map(select(.type == "container")) | length == 1 and .[0].id == $id and .[0].runtime == "runc"' \
+      "$T/agent/$id.trace.jsonl" >/dev/null || die "the agent's trace has not one container event for $id"
+    valid trace.schema.json "$T/agent/$id.trace.jsonl" --lines -- "the agent's trace of runc run (container event)"
+    valid report.schema.json "$T/agent/$id.report.json" -- "the agent's report of runc run"
+    grep -v '"type":"container"' "$T/agent/$id.trace.jsonl" >"$TMP/agent-bad.jsonl"
+    grep '"type":"container"' "$T/agent/$id.trace.jsonl" | jq -c 'del(.observed_from_start)' >>"$TMP/agent-bad.jsonl"
+    invalid trace.schema.json "$TMP/agent-bad.jsonl" --lines -- "the agent's trace without observed_from_start"
+  fi
 fi
 
 # --- traces: the preload engine on the cgo fixture -----------------------------------------------------------

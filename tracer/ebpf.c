@@ -253,6 +253,21 @@ static void emit(struct rt_ebpf *t, struct rt_run *run, json_t *e)
 	enqueue(t, run)->e = e;
 }
 
+/* Ends a hold (an exec's, main.main's): the process was stopped in the kernel (SIGSTOP) and goes on now.
+ * A process that cannot be continued (no CAP_KILL over another user's process: the agent run with too
+ * few capabilities) would stay stopped: said once, loudly. */
+static void cont(pid_t pid)
+{
+	static bool said;
+
+	if (kill(pid, SIGCONT) != 0 && errno != ESRCH && !said) {
+		said = true;
+		fprintf(stderr, "rt0trace: cannot continue process %d after holding it: %s; it stays stopped until "
+				"someone sends it SIGCONT (rt0trace needs CAP_KILL over the processes it traces)\n",
+			(int)pid, strerror(errno));
+	}
+}
+
 /* ---- images and uprobes ---------------------------------------------------------------------------- */
 
 /* The file offset of a link-time address: uprobes are placed by (inode, offset). */
@@ -433,7 +448,7 @@ static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 
 	if (!p || !p->bin || idx >= p->plan.n) {
 		if (r->nr & RT_PROBE_HOLD)
-			kill(r->pid, SIGCONT);
+			cont(r->pid);
 		return;
 	}
 	pr = &p->plan.p[idx];
@@ -457,7 +472,7 @@ static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 			until_main(t);
 	}
 	if (r->nr & RT_PROBE_HOLD)
-		kill(r->pid, SIGCONT);
+		cont(r->pid);
 }
 
 /* argv's slots packed as the decoder keeps them (rt_dec_capture: each string after its state byte, NUL
@@ -663,7 +678,7 @@ static void on_exec(struct rt_ebpf *t, const struct rt_ev *r)
 out:
 	strv_release(&argv);
 	if (r->has_ret) /* held: the hold ends, its probes are in place */
-		kill(r->pid, SIGCONT);
+		cont(r->pid);
 }
 
 static int on_record(void *ctx, void *data, size_t size)

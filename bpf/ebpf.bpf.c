@@ -95,6 +95,7 @@ struct {
 /* A tracked thread's CPU time at its last switch-in, and when that was (bpf_ktime_get_ns). */
 struct acct {
 	unsigned long long on_since, base_cpu;
+	unsigned long long last_cpu; /* the CPU time the thread's last record said: accounts only grow */
 };
 
 struct {
@@ -185,7 +186,7 @@ static __always_inline void flush_inflight(u32 pid, u32 tid, unsigned long long 
 static __always_inline void sched_now(struct rt_ev *e, unsigned long long now)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	struct acct *a = bpf_task_storage_get(&accts, cur, 0, 0);
+	struct acct *a = bpf_task_storage_get(&accts, cur, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
 	if (a && a->on_since && a->on_since <= now) {
 		e->args[0] = a->base_cpu + (now - a->on_since);
@@ -193,6 +194,13 @@ static __always_inline void sched_now(struct rt_ev *e, unsigned long long now)
 	} else {
 		e->args[0] = cur->se.sum_exec_runtime;
 		e->args[2] = RT_SCHED_TICK;
+	}
+	/* a figure as of the last tick (or one of each kind) must not say less than the one before it did:
+	 * a phase's CPU time is the difference of two */
+	if (a) {
+		if (e->args[0] < a->last_cpu)
+			e->args[0] = a->last_cpu;
+		a->last_cpu = e->args[0];
 	}
 	e->args[1] = cur->sched_info.run_delay;
 }

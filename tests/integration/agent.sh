@@ -166,7 +166,8 @@ else
   "$R" image --format oci-archive -t "$img" -o "$TMP/pl/diamond.tar" "$TMP/pl/diamond" >"$TMP/pl/image.out" 2>&1 \
     || die "rt0trace image of diamond: $(cat "$TMP/pl/image.out")"
   podman_cmd load -i "$TMP/pl/diamond.tar" >"$TMP/pl/load.out" 2>&1 || die "podman load: $(cat "$TMP/pl/load.out")"
-  start_agent "$TMP/a4" --once
+  # followed until podman itself exits, however slow this machine is today
+  start_agent "$TMP/a4" --once --after-ready 120s
   t0=$(date +%s%N)
   podman_cmd run --rm "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
   t1=$(date +%s%N)

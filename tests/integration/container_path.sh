@@ -54,6 +54,19 @@ grepq -E '^  image/storage +[0-9]+ ' "$TMP/podman.txt" && grepq -E '^  ready →
   die "podman: the text report has not the named steps: $(sed -n '/^critical path/,/^$/p' "$TMP/podman.txt")"
 pass "podman run: the text report's critical path has the named steps"
 
+# each process's phases: the container's prog (the trimmed trace keeps its main probe only) has "exec"
+# from its exec to main.main, as the path's "exec → main" step; conmon, whose probes were not hit, has none
+got=$(jq -c '[.processes[] | select(.comm == "prog")][0].phases' "$TMP/podman.json")
+jq -e --argjson ph "$got" '[.critical_path[] | select(.step == "exec → main")][0] as $s
+  | ($ph | map(.name)) == ["exec", "main.main"] and $ph[0].start_ns == $s.start_ns and $ph[0].dur_ns == $s.dur_ns
+  and $ph[1].start_ns == $s.start_ns + $s.dur_ns' "$TMP/podman.json" >/dev/null ||
+  die "podman: prog's phases $got do not run from its exec to main as the path's exec → main"
+jq -e '[.processes[] | select(.comm == "conmon") | .phases == []] | length > 0 and all' "$TMP/podman.json" >/dev/null ||
+  die "podman: conmon has phases: $(jq -c '[.processes[] | {comm, phases}]' "$TMP/podman.json")"
+grepq -E '^ +[0-9]+ prog .* container  [0-9]+ phases, exec → main [0-9.]+ ms$' "$TMP/podman.txt" ||
+  die "podman: the text tree has not prog's phases: $(sed -n '/^processes/,/^$/p' "$TMP/podman.txt")"
+pass "podman run: prog's phases $(jq -c 'map(.name)' <<<"$got") in the tree; conmon has none"
+
 # the same start by nerdctl and containerd's shim, in containerd's storage
 sed -e 's|/usr/bin/conmon|/usr/bin/containerd-shim-runc-v2|g' -e 's|/usr/bin/podman|/usr/local/bin/nerdctl|g' \
   -e 's|/var/lib/containers|/var/lib/containerd|g' "$P" > "$TMP/nerdctl.jsonl"

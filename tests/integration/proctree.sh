@@ -117,6 +117,23 @@ for c in "true 435 clone3 0x7ffd0 23516 $C3" "true 56 clone 0x20011 23516 " "fal
 done
 pass "container rule: clone3's CLONE_NEWPID, clone's CLONE_NEWNS mark sh and its child; a failed unshare does not"
 
+# --- each process's phases, on the recorded sh-fork trace: diamond's are those `--program diamond` gives
+# (runtime bootstrap, each package's init, main.main), dash's the root report's; the text tree counts them
+"$R" report --format json -o "$TMP/gf.json" "$G" || die "sh-fork: report: exit $?"
+"$R" report --program diamond --format json -o "$TMP/gf.prog.json" "$G" || die "sh-fork: report --program: exit $?"
+ph='[.phases[] | {name, start_ns, dur_ns}]'
+dia=$(jq -c '[.processes[] | select(.comm == "diamond")][0].phases' "$TMP/gf.json")
+[ "$dia" = "$(jq -c "$ph" "$TMP/gf.prog.json")" ] ||
+  die "sh-fork: diamond's phases $dia are not those of report --program diamond"
+jq -e '[.[].name] | .[0] == "exec" and .[-1] == "main.main" and index(["runtime.schedinit"]) != null
+  and index(["init example.com/diamond/zbase"]) < index(["init example.com/diamond/left"])' <<<"$dia" >/dev/null || die "sh-fork: diamond's phases lack main or an init: $dia"
+[ "$(jq -c '.processes[0].phases' "$TMP/gf.json")" = "$(jq -c "$ph" "$TMP/gf.json")" ] ||
+  die "sh-fork: the root's phases $(jq -c '.processes[0].phases' "$TMP/gf.json") are not the report's"
+n=$(jq '[.processes[] | select(.comm == "diamond")][0].phases | length' "$TMP/gf.json")
+"$R" report "$G" | grepq -E "^    23516 diamond .* $n phases, exec → main [0-9.]+ ms$" ||
+  die "sh-fork: the text tree does not count diamond's phases: $("$R" report "$G" | sed -n '/^processes/,/^$/p')"
+pass "sh-fork: each process's phases are its own report's ($n for diamond, with its inits and main.main)"
+
 # --- unshare: its process made a user namespace -----------------------------------------------------------------
 if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
   "$R" run -f -o "$TMP/ns.jsonl" -- /bin/sh -c "unshare -U true; cat /etc/hostname >/dev/null" >/dev/null 2>&1 ||
@@ -127,7 +144,7 @@ if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
     and ([.processes[] | select(.execs | map(split("/") | last) | index("unshare"))] | length == 1 and .[0].container)
     and ([.processes[] | select(.comm == "cat")][0].container | not)' "$TMP/ns.json" \
     >/dev/null || die "ns: $(jq -c '[.processes[] | {pid, comm, execs, container}]' "$TMP/ns.json")"
-  "$R" report "$TMP/ns.jsonl" | grepq -E ' true .* container$' || die "ns: the text report does not mark it container"
+  "$R" report "$TMP/ns.jsonl" | grepq -E ' true .* container(  [0-9]+ phases, .*)?$' || die "ns: the text report does not mark it container"
   pass "unshare -U: its process is a container, sh and cat are not"
 else
   echo "skipped: unshare -U is not available here"

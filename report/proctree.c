@@ -51,6 +51,7 @@ struct pt {
 	size_t nmains, maincap;
 	struct thread { int64_t tid, pid; } *threads; /* clones of kind thread, by tid */
 	size_t nthreads;
+	size_t last;              /* the process proc_get last returned: a process's events come in runs */
 };
 
 static int thread_cmp(const void *a, const void *b)
@@ -112,17 +113,17 @@ static size_t proc_find(const struct rt_report *r, int64_t pid)
 static size_t proc_get(struct pt *p, int64_t pid, uint64_t t)
 {
 	struct rt_report *r = p->r;
-	size_t k = proc_find(r, pid);
+	size_t k = p->last < r->nprocs && r->procs[p->last].pid == pid ? p->last : proc_find(r, pid);
 
 	if (k != SIZE_MAX)
-		return k;
+		return p->last = k;
 	if (r->nprocs == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 8;
 		r->procs = xrealloc(r->procs, p->cap * sizeof(*r->procs));
 	}
 	r->procs[r->nprocs] = (struct rt_proc){ .pid = pid, .ppid = -1, .parent = SIZE_MAX, .start = t,
 						 .container_at = UINT64_MAX };
-	return r->nprocs++;
+	return p->last = r->nprocs++;
 }
 
 /* A syscall's first register argument, from either shape of syscall event. */

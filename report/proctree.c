@@ -8,6 +8,10 @@
  *    its process (a clone of kind thread made it). A process ends at its exit
  *    event, else at the trace's end. Its comm and exe are its last exec's; one that never exec'd has its
  *    parent's image at the fork.
+ *  - phases: each process's own (rt_image_phases, the report's analysis of one image), for each of its execs
+ *    from that exec's window's probe and mark events; one pass over the trace groups those events by
+ *    process (a pid index, then a sort), so a trace of many processes costs its events once plus a sort
+ *    of its probe hits.
  *  - container: a process made namespaces when one of its syscalls that did not fail is clone with a
  *    CLONE_NEW* flag in args[0] (x86-64's flags argument), clone3 whose decoded call names a CLONE_NEW*
  *    flag, unshare with a CLONE_NEW* flag in args[0], setns or pivot_root. It is marked `container`, and

@@ -466,6 +466,17 @@ static void on_maps(struct an *a, const json_t *e)
 	}
 }
 
+/* Each phase ends where the next begins, the last at `end`; events of different threads are not written in
+ * time order: a phase never ends before it starts. */
+static void phase_ends(struct rt_report *r, uint64_t end)
+{
+	for (size_t k = 0; k < r->nphases; k++) {
+		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : end;
+		if (r->phases[k].end < r->phases[k].start)
+			r->phases[k].end = r->phases[k].start;
+	}
+}
+
 /* The phases, from the analysed process's events in file order, and the end of the trace. */
 static void take_phases(struct an *a)
 {
@@ -502,13 +513,35 @@ static void take_phases(struct an *a)
 	}
 	if (a->w.next && r->t_end > a->w.until)
 		r->t_end = a->w.until; /* its exit comes later, in the next program */
-	/* events of different threads are not written in time order: a phase never ends before it starts */
-	for (size_t k = 0; k < r->nphases; k++) {
-		r->phases[k].end = k + 1 < r->nphases ? r->phases[k + 1].start : r->t_end;
-		if (r->phases[k].end < r->phases[k].start)
-			r->phases[k].end = r->phases[k].start;
-	}
+	phase_ends(r, r->t_end);
 	phase_sched(r);
+}
+
+struct rt_phase_row *rt_image_phases(const struct rt_event *const *ev, size_t n, bool attach, uint64_t from,
+				     uint64_t end, size_t *nphases, uint64_t *main_at)
+{
+	struct rt_report r = { .nphases = 0 };
+	struct an a = { .r = &r, .phase_probes = STRV_INIT };
+	const char *cur_pkg = NULL;
+
+	add_phase(&r, &a.phcap, xstrdup(attach ? "attach" : "exec"), from, NULL);
+	for (size_t k = 0; k < n; k++)
+		if (ev[k]->type == RT_ET_PROBE && ev[k]->obj)
+			on_probe(&a, ev[k], &cur_pkg);
+		else if (ev[k]->type == RT_ET_MARK && ev[k]->obj)
+			on_mark(&a, ev[k], &cur_pkg);
+	phase_ends(&r, end);
+	strv_release(&r.observed);
+	strv_release(&a.phase_probes);
+	*main_at = r.main_at;
+	if (r.nphases < 2) { /* no probe was hit: no phases */
+		free(r.phases[0].name);
+		free(r.phases);
+		*nphases = 0;
+		return NULL;
+	}
+	*nphases = r.nphases;
+	return r.phases;
 }
 
 /* The footer's account of the root: instructions and resource use (the root's report only). */

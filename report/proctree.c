@@ -8,6 +8,10 @@
  *    its process (a clone of kind thread made it). A process ends at its exit
  *    event, else at the trace's end. Its comm and exe are its last exec's; one that never exec'd has its
  *    parent's image at the fork.
+ *  - phases: each process's own (rt_image_phases, the report's analysis of one image), for each of its execs
+ *    from that exec's window's probe and mark events; one pass over the trace groups those events by
+ *    process (a pid index, then a sort), so a trace of many processes costs its events once plus a sort
+ *    of its probe hits.
  *  - container: a process made namespaces when one of its syscalls that did not fail is clone with a
  *    CLONE_NEW* flag in args[0] (x86-64's flags argument), clone3 whose decoded call names a CLONE_NEW*
  *    flag, unshare with a CLONE_NEW* flag in args[0], setns or pivot_root. It is marked `container`, and
@@ -51,6 +55,7 @@ struct pt {
 	size_t nmains, maincap;
 	struct thread { int64_t tid, pid; } *threads; /* clones of kind thread, by tid */
 	size_t nthreads;
+	size_t last;              /* the process proc_get last returned: a process's events come in runs */
 };
 
 static int thread_cmp(const void *a, const void *b)
@@ -112,17 +117,17 @@ static size_t proc_find(const struct rt_report *r, int64_t pid)
 static size_t proc_get(struct pt *p, int64_t pid, uint64_t t)
 {
 	struct rt_report *r = p->r;
-	size_t k = proc_find(r, pid);
+	size_t k = p->last < r->nprocs && r->procs[p->last].pid == pid ? p->last : proc_find(r, pid);
 
 	if (k != SIZE_MAX)
-		return k;
+		return p->last = k;
 	if (r->nprocs == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 8;
 		r->procs = xrealloc(r->procs, p->cap * sizeof(*r->procs));
 	}
 	r->procs[r->nprocs] = (struct rt_proc){ .pid = pid, .ppid = -1, .parent = SIZE_MAX, .start = t,
 						 .container_at = UINT64_MAX };
-	return r->nprocs++;
+	return p->last = r->nprocs++;
 }
 
 /* A syscall's first register argument, from either shape of syscall event. */
@@ -177,7 +182,7 @@ static void on_exec(struct pt *p, size_t k, const struct rt_event *e)
 		pr->execcap = pr->execcap ? 2 * pr->execcap : 2;
 		pr->execs = xrealloc(pr->execs, pr->execcap * sizeof(*pr->execs));
 	}
-	pr->execs[pr->nexecs++] = (struct rt_proc_exec){ e->t, json_get_str(e->obj, "path") };
+	pr->execs[pr->nexecs++] = (struct rt_proc_exec){ e->t, json_get_str(e->obj, "path"), e->type == RT_ET_ATTACH };
 }
 
 static void on_event(struct pt *p, const struct rt_event *e)
@@ -264,6 +269,105 @@ static void link_procs(struct pt *p)
 		pr->container = pr->container_at != UINT64_MAX;
 		r->container = r->container || pr->container;
 	}
+}
+
+/* ---- each process's phases ---------------------------------------------------------------------------- */
+
+struct pid_ix {
+	int64_t pid;
+	size_t k;
+};
+
+static int pid_ix_cmp(const void *a, const void *b)
+{
+	const struct pid_ix *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* A probe or mark event of process `k`, the event's index in the trace. */
+struct proc_ev {
+	size_t k, seq;
+};
+
+static int proc_ev_cmp(const void *a, const void *b)
+{
+	const struct proc_ev *x = a, *y = b;
+
+	return x->k != y->k ? (x->k < y->k ? -1 : 1) : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The phases of process pr's images from its own probe and mark events (`ev`, n of them, in file order):
+ * each exec's window runs from its exec (the root's first: t0, as the report's own "exec" phase) until the
+ * next exec, its last phase ending there or at the process's end. */
+static void image_phases(const struct rt_report *r, struct rt_proc *pr, const struct rt_event **ev, size_t n,
+			 const struct rt_event **win)
+{
+	size_t cap = 0;
+
+	for (size_t x = 0; x < pr->nexecs; x++) {
+		uint64_t from = x == 0 && pr->start <= r->t0 ? r->t0 : pr->execs[x].t;
+		uint64_t until = x + 1 < pr->nexecs ? pr->execs[x + 1].t : UINT64_MAX;
+		uint64_t end = until < pr->end ? until : pr->end, main_at = 0;
+		size_t nw = 0, np = 0;
+		struct rt_phase_row *ph;
+
+		for (size_t e = 0; e < n; e++)
+			if (ev[e]->t >= from && ev[e]->t < until)
+				win[nw++] = ev[e];
+		if (!nw || !(ph = rt_image_phases(win, nw, pr->execs[x].attach, from, end < from ? from : end, &np, &main_at)))
+			continue;
+		pr->phases = xgrow(pr->phases, &cap, pr->nphases + np, sizeof(*pr->phases));
+		memcpy(&pr->phases[pr->nphases], ph, np * sizeof(*ph));
+		pr->nphases += np;
+		free(ph);
+		if (main_at && !pr->main_at) {
+			pr->main_at = main_at;
+			pr->main_exec = from;
+		}
+	}
+}
+
+/* Every process's phases: one pass over the trace collects the probe and mark events (the only ones a
+ * phase starts at), grouped by process, then each process's are analysed alone. */
+static void proc_phases(struct pt *p)
+{
+	struct rt_report *r = p->r;
+	const struct rt_loaded_trace *t = r->trace;
+	struct pid_ix *ix = xmalloc((r->nprocs ? r->nprocs : 1) * sizeof(*ix));
+	struct proc_ev *v = NULL;
+	const struct rt_event **ev, **win;
+	size_t n = 0, cap = 0;
+
+	for (size_t k = 0; k < r->nprocs; k++)
+		ix[k] = (struct pid_ix){ r->procs[k].pid, k };
+	if (r->nprocs)
+		qsort(ix, r->nprocs, sizeof(*ix), pid_ix_cmp);
+	for (size_t k = 0; k < t->nev; k++) {
+		const struct rt_event *e = &t->ev[k];
+		struct pid_ix key, *hit;
+
+		if ((e->type != RT_ET_PROBE && e->type != RT_ET_MARK) || !e->has_pid || !r->nprocs)
+			continue;
+		key.pid = owner(p, e->pid);
+		if (!(hit = bsearch(&key, ix, r->nprocs, sizeof(*ix), pid_ix_cmp)))
+			continue;
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = (struct proc_ev){ hit->k, k };
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), proc_ev_cmp);
+	ev = xmalloc((n ? n : 1) * sizeof(*ev));
+	win = xmalloc((n ? n : 1) * sizeof(*win));
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a; b < n && v[b].k == v[a].k; b++)
+			ev[b - a] = &t->ev[v[b].seq];
+		image_phases(r, &r->procs[v[a].k], ev, b - a, win);
+	}
+	free(win);
+	free(ev);
+	free(v);
+	free(ix);
 }
 
 static void add_step(struct rt_report *r, const char *name, int64_t pid, uint64_t start)
@@ -635,6 +739,7 @@ void rt_report_proctree(struct rt_report *r)
 		r->procs[p.root].start = r->t0;
 	p.root_pid = p.root != SIZE_MAX ? r->procs[p.root].pid : -1;
 	link_procs(&p);
+	proc_phases(&p);
 	critical_path(&p);
 	free(p.mains);
 	free(p.threads);
@@ -642,8 +747,12 @@ void rt_report_proctree(struct rt_report *r)
 
 void rt_proctree_free(struct rt_report *r)
 {
-	for (size_t k = 0; k < r->nprocs; k++)
+	for (size_t k = 0; k < r->nprocs; k++) {
+		for (size_t x = 0; x < r->procs[k].nphases; x++)
+			free(r->procs[k].phases[x].name);
+		free(r->procs[k].phases);
 		free(r->procs[k].execs);
+	}
 	free(r->procs);
 	for (size_t k = 0; k < r->npath; k++)
 		free(r->path[k].step);
@@ -657,9 +766,14 @@ static void text_proc(const struct rt_report *r, size_t k, int depth, FILE *f)
 	char who[64];
 
 	snprintf(who, sizeof(who), "%*s%" PRId64 " %s", 2 * depth, "", pr->pid, pr->comm ? pr->comm : "?");
-	fprintf(f, "  %-34.34s %+9.3f ms %9.3f ms%s %9" PRIu64 " %9.3f ms%s\n", who, rt_ms(pr->start - r->t0),
+	fprintf(f, "  %-34.34s %+9.3f ms %9.3f ms%s %9" PRIu64 " %9.3f ms%s", who, rt_ms(pr->start - r->t0),
 		rt_ms(pr->end - pr->start), pr->exited ? " " : "+", pr->syscalls, rt_ms(pr->sys_ns),
 		pr->container ? "  container" : "");
+	if (pr->nphases && pr->main_at)
+		fprintf(f, "  %zu phases, exec \u2192 main %.3f ms", pr->nphases, rt_ms(pr->main_at - pr->main_exec));
+	else if (pr->nphases)
+		fprintf(f, "  %zu phases, no main", pr->nphases);
+	fputc('\n', f);
 	for (size_t c = 0; c < r->nprocs; c++)
 		if (r->procs[c].parent == k)
 			text_proc(r, c, depth + 1, f);
@@ -739,10 +853,18 @@ void rt_proctree_json(const struct rt_report *r, json_t *o)
 	procs = json_array();
 	for (size_t k = 0; k < r->nprocs; k++) {
 		const struct rt_proc *pr = &r->procs[k];
-		json_t *p = json_object(), *execs = json_array();
+		json_t *p = json_object(), *execs = json_array(), *phases = json_array();
 
 		for (size_t x = 0; x < pr->nexecs; x++)
 			json_array_append_new(execs, pr->execs[x].path ? json_string(pr->execs[x].path) : json_null());
+		for (size_t x = 0; x < pr->nphases; x++) {
+			json_t *ph = json_object();
+
+			json_object_set_new(ph, "name", json_string(pr->phases[x].name));
+			json_object_set_new(ph, "start_ns", json_integer((json_int_t)(pr->phases[x].start - r->t0)));
+			json_object_set_new(ph, "dur_ns", json_integer((json_int_t)(pr->phases[x].end - pr->phases[x].start)));
+			json_array_append_new(phases, ph);
+		}
 		json_object_set_new(p, "pid", json_integer(pr->pid));
 		json_object_set_new(p, "ppid", pr->ppid >= 0 ? json_integer(pr->ppid) : json_null());
 		json_object_set_new(p, "comm", pr->comm ? json_string(pr->comm) : json_null());
@@ -754,6 +876,7 @@ void rt_proctree_json(const struct rt_report *r, json_t *o)
 		json_object_set_new(p, "syscalls", json_integer((json_int_t)pr->syscalls));
 		json_object_set_new(p, "syscall_ns", json_integer((json_int_t)pr->sys_ns));
 		json_object_set_new(p, "execs", execs);
+		json_object_set_new(p, "phases", phases);
 		json_array_append_new(procs, p);
 	}
 	if (r->nprocs >= 2)

@@ -15,8 +15,10 @@
  * per phase that touched something, one <li class="touch file|lookup|socket|exec"> (" err" added
  * when the call failed) per item; <section id="processes"> (only for a trace of more than one process) with
  * <table id="process-table"> (a <tr class="proc-row"> per process, data-pid, data-ppid, " container" added when
- * it is one) and <table id="critical-path"> (a <tr class="path-step"> per step, data-start-ns, data-dur-ns). The
- * script marks <html data-js="ready"> when it has wired everything.
+ * it is one; its <td class="proc-phases"> with data-phases, the count, and a <li class="proc-phase"> per phase,
+ * data-start-ns, data-dur-ns) and <table id="critical-path"> (a <tr class="path-step"> per step, data-start-ns,
+ * data-dur-ns); <p id="ready"> in the header with a readiness point (data-reached "true" or "false", and when
+ * reached data-t-ns and data-pid). The script marks <html data-js="ready"> when it has wired everything.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -667,12 +669,51 @@ static void html_proc(const struct rt_report *r, size_t k, int depth, FILE *f)
 		0.4 + 1.5 * depth, pr->pid);
 	esc(f, pr->comm ? pr->comm : "?");
 	fprintf(f, "</td><td class=\"num\">%+.3f ms</td><td class=\"num\">%.3f ms%s</td><td class=\"num\">%" PRIu64
-		   "</td><td class=\"num\">%.3f ms</td><td>%s</td></tr>\n", rt_ms(pr->start - r->t0),
-		rt_ms(pr->end - pr->start), pr->exited ? "" : "+", pr->syscalls, rt_ms(pr->sys_ns),
-		pr->container ? "container" : "");
+		   "</td><td class=\"num\">%.3f ms</td><td>%s</td><td class=\"proc-phases\" data-phases=\"%zu\">",
+		rt_ms(pr->start - r->t0), rt_ms(pr->end - pr->start), pr->exited ? "" : "+", pr->syscalls, rt_ms(pr->sys_ns),
+		pr->container ? "container" : "", pr->nphases);
+	if (pr->nphases) {
+		if (pr->main_at)
+			fprintf(f, "<details><summary>%zu phases, exec \u2192 main %.3f ms</summary><ol class=\"mono\">\n",
+				pr->nphases, rt_ms(pr->main_at - pr->main_exec));
+		else
+			fprintf(f, "<details><summary>%zu phases, no main</summary><ol class=\"mono\">\n", pr->nphases);
+		for (size_t x = 0; x < pr->nphases; x++) {
+			const struct rt_phase_row *ph = &pr->phases[x];
+
+			fprintf(f, "<li class=\"proc-phase\" data-start-ns=\"%" PRIu64 "\" data-dur-ns=\"%" PRIu64 "\">",
+				ph->start - r->t0, ph->end - ph->start);
+			esc(f, ph->name);
+			fprintf(f, " %+.3f ms, %.3f ms</li>\n", rt_ms(ph->start - r->t0), rt_ms(ph->end - ph->start));
+		}
+		fputs("</ol></details>", f);
+	}
+	fputs("</td></tr>\n", f);
 	for (size_t c = 0; c < r->nprocs; c++)
 		if (r->procs[c].parent == k)
 			html_proc(r, c, depth + 1, f);
+}
+
+/* The readiness point's line (report --ready, the trace header's "ready"): where it was reached, or that it
+ * was not; nothing without one. */
+static void html_ready(const struct rt_report *r, FILE *f)
+{
+	if (!r->ready_spec)
+		return;
+	fprintf(f, "<p class=\"meta\" id=\"ready\" data-reached=\"%s\"", r->ready_reached ? "true" : "false");
+	if (r->ready_reached)
+		fprintf(f, " data-t-ns=\"%" PRIu64 "\" data-pid=\"%" PRId64 "\"", r->ready_at - r->t0, r->ready_pid);
+	fputs(">ready (<b class=\"mono\">", f);
+	esc(f, r->ready_spec);
+	fputs("</b>): ", f);
+	if (r->ready_reached) {
+		fputs("<span class=\"mono\">", f);
+		esc(f, r->ready_what ? r->ready_what : "?");
+		fprintf(f, "</span> in process %" PRId64 " at <b>%+.3f ms</b></p>\n", r->ready_pid, rt_ms(r->ready_at - r->t0));
+	} else {
+		fprintf(f, "not reached: the trace has no such point in the program%s</p>\n",
+			r->npath ? "; the critical path ends at main" : "");
+	}
 }
 
 /* The process tree and the critical path (report/proctree.c), for a trace of more than one process. */
@@ -682,7 +723,7 @@ static void html_proctree(const struct rt_report *r, FILE *f)
 		return;
 	fputs("<section id=\"processes\">\n<h2>Processes</h2>\n<table id=\"process-table\"><thead><tr><th>process</th>"
 	      "<th class=\"num\">start</th><th class=\"num\">duration</th><th class=\"num\">syscalls</th>"
-	      "<th class=\"num\">in syscalls</th><th></th></tr></thead><tbody>\n", f);
+	      "<th class=\"num\">in syscalls</th><th></th><th>phases</th></tr></thead><tbody>\n", f);
 	for (size_t k = 0; k < r->nprocs; k++)
 		if (r->procs[k].parent == SIZE_MAX)
 			html_proc(r, k, 0, f);
@@ -691,8 +732,11 @@ static void html_proctree(const struct rt_report *r, FILE *f)
 		fputs("<p class=\"caption\">No process reached main.</p>\n</section>\n", f);
 		return;
 	}
-	fprintf(f, "<p class=\"caption\">From t0 to main of process %" PRId64 " at %+.3f ms.</p>\n", r->path_pid,
+	fprintf(f, "<p class=\"caption\">From t0 to main of process %" PRId64 " at %+.3f ms", r->path_pid,
 		rt_ms(r->path_main - r->t0));
+	if (r->path_end != r->path_main)
+		fprintf(f, ", then to %+.3f ms", rt_ms(r->path_end - r->t0));
+	fputs(".</p>\n", f);
 	fputs("<table id=\"critical-path\"><thead><tr><th>step</th><th class=\"num\">pid</th><th class=\"num\">start</th>"
 	      "<th class=\"num\">duration</th></tr></thead><tbody>\n", f);
 	for (size_t k = 0; k < r->npath; k++) {
@@ -747,6 +791,7 @@ int rt_render_html(const struct rt_report *r, FILE *f)
 	}
 	fprintf(f, " \u00b7 <b>%" PRIu64 "</b> syscalls \u00b7 <b>%.3f ms</b> traced \u00b7 <b>%zu</b> phases</p>\n",
 		r->nsyscalls, rt_ms(r->t_end - r->t0), r->nphases);
+	html_ready(r, f);
 	if (r->trace->cut) {
 		fputs("<p class=\"banner warn\" id=\"partial\">Partial trace: ", f);
 		esc(f, r->trace->cut);

@@ -7,6 +7,10 @@
  *    gets its metadata;
  *  - the report's phase rows (so the names match the text report) as "X" slices on a pseudo-thread
  *    "startup phases" of the analysed process (the root, or the program chosen with --program);
+ *  - where the report has a process tree (more than one process, or a readiness point): each other
+ *    process's own phases (rt_proc.phases) on a pseudo-thread "phases" of its track (the analysed
+ *    process's later execs' on its "startup phases"), and the critical path's steps as "X" slices on a
+ *    pseudo-process "critical path" sorted first, each step's args naming its pid;
  *  - each syscall as an "X" slice on its own thread (a syscall without a duration is a 0 us slice);
  *  - instants ("i"): layout changes (mmap, munmap, mprotect, mremap, brk that did not fail; each maps
  *    snapshot), probe hits, clones, execs, signals, crashes, the stderr tail, exits, lost events and a
@@ -26,9 +30,11 @@
 #include "common/xalloc.h"
 #include "report/report.h"
 
-/* The tid of the "startup phases" pseudo-thread. Linux tids never exceed PID_MAX_LIMIT (4194304, 2^22),
- * so this cannot name a real thread. */
+/* The tid of the "startup phases" pseudo-thread (and of each other process's "phases"). Linux tids never
+ * exceed PID_MAX_LIMIT (4194304, 2^22), so this cannot name a real thread. */
 #define PHASES_TID 1000000000
+/* The pid (and tid) of the "critical path" pseudo-process: no real pid either. */
+#define PATH_PID 1000000001
 
 struct pf_ev {
 	int64_t pid, tid;
@@ -59,7 +65,7 @@ struct pf {
 	struct pf_ev *ev;
 	size_t nev, evcap;
 	struct pf_thread *thr;
-	size_t nthr, thrcap;
+	size_t nthr, thrcap, last; /* last: the thread thread_seen last saw */
 	struct pf_proc *proc;
 	size_t nproc, proccap;
 	int64_t root;
@@ -77,11 +83,18 @@ static struct pf_proc *proc_get(struct pf *p, int64_t pid)
 
 static void thread_seen(struct pf *p, int64_t pid, int64_t tid)
 {
+	/* a thread's events come in runs: the last one seen first, so a trace of many threads is not
+	 * walked whole for each event */
+	if (p->nthr && p->thr[p->last].pid == pid && p->thr[p->last].tid == tid)
+		return;
 	proc_get(p, pid);
 	for (size_t i = 0; i < p->nthr; i++)
-		if (p->thr[i].pid == pid && p->thr[i].tid == tid)
+		if (p->thr[i].pid == pid && p->thr[i].tid == tid) {
+			p->last = i;
 			return;
+		}
 	p->thr = xgrow(p->thr, &p->thrcap, p->nthr + 1, sizeof(*p->thr));
+	p->last = p->nthr;
 	p->thr[p->nthr++] = (struct pf_thread){ pid, tid };
 }
 
@@ -101,7 +114,7 @@ static void add(struct pf *p, char ph, char scope, int64_t pid, int64_t tid, uin
 	e = &p->ev[p->nev];
 	*e = (struct pf_ev){ pid, tid, t - p->r->t0, dur, ph, scope, cat, name, args, p->nev, NULL, 0 };
 	p->nev++;
-	if (tid != PHASES_TID)
+	if (tid != PHASES_TID && pid != PATH_PID)
 		thread_seen(p, pid, tid);
 }
 
@@ -140,6 +153,55 @@ static void phases(struct pf *p)
 		json_object_set_new(args, "by_syscall", by);
 		add(p, 'X', 0, p->root, PHASES_TID, ph->start, ph->end > ph->start ? ph->end - ph->start : 0,
 		    strncmp(ph->name, "init ", 5) == 0 ? "init" : "phase", xstrdup(ph->name), args);
+	}
+}
+
+/* The critical path and each process's phases are shown where the report shows them: for a trace of more
+ * than one process, or with a readiness point (rt_proctree_json). */
+static bool tree_shown(const struct rt_report *r)
+{
+	return r->nprocs >= 2 || r->ready_spec;
+}
+
+/* Each other process's phases (report/proctree.c) on a "phases" pseudo-thread of its own track; the
+ * analysed process's own are the report's rows ("startup phases"), and those of its execs after the
+ * analysed image (which the rows do not cover) join them there. */
+static void proc_phases(struct pf *p)
+{
+	const struct rt_report *r = p->r;
+	uint64_t covered = r->nphases ? r->phases[r->nphases - 1].end : 0;
+
+	if (!tree_shown(r))
+		return;
+	for (size_t k = 0; k < r->nprocs; k++) {
+		const struct rt_proc *pr = &r->procs[k];
+
+		for (size_t i = 0; i < pr->nphases; i++) {
+			const struct rt_phase_row *ph = &pr->phases[i];
+
+			if (pr->pid == p->root && ph->start < covered)
+				continue;
+			add(p, 'X', 0, pr->pid, PHASES_TID, ph->start, ph->end - ph->start,
+			    strncmp(ph->name, "init ", 5) == 0 ? "init" : "phase", xstrdup(ph->name), NULL);
+			proc_get(p, pr->pid);
+		}
+	}
+}
+
+/* The critical path (report/proctree.c) as slices on a track of its own, each step with the process it ran
+ * in. */
+static void critical_path(struct pf *p)
+{
+	const struct rt_report *r = p->r;
+
+	if (!tree_shown(r))
+		return;
+	for (size_t k = 0; k < r->npath; k++) {
+		const struct rt_path_step *s = &r->path[k];
+		json_t *args = json_object();
+
+		json_object_set_new(args, "pid", json_integer(s->pid));
+		add(p, 'X', 0, PATH_PID, PATH_PID, s->start, s->dur, "critical path", xstrdup(s->step), args);
 	}
 }
 
@@ -470,6 +532,16 @@ static void put_metadata(struct pf *p, FILE *f, bool *first)
 	}
 	put_meta(f, first, "thread_name", p->root, PHASES_TID, "startup phases", 0);
 	put_meta(f, first, "thread_sort_index", p->root, PHASES_TID, NULL, -1);
+	for (size_t k = 0; tree_shown(p->r) && k < p->r->nprocs; k++)
+		if (p->r->procs[k].nphases && p->r->procs[k].pid != p->root) {
+			put_meta(f, first, "thread_name", p->r->procs[k].pid, PHASES_TID, "phases", 0);
+			put_meta(f, first, "thread_sort_index", p->r->procs[k].pid, PHASES_TID, NULL, -1);
+		}
+	if (tree_shown(p->r) && p->r->npath) {
+		put_meta(f, first, "process_name", PATH_PID, PATH_PID, "critical path", 0);
+		put_meta(f, first, "process_sort_index", PATH_PID, PATH_PID, NULL, -1);
+		put_meta(f, first, "thread_name", PATH_PID, PATH_PID, "critical path", 0);
+	}
 	for (size_t i = 0; i < p->nthr; i++) {
 		const struct pf_thread *t = &p->thr[i];
 		char *name = t->tid == t->pid ? xstrdup("main") : xasprintf("thread %" PRId64, t->tid);
@@ -498,6 +570,8 @@ int rt_render_perfetto(const struct rt_report *r, FILE *f)
 	thread_seen(&p, p.root, p.root);
 
 	phases(&p);
+	proc_phases(&p);
+	critical_path(&p);
 	events(&p);
 	trace_state(&p);
 	nest(&p);

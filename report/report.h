@@ -196,6 +196,7 @@ struct rt_crash {
 struct rt_proc_exec {
 	uint64_t t;             /* the exec event's, absolute ns */
 	const char *path;       /* borrowed; NULL when the event has none */
+	bool attach;            /* an attach event (run -p), not an exec */
 };
 
 struct rt_proc {
@@ -210,6 +211,12 @@ struct rt_proc {
 	uint64_t syscalls, sys_ns;
 	struct rt_proc_exec *execs;
 	size_t nexecs, execcap;
+	/* Its phases (rt_image_phases): those of each of its execs whose probes were hit, in time order;
+	 * none (NULL, 0) when no probe of its images was hit. main_at: its first main's hit, absolute ns,
+	 * and main_exec the start of the exec phase it belongs to; 0 when none. */
+	struct rt_phase_row *phases;
+	size_t nphases;
+	uint64_t main_at, main_exec;
 };
 
 /* A step of the critical path: [start, start + dur) absolute ns, spent by process `pid` as `step`. */
@@ -339,6 +346,14 @@ int rt_touch_next(const struct rt_phase_row *p, const size_t idx[RT_TOUCH_KINDS]
 /* An exec's argv as strings (strace's quoting undone; a string cut short ends in "...", and an argv cut
  * short has a last element "..."): appended to `out`; false when the call shows none. */
 bool rt_touch_argv(const struct rt_touch *t, struct strv *out);
+/* The phases of one image of one process as rt_report_build names them ("exec", or "attach" when
+ * `attach`; then each phase probe's and each package init's, and the preload engine's constructors),
+ * from that image's probe and mark events (`ev`, n of them, in file order): the first starts at `from`,
+ * the last ends at `end`. Returns the rows (their names and the stats and touched lists NULL, released as
+ * the report's are) and sets *nphases, or NULL and 0 when no probe was hit; *main_at is main's hit (0 if
+ * none). */
+struct rt_phase_row *rt_image_phases(const struct rt_event *const *ev, size_t n, bool attach, uint64_t from,
+				     uint64_t end, size_t *nphases, uint64_t *main_at);
 /* Fills r->procs and the critical path (report/proctree.c; called by rt_report_build once the phases are
  * known), and frees them. */
 void rt_report_proctree(struct rt_report *r);

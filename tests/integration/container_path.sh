@@ -54,6 +54,26 @@ grepq -E '^  image/storage +[0-9]+ ' "$TMP/podman.txt" && grepq -E '^  ready →
   die "podman: the text report has not the named steps: $(sed -n '/^critical path/,/^$/p' "$TMP/podman.txt")"
 pass "podman run: the text report's critical path has the named steps"
 
+# each process's phases: the container's prog (the trimmed trace keeps its main probe only) has "exec"
+# from its exec to main.main, as the path's "exec → main" step; conmon, whose probes were not hit, has none
+got=$(jq -c '[.processes[] | select(.comm == "prog")][0].phases' "$TMP/podman.json")
+jq -e --argjson ph "$got" '[.critical_path[] | select(.step == "exec → main")][0] as $s
+  | ($ph | map(.name)) == ["exec", "main.main"] and $ph[0].start_ns == $s.start_ns and $ph[0].dur_ns == $s.dur_ns
+  and $ph[1].start_ns == $s.start_ns + $s.dur_ns' "$TMP/podman.json" >/dev/null ||
+  die "podman: prog's phases $got do not run from its exec to main as the path's exec → main"
+jq -e '[.processes[] | select(.comm == "conmon") | .phases == []] | length > 0 and all' "$TMP/podman.json" >/dev/null ||
+  die "podman: conmon has phases: $(jq -c '[.processes[] | {comm, phases}]' "$TMP/podman.json")"
+grepq -E '^ +[0-9]+ prog .* container  [0-9]+ phases, exec → main [0-9.]+ ms$' "$TMP/podman.txt" ||
+  die "podman: the text tree has not prog's phases: $(sed -n '/^processes/,/^$/p' "$TMP/podman.txt")"
+rep podman --format html -o "$TMP/podman.html" "$P"
+pid=$(jq '[.processes[] | select(.comm == "prog")][0].pid' "$TMP/podman.json")
+row=$(sed -n "/<tr class=\"proc-row container\" data-pid=\"$pid\"/,/<\/tr>/p" "$TMP/podman.html")
+grepq '<td class="proc-phases" data-phases="2"><details><summary>2 phases, exec → main ' <<<"$row" &&
+  [ "$(grep -o 'class="proc-phase" data-start-ns="[0-9]*" data-dur-ns="[0-9]*"' <<<"$row" | tr -dc '0-9\n ' | xargs)" = \
+    "$(jq -r '[.[] | "\(.start_ns) \(.dur_ns)"] | join(" ")' <<<"$got")" ] ||
+  die "podman: the HTML process table has not prog's phases: $row"
+pass "podman run: prog's phases $(jq -c 'map(.name)' <<<"$got") in the tree (text, HTML); conmon has none"
+
 # the same start by nerdctl and containerd's shim, in containerd's storage
 sed -e 's|/usr/bin/conmon|/usr/bin/containerd-shim-runc-v2|g' -e 's|/usr/bin/podman|/usr/local/bin/nerdctl|g' \
   -e 's|/var/lib/containers|/var/lib/containerd|g' "$P" > "$TMP/nerdctl.jsonl"
@@ -79,7 +99,12 @@ jq -e '.ready == {"spec": "listen", "reached": false} and .critical_path[-2].ste
 rep "podman --ready listen" --ready listen -o "$TMP/nl.txt" "$P"
 grepq '^ready (listen): not reached: .*the critical path ends at main' "$TMP/nl.txt" ||
   die "podman --ready listen: the text report does not say it was not reached"
-pass "--ready listen on a trace without one: not reached (text, JSON), the path ends at main then the exit"
+rep "podman --ready listen" --ready listen --format html -o "$TMP/nl.html" "$P"
+grepq '<p class="meta" id="ready" data-reached="false">ready (<b class="mono">listen</b>): not reached' "$TMP/nl.html" ||
+  die "podman --ready listen: the HTML page has no ready line saying it was not reached"
+rep podman --format html -o "$TMP/podman.html" "$P"
+grepq 'id="ready"' "$TMP/podman.html" && die "podman: the HTML page has a ready line without a readiness point"
+pass "--ready listen on a trace without one: not reached (text, JSON, HTML), the path ends at main then the exit"
 
 # --- bad readiness points ------------------------------------------------------------------------------
 for bad in "" "fd-write:" "fd-write:x" "fd-write:-1" "fd-write:99999999999" "two words" "-x"; do
@@ -126,6 +151,11 @@ done
 pass "clisten: listen, fd-write:1, rt0_ready, accept reached in program order; the path ends with main → ready"
 "$R" report --ready listen "$TMP/l.jsonl" | grepq -E '^ready \(listen\): listen in process [0-9]+ at \+' ||
   die "clisten: the text report has no ready line"
+rep clisten --ready listen --format json -o "$TMP/r.json" "$TMP/l.jsonl"
+rep clisten --ready listen --format html -o "$TMP/r.html" "$TMP/l.jsonl"
+grepq "<p class=\"meta\" id=\"ready\" data-reached=\"true\" data-t-ns=\"$(jq .ready.t_ns "$TMP/r.json")\" data-pid=\"$(jq .ready.pid "$TMP/r.json")\">ready (<b class=\"mono\">listen</b>): <span class=\"mono\">listen</span> in process" "$TMP/r.html" ||
+  die "clisten: the HTML page has no ready line at the JSON's point: $(grep -o '<p[^>]*id="ready".*' "$TMP/r.html")"
+pass "clisten: the HTML page's ready line is the JSON's point"
 "$R" run --ready nosuch_function -o "$TMP/n.jsonl" -- "$FX/clisten" >/dev/null 2>"$TMP/err"
 [ $? -eq 3 ] && grepq "no such function" "$TMP/err" || die "run --ready nosuch_function: $(cat "$TMP/err")"
 pass "run --ready SYMBOL the program lacks: exit 3, said so"

@@ -5,7 +5,9 @@
 # thread_name for every thread and a process_name for every process — and the content: the phases
 # track holds the report's phases in order, one syscall slice per syscall event, one instant per maps
 # snapshot and per probe hit. The validator is shown to fail on broken files; the renderer is shown to
-# clip overlapping syscalls and to mark lost events and a partial trace.
+# clip overlapping syscalls and to mark lost events and a partial trace. On the recorded sh-fork and
+# podman-run traces (several processes): a track per process, its process_name "<comm> (<pid>)", its own
+# phases on it (those of the JSON report's processes[].phases), the critical path on a track of its own.
 . "$(dirname "$0")/lib/common.bash"
 need_fixture goinit
 need_fixture cprog
@@ -128,8 +130,11 @@ def count(t):
 nsys = sum(1 for e in evs if e["ph"] == "X" and e.get("cat") == "syscall")
 if nsys != count("syscall"):
     fail("%d syscall slices for %d syscall events" % (nsys, count("syscall")))
-if sum(1 for e in evs if e["ph"] == "X" and (e["pid"], e["tid"]) != phase_tracks[0]) != nsys:
-    fail("X slices off the phases track that are not syscalls")
+# the other processes' "phases" tracks and the "critical path" track hold the process tree's slices
+tree_tracks = {k for k, n in threads.items() if n in ("phases", "critical path")}
+if sum(1 for e in evs if e["ph"] == "X" and (e["pid"], e["tid"]) != phase_tracks[0]
+       and (e["pid"], e["tid"]) not in tree_tracks) != nsys:
+    fail("X slices off the phases tracks that are not syscalls")
 nmaps = sum(1 for e in evs if e["ph"] in ("i", "I") and e["name"].startswith("maps snapshot"))
 if nmaps < 1 or nmaps != count("maps"):
     fail("%d maps snapshot instants for %d maps events" % (nmaps, count("maps")))
@@ -240,6 +245,76 @@ EOF
 )
 [ "$clipped" = 1 ] || die "overlapping syscalls: $clipped slices clipped, want 1"
 pass "overlapping syscalls on one thread: the later one is clipped to the earlier's end; $(cat "$TMP/v.out")"
+
+# --- a trace of several processes: a track (pid) per process named by its comm, each one's phases on it,
+# the critical path on a track of its own ----------------------------------------------------------------
+# tracks.py PERFETTO.json REPORT.json: the process tree's tracks hold what the JSON report's processes and
+# critical_path say
+cat > "$TMP/tracks.py" <<'EOF'
+import json, sys
+from decimal import Decimal
+
+def fail(msg):
+    print("invalid: " + msg)
+    sys.exit(1)
+
+evs = json.load(open(sys.argv[1]), parse_float=Decimal)["traceEvents"]
+rep = json.load(open(sys.argv[2]))
+meta = {(e["name"], e["pid"], e["tid"]): e["args"].get("name") for e in evs if e["ph"] == "M"}
+us = lambda ns: Decimal(ns) / 1000
+procs = rep["processes"]
+if len({p["pid"] for p in procs}) != len(procs) or len(procs) < 2:
+    fail("the report has not several distinct processes: %r" % [p["pid"] for p in procs])
+real = {e["pid"] for e in evs if e["ph"] != "M" and e["pid"] < 10**9}
+if real != {p["pid"] for p in procs}:
+    fail("tracks %r, the report's processes %r" % (sorted(real), sorted(p["pid"] for p in procs)))
+root = next(p for (n, p, t), v in meta.items() if n == "thread_name" and v == "startup phases")
+nphased = 0
+for p in procs:
+    want = "%s (%d)" % (p["comm"] or "process", p["pid"])
+    if meta.get(("process_name", p["pid"], p["pid"])) != want:
+        fail("pid %d: process_name %r, want %r" % (p["pid"], meta.get(("process_name", p["pid"], p["pid"])), want))
+    got = [(e["name"], e["ts"], e["dur"]) for e in evs
+           if e["ph"] == "X" and e["pid"] == p["pid"] and e["tid"] == 10**9]
+    want = [(ph["name"], us(ph["start_ns"]), us(ph["dur_ns"])) for ph in p["phases"]]
+    if p["pid"] == root:
+        # the report's own rows first; then this process's later execs' phases
+        end = us(rep["phases"][-1]["start_ns"] + rep["phases"][-1]["dur_ns"])
+        want = [w for w in want if w[1] >= end]
+        got = got[len(rep["phases"]):]
+    elif want and meta.get(("thread_name", p["pid"], 10**9)) != "phases":
+        fail("pid %d: no 'phases' track" % p["pid"])
+    if got != want:
+        fail("pid %d: phases track %r, its phases %r" % (p["pid"], got, want))
+    nphased += bool(p["phases"])
+path = [e for e in evs if e["ph"] == "X" and e["pid"] == 1000000001]
+if meta.get(("process_name", 1000000001, 1000000001)) != "critical path" or not path or \
+        [(e["name"], e["ts"], e["dur"], e["args"]["pid"]) for e in path] != \
+        [(s["step"], us(s["start_ns"]), us(s["dur_ns"]), s["pid"]) for s in rep["critical_path"]]:
+    fail("critical path track %r, the report's %r" % ([(e["name"], e["ts"]) for e in path], rep["critical_path"]))
+print("%d process tracks (%d with phases), %d critical path steps" % (len(procs), nphased, len(path)))
+EOF
+for t in "$RT0_SRC/tests/golden/traces/sh-fork.jsonl" "$RT0_SRC/tests/integration/traces/podman-run.jsonl"; do
+  n=$(basename "$t" .jsonl)
+  cp "$t" "$TMP/$n.jsonl"
+  render "$n"
+  python3 "$TMP/tracks.py" "$TMP/$n.json" "$TMP/$n.report.json" > "$TMP/v.out" || die "$n: $(cat "$TMP/v.out")"
+  pass "$n: $(cat "$TMP/v.out")"
+done
+"${V[@]}" "$TMP/sh-fork.json" "$TMP/sh-fork.jsonl" "$TMP/sh-fork.report.json" > "$TMP/v.out" ||
+  die "sh-fork: $(cat "$TMP/v.out")"
+pass "sh-fork: $(cat "$TMP/v.out")"
+# ... and the checker fails on a track the renderer left out
+python3 - "$TMP/sh-fork.json" "$TMP/nophases.json" <<'EOF' || die "nophases: could not build the file"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["traceEvents"] = [e for e in d["traceEvents"] if not (e["pid"] == 23516 and e["tid"] == 10**9 and e["ph"] == "X")]
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+python3 "$TMP/tracks.py" "$TMP/nophases.json" "$TMP/sh-fork.report.json" > "$TMP/v.out" &&
+  die "the track checker accepted a file without diamond's phases"
+grepq "pid 23516: phases track" "$TMP/v.out" || die "nophases: $(cat "$TMP/v.out")"
+pass "the track checker rejects a file without diamond's phases"
 
 # --- lost events and a partial trace are marked ------------------------------------------------------------
 sed '$ s/"lost":0/"lost":3/' "$TMP/goinit.jsonl" > "$TMP/lost.jsonl"

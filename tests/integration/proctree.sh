@@ -117,6 +117,64 @@ for c in "true 435 clone3 0x7ffd0 23516 $C3" "true 56 clone 0x20011 23516 " "fal
 done
 pass "container rule: clone3's CLONE_NEWPID, clone's CLONE_NEWNS mark sh and its child; a failed unshare does not"
 
+# --- each process's phases, on the recorded sh-fork trace: diamond's are those `--program diamond` gives
+# (runtime bootstrap, each package's init, main.main), dash's the root report's; the text tree counts them
+"$R" report --format json -o "$TMP/gf.json" "$G" || die "sh-fork: report: exit $?"
+"$R" report --program diamond --format json -o "$TMP/gf.prog.json" "$G" || die "sh-fork: report --program: exit $?"
+ph='[.phases[] | {name, start_ns, dur_ns}]'
+dia=$(jq -c '[.processes[] | select(.comm == "diamond")][0].phases' "$TMP/gf.json")
+[ "$dia" = "$(jq -c "$ph" "$TMP/gf.prog.json")" ] ||
+  die "sh-fork: diamond's phases $dia are not those of report --program diamond"
+jq -e '[.[].name] | .[0] == "exec" and .[-1] == "main.main" and index(["runtime.schedinit"]) != null
+  and index(["init example.com/diamond/zbase"]) < index(["init example.com/diamond/left"])' <<<"$dia" >/dev/null || die "sh-fork: diamond's phases lack main or an init: $dia"
+[ "$(jq -c '.processes[0].phases' "$TMP/gf.json")" = "$(jq -c "$ph" "$TMP/gf.json")" ] ||
+  die "sh-fork: the root's phases $(jq -c '.processes[0].phases' "$TMP/gf.json") are not the report's"
+n=$(jq '[.processes[] | select(.comm == "diamond")][0].phases | length' "$TMP/gf.json")
+"$R" report "$G" | grepq -E "^    23516 diamond .* $n phases, exec → main [0-9.]+ ms$" ||
+  die "sh-fork: the text tree does not count diamond's phases: $("$R" report "$G" | sed -n '/^processes/,/^$/p')"
+pass "sh-fork: each process's phases are its own report's ($n for diamond, with its inits and main.main)"
+
+# --- many processes whose probe hits interleave: the sh-fork header and root, 300 forked children each
+# exec'ing /x/pN, then one round of entry probes, one of package inits (package pN-M for child N), one of
+# mains, each round over every child, and their exits. Each child's phases are its own, in its order.
+N=300
+T0=$(head -n 1 "$G" | jq .t0)
+{
+  head -n 2 "$G"
+  for i in $(seq 1 $N); do
+    echo "{\"type\":\"clone\",\"t\":$((T0 + 1000 * i)),\"pid\":23515,\"tid\":23515,\"child\":$((30000 + i)),\"kind\":\"fork\"}"
+    echo "{\"type\":\"exec\",\"t\":$((T0 + 1000 * i + 500)),\"pid\":$((30000 + i)),\"tid\":$((30000 + i)),\"path\":\"/x/p$i\"}"
+  done
+  for round in entry init main; do
+    for i in $(seq 1 $N); do
+      t=$((T0 + 1000000 + 1000 * i)); [ $round = init ] && t=$((t + 2000000 + i)); [ $round = main ] && t=$((t + 5000000 + 2 * i))
+      case $round in
+        entry) echo "{\"type\":\"probe\",\"t\":$t,\"pid\":$((30000 + i)),\"tid\":$((30000 + i)),\"symbol\":\"_rt0_amd64_linux\",\"role\":\"entry\"}" ;;
+        init) echo "{\"type\":\"probe\",\"t\":$t,\"pid\":$((30000 + i)),\"tid\":$((30000 + i)),\"symbol\":\"p$i.init\",\"role\":\"init\",\"package\":\"p$i\"}" ;;
+        main) echo "{\"type\":\"probe\",\"t\":$t,\"pid\":$((30000 + i)),\"tid\":$((30000 + i)),\"symbol\":\"main.main\",\"role\":\"main\"}" ;;
+      esac
+    done
+  done
+  for i in $(seq 1 $N); do
+    echo "{\"type\":\"exit\",\"t\":$((T0 + 9000000 + i)),\"pid\":$((30000 + i)),\"tid\":$((30000 + i)),\"status\":0}"
+  done
+  tail -n 1 "$G"
+} > "$TMP/many.jsonl"
+"$R" report --format json -o "$TMP/many.json" "$TMP/many.jsonl"
+[ $? -le 1 ] || die "many: report: exit $?"
+jq -e --argjson n $N '[.processes[] | select(.comm | test("^p[0-9]+$"))] | length == $n and all(
+    (.comm[1:] | tonumber) as $i | .start_ns == 1000 * $i and
+    .phases == [{name: "exec", start_ns: (1000 * $i + 500), dur_ns: (1000000 + 1000 * $i - (1000 * $i + 500))},
+                {name: "_rt0_amd64_linux", start_ns: (1000000 + 1000 * $i), dur_ns: (2000000 + $i)},
+                {name: "init p\($i)", start_ns: (3000000 + 1001 * $i), dur_ns: (3000000 + $i)},
+                {name: "main.main", start_ns: (6000000 + 1002 * $i), dur_ns: (9000000 + $i - (6000000 + 1002 * $i))}])' \
+  "$TMP/many.json" >/dev/null ||
+  die "many: a child's phases are not its own: $(jq -c '[.processes[] | select(.comm == "p7" or .comm == "p300") | {comm, phases}]' "$TMP/many.json")"
+"$R" report -o "$TMP/many.txt" "$TMP/many.jsonl"
+grepq -E '^    30300 p300 .* 4 phases, exec → main 6\.000 ms$' "$TMP/many.txt" ||
+  die "many: the text tree: $(grep -m1 ' p300 ' "$TMP/many.txt")"
+pass "$N processes with interleaved probe hits: each one's phases are its own (exec, entry, its init, main.main)"
+
 # --- unshare: its process made a user namespace -----------------------------------------------------------------
 if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
   "$R" run -f -o "$TMP/ns.jsonl" -- /bin/sh -c "unshare -U true; cat /etc/hostname >/dev/null" >/dev/null 2>&1 ||
@@ -127,7 +185,7 @@ if command -v unshare >/dev/null && unshare -U true 2>/dev/null; then
     and ([.processes[] | select(.execs | map(split("/") | last) | index("unshare"))] | length == 1 and .[0].container)
     and ([.processes[] | select(.comm == "cat")][0].container | not)' "$TMP/ns.json" \
     >/dev/null || die "ns: $(jq -c '[.processes[] | {pid, comm, execs, container}]' "$TMP/ns.json")"
-  "$R" report "$TMP/ns.jsonl" | grepq -E ' true .* container$' || die "ns: the text report does not mark it container"
+  "$R" report "$TMP/ns.jsonl" | grepq -E ' true .* container(  [0-9]+ phases, .*)?$' || die "ns: the text report does not mark it container"
   pass "unshare -U: its process is a container, sh and cat are not"
 else
   echo "skipped: unshare -U is not available here"

@@ -208,8 +208,9 @@ for t in "$T"/*.jsonl; do
   [ $rc -le 1 ] || die "report --format json $n: exit $rc: $(cat "$TMP/err")"
   valid report.schema.json "$TMP/$n.report.json" -- "report --format json of $n (exit $rc)"
 done
-jq -e '(.processes | length) > 2 and (.critical_path | length) > 0' "$TMP/p-fork.report.json" >/dev/null \
-  || die "the fork+exec trace's report has no processes or critical path (their schema went unchecked)"
+jq -e '(.processes | length) > 2 and (.critical_path | length) > 0 and ([.processes[].phases | length] | add) > 0' \
+  "$TMP/p-fork.report.json" >/dev/null \
+  || die "the fork+exec trace's report has no processes, phases of one or critical path (their schema went unchecked)"
 jq -e '.crash.kind == "go-fatal" and (.crash.backtrace | length) > 0' "$TMP/p-crash.report.json" >/dev/null \
   || die "the crash report has no crash object with a backtrace"
 run_ok 0 "report --program cmany" -- "$R" report --program cmany --format json -o "$TMP/program.report.json" "$T/p-fork.jsonl"

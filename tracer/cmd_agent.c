@@ -161,19 +161,27 @@ static void ns_of(pid_t pid, const char *ns, char *out, size_t size)
 	out[n > 0 ? n : 0] = '\0';
 }
 
-/* The last name of 64 hex digits in pid's cgroup path (podman's libpod-<id>.scope, containerd's
- * .../<id>, cri-containerd-<id>.scope), into id; false when there is none. */
-static bool id_from_cgroup(pid_t pid, char *id, size_t size)
+/* The cgroup pid joined (the path of the line that names the ID, else of the unified "0::" line, else
+ * of the first line), into cg; and the last name of 64 hex digits in its cgroup paths (podman's
+ * libpod-<id>.scope, containerd's .../<id>, cri-containerd-<id>.scope), into id: false when there is
+ * none. */
+static bool id_from_cgroup(pid_t pid, char *id, size_t size, char *cg, size_t cgsize)
 {
 	char path[64], line[4096];
 	bool found = false;
 	FILE *f;
 
+	cg[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	if (!(f = fopen(path, "re")))
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		size_t run = 0;
+		bool had = found;
+		char *p = strchr(line, ':');
+
+		p = p ? strchr(p + 1, ':') : NULL;
+		line[strcspn(line, "\n")] = '\0';
 
 		for (char *c = line; *c; c++) {
 			bool hex = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f');
@@ -185,6 +193,9 @@ static bool id_from_cgroup(pid_t pid, char *id, size_t size)
 				found = true;
 			}
 		}
+		/* the line's path: the ID's line wins, then the unified hierarchy's, then the first */
+		if (p && ((found && !had) || (!found && (!cg[0] || strncmp(line, "0::", 3) == 0))))
+			snprintf(cg, cgsize, "%s", p + 1);
 	}
 	fclose(f);
 	return found;
@@ -281,7 +292,7 @@ static void on_proc_exec(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, c
 	struct agent *a = ctx;
 	struct session *s = session_of(a, run);
 	const char *name = base_of(path);
-	char mnt[64];
+	char mnt[64], cgroup[1024];
 
 	(void)bin;
 	if (!s)
@@ -305,13 +316,14 @@ static void on_proc_exec(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, c
 	snprintf(s->ctr_path, sizeof(s->ctr_path), "%s", path);
 	snprintf(s->ctr_mntns, sizeof(s->ctr_mntns), "%s", mnt);
 	add_ctr_pid(s, pid);
-	if (!id_from_cgroup(pid, s->id, sizeof(s->id))) {
+	if (!id_from_cgroup(pid, s->id, sizeof(s->id), cgroup, sizeof(cgroup))) {
 		if (s->oci_id[0])
 			snprintf(s->id, sizeof(s->id), "%s", s->oci_id);
 		else
 			snprintf(s->id, sizeof(s->id), "tree-%d", (int)run->root);
 	}
-	rt_trace_event(&run->trace, rt_event_container(t, pid, s->id, s->runtime[0] ? s->runtime : NULL, !s->partial));
+	rt_trace_event(&run->trace, rt_event_container(t, pid, s->id, s->runtime[0] ? s->runtime : NULL,
+						       cgroup[0] ? cgroup : NULL, !s->partial));
 }
 
 static void on_probe_hit(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const struct rt_probe *pr)

@@ -463,12 +463,14 @@ json_t *rt_event_exit(uint64_t t, int pid, int wst, const char *via)
 	return e;
 }
 
-json_t *rt_event_container(uint64_t t, int pid, const char *id, const char *runtime, bool from_start)
+json_t *rt_event_container(uint64_t t, int pid, const char *id, const char *runtime, const char *cgroup,
+			   bool from_start)
 {
 	json_t *e = event_new(RT_ET_CONTAINER, t, pid, 0);
 
 	json_object_set_new(e, "id", json_string(id));
 	json_object_set_new(e, "runtime", json_str_or_null(runtime));
+	json_object_set_new(e, "cgroup", json_str_or_null(cgroup));
 	json_object_set_new(e, "observed_from_start", json_boolean(from_start));
 	return e;
 }

@@ -174,8 +174,10 @@ struct rt_ev_maps {
 };
 json_t *rt_event_maps(const struct rt_ev_maps *m);
 /* "container": process pid exec'd a container's entrypoint (`rt0trace agent`): its container `id`, the
- * OCI runtime that made it (NULL-able), and whether the agent saw the start from its beginning. */
-json_t *rt_event_container(uint64_t t, int pid, const char *id, const char *runtime, bool from_start);
+ * OCI runtime that made it and the cgroup it joined (each NULL-able: null), and whether the agent saw the
+ * start from its beginning. */
+json_t *rt_event_container(uint64_t t, int pid, const char *id, const char *runtime, const char *cgroup,
+			   bool from_start);
 /* "exit" of process pid: `wst` is a wait status (WIFEXITED: "status", WIFSIGNALED: "signal", the other
  * null); "via" optional. */
 json_t *rt_event_exit(uint64_t t, int pid, int wst, const char *via);

@@ -176,6 +176,8 @@ else
   [ -n "$rep" ] || die "podman run: no report: $(cat "$TMP/a4.out" "$TMP/a4.err")"
   podman_cmd image inspect --format '{{.Id}}' "$img" >/dev/null 2>&1 || die "podman image inspect"
   [[ $(basename "$rep") =~ ^[0-9a-f]{64}\.report\.json$ ]] || die "podman run: the report is not named by the container's ID: $rep"
+  jq -e --arg id "$(basename "$rep" .report.json)" '.container.id == $id and (.container.cgroup | contains($id))' "$rep" >/dev/null \
+    || die "podman run: the report's container is not the ID's, or its cgroup does not name it: $(jq -c .container "$rep")"
   jq -e '[.processes[].comm] as $c | ["podman", "conmon", "runc", "diamond"] | all(. as $x | $c | index($x) != null)' "$rep" >/dev/null \
     || die "podman run: the tree lacks podman, conmon, runc or prog: $(jq -c '[.processes[].comm] | unique' "$rep")"
   # runc's init: the process between runc and /prog (runc forks it, it forks the one that execs /prog)

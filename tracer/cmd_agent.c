@@ -8,7 +8,8 @@
  *  - the container: the first exec, in the tree, of an image that is not an OCI runtime by a process in
  *    another mount namespace than the tree's first process (runc's init exec'ing the entrypoint); its ID
  *    is the last 64-hex-digit name in that process's cgroup path (podman's, containerd's, the kubelet's),
- *    else the ID the OCI runtime was given on its command line (`runc create ... ID`), else
+ *    else the ID the OCI runtime was given on its command line (`runc create ... ID`), else the ID of
+ *    runc's state whose init process it is (a start not observed from its beginning), else
  *    "tree-<pid>"; a "container" event in the trace says it;
  *  - readiness (--ready, common/ready.h): main.main (main) of a process of the container, or its first
  *    listen, accept, write to fd N, or call of SYMBOL (a probe planted in each image that has it);
@@ -24,6 +25,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/json.h"
 #include "common/outfile.h"
 #include "common/ready.h"
 #include "common/strv.h"
@@ -218,6 +221,36 @@ static void id_from_runtime(struct session *s, pid_t pid, const char *name)
 	strv_release(&argv);
 }
 
+/* The runtime's own state: runc keeps each container's state.json (its "id" and "init_process_pid",
+ * the process that execs the entrypoint) under its root, /run/runc by default and containerd's
+ * /run/containerd/runc/NAMESPACE. The ID of the container whose init is pid, into id; false when none
+ * says so. */
+static bool id_from_state(pid_t pid, char *id, size_t size)
+{
+	static const char *const roots[] = { "/run/runc/*/state.json", "/run/containerd/runc/*/*/state.json" };
+	bool found = false;
+
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]) && !found; r++) {
+		glob_t g;
+
+		if (glob(roots[r], 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc && !found; i++) {
+			json_t *st = json_load_file(g.gl_pathv[i], 0, NULL);
+			const char *v = json_get_str(st, "id");
+
+			if (v && *v && json_is_integer(json_object_get(st, "init_process_pid")) &&
+			    json_integer_value(json_object_get(st, "init_process_pid")) == pid && strlen(v) < size) {
+				snprintf(id, size, "%s", v);
+				found = true;
+			}
+			json_decref(st);
+		}
+		globfree(&g);
+	}
+	return found;
+}
+
 /* A file name of the ID: what is not [A-Za-z0-9_.-] becomes '_', and no leading dot. */
 static void file_id(char *id)
 {
@@ -319,7 +352,7 @@ static void on_proc_exec(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, c
 	if (!id_from_cgroup(pid, s->id, sizeof(s->id), cgroup, sizeof(cgroup))) {
 		if (s->oci_id[0])
 			snprintf(s->id, sizeof(s->id), "%s", s->oci_id);
-		else
+		else if (!id_from_state(pid, s->id, sizeof(s->id)))
 			snprintf(s->id, sizeof(s->id), "tree-%d", (int)run->root);
 	}
 	rt_trace_event(&run->trace, rt_event_container(t, pid, s->id, s->runtime[0] ? s->runtime : NULL,

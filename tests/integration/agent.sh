@@ -47,6 +47,20 @@ start_agent() {
   done
   die "the agent did not start within 30 s: $(cat "$dir.err")"
 }
+# until_reported DIR ID: waits (at most 120 s) for the agent's line of container ID, then stops it
+# (SIGTERM; it must exit 0). Every check but --once's waits for its own container so: the agent follows
+# every container start on the machine, and anyone may start one meanwhile.
+until_reported() {
+  local dir=$1 id=$2 n=0
+  while ! grepq "^container $id: " "$dir.out" && [ $n -lt 1200 ]; do
+    kill -0 "$AGENT" 2>/dev/null || die "the agent ended before reporting $id: $(cat "$dir.out" "$dir.err")"
+    sleep 0.1
+    n=$((n + 1))
+  done
+  kill -TERM "$AGENT"
+  wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$dir.err")"
+  grepq "^container $id: " "$dir.out" || die "no report of $id within 120 s: $(cat "$dir.out" "$dir.err")"
+}
 # wait_agent: waits (at most 120 s) for a --once agent to end; its exit status must be 0.
 wait_agent() {
   local n=0
@@ -93,13 +107,15 @@ EOF
   coll=$!
   for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
   [ -s "$TMP/port" ] || die "the test collector did not start"
+  # --once: the agent ends by itself once it reported a container (this one, unless someone else's
+  # starts first on this machine in the same second)
   start_agent "$TMP/a1" --once --otlp-endpoint "http://127.0.0.1:$(cat "$TMP/port")"
   runc run --bundle "$TMP/bundle" "$id" > "$TMP/runc.out" 2>&1 || die "runc run failed: $(cat "$TMP/runc.out")"
   runc delete -f "$id" >/dev/null 2>&1
   wait_agent "$TMP/a1"
   [ -f "$TMP/a1/$id.trace.jsonl" ] && [ -f "$TMP/a1/$id.report.json" ] \
     || die "runc run: no $id.trace.jsonl and $id.report.json in the agent's directory: $(ls -A "$TMP/a1") $(cat "$TMP/a1.err")"
-  [ "$(ls -A "$TMP/a1" | wc -l)" -eq 2 ] || die "runc run: other files than the container's: $(ls -A "$TMP/a1")"
+  ! ls -A "$TMP/a1" | grepq '^\.rt0trace-agent-' || die "runc run: the agent left a session's temporary trace: $(ls -A "$TMP/a1")"
   grepq "^container $id: ready .* trace $TMP/a1/$id.trace.jsonl, report $TMP/a1/$id.report.json$" "$TMP/a1.out" \
     || die "the agent's line for $id: $(cat "$TMP/a1.out")"
   jq -s -e --arg id "$id" '[.[] | select(.type == "container")] | length == 1 and .[0].id == $id and .[0].runtime == "runc" and .[0].observed_from_start' \
@@ -120,16 +136,16 @@ EOF
   # --- a start the agent did not see begin: runc create before the agent, runc start after -------------
   id2=rt0-agent-late-$$
   runc create --bundle "$TMP/bundle" "$id2" > "$TMP/late.out" 2>&1 || die "runc create failed: $(cat "$TMP/late.out")"
-  start_agent "$TMP/a2" --once
+  start_agent "$TMP/a2"
   runc start "$id2" >> "$TMP/late.out" 2>&1 || die "runc start failed: $(cat "$TMP/late.out")"
-  wait_agent "$TMP/a2"
+  until_reported "$TMP/a2" "$id2"
   runc delete -f "$id2" >/dev/null 2>&1
-  f=$(ls "$TMP"/a2/*.trace.jsonl 2>/dev/null | head -1)
-  [ -n "$f" ] || die "runc create, agent, runc start: no trace: $(cat "$TMP/a2.out" "$TMP/a2.err")"
+  f=$TMP/a2/$id2.trace.jsonl
+  [ -f "$f" ] || die "runc create, agent, runc start: no trace: $(cat "$TMP/a2.out" "$TMP/a2.err")"
   jq -s -e '[.[] | select(.type == "container")] | length == 1 and (.[0].observed_from_start | not)' "$f" >/dev/null \
     || die "a start not observed from its beginning is not marked so: $(grep '"container"' "$f")"
-  grepq "(not observed from its beginning)" "$TMP/a2.out" || die "the agent's line does not say the start was seen late: $(cat "$TMP/a2.out")"
-  pass "a container created before the agent started: traced from runc's init exec'ing /prog, marked observed_from_start false"
+  grepq "^container $id2: .*(not observed from its beginning)" "$TMP/a2.out" || die "the agent's line does not say the start was seen late: $(cat "$TMP/a2.out")"
+  pass "a container created before the agent started: traced from runc's init exec'ing /prog, named $id2 from runc's state, marked observed_from_start false"
 
   # --- what is not a container start leaves nothing; a busy unrelated process leaves nothing -----------
   start_agent "$TMP/a3"
@@ -144,8 +160,16 @@ EOF
   kill "$busy"
   kill -TERM "$AGENT"
   wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$TMP/a3.err")"
-  [ "$(ls -A "$TMP/a3")" = "$(printf '%s\n' "$id3.report.json" "$id3.trace.jsonl")" ] \
-    || die "runc list, runc --help, a busy loop and one container: the directory holds $(ls -A "$TMP/a3" | tr '\n' ' ')"
+  # our container's two files; any other file is another container's (someone else's start), never a
+  # tree without a container's nor a session's temporary trace
+  [ -f "$TMP/a3/$id3.trace.jsonl" ] && [ -f "$TMP/a3/$id3.report.json" ] || die "runc run (busy): no files of $id3: $(ls -A "$TMP/a3")"
+  for f in $(ls -A "$TMP/a3"); do
+    case $f in
+      *.trace.jsonl) grepq '"type":"container"' "$TMP/a3/$f" || die "runc list, runc --help, a busy loop: $f is not a container's trace" ;;
+      *.report.json) [ -f "$TMP/a3/${f%.report.json}.trace.jsonl" ] || die "runc list, runc --help, a busy loop: $f has no trace" ;;
+      *) die "runc list, runc --help, a busy loop and one container: the directory holds $f" ;;
+    esac
+  done
   ! jq -s -e --argjson b "$busy" 'any(.[]; .pid? == $b)' "$TMP/a3/$id3.trace.jsonl" >/dev/null \
     || die "the busy loop ($busy) is in the container's trace"
   ! grepq '"path":"/bin/true"' "$TMP/a3/$id3.trace.jsonl" || die "the busy loop's /bin/true is in the container's trace"
@@ -167,13 +191,13 @@ else
     || die "rt0trace image of diamond: $(cat "$TMP/pl/image.out")"
   podman_cmd load -i "$TMP/pl/diamond.tar" >"$TMP/pl/load.out" 2>&1 || die "podman load: $(cat "$TMP/pl/load.out")"
   # followed until podman itself exits, however slow this machine is today
-  start_agent "$TMP/a4" --once --after-ready 120s
+  start_agent "$TMP/a4" --after-ready 120s
   t0=$(date +%s%N)
-  podman_cmd run --rm "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
+  podman_cmd run --rm --cidfile "$TMP/a4.cid" "$img" > "$TMP/podman.out" 2>&1 || die "podman run failed: $(cat "$TMP/podman.out")"
   t1=$(date +%s%N)
-  wait_agent "$TMP/a4"
-  rep=$(ls "$TMP"/a4/*.report.json 2>/dev/null | head -1)
-  [ -n "$rep" ] || die "podman run: no report: $(cat "$TMP/a4.out" "$TMP/a4.err")"
+  until_reported "$TMP/a4" "$(cat "$TMP/a4.cid")"
+  rep=$TMP/a4/$(cat "$TMP/a4.cid").report.json
+  [ -f "$rep" ] || die "podman run: no report: $(cat "$TMP/a4.out" "$TMP/a4.err")"
   podman_cmd image inspect --format '{{.Id}}' "$img" >/dev/null 2>&1 || die "podman image inspect"
   [[ $(basename "$rep") =~ ^[0-9a-f]{64}\.report\.json$ ]] || die "podman run: the report is not named by the container's ID: $rep"
   jq -e --arg id "$(basename "$rep" .report.json)" '.container.id == $id and (.container.cgroup | contains($id))' "$rep" >/dev/null \
@@ -221,11 +245,11 @@ else
     "$R" image --format oci-archive -t "$simg" -o "$TMP/pl/slowinit.tar" "$TMP/pl/slowinit" >"$TMP/pl/simage.out" 2>&1 \
       || die "rt0trace image of slowinit: $(cat "$TMP/pl/simage.out")"
     podman_cmd load -i "$TMP/pl/slowinit.tar" >"$TMP/pl/sload.out" 2>&1 || die "podman load slowinit: $(cat "$TMP/pl/sload.out")"
-    start_agent "$TMP/a6" --once
-    podman_cmd run --rm "$simg" > "$TMP/slow.out" 2>&1 || die "podman run slowinit: $(cat "$TMP/slow.out")"
-    wait_agent "$TMP/a6"
-    rep=$(ls "$TMP"/a6/*.report.json 2>/dev/null | head -1)
-    [ -n "$rep" ] || die "podman run slowinit: no report: $(cat "$TMP/a6.out" "$TMP/a6.err")"
+    start_agent "$TMP/a6"
+    podman_cmd run --rm --cidfile "$TMP/a6.cid" "$simg" > "$TMP/slow.out" 2>&1 || die "podman run slowinit: $(cat "$TMP/slow.out")"
+    until_reported "$TMP/a6" "$(cat "$TMP/a6.cid")"
+    rep=$TMP/a6/$(cat "$TMP/a6.cid").report.json
+    [ -f "$rep" ] || die "podman run slowinit: no report: $(cat "$TMP/a6.out" "$TMP/a6.err")"
     jq -e '.program == "/slowinit" and ([.phases[] | select(.name == "init example.com/slowinit/slow" and .dur_ns >= 50000000)] | length == 1)' "$rep" >/dev/null \
       || die "slowinit: no init phase of example.com/slowinit/slow of 50 ms or more: $(jq -c '[.phases[] | {name, dur_ns}]' "$rep")"
     jq -e '[.critical_path[] | select(.step == "exec \u2192 main" and .dur_ns >= 50000000)] | length == 1' "$rep" >/dev/null \
@@ -241,9 +265,9 @@ else
     podman_cmd save --format oci-archive -o "$TMP/diamond.oci.tar" "$img" >"$TMP/save.out" 2>&1 || die "podman save: $(cat "$TMP/save.out")"
     ctr_import "$TMP/diamond.oci.tar" "$img" >"$TMP/import.out" 2>&1 || die "ctr images import: $(cat "$TMP/import.out")"
     cid=rt0-agent-ctr-$$
-    start_agent "$TMP/a7" --once
+    start_agent "$TMP/a7"
     ctr_cmd run --rm "$img" "$cid" > "$TMP/ctr.out" 2>&1 || die "ctr run: $(cat "$TMP/ctr.out")"
-    wait_agent "$TMP/a7"
+    until_reported "$TMP/a7" "$cid"
     [ -f "$TMP/a7/$cid.report.json" ] || die "ctr run: no $cid.report.json: $(ls -A "$TMP/a7") $(cat "$TMP/a7.out" "$TMP/a7.err")"
     jq -e '[.processes[].comm] | index("runc") != null and index("diamond") != null' "$TMP/a7/$cid.report.json" >/dev/null \
       || die "ctr run: the tree lacks runc or diamond: $(jq -c '[.processes[].comm]' "$TMP/a7/$cid.report.json")"

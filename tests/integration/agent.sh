@@ -156,7 +156,7 @@ EOF
   id3=rt0-agent-busy-$$
   runc run --bundle "$TMP/bundle" "$id3" > /dev/null 2>&1 || die "runc run (busy) failed"
   runc delete -f "$id3" >/dev/null 2>&1
-  for _ in $(seq 1 100); do grepq "^container $id3:" "$TMP/a3.out" && break; sleep 0.1; done
+  for _ in $(seq 1 1200); do grepq "^container $id3:" "$TMP/a3.out" && break; sleep 0.1; done
   kill "$busy"
   kill -TERM "$AGENT"
   wait "$AGENT" || die "the agent exited $? after SIGTERM: $(cat "$TMP/a3.err")"

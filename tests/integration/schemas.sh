@@ -170,7 +170,7 @@ else
     for _ in $(seq 100); do grepq following "$TMP/agent.err" && break; kill -0 "$agent" 2>/dev/null || break; sleep 0.1; done
     grepq following "$TMP/agent.err" || { kill "$agent" 2>/dev/null; die "the agent did not start: $(cat "$TMP/agent.err")"; }
     runc run --bundle "$TMP/bundle" "$id" >/dev/null 2>"$TMP/runc.err" || { kill "$agent"; die "runc run failed: $(cat "$TMP/runc.err")"; }
-    for _ in $(seq 100); do grepq "^container $id:" "$TMP/agent.out" && break; sleep 0.1; done
+    for _ in $(seq 1200); do grepq "^container $id:" "$TMP/agent.out" && break; sleep 0.1; done # 120 s: a busy machine
     kill -TERM "$agent"
     wait "$agent" || die "the agent exited $? after SIGTERM"
     [ -f "$T/agent/$id.trace.jsonl" ] || die "the agent wrote no $id.trace.jsonl: $(cat "$TMP/agent.out" "$TMP/agent.err")"

@@ -140,6 +140,13 @@ int rt_mkdir_p(const char *path)
 	return 0;
 }
 
+const char *rt_path_base(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	return b ? b + 1 : path;
+}
+
 bool rt_path_under(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);

@@ -15,6 +15,8 @@ bool rt_is_dir(const char *path);
 /* Whether path is prefix or lies under it, element-wise ("a/b" is under "a", "ab" is not): file paths
  * and Go import paths alike. */
 bool rt_path_under(const char *path, const char *prefix);
+/* The last element of a '/'-separated path (all of it without a '/'; NULL for NULL): a pointer into it. */
+const char *rt_path_base(const char *path);
 bool rt_is_file(const char *path);  /* a regular file */
 /* Writes the bytes of the file `from` to `to` (an output file: common/outfile). 0, or -1 with errno. */
 int rt_append_file(FILE *to, const char *from);

@@ -53,3 +53,22 @@ int rt_ready_parse(const char *spec, struct rt_ready *out, struct rt_err *err)
 	out->symbol = spec;
 	return 0;
 }
+
+bool rt_ready_syscall(const struct rt_ready *r, const char *name, int64_t ret, uint64_t arg0)
+{
+	if (!name || ret < 0)
+		return false;
+	switch (r->kind) {
+	case RT_READY_LISTEN:
+		return strcmp(name, "listen") == 0 && ret == 0;
+	case RT_READY_ACCEPT:
+		return strcmp(name, "accept") == 0 || strcmp(name, "accept4") == 0;
+	case RT_READY_FD_WRITE:
+		return (strcmp(name, "write") == 0 || strcmp(name, "writev") == 0 || strcmp(name, "pwrite64") == 0) &&
+		       arg0 == (uint64_t)r->fd;
+	case RT_READY_MAIN:
+	case RT_READY_SYMBOL:
+		break;
+	}
+	return false;
+}

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/err.h"
 
@@ -31,5 +32,10 @@ struct rt_ready {
 
 /* Parses `spec` into `out`; -1 with RT_EXIT_USAGE and one message naming the bad spec otherwise. */
 int rt_ready_parse(const char *spec, struct rt_ready *out, struct rt_err *err);
+/* Whether a syscall `name` that returned `ret` with first argument `arg0` is the point `r` asks for: a
+ * listen that returned 0, an accept or accept4 that returned a socket, a write, writev or pwrite64 to
+ * fd N that did not fail. False for main and SYMBOL, which are no syscall. The report and the agent
+ * judge with it. */
+bool rt_ready_syscall(const struct rt_ready *r, const char *name, int64_t ret, uint64_t arg0);
 
 #endif

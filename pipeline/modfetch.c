@@ -657,13 +657,6 @@ static char *dir_of(const char *file)
 	return xstrndup(file, s ? (size_t)(s - file) : 0);
 }
 
-static const char *base_of(const char *file)
-{
-	const char *s = strrchr(file, '/');
-
-	return s ? s + 1 : file;
-}
-
 static unsigned rand9(void)
 {
 	unsigned v = 0;
@@ -686,7 +679,7 @@ static int temp_file(const char *file, char **name, struct rt_err *err)
 	char *dir = dir_of(file);
 
 	for (int i = 0; i < 10000; i++) {
-		char *n = xasprintf("%s/%s%u.tmp", dir, base_of(file), rand9());
+		char *n = xasprintf("%s/%s%u.tmp", dir, rt_path_base(file), rand9());
 		int fd = open(n, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 
 		if (fd >= 0) {
@@ -1329,7 +1322,7 @@ int gb_mod_fetch_zip(const struct gb_modenv *e, const char *path, const char *ve
 		rc = check_cached_zip(path, version, zip, ziphash, sum_src(e), want_h1, err);
 	} else {
 		/* Temporary zips of interrupted downloads: "<v>.zip<N>.tmp" (cmd/go's name, and ours). */
-		remove_leftovers(dir, base_of(zip), ".tmp");
+		remove_leftovers(dir, rt_path_base(zip), ".tmp");
 		if (exists(zip)) /* the .ziphash was lost: hash the zip again, without downloading */
 			rc = hash_zip(path, version, zip, zip, ziphash, sum_src(e), want_h1, err);
 		else
@@ -1386,7 +1379,7 @@ static int unzip_locked(const struct gb_modenv *e, const char *path, const char 
 			const char *dir, struct rt_err *err)
 {
 	char *partial = gb_mod_cache_file(e, path, version, "partial"), *parent = dir_of(dir), *tmp = NULL;
-	char *tprefix = xasprintf("%s.tmp-", base_of(dir));
+	char *tprefix = xasprintf("%s.tmp-", rt_path_base(dir));
 	int rc = -1;
 
 	/* Temporary trees of interrupted extractions (cmd/go before 1.16 used the same names), and a

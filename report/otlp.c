@@ -222,7 +222,7 @@ static const char *program_path(const struct rt_report *r)
 static json_t *resource(const struct ox *x, const struct rt_otlp_opts *o)
 {
 	const struct rt_report *r = x->r;
-	const json_t *h = r->trace->header, *argv = json_object_get(h, "argv"), *c = rt_report_container(r->trace);
+	const json_t *h = r->trace->header, *argv = json_object_get(h, "argv"), *c = r->container_info;
 	const char *path = program_path(r), *svc = o ? o->service_name : NULL, *gov = json_get_str(r->bin, "go_version");
 	const struct rt_proc *p = proc_of(r, r->pid);
 	json_t *a = json_array();

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "report/report.h"
@@ -96,13 +97,6 @@ static int64_t owner(const struct pt *p, int64_t pid)
 	const struct thread *th = p->nthreads ? bsearch(&key, p->threads, p->nthreads, sizeof(key), thread_cmp) : NULL;
 
 	return th ? th->pid : pid;
-}
-
-static const char *base_of(const char *path)
-{
-	const char *b = path ? strrchr(path, '/') : NULL;
-
-	return b ? b + 1 : path;
 }
 
 static size_t proc_find(const struct rt_report *r, int64_t pid)
@@ -192,6 +186,8 @@ static void on_event(struct pt *p, const struct rt_event *e)
 
 	if (e->t + e->dur > p->end)
 		p->end = e->t + e->dur;
+	if (e->type == RT_ET_CONTAINER && !r->container_info && e->obj && json_is_string(json_object_get(e->obj, "id")))
+		r->container_info = e->obj;
 	if (!e->has_pid)
 		return;
 	k = proc_get(p, owner(p, e->pid), e->t);
@@ -261,7 +257,7 @@ static void link_procs(struct pt *p)
 
 		pr->parent = par < k ? par : SIZE_MAX;
 		pr->exe = image_at(r, pr, UINT64_MAX);
-		pr->comm = base_of(pr->exe);
+		pr->comm = rt_path_base(pr->exe);
 		if (!pr->exited || pr->end < pr->start)
 			pr->end = pr->exited ? pr->start : p->end;
 		if (pr->parent != SIZE_MAX && r->procs[par].container_at <= pr->start && pr->start < pr->container_at)
@@ -453,7 +449,7 @@ static bool entrypoint(const struct rt_report *r, size_t *proc, uint64_t *exec_t
 		const struct rt_proc *pr = &r->procs[k];
 
 		for (size_t x = 0; pr->container && x < pr->nexecs; x++)
-			if (pr->execs[x].t >= pr->container_at && image_kind(base_of(pr->execs[x].path)) != STEP_OCI_CREATE &&
+			if (pr->execs[x].t >= pr->container_at && image_kind(rt_path_base(pr->execs[x].path)) != STEP_OCI_CREATE &&
 			    (!found || pr->execs[x].t < *exec_t)) {
 				found = true;
 				*proc = k;
@@ -524,7 +520,7 @@ static void container_names(struct pt *p)
 		const struct rt_proc *pr = &r->procs[proc_find(r, st->pid)];
 		bool copy = st->start == pr->start && pr->start > r->t0 && s + 1 < r->npath && r->path[s + 1].pid == st->pid;
 		const char *img = copy && s + 1 < last ? r->path[s + 1].step : st->step;
-		enum step_kind kind = image_kind(copy && s + 1 == last ? base_of(pr->exe) : img);
+		enum step_kind kind = image_kind(copy && s + 1 == last ? rt_path_base(pr->exe) : img);
 		char *name;
 
 		if (created >= 0)
@@ -606,14 +602,7 @@ static bool ready_event(const struct rt_report *r, const struct rt_event *e, uin
 		return false;
 	*at = e->t + e->dur; /* the call returned: the socket listens, the write is done */
 	*what = e->name;
-	switch (rd->kind) {
-	case RT_READY_LISTEN: return strcmp(e->name, "listen") == 0 && e->ret == 0;
-	case RT_READY_ACCEPT: return strcmp(e->name, "accept") == 0 || strcmp(e->name, "accept4") == 0;
-	case RT_READY_FD_WRITE:
-		return (strcmp(e->name, "write") == 0 || strcmp(e->name, "writev") == 0 || strcmp(e->name, "pwrite64") == 0) &&
-		       arg0(e) == (uint64_t)rd->fd;
-	default: return false;
-	}
+	return rt_ready_syscall(rd, e->name, e->ret, rd->kind == RT_READY_FD_WRITE ? arg0(e) : 0);
 }
 
 /* The readiness point: the first, in the path's target process from its exec on or in a process it
@@ -699,11 +688,11 @@ static void critical_path(struct pt *p)
 			bool first_of_root = x == 0 && pr->start <= r->t0;
 
 			if (pr->execs[x].t < until && pr->execs[x].t > pr->start && !first_of_root) {
-				add_step(r, base_of(image_at(r, pr, pr->execs[x].t)), pr->pid, pr->execs[x].t);
+				add_step(r, rt_path_base(image_at(r, pr, pr->execs[x].t)), pr->pid, pr->execs[x].t);
 				until = pr->execs[x].t;
 			}
 		}
-		add_step(r, base_of(image_at(r, pr, pr->start)), pr->pid, pr->start);
+		add_step(r, rt_path_base(image_at(r, pr, pr->start)), pr->pid, pr->start);
 		until = pr->start;
 	}
 	for (size_t a = 0, b = r->npath - 1; a < b; a++, b--) {
@@ -735,6 +724,8 @@ void rt_report_proctree(struct rt_report *r)
 	find_threads(&p);
 	for (size_t k = 0; k < r->trace->nev; k++)
 		on_event(&p, &r->trace->ev[k]);
+	if (!r->container_info && json_is_object(json_object_get(r->trace->header, "container")))
+		r->container_info = json_object_get(r->trace->header, "container");
 	if (p.root != SIZE_MAX && r->procs[p.root].start > r->t0)
 		r->procs[p.root].start = r->t0;
 	p.root_pid = p.root != SIZE_MAX ? r->procs[p.root].pid : -1;
@@ -894,14 +885,4 @@ void rt_proctree_json(const struct rt_report *r, json_t *o)
 		json_array_append_new(path, s);
 	}
 	json_object_set_new(o, "critical_path", path);
-}
-
-const json_t *rt_report_container(const struct rt_loaded_trace *t)
-{
-	const json_t *c = json_object_get(t->header, "container");
-
-	for (size_t k = 0; k < t->nev; k++)
-		if (t->ev[k].type == RT_ET_CONTAINER && t->ev[k].obj && json_is_string(json_object_get(t->ev[k].obj, "id")))
-			return t->ev[k].obj;
-	return json_is_object(c) ? c : NULL;
 }

@@ -228,15 +228,14 @@ static int render_text(const struct rt_report *r, FILE *f)
 	}
 	text_touched(r, f);
 	rt_proctree_text(r, f);
-	{
-		const json_t *c = rt_report_container(r->trace);
-		const json_t *from = c ? json_object_get(c, "observed_from_start") : NULL;
+	if (r->container_info) {
+		const char *id = json_get_str(r->container_info, "id"), *runtime = json_get_str(r->container_info, "runtime");
 
-		if (c)
-			fprintf(f, "\ncontainer %s%s%s%s\n", json_get_str(c, "id") ? json_get_str(c, "id") : "?",
-				json_get_str(c, "runtime") ? " (" : "", json_get_str(c, "runtime") ? json_get_str(c, "runtime") : "",
-				json_get_str(c, "runtime") ? ")" : "");
-		if (json_is_false(from))
+		fprintf(f, "\ncontainer %s", id ? id : "?");
+		if (runtime)
+			fprintf(f, " (%s)", runtime);
+		fputc('\n', f);
+		if (json_is_false(json_object_get(r->container_info, "observed_from_start")))
 			fputs("  its start was not observed from its beginning (the agent began after the container was created)\n", f);
 	}
 
@@ -454,18 +453,14 @@ static int render_json(const struct rt_report *r, FILE *f)
 	json_object_set_new(ex, "signal", r->exited && r->exit_signal >= 0 ? json_integer(r->exit_signal) : json_null());
 	json_object_set_new(o, "exit", ex);
 	rt_proctree_json(r, o);
-	{ /* the agent's container, its event's members but the type */
-		const json_t *c = rt_report_container(r->trace);
+	if (r->container_info) { /* the agent's container: its event's members but the type, its time relative */
+		json_t *cc = json_deep_copy(r->container_info);
 
-		if (c) {
-			json_t *cc = json_deep_copy(c);
-
-			json_object_del(cc, "type");
-			if (json_is_integer(json_object_get(cc, "t"))) /* the entrypoint's exec, as the processes' times */
-				json_object_set_new(cc, "start_ns", json_integer(json_integer_value(json_object_get(cc, "t")) - (json_int_t)r->t0));
-			json_object_del(cc, "t");
-			json_object_set_new(o, "container", cc);
-		}
+		json_object_del(cc, "type");
+		if (json_is_integer(json_object_get(cc, "t"))) /* the entrypoint's exec, as the processes' times */
+			json_object_set_new(cc, "start_ns", json_integer(json_integer_value(json_object_get(cc, "t")) - (json_int_t)r->t0));
+		json_object_del(cc, "t");
+		json_object_set_new(o, "container", cc);
 	}
 	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);

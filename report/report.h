@@ -298,6 +298,10 @@ struct rt_report {
 	size_t npath, pathcap;
 	int64_t path_pid;
 	uint64_t path_main;
+	/* The container the traced start made: the first "container" event (written by `rt0trace agent`:
+	 * "id", "runtime", "cgroup", "observed_from_start", and its "pid" and "t"), else the header's
+	 * "container" object, else NULL (borrowed from the trace; rt_report_proctree). */
+	const json_t *container_info;
 	uint64_t path_end;         /* the last step's end: path_main, the ready point, or the root's exit */
 	bool container;            /* a process is marked container: the steps are named for a container start */
 	/* The readiness point (common/ready.h): rt_report_build's `ready`, else the header's "ready"; NULL
@@ -363,10 +367,6 @@ void rt_proctree_free(struct rt_report *r);
  * they were). */
 void rt_proctree_text(const struct rt_report *r, FILE *f);
 void rt_proctree_json(const struct rt_report *r, json_t *o);
-/* The container the traced start made: the first "container" event (written by `rt0trace agent`: "id",
- * "runtime", "observed_from_start", and its "pid" and "t"), else the header's "container" object, else
- * NULL (borrowed). */
-const json_t *rt_report_container(const struct rt_loaded_trace *t);
 /* The trace's engine writes crash events (the ptrace engine; a trace naming no engine is one of its). The
  * eBPF and preload engines do not: their "no crash" rests on the exit and signal events. */
 bool rt_engine_writes_crashes(const struct rt_report *r);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/outfile.h"
 #include "common/ready.h"
@@ -97,7 +98,6 @@ struct agent_opts {
 	const char *dir;
 	bool once;
 	struct rt_ready ready;  /* --ready (common/ready.h), recorded in each trace's header */
-	const char *ready_spec;
 	uint64_t max_startup, after_ready;
 	char *otlp;             /* where each report is sent as OTLP (--otlp-endpoint, OTEL_*), or NULL */
 };
@@ -115,7 +115,7 @@ struct session {
 	char id[128];
 	struct { pid_t *v; size_t n, cap; } pids; /* the container's processes (their execs seen) */
 	bool ready, root_exited;
-	uint64_t ready_t, root_exit_t;
+	uint64_t ready_t;
 	uint64_t lost0;          /* the kernel's lost-record count when it began */
 };
 
@@ -137,13 +137,6 @@ static bool in_list(const char *const *list, const char *name)
 		if (strcmp(list[i], name) == 0)
 			return true;
 	return false;
-}
-
-static const char *base_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
 }
 
 static struct session *session_of(struct agent *a, const struct rt_run *run)
@@ -320,14 +313,13 @@ static struct rt_run *on_root(void *ctx, pid_t pid, uint64_t t, bool partial)
 	return &s->run;
 }
 
-static void on_proc_exec(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const char *path, const struct rt_binary *bin)
+static void on_proc_exec(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const char *path)
 {
 	struct agent *a = ctx;
 	struct session *s = session_of(a, run);
-	const char *name = base_of(path);
+	const char *name = rt_path_base(path);
 	char mnt[64], cgroup[1024];
 
-	(void)bin;
 	if (!s)
 		return;
 	if (in_list(oci_runtimes, name)) {
@@ -376,36 +368,18 @@ static void on_sys(void *ctx, struct rt_run *run, pid_t pid, uint64_t nr, bool r
 {
 	struct agent *a = ctx;
 	struct session *s = session_of(a, run);
-	bool hit = false;
 
-	if (!s || s->ready || !ret_known || !is_ctr_pid(s, pid))
-		return;
-	switch (a->ao.ready.kind) {
-	case RT_READY_LISTEN:
-		hit = nr == 50 /* listen */ && ret == 0;
-		break;
-	case RT_READY_ACCEPT:
-		hit = (nr == 43 /* accept */ || nr == 288 /* accept4 */) && ret >= 0;
-		break;
-	case RT_READY_FD_WRITE: /* write, pwrite64, writev (the report's set) */
-		hit = (nr == 1 || nr == 18 || nr == 20) && ret >= 0 && (long long)arg0 == a->ao.ready.fd;
-		break;
-	case RT_READY_MAIN:
-	case RT_READY_SYMBOL:
-		break;
-	}
-	if (hit)
+	if (s && !s->ready && ret_known && is_ctr_pid(s, pid) &&
+	    rt_ready_syscall(&a->ao.ready, rt_syscall_name(nr), ret, arg0))
 		set_ready(s, end);
 }
 
-static void on_proc_exit(void *ctx, struct rt_run *run, pid_t pid, uint64_t t)
+static void on_proc_exit(void *ctx, struct rt_run *run, pid_t pid)
 {
 	struct session *s = session_of(ctx, run);
 
-	if (s && pid == run->root) {
+	if (s && pid == run->root)
 		s->root_exited = true;
-		s->root_exit_t = t;
-	}
 }
 
 /* ---- the end of a session ------------------------------------------------------------------------------ */
@@ -576,7 +550,6 @@ int cmd_agent(int argc, char **argv)
 				strv_release(&triggers);
 				return cmd_usage_error("agent", "%s", err.msg);
 			}
-			a.ao.ready_spec = optarg;
 			a.ro.ready = optarg;
 			a.ro.ready_symbol = a.ao.ready.kind == RT_READY_SYMBOL ? optarg : NULL;
 			break;

@@ -209,15 +209,19 @@ static void proc_clear(struct eproc *p)
 	p->main_hit = false;
 }
 
-static bool any_live(const struct rt_ebpf *t)
+/* Whether a traced process (of `run`'s tree; NULL: any) is alive. */
+static bool any_live(struct rt_ebpf *t, const struct rt_run *run)
 {
-	for (size_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i].live) {
-			/* an exit record lost to a full ring buffer must not keep us waiting forever */
-			if (kill(t->procs[i].pid, 0) != 0 && errno == ESRCH)
-				continue;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct eproc *p = &t->procs[i];
+
+		if (!p->live || (run && p->run != run))
+			continue;
+		/* an exit record lost to a full ring buffer must not keep us waiting forever */
+		if (kill(p->pid, 0) == 0 || errno != ESRCH)
 			return true;
-		}
+		p->live = false;
+	}
 	return false;
 }
 
@@ -427,6 +431,8 @@ static void load_image(struct rt_ebpf *t, pid_t pid, uint64_t now, bool attachin
 							     .probe_error = p->attach_err[0] ? p->attach_err : NULL,
 							     .threads = nthreads }));
 	rt_past_release(&ps);
+	if (t->hooks && p->run) /* the agent, while the process is still held */
+		t->hooks->exec(t->hooks->ctx, p->run, pid, now, real);
 }
 
 /* ---- records ---------------------------------------------------------------------------------------- */
@@ -665,16 +671,9 @@ static void on_exec(struct rt_ebpf *t, const struct rt_ev *r)
 		}
 		proc_add(t, r->pid)->run = run;
 	}
-	if (t->hooks) /* the header's argv, when it is a tree's first exec */
+	if (t->hooks && !run->header_done) /* the header's argv: a tree's first exec */
 		rt_proc_argv(r->pid, &argv);
 	load_image(t, r->pid, r->t, false, t->hooks ? argv.v : t->o->argv, 0, &s);
-	if (t->hooks) {
-		char exe[64], real[PATH_MAX];
-		struct eproc *p = proc_find(t, r->pid);
-
-		rt_run_exe(r->pid, exe, real, sizeof(real));
-		t->hooks->exec(t->hooks->ctx, run, r->pid, r->t, real, p ? p->bin : NULL);
-	}
 out:
 	strv_release(&argv);
 	if (r->has_ret) /* held: the hold ends, its probes are in place */
@@ -712,7 +711,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (p)
 			p->live = false;
 		if (t->hooks && run)
-			t->hooks->exit(t->hooks->ctx, run, r->pid, r->t);
+			t->hooks->exit(t->hooks->ctx, run, r->pid);
 		if (t->run && r->pid == t->run->root) {
 			t->root_exited = true;
 			if (t->run->attached) /* not our child: its end is this record's */
@@ -877,7 +876,7 @@ static int poll_loop(struct rt_ebpf *t)
 			pidfd = -1;
 		}
 		/* The exit record is written before the parent can reap: after the reap, one more drain. */
-		if (root_gone && (!t->o->follow_forks || !any_live(t))) {
+		if (root_gone && (!t->o->follow_forks || !any_live(t, NULL))) {
 			drain(t);
 			break;
 		}
@@ -1049,16 +1048,7 @@ void rt_ebpf_agent_poll(struct rt_ebpf *t)
 
 bool rt_ebpf_agent_any_alive(struct rt_ebpf *t, const struct rt_run *run)
 {
-	for (size_t i = 0; i < t->nprocs; i++) {
-		struct eproc *p = &t->procs[i];
-
-		if (p->run == run && p->live) {
-			if (kill(p->pid, 0) == 0 || errno != ESRCH)
-				return true;
-			p->live = false; /* its exit record was lost */
-		}
-	}
-	return false;
+	return any_live(t, run);
 }
 
 void rt_ebpf_agent_forget(struct rt_ebpf *t, struct rt_run *run)
@@ -1089,12 +1079,8 @@ void rt_ebpf_agent_close(struct rt_ebpf *t)
 {
 	if (!t)
 		return;
-	if (t->skel) {
-		ebpf__detach(t->skel);
-		for (size_t i = 0; i < t->nprocs; i++) /* a held one whose record was not read goes on */
-			if (t->procs[i].live)
-				kill(t->procs[i].pid, SIGCONT);
-	}
+	if (t->skel) /* a held one whose record was not read goes on */
+		release_all(t, false);
 	cleanup(t);
 	free(t);
 }

@@ -22,7 +22,6 @@
 
 struct rt_ebpf;
 struct rt_run;
-struct rt_binary;
 struct rt_probe;
 
 struct rt_ebpf_hooks {
@@ -31,9 +30,9 @@ struct rt_ebpf_hooks {
 	 * the process alone. partial: the tree was started before the agent saw it (an OCI runtime's init
 	 * exec'ing a container made before). The process is held (stopped) while this runs. */
 	struct rt_run *(*root)(void *ctx, pid_t pid, uint64_t t, bool partial);
-	/* An exec in a tree, its event written; the process is still held, so /proc/PID is the new image's
-	 * (its namespaces, its cgroup). bin NULL when the image could not be read. */
-	void (*exec)(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const char *path, const struct rt_binary *bin);
+	/* An exec in a tree (its image at `path`, as /proc/PID/exe resolves), its event queued; the process
+	 * is still held, so /proc/PID is the new image's (its namespaces, its cgroup). */
+	void (*exec)(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const char *path);
 	/* A probe's first hit in a process of a tree. */
 	void (*probe)(void *ctx, struct rt_run *run, pid_t pid, uint64_t t, const struct rt_probe *pr);
 	/* A syscall of a tree written: its number, return value (ret_known false when the thread left inside
@@ -41,7 +40,7 @@ struct rt_ebpf_hooks {
 	void (*syscall)(void *ctx, struct rt_run *run, pid_t pid, uint64_t nr, bool ret_known, int64_t ret, uint64_t arg0,
 			uint64_t end);
 	/* A process of a tree ended (its last thread). */
-	void (*exit)(void *ctx, struct rt_run *run, pid_t pid, uint64_t t);
+	void (*exit)(void *ctx, struct rt_run *run, pid_t pid);
 };
 
 /* Loads and attaches the kernel side with the triggers (comm names, NULL-terminated; at most 15 bytes

@@ -32,6 +32,17 @@ ASAN_OPTIONS=detect_leaks=0 "$STRACE" -qq -o "$TMP/eperm.strace" -e trace=ptrace
 [ -c /dev/null ] || die "a failed run with -o /dev/null removed /dev/null"
 pass "a failed run removes only a trace file it created itself (/dev/null survives)"
 
+# libcurl, libzip, libarchive and libcrypto are loaded on first use (common/lazylib.c): not by run,
+# by the export that needs libcurl (LD_DEBUG=files names every library the loader maps, and how).
+LD_DEBUG=files "$R" run -o /dev/null -- /bin/true >/dev/null 2>"$TMP/ld.run" || die "run /bin/true failed: $(tail -n 3 "$TMP/ld.run")"
+grep -q "file=libjansson" "$TMP/ld.run" || die "LD_DEBUG=files shows no library: $(head -n 3 "$TMP/ld.run")"
+! grep -E "file=(libcurl|libzip|libarchive|libcrypto)\." "$TMP/ld.run" || die "run loaded a library only other commands need"
+LD_DEBUG=files "$R" report --otlp-endpoint http://127.0.0.1:1 -o /dev/null "$TMP/diamond.jsonl" >/dev/null 2>"$TMP/ld.otlp"
+rc=$?
+[ "$rc" = 6 ] || die "report --otlp-endpoint to a closed port: exit $rc, not 6"
+grep -q "file=libcurl.so.*dynamically loaded" "$TMP/ld.otlp" || die "the OTLP export did not load libcurl on use"
+pass "run loads no library only other commands need; the OTLP export loads libcurl when it sends"
+
 expect_error 3 "rt0trace: cannot open the trace '$TMP/none.jsonl': No such file or directory" "report: missing trace" -- "$R" report "$TMP/none.jsonl"
 { head -n 2 "$TMP/diamond.jsonl"; echo '{"type": "syscall", "t": 1,'; } > "$TMP/bad.jsonl"
 expect_exit 3 "report: malformed line" -- "$R" report "$TMP/bad.jsonl"

@@ -509,6 +509,13 @@ struct rt_dec_fds *rt_dec_fds_from_proc(int pid)
 	return f;
 }
 
+void rt_dec_fds_exec(struct rt_dec_fds *f)
+{
+	for (size_t i = 0; f && i < f->n; i++)
+		if (f->v[i].cloexec)
+			rt_dec_fds_set(f, (int)i, NULL, false);
+}
+
 static const char *fds_get(const struct rt_dec_fds *f, int64_t fd)
 {
 	return f && fd >= 0 && (uint64_t)fd < f->n ? f->v[fd].target : NULL;
@@ -1404,9 +1411,7 @@ static void update_fds(const struct sys *s, const uint64_t a[6], int64_t ret, co
 		break;
 	}
 	case F_EXEC:
-		for (size_t i = 0; fds && i < fds->n; i++)
-			if (fds->v[i].cloexec)
-				rt_dec_fds_set(fds, (int)i, NULL, false);
+		rt_dec_fds_exec(fds);
 		break;
 	default:
 		break;

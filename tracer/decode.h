@@ -96,6 +96,8 @@ void rt_dec_fds_free(struct rt_dec_fds *f);
 void rt_dec_fds_set(struct rt_dec_fds *f, int fd, const char *target, bool cloexec);
 /* The table of a process as /proc/PID/fd and fdinfo show it now (empty when they cannot be read). */
 struct rt_dec_fds *rt_dec_fds_from_proc(int pid);
+/* What an exec leaves of the table: its close-on-exec fds are closed. */
+void rt_dec_fds_exec(struct rt_dec_fds *f);
 
 /* One syscall decoded: strace's text for the call and its result, and what it names. */
 struct rt_dec_out {

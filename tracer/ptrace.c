@@ -93,6 +93,8 @@ struct thr {
 	uint64_t stops;      /* how many stops that was, the current one included */
 	uint64_t sys_stops;  /* ... of which at a syscall's entry or exit */
 	uint64_t resumed_at; /* when we last resumed it */
+	bool opts_due;       /* a new thread or process whose ptrace options are set at its next stop
+			      * (thread_options): known once its clone event named its process */
 	struct rt_dec_cap *cap; /* what its current syscall's arguments point at (not with --raw), or NULL */
 };
 
@@ -125,6 +127,9 @@ struct tracer {
 				 * stop woke it is time the program spent stopped before we saw the stop */
 	struct rt_binary *pre;  /* the program's binary, read before it was started: its exec then holds
 				 * it only for the probes to be planted, if it is the same file */
+	struct rt_dec_fds *pre_fds; /* the root's fd table as its exec will leave it, read at the last
+				     * calibration stop (off the program's clock), or NULL */
+	int filter_fd;          /* the seccomp program's fd in the starter (closed before its exec), or -1 */
 	uint64_t self_wait;     /* rt0trace's wait for a CPU so far, as last read */
 	uint64_t self_at;       /* when it was read (0: never) */
 	/* The stop being handled, as wait4 gave it: its wait for a CPU after the stop woke rt0trace is read
@@ -165,6 +170,16 @@ static struct later *later_add(struct tracer *t)
 
 static struct thr *thr_find(struct tracer *t, pid_t tid);
 static uint64_t settle_lag(struct tracer *t);
+static unsigned long trace_options(const struct tracer *t);
+
+/* A thread's ptrace options: a process's leader stops at its exit (its layout and stderr tail are read
+ * there, its memory still whole), another thread does not: its exit is seen when wait4 reaps it, and
+ * a stop each at an exit_group cost the program ~20 us a thread. A new thread inherits the options of
+ * the one that made it, so they are set at its first stop once its process is known (on_clone). */
+static unsigned long thread_options(const struct tracer *t, const struct thr *th)
+{
+	return th->tid == th->pid ? trace_options(t) : trace_options(t) & ~(unsigned long)PTRACE_O_TRACEEXIT;
+}
 
 /* Writes what the last stop left, the header first. */
 static struct proc *proc_find(struct tracer *t, pid_t pid);
@@ -305,6 +320,14 @@ static void calibration_stop(struct tracer *t, struct thr *th, uint64_t now, int
 		t->run->trace.stop_cost_ns = calib_median(t->calib[0], t->ncalib[0]);
 		t->run->trace.syscall_stop_cost_ns = calib_median(t->calib[1], t->ncalib[1]);
 		t->calib_done = true;
+		/* The starter's fds now are the program's at its exec, but for the close-on-exec ones and the
+		 * seccomp program's (closed once installed): read here, not in the exec's hold. */
+		if (!t->o->raw) {
+			t->pre_fds = rt_dec_fds_from_proc(th->tid);
+			rt_dec_fds_exec(t->pre_fds);
+			if (t->filter_fd >= 0)
+				rt_dec_fds_set(t->pre_fds, t->filter_fd, NULL, false);
+		}
 	}
 }
 
@@ -469,8 +492,12 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	bool attaching = t->run->attached && !t->run->header_done;
 
 	proc_clear(p);
-	if (!p->fds && !t->o->raw) /* the fds it starts with; a process that execs keeps its table */
+	if (!p->fds && !t->o->raw && pid == t->run->root && t->pre_fds) {
+		p->fds = t->pre_fds;
+		t->pre_fds = NULL;
+	} else if (!p->fds && !t->o->raw) { /* the fds it starts with; a process that execs keeps its table */
 		p->fds = rt_dec_fds_from_proc(pid);
+	}
 	p->main_hit = false;
 	p->exit_snapshot = false;
 	p->last_probe = p->cur_pkg = NULL;
@@ -1022,6 +1049,7 @@ static void on_clone(struct tracer *t, struct thr *th, pid_t tid, int ev, uint64
 	ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child);
 	c = thr_add(t, (pid_t)child, ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child);
 	c->pid = ev == PTRACE_EVENT_CLONE ? th->pid : (pid_t)child;
+	c->opts_due = true; /* a child stopped already (its stop came first) gets them at its next */
 	emit(t, rt_event_clone(now, th->pid, tid, (long long)child,
 			       ev == PTRACE_EVENT_CLONE  ? RT_CLONE_KIND_THREAD
 			       : ev == PTRACE_EVENT_FORK ? RT_CLONE_KIND_FORK
@@ -1056,6 +1084,7 @@ static struct thr *on_exec(struct tracer *t, struct thr *th, pid_t tid, uint64_t
 		keep.pid = tid;
 		*th = keep;
 		th->stopped = true;
+		ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, th)); /* now the leader */
 	}
 	for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
 		if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
@@ -1072,12 +1101,13 @@ static void on_exiting(struct tracer *t, struct thr *th, pid_t tid, uint64_t now
 {
 	struct proc *p = proc_find(t, th->pid);
 
-	if (p && !p->exit_snapshot) {
+	if (!p || tid != th->pid) /* another thread stops at its exit only until its options are set */
+		return;
+	if (!p->exit_snapshot) {
 		p->exit_snapshot = true;
 		snapshot_maps(t, th->pid, "exit", now);
 	}
-	if (p && tid == th->pid)
-		emit_stderr(t, p, now);
+	emit_stderr(t, p, now);
 }
 
 /* A signal for the program: recorded (a crash too) and delivered at the resume; the signal to deliver. */
@@ -1156,6 +1186,10 @@ static int trace_loop(struct tracer *t)
 		th->stopped = true;
 		th->stop_at = now;
 		th->stops++;
+		if (th->opts_due && !t->detaching) {
+			th->opts_due = false;
+			ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, th));
+		}
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
 		/* a syscall's entry or exit: PTRACE_SYSCALL's stops, or a seccomp filter's entry stop */
@@ -1237,7 +1271,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 
 			if (tid <= 0 || thr_find(t, tid))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts) != 0) {
+			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(tid == pid ? opts : opts & ~(unsigned long)PTRACE_O_TRACEEXIT)) != 0) {
 				int e = errno;
 
 				if (e == ESRCH)
@@ -1331,6 +1365,7 @@ static int pt_start(struct rt_run *r, struct rt_err *err)
 	pid_t pid = r->root;
 	int st;
 
+	t->filter_fd = r->spawn.filter_fd;
 	if (r->spawn.filter_fd >= 0)
 		close(r->spawn.filter_fd);
 	r->spawn.filter_fd = -1;
@@ -1393,6 +1428,7 @@ static void pt_cleanup(struct rt_run *r)
 		close(r->spawn.filter_fd);
 	rt_seccomp_free(t->seccomp);
 	rt_binary_free(t->pre);
+	rt_dec_fds_free(t->pre_fds);
 	for (size_t i = 0; i < t->nlater; i++) {
 		json_decref(t->later[i].e);
 		free(t->later[i].sys);
@@ -1418,7 +1454,7 @@ static const struct rt_engine_ops ptrace_ops = {
 
 int rt_ptrace_run(const struct rt_run_opts *o, int *status, struct rt_err *err)
 {
-	struct tracer t = { .o = o, .selffd = -1, .hwfd = -1 };
+	struct tracer t = { .o = o, .selffd = -1, .hwfd = -1, .filter_fd = -1 };
 
 	return rt_run_engine(&ptrace_ops, &t, o, status, err);
 }

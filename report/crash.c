@@ -86,6 +86,21 @@ bool rt_engine_writes_crashes(const struct rt_report *r)
 	return !r->engine || strcmp(r->engine, "ptrace") == 0;
 }
 
+/* The fatal path's crash event came through runtime.sigpanic: its thread's frames have it. */
+static bool from_sigpanic(const json_t *fatal)
+{
+	const json_t *bt = json_object_get(fatal, "backtrace"), *frames = json_object_get(json_array_get(bt, 0), "frames"), *f;
+	size_t i;
+
+	json_array_foreach(frames, i, f) {
+		const char *sym = json_get_str(f, "symbol");
+
+		if (sym && strcmp(sym, "runtime.sigpanic") == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The last `signal` event of the process with a crash signal (signo > 0: that one only), or NULL. */
 static const json_t *last_crash_signal(const struct rt_report *r, int signo)
 {
@@ -188,8 +203,10 @@ void rt_report_crash(struct rt_report *r)
 			   (long long)json_get_int(sig, "tid"), r->exit_status);
 		return;
 	}
-	/* the signal that sent this thread down the fatal path (sigpanic runs on the faulting thread) */
-	if (fatal && sig && json_get_int(sig, "tid") != json_get_int(fatal, "tid"))
+	/* the signal that sent the program down the fatal path: sigpanic runs on the faulting thread, but
+	 * the panicking goroutine can move to another thread before it reaches the fatal path (a
+	 * preemption on a busy machine), so the fatal path's own backtrace says whether a signal led there */
+	if (fatal && sig && json_get_int(sig, "tid") != json_get_int(fatal, "tid") && !from_sigpanic(fatal))
 		sig = NULL;
 	use = sig ? sig : fatal;
 	c = r->crash = xcalloc(1, sizeof(*c));

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
+
 volatile sig_atomic_t rt_interrupted;
 
 static void on_signal(int sig)
@@ -81,10 +83,26 @@ void rt_run_header(struct rt_run *r, char *const *argv, json_t *bin)
 		rt_run_flush_header(r);
 }
 
+static void header_image_free(struct rt_run *r)
+{
+	if (r->header_image) {
+		free((char *)r->header_image->path);
+		free((char *)r->header_image->error);
+		free(r->header_image);
+		r->header_image = NULL;
+	}
+}
+
 void rt_run_flush_header(struct rt_run *r)
 {
 	if (!r->header_pending)
 		return;
+	if (r->header_image) {
+		struct rt_run_image *im = r->header_image;
+
+		r->header_bin = rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, NULL, false);
+		header_image_free(r);
+	}
 	rt_trace_header(&r->trace, r->ops->name, r->header_argv, r->header_bin ? r->header_bin : json_null(), r->t0);
 	r->header_bin = NULL;
 	r->header_pending = false;
@@ -108,8 +126,25 @@ void rt_run_exe(pid_t pid, char exe[64], char *real, size_t size)
 
 json_t *rt_run_image(struct rt_run *r, const struct rt_run_image *im)
 {
-	json_t *bin = rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, im->past, im->attaching);
+	json_t *bin;
 
+	if (im->late && !im->attaching && !r->header_done && im->pid == r->root) {
+		/* the binary's JSON (its probes, ~30 us) is made when the header is written, not in the hold */
+		struct rt_run_image *keep = xmalloc(sizeof(*keep));
+
+		*keep = *im;
+		keep->path = im->path ? xstrdup(im->path) : NULL;
+		keep->error = im->error ? xstrdup(im->error) : NULL;
+		keep->past = NULL;
+		keep->sched = NULL;
+		r->header_image = keep;
+		rt_run_header(r, im->argv, NULL);
+		return rt_event_exec(&(struct rt_ev_exec){ .t = im->t, .pid = im->pid, .sched = im->sched, .path = im->path,
+							   .probes = im->probes, .probes_failed = im->probes_failed,
+							   .probe_error = im->probe_error, .threads = im->threads,
+							   .ppid = im->ppid });
+	}
+	bin = rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, im->past, im->attaching);
 	if (!r->header_done && im->pid == r->root) {
 		rt_run_header(r, im->argv, bin);
 		bin = NULL;
@@ -229,6 +264,7 @@ out:
 	if (r.errfd >= 0)
 		close(r.errfd);
 	json_decref(r.header_bin);
+	header_image_free(&r);
 	if (ops->cleanup)
 		ops->cleanup(&r);
 	free(r.prog);

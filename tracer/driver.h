@@ -80,6 +80,7 @@ struct rt_run {
 	char *const *header_argv;
 	json_t *header_bin;
 	bool header_pending;
+	struct rt_run_image *header_image; /* a `late` image whose JSON is made when the header is written */
 };
 
 /* Runs engine `ops` with its state `engine`: the whole of rt_ptrace_run, rt_ebpf_run, rt_preload_run
@@ -125,6 +126,9 @@ struct rt_run_image {
 	const char *probe_error;
 	int threads;                  /* attaching */
 	long long ppid;               /* > 0: the exec event says its parent */
+	bool late;                    /* as the root's first image, its binary's JSON may be made when the
+				       * header is written, after the hold (bin and plan live until then;
+				       * not when attaching) */
 };
 /* The image's binary object goes to the header when it is the root's first image (which the driver
  * then writes, or keeps), else into the exec event; returns the exec (or attach) event for the engine

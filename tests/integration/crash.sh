@@ -77,6 +77,19 @@ for mode in nil panic asm; do
   pass "$name: crash in init $PKG at $fn ($(jq -r '.crash.signal // "panic"' "$TMP/$name.json")); backtrace = Go's traceback ($(wc -l < "$TMP/$name.go.frames") user frames); status and stderr as untraced"
 done
 
+# The panicking goroutine can reach the fatal path on another thread than the one that faulted (it was
+# preempted and moved, seen on a busy machine): the fatal path's backtrace through runtime.sigpanic
+# ties the two; without sigpanic in it, the signal is not the fatal path's.
+jq -c --arg tid 999999 'if .type == "crash" and .function == "runtime.fatalpanic" then .tid = ($tid | tonumber) | .backtrace[0].tid = ($tid | tonumber) else . end' \
+  "$TMP/go-asm.jsonl" > "$TMP/moved.jsonl"
+"$R" report --format json -o "$TMP/moved.json" "$TMP/moved.jsonl"
+[ "$(jq -r '.crash.signal' "$TMP/moved.json")" = SIGSEGV ] || die "moved goroutine: signal $(jq -c '.crash.signal' "$TMP/moved.json"), not SIGSEGV"
+jq -c 'if .type == "crash" and .function == "runtime.fatalpanic" then .backtrace[0].frames |= map(select(.symbol != "runtime.sigpanic")) else . end' \
+  "$TMP/moved.jsonl" > "$TMP/moved2.jsonl"
+"$R" report --format json -o "$TMP/moved2.json" "$TMP/moved2.jsonl"
+[ "$(jq -r '.crash.signal' "$TMP/moved2.json")" = null ] || die "a fatal path not from sigpanic took another thread's signal"
+pass "a fatal path reached on another thread than the fault keeps the fault's signal (through runtime.sigpanic), and only then"
+
 # A throw (fatalthrow) rather than a panic: every goroutine blocked during an init.
 crash_case go-block block "$FX/crash"
 expect_crash go-block ".phase == \"init $PKG\" and .package == \"$PKG\" and .signal == null" "phase/package"

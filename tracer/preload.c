@@ -747,11 +747,11 @@ static int pl_prepare(struct rt_run *r, struct rt_err *err)
 	}
 	if (setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
 		setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	t->lfd = memfd_create("rt0preload-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (t->lfd < 0 || ftruncate(t->lfd, RT_PL_LOST_SIZE) != 0 || fcntl(t->lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
-	    (t->lost = mmap(NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
+	t->lfd = memfd_create("rt0preload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (t->lfd < 0 || ftruncate(t->lfd, RT_PL_SHARED_SIZE) != 0 || fcntl(t->lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
+	    (t->lost = mmap(NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
 		t->lost = NULL;
-		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared counter: %s", strerror(errno));
+		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared memory: %s", strerror(errno));
 	}
 	program_env(&t->env, shim, t->sv[1], t->lfd, t->o->no_follow ? RT_PL_F_NOFOLLOW : 0);
 	t->keep[0] = t->sv[1];
@@ -813,6 +813,15 @@ static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
 	struct ptracer *t = r->engine;
 
 	(void)interrupted;
+	/* the ring first: a record went by the socket only once the ring was full */
+	if (t->lost) {
+		const char *ring = (const char *)t->lost + RT_PL_RING_OFF, *rec;
+		uint64_t head = __atomic_load_n(&t->lost[RT_PL_HEAD_OFF / 8], __ATOMIC_ACQUIRE), off = 0;
+		size_t size;
+
+		while (rt_pl_ring_next(ring, head, &off, &rec, &size) == 0)
+			on_record(t, rec, size);
+	}
 	decode_all(t, &t->raw);
 	strbuf_release(&t->raw);
 	if (!r->header_done && !rt_interrupted)
@@ -851,7 +860,7 @@ static void pl_cleanup(struct rt_run *r)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	if (t->lost)
-		munmap(t->lost, RT_PL_LOST_SIZE);
+		munmap(t->lost, RT_PL_SHARED_SIZE);
 	if (t->lfd >= 0)
 		close(t->lfd);
 	for (size_t i = 0; i < t->nev; i++)

@@ -3,20 +3,23 @@
  * (tracer/preload.c), shared by both sides. Header-only and free of allocation so the shim can use it
  * in interposed paths.
  *
- * Transport: one AF_UNIX SOCK_SEQPACKET socket inherited by the traced program; each record is one
- * send(2) of one message (MSG_NOSIGNAL: a launcher that is gone never raises SIGPIPE in the program),
- * at most RT_PL_MAX bytes, so records never interleave and the launcher reads them whole. The launcher
- * tells the shim where it is in the environment:
+ * Transport: a ring in a memfd the launcher shares with every traced process (after RT_PL_RING_OFF):
+ * a record reserves its place with one atomic add on the ring's head and is written there, no syscall
+ * (a send(2) per record was ~40% of what the engine cost a cgo startup); the launcher reads the ring
+ * once every process is gone. A record that no longer fits goes as one send(2) of one message on an
+ * AF_UNIX SOCK_SEQPACKET socket inherited by the traced program (MSG_NOSIGNAL: a launcher that is gone
+ * never raises SIGPIPE in the program), at most RT_PL_MAX bytes, so records never interleave and the
+ * launcher reads them whole. The launcher tells the shim where both are in the environment:
  *
  *   RT0_PRELOAD=1:<sock fd>:<st_dev>:<st_ino>:<lost fd>:<st_dev>:<st_ino>:<flags>
  *
  * The shim stays silent (the program runs as if untraced) unless each fd is what the launcher made: an
  * AF_UNIX SOCK_SEQPACKET socket (SO_DOMAIN, SO_TYPE) with that device and inode, and a memfd with that
- * device and inode, exactly RT_PL_LOST_SIZE bytes, sealed exactly RT_PL_LOST_SEALS (F_GET_SEALS,
- * rt_pl_lost_seals_ok): a
- * forged RT0_PRELOAD naming an inherited file or socket is refused, never written into. The lost fd is
- * a shared page whose first word counts records the shim could not send (RT_PL_LOST_OFF); the launcher
- * reads it for the footer's `lost`.
+ * device and inode, exactly RT_PL_SHARED_SIZE bytes, sealed exactly RT_PL_LOST_SEALS (F_GET_SEALS,
+ * rt_pl_lost_seals_ok): a forged RT0_PRELOAD naming an inherited file or socket is refused, never
+ * written into. The memfd's first word counts records the shim could not send (RT_PL_LOST_OFF; the
+ * launcher reads it for the footer's `lost`), its second the bytes reserved in the ring so far
+ * (RT_PL_HEAD_OFF; past the ring's end once records go by the socket).
  *
  * Byte order and layout are the host's: both sides are built together for one machine.
  */
@@ -31,8 +34,13 @@
 #define RT_PL_ENV "RT0_PRELOAD"
 #define RT_PL_VERSION 1
 #define RT_PL_MAX 4096               /* a whole record, header and payload */
-#define RT_PL_LOST_OFF 0             /* uint64_t in the lost page: records not sent */
-#define RT_PL_LOST_SIZE 4096         /* the lost page's memfd: exactly this size ... */
+#define RT_PL_LOST_OFF 0             /* uint64_t in the shared memfd: records not sent */
+#define RT_PL_HEAD_OFF 8             /* uint64_t: bytes reserved in the ring */
+#define RT_PL_RING_OFF 64            /* where the ring starts */
+#define RT_PL_SHARED_SIZE (1u << 20) /* the shared memfd: exactly this size ... */
+#define RT_PL_RING_SIZE (RT_PL_SHARED_SIZE - RT_PL_RING_OFF)
+#define RT_PL_RING_ALIGN 16          /* each record in the ring starts at a multiple of this */
+#define RT_PL_RING_MAGIC 0x72743070u /* "rt0p": the `pad` of a record written whole in the ring */
 #define RT_PL_LOST_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) /* ... and exactly these seals */
 #define RT_PL_SEAL_EXEC 0x0020       /* F_SEAL_EXEC (Linux 6.3; not in every libc's headers) */
 
@@ -125,6 +133,60 @@ static inline int rt_pl_decode(const void *buf, size_t n, struct rt_pl_rec *r, c
 		return -1;
 	*payload = (const char *)buf + sizeof(*r);
 	return 0;
+}
+
+/* The place a record of `size` bytes takes in the ring. */
+static inline uint64_t rt_pl_ring_span(size_t size)
+{
+	return ((uint64_t)size + RT_PL_RING_ALIGN - 1) & ~(uint64_t)(RT_PL_RING_ALIGN - 1);
+}
+
+/* Writes header + payload into the ring (`ring`: RT_PL_RING_SIZE bytes; `head`: its shared head), for
+ * any number of threads and processes at once and from a signal handler: one atomic add reserves the
+ * place, the bytes are copied, and the kind is stored last (a record whose writer died midway keeps
+ * kind 0 and is skipped by the reader). -1 when it no longer fits: it goes by the socket. */
+static inline int rt_pl_ring_put(char *ring, uint64_t *head, const struct rt_pl_rec *r, const void *payload, size_t len)
+{
+	struct rt_pl_rec h = *r;
+	uint64_t span, off;
+
+	if (len > RT_PL_PAYLOAD_MAX)
+		len = RT_PL_PAYLOAD_MAX;
+	span = rt_pl_ring_span(sizeof(h) + len);
+	off = __atomic_fetch_add(head, span, __ATOMIC_RELAXED);
+	if (off > RT_PL_RING_SIZE || span > RT_PL_RING_SIZE - off)
+		return -1;
+	h.len = (uint16_t)len;
+	h.pad = RT_PL_RING_MAGIC;
+	h.kind = 0;
+	if (len)
+		memcpy(ring + off + sizeof(h), payload, len);
+	memcpy(ring + off, &h, sizeof(h));
+	__atomic_store_n((uint16_t *)(void *)(ring + off + offsetof(struct rt_pl_rec, kind)), r->kind, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The next record in the ring at or after *off, below `end` (the head, never past the ring): its
+ * place and size (the record and its payload, as one message would carry them), *off moved past it;
+ * -1 at the end. What a writer left unfinished is skipped, RT_PL_RING_ALIGN bytes at a time. */
+static inline int rt_pl_ring_next(const char *ring, uint64_t end, uint64_t *off, const char **rec, size_t *size)
+{
+	if (end > RT_PL_RING_SIZE)
+		end = RT_PL_RING_SIZE;
+	while (*off + sizeof(struct rt_pl_rec) <= end) {
+		struct rt_pl_rec h;
+
+		memcpy(&h, ring + *off, sizeof(h));
+		if (h.kind != 0 && h.kind < RT_PL_KIND_MAX && h.pad == RT_PL_RING_MAGIC && h.len <= RT_PL_PAYLOAD_MAX &&
+		    *off + sizeof(h) + h.len <= end) {
+			*rec = ring + *off;
+			*size = sizeof(h) + h.len;
+			*off += rt_pl_ring_span(*size);
+			return 0;
+		}
+		*off += RT_PL_RING_ALIGN;
+	}
+	return -1;
 }
 
 #endif

@@ -58,7 +58,8 @@ extern char **environ;
 /* ---- state ---------------------------------------------------------------------------------------- */
 
 static int pl_fd = -1;            /* the launcher's socket, or -1: silent */
-static uint64_t *pl_lost;         /* the shared count of records not sent */
+static uint64_t *pl_lost;         /* the shared memfd: the count of records not sent, the ring's head,
+				   * the ring (preload.h) */
 static unsigned pl_flags;
 static int pl_pid;                /* this process (reset in a fork child) */
 static __thread int pl_tid __attribute__((tls_model("initial-exec")));
@@ -174,7 +175,8 @@ static int pl_program_running(void)
 		!__atomic_load_n(&pl_libc_started, __ATOMIC_RELAXED));
 }
 
-/* One record, one sendmsg(2). errno is kept; a record that cannot be sent is counted. */
+/* One record: into the shared ring, else (full) one sendmsg(2). errno is kept; a record that cannot be
+ * sent is counted. */
 static void pl_send(struct rt_pl_rec *r, const void *payload, size_t len)
 {
 	int fd = __atomic_load_n(&pl_fd, __ATOMIC_RELAXED), e = errno;
@@ -190,6 +192,10 @@ static void pl_send(struct rt_pl_rec *r, const void *payload, size_t len)
 		r->pid = pl_pid;
 	if (!r->tid)
 		r->tid = cur_tid();
+	if (pl_lost && rt_pl_ring_put((char *)pl_lost + RT_PL_RING_OFF, pl_lost + RT_PL_HEAD_OFF / 8, r, payload, len) == 0) {
+		errno = e;
+		return;
+	}
 	r->len = (uint16_t)len;
 	r->pad = 0;
 	iov[0] = (struct iovec){ r, sizeof(*r) };
@@ -1086,11 +1092,11 @@ static int parse_env(const char *v, int *fd, int *lfd, unsigned *flags)
 	sl = sizeof(opt);
 	if (getsockopt((int)f[1], SOL_SOCKET, SO_TYPE, &opt, &sl) != 0 || opt != SOCK_SEQPACKET)
 		return -1;
-	/* the counter: the launcher's memfd, exactly RT_PL_LOST_SIZE bytes and sealed exactly
+	/* the shared memfd: the launcher's, exactly RT_PL_SHARED_SIZE bytes and sealed exactly
 	 * RT_PL_LOST_SEALS (no file on disk and no other memfd carries those seals by accident: a forged
 	 * RT0_PRELOAD naming an inherited read-write file is refused, never written into) */
 	if (fstat((int)f[4], &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != f[5] || st.st_ino != f[6] ||
-	    st.st_size != RT_PL_LOST_SIZE || !rt_pl_lost_seals_ok(fcntl((int)f[4], F_GET_SEALS)))
+	    st.st_size != RT_PL_SHARED_SIZE || !rt_pl_lost_seals_ok(fcntl((int)f[4], F_GET_SEALS)))
 		return -1;
 	*fd = (int)f[1];
 	*lfd = (int)f[4];
@@ -1184,7 +1190,7 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 		memcpy(pl_env_rt0, RT_PL_ENV "=", sizeof(RT_PL_ENV));
 		memcpy(pl_env_rt0 + sizeof(RT_PL_ENV), v, strlen(v) + 1);
 	}
-	pl_lost = (uint64_t *)syscall(SYS_mmap, NULL, RT_PL_LOST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
+	pl_lost = (uint64_t *)syscall(SYS_mmap, NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
 	if (pl_lost == MAP_FAILED) {
 		pl_lost = NULL;
 		return;

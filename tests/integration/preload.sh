@@ -24,7 +24,7 @@ SHIM=${RT0_PRELOAD_LIB:-$(dirname "$R")/probes/preload/librt0preload.so}
 "$R" run -o "$TMP/ptrace-probe.jsonl" -- /bin/true 2>/dev/null
 PTRACE_OK=$([ $? -ne 4 ] && echo 1 || echo 0)
 # Layout comparisons leave out what only the preload engine maps: the library and its shared counter.
-OURS='librt0preload\.so|/memfd:rt0preload-lost'
+OURS='librt0preload\.so|/memfd:rt0preload'
 
 traced_matches_untraced() { # NAME PROGRAM ARGS...: stdout+stderr and status equal traced and untraced
   local name=$1

@@ -28,6 +28,17 @@ run_many() { # NAME RUN-OPTIONS... -- PROGRAM ARGS...: traced, output and status
   true
 }
 
+# --- more records than the shared ring holds: the rest come by the socket, none lost ---------------------
+# (8000 mmap/munmap pairs: 16000 records of 112 bytes against a 1 MiB ring, probes/preload/preload.h)
+run_many mmaps -- "$FX/cmany" mmaps 8000
+[ "$(cat "$TMP/mmaps.traced")" = "mmaps 8000" ] || die "8000 mmaps: output $(cat "$TMP/mmaps.traced")"
+jq -s -e '(map(select(.type == "exec"))[0].pid) as $root
+          | [.[] | select(.type == "syscall" and .pid == $root and .via == "libc" and .args[1] == "0x1000")] as $s
+          | ($s | map(select(.name == "mmap")) | length) == 8000 and ($s | map(select(.name == "munmap")) | length) == 8000' \
+  "$TMP/mmaps.jsonl" >/dev/null \
+  || die "8000 mmaps: $(jq -s -c '[.[] | select(.type == "syscall" and .via == "libc") | .name] | group_by(.) | map({(.[0]): length}) | add' "$TMP/mmaps.jsonl")"
+pass "8000 mmap/munmap pairs (past the shared ring's size): every one recorded, in the ring and then by the socket, none lost"
+
 # --- 64 threads: each one a clone carrying its own tid --------------------------------------------------
 CMANY_TIDS=$TMP/threads.tids run_many threads -- "$FX/cmany" threads 64
 [ "$(cat "$TMP/threads.traced")" = "threads 64" ] || die "64 threads: output $(cat "$TMP/threads.traced")"

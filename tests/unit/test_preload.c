@@ -83,6 +83,53 @@ static void test_refused(void **state)
 	assert_int_equal(rt_pl_decode(buf, n, &out, &payload), 0);
 }
 
+/* The shared ring: records come back in order, whole; a place a writer reserved and never finished is
+ * skipped; once full, a record is refused (it goes by the socket) and the reader stops at the end. */
+static void test_ring(void **state)
+{
+	char *ring = calloc(1, RT_PL_RING_SIZE), big[RT_PL_PAYLOAD_MAX] = { 0 };
+	uint64_t head = 0, off = 0;
+	struct rt_pl_rec r = { .kind = RT_PL_SYSCALL, .pid = 7, .tid = 8, .nr = 9 }, got;
+	const char *rec, *payload;
+	size_t size, n = 0;
+
+	(void)state;
+	assert_non_null(ring);
+	assert_int_equal(rt_pl_ring_put(ring, &head, &r, NULL, 0), 0);
+	r.kind = RT_PL_HELLO;
+	assert_int_equal(rt_pl_ring_put(ring, &head, &r, "/bin/prog", 9), 0);
+	head += rt_pl_ring_span(sizeof(r) + 40); /* a writer that died after reserving its place */
+	r.kind = RT_PL_EXIT;
+	r.a[0] = 3;
+	assert_int_equal(rt_pl_ring_put(ring, &head, &r, NULL, 0), 0);
+	assert_int_equal(rt_pl_ring_next(ring, head, &off, &rec, &size), 0);
+	assert_int_equal(rt_pl_decode(rec, size, &got, &payload), 0);
+	assert_int_equal(got.kind, RT_PL_SYSCALL);
+	assert_int_equal(got.nr, 9);
+	assert_int_equal(got.tid, 8);
+	assert_int_equal(rt_pl_ring_next(ring, head, &off, &rec, &size), 0);
+	assert_int_equal(rt_pl_decode(rec, size, &got, &payload), 0);
+	assert_int_equal(got.kind, RT_PL_HELLO);
+	assert_int_equal(got.len, 9);
+	assert_memory_equal(payload, "/bin/prog", 9);
+	assert_int_equal(rt_pl_ring_next(ring, head, &off, &rec, &size), 0);
+	assert_int_equal(rt_pl_decode(rec, size, &got, &payload), 0);
+	assert_int_equal(got.kind, RT_PL_EXIT);
+	assert_int_equal(got.a[0], 3);
+	assert_int_equal(rt_pl_ring_next(ring, head, &off, &rec, &size), -1);
+	/* until full: the biggest records; the last one is refused, the head goes past the end */
+	while (rt_pl_ring_put(ring, &head, &r, big, RT_PL_PAYLOAD_MAX) == 0)
+		n++;
+	assert_true(n > 200);
+	assert_true(head > RT_PL_RING_SIZE);
+	off = 0;
+	n += 3;
+	while (rt_pl_ring_next(ring, head, &off, &rec, &size) == 0)
+		n--;
+	assert_int_equal(n, 0);
+	free(ring);
+}
+
 /* The lost counter's seals: what the launcher makes passes, give or take F_SEAL_EXEC; a regular file,
  * an unsealed memfd or other seals do not. */
 static void test_lost_seals(void **state)
@@ -101,11 +148,11 @@ static void test_lost_seals(void **state)
 	/* as tracer/preload.c makes it */
 	fd = memfd_create("rt0-test-lost", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, RT_PL_LOST_SIZE), 0);
+	assert_int_equal(ftruncate(fd, RT_PL_SHARED_SIZE), 0);
 	assert_false(rt_pl_lost_seals_ok(fcntl(fd, F_GET_SEALS))); /* not sealed yet */
 	assert_int_equal(fcntl(fd, F_ADD_SEALS, RT_PL_LOST_SEALS), 0);
 	assert_true(rt_pl_lost_seals_ok(fcntl(fd, F_GET_SEALS)));
-	assert_int_equal(ftruncate(fd, 2 * RT_PL_LOST_SIZE), -1); /* the size is fixed */
+	assert_int_equal(ftruncate(fd, 2 * RT_PL_SHARED_SIZE), -1); /* the size is fixed */
 	close(fd);
 	fd = memfd_create("rt0-test-unsealed", MFD_CLOEXEC);
 	assert_true(fd >= 0);
@@ -125,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_payload_cut),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_lost_seals),
+		cmocka_unit_test(test_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -815,9 +815,9 @@ static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
 	(void)interrupted;
 	/* the ring first: a record went by the socket only once the ring was full */
 	if (t->lost) {
-		const char *ring = (const char *)t->lost + RT_PL_RING_OFF, *rec;
+		const char *ring = (const char *)t->lost + RT_PL_RING_OFF, *rec = NULL;
 		uint64_t head = __atomic_load_n(&t->lost[RT_PL_HEAD_OFF / 8], __ATOMIC_ACQUIRE), off = 0;
-		size_t size;
+		size_t size = 0;
 
 		while (rt_pl_ring_next(ring, head, &off, &rec, &size) == 0)
 			on_record(t, rec, size);

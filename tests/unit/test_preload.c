@@ -90,8 +90,8 @@ static void test_ring(void **state)
 	char *ring = calloc(1, RT_PL_RING_SIZE), big[RT_PL_PAYLOAD_MAX] = { 0 };
 	uint64_t head = 0, off = 0;
 	struct rt_pl_rec r = { .kind = RT_PL_SYSCALL, .pid = 7, .tid = 8, .nr = 9 }, got;
-	const char *rec, *payload;
-	size_t size, n = 0;
+	const char *rec = NULL, *payload;
+	size_t size = 0, n = 0;
 
 	(void)state;
 	assert_non_null(ring);

@@ -119,6 +119,14 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* A held probe's copy, read before the events' backlog: user space lets the process go as soon as it
+ * has read its layout, not after it has gone through everything the program did since the last wake
+ * (~230 records, 0.2 ms, at the sample's main.main). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 10);
+} holds SEC(".maps");
+
 /* User space is woken only for what it must act on at once (a held exec, a held probe, an exit) or
  * when the buffer is half full; everything else waits for that, so the tracer does not take the CPU
  * from the program it traces on every event. */
@@ -662,18 +670,28 @@ static __always_inline int probe_hit(struct pt_regs *ctx)
 {
 	u64 pt = bpf_get_current_pid_tgid();
 	u64 cookie = bpf_get_attach_cookie(ctx);
-	struct rt_ev *e;
+	struct rt_ev *e, *h;
 
 	if (!is_tracked(pt >> 32))
 		return 0;
 	if (cookie & RT_PROBE_HOLD)
 		bpf_send_signal(SIGSTOP);
 	e = reserve(RT_EV_PROBE, pt >> 32, (u32)pt);
+	h = (cookie & RT_PROBE_HOLD) ? bpf_ringbuf_reserve(&holds, sizeof(*h), 0) : NULL;
 	if (e) {
 		e->t = bpf_ktime_get_ns();
 		sched_now(e, e->t);
 		e->nr = cookie;
-		submit(e, cookie & RT_PROBE_HOLD);
+		submit(e, (cookie & RT_PROBE_HOLD) && !h);
+	}
+	if (h) { /* (with or without its event: a held process is let go either way) */
+		__builtin_memset(h, 0, sizeof(*h));
+		h->kind = RT_EV_PROBE;
+		h->pid = (int)(pt >> 32);
+		h->tid = (int)(u32)pt;
+		h->t = bpf_ktime_get_ns();
+		h->nr = cookie;
+		bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
 	}
 	return 0;
 }

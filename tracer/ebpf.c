@@ -115,6 +115,9 @@ struct eproc {
 	dev_t dev;                /* that file */
 	ino_t ino;
 	bool main_hit;
+	bool held;                /* its main.main hold was let go by on_hold, which read held_maps */
+	bool held_took;
+	struct rt_maps_raw held_maps;
 	struct rt_run *run;       /* the run its records go to (the agent: its tree's; NULL: none) */
 	struct rt_dec_fds *fds;   /* its file descriptors as its syscalls tell (tracer/decode), or NULL: --raw */
 };
@@ -207,6 +210,9 @@ static void proc_clear(struct eproc *p)
 	rt_binary_free(p->bin);
 	p->bin = NULL;
 	p->main_hit = false;
+	if (p->held && p->held_took)
+		free(p->held_maps.text);
+	p->held = p->held_took = false;
 }
 
 /* Whether a traced process (of `run`'s tree; NULL: any) is alive. */
@@ -446,14 +452,46 @@ static void until_main(struct rt_ebpf *t)
 	ebpf__detach(t->skel);
 }
 
+/* Whether a held main.main of process p is let go by on_hold, ahead of the backlog: not under
+ * --until main (its probes go before the process does, so none holds it again with no one to let it
+ * go), and only for the image's first main.main. */
+static bool early_hold(const struct rt_ebpf *t, const struct eproc *p)
+{
+	return p && p->bin && !p->main_hit && !(t->run && t->o->until_main && p->pid == t->run->root);
+}
+
+/* A held probe's copy (the `holds` ring, read before the events): for main.main the layout is read
+ * (the text only) and the process let go at once; on_probe writes the snapshot when the backlog
+ * reaches the probe's own record. */
+static int on_hold(void *ctx, void *data, size_t size)
+{
+	struct rt_ebpf *t = ctx;
+	const struct rt_ev *r = data;
+	struct eproc *p;
+	uint64_t idx;
+
+	if (size < sizeof(*r) || r->kind != RT_EV_PROBE || !(r->nr & RT_PROBE_HOLD))
+		return 0;
+	p = proc_find(t, r->pid);
+	idx = r->nr & 0xffffffffull;
+	if (!early_hold(t, p) || idx >= p->plan.n || p->plan.p[idx].role != RT_ROLE_MAIN || p->held)
+		return 0; /* its event in the backlog lets it go */
+	p->held = true;
+	p->held_took = rt_maps_take(r->pid, &p->held_maps) == 0;
+	cont(r->pid);
+	return 0;
+}
+
 static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 {
 	struct eproc *p = proc_find(t, r->pid);
 	uint64_t idx = r->nr & 0xffffffffull;
 	const struct rt_probe *pr;
+	/* a held probe is let go here, unless on_hold did */
+	bool let_go = (r->nr & RT_PROBE_HOLD) && !(p && p->held);
 
 	if (!p || !p->bin || idx >= p->plan.n) {
-		if (r->nr & RT_PROBE_HOLD)
+		if (let_go)
 			cont(r->pid);
 		return;
 	}
@@ -467,17 +505,35 @@ static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 			t->hooks->probe(t->hooks->ctx, p->run, r->pid, r->t, pr);
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
-		json_t *m;
+		struct rt_maps_raw raw;
+		bool took;
 
 		p->main_hit = true;
 		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
-		 * the SIGSTOP it was sent is acted on). */
-		if ((m = rt_maps_event(r->pid, pr->symbol, r->t, "stopped")) != NULL)
-			emit(t, p->run, m);
-		if (t->run && t->o->until_main && r->pid == t->run->root)
+		 * the SIGSTOP it was sent is acted on); only the text is read in the hold, it is parsed after
+		 * the process goes on (~100 us of the hold). on_hold may have read it already. */
+		if (p->held) {
+			raw = p->held_maps;
+			took = p->held_took;
+			p->held = p->held_took = false;
+		} else {
+			took = rt_maps_take(r->pid, &raw) == 0;
+		}
+		if (t->run && t->o->until_main && r->pid == t->run->root) {
+			if (took)
+				emit(t, p->run, rt_maps_raw_event(&raw, pr->symbol, r->t, "stopped"));
 			until_main(t);
+			if (let_go)
+				cont(r->pid);
+			return;
+		}
+		if (let_go)
+			cont(r->pid);
+		if (took)
+			emit(t, p->run, rt_maps_raw_event(&raw, pr->symbol, r->t, "stopped"));
+		return;
 	}
-	if (r->nr & RT_PROBE_HOLD)
+	if (let_go)
 		cont(r->pid);
 }
 
@@ -808,8 +864,9 @@ static int setup(struct rt_ebpf *t, struct rt_err *err)
 	}
 	if (!t->o->raw)
 		fill_plan(t);
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
-	if (!t->rb)
+	/* the holds first: ring_buffer__consume reads the rings in the order they were added */
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.holds), on_hold, t, NULL);
+	if (!t->rb || ring_buffer__add(t->rb, bpf_map__fd(t->skel->maps.events), on_record, t) != 0)
 		return rt_errf(err, RT_EXIT_ENV, "cannot map the eBPF ring buffer: %s", strerror(errno));
 	return 0;
 denied:

@@ -244,7 +244,11 @@ struct rt_report {
 	uint64_t t0, t_end;        /* t0: the header's; t_end: the trace's last moment (with a program: the process's) */
 	const char *engine;
 	const char *syscall_filter; /* the header's "syscall_filter" (-e trace=), or NULL: every syscall */
-	uint64_t stop_cost_ns;      /* the header's "stop_cost_ns" (ptrace), or 0 */
+	uint64_t stop_cost_ns;      /* what a breakpoint stop costs (ptrace): the header's "stop_cost_ns", or
+				     * this run's own figure where it is higher (stop_cost_from_run; the
+				     * header's is then stop_cost_start_ns), or 0 */
+	uint64_t stop_cost_start_ns;
+	bool stop_cost_from_run;
 	uint64_t syscall_stop_cost_ns; /* its "syscall_stop_cost_ns", or 0 */
 	bool complete;
 	uint64_t lost;

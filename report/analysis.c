@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "report/report.h"
+#include "report/stats.h"
 
 /* "runtime.rt0_go.abi0" -> "runtime.rt0_go" (the name the catalog uses) */
 static char *phase_name(const char *sym)
@@ -72,16 +73,10 @@ static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t sta
  * the same difference took too much out of the syscall-heavy inits (runtime, os; scripts/bench
  * accuracy on the same traces). 0 when fewer than RUN_COST_MIN phases tell. */
 #define RUN_COST_MIN 8
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static uint64_t run_stop_cost(const struct rt_report *r)
 {
-	uint64_t *v = xcalloc(r->nphases ? r->nphases : 1, sizeof(*v)), cost = 0;
+	double *v = xcalloc(r->nphases ? r->nphases : 1, sizeof(*v));
+	uint64_t cost = 0;
 	size_t n = 0;
 
 	for (size_t k = 0; k + 1 < r->nphases; k++) {
@@ -93,12 +88,10 @@ static uint64_t run_stop_cost(const struct rt_report *r)
 			continue;
 		held = (b->wait0 - a->wait0) + (b->stopped0 - a->stopped0);
 		if (wall > held)
-			v[n++] = wall - held;
+			v[n++] = (double)(wall - held);
 	}
-	if (n >= RUN_COST_MIN) {
-		qsort(v, n, sizeof(*v), cmp_u64);
-		cost = v[n / 4];
-	}
+	if (n >= RUN_COST_MIN)
+		cost = (uint64_t)rt_quantile(v, n, 0.25);
 	free(v);
 	return cost;
 }

@@ -192,9 +192,9 @@ static unsigned long trace_options(const struct tracer *t);
  * there, its memory still whole), another thread does not: its exit is seen when wait4 reaps it, and
  * a stop each at an exit_group cost the program ~20 us a thread. A new thread inherits the options of
  * the one that made it, so they are set at its first stop once its process is known (on_clone). */
-static unsigned long thread_options(const struct tracer *t, const struct thr *th)
+static unsigned long thread_options(const struct tracer *t, pid_t tid, pid_t pid)
 {
-	return th->tid == th->pid ? trace_options(t) : trace_options(t) & ~(unsigned long)PTRACE_O_TRACEEXIT;
+	return tid == pid ? trace_options(t) : trace_options(t) & ~(unsigned long)PTRACE_O_TRACEEXIT;
 }
 
 /* Writes what the last stop left, the header first. */
@@ -529,6 +529,7 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 	struct rt_past ps = { 0 };
 	bool attaching = t->run->attached && !t->run->header_done, planned = false;
 	uint64_t rip = 0;
+	bool at_rip = false; /* rip: where the exec left the thread */
 
 	proc_clear(p);
 	if (!p->fds && !t->o->raw && pid == t->run->root && t->pre_fds) {
@@ -569,15 +570,17 @@ static void load_image(struct tracer *t, pid_t pid, uint64_t now, char *const *a
 		p->memfd = open(mem, O_RDWR | O_CLOEXEC);
 		if (attaching)
 			rt_past_read(p->bin, p->bias, read32, p, &ps);
-		else
-			errno = 0, rip = (uint64_t)ptrace(PTRACE_PEEKUSER, pid, (void *)offsetof(struct user_regs_struct, rip), NULL);
+		else {
+			errno = 0;
+			rip = (uint64_t)ptrace(PTRACE_PEEKUSER, pid, (void *)offsetof(struct user_regs_struct, rip), NULL);
+			at_rip = errno == 0;
+		}
 		for (size_t i = 0; i < p->plan.n; i++) {
 			struct bp *b = &p->bps[p->nbps];
 
 			if (rt_past_probe(&ps, &p->plan.p[i], attaching))
 				continue;
-			if (!attaching && !errno && p->plan.p[i].role == RT_ROLE_ENTRY && p->plan.p[i].addr + p->bias == rip &&
-			    !p->at_entry) {
+			if (at_rip && p->plan.p[i].role == RT_ROLE_ENTRY && p->plan.p[i].addr + p->bias == rip && !p->at_entry) {
 				p->at_entry = &p->plan.p[i];
 				continue;
 			}
@@ -1139,7 +1142,7 @@ static struct thr *on_exec(struct tracer *t, struct thr *th, pid_t tid, uint64_t
 		keep.pid = tid;
 		*th = keep;
 		th->stopped = true;
-		ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, th)); /* now the leader */
+		ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, tid, tid)); /* now the leader */
 	}
 	for (size_t i = 0; i < t->nthr; i++) /* the other threads are gone */
 		if (t->thr[i]->pid == tid && t->thr[i]->tid != tid) {
@@ -1183,9 +1186,7 @@ static int on_signal(struct tracer *t, struct thr *th, pid_t tid, int sig, uint6
 	return deliver;
 }
 
-/* The stop's resume. The calibration's last stop starts the program's time: its exec is next. Its
- * account is read while it is still stopped (read after the resume, what it ran before we read would be
- * lost from the exec's), its holds after. */
+/* After a static image's exec stop is resumed: its entry probe (proc.at_entry), dated at the resume. */
 static void entry_probe(struct tracer *t, struct thr *th)
 {
 	struct proc *p = th->tid == th->pid ? proc_find(t, th->pid) : NULL;
@@ -1203,6 +1204,9 @@ static void entry_probe(struct tracer *t, struct thr *th)
 	p->at_entry = NULL;
 }
 
+/* The stop's resume. The calibration's last stop starts the program's time: its exec is next. Its
+ * account is read while it is still stopped (read after the resume, what it ran before we read would be
+ * lost from the exec's), its holds after. */
 static void resume_stop(struct tracer *t, struct thr *th, int deliver)
 {
 	struct rt_sched s;
@@ -1261,7 +1265,7 @@ static int trace_loop(struct tracer *t)
 		th->stops++;
 		if (th->opts_due && !t->detaching) {
 			th->opts_due = false;
-			ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, th));
+			ptrace(PTRACE_SETOPTIONS, tid, NULL, (void *)thread_options(t, th->tid, th->pid));
 		}
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
@@ -1324,7 +1328,7 @@ static int finish_loop(struct tracer *t)
 
 /* -p PID: seize every thread (again until no new one appears), stop each, read the image and what it
  * had already run, arm the probes still ahead, and let it go on. */
-static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struct rt_err *err)
+static int attach_process(struct tracer *t, pid_t pid, struct rt_err *err)
 {
 	char dir[64];
 	struct strv argv = STRV_INIT;
@@ -1344,7 +1348,7 @@ static int attach_process(struct tracer *t, pid_t pid, unsigned long opts, struc
 
 			if (tid <= 0 || thr_find(t, tid))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(tid == pid ? opts : opts & ~(unsigned long)PTRACE_O_TRACEEXIT)) != 0) {
+			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)thread_options(t, tid, pid)) != 0) {
 				int e = errno;
 
 				if (e == ESRCH)
@@ -1401,7 +1405,7 @@ static int pt_attach(struct rt_run *r, struct rt_err *err)
 	struct tracer *t = r->engine;
 
 	t->run = r;
-	if (attach_process(t, r->root, trace_options(t), err) != 0) {
+	if (attach_process(t, r->root, err) != 0) {
 		detach_all(t);
 		return -1;
 	}

@@ -126,9 +126,9 @@ void rt_run_exe(pid_t pid, char exe[64], char *real, size_t size)
 
 json_t *rt_run_image(struct rt_run *r, const struct rt_run_image *im)
 {
-	json_t *bin;
+	json_t *bin = NULL;
 
-	if (im->late && !im->attaching && !r->header_done && im->pid == r->root) {
+	if (!r->header_done && im->pid == r->root && im->late && !im->attaching) {
 		/* the binary's JSON (its probes, ~30 us) is made when the header is written, not in the hold */
 		struct rt_run_image *keep = xmalloc(sizeof(*keep));
 
@@ -139,17 +139,13 @@ json_t *rt_run_image(struct rt_run *r, const struct rt_run_image *im)
 		keep->sched = NULL;
 		r->header_image = keep;
 		rt_run_header(r, im->argv, NULL);
-		return rt_event_exec(&(struct rt_ev_exec){ .t = im->t, .pid = im->pid, .sched = im->sched, .path = im->path,
-							   .probes = im->probes, .probes_failed = im->probes_failed,
-							   .probe_error = im->probe_error, .threads = im->threads,
-							   .ppid = im->ppid });
+	} else if (!r->header_done && im->pid == r->root) {
+		rt_run_header(r, im->argv, rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, im->past,
+								im->attaching));
+	} else {
+		/* another image than the header's: what the report needs to analyse it (report --program) */
+		bin = rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, im->past, im->attaching);
 	}
-	bin = rt_image_binary_json(im->bin, im->plan, im->bias, im->path, im->error, im->past, im->attaching);
-	if (!r->header_done && im->pid == r->root) {
-		rt_run_header(r, im->argv, bin);
-		bin = NULL;
-	}
-	/* bin: another image than the header's, what the report needs to analyse it (report --program) */
 	return rt_event_exec(&(struct rt_ev_exec){ .attach = im->attaching, .t = im->t, .pid = im->pid, .sched = im->sched,
 						   .path = im->path, .probes = im->probes,
 						   .probes_failed = im->probes_failed, .probe_error = im->probe_error,

@@ -452,12 +452,11 @@ static void until_main(struct rt_ebpf *t)
 	ebpf__detach(t->skel);
 }
 
-/* Whether a held main.main of process p is let go by on_hold, ahead of the backlog: not under
- * --until main (its probes go before the process does, so none holds it again with no one to let it
- * go), and only for the image's first main.main. */
-static bool early_hold(const struct rt_ebpf *t, const struct eproc *p)
+/* --until main ends the trace at this process's main.main: there the probes go before the process
+ * does, so none holds it again with no one to let it go. */
+static bool until_main_of(const struct rt_ebpf *t, pid_t pid)
 {
-	return p && p->bin && !p->main_hit && !(t->run && t->o->until_main && p->pid == t->run->root);
+	return t->run && t->o->until_main && pid == t->run->root;
 }
 
 /* A held probe's copy (the `holds` ring, read before the events): for main.main the layout is read
@@ -474,8 +473,11 @@ static int on_hold(void *ctx, void *data, size_t size)
 		return 0;
 	p = proc_find(t, r->pid);
 	idx = r->nr & 0xffffffffull;
-	if (!early_hold(t, p) || idx >= p->plan.n || p->plan.p[idx].role != RT_ROLE_MAIN || p->held)
-		return 0; /* its event in the backlog lets it go */
+	/* the image's first main.main, and not where --until main detaches first: else its event in the
+	 * backlog lets it go */
+	if (!p || !p->bin || p->main_hit || p->held || until_main_of(t, r->pid) || idx >= p->plan.n ||
+	    p->plan.p[idx].role != RT_ROLE_MAIN)
+		return 0;
 	p->held = true;
 	p->held_took = rt_maps_take(r->pid, &p->held_maps) == 0;
 	cont(r->pid);
@@ -506,7 +508,7 @@ static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 	}
 	if (pr->role == RT_ROLE_MAIN && !p->main_hit) {
 		struct rt_maps_raw raw;
-		bool took;
+		bool took, until = until_main_of(t, r->pid);
 
 		p->main_hit = true;
 		/* The process is stopped (or stopping: the thread that hit the probe cannot run on before
@@ -519,19 +521,14 @@ static void on_probe(struct rt_ebpf *t, const struct rt_ev *r)
 		} else {
 			took = rt_maps_take(r->pid, &raw) == 0;
 		}
-		if (t->run && t->o->until_main && r->pid == t->run->root) {
-			if (took)
-				emit(t, p->run, rt_maps_raw_event(&raw, pr->symbol, r->t, "stopped"));
-			until_main(t);
-			if (let_go)
-				cont(r->pid);
-			return;
-		}
-		if (let_go)
+		if (let_go && !until) { /* before the text is parsed (under --until main: after the detach) */
 			cont(r->pid);
+			let_go = false;
+		}
 		if (took)
 			emit(t, p->run, rt_maps_raw_event(&raw, pr->symbol, r->t, "stopped"));
-		return;
+		if (until)
+			until_main(t);
 	}
 	if (let_go)
 		cont(r->pid);

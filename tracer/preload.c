@@ -130,7 +130,7 @@ struct ptracer {
 	size_t nprocs, proccap;
 	uint64_t malformed;
 	bool until_done;            /* --until main reached: nothing more is recorded */
-	uint64_t *lost;             /* the shared page */
+	uint64_t *shm;              /* the shared memfd: the lost count, the ring's head, the ring (preload.h) */
 };
 
 /* ---- bookkeeping ----------------------------------------------------------------------------------- */
@@ -749,8 +749,8 @@ static int pl_prepare(struct rt_run *r, struct rt_err *err)
 		setsockopt(t->sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	t->lfd = memfd_create("rt0preload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (t->lfd < 0 || ftruncate(t->lfd, RT_PL_SHARED_SIZE) != 0 || fcntl(t->lfd, F_ADD_SEALS, RT_PL_LOST_SEALS) != 0 ||
-	    (t->lost = mmap(NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
-		t->lost = NULL;
+	    (t->shm = mmap(NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, t->lfd, 0)) == MAP_FAILED) {
+		t->shm = NULL;
 		return rt_errf(err, RT_EXIT_ENV, "cannot create the preload engine's shared memory: %s", strerror(errno));
 	}
 	program_env(&t->env, shim, t->sv[1], t->lfd, t->o->no_follow ? RT_PL_F_NOFOLLOW : 0);
@@ -814,9 +814,9 @@ static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
 
 	(void)interrupted;
 	/* the ring first: a record went by the socket only once the ring was full */
-	if (t->lost) {
-		const char *ring = (const char *)t->lost + RT_PL_RING_OFF, *rec = NULL;
-		uint64_t head = __atomic_load_n(&t->lost[RT_PL_HEAD_OFF / 8], __ATOMIC_ACQUIRE), off = 0;
+	if (t->shm) {
+		const char *ring = (const char *)t->shm + RT_PL_RING_OFF, *rec = NULL;
+		uint64_t head = __atomic_load_n(&t->shm[RT_PL_HEAD_OFF / 8], __ATOMIC_ACQUIRE), off = 0;
 		size_t size = 0;
 
 		while (rt_pl_ring_next(ring, head, &off, &rec, &size) == 0)
@@ -846,7 +846,7 @@ static int pl_stop(struct rt_run *r, bool interrupted, struct rt_err *err)
 	for (size_t i = 0; i < t->nev; i++)
 		rt_trace_event(&r->trace, t->ev[i]);
 	t->nev = 0;
-	r->trace.lost = (t->lost ? __atomic_load_n(&t->lost[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t->malformed;
+	r->trace.lost = (t->shm ? __atomic_load_n(&t->shm[RT_PL_LOST_OFF / 8], __ATOMIC_RELAXED) : 0) + t->malformed;
 	return 0;
 }
 
@@ -859,8 +859,8 @@ static void pl_cleanup(struct rt_run *r)
 			close(t->sv[i]);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	if (t->lost)
-		munmap(t->lost, RT_PL_SHARED_SIZE);
+	if (t->shm)
+		munmap(t->shm, RT_PL_SHARED_SIZE);
 	if (t->lfd >= 0)
 		close(t->lfd);
 	for (size_t i = 0; i < t->nev; i++)

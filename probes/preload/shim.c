@@ -58,7 +58,7 @@ extern char **environ;
 /* ---- state ---------------------------------------------------------------------------------------- */
 
 static int pl_fd = -1;            /* the launcher's socket, or -1: silent */
-static uint64_t *pl_lost;         /* the shared memfd: the count of records not sent, the ring's head,
+static uint64_t *pl_shm;          /* the shared memfd: the count of records not sent, the ring's head,
 				   * the ring (preload.h) */
 static unsigned pl_flags;
 static int pl_pid;                /* this process (reset in a fork child) */
@@ -192,7 +192,7 @@ static void pl_send(struct rt_pl_rec *r, const void *payload, size_t len)
 		r->pid = pl_pid;
 	if (!r->tid)
 		r->tid = cur_tid();
-	if (pl_lost && rt_pl_ring_put((char *)pl_lost + RT_PL_RING_OFF, pl_lost + RT_PL_HEAD_OFF / 8, r, payload, len) == 0) {
+	if (pl_shm && rt_pl_ring_put((char *)pl_shm + RT_PL_RING_OFF, pl_shm + RT_PL_HEAD_OFF / 8, r, payload, len) == 0) {
 		errno = e;
 		return;
 	}
@@ -207,8 +207,8 @@ static void pl_send(struct rt_pl_rec *r, const void *payload, size_t len)
 		w = syscall(SYS_sendmsg, fd, &mh, MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	if (w != (long)(sizeof(*r) + len)) {
-		if (pl_lost)
-			__atomic_fetch_add(pl_lost, 1, __ATOMIC_RELAXED);
+		if (pl_shm)
+			__atomic_fetch_add(pl_shm, 1, __ATOMIC_RELAXED);
 		if (w < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN || errno == EBADF))
 			__atomic_store_n(&pl_fd, -1, __ATOMIC_RELAXED); /* the launcher is gone */
 	}
@@ -1190,9 +1190,9 @@ __attribute__((constructor)) static void pl_init(int argc, char **argv, char **e
 		memcpy(pl_env_rt0, RT_PL_ENV "=", sizeof(RT_PL_ENV));
 		memcpy(pl_env_rt0 + sizeof(RT_PL_ENV), v, strlen(v) + 1);
 	}
-	pl_lost = (uint64_t *)syscall(SYS_mmap, NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
-	if (pl_lost == MAP_FAILED) {
-		pl_lost = NULL;
+	pl_shm = (uint64_t *)syscall(SYS_mmap, NULL, RT_PL_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
+	if (pl_shm == MAP_FAILED) {
+		pl_shm = NULL;
 		return;
 	}
 	pl_flags = flags;

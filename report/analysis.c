@@ -62,8 +62,6 @@ static void add_phase(struct rt_report *r, size_t *cap, char *name, uint64_t sta
 		phase_account(p, e);
 }
 
-/* A phase's CPU time and runqueue wait: the difference of the accounts at its start and at the next
- * phase's start, when one thread began both (accounts are per thread and only grow). */
 /* What one breakpoint stop costs beyond its hold, as this run's phases show it: a phase with one stop
  * (its probe) and no syscall, less its wait and its hold, is that cost plus what the phase did; most of
  * a Go program's package inits do next to nothing, so the lower quartile of those phases is the cost.
@@ -96,6 +94,8 @@ static uint64_t run_stop_cost(const struct rt_report *r)
 	return cost;
 }
 
+/* A phase's CPU time and runqueue wait: the difference of the accounts at its start and at the next
+ * phase's start, when one thread began both (accounts are per thread and only grow). */
 static void phase_sched(struct rt_report *r)
 {
 	uint64_t run = run_stop_cost(r);

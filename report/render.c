@@ -196,18 +196,17 @@ static int render_text(const struct rt_report *r, FILE *f)
 				fprintf(f, " %12s", "-");
 			fputc('\n', f);
 		}
-		if (stops && r->stop_cost_from_run)
+		if (stops) {
 			fprintf(f, "  (durations leave out the tracer's %.3f ms, column 'tracer': the time it held the program\n"
-				   "   stopped, and beyond that %.1f us a stop, as this run's emptiest phases show it (%.1f us\n"
-				   "   measured at start), %.1f us a syscall stop; starts and --format json's dur_ns are as\n"
-				   "   recorded)\n",
-				rt_ms(held), (double)r->stop_cost_ns / 1e3, (double)r->stop_cost_start_ns / 1e3,
-				(double)r->syscall_stop_cost_ns / 1e3);
-		else if (stops)
-			fprintf(f, "  (durations leave out the tracer's %.3f ms, column 'tracer': the time it held the program\n"
-				   "   stopped, and beyond that %.1f us a stop, %.1f us a syscall stop, measured at start;\n"
-				   "   starts and --format json's dur_ns are as recorded)\n", rt_ms(held),
-				(double)r->stop_cost_ns / 1e3, (double)r->syscall_stop_cost_ns / 1e3);
+				   "   stopped, and beyond that %.1f us a stop, ", rt_ms(held), (double)r->stop_cost_ns / 1e3);
+			if (r->stop_cost_from_run)
+				fprintf(f, "as this run's emptiest phases show it (%.1f us\n   measured at start), %.1f us a "
+					   "syscall stop; starts and --format json's dur_ns are as\n   recorded)\n",
+					(double)r->stop_cost_start_ns / 1e3, (double)r->syscall_stop_cost_ns / 1e3);
+			else
+				fprintf(f, "%.1f us a syscall stop, measured at start;\n   starts and --format json's dur_ns "
+					   "are as recorded)\n", (double)r->syscall_stop_cost_ns / 1e3);
+		}
 	}
 	if (r->rusage.valid || r->has_rss_main || r->has_peak_rss) {
 		fputs("\nresources", f);

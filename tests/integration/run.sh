@@ -42,6 +42,21 @@ rc=$?
 [ "$rc" = 6 ] || die "report --otlp-endpoint to a closed port: exit $rc, not 6"
 grep -q "file=libcurl.so.*dynamically loaded" "$TMP/ld.otlp" || die "the OTLP export did not load libcurl on use"
 pass "run loads no library only other commands need; the OTLP export loads libcurl when it sends"
+# A library loaded on use that cannot be loaded: one message naming it and what needed it, exit 4 (here
+# libcurl, made unreadable as an ELF by a bind mount over it in a private mount namespace: root only).
+curl_so=$(ldconfig -p 2>/dev/null | awk '$1 == "libcurl.so.4" {print $NF; exit}')
+if [ "$(id -u)" = 0 ] && [ -n "$curl_so" ] && unshare -m true 2>/dev/null; then
+  unshare -m sh -c 'mount --bind /dev/null "$(readlink -f "$1")" && shift && exec "$@"' sh "$curl_so" \
+    "$R" report --otlp-endpoint http://127.0.0.1:1 -o /dev/null "$TMP/diamond.jsonl" >/dev/null 2>"$TMP/nocurl.err"
+  rc=$?
+  [ "$rc" = 4 ] || die "an unloadable libcurl: exit $rc, not 4: $(cat "$TMP/nocurl.err")"
+  grep -q "^rt0trace: cannot load libcurl.so.4, which fetching modules and sending OTLP needs: " "$TMP/nocurl.err" \
+    || die "an unloadable libcurl: $(cat "$TMP/nocurl.err")"
+  [ "$(grep -c . "$TMP/nocurl.err")" = 1 ] || die "an unloadable libcurl: more than one line: $(cat "$TMP/nocurl.err")"
+  pass "a library loaded on use that cannot be loaded: one message naming it and what needed it, exit 4"
+else
+  echo "skipped: an unloadable libcurl (needs root and unshare -m to bind-mount over it privately)"
+fi
 
 expect_error 3 "rt0trace: cannot open the trace '$TMP/none.jsonl': No such file or directory" "report: missing trace" -- "$R" report "$TMP/none.jsonl"
 { head -n 2 "$TMP/diamond.jsonl"; echo '{"type": "syscall", "t": 1,'; } > "$TMP/bad.jsonl"
